@@ -1,1 +1,43 @@
-export {};
+import { Command, CommanderError, Option } from 'commander';
+import pc from 'picocolors';
+import { FirehoseError, isUsageError } from '../kafka/errors.js';
+import { registerRunCommand } from './run-command.js';
+
+export const EXIT = { ok: 0, thresholdFailed: 1, usage: 2, interrupted: 130 } as const;
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('firehose')
+    .description('Load-test a Kafka market-data pipeline: synthetic ticks in, worker-thread analytics, HDR end-to-end latency out.')
+    .version('0.1.0')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(pc.red(text.trim().split('\n')[0]!) + '\n') });
+  registerRunCommand(program, setExit);
+  program.addOption(new Option('--no-color', 'disable colours').hideHelp());
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => { exitCode = code; });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; every parse error is a usage error.
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (isUsageError(error)) {
+      process.stderr.write(pc.red(`error: ${error.message}`) + '\n');
+      return EXIT.usage;
+    }
+    if (error instanceof FirehoseError) {
+      process.stderr.write(pc.red(`error: ${error.message}`) + '\n');
+      return 1;
+    }
+    process.stderr.write(pc.red(`error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`) + '\n');
+    return 1;
+  }
+}

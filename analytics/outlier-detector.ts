@@ -1,0 +1,104 @@
+import {
+  OUTLIER_STRIDE, OutlierField, outlierRejectTable, outlierTable, type AnalyticsSharedState,
+} from './analytics-state.js';
+
+export interface OutlierConfig {
+  /** EWMA weight of a new return in the mean and variance. */
+  outlierAlpha: number;
+  /** Accepted returns per (instrument, venue) before anything is flagged. */
+  outlierWarmup: number;
+  /** |z| above this flags the tick. */
+  outlierZ: number;
+  /** Floor on sigma, in basis points of log return (Brownlees & Gallo's γ). */
+  outlierSigmaFloorBps: number;
+  /**
+   * After this many consecutive flagged ticks the new level is accepted as the reference
+   * (0 = never). Without it one genuine jump would make every later tick of the venue an outlier.
+   */
+  outlierMaxRejects: number;
+}
+
+function checkRange(name: string, value: number, lo: number, hi: number, integer = false): void {
+  if (!Number.isFinite(value) || value < lo || value > hi || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`config.${name} must be ${integer ? 'an integer' : 'a number'} in ${lo}..${hi}, got ${value}`);
+  }
+}
+
+/**
+ * Bad-tick detector: z-score of the mid's log return against that venue's previous accepted
+ * mid, with EWMA mean and variance per (instrument, venue).
+ *
+ * Returns rather than levels: a return's scale hardly depends on the price, so one floor in bps
+ * suits every instrument, and a decimal shift (×10) is ln 10 ≈ 2.3, far past any threshold.
+ * A flagged tick changes nothing but the reject run, so a spike neither inflates the variance
+ * nor becomes the base of the next return: the tick after a spike is measured against the
+ * pre-spike level.
+ */
+export class OutlierDetector {
+  private readonly table: Float64Array;
+  private readonly rejects: Uint8Array;
+  private readonly venues: number;
+  private readonly alpha: number;
+  private readonly warmup: number;
+  private readonly threshold: number;
+  private readonly sigmaFloor: number;
+  private readonly maxRejects: number;
+
+  constructor(state: AnalyticsSharedState, config: OutlierConfig) {
+    checkRange('outlierAlpha', config.outlierAlpha, Number.MIN_VALUE, 1);
+    checkRange('outlierWarmup', config.outlierWarmup, 0, 1e9, true);
+    checkRange('outlierZ', config.outlierZ, Number.MIN_VALUE, 1e6);
+    checkRange('outlierSigmaFloorBps', config.outlierSigmaFloorBps, 0, 1e6);
+    checkRange('outlierMaxRejects', config.outlierMaxRejects, 0, 255, true);
+    this.table = outlierTable(state);
+    this.rejects = outlierRejectTable(state);
+    this.venues = state.dims.venues;
+    this.alpha = config.outlierAlpha;
+    this.warmup = config.outlierWarmup;
+    this.threshold = config.outlierZ;
+    this.sigmaFloor = config.outlierSigmaFloorBps * 1e-4;
+    this.maxRejects = config.outlierMaxRejects;
+  }
+
+  /** Feeds one tick's mid. Returns true when the tick is flagged as an outlier. */
+  onTick(instrument: number, venue: number, mid: number): boolean {
+    // Not a price at all (NaN, ≤ 0, ∞): flag it and keep it out of the state.
+    if (!(mid > 0 && mid < Infinity)) return true;
+    const cell = instrument * this.venues + venue;
+    const t = this.table;
+    const o = cell * OUTLIER_STRIDE;
+    const last = t[o + OutlierField.lastMid];
+    if (last !== last) {
+      t[o + OutlierField.lastMid] = mid;
+      return false;
+    }
+    const r = Math.log(mid / last);
+    const mean = t[o + OutlierField.mean];
+    const variance = t[o + OutlierField.variance];
+    const n = t[o + OutlierField.n];
+    if (n >= this.warmup) {
+      const sd = Math.sqrt(variance);
+      const z = (r - mean) / (sd > this.sigmaFloor ? sd : this.sigmaFloor);
+      if (z > this.threshold || z < -this.threshold) {
+        const run = this.rejects[cell] + 1;
+        if (this.maxRejects > 0 && run >= this.maxRejects) {
+          t[o + OutlierField.lastMid] = mid;
+          this.rejects[cell] = 0;
+        } else {
+          this.rejects[cell] = run;
+        }
+        return true;
+      }
+    }
+    // max(α, 1/(n+1)) makes the first updates the exact sample mean and (population)
+    // variance, so the warm-up does not start from a variance biased towards zero.
+    const a = Math.max(this.alpha, 1 / (n + 1));
+    const d = r - mean;
+    t[o + OutlierField.mean] = mean + a * d;
+    t[o + OutlierField.variance] = (1 - a) * (variance + a * d * d);
+    t[o + OutlierField.n] = n + 1;
+    t[o + OutlierField.lastMid] = mid;
+    this.rejects[cell] = 0;
+    return false;
+  }
+}

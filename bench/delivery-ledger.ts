@@ -1,0 +1,92 @@
+/**
+ * Consumer-side delivery accounting by (source, seq): one bit per tick in a SharedArrayBuffer,
+ * set by whichever worker analyses the tick. A bit already set means a duplicate. Counting the
+ * set bits below the number of acknowledged ticks gives the distinct ticks consumed, and so the
+ * lost ones. Bits are set with Atomics because two partitions (two workers) share a source.
+ */
+
+/** Loadgen source ids are 0..MAX_SOURCES-1 (u16 on the wire, bounded here for memory). */
+export const MAX_SOURCES = 64;
+
+export interface DeliveryLedgerShared {
+  sources: number;
+  /** Ticks per source the ledger can check; a seq at or above it is counted as unchecked. */
+  capacityPerSource: number;
+  words: SharedArrayBuffer;
+}
+
+export function createDeliveryLedger(sources: number, capacityPerSource: number): DeliveryLedgerShared {
+  if (!Number.isInteger(sources) || sources < 1 || sources > MAX_SOURCES) {
+    throw new RangeError(`ledger sources must be an integer in 1..${MAX_SOURCES}, got ${sources}`);
+  }
+  if (!Number.isInteger(capacityPerSource) || capacityPerSource < 1) {
+    throw new RangeError(`ledger capacity must be a positive integer, got ${capacityPerSource}`);
+  }
+  const wordsPerSource = Math.ceil(capacityPerSource / 32);
+  // Untouched pages of a SharedArrayBuffer are not resident, so a generous capacity is cheap.
+  return { sources, capacityPerSource: wordsPerSource * 32, words: new SharedArrayBuffer(sources * wordsPerSource * 4) };
+}
+
+export const MarkResult = { First: 0, Duplicate: 1, Unchecked: 2 } as const;
+export type MarkResult = (typeof MarkResult)[keyof typeof MarkResult];
+
+export class DeliveryLedger {
+  private readonly words: Int32Array;
+  private readonly wordsPerSource: number;
+  readonly sources: number;
+  readonly capacityPerSource: number;
+
+  constructor(shared: DeliveryLedgerShared) {
+    this.words = new Int32Array(shared.words);
+    this.sources = shared.sources;
+    this.capacityPerSource = shared.capacityPerSource;
+    this.wordsPerSource = shared.capacityPerSource / 32;
+  }
+
+  mark(source: number, seq: number): MarkResult {
+    if (source >= this.sources || seq >= this.capacityPerSource) return MarkResult.Unchecked;
+    const bit = 1 << (seq & 31);
+    const old = Atomics.or(this.words, source * this.wordsPerSource + (seq >>> 5), bit);
+    return (old & bit) !== 0 ? MarkResult.Duplicate : MarkResult.First;
+  }
+
+  /** Distinct ticks seen with seq in [0, upTo) for a source. */
+  countSeen(source: number, upTo: number): number {
+    if (source >= this.sources) return 0;
+    const limit = Math.min(upTo, this.capacityPerSource);
+    const base = source * this.wordsPerSource;
+    const fullWords = limit >>> 5;
+    let count = 0;
+    for (let w = 0; w < fullWords; w++) count += popcount32(Atomics.load(this.words, base + w));
+    const rest = limit & 31;
+    if (rest > 0) count += popcount32(Atomics.load(this.words, base + fullWords) & ((1 << rest) - 1));
+    return count;
+  }
+
+  /** Seqs in [0, upTo) never seen, as ranges [from, to), at most `maxRanges` of them. */
+  missingRanges(source: number, upTo: number, maxRanges: number): Array<[number, number]> {
+    const ranges: Array<[number, number]> = [];
+    const limit = Math.min(upTo, this.capacityPerSource);
+    const base = source * this.wordsPerSource;
+    let start = -1;
+    for (let seq = 0; seq < limit; seq++) {
+      const word = Atomics.load(this.words, base + (seq >>> 5));
+      const seen = (word & (1 << (seq & 31))) !== 0;
+      if (!seen && start < 0) start = seq;
+      if (seen && start >= 0) {
+        ranges.push([start, seq]);
+        start = -1;
+        if (ranges.length >= maxRanges) return ranges;
+      }
+    }
+    if (start >= 0) ranges.push([start, limit]);
+    return ranges;
+  }
+}
+
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}

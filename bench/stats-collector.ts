@@ -1,0 +1,101 @@
+import { BroadcastChannel } from 'node:worker_threads';
+import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
+import { addCounters, analyticsCountersZero } from '../analytics/frame-analyzer.js';
+import { STAGES, type StatsMessage, type WorkerReport, type WorkerStage } from '../ingest/worker-protocol.js';
+import { createMergeHistogram, mergeEncoded, summarize, type Histogram } from './latency-histogram.js';
+
+export interface TimelinePoint {
+  /** Seconds since the run started. */
+  t: number;
+  producedTicks: number;
+  consumedTicks: number;
+  lagTicks: number;
+  /** p99 end-to-end latency of the ticks reported in this second, µs (0 when none). */
+  p99Us: number;
+}
+
+/**
+ * Gathers what the analytics workers publish: merges their encoded interval histograms into
+ * run-wide ones (exact merge, never averages), sums their counters, and keeps a per-second
+ * latency series for the timeline.
+ */
+export class StatsCollector {
+  readonly e2eByPartition = new Map<number, Histogram>();
+  readonly stages: Record<WorkerStage, Histogram>;
+  readonly counters: AnalyticsCounters = analyticsCountersZero();
+  ticksByPartition = new Map<number, number>();
+  duplicates = 0;
+  unchecked = 0;
+  private readonly channel: BroadcastChannel;
+  private readonly interval: Histogram = createMergeHistogram();
+  private nextRequestId = 1;
+  private readonly waiting = new Map<number, { expected: number; seen: Set<number>; resolve: () => void }>();
+
+  constructor(channelName: string) {
+    this.stages = Object.fromEntries(STAGES.map((s) => [s, createMergeHistogram()])) as Record<WorkerStage, Histogram>;
+    this.channel = new BroadcastChannel(channelName);
+    this.channel.onmessage = (event: unknown) => {
+      const message = (event as { data: StatsMessage }).data;
+      if (message.type === 'report') this.absorb(message);
+    };
+  }
+
+  private absorb(report: WorkerReport): void {
+    for (const part of report.e2eByPartition) {
+      let h = this.e2eByPartition.get(part.partition);
+      if (!h) { h = createMergeHistogram(); this.e2eByPartition.set(part.partition, h); }
+      mergeEncoded(h, part.histogram);
+      mergeEncoded(this.interval, part.histogram);
+      this.ticksByPartition.set(part.partition, (this.ticksByPartition.get(part.partition) ?? 0) + part.ticks);
+    }
+    for (const stage of STAGES) mergeEncoded(this.stages[stage], report.stages[stage]);
+    addCounters(this.counters, report.counters);
+    this.duplicates += report.duplicates;
+    this.unchecked += report.unchecked;
+    const wait = this.waiting.get(report.requestId);
+    if (wait) {
+      wait.seen.add(report.workerId);
+      if (wait.seen.size >= wait.expected) {
+        this.waiting.delete(report.requestId);
+        wait.resolve();
+      }
+    }
+  }
+
+  /** p99 of what arrived since the previous call, then starts a new interval. */
+  takeIntervalP99(): number {
+    const p99 = this.interval.totalCount > 0 ? this.interval.getValueAtPercentile(99) : 0;
+    this.interval.reset();
+    return p99;
+  }
+
+  /** Asks every worker for what it has not reported yet; resolves when `workers` answered or on timeout. */
+  collect(workers: number, timeoutMs = 5_000): Promise<boolean> {
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.waiting.delete(requestId); resolve(false); }, timeoutMs);
+      this.waiting.set(requestId, {
+        expected: workers,
+        seen: new Set(),
+        resolve: () => { clearTimeout(timer); resolve(true); },
+      });
+      this.channel.postMessage({ type: 'collect', requestId } satisfies StatsMessage);
+    });
+  }
+
+  /** All partitions' end-to-end histograms merged. */
+  e2eTotal(): Histogram {
+    const total = createMergeHistogram();
+    for (const h of this.e2eByPartition.values()) total.add(h);
+    return total;
+  }
+
+  partitionSummary(partition: number): ReturnType<typeof summarize> {
+    const h = this.e2eByPartition.get(partition);
+    return h ? summarize(h) : summarize(createMergeHistogram());
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+}

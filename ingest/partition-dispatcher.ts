@@ -1,0 +1,179 @@
+import type { ConsumedRecord } from '../kafka/client.js';
+import type { ClockUs } from '../wire/clock.js';
+import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
+
+/** Runs one frame on the worker pool; `transfer` lists what moves (not copies) to the worker. */
+export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise<FrameTaskResult>;
+
+export interface DispatcherHooks {
+  /** A frame was analysed (or rejected as malformed: `result.problem`). */
+  frameDone(partition: number, offset: number, result: FrameTaskResult): void;
+  /** The task itself failed (worker error); the frame is not committed past. */
+  frameFailed(partition: number, offset: number, error: unknown): void;
+  /** Offsets skipped inside a partition (below the log start: evicted by retention). */
+  offsetGap(partition: number, missingRecords: number): void;
+  pause(): void;
+  resume(): void;
+  commit(partition: number, nextOffset: number): void;
+}
+
+interface PartitionLane {
+  queue: ConsumedRecord[];
+  head: number;
+  busy: boolean;
+  /** Next offset expected from the consumer, -1 before the first record. */
+  expectedOffset: number;
+  /** Offset to commit (last completed + 1), and whether it changed since the last commit. */
+  commitOffset: number;
+  dirty: boolean;
+}
+
+/**
+ * Hands frames to the pool keeping Kafka's per-partition order: at most one frame of a
+ * partition is in flight, the next starts when it finishes. Offsets are committed only for
+ * finished frames (at-least-once). When too many frames wait, the consumer is paused instead of
+ * buffering without bound.
+ */
+export class PartitionDispatcher {
+  private readonly lanes = new Map<number, PartitionLane>();
+  private queued = 0;
+  private inFlight = 0;
+  private paused = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly run: RunFrameTask,
+    private readonly hooks: DispatcherHooks,
+    private readonly clock: ClockUs,
+    private readonly maxQueuedFrames: number,
+  ) {}
+
+  private lane(partition: number): PartitionLane {
+    let lane = this.lanes.get(partition);
+    if (!lane) {
+      lane = { queue: [], head: 0, busy: false, expectedOffset: -1, commitOffset: -1, dirty: false };
+      this.lanes.set(partition, lane);
+    }
+    return lane;
+  }
+
+  get queuedFrames(): number {
+    return this.queued;
+  }
+
+  get framesInFlight(): number {
+    return this.inFlight;
+  }
+
+  push(partition: number, records: ConsumedRecord[]): void {
+    const lane = this.lane(partition);
+    for (const record of records) {
+      if (lane.expectedOffset >= 0) {
+        if (record.offset < lane.expectedOffset) continue; // already queued: a refetch after a seek
+        if (record.offset > lane.expectedOffset) this.hooks.offsetGap(partition, record.offset - lane.expectedOffset);
+      }
+      lane.expectedOffset = record.offset + 1;
+      lane.queue.push(record);
+      this.queued++;
+    }
+    if (!this.paused && this.queued >= this.maxQueuedFrames) {
+      this.paused = true;
+      this.hooks.pause();
+    }
+    this.pump(partition, lane);
+  }
+
+  /** Partitions taken away by a rebalance: drop what waits (the new owner reads it again). */
+  revoke(partitions: number[]): void {
+    for (const partition of partitions) {
+      const lane = this.lanes.get(partition);
+      if (!lane) continue;
+      this.queued -= lane.queue.length - lane.head;
+      lane.queue = [];
+      lane.head = 0;
+      lane.expectedOffset = -1;
+      this.flushCommit(partition, lane);
+      if (!lane.busy) this.lanes.delete(partition);
+    }
+    this.maybeResume();
+    this.notifyIfIdle();
+  }
+
+  private pump(partition: number, lane: PartitionLane): void {
+    if (lane.busy || lane.head >= lane.queue.length) return;
+    const record = lane.queue[lane.head]!;
+    lane.queue[lane.head] = undefined as unknown as ConsumedRecord; // let the frame go once sent
+    lane.head++;
+    if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
+      lane.queue = lane.queue.slice(lane.head);
+      lane.head = 0;
+    }
+    this.queued--;
+    lane.busy = true;
+    this.inFlight++;
+    const frame = transferableCopy(record.value);
+    this.run({ frame, partition, offset: record.offset, receivedUs: this.clock() }, [frame]).then(
+      (result) => {
+        lane.commitOffset = record.offset + 1;
+        lane.dirty = true;
+        this.hooks.frameDone(partition, record.offset, result);
+      },
+      (error: unknown) => this.hooks.frameFailed(partition, record.offset, error),
+    ).finally(() => {
+      lane.busy = false;
+      this.inFlight--;
+      this.maybeResume();
+      this.pump(partition, lane);
+      this.notifyIfIdle();
+    });
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.queued <= this.maxQueuedFrames / 2) {
+      this.paused = false;
+      this.hooks.resume();
+    }
+  }
+
+  private flushCommit(partition: number, lane: PartitionLane): void {
+    if (!lane.dirty) return;
+    lane.dirty = false;
+    this.hooks.commit(partition, lane.commitOffset);
+  }
+
+  /** Commits every partition whose finished offset moved; call periodically and at the end. */
+  commitFinished(): void {
+    for (const [partition, lane] of this.lanes) this.flushCommit(partition, lane);
+  }
+
+  get idle(): boolean {
+    return this.queued === 0 && this.inFlight === 0;
+  }
+
+  /** Resolves once nothing is queued or in flight. */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private notifyIfIdle(): void {
+    if (!this.idle || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+/**
+ * The frame as an ArrayBuffer the worker can own. A record value that is a slice of a larger
+ * buffer (kafkajs fetch responses, Node's buffer pool) is copied; one that owns its whole buffer
+ * is moved as is.
+ */
+export function transferableCopy(value: Buffer): ArrayBuffer {
+  if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && value.buffer instanceof ArrayBuffer) {
+    return value.buffer;
+  }
+  const copy = new ArrayBuffer(value.byteLength);
+  new Uint8Array(copy).set(value);
+  return copy;
+}

@@ -1,0 +1,84 @@
+/**
+ * The small driver interface between the pipeline and a Kafka client library, in the spirit of
+ * OpenMessaging Benchmark's driver-api: the pipeline sends whole frames and receives whole
+ * records; everything client-specific stays behind these two interfaces.
+ */
+
+export const CLIENT_KINDS = ['confluent', 'kafkajs'] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
+
+export const COMPRESSION_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
+
+export type Acks = -1 | 0 | 1;
+
+export interface ConnectionOptions {
+  /** Comma-separated host:port list. */
+  brokers: string;
+  clientId: string;
+}
+
+export interface ProducerOptions extends ConnectionOptions {
+  topic: string;
+  acks: Acks;
+  compression: CompressionCodec;
+  /** Producer batching delay; frames already batch ticks, so this stays small. */
+  lingerMs: number;
+  /** Most frames waiting for an acknowledgement before `send` refuses more (backpressure). */
+  maxPendingFrames: number;
+  idempotent: boolean;
+}
+
+export interface OutgoingFrame {
+  partition: number;
+  key: Buffer;
+  value: Buffer;
+  tickCount: number;
+  producedAtUs: number;
+}
+
+export interface ProducerCallbacks {
+  delivered(frame: OutgoingFrame, offset: number): void;
+  failed(frame: OutgoingFrame, error: Error): void;
+}
+
+export interface FrameProducer {
+  connect(): Promise<void>;
+  /** Hands a frame to the client. Returns false, keeping nothing, when its queue is full. */
+  send(frame: OutgoingFrame): boolean;
+  /** Frames handed over and not yet acknowledged or failed. */
+  readonly pending: number;
+  /** Waits until nothing is pending or the timeout passes. */
+  flush(timeoutMs: number): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface ConsumerOptions extends ConnectionOptions {
+  groupId: string;
+  topic: string;
+}
+
+export interface ConsumedRecord {
+  partition: number;
+  offset: number;
+  value: Buffer;
+}
+
+export interface ConsumerCallbacks {
+  /** Records of one partition in offset order. Called synchronously; must not block. */
+  records(partition: number, records: ConsumedRecord[]): void;
+  assigned(partitions: number[]): void;
+  revoked(partitions: number[]): void;
+  error(error: Error): void;
+}
+
+export interface FrameConsumer {
+  /** Connects, subscribes and starts delivering records; resolves once the group is joined. */
+  start(): Promise<void>;
+  /** Stop fetching (backpressure); records already fetched may still arrive. */
+  pause(): void;
+  resume(): void;
+  /** Commits `nextOffset` (the offset of the next record to read) for a partition. */
+  commit(partition: number, nextOffset: number): void;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,217 @@
+import Kafka from '@confluentinc/kafka-javascript';
+import type { LibrdKafkaError, Message, TopicPartition } from '@confluentinc/kafka-javascript';
+import type {
+  ConsumerCallbacks, ConsumerOptions, ConsumedRecord, FrameConsumer, FrameProducer, OutgoingFrame,
+  ProducerCallbacks, ProducerOptions,
+} from './client.js';
+import { FirehoseError } from './errors.js';
+
+// librdkafka error codes the adapters branch on.
+const ERR_QUEUE_FULL = -184;
+const ERR_ASSIGN_PARTITIONS = -175;
+const ERR_REVOKE_PARTITIONS = -174;
+
+function asError(err: LibrdKafkaError | Error): Error {
+  return err instanceof Error ? err : new Error(String((err as { message?: string }).message ?? err));
+}
+
+/** Producer over librdkafka (the non-KafkaJS API: the fastest path the package offers). */
+export class ConfluentFrameProducer implements FrameProducer {
+  private readonly producer: Kafka.Producer;
+  private pendingFrames = 0;
+
+  constructor(private readonly options: ProducerOptions, private readonly callbacks: ProducerCallbacks) {
+    this.producer = new Kafka.Producer({
+      'bootstrap.servers': options.brokers,
+      'client.id': options.clientId,
+      'dr_cb': true,
+      'acks': options.acks,
+      'compression.codec': options.compression,
+      'linger.ms': options.lingerMs,
+      'enable.idempotence': options.idempotent,
+      'queue.buffering.max.messages': Math.max(1000, options.maxPendingFrames * 2),
+      'socket.nagle.disable': true,
+      'log_level': 3,
+    });
+    this.producer.on('delivery-report', (err, report) => {
+      this.pendingFrames--;
+      const frame = report.opaque as OutgoingFrame;
+      if (err) this.callbacks.failed(frame, asError(err));
+      else this.callbacks.delivered(frame, report.offset);
+    });
+  }
+
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.producer.connect({ timeout: 10_000 }, (err) => {
+        if (err) {
+          reject(new FirehoseError('BROKERS_UNREACHABLE', `cannot reach --brokers ${this.options.brokers}: ${err.message}`, { cause: err }));
+          return;
+        }
+        // Delivery reports are served by poll(); a short interval keeps ack latency honest.
+        this.producer.setPollInterval(1);
+        resolve();
+      });
+    });
+  }
+
+  get pending(): number {
+    return this.pendingFrames;
+  }
+
+  send(frame: OutgoingFrame): boolean {
+    if (this.pendingFrames >= this.options.maxPendingFrames) return false;
+    try {
+      this.producer.produce(this.options.topic, frame.partition, frame.value, frame.key, null, frame);
+    } catch (error) {
+      if ((error as { code?: number }).code === ERR_QUEUE_FULL) return false;
+      throw error;
+    }
+    this.pendingFrames++;
+    return true;
+  }
+
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pendingFrames > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => this.producer.flush(Math.min(100, deadline - Date.now()), () => resolve()));
+    }
+  }
+
+  disconnect(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.producer.isConnected()) { resolve(); return; }
+      this.producer.disconnect(5_000, () => resolve());
+    });
+  }
+}
+
+/**
+ * Consumer over librdkafka with manual commits. `consume(n)` returns as soon as the first
+ * message is there plus whatever else is ready, so batches grow with load and latency stays low
+ * when idle.
+ */
+export class ConfluentFrameConsumer implements FrameConsumer {
+  private readonly consumer: Kafka.KafkaConsumer;
+  private running = false;
+  private paused = false;
+  private loopActive = false;
+  private readonly byPartition = new Map<number, ConsumedRecord[]>();
+  private onFirstAssignment: (() => void) | null = null;
+
+  constructor(private readonly options: ConsumerOptions, private readonly callbacks: ConsumerCallbacks) {
+    this.consumer = new Kafka.KafkaConsumer({
+      'bootstrap.servers': options.brokers,
+      'client.id': options.clientId,
+      'group.id': options.groupId,
+      'enable.auto.commit': false,
+      'enable.auto.offset.store': false,
+      'fetch.wait.max.ms': 5,
+      'fetch.min.bytes': 1,
+      'fetch.message.max.bytes': 4 * 1024 * 1024,
+      // Bounds what librdkafka prefetches ahead of the pipeline (memory stays flat under overload).
+      'queued.max.messages.kbytes': 32 * 1024,
+      'session.timeout.ms': 10_000,
+      'heartbeat.interval.ms': 1_000,
+      'socket.nagle.disable': true,
+      'log_level': 3,
+      'rebalance_cb': (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
+    }, { 'auto.offset.reset': 'earliest' });
+  }
+
+  private onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {
+    const partitions = assignment.map((tp) => tp.partition);
+    if (err.code === ERR_ASSIGN_PARTITIONS) {
+      this.consumer.assign(assignment);
+      this.callbacks.assigned(partitions);
+      this.onFirstAssignment?.();
+      this.onFirstAssignment = null;
+    } else if (err.code === ERR_REVOKE_PARTITIONS) {
+      this.callbacks.revoked(partitions);
+      this.consumer.unassign();
+    } else {
+      this.callbacks.error(asError(err));
+    }
+  }
+
+  /** Resolves once the group has assigned partitions, so no load is sent before anyone reads it. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.onFirstAssignment = null;
+        reject(new FirehoseError('KAFKA_CLIENT', 'the consumer group assigned no partitions within 30 s'));
+      }, 30_000);
+      this.onFirstAssignment = () => { clearTimeout(timer); resolve(); };
+      this.consumer.connect({ timeout: 10_000 }, (err) => {
+        if (err) {
+          clearTimeout(timer);
+          this.onFirstAssignment = null;
+          reject(new FirehoseError('BROKERS_UNREACHABLE', `cannot reach --brokers ${this.options.brokers}: ${err.message}`, { cause: err }));
+          return;
+        }
+        this.consumer.setDefaultConsumeTimeout(50);
+        // Undocumented in the typings but public in lib/kafka-consumer.js: wait only for the first message.
+        (this.consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void })
+          .setDefaultIsTimeoutOnlyForFirstMessage(true);
+        this.consumer.subscribe([this.options.topic]);
+        this.running = true;
+        this.loop();
+      });
+    });
+  }
+
+  private loop(): void {
+    if (!this.running || this.paused || this.loopActive) return;
+    this.loopActive = true;
+    this.consumer.consume(4096, (err, messages) => {
+      this.loopActive = false;
+      if (err) {
+        if (this.running) this.callbacks.error(asError(err));
+      } else if (messages.length > 0) {
+        this.deliver(messages);
+      }
+      if (this.running && !this.paused) setImmediate(() => this.loop());
+    });
+  }
+
+  private deliver(messages: Message[]): void {
+    const groups = this.byPartition;
+    groups.clear();
+    for (const m of messages) {
+      if (!m.value) continue;
+      let list = groups.get(m.partition);
+      if (!list) { list = []; groups.set(m.partition, list); }
+      list.push({ partition: m.partition, offset: m.offset, value: m.value });
+    }
+    for (const [partition, records] of groups) this.callbacks.records(partition, records);
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.loop();
+  }
+
+  commit(partition: number, nextOffset: number): void {
+    if (!this.running) return;
+    try {
+      this.consumer.commit({ topic: this.options.topic, partition, offset: nextOffset });
+    } catch (error) {
+      // A commit for a partition just revoked fails; its records are redelivered and counted as duplicates.
+      this.callbacks.error(asError(error as Error));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    while (this.loopActive) await new Promise((r) => setTimeout(r, 10));
+    await new Promise<void>((resolve) => {
+      if (!this.consumer.isConnected()) { resolve(); return; }
+      this.consumer.disconnect(() => resolve());
+    });
+  }
+}

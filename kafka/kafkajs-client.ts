@@ -1,0 +1,195 @@
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import type { Consumer, Producer } from 'kafkajs';
+import type {
+  CompressionCodec, ConnectionOptions, ConsumerCallbacks, ConsumerOptions, ConsumedRecord, FrameConsumer,
+  FrameProducer, OutgoingFrame, ProducerCallbacks, ProducerOptions,
+} from './client.js';
+import { FirehoseError } from './errors.js';
+
+/** Codecs kafkajs ships; the others need codec plug-ins this project does not bundle. */
+export const KAFKAJS_CODECS: readonly CompressionCodec[] = ['none', 'gzip'];
+
+function kafkajsCompression(codec: CompressionCodec): CompressionTypes {
+  if (codec === 'none') return CompressionTypes.None;
+  if (codec === 'gzip') return CompressionTypes.GZIP;
+  throw new FirehoseError('BAD_OPTION', `--compression ${codec} is not available with --client kafkajs (use none or gzip)`);
+}
+
+function createKafka(options: ConnectionOptions): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+  });
+}
+
+function unreachable(options: ConnectionOptions, error: unknown): FirehoseError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new FirehoseError('BROKERS_UNREACHABLE', `cannot reach --brokers ${options.brokers}: ${reason}`, { cause: error });
+}
+
+/**
+ * kafkajs sends one request per `send` call, so frames handed over within one event-loop turn
+ * are gathered and sent together, with a bounded number of requests in flight.
+ */
+export class KafkajsFrameProducer implements FrameProducer {
+  private readonly producer: Producer;
+  private readonly compression: CompressionTypes;
+  private queued: OutgoingFrame[] = [];
+  private inFlightRequests = 0;
+  private pendingFrames = 0;
+  private flushScheduled = false;
+  private static readonly MAX_IN_FLIGHT_REQUESTS = 4;
+
+  constructor(private readonly options: ProducerOptions, private readonly callbacks: ProducerCallbacks) {
+    this.compression = kafkajsCompression(options.compression);
+    this.producer = createKafka(options).producer({
+      allowAutoTopicCreation: false,
+      idempotent: options.idempotent,
+      maxInFlightRequests: options.idempotent ? 1 : undefined,
+    });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.producer.connect();
+    } catch (error) {
+      throw unreachable(this.options, error);
+    }
+  }
+
+  get pending(): number {
+    return this.pendingFrames;
+  }
+
+  send(frame: OutgoingFrame): boolean {
+    if (this.pendingFrames >= this.options.maxPendingFrames) return false;
+    this.queued.push(frame);
+    this.pendingFrames++;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => { this.flushScheduled = false; this.sendQueued(); });
+    }
+    return true;
+  }
+
+  private sendQueued(): void {
+    while (this.queued.length > 0 && this.inFlightRequests < KafkajsFrameProducer.MAX_IN_FLIGHT_REQUESTS) {
+      const batch = this.queued;
+      this.queued = [];
+      this.inFlightRequests++;
+      this.producer.send({
+        topic: this.options.topic,
+        acks: this.options.acks,
+        compression: this.compression,
+        messages: batch.map((f) => ({ partition: f.partition, key: f.key, value: f.value })),
+      }).then((metadata) => {
+        // kafkajs reports one base offset per partition; frames of a partition follow in send order.
+        const next = new Map<number, number>();
+        for (const m of metadata) next.set(m.partition, Number(m.baseOffset ?? m.offset ?? -1));
+        for (const frame of batch) {
+          const offset = next.get(frame.partition) ?? -1;
+          if (offset >= 0) next.set(frame.partition, offset + 1);
+          this.pendingFrames--;
+          this.callbacks.delivered(frame, offset);
+        }
+      }, (error: unknown) => {
+        const err = error instanceof Error ? error : new Error(String(error));
+        for (const frame of batch) {
+          this.pendingFrames--;
+          this.callbacks.failed(frame, err);
+        }
+      }).finally(() => {
+        this.inFlightRequests--;
+        this.sendQueued();
+      });
+    }
+  }
+
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pendingFrames > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+/** Consumer group over kafkajs with manual commits; records are pushed out as each batch arrives. */
+export class KafkajsFrameConsumer implements FrameConsumer {
+  private readonly consumer: Consumer;
+  private assignment = new Set<number>();
+  private running = false;
+
+  constructor(private readonly options: ConsumerOptions, private readonly callbacks: ConsumerCallbacks) {
+    this.consumer = createKafka(options).consumer({
+      groupId: options.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: 5,
+      minBytes: 1,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      const mine = new Set(event.payload.memberAssignment[options.topic] ?? []);
+      const revoked = [...this.assignment].filter((p) => !mine.has(p));
+      if (revoked.length > 0) this.callbacks.revoked(revoked);
+      this.assignment = mine;
+      this.callbacks.assigned([...mine]);
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.callbacks.error(event.payload.error);
+    });
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    } catch (error) {
+      throw unreachable(this.options, error);
+    }
+    this.running = true;
+    const joined = new Promise<void>((resolve) => {
+      const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => { off(); resolve(); });
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 64,
+      eachBatch: async ({ batch }) => {
+        const records: ConsumedRecord[] = batch.messages.map((m) => ({
+          partition: batch.partition,
+          offset: Number(m.offset),
+          value: m.value ?? Buffer.alloc(0),
+        }));
+        if (records.length > 0) this.callbacks.records(batch.partition, records);
+      },
+    });
+    await joined;
+  }
+
+  pause(): void {
+    this.consumer.pause([{ topic: this.options.topic }]);
+  }
+
+  resume(): void {
+    this.consumer.resume([{ topic: this.options.topic }]);
+  }
+
+  commit(partition: number, nextOffset: number): void {
+    if (!this.running) return;
+    this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: String(nextOffset) }])
+      .catch((error: unknown) => this.callbacks.error(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+}

@@ -1,0 +1,135 @@
+import type { ClockUs } from '../wire/clock.js';
+import { FrameWriter, MAX_TICKS_PER_FRAME } from '../wire/tick-frame.js';
+
+/** Receives each finished frame. `frame` is a fresh copy the receiver may keep or transfer. */
+export type FrameSink = (keyGroup: number, frame: Buffer, tickCount: number) => void;
+
+export interface FrameBatcherOptions {
+  keyGroups: number;
+  ticksPerRecord: number;
+  /** Stamps `producedAtUs` on frames that are finished because they filled up. */
+  clock: ClockUs;
+  onFrame: FrameSink;
+}
+
+/**
+ * Packs ticks into one frame per key group, because a Kafka record per tick caps throughput at
+ * the client's per-message cost. A frame goes out when it is full (size) or when its oldest tick
+ * has waited `lingerUs` (time, via `flushOlderThan`), whichever comes first.
+ *
+ * Writers are created on a group's first tick: with many groups, most may never be used by a
+ * given producer.
+ */
+export class FrameBatcher {
+  readonly keyGroups: number;
+  readonly ticksPerRecord: number;
+  private readonly clock: ClockUs;
+  private readonly onFrame: FrameSink;
+  private readonly writers: (FrameWriter | undefined)[];
+  /** Source stamped in the header of each group's open frame. */
+  private readonly frameSource: Uint16Array;
+  /** When each group's open frame received its first tick (µs); meaningful while it is non-empty. */
+  private readonly firstAppendUs: Float64Array;
+  /**
+   * Groups that may hold ticks, so that linger flushes visit only those rather than every group.
+   * A group is listed at most once (`listed`); emptied groups are dropped at the next flush.
+   */
+  private readonly openGroups: Uint32Array;
+  private readonly listed: Uint8Array;
+  private openGroupCount = 0;
+  private frames = 0;
+
+  constructor(options: FrameBatcherOptions) {
+    const { keyGroups, ticksPerRecord } = options;
+    if (!Number.isInteger(keyGroups) || keyGroups < 1 || keyGroups > 0xffffffff) {
+      throw new RangeError(`FrameBatcher keyGroups must be an integer in 1..${0xffffffff}, got ${keyGroups}`);
+    }
+    if (!Number.isInteger(ticksPerRecord) || ticksPerRecord < 1 || ticksPerRecord > MAX_TICKS_PER_FRAME) {
+      throw new RangeError(
+        `FrameBatcher ticksPerRecord must be an integer in 1..${MAX_TICKS_PER_FRAME}, got ${ticksPerRecord}`,
+      );
+    }
+    this.keyGroups = keyGroups;
+    this.ticksPerRecord = ticksPerRecord;
+    this.clock = options.clock;
+    this.onFrame = options.onFrame;
+    // Filled element by element: `new Array(n)` with a large n gives a slow dictionary-mode array.
+    this.writers = [];
+    for (let g = 0; g < keyGroups; g++) this.writers.push(undefined);
+    this.frameSource = new Uint16Array(keyGroups);
+    this.firstAppendUs = new Float64Array(keyGroups);
+    this.openGroups = new Uint32Array(keyGroups);
+    this.listed = new Uint8Array(keyGroups);
+  }
+
+  /** Frames handed to `onFrame` so far. */
+  get framesEmitted(): number {
+    return this.frames;
+  }
+
+  /**
+   * Appends one tick to its group's frame; hands the frame on when it is full. A frame carries a
+   * single source, so a tick from a different source first closes the group's open frame.
+   */
+  add(
+    keyGroup: number, seq: number, source: number, venue: number, instrument: number, flags: number,
+    sendTimeUs: number, bid: number, ask: number, bidSize: number, askSize: number,
+  ): void {
+    const writer = this.writers[keyGroup] ?? this.createWriter(keyGroup);
+    if (writer.length === 0) {
+      this.firstAppendUs[keyGroup] = this.clock();
+      this.frameSource[keyGroup] = source;
+      if (this.listed[keyGroup] === 0) {
+        this.listed[keyGroup] = 1;
+        this.openGroups[this.openGroupCount++] = keyGroup;
+      }
+    } else if (this.frameSource[keyGroup] !== source) {
+      this.emit(keyGroup, writer, this.clock());
+      this.add(keyGroup, seq, source, venue, instrument, flags, sendTimeUs, bid, ask, bidSize, askSize);
+      return;
+    }
+    writer.append(seq, source, venue, instrument, flags, sendTimeUs, bid, ask, bidSize, askSize);
+    if (writer.full) this.emit(keyGroup, writer, this.clock());
+  }
+
+  /** Finishes every non-empty frame whose first tick was appended at least `lingerUs` before `nowUs`. */
+  flushOlderThan(nowUs: number, lingerUs: number): void {
+    this.flushWhere(nowUs - lingerUs, nowUs);
+  }
+
+  /** Finishes every non-empty frame, e.g. at the end of a run. */
+  flushAll(nowUs: number): void {
+    this.flushWhere(Infinity, nowUs);
+  }
+
+  private flushWhere(appendedNoLaterThanUs: number, nowUs: number): void {
+    const open = this.openGroups;
+    let kept = 0;
+    for (let i = 0; i < this.openGroupCount; i++) {
+      const group = open[i];
+      const writer = this.writers[group];
+      if (writer !== undefined && writer.length > 0 && this.firstAppendUs[group] <= appendedNoLaterThanUs) {
+        this.emit(group, writer, nowUs);
+      }
+      if (writer !== undefined && writer.length > 0) open[kept++] = group;
+      else this.listed[group] = 0;
+    }
+    this.openGroupCount = kept;
+  }
+
+  private emit(keyGroup: number, writer: FrameWriter, producedAtUs: number): void {
+    const tickCount = writer.length;
+    const frame = writer.finish(this.frameSource[keyGroup], keyGroup, producedAtUs);
+    this.frames++;
+    this.onFrame(keyGroup, frame, tickCount);
+  }
+
+  private createWriter(keyGroup: number): FrameWriter {
+    if (!Number.isInteger(keyGroup) || keyGroup < 0 || keyGroup >= this.keyGroups) {
+      throw new RangeError(`key group must be an integer in 0..${this.keyGroups - 1}, got ${keyGroup}`);
+    }
+    const writer = new FrameWriter(this.ticksPerRecord);
+    this.writers[keyGroup] = writer;
+    return writer;
+  }
+}

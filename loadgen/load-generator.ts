@@ -1,0 +1,180 @@
+import type { FrameProducer, OutgoingFrame, ProducerCallbacks } from '../kafka/client.js';
+import { createMergeHistogram, recordLatency, type Histogram } from '../bench/latency-histogram.js';
+import type { ClockUs } from '../wire/clock.js';
+import { FrameBatcher } from './frame-batcher.js';
+import { MarketModel } from './market-model.js';
+import { OpenLoopSchedule } from './open-loop-schedule.js';
+import { TickSource } from './tick-source.js';
+
+export interface LoadGeneratorOptions {
+  partitions: number;
+  ratePerSec: number;
+  /** Total ticks to send (a duration is converted to ticks by the caller: rate × seconds). */
+  ticks: number;
+  instruments: number;
+  venues: number;
+  seed: number;
+  /** This generator's id, written into every tick; distinct per loadgen process. */
+  source: number;
+  ticksPerRecord: number;
+  /** A partly filled frame waits at most this long before it is sent. */
+  lingerUs: number;
+  clock: ClockUs;
+}
+
+/** What the producing side knows at the end: the left half of the delivery accounting. */
+export interface ProduceStats {
+  /** Ticks handed to the Kafka client. */
+  produced: number;
+  acked: number;
+  failed: number;
+  framesAcked: number;
+  ackedByPartition: number[];
+  /** Highest acknowledged offset + 1 per partition (-1 when unknown). */
+  endOffsetByPartition: number[];
+  firstError: string | null;
+  /** Intended time of the first tick and the time the last tick was handed over, µs. */
+  startUs: number;
+  lastSentUs: number;
+}
+
+/** Ticks generated per event-loop slice: bounds how long one slice holds the thread. */
+const SLICE_TICKS = 16_384;
+
+/**
+ * The open-loop producer: every slice it generates the ticks the schedule says are due (stamped
+ * with their intended times), packs them into frames and hands full or lingering frames to the
+ * Kafka client. When the client refuses more (its queue is full) generation waits, and the
+ * waiting shows up as latency, not as a lower offered rate hidden from the report.
+ */
+export class LoadGenerator {
+  readonly produceLatency: Histogram = createMergeHistogram();
+  private readonly stats: ProduceStats;
+  private readonly tickSource: TickSource;
+  private readonly batcher: FrameBatcher;
+  private readonly keys: Buffer[];
+  private readonly backlog: OutgoingFrame[] = [];
+  private backlogHead = 0;
+  private producer: FrameProducer | undefined;
+  private stopping = false;
+  readonly callbacks: ProducerCallbacks;
+
+  constructor(private readonly options: LoadGeneratorOptions) {
+    const model = new MarketModel({
+      seed: options.seed,
+      instruments: options.instruments,
+      venues: options.venues,
+      keyGroups: Math.min(options.instruments, Math.max(options.partitions, 1)),
+    });
+    this.keys = [];
+    for (let g = 0; g < model.keyGroups; g++) this.keys.push(Buffer.from(String(g)));
+    this.batcher = new FrameBatcher({
+      keyGroups: model.keyGroups,
+      ticksPerRecord: options.ticksPerRecord,
+      clock: options.clock,
+      onFrame: (keyGroup, frame, tickCount) => this.onFrame(keyGroup, frame, tickCount),
+    });
+    const startUs = options.clock();
+    const schedule = new OpenLoopSchedule(options.ratePerSec, startUs, options.ticks);
+    this.tickSource = new TickSource(model, this.batcher, options.source, schedule);
+    this.stats = {
+      produced: 0, acked: 0, failed: 0, framesAcked: 0,
+      ackedByPartition: new Array<number>(options.partitions).fill(0),
+      endOffsetByPartition: new Array<number>(options.partitions).fill(-1),
+      firstError: null,
+      startUs,
+      lastSentUs: startUs,
+    };
+    this.callbacks = {
+      delivered: (frame, offset) => {
+        this.stats.acked += frame.tickCount;
+        this.stats.framesAcked++;
+        this.stats.ackedByPartition[frame.partition]! += frame.tickCount;
+        if (offset + 1 > this.stats.endOffsetByPartition[frame.partition]!) this.stats.endOffsetByPartition[frame.partition] = offset + 1;
+        recordLatency(this.produceLatency, options.clock() - frame.producedAtUs, frame.tickCount);
+      },
+      failed: (frame, error) => {
+        this.stats.failed += frame.tickCount;
+        this.stats.firstError ??= error.message;
+      },
+    };
+  }
+
+  get produceStats(): Readonly<ProduceStats> {
+    return this.stats;
+  }
+
+  get generated(): number {
+    return this.tickSource.emitted;
+  }
+
+  /** Runs until every tick was sent and acknowledged (or failed), or `stop` was called. */
+  async run(producer: FrameProducer): Promise<void> {
+    this.producer = producer;
+    await new Promise<void>((resolve) => {
+      const step = (): void => {
+        const now = this.options.clock();
+        if (!this.drainBacklog()) {
+          setTimeout(step, 1);
+          return;
+        }
+        const done = this.stopping || this.tickSource.finished;
+        if (done) {
+          this.batcher.flushAll(now);
+          if (this.drainBacklog()) { resolve(); return; }
+          setTimeout(step, 1);
+          return;
+        }
+        const emitted = this.tickSource.generateDue(now, SLICE_TICKS);
+        this.batcher.flushOlderThan(now, this.options.lingerUs);
+        if (emitted === SLICE_TICKS) setImmediate(step);
+        else setTimeout(step, 1);
+      };
+      step();
+    });
+    await producer.flush(30_000);
+  }
+
+  /** True once `stop` was called: the run ended before its schedule did. */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  /** Stops generating; what was generated is still sent and awaited. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  private onFrame(keyGroup: number, frame: Buffer, tickCount: number): void {
+    const outgoing: OutgoingFrame = {
+      partition: keyGroup % this.options.partitions,
+      key: this.keys[keyGroup]!,
+      value: frame,
+      tickCount,
+      producedAtUs: frame.readDoubleLE(16),
+    };
+    if (this.backlogHead < this.backlog.length || !this.producer!.send(outgoing)) {
+      this.backlog.push(outgoing);
+      return;
+    }
+    this.sent(outgoing);
+  }
+
+  private sent(frame: OutgoingFrame): void {
+    this.stats.produced += frame.tickCount;
+    this.stats.lastSentUs = this.options.clock();
+  }
+
+  /** Sends what the client refused earlier; true when nothing is left waiting. */
+  private drainBacklog(): boolean {
+    while (this.backlogHead < this.backlog.length) {
+      const frame = this.backlog[this.backlogHead]!;
+      if (!this.producer!.send(frame)) return false;
+      this.sent(frame);
+      this.backlogHead++;
+    }
+    this.backlog.length = 0;
+    this.backlogHead = 0;
+    return true;
+  }
+}

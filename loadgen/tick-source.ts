@@ -1,0 +1,71 @@
+import type { FrameBatcher } from './frame-batcher.js';
+import type { MarketModel } from './market-model.js';
+import type { OpenLoopSchedule } from './open-loop-schedule.js';
+
+/**
+ * Turns the schedule's due ticks into market ticks and frames: tick i of the schedule gets
+ * seq i and is stamped with its intended send time, never with the time it was generated, so a
+ * late producer shows up as latency downstream (coordinated omission).
+ */
+export class TickSource {
+  readonly source: number;
+  private readonly model: MarketModel;
+  private readonly batcher: FrameBatcher;
+  private readonly schedule: OpenLoopSchedule;
+  private next = 0;
+
+  /** @param source this load generator's id (u16), written into every tick and frame. */
+  constructor(model: MarketModel, batcher: FrameBatcher, source: number, schedule: OpenLoopSchedule) {
+    if (!Number.isInteger(source) || source < 0 || source > 0xffff) {
+      throw new RangeError(`tick source id must be an integer in 0..65535, got ${source}`);
+    }
+    if (batcher.keyGroups < model.keyGroups) {
+      throw new RangeError(
+        `FrameBatcher has ${batcher.keyGroups} key groups but the market model uses ${model.keyGroups}`,
+      );
+    }
+    this.model = model;
+    this.batcher = batcher;
+    this.source = source;
+    this.schedule = schedule;
+  }
+
+  /** Ticks emitted so far; also the index (and seq) of the next one. */
+  get emitted(): number {
+    return this.next;
+  }
+
+  /** True once a limited schedule has had every tick emitted; never true for an unlimited one. */
+  get finished(): boolean {
+    const total = this.schedule.total;
+    return total !== undefined && this.next >= total;
+  }
+
+  /**
+   * Emits the ticks due at `nowUs` that have not been emitted yet, at most `maxTicks` of them
+   * (the caller's bound on one slice of work, so that a long stall does not turn into one huge
+   * synchronous burst). Returns how many it emitted.
+   */
+  generateDue(nowUs: number, maxTicks: number): number {
+    if (!(maxTicks >= 0) || (maxTicks !== Infinity && !Number.isInteger(maxTicks))) {
+      throw new RangeError(`maxTicks must be a non-negative integer or Infinity, got ${maxTicks}`);
+    }
+    const start = this.next;
+    const end = Math.min(this.schedule.dueBy(nowUs), start + maxTicks);
+    const model = this.model;
+    const batcher = this.batcher;
+    const schedule = this.schedule;
+    const source = this.source;
+    for (let index = start; index < end; index++) {
+      const intendedUs = schedule.intendedTimeUs(index);
+      model.nextTick(intendedUs);
+      batcher.add(
+        model.keyGroup, index >>> 0, source, model.venue, model.instrument, model.flags,
+        intendedUs, model.bid, model.ask, model.bidSize, model.askSize,
+      );
+    }
+    const emitted = end > start ? end - start : 0;
+    this.next = start + emitted;
+    return emitted;
+  }
+}

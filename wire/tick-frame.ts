@@ -1,0 +1,181 @@
+/**
+ * The tick wire format: many ticks packed into one Kafka record value (a frame).
+ *
+ * All integers and floats are little-endian.
+ *
+ * Frame header (24 bytes)
+ *   off size type  field
+ *     0    4  u32  magic          0x31484654 ("TFH1" read as LE bytes)
+ *     4    1  u8   version        1
+ *     5    1  u8   frameFlags     reserved, 0
+ *     6    2  u16  tickCount      ticks that follow the header
+ *     8    2  u16  source         load-generator id that wrote every tick of this frame
+ *    10    2  u16  reserved       0
+ *    12    4  u32  keyGroup       instrument group; also the record key and partition choice
+ *    16    8  f64  producedAtUs   when the frame was handed to the Kafka client (µs since epoch)
+ *
+ * Tick (48 bytes), repeated tickCount times from offset 24
+ *   off size type  field
+ *     0    4  u32  seq            per-source sequence number, 0,1,2,... (delivery accounting)
+ *     4    2  u16  source         load-generator id (same as the header's)
+ *     6    2  u16  venue          venue / price source index
+ *     8    4  u32  instrument     instrument index
+ *    12    2  u16  flags          TickFlag bits: injected ground truth labels
+ *    14    2  u16  reserved       0
+ *    16    8  f64  sendTimeUs     intended send time from the open-loop schedule (µs since epoch)
+ *    24    8  f64  bid
+ *    32    8  f64  ask
+ *    40    4  f32  bidSize
+ *    44    4  f32  askSize
+ *
+ * Frames are read in place through a DataView: decoding allocates nothing per tick.
+ */
+export const FRAME_MAGIC = 0x31484654;
+export const FRAME_VERSION = 1;
+export const FRAME_HEADER_BYTES = 24;
+export const TICK_BYTES = 48;
+export const MAX_TICKS_PER_FRAME = 0xffff;
+
+export const TickFlag = {
+  /** The generator injected a bad price into this tick (outlier ground truth). */
+  InjectedOutlier: 1 << 0,
+  /** The tick opens or continues an injected cross-venue arbitrage window. */
+  InjectedArbitrage: 1 << 1,
+  /** The tick belongs to an injected frozen (stale) run. */
+  InjectedFrozen: 1 << 2,
+  /** The tick carries a genuine (unlabelled-as-error) price jump. */
+  GenuineJump: 1 << 3,
+} as const;
+
+export function frameByteLength(tickCount: number): number {
+  return FRAME_HEADER_BYTES + tickCount * TICK_BYTES;
+}
+
+export interface TickFields {
+  seq: number;
+  source: number;
+  venue: number;
+  instrument: number;
+  flags: number;
+  sendTimeUs: number;
+  bid: number;
+  ask: number;
+  bidSize: number;
+  askSize: number;
+}
+
+/**
+ * Builds one frame at a time into a reusable buffer. The caller appends ticks, then `finish`
+ * copies the used bytes out (the copy is what travels; the scratch buffer is reused).
+ */
+export class FrameWriter {
+  readonly capacity: number;
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private count = 0;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_TICKS_PER_FRAME) {
+      throw new RangeError(`frame capacity must be an integer in 1..${MAX_TICKS_PER_FRAME}, got ${capacity}`);
+    }
+    this.capacity = capacity;
+    this.bytes = new Uint8Array(frameByteLength(capacity));
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  append(
+    seq: number, source: number, venue: number, instrument: number, flags: number,
+    sendTimeUs: number, bid: number, ask: number, bidSize: number, askSize: number,
+  ): void {
+    const v = this.view;
+    const o = FRAME_HEADER_BYTES + this.count * TICK_BYTES;
+    v.setUint32(o, seq, true);
+    v.setUint16(o + 4, source, true);
+    v.setUint16(o + 6, venue, true);
+    v.setUint32(o + 8, instrument, true);
+    v.setUint16(o + 12, flags, true);
+    v.setUint16(o + 14, 0, true);
+    v.setFloat64(o + 16, sendTimeUs, true);
+    v.setFloat64(o + 24, bid, true);
+    v.setFloat64(o + 32, ask, true);
+    v.setFloat32(o + 40, bidSize, true);
+    v.setFloat32(o + 44, askSize, true);
+    this.count++;
+  }
+
+  /** Writes the header and returns a copy of the frame; the writer is then empty again. */
+  finish(source: number, keyGroup: number, producedAtUs: number): Buffer {
+    const v = this.view;
+    v.setUint32(0, FRAME_MAGIC, true);
+    v.setUint8(4, FRAME_VERSION);
+    v.setUint8(5, 0);
+    v.setUint16(6, this.count, true);
+    v.setUint16(8, source, true);
+    v.setUint16(10, 0, true);
+    v.setUint32(12, keyGroup, true);
+    v.setFloat64(16, producedAtUs, true);
+    const out = Buffer.allocUnsafe(frameByteLength(this.count));
+    out.set(this.bytes.subarray(0, out.length));
+    this.count = 0;
+    return out;
+  }
+}
+
+export type FrameProblem = 'truncated' | 'bad-magic' | 'bad-version' | 'length-mismatch';
+
+/**
+ * Checks a received record value before anything reads it as ticks. Returns the problem, or
+ * null when the frame is well formed.
+ */
+export function validateFrame(bytes: Uint8Array): FrameProblem | null {
+  if (bytes.byteLength < FRAME_HEADER_BYTES) return 'truncated';
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (v.getUint32(0, true) !== FRAME_MAGIC) return 'bad-magic';
+  if (v.getUint8(4) !== FRAME_VERSION) return 'bad-version';
+  const count = v.getUint16(6, true);
+  if (bytes.byteLength !== frameByteLength(count)) return 'length-mismatch';
+  return null;
+}
+
+/** Reads a frame in place. Point it at a frame with `reset`; tick accessors take the tick index. */
+export class FrameReader {
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(FRAME_HEADER_BYTES));
+
+  reset(bytes: Uint8Array): this {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return this;
+  }
+
+  get tickCount(): number { return this.view.getUint16(6, true); }
+  get source(): number { return this.view.getUint16(8, true); }
+  get keyGroup(): number { return this.view.getUint32(12, true); }
+  get producedAtUs(): number { return this.view.getFloat64(16, true); }
+
+  seq(i: number): number { return this.view.getUint32(FRAME_HEADER_BYTES + i * TICK_BYTES, true); }
+  tickSource(i: number): number { return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 4, true); }
+  venue(i: number): number { return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 6, true); }
+  instrument(i: number): number { return this.view.getUint32(FRAME_HEADER_BYTES + i * TICK_BYTES + 8, true); }
+  flags(i: number): number { return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 12, true); }
+  sendTimeUs(i: number): number { return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 16, true); }
+  bid(i: number): number { return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 24, true); }
+  ask(i: number): number { return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 32, true); }
+  bidSize(i: number): number { return this.view.getFloat32(FRAME_HEADER_BYTES + i * TICK_BYTES + 40, true); }
+  askSize(i: number): number { return this.view.getFloat32(FRAME_HEADER_BYTES + i * TICK_BYTES + 44, true); }
+
+  /** Copies one tick into an object. For tests and tools only: the hot path uses the accessors. */
+  tick(i: number): TickFields {
+    return {
+      seq: this.seq(i), source: this.tickSource(i), venue: this.venue(i), instrument: this.instrument(i),
+      flags: this.flags(i), sendTimeUs: this.sendTimeUs(i), bid: this.bid(i), ask: this.ask(i),
+      bidSize: this.bidSize(i), askSize: this.askSize(i),
+    };
+  }
+}
