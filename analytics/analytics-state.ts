@@ -19,22 +19,27 @@
  *   +2 var       EWMA variance of the log return
  *   +3 n         accepted returns so far (warm-up counter)
  * buffers.outlierRejects   Uint8Array, 1 per cell: consecutive rejected ticks
- * buffers.scorer           Float64Array, one block of SCORER_ROWS × venues per instrument,
- *                          row-major: value (i, v, row) at (i * SCORER_ROWS + row) * venues + v.
- *                          Rows rather than per-cell records because every tick scans one row
- *                          (mids, spreads, times) across all venues: fewer cache lines.
+ * buffers.scorerRows       Float64Array, SCORER_ROWS × venues per instrument, row-major: value
+ *                          (i, row, v) at (i * SCORER_ROWS + row) * venues + v. Each tick scans
+ *                          these across all venues, so they are rows: few cache lines per scan.
  *   row 0 mid        latest mid (NaN = never quoted)
- *   row 1 spread     latest ask - bid
+ *   row 1 spread     latest ask - bid (NaN = never quoted)
  *   row 2 lastUs     time of the latest quote (NaN = never quoted)
- *   row 3 dev        EWMA of ((mid - consensus) / consensus spread)^2
- *   row 4 uptime     EWMA of the fraction of time the venue's quote was fresh
- *   row 5 stall      EWMA of "price unchanged for too many updates"
- *   row 6 devN       deviation samples so far (bias correction of the EWMA start)
- *   row 7 sameRun    consecutive updates with an unchanged mid
- * buffers.midOrder         Uint8Array, venues per instrument: a permutation of the venues,
- * buffers.spreadOrder      last known ascending order of mids / spreads (quoted venues first);
- *                          feeding the median's insertion sort in this order makes it ~O(venues).
- * buffers.quotes           Float64Array, QUOTE_STRIDE per cell: +0 bid, +1 ask (NaN = no quote)
+ * buffers.scorerCells      Float64Array, SCORER_CELL_STRIDE per cell (64 bytes: one cache line);
+ *                          fields only the venue's own tick touches
+ *   +0 dev        EWMA of ((mid - consensus) / consensus spread)^2
+ *   +1 devN       deviation samples so far (bias correction of the EWMA start)
+ *   +2 uptime     EWMA of the fraction of time the venue's quote was fresh
+ *   +3 stall      EWMA of "price unchanged for too many updates"
+ *   +4 sameRun    consecutive updates with an unchanged mid
+ *   +5..7         padding to the cache line
+ * buffers.scorerOrder      Uint8Array, ORDER_ROWS × venues per instrument, row-major:
+ *   row 0 midOrder   venue indices, the quoted ones first in ascending order of mid, then the
+ *                    never-quoted ones; a tick moves only its own venue, so a median is a lookup
+ *   row 1 midPos     inverse of midOrder: where each venue sits in it
+ *   row 2 spreadOrder, row 3 spreadPos: the same by spread
+ * buffers.quotes           Float64Array, QUOTE_STRIDE per cell, net of the venue's fee:
+ *                          +0 bid·(1 − fee), +1 ask·(1 + fee) (NaN = no quote)
  * buffers.crossPairs       Uint16Array, CROSS_PAIR_STRIDE per instrument: ordered venue pairs
  *                          (u bids, w asks, u ≠ w) that are +0 crossed, +1 locked, net of fees
  */
@@ -47,9 +52,9 @@ export interface AnalyticsDims {
 export interface AnalyticsBuffers {
   outlier: SharedArrayBuffer;
   outlierRejects: SharedArrayBuffer;
-  scorer: SharedArrayBuffer;
-  midOrder: SharedArrayBuffer;
-  spreadOrder: SharedArrayBuffer;
+  scorerRows: SharedArrayBuffer;
+  scorerCells: SharedArrayBuffer;
+  scorerOrder: SharedArrayBuffer;
   quotes: SharedArrayBuffer;
   crossPairs: SharedArrayBuffer;
 }
@@ -61,16 +66,22 @@ export interface AnalyticsSharedState {
 
 export const MAX_INSTRUMENTS = 1_000_000;
 export const MAX_VENUES = 64;
-/** About 1.6 GB of tables at ~100 bytes per cell: beyond this the allocation is the real limit. */
-export const MAX_CELLS = 16_777_216;
+/**
+ * Tables take about 140 bytes per cell, so this is about 1.2 GB (1M instruments × 8 venues): a
+ * run that needs more is more likely a typo in --instruments or --venues than a plan, and is
+ * better refused up front than swapped to death.
+ */
+export const MAX_CELLS = 8_388_608;
 
 export const OUTLIER_STRIDE = 4;
 export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3 } as const;
 
-export const SCORER_ROWS = 8;
-export const ScorerRow = {
-  mid: 0, spread: 1, lastUs: 2, dev: 3, uptime: 4, stall: 5, devN: 6, sameRun: 7,
-} as const;
+export const SCORER_ROWS = 3;
+export const ScorerRow = { mid: 0, spread: 1, lastUs: 2 } as const;
+export const SCORER_CELL_STRIDE = 8;
+export const ORDER_ROWS = 4;
+export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 } as const;
+export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4 } as const;
 
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
@@ -103,28 +114,20 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
     buffers: {
       outlier: new SharedArrayBuffer(cells * OUTLIER_STRIDE * 8),
       outlierRejects: new SharedArrayBuffer(cells),
-      scorer: new SharedArrayBuffer(cells * SCORER_ROWS * 8),
-      midOrder: new SharedArrayBuffer(cells),
-      spreadOrder: new SharedArrayBuffer(cells),
+      scorerRows: new SharedArrayBuffer(cells * SCORER_ROWS * 8),
+      scorerCells: new SharedArrayBuffer(cells * SCORER_CELL_STRIDE * 8),
+      scorerOrder: new SharedArrayBuffer(cells * ORDER_ROWS),
       quotes: new SharedArrayBuffer(cells * QUOTE_STRIDE * 8),
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
     },
   };
   // NaN marks "nothing seen yet" so the hot path needs no separate presence bitmap.
   fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.lastMid, NaN);
-  const scorer = scorerTable(state);
+  scorerRowTable(state).fill(NaN);
   const V = dims.venues;
-  for (let i = 0; i < dims.instruments; i++) {
-    const block = i * SCORER_ROWS * V;
-    scorer.fill(NaN, block + ScorerRow.mid * V, block + (ScorerRow.mid + 1) * V);
-    scorer.fill(NaN, block + ScorerRow.lastUs * V, block + (ScorerRow.lastUs + 1) * V);
-  }
-  const midOrder = midOrderTable(state);
-  const spreadOrder = spreadOrderTable(state);
-  for (let c = 0; c < cells; c++) {
-    midOrder[c] = c % V;
-    spreadOrder[c] = c % V;
-  }
+  // Identity permutations: every order and its inverse start as 0..venues-1.
+  const order = scorerOrderTable(state);
+  for (let k = 0; k < order.length; k++) order[k] = k % V;
   quoteTable(state).fill(NaN);
   return state;
 }
@@ -154,16 +157,16 @@ export function outlierRejectTable(state: AnalyticsSharedState): Uint8Array {
   return new Uint8Array(checkBuffer(state, 'outlierRejects', cellCount(state)));
 }
 
-export function scorerTable(state: AnalyticsSharedState): Float64Array {
-  return new Float64Array(checkBuffer(state, 'scorer', cellCount(state) * SCORER_ROWS * 8));
+export function scorerRowTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'scorerRows', cellCount(state) * SCORER_ROWS * 8));
 }
 
-export function midOrderTable(state: AnalyticsSharedState): Uint8Array {
-  return new Uint8Array(checkBuffer(state, 'midOrder', cellCount(state)));
+export function scorerCellTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'scorerCells', cellCount(state) * SCORER_CELL_STRIDE * 8));
 }
 
-export function spreadOrderTable(state: AnalyticsSharedState): Uint8Array {
-  return new Uint8Array(checkBuffer(state, 'spreadOrder', cellCount(state)));
+export function scorerOrderTable(state: AnalyticsSharedState): Uint8Array {
+  return new Uint8Array(checkBuffer(state, 'scorerOrder', cellCount(state) * ORDER_ROWS));
 }
 
 export function quoteTable(state: AnalyticsSharedState): Float64Array {

@@ -28,7 +28,7 @@ export const CrossFlag = {
  * (crossed), or equal to it (locked), for u ≠ w.
  *
  * Per instrument it keeps the number of crossed and of locked ordered venue pairs. A tick only
- * changes the pairs that contain its venue, so one O(venues) pass re-compares them with the old
+ * changes the pairs that contain its venue, so an O(venues) pass re-compares them with the old
  * and the new quote and adjusts the counts: exact, and the comparisons are almost always false,
  * which keeps the loop free of unpredictable branches (a best/second-best scan is not).
  */
@@ -69,49 +69,52 @@ export class CrossedMarketDetector {
    */
   onTick(instrument: number, venue: number, bid: number, ask: number): number {
     const q = this.quotes;
-    const sell = this.sellFactor;
-    const buy = this.buyFactor;
-    const base = instrument * this.venues;
-    const o = (base + venue) * QUOTE_STRIDE;
-    // Recomputed from the stored raw quote, so the old comparisons repeat bit for bit.
-    const oldBid = q[o] * sell[venue];
-    const oldAsk = q[o + 1] * buy[venue];
-    const b = bid > 0 && bid < Infinity ? bid : NaN;
-    const a = ask > 0 && ask < Infinity ? ask : NaN;
-    q[o] = b;
-    q[o + 1] = a;
-    const newBid = b * sell[venue];
-    const newAsk = a * buy[venue];
-
-    let crossedNow = 0;
-    let lockedNow = 0;
-    let crossedBefore = 0;
-    let lockedBefore = 0;
-    // NaN (no quote) fails every comparison, so absent sides drop out on their own.
-    for (let u = 0, p = base * QUOTE_STRIDE; u < this.venues; u++, p += QUOTE_STRIDE) {
-      if (u === venue) continue;
-      const ub = q[p] * sell[u];
-      const ua = q[p + 1] * buy[u];
-      if (newBid > ua) crossedNow++;
-      if (ub > newAsk) crossedNow++;
-      if (newBid === ua) lockedNow++;
-      if (ub === newAsk) lockedNow++;
-      if (oldBid > ua) crossedBefore++;
-      if (ub > oldAsk) crossedBefore++;
-      if (oldBid === ua) lockedBefore++;
-      if (ub === oldAsk) lockedBefore++;
-    }
-
+    const o = (instrument * this.venues + venue) * QUOTE_STRIDE;
     const c = instrument * CROSS_PAIR_STRIDE;
-    const pairsBefore = this.pairs[c];
-    const pairsAfter = pairsBefore + crossedNow - crossedBefore;
-    this.pairs[c] = pairsAfter;
-    this.pairs[c + 1] += lockedNow - lockedBefore;
+    const crossedBefore = this.pairs[c];
+    const lockedBefore = this.pairs[c + 1];
+    // The old quote's pairs only matter if the instrument had any crossed or locked pair at all:
+    // the rare case, so the common tick makes one pass over the venues, not two.
+    const old = crossedBefore + lockedBefore > 0 ? this.pairsWith(instrument, q[o], q[o + 1]) : 0;
+    const netBid = bid > 0 && bid < Infinity ? bid * this.sellFactor[venue] : NaN;
+    const netAsk = ask > 0 && ask < Infinity ? ask * this.buyFactor[venue] : NaN;
+    q[o] = netBid;
+    q[o + 1] = netAsk;
+    const now = this.pairsWith(instrument, netBid, netAsk);
+
+    const crossedNow = now >> 8;
+    const lockedNow = now & 0xff;
+    const crossedAfter = crossedBefore + crossedNow - (old >> 8);
+    this.pairs[c] = crossedAfter;
+    this.pairs[c + 1] = lockedBefore + lockedNow - (old & 0xff);
 
     let flags = crossedNow > 0 ? CrossFlag.Crossed : lockedNow > 0 ? CrossFlag.Locked : 0;
-    if (pairsAfter > 0 && pairsBefore === 0) flags |= CrossFlag.WindowOpened;
-    else if (pairsAfter === 0 && pairsBefore > 0) flags |= CrossFlag.WindowClosed;
+    if (crossedAfter > 0 && crossedBefore === 0) flags |= CrossFlag.WindowOpened;
+    else if (crossedAfter === 0 && crossedBefore > 0) flags |= CrossFlag.WindowClosed;
     return flags;
+  }
+
+  /**
+   * Crossed and locked pairs between a venue quoting `netBid`/`netAsk` — the quote stored for it
+   * in the table at the time of the call — and every other venue, packed as crossed << 8 | locked
+   * (each at most 2 × 63). The loop runs over all venues, itself included, and then takes its
+   * own pairs back out: cheaper than a skip whose position changes every tick.
+   */
+  private pairsWith(instrument: number, netBid: number, netAsk: number): number {
+    const q = this.quotes;
+    let crossed = 0;
+    let locked = 0;
+    // NaN (no quote) fails every comparison, so absent sides drop out on their own.
+    for (let p = instrument * this.venues * QUOTE_STRIDE, end = p + this.venues * QUOTE_STRIDE; p < end; p += QUOTE_STRIDE) {
+      const ub = q[p];
+      const ua = q[p + 1];
+      // ≥ first: one rarely-true test per pair instead of two.
+      if (netBid >= ua) netBid > ua ? crossed++ : locked++;
+      if (ub >= netAsk) ub > netAsk ? crossed++ : locked++;
+    }
+    // Against itself both tests compared netBid with netAsk.
+    if (netBid >= netAsk) netBid > netAsk ? (crossed -= 2) : (locked -= 2);
+    return (crossed << 8) | locked;
   }
 
   crossState(instrument: number): CrossState {

@@ -39,6 +39,8 @@ export class OutlierDetector {
   private readonly rejects: Uint8Array;
   private readonly venues: number;
   private readonly alpha: number;
+  /** Updates that use 1/(n+1) rather than α: those where 1/(n+1) > α. */
+  private readonly exactUpdates: number;
   private readonly warmup: number;
   private readonly threshold: number;
   private readonly sigmaFloor: number;
@@ -54,6 +56,7 @@ export class OutlierDetector {
     this.rejects = outlierRejectTable(state);
     this.venues = state.dims.venues;
     this.alpha = config.outlierAlpha;
+    this.exactUpdates = exactUpdates(config.outlierAlpha);
     this.warmup = config.outlierWarmup;
     this.threshold = config.outlierZ;
     this.sigmaFloor = config.outlierSigmaFloorBps * 1e-4;
@@ -72,14 +75,16 @@ export class OutlierDetector {
       t[o + OutlierField.lastMid] = mid;
       return false;
     }
-    const r = Math.log(mid / last);
+    const r = logReturn(mid, last);
     const mean = t[o + OutlierField.mean];
     const variance = t[o + OutlierField.variance];
     const n = t[o + OutlierField.n];
+    const d = r - mean;
     if (n >= this.warmup) {
       const sd = Math.sqrt(variance);
-      const z = (r - mean) / (sd > this.sigmaFloor ? sd : this.sigmaFloor);
-      if (z > this.threshold || z < -this.threshold) {
+      // |z| > threshold, without the division.
+      const limit = this.threshold * (sd > this.sigmaFloor ? sd : this.sigmaFloor);
+      if (d > limit || d < -limit) {
         const run = this.rejects[cell] + 1;
         if (this.maxRejects > 0 && run >= this.maxRejects) {
           t[o + OutlierField.lastMid] = mid;
@@ -92,13 +97,37 @@ export class OutlierDetector {
     }
     // max(α, 1/(n+1)) makes the first updates the exact sample mean and (population)
     // variance, so the warm-up does not start from a variance biased towards zero.
-    const a = Math.max(this.alpha, 1 / (n + 1));
-    const d = r - mean;
+    const a = n < this.exactUpdates ? 1 / (n + 1) : this.alpha;
     t[o + OutlierField.mean] = mean + a * d;
     t[o + OutlierField.variance] = (1 - a) * (variance + a * d * d);
     t[o + OutlierField.n] = n + 1;
     t[o + OutlierField.lastMid] = mid;
-    this.rejects[cell] = 0;
+    if (this.rejects[cell] !== 0) this.rejects[cell] = 0;
     return false;
   }
+}
+
+/**
+ * How many first EWMA updates use 1/(n+1) instead of α: the n with 1/(n+1) > α. Settled with
+ * the same floating-point comparison the definition max(α, 1/(n+1)) would make, so the hot path
+ * can branch on n instead of dividing.
+ */
+export function exactUpdates(alpha: number): number {
+  let k = Math.max(0, Math.ceil(1 / alpha - 1));
+  while (k > 0 && !(1 / k > alpha)) k--;
+  while (1 / (k + 1) > alpha) k++;
+  return k;
+}
+
+/**
+ * ln(mid / last). Tick-to-tick moves are almost always tiny, where a 5-term series of
+ * ln(1 + x) is exact to double precision (error < x⁶/6 < 1e-19 for |x| < 2⁻¹⁰) and costs a few
+ * multiplications; Math.log, several times dearer, handles the rest.
+ */
+export function logReturn(mid: number, last: number): number {
+  const x = (mid - last) / last;
+  if (x < 0.0009765625 && x > -0.0009765625) {
+    return x * (1 - x * (0.5 - x * (1 / 3 - x * (0.25 - x * 0.2))));
+  }
+  return Math.log(mid / last);
 }

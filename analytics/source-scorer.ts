@@ -1,5 +1,6 @@
 import {
-  SCORER_ROWS, ScorerRow, midOrderTable, scorerTable, spreadOrderTable, type AnalyticsSharedState,
+  ORDER_ROWS, OrderRow, SCORER_CELL_STRIDE, SCORER_ROWS, ScorerField, ScorerRow, scorerCellTable, scorerOrderTable,
+  scorerRowTable, type AnalyticsSharedState,
 } from './analytics-state.js';
 
 export interface SourceScorerConfig {
@@ -36,54 +37,88 @@ function checkRange(name: string, value: number, lo: number, hi: number, integer
 }
 
 /**
- * Sorts one row of an instrument's block (mids or spreads) into `values`/`venuesOut`, taking the
- * venues in `order` — their order after the previous tick — so the insertion sort meets an
- * almost sorted input and does ~one comparison per venue. Writes the new order back. Venues that
- * never quoted keep their places after the quoted ones. Returns how many venues have quoted.
+ * Keeps the order row `o[ord .. ord+venues)` (venues sorted by `t[row + venue]`, never-quoted
+ * venues — NaN — last, ties by venue index) and its inverse `o[pos ..]` in step after `venue`'s
+ * value changed from `oldValue` to the value now in `t`. Only that venue moved, so every other
+ * venue's position shifts by at most one: two O(venues) passes with no data-dependent branches.
+ * (An insertion step is O(venues) too, but venues quote within noise of each other, so where the
+ * moved venue lands is random and the mispredicted loop exits cost more than these passes.)
  */
-function sortRow(
-  t: Float64Array, row: number, order: Uint8Array, orderBase: number, venues: number,
-  values: Float64Array, venuesOut: Uint8Array,
-): number {
-  let n = 0;
-  let tail = venues;
-  for (let k = 0; k < venues; k++) {
-    const u = order[orderBase + k];
-    const x = t[row + u];
-    if (x !== x) {
-      venuesOut[--tail] = u;
-      continue;
-    }
-    let j = n;
-    while (j > 0 && values[j - 1] > x) {
-      values[j] = values[j - 1];
-      venuesOut[j] = venuesOut[j - 1];
-      j--;
-    }
-    values[j] = x;
-    venuesOut[j] = u;
-    n++;
+function rerank(
+  t: Float64Array, row: number, o: Uint8Array, ord: number, pos: number, venues: number, venue: number,
+  oldValue: number,
+): void {
+  const oldX = oldValue === oldValue ? oldValue : Infinity;
+  const nx = t[row + venue];
+  const newX = nx === nx ? nx : Infinity;
+  let rank = 0;
+  for (let w = 0; w < venues; w++) {
+    const y0 = t[row + w];
+    const y = y0 === y0 ? y0 : Infinity;
+    const lower = (w - venue) >>> 31; // 1 when w < venue: the tie-break
+    // 0/1: does w sort before the venue under its new / old value? Arithmetic, not branches.
+    const beforeNew = +(y < newX) | (+(y === newX) & lower);
+    const beforeOld = +(y < oldX) | (+(y === oldX) & lower);
+    rank += beforeNew;
+    o[pos + w] += beforeOld - beforeNew;
   }
-  for (let k = 0; k < venues; k++) order[orderBase + k] = venuesOut[k];
-  return n;
+  // The pass also shifted the venue against itself; its own terms under the new value are 0,
+  // so `rank` counts exactly the venues before it.
+  o[pos + venue] = rank;
+  for (let w = 0; w < venues; w++) o[ord + o[pos + w]] = w;
 }
 
 /**
- * Median of the sorted `values[0..n)` restricted to the venues marked fresh (`fresh[u] === 1`),
- * `k` of them (k ≥ 1).
+ * The same contract as `rerank`, as one insertion-sort step: compare with the neighbours and
+ * shift while out of order. Cheapest when the venue's position rarely changes — the case for
+ * spreads, whose order across venues is mostly fixed (the tight venue stays the tight one).
+ * NaN (never quoted) compares as greater than any price.
  */
-function freshMedian(values: Float64Array, venuesOf: Uint8Array, n: number, fresh: Uint8Array, k: number): number {
-  const lo = (k - 1) >> 1;
-  const hi = k >> 1;
+function reposition(
+  t: Float64Array, row: number, o: Uint8Array, ord: number, pos: number, venues: number, venue: number,
+): void {
+  const x = t[row + venue];
+  let p = o[pos + venue];
+  while (p > 0) {
+    const w = o[ord + p - 1];
+    if (t[row + w] <= x) break;
+    o[ord + p] = w;
+    o[pos + w] = p;
+    p--;
+  }
+  while (p < venues - 1) {
+    const w = o[ord + p + 1];
+    if (!(t[row + w] < x)) break;
+    o[ord + p] = w;
+    o[pos + w] = p;
+    p++;
+  }
+  o[ord + p] = venue;
+  o[pos + venue] = p;
+}
+
+/**
+ * Median of the row's values over the venues whose quote is fresh at `timeUs` (`fresh` of them,
+ * at least one), walking the sorted quoted venues. When every quoted venue is fresh (the usual
+ * case) it is a direct lookup.
+ */
+function freshMedian(
+  t: Float64Array, row: number, rLast: number, order: Uint8Array, base: number, quoted: number,
+  fresh: number, timeUs: number, freshUs: number,
+): number {
+  const lo = (fresh - 1) >> 1;
+  const hi = fresh >> 1;
+  if (fresh === quoted) return 0.5 * (t[row + order[base + lo]] + t[row + order[base + hi]]);
   let seen = 0;
   let low = NaN;
-  for (let j = 0; j < n; j++) {
-    if (fresh[venuesOf[j]] === 0) continue;
-    if (seen === lo) low = values[j];
-    if (seen === hi) return 0.5 * (low + values[j]);
+  for (let j = 0; j < quoted; j++) {
+    const u = order[base + j];
+    if (!(timeUs - t[rLast + u] <= freshUs)) continue;
+    if (seen === lo) low = t[row + u];
+    if (seen === hi) return 0.5 * (low + t[row + u]);
     seen++;
   }
-  return NaN; // unreachable when k counts the fresh venues among the n
+  return NaN; // unreachable: `fresh` counts the fresh venues among the quoted ones
 }
 
 /**
@@ -93,14 +128,11 @@ function freshMedian(values: Float64Array, venuesOf: Uint8Array, n: number, fres
  * quote.
  */
 export class SourceScorer {
-  private readonly table: Float64Array;
+  private readonly rows: Float64Array;
+  private readonly cells: Float64Array;
   private readonly instruments: number;
   private readonly venues: number;
-  private readonly midOrder: Uint8Array;
-  private readonly spreadOrder: Uint8Array;
-  private readonly sorted: Float64Array;
-  private readonly sortedVenues: Uint8Array;
-  private readonly fresh: Uint8Array;
+  private readonly order: Uint8Array;
   private readonly freshUs: number;
   private readonly tauUs: number;
   private readonly devAlpha: number;
@@ -131,14 +163,11 @@ export class SourceScorer {
     checkRange('scorerWeightStall', config.scorerWeightStall, 0, 1e6);
     const wSum = config.scorerWeightUptime + config.scorerWeightDeviation + config.scorerWeightStall;
     if (!(wSum > 0)) throw new RangeError('config.scorerWeight* must not all be 0');
-    this.table = scorerTable(state);
+    this.rows = scorerRowTable(state);
+    this.cells = scorerCellTable(state);
     this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
-    this.midOrder = midOrderTable(state);
-    this.spreadOrder = spreadOrderTable(state);
-    this.sorted = new Float64Array(this.venues);
-    this.sortedVenues = new Uint8Array(this.venues);
-    this.fresh = new Uint8Array(this.venues);
+    this.order = scorerOrderTable(state);
     this.freshUs = config.scorerFreshUs;
     this.tauUs = config.scorerStalenessTauUs;
     this.devAlpha = config.scorerDevAlpha;
@@ -156,88 +185,116 @@ export class SourceScorer {
   }
 
   /**
-   * Feeds one quote. O(venues) in practice (see sortRow). Returns true when the venue's price
-   * counts as stalled on this tick.
+   * Feeds one quote: O(venues), no allocation. Returns true when the venue's price counts as
+   * stalled on this tick.
    */
   onTick(instrument: number, venue: number, bid: number, ask: number, timeUs: number): boolean {
     const mid = 0.5 * (bid + ask);
-    // Not a price: would poison the medians and EWMAs with NaN/∞.
-    if (!(mid > 0 && mid < Infinity)) return false;
-    const t = this.table;
+    // Not a price, or no time: would poison the medians and EWMAs with NaN/∞ (and a NaN time
+    // reads as "never quoted", breaking the sorted orders).
+    if (!(mid > 0 && mid < Infinity) || !Number.isFinite(timeUs)) return false;
+    const t = this.rows;
+    const c = this.cells;
     const V = this.venues;
-    const block = instrument * SCORER_ROWS * V;
-    const rMid = block + ScorerRow.mid * V;
-    const rSpread = block + ScorerRow.spread * V;
-    const rLast = block + ScorerRow.lastUs * V;
+    const rBase = instrument * SCORER_ROWS * V;
+    const rMid = rBase + ScorerRow.mid * V;
+    const rSpread = rBase + ScorerRow.spread * V;
+    const rLast = rBase + ScorerRow.lastUs * V;
+    const o = (instrument * V + venue) * SCORER_CELL_STRIDE;
 
-    const run = t[rMid + venue] === mid ? t[block + ScorerRow.sameRun * V + venue] + 1 : 0;
+    const prevMid = t[rMid + venue];
+    const run = prevMid === mid ? c[o + ScorerField.sameRun] + 1 : 0;
     const stalled = run >= this.stallAfter;
-    t[block + ScorerRow.sameRun * V + venue] = run;
-    const iStall = block + ScorerRow.stall * V + venue;
-    t[iStall] += this.stallAlpha * ((stalled ? 1 : 0) - t[iStall]);
+    c[o + ScorerField.sameRun] = run;
+    c[o + ScorerField.stall] += this.stallAlpha * ((stalled ? 1 : 0) - c[o + ScorerField.stall]);
 
-    // Uptime sample = share of the time since the previous quote during which that quote was
-    // still fresh; a venue's first quote means it is up now.
-    const iUp = block + ScorerRow.uptime * V + venue;
+    // Uptime sample = share of the time since the venue's previous quote during which that
+    // quote was still fresh; a first quote means the venue is up now.
     const prevUs = t[rLast + venue];
-    if (prevUs !== prevUs) {
-      t[iUp] = 1;
+    const firstQuote = prevUs !== prevUs;
+    if (firstQuote) {
+      c[o + ScorerField.uptime] = 1;
     } else {
       const gap = timeUs - prevUs;
       const sample = gap <= this.freshUs ? 1 : this.freshUs / gap;
-      t[iUp] += this.uptimeAlpha * (sample - t[iUp]);
+      c[o + ScorerField.uptime] += this.uptimeAlpha * (sample - c[o + ScorerField.uptime]);
     }
     t[rMid + venue] = mid;
     t[rSpread + venue] = ask - bid;
     t[rLast + venue] = timeUs;
 
-    const fresh = this.fresh;
-    let k = 0;
+    let quoted = 0;
+    let fresh = 0;
     for (let u = 0; u < V; u++) {
-      // Never quoted (NaN) is not fresh; a quote from the "future" (another clock) is.
-      const f = timeUs - t[rLast + u] <= this.freshUs ? 1 : 0;
-      fresh[u] = f;
-      k += f;
+      const last = t[rLast + u];
+      // A quote from the "future" (another generator's clock) counts as fresh.
+      if (timeUs - last <= this.freshUs) fresh++;
+      if (last === last) quoted++;
     }
-    if (k < this.minVenues) return stalled;
+    const ob = instrument * ORDER_ROWS * V;
+    const midOrd = ob + OrderRow.midOrder * V;
+    const spreadOrd = ob + OrderRow.spreadOrder * V;
+    rerank(t, rMid, this.order, midOrd, ob + OrderRow.midPos * V, V, venue, prevMid);
+    reposition(t, rSpread, this.order, spreadOrd, ob + OrderRow.spreadPos * V, V, venue);
+    if (fresh < this.minVenues) return stalled;
 
-    const sorted = this.sorted;
-    const sortedVenues = this.sortedVenues;
-    const orderBase = instrument * V;
-    let n = sortRow(t, rMid, this.midOrder, orderBase, V, sorted, sortedVenues);
-    const consensus = freshMedian(sorted, sortedVenues, n, fresh, k);
-    n = sortRow(t, rSpread, this.spreadOrder, orderBase, V, sorted, sortedVenues);
-    const medSpread = freshMedian(sorted, sortedVenues, n, fresh, k);
+    const consensus = freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
+    const medSpread = freshMedian(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs);
     const spreadFloor = consensus * this.minSpreadFrac;
     const scale = medSpread > spreadFloor ? medSpread : spreadFloor;
     const x = (mid - consensus) / scale;
     const sq = Math.min(x * x, this.devClamp);
-    const iDevN = block + ScorerRow.devN * V + venue;
-    const iDev = block + ScorerRow.dev * V + venue;
-    const devN = t[iDevN];
+    const devN = c[o + ScorerField.devN];
     const a = Math.max(this.devAlpha, 1 / (devN + 1));
-    t[iDev] += a * (sq - t[iDev]);
-    t[iDevN] = devN + 1;
+    c[o + ScorerField.dev] += a * (sq - c[o + ScorerField.dev]);
+    c[o + ScorerField.devN] = devN + 1;
     return stalled;
+  }
+
+  /** Median of the fresh venues' latest mids at `nowUs` (NaN when none is fresh). */
+  consensus(instrument: number, nowUs: number): number {
+    return this.rowMedian(instrument, ScorerRow.mid, OrderRow.midOrder, nowUs);
+  }
+
+  /** Median of the fresh venues' latest spreads at `nowUs` (NaN when none is fresh). */
+  consensusSpread(instrument: number, nowUs: number): number {
+    return this.rowMedian(instrument, ScorerRow.spread, OrderRow.spreadOrder, nowUs);
+  }
+
+  private rowMedian(instrument: number, row: number, orderRow: number, nowUs: number): number {
+    const t = this.rows;
+    const V = this.venues;
+    const rBase = instrument * SCORER_ROWS * V;
+    const rLast = rBase + ScorerRow.lastUs * V;
+    let quoted = 0;
+    let fresh = 0;
+    for (let u = 0; u < V; u++) {
+      const last = t[rLast + u];
+      if (nowUs - last <= this.freshUs) fresh++;
+      if (last === last) quoted++;
+    }
+    if (fresh === 0) return NaN;
+    const ord = (instrument * ORDER_ROWS + orderRow) * V;
+    return freshMedian(t, rBase + row * V, rLast, this.order, ord, quoted, fresh, nowUs, this.freshUs);
   }
 
   /** Score in [0, 1] of one (instrument, venue) at `nowUs`; NaN when the venue never quoted it. */
   score(instrument: number, venue: number, nowUs: number): number {
     const V = this.venues;
-    const t = this.table;
-    const block = instrument * SCORER_ROWS * V;
-    const last = t[block + ScorerRow.lastUs * V + venue];
+    const last = this.rows[(instrument * SCORER_ROWS + ScorerRow.lastUs) * V + venue];
     if (last !== last) return NaN;
+    const c = this.cells;
+    const o = (instrument * V + venue) * SCORER_CELL_STRIDE;
     const age = nowUs > last ? nowUs - last : 0;
-    const quality = this.wUptime * t[block + ScorerRow.uptime * V + venue]
-      + this.wDev * Math.exp(-this.devK * t[block + ScorerRow.dev * V + venue])
-      + this.wStall * (1 - t[block + ScorerRow.stall * V + venue]);
+    const quality = this.wUptime * c[o + ScorerField.uptime]
+      + this.wDev * Math.exp(-this.devK * c[o + ScorerField.dev])
+      + this.wStall * (1 - c[o + ScorerField.stall]);
     return quality * Math.exp(-age / this.tauUs);
   }
 
   /** Latest quote time over every cell: the default "now" for scoring a replay or a finished run. */
   latestUs(): number {
-    const t = this.table;
+    const t = this.rows;
     const V = this.venues;
     let latest = -Infinity;
     for (let i = 0; i < this.instruments; i++) {

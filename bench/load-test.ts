@@ -67,7 +67,6 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
         topics: [{ name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor }],
       });
       brokers = cluster.bootstrapServers;
-      log(`embedded cluster: ${config.embeddedBrokers} brokers at ${brokers}`);
     } else {
       await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor);
     }
@@ -120,7 +119,6 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     });
     consumerRef = consumer;
     await consumer.start();
-    log('consumer group joined');
 
     const loadgen = new LoadGenerator({
       partitions: config.partitions, ratePerSec: config.rate, ticks: config.ticks,

@@ -101,8 +101,12 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
       let interrupted = false;
       const uninstall = installInterruptHandler(() => control, () => { interrupted = true; });
       try {
-        log(`offering ${config.rate.toLocaleString('en-US')} ticks/s for ${config.durationSec}s (${config.ticks.toLocaleString('en-US')} ticks) to ${config.partitions} partitions with the ${config.client} client`);
-        const result = await runLoadTest(config, { progress: (s) => progress.update(s), log }, { onStart: (c) => { control = c; } });
+        const result = await runLoadTest(config, { progress: (s) => progress.update(s), log }, {
+          onStart: (c) => {
+            control = c;
+            log(`offering ${config.rate.toLocaleString('en-US')} ticks/s for ${config.durationSec}s (${config.ticks.toLocaleString('en-US')} ticks) to ${config.partitions} partitions with the ${config.client} client`);
+          },
+        });
         progress.stop();
         const files = await writeResultFiles(result, config.out);
         if (config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

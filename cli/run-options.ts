@@ -75,7 +75,11 @@ export function parseDurationSec(text: string): number {
 
 const hostPort = /^[A-Za-z0-9._-]+:\d{1,5}$/;
 
-const intIn = (min: number, max: number) => z.number().int().min(min).max(max);
+const intIn = (min: number, max: number) => {
+  const range = `must be an integer from ${min} to ${max}`;
+  return z.number({ error: range }).int(range).min(min, range).max(max, range);
+};
+const positiveUpTo = (max: number) => z.number().positive(`must be above 0 and at most ${max}`).max(max, `must be above 0 and at most ${max}`);
 
 /** Raw option values (strings from the command line or values from a workload file). */
 const rawRunOptions = z.object({
@@ -86,13 +90,13 @@ const rawRunOptions = z.object({
   partitions: intIn(1, 1024).default(RUN_DEFAULTS.partitions),
   replicationFactor: intIn(1, 16).optional(),
   workers: intIn(1, 64).default(RUN_DEFAULTS.workers),
-  rate: z.number().positive().max(100_000_000).default(RUN_DEFAULTS.rate),
-  durationSec: z.number().positive().max(86_400).default(RUN_DEFAULTS.durationSec),
+  rate: positiveUpTo(100_000_000).default(RUN_DEFAULTS.rate),
+  durationSec: positiveUpTo(86_400).default(RUN_DEFAULTS.durationSec),
   ticks: intIn(1, 4_000_000_000).optional(),
   instruments: intIn(1, 1_000_000).default(RUN_DEFAULTS.instruments),
   venues: intIn(2, 64).default(RUN_DEFAULTS.venues),
   ticksPerRecord: intIn(1, MAX_TICKS_PER_FRAME).default(RUN_DEFAULTS.ticksPerRecord),
-  lingerMs: z.number().min(0).max(10_000).default(RUN_DEFAULTS.lingerMs),
+  lingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').default(RUN_DEFAULTS.lingerMs),
   acks: z.enum(['all', '-1', '0', '1']).default('all'),
   compression: z.enum(COMPRESSION_CODECS).default(RUN_DEFAULTS.compression),
   idempotent: z.boolean().default(false),
@@ -101,7 +105,7 @@ const rawRunOptions = z.object({
   out: z.string().min(1).optional(),
   json: z.boolean().default(false),
   progress: z.boolean().default(true),
-  drainTimeoutSec: z.number().positive().max(3600).default(RUN_DEFAULTS.drainTimeoutSec),
+  drainTimeoutSec: positiveUpTo(3600).default(RUN_DEFAULTS.drainTimeoutSec),
 });
 
 export type RawRunOptions = z.input<typeof rawRunOptions>;

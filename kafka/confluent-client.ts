@@ -111,8 +111,8 @@ export class ConfluentFrameConsumer implements FrameConsumer {
       'fetch.message.max.bytes': 4 * 1024 * 1024,
       // Bounds what librdkafka prefetches ahead of the pipeline (memory stays flat under overload).
       'queued.max.messages.kbytes': 32 * 1024,
-      'session.timeout.ms': 10_000,
-      'heartbeat.interval.ms': 1_000,
+      'session.timeout.ms': 6_000,
+      'heartbeat.interval.ms': 500,
       'socket.nagle.disable': true,
       'log_level': 3,
       'rebalance_cb': (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),

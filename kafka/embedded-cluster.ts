@@ -1,4 +1,5 @@
-import type { LibraryHandle } from 'koffi';
+import net from 'node:net';
+import type { KoffiFunc, LibraryHandle } from 'koffi';
 import { findLibrdkafka } from './librdkafka-path.js';
 
 /** koffi 3 hands C pointers to JS as BigInt addresses (no type tag: passing the wrong one crashes). */
@@ -31,12 +32,12 @@ export const KafkaErrorCode = {
   LeaderNotAvailable: 5,
   NotLeaderOrFollower: 6,
   RequestTimedOut: 7,
-  NotEnoughReplicas: 19,
   CoordinatorLoadInProgress: 14,
   CoordinatorNotAvailable: 15,
   NotCoordinator: 16,
-  RebalanceInProgress: 27,
+  NotEnoughReplicas: 19,
   UnknownMemberId: 25,
+  RebalanceInProgress: 27,
 } as const;
 
 export interface TopicSpec {
@@ -67,8 +68,14 @@ const RD_KAFKA_PRODUCER = 0;
 const RD_KAFKA_CONF_OK = 0;
 // Kafka's own limits: legal characters and at most 249 of them.
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+// Healthy mock requests are answered in well under a millisecond; see EmbeddedCluster.#serve.
+const WAKE_AFTER_MS = 15;
+const WAKE_RETRY_MS = 100;
 
-/** Typed view of the C functions this module calls; names mirror librdkafka's without the rd_kafka_ prefix. */
+/**
+ * Typed view of the C functions this module calls; names mirror librdkafka's without the rd_kafka_ prefix.
+ * Calls served by the mock thread (they queue a request and wait for its answer) keep koffi's `.async`.
+ */
 interface Librdkafka {
   readonly path: string;
   readonly version: string;
@@ -77,23 +84,23 @@ interface Librdkafka {
   confSet(conf: Ptr, name: string, value: string, errstr: Buffer, errstrSize: number): number;
   confDestroy(conf: Ptr): void;
   kafkaNew(type: number, conf: Ptr, errstr: Buffer, errstrSize: number): Ptr | null;
-  kafkaDestroy(rk: Ptr): void;
+  kafkaDestroy: KoffiFunc<(rk: Ptr) => void>;
   err2str(err: number): string;
   mockClusterNew(rk: Ptr, brokers: number): Ptr | null;
-  mockClusterDestroy(mc: Ptr): void;
+  mockClusterDestroy: KoffiFunc<(mc: Ptr) => void>;
   mockClusterBootstraps(mc: Ptr): string;
-  mockTopicCreate(mc: Ptr, topic: string, partitions: number, replicationFactor: number): number;
+  mockTopicCreate: KoffiFunc<(mc: Ptr, topic: string, partitions: number, replicationFactor: number) => number>;
   // Calls below are missing from older system librdkafka builds; undefined there.
   mockSetControllerId?: (mc: Ptr, brokerId: number) => void;
   mockGroupInitialRebalanceDelayMs?: (mc: Ptr, delayMs: number) => void;
-  mockBrokerSetDown?: (mc: Ptr, brokerId: number) => number;
-  mockBrokerSetUp?: (mc: Ptr, brokerId: number) => number;
-  mockBrokerSetRtt?: (mc: Ptr, brokerId: number, rttMs: number) => number;
   mockPushRequestErrorsArray?: (mc: Ptr, apiKey: number, count: number, errors: Int32Array) => void;
   mockClearRequestErrors?: (mc: Ptr, apiKey: number) => void;
-  mockPartitionSetLeader?: (mc: Ptr, topic: string, partition: number, brokerId: number) => number;
-  mockPartitionSetFollower?: (mc: Ptr, topic: string, partition: number, brokerId: number) => number;
-  mockCoordinatorSet?: (mc: Ptr, keyType: string, key: string, brokerId: number) => number;
+  mockBrokerSetDown?: KoffiFunc<(mc: Ptr, brokerId: number) => number>;
+  mockBrokerSetUp?: KoffiFunc<(mc: Ptr, brokerId: number) => number>;
+  mockBrokerSetRtt?: KoffiFunc<(mc: Ptr, brokerId: number, rttMs: number) => number>;
+  mockPartitionSetLeader?: KoffiFunc<(mc: Ptr, topic: string, partition: number, brokerId: number) => number>;
+  mockPartitionSetFollower?: KoffiFunc<(mc: Ptr, topic: string, partition: number, brokerId: number) => number>;
+  mockCoordinatorSet?: KoffiFunc<(mc: Ptr, keyType: string, key: string, brokerId: number) => number>;
 }
 
 let bindings: Promise<Librdkafka> | undefined;
@@ -149,14 +156,14 @@ async function bind(): Promise<Librdkafka> {
     mockGroupInitialRebalanceDelayMs: optional(
       'void rd_kafka_mock_group_initial_rebalance_delay_ms(rd_kafka_mock_cluster_t *mcluster, int32_t delay_ms)',
     ),
-    mockBrokerSetDown: optional('int rd_kafka_mock_broker_set_down(rd_kafka_mock_cluster_t *mcluster, int32_t broker_id)'),
-    mockBrokerSetUp: optional('int rd_kafka_mock_broker_set_up(rd_kafka_mock_cluster_t *mcluster, int32_t broker_id)'),
-    mockBrokerSetRtt: optional('int rd_kafka_mock_broker_set_rtt(rd_kafka_mock_cluster_t *mcluster, int32_t broker_id, int rtt_ms)'),
     // The va-arg variant cannot be declared portably; the array variant takes the same data.
     mockPushRequestErrorsArray: optional(
       'void rd_kafka_mock_push_request_errors_array(rd_kafka_mock_cluster_t *mcluster, int16_t ApiKey, size_t cnt, const int *errors)',
     ),
     mockClearRequestErrors: optional('void rd_kafka_mock_clear_request_errors(rd_kafka_mock_cluster_t *mcluster, int16_t ApiKey)'),
+    mockBrokerSetDown: optional('int rd_kafka_mock_broker_set_down(rd_kafka_mock_cluster_t *mcluster, int32_t broker_id)'),
+    mockBrokerSetUp: optional('int rd_kafka_mock_broker_set_up(rd_kafka_mock_cluster_t *mcluster, int32_t broker_id)'),
+    mockBrokerSetRtt: optional('int rd_kafka_mock_broker_set_rtt(rd_kafka_mock_cluster_t *mcluster, int32_t broker_id, int rtt_ms)'),
     mockPartitionSetLeader: optional(
       'int rd_kafka_mock_partition_set_leader(rd_kafka_mock_cluster_t *mcluster, const char *topic, int32_t partition, int32_t broker_id)',
     ),
@@ -169,10 +176,18 @@ async function bind(): Promise<Librdkafka> {
   };
 }
 
+/** Runs a C call on koffi's worker pool so a slow native call does not stall the event loop. */
+function callAsync<A extends unknown[], R>(fn: KoffiFunc<(...args: A) => R>, ...args: A): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    fn.async(...args, (error: unknown, result: R) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)));
+  });
+}
+
 /**
  * Every running cluster. The mock brokers are native threads that call into the loaded library;
  * if the cluster object (and with it the koffi library handle) were collected while they run,
- * the library could be unloaded under them and the process would crash. This set pins them until stop().
+ * the library is unloaded under them and the process crashes (verified: SIGSEGV after global.gc()).
+ * This set pins them until stop().
  */
 const liveClusters = new Set<EmbeddedCluster>();
 
@@ -189,16 +204,57 @@ function requireTopicName(name: string): void {
   }
 }
 
+function validateTopic(name: string, partitions: number, replicationFactor: number, brokers: number): void {
+  requireTopicName(name);
+  requireInteger('partitions', partitions, 1, INT32_MAX);
+  requireInteger('replicationFactor', replicationFactor, 1, brokers);
+}
+
+function defaultReplicationFactor(brokers: number): number {
+  return Math.min(3, brokers);
+}
+
 function cString(buffer: Buffer): string {
   const end = buffer.indexOf(0);
   return buffer.toString('utf8', 0, end === -1 ? buffer.length : end);
 }
 
+function parseEndpoints(bootstrapServers: string): Array<{ host: string; port: number }> {
+  return bootstrapServers.split(',').map((entry) => {
+    const colon = entry.lastIndexOf(':');
+    return { host: entry.slice(0, colon), port: Number(entry.slice(colon + 1)) };
+  });
+}
+
+/** A producer handle with no bootstrap servers: the mock only needs it for bookkeeping and logging. */
+function createHandle(lib: Librdkafka): Ptr {
+  const conf = lib.confNew();
+  if (conf === null || conf === 0n) throw new Error('rd_kafka_conf_new failed');
+  const errstr = Buffer.alloc(512);
+  // 3 = errors only: the handle's own "no bootstrap.servers" warning and the mock's notices would spam stderr.
+  if (lib.confSet(conf, 'log_level', '3', errstr, errstr.length) !== RD_KAFKA_CONF_OK) {
+    lib.confDestroy(conf);
+    throw new Error(`rd_kafka_conf_set(log_level): ${cString(errstr)}`);
+  }
+  const rk = lib.kafkaNew(RD_KAFKA_PRODUCER, conf, errstr, errstr.length);
+  if (rk === null || rk === 0n) {
+    lib.confDestroy(conf); // rd_kafka_new takes ownership of conf only on success
+    throw new Error(`rd_kafka_new failed: ${cString(errstr)}`);
+  }
+  return rk;
+}
+
+type OptionalCall = {
+  [K in keyof Librdkafka]-?: undefined extends Librdkafka[K] ? K : never;
+}[keyof Librdkafka];
+
 /**
  * An in-process Kafka cluster: librdkafka's mock brokers, speaking the real wire protocol on loopback TCP.
  * Any Kafka client (also in other processes) connects through `bootstrapServers`.
  * Limits of the mock: no CreateTopics/CreatePartitions API (use createTopic), `acks` is ignored,
- * and each partition keeps at most 5 MB or 100k message sets, dropping older data silently.
+ * each partition keeps at most 5 MB or 100k message sets (older data is dropped silently), and
+ * clients that ask for an unknown topic get it auto-created with 4 partitions.
+ * The brokers are native threads: they do not keep Node's event loop alive on their own.
  */
 export class EmbeddedCluster {
   readonly bootstrapServers: string;
@@ -209,7 +265,9 @@ export class EmbeddedCluster {
   #lib: Librdkafka;
   #rk: Ptr;
   #mc: Ptr;
-  #stopped = false;
+  #endpoints: Array<{ host: string; port: number }>;
+  #inFlight = new Set<Promise<unknown>>();
+  #stopping: Promise<void> | undefined;
 
   private constructor(lib: Librdkafka, rk: Ptr, mc: Ptr, brokerCount: number) {
     this.#lib = lib;
@@ -218,6 +276,7 @@ export class EmbeddedCluster {
     this.brokerCount = brokerCount;
     this.librdkafkaVersion = lib.version;
     this.bootstrapServers = lib.mockClusterBootstraps(mc);
+    this.#endpoints = parseEndpoints(this.bootstrapServers);
   }
 
   static async start(options: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
@@ -225,7 +284,9 @@ export class EmbeddedCluster {
     requireInteger('brokers', brokers, 1, MAX_BROKERS);
     const topics = options.topics ?? [];
     // Validate everything before any native resource exists, so bad input leaks nothing.
-    for (const topic of topics) validateTopic(topic.name, topic.partitions, topic.replicationFactor ?? defaultRf(brokers), brokers);
+    for (const topic of topics) {
+      validateTopic(topic.name, topic.partitions, topic.replicationFactor ?? defaultReplicationFactor(brokers), brokers);
+    }
     if (options.groupInitialRebalanceDelayMs !== undefined) {
       requireInteger('groupInitialRebalanceDelayMs', options.groupInitialRebalanceDelayMs, 0, INT32_MAX);
     }
@@ -242,8 +303,10 @@ export class EmbeddedCluster {
     try {
       // Without a controller the Metadata answer names broker -1 and kafkajs's admin fails with "Broker 0 not found".
       lib.mockSetControllerId?.(mc, 1);
-      if (options.groupInitialRebalanceDelayMs !== undefined) cluster.setGroupInitialRebalanceDelayMs(options.groupInitialRebalanceDelayMs);
-      for (const topic of topics) cluster.createTopic(topic.name, topic.partitions, topic.replicationFactor);
+      if (options.groupInitialRebalanceDelayMs !== undefined) {
+        await cluster.setGroupInitialRebalanceDelayMs(options.groupInitialRebalanceDelayMs);
+      }
+      for (const topic of topics) await cluster.createTopic(topic.name, topic.partitions, topic.replicationFactor);
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -252,100 +315,144 @@ export class EmbeddedCluster {
   }
 
   /** Creates a topic on the mock (the mock does not implement the CreateTopics API). */
-  createTopic(name: string, partitions: number, replicationFactor: number = defaultRf(this.brokerCount)): void {
-    validateTopic(name, partitions, replicationFactor, this.brokerCount);
-    this.#check('rd_kafka_mock_topic_create', this.#live().mockTopicCreate(this.#mc, name, partitions, replicationFactor));
+  async createTopic(name: string, partitions: number, replicationFactor?: number): Promise<void> {
+    const rf = replicationFactor ?? defaultReplicationFactor(this.brokerCount);
+    validateTopic(name, partitions, rf, this.brokerCount);
+    const lib = this.#live();
+    this.#check('rd_kafka_mock_topic_create', await this.#serve(callAsync(lib.mockTopicCreate, this.#mc, name, partitions, rf)));
   }
 
   /** Disconnects the broker and refuses new connections; partition leadership does not move. */
-  brokerSetDown(brokerId: BrokerTarget): void {
-    this.#check('rd_kafka_mock_broker_set_down', this.#fn('mockBrokerSetDown')(this.#mc, this.#brokerArg(brokerId)));
+  async brokerSetDown(brokerId: BrokerTarget): Promise<void> {
+    const id = this.#brokerArg(brokerId);
+    this.#check('rd_kafka_mock_broker_set_down', await this.#serve(callAsync(this.#fn('mockBrokerSetDown'), this.#mc, id)));
   }
 
-  brokerSetUp(brokerId: BrokerTarget): void {
-    this.#check('rd_kafka_mock_broker_set_up', this.#fn('mockBrokerSetUp')(this.#mc, this.#brokerArg(brokerId)));
+  async brokerSetUp(brokerId: BrokerTarget): Promise<void> {
+    const id = this.#brokerArg(brokerId);
+    this.#check('rd_kafka_mock_broker_set_up', await this.#serve(callAsync(this.#fn('mockBrokerSetUp'), this.#mc, id)));
   }
 
   /** Delays every response of the broker by rttMs. */
-  brokerSetRtt(brokerId: BrokerTarget, rttMs: number): void {
+  async brokerSetRtt(brokerId: BrokerTarget, rttMs: number): Promise<void> {
+    const id = this.#brokerArg(brokerId);
     requireInteger('rttMs', rttMs, 0, INT32_MAX);
-    this.#check('rd_kafka_mock_broker_set_rtt', this.#fn('mockBrokerSetRtt')(this.#mc, this.#brokerArg(brokerId), rttMs));
+    this.#check('rd_kafka_mock_broker_set_rtt', await this.#serve(callAsync(this.#fn('mockBrokerSetRtt'), this.#mc, id, rttMs)));
   }
 
   /**
-   * The next errorCodes.length requests of this ApiKey (on any broker) fail with these codes, in order.
-   * KafkaErrorCode.Transport makes the broker drop the connection instead.
+   * The next errorCodes.length requests of this ApiKey (to any broker) fail with these codes, in order.
+   * KafkaErrorCode.Transport makes the broker drop the connection instead of answering.
    */
-  pushRequestErrors(apiKey: number, errorCodes: readonly number[]): void {
+  async pushRequestErrors(apiKey: number, errorCodes: readonly number[]): Promise<void> {
     requireInteger('apiKey', apiKey, 0, INT16_MAX);
     errorCodes.forEach((code, i) => requireInteger(`errorCodes[${i}]`, code, -INT32_MAX, INT32_MAX));
-    if (errorCodes.length === 0) return;
-    this.#fn('mockPushRequestErrorsArray')(this.#mc, apiKey, errorCodes.length, Int32Array.from(errorCodes));
+    const push = this.#fn('mockPushRequestErrorsArray');
+    if (errorCodes.length > 0) push(this.#mc, apiKey, errorCodes.length, Int32Array.from(errorCodes));
   }
 
   /** Drops errors still queued by pushRequestErrors for this ApiKey. */
-  clearRequestErrors(apiKey: number): void {
+  async clearRequestErrors(apiKey: number): Promise<void> {
     requireInteger('apiKey', apiKey, 0, INT16_MAX);
     this.#fn('mockClearRequestErrors')(this.#mc, apiKey);
   }
 
   /** Moves the partition's leadership; null leaves it without a leader. Creates the topic if it does not exist. */
-  partitionSetLeader(topic: string, partition: number, brokerId: number | null): void {
+  async partitionSetLeader(topic: string, partition: number, brokerId: number | null): Promise<void> {
     requireTopicName(topic);
     requireInteger('partition', partition, 0, INT32_MAX);
-    const broker = brokerId === null ? -1 : this.#brokerArg(brokerId);
-    this.#check('rd_kafka_mock_partition_set_leader', this.#fn('mockPartitionSetLeader')(this.#mc, topic, partition, broker));
+    const id = brokerId === null ? -1 : this.#brokerArg(brokerId);
+    const call = callAsync(this.#fn('mockPartitionSetLeader'), this.#mc, topic, partition, id);
+    this.#check('rd_kafka_mock_partition_set_leader', await this.#serve(call));
   }
 
   /** Sets the partition's preferred read replica (fetch-from-follower). Creates the topic if it does not exist. */
-  partitionSetFollower(topic: string, partition: number, brokerId: number): void {
+  async partitionSetFollower(topic: string, partition: number, brokerId: number): Promise<void> {
     requireTopicName(topic);
     requireInteger('partition', partition, 0, INT32_MAX);
-    this.#check('rd_kafka_mock_partition_set_follower', this.#fn('mockPartitionSetFollower')(this.#mc, topic, partition, this.#brokerArg(brokerId)));
+    const id = this.#brokerArg(brokerId);
+    const call = callAsync(this.#fn('mockPartitionSetFollower'), this.#mc, topic, partition, id);
+    this.#check('rd_kafka_mock_partition_set_follower', await this.#serve(call));
   }
 
   /** Controller id reported in Metadata; null reports "no controller". start() sets it to 1. */
-  setControllerId(brokerId: number | null): void {
+  async setControllerId(brokerId: number | null): Promise<void> {
     const id = brokerId === null ? -1 : this.#brokerArg(brokerId);
     this.#fn('mockSetControllerId')(this.#mc, id);
   }
 
   /** Pins the group or transaction coordinator for `key` (a group.id or transactional.id) to a broker. */
-  coordinatorSet(keyType: 'group' | 'transaction', key: string, brokerId: number): void {
+  async coordinatorSet(keyType: 'group' | 'transaction', key: string, brokerId: number): Promise<void> {
     if (keyType !== 'group' && keyType !== 'transaction') {
       throw new RangeError(`keyType must be 'group' or 'transaction', got ${JSON.stringify(keyType)}`);
     }
-    this.#check('rd_kafka_mock_coordinator_set', this.#fn('mockCoordinatorSet')(this.#mc, keyType, key, this.#brokerArg(brokerId)));
+    const id = this.#brokerArg(brokerId);
+    const call = callAsync(this.#fn('mockCoordinatorSet'), this.#mc, keyType, key, id);
+    this.#check('rd_kafka_mock_coordinator_set', await this.#serve(call));
   }
 
   /** See EmbeddedClusterOptions.groupInitialRebalanceDelayMs; applies to groups that start empty from now on. */
-  setGroupInitialRebalanceDelayMs(delayMs: number): void {
+  async setGroupInitialRebalanceDelayMs(delayMs: number): Promise<void> {
     requireInteger('groupInitialRebalanceDelayMs', delayMs, 0, INT32_MAX);
     this.#fn('mockGroupInitialRebalanceDelayMs')(this.#mc, delayMs);
   }
 
-  /** Shuts the brokers down (clients see disconnects). Safe to call more than once. */
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
+  /** Shuts the brokers down (clients see disconnects). Safe to call more than once, also concurrently. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#shutdown();
+    return this.#stopping;
+  }
+
+  async #shutdown(): Promise<void> {
+    // A request still queued when the mock thread exits would never be answered.
+    await Promise.allSettled([...this.#inFlight]);
     try {
       // The cluster first: its threads log through rk, so rk must outlive them.
-      this.#lib.mockClusterDestroy(this.#mc);
-      this.#lib.kafkaDestroy(this.#rk);
+      await this.#serve(callAsync(this.#lib.mockClusterDestroy, this.#mc));
+      await callAsync(this.#lib.kafkaDestroy, this.#rk);
     } finally {
       liveClusters.delete(this);
     }
   }
 
+  /**
+   * Waits for a request served by the mock thread, waking that thread if it oversleeps.
+   * librdkafka 2.15's mock thread can swallow the wake-up of a request queued right after the
+   * previous one was answered and then sleeps in poll() for up to 1 s (measured: about half of
+   * back-to-back calls). Any socket event ends that poll; a throwaway TCP connection to the brokers
+   * is one we can cause, so requests finish in milliseconds.
+   */
+  async #serve<R>(request: Promise<R>): Promise<R> {
+    let timer: NodeJS.Timeout | undefined;
+    const wake = (): void => {
+      for (const { host, port } of this.#endpoints) {
+        const socket = net.connect({ host, port });
+        socket.on('connect', () => socket.destroy());
+        socket.on('error', () => socket.destroy()); // a broker set down refuses connections
+      }
+      timer = setTimeout(wake, WAKE_RETRY_MS);
+    };
+    timer = setTimeout(wake, WAKE_AFTER_MS);
+    const tracked = request.finally(() => clearTimeout(timer));
+    this.#inFlight.add(tracked);
+    try {
+      return await tracked;
+    } finally {
+      this.#inFlight.delete(tracked);
+    }
+  }
+
   #live(): Librdkafka {
-    if (this.#stopped) throw new Error('embedded cluster is stopped');
+    if (this.#stopping !== undefined) throw new Error('embedded cluster is stopped');
     return this.#lib;
   }
 
   #fn<K extends OptionalCall>(name: K): NonNullable<Librdkafka[K]> {
     const fn = this.#live()[name];
     if (fn === undefined) {
-      throw new Error(`librdkafka ${this.#lib.version} at ${this.#lib.path} lacks this mock call; use a newer librdkafka (the Confluent client's build)`);
+      throw new Error(
+        `librdkafka ${this.#lib.version} at ${this.#lib.path} lacks this mock call; use a newer librdkafka (the Confluent client's build)`,
+      );
     }
     return fn as NonNullable<Librdkafka[K]>;
   }
@@ -359,38 +466,6 @@ export class EmbeddedCluster {
   #check(call: string, err: number): void {
     if (err !== 0) throw new Error(`${call} failed: ${this.#lib.err2str(err)} (error ${err})`);
   }
-}
-
-type OptionalCall = {
-  [K in keyof Librdkafka]-?: undefined extends Librdkafka[K] ? K : never;
-}[keyof Librdkafka];
-
-function defaultRf(brokers: number): number {
-  return Math.min(3, brokers);
-}
-
-function validateTopic(name: string, partitions: number, replicationFactor: number, brokers: number): void {
-  requireTopicName(name);
-  requireInteger('partitions', partitions, 1, INT32_MAX);
-  requireInteger('replicationFactor', replicationFactor, 1, brokers);
-}
-
-/** A producer handle with no bootstrap servers: the mock only needs it for bookkeeping and logging. */
-function createHandle(lib: Librdkafka): Ptr {
-  const conf = lib.confNew();
-  if (conf === null) throw new Error('rd_kafka_conf_new failed');
-  const errstr = Buffer.alloc(512);
-  // 3 = errors only: the handle's own "no bootstrap.servers" warning and the mock's notices would spam stderr.
-  if (lib.confSet(conf, 'log_level', '3', errstr, errstr.length) !== RD_KAFKA_CONF_OK) {
-    lib.confDestroy(conf);
-    throw new Error(`rd_kafka_conf_set(log_level): ${cString(errstr)}`);
-  }
-  const rk = lib.kafkaNew(RD_KAFKA_PRODUCER, conf, errstr, errstr.length);
-  if (rk === null || rk === 0n) {
-    lib.confDestroy(conf); // rd_kafka_new takes ownership of conf only on success
-    throw new Error(`rd_kafka_new failed: ${cString(errstr)}`);
-  }
-  return rk;
 }
 
 /** Number of clusters started and not yet stopped in this process (diagnostics and tests). */

@@ -129,8 +129,8 @@ export class KafkajsFrameConsumer implements FrameConsumer {
   constructor(private readonly options: ConsumerOptions, private readonly callbacks: ConsumerCallbacks) {
     this.consumer = createKafka(options).consumer({
       groupId: options.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 500,
       maxWaitTimeInMs: 5,
       minBytes: 1,
       maxBytesPerPartition: 4 * 1024 * 1024,

@@ -13,26 +13,30 @@ export interface FrameBatcherOptions {
 }
 
 /**
- * Packs ticks into one frame per key group, because a Kafka record per tick caps throughput at
- * the client's per-message cost. A frame goes out when it is full (size) or when its oldest tick
- * has waited `lingerUs` (time, via `flushOlderThan`), whichever comes first.
+ * Packs ticks into one open frame per key group, because a Kafka record per tick caps throughput
+ * at the client's per-message cost. A frame goes out when it is full (size) or when its oldest
+ * tick has waited `lingerUs` (time, via `flushOlderThan`), whichever comes first.
  *
- * Writers are created on a group's first tick: with many groups, most may never be used by a
- * given producer.
+ * A group holds a FrameWriter only while its frame is open; finished frames return their writer
+ * to a free list. Writer memory (ticksPerRecord × 48 bytes each) therefore follows the number of
+ * frames open at once, which the linger bounds, rather than the number of groups ever used: with
+ * a writer per group, a million instruments at 256 ticks per record would pin 12 GB.
  */
 export class FrameBatcher {
   readonly keyGroups: number;
   readonly ticksPerRecord: number;
   private readonly clock: ClockUs;
   private readonly onFrame: FrameSink;
+  /** The writer of each group's open frame; undefined while the group has no open frame. */
   private readonly writers: (FrameWriter | undefined)[];
+  private readonly freeWriters: FrameWriter[] = [];
   /** Source stamped in the header of each group's open frame. */
   private readonly frameSource: Uint16Array;
-  /** When each group's open frame received its first tick (µs); meaningful while it is non-empty. */
+  /** When each group's open frame received its first tick (µs); meaningful while it is open. */
   private readonly firstAppendUs: Float64Array;
   /**
-   * Groups that may hold ticks, so that linger flushes visit only those rather than every group.
-   * A group is listed at most once (`listed`); emptied groups are dropped at the next flush.
+   * Groups that may have an open frame, so that linger flushes visit only those rather than every
+   * group. A group is listed at most once (`listed`); closed groups are dropped at the next flush.
    */
   private readonly openGroups: Uint32Array;
   private readonly listed: Uint8Array;
@@ -75,18 +79,12 @@ export class FrameBatcher {
     keyGroup: number, seq: number, source: number, venue: number, instrument: number, flags: number,
     sendTimeUs: number, bid: number, ask: number, bidSize: number, askSize: number,
   ): void {
-    const writer = this.writers[keyGroup] ?? this.createWriter(keyGroup);
-    if (writer.length === 0) {
-      this.firstAppendUs[keyGroup] = this.clock();
-      this.frameSource[keyGroup] = source;
-      if (this.listed[keyGroup] === 0) {
-        this.listed[keyGroup] = 1;
-        this.openGroups[this.openGroupCount++] = keyGroup;
-      }
+    let writer = this.writers[keyGroup];
+    if (writer === undefined) {
+      writer = this.openFrame(keyGroup, source);
     } else if (this.frameSource[keyGroup] !== source) {
       this.emit(keyGroup, writer, this.clock());
-      this.add(keyGroup, seq, source, venue, instrument, flags, sendTimeUs, bid, ask, bidSize, askSize);
-      return;
+      writer = this.openFrame(keyGroup, source);
     }
     writer.append(seq, source, venue, instrument, flags, sendTimeUs, bid, ask, bidSize, askSize);
     if (writer.full) this.emit(keyGroup, writer, this.clock());
@@ -108,10 +106,10 @@ export class FrameBatcher {
     for (let i = 0; i < this.openGroupCount; i++) {
       const group = open[i];
       const writer = this.writers[group];
-      if (writer !== undefined && writer.length > 0 && this.firstAppendUs[group] <= appendedNoLaterThanUs) {
+      if (writer !== undefined && this.firstAppendUs[group] <= appendedNoLaterThanUs) {
         this.emit(group, writer, nowUs);
       }
-      if (writer !== undefined && writer.length > 0) open[kept++] = group;
+      if (this.writers[group] !== undefined) open[kept++] = group;
       else this.listed[group] = 0;
     }
     this.openGroupCount = kept;
@@ -120,16 +118,25 @@ export class FrameBatcher {
   private emit(keyGroup: number, writer: FrameWriter, producedAtUs: number): void {
     const tickCount = writer.length;
     const frame = writer.finish(this.frameSource[keyGroup], keyGroup, producedAtUs);
+    this.writers[keyGroup] = undefined;
+    this.freeWriters.push(writer);
     this.frames++;
     this.onFrame(keyGroup, frame, tickCount);
   }
 
-  private createWriter(keyGroup: number): FrameWriter {
+  /** Gives the group an empty writer (reused when one is free) and starts its linger clock. */
+  private openFrame(keyGroup: number, source: number): FrameWriter {
     if (!Number.isInteger(keyGroup) || keyGroup < 0 || keyGroup >= this.keyGroups) {
       throw new RangeError(`key group must be an integer in 0..${this.keyGroups - 1}, got ${keyGroup}`);
     }
-    const writer = new FrameWriter(this.ticksPerRecord);
+    const writer = this.freeWriters.pop() ?? new FrameWriter(this.ticksPerRecord);
     this.writers[keyGroup] = writer;
+    this.firstAppendUs[keyGroup] = this.clock();
+    this.frameSource[keyGroup] = source;
+    if (this.listed[keyGroup] === 0) {
+      this.listed[keyGroup] = 1;
+      this.openGroups[this.openGroupCount++] = keyGroup;
+    }
     return writer;
   }
 }

@@ -77,7 +77,7 @@ export class MarketModel {
   private readonly rng: Prng;
   private readonly activity: ZipfSampler;
   private readonly mid: Float64Array;
-  /** Intended time of each instrument's last move; NaN until it first moves. */
+  /** Intended time of each instrument's last move; NaN before its first tick. */
   private readonly lastMoveUs: Float64Array;
   private readonly groupOfInstrument: Uint32Array;
   private readonly venueHalfSpread: Float64Array;

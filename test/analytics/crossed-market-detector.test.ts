@@ -1,0 +1,142 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createAnalyticsState } from '../../analytics/analytics-state.js';
+import { CrossFlag, CrossState, CrossedMarketDetector } from '../../analytics/crossed-market-detector.js';
+
+/** O(venues²) answer from plain arrays: every ordered pair (bid venue u, ask venue w), u ≠ w. */
+class BruteForceBook {
+  private readonly bids: number[][];
+  private readonly asks: number[][];
+  private readonly sell: number[];
+  private readonly buy: number[];
+
+  constructor(instruments: number, private readonly venues: number, feesBps: readonly number[]) {
+    this.bids = Array.from({ length: instruments }, () => new Array<number>(venues).fill(NaN));
+    this.asks = Array.from({ length: instruments }, () => new Array<number>(venues).fill(NaN));
+    this.sell = Array.from({ length: venues }, (_, v) => 1 - (feesBps[v] ?? 0) * 1e-4);
+    this.buy = Array.from({ length: venues }, (_, v) => 1 + (feesBps[v] ?? 0) * 1e-4);
+  }
+
+  set(instrument: number, venue: number, bid: number, ask: number): void {
+    const valid = (p: number): number => (p > 0 && p < Infinity ? p : NaN);
+    this.bids[instrument][venue] = valid(bid);
+    this.asks[instrument][venue] = valid(ask);
+  }
+
+  private netBid(i: number, u: number): number { return this.bids[i][u] * this.sell[u]; }
+  private netAsk(i: number, w: number): number { return this.asks[i][w] * this.buy[w]; }
+
+  pairs(instrument: number): { crossed: number; locked: number } {
+    let crossed = 0;
+    let locked = 0;
+    for (let u = 0; u < this.venues; u++) {
+      for (let w = 0; w < this.venues; w++) {
+        if (u === w) continue;
+        if (this.netBid(instrument, u) > this.netAsk(instrument, w)) crossed++;
+        else if (this.netBid(instrument, u) === this.netAsk(instrument, w)) locked++;
+      }
+    }
+    return { crossed, locked };
+  }
+
+  state(instrument: number): CrossState {
+    const { crossed, locked } = this.pairs(instrument);
+    return crossed > 0 ? CrossState.Crossed : locked > 0 ? CrossState.Locked : CrossState.None;
+  }
+
+  /** How the given venue's quote relates to the other venues' quotes. */
+  involvement(instrument: number, venue: number): number {
+    let result = 0;
+    for (let u = 0; u < this.venues; u++) {
+      if (u === venue) continue;
+      const out = this.netBid(instrument, venue) - this.netAsk(instrument, u);
+      const inn = this.netBid(instrument, u) - this.netAsk(instrument, venue);
+      if (out > 0 || inn > 0) return CrossFlag.Crossed;
+      if (out === 0 || inn === 0) result = CrossFlag.Locked;
+    }
+    return result;
+  }
+}
+
+// Prices on a coarse grid so that equal (locked) and crossed quotes are common.
+const price = fc.oneof(
+  { weight: 20, arbitrary: fc.integer({ min: 9990, max: 10010 }).map((c) => c / 100) },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, 0, -1, Infinity) },
+);
+
+describe('CrossedMarketDetector', () => {
+  it('agrees exactly with an O(venues²) check after every tick', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.constantFrom(0, 0, 1, 2.5, 10), { maxLength: 6 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), price, fc.integer({ min: -3, max: 4 }).map((d) => d / 100)), {
+          minLength: 1, maxLength: 300,
+        }),
+        (instruments, venues, fees, ops) => {
+          const feesBps = fees.slice(0, venues);
+          const detector = new CrossedMarketDetector(createAnalyticsState({ instruments, venues }), { venueFeesBps: feesBps });
+          const book = new BruteForceBook(instruments, venues, feesBps);
+          const wasCrossed = new Array<boolean>(instruments).fill(false);
+          for (const [i0, v0, bid, step] of ops) {
+            const instrument = i0 % instruments;
+            const venue = v0 % venues;
+            const ask = bid + step; // may lock or cross the venue's own quote, or be invalid
+            const flags = detector.onTick(instrument, venue, bid, ask);
+            book.set(instrument, venue, bid, ask);
+
+            for (let i = 0; i < instruments; i++) {
+              expect(detector.crossState(i)).toBe(book.state(i));
+              expect(detector.pairCounts(i)).toEqual(book.pairs(i));
+              expect(detector.isCrossed(i)).toBe(book.state(i) === CrossState.Crossed);
+              expect(detector.isLocked(i)).toBe(book.state(i) === CrossState.Locked);
+            }
+            expect(flags & (CrossFlag.Crossed | CrossFlag.Locked)).toBe(book.involvement(instrument, venue));
+            const crossedNow = book.state(instrument) === CrossState.Crossed;
+            expect((flags & CrossFlag.WindowOpened) !== 0).toBe(crossedNow && !wasCrossed[instrument]);
+            expect((flags & CrossFlag.WindowClosed) !== 0).toBe(!crossedNow && wasCrossed[instrument]);
+            wasCrossed[instrument] = crossedNow;
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('nets fees out of a cross', () => {
+    const state = createAnalyticsState({ instruments: 1, venues: 2 });
+    const free = new CrossedMarketDetector(state, { venueFeesBps: [] });
+    free.onTick(0, 1, 99.9, 100.0);
+    expect(free.onTick(0, 0, 100.05, 100.1) & CrossFlag.Crossed).toBe(CrossFlag.Crossed);
+    expect(free.isCrossed(0)).toBe(true);
+
+    // 5 bps on each leg: 100.05·(1 − 0.0005) < 100.00·(1 + 0.0005), the 5 bp edge is eaten.
+    const paid = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 2 }), { venueFeesBps: [5, 5] });
+    paid.onTick(0, 1, 99.9, 100.0);
+    expect(paid.onTick(0, 0, 100.05, 100.1)).toBe(0);
+    expect(paid.isCrossed(0)).toBe(false);
+    // A wider edge survives the fees.
+    expect(paid.onTick(0, 0, 100.2, 100.3) & CrossFlag.Crossed).toBe(CrossFlag.Crossed);
+  });
+
+  it('opens one window per crossed episode and reports locks separately', () => {
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 3 }), { venueFeesBps: [] });
+    expect(d.onTick(0, 0, 99, 100)).toBe(0);
+    expect(d.onTick(0, 1, 100, 101)).toBe(CrossFlag.Locked); // bid on 1 = ask on 0
+    expect(d.isLocked(0)).toBe(true);
+    expect(d.onTick(0, 2, 101.5, 102)).toBe(CrossFlag.Crossed | CrossFlag.WindowOpened);
+    expect(d.onTick(0, 2, 101.2, 102)).toBe(CrossFlag.Crossed); // still crossed: same window
+    expect(d.onTick(0, 2, 100.5, 102)).toBe(CrossFlag.Crossed);
+    expect(d.onTick(0, 2, 99.5, 102)).toBe(CrossFlag.WindowClosed); // venue 2 clear, 1 still locked with 0
+    expect(d.isLocked(0)).toBe(true);
+    expect(d.onTick(0, 0, NaN, NaN)).toBe(0); // quote withdrawn
+    expect(d.crossState(0)).toBe(CrossState.None);
+  });
+
+  it('rejects impossible fees with the option name', () => {
+    const state = createAnalyticsState({ instruments: 1, venues: 2 });
+    expect(() => new CrossedMarketDetector(state, { venueFeesBps: [1, -1] })).toThrow(/venueFeesBps\[1\]/);
+    expect(() => new CrossedMarketDetector(state, { venueFeesBps: [1, 2, 3] })).toThrow(/venueFeesBps/);
+  });
+});

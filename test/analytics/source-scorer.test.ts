@@ -1,0 +1,162 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createAnalyticsState } from '../../analytics/analytics-state.js';
+import { DEFAULT_ANALYTICS_CONFIG } from '../../analytics/frame-analyzer.js';
+import { SourceScorer } from '../../analytics/source-scorer.js';
+import { gaussian, prng, spearman } from './helpers.js';
+
+interface Scenario {
+  venues: number;
+  instruments: number;
+  rounds: number;
+  seed: number;
+  /** Per venue: std. dev. of its quote's offset from the true mid, in spreads. */
+  noise: readonly number[];
+  /** Per venue: constant offset from the true mid, in spreads. */
+  bias?: readonly number[];
+  /** A venue that keeps re-sending its first quote. */
+  frozen?: number;
+  /** A venue that stops quoting after this round. */
+  silentAfter?: { venue: number; round: number };
+}
+
+const TICK_US = 1000;
+const SPREAD = 2e-4; // 2 bp of the price
+
+/** Every round each instrument's mid takes a random-walk step and every venue quotes it once, in random order. */
+function simulate(s: Scenario): { scorer: SourceScorer; nowUs: number } {
+  const scorer = new SourceScorer(createAnalyticsState({ instruments: s.instruments, venues: s.venues }), DEFAULT_ANALYTICS_CONFIG);
+  const rand = prng(s.seed);
+  const gauss = gaussian(rand);
+  const level = Array.from({ length: s.instruments }, () => 50 + 100 * rand());
+  const firstQuote = new Map<number, [number, number]>();
+  const order = Array.from({ length: s.venues }, (_, v) => v);
+  let nowUs = 1.7e15;
+  for (let round = 0; round < s.rounds; round++) {
+    for (let i = 0; i < s.instruments; i++) {
+      level[i] *= Math.exp(0.5 * SPREAD * gauss());
+      for (let k = order.length - 1; k > 0; k--) {
+        const j = Math.floor(rand() * (k + 1));
+        [order[k], order[j]] = [order[j], order[k]];
+      }
+      for (const v of order) {
+        if (s.silentAfter && v === s.silentAfter.venue && round > s.silentAfter.round) continue;
+        const spread = level[i] * SPREAD;
+        const center = level[i] + ((s.bias?.[v] ?? 0) + s.noise[v] * gauss()) * spread;
+        let bid = center - spread / 2;
+        let ask = center + spread / 2;
+        if (v === s.frozen) {
+          const first = firstQuote.get(i) ?? [bid, ask];
+          firstQuote.set(i, first);
+          [bid, ask] = first;
+        }
+        nowUs += TICK_US;
+        scorer.onTick(i, v, bid, ask, nowUs);
+      }
+    }
+  }
+  return { scorer, nowUs };
+}
+
+function scoresOf(scorer: SourceScorer, venues: number, nowUs?: number): number[] {
+  const out = new Float64Array(venues);
+  scorer.venueScores(out, nowUs);
+  return [...out];
+}
+
+describe('SourceScorer', () => {
+  it('ranks a venue biased by 5 spreads last', () => {
+    const { scorer } = simulate({
+      venues: 5, instruments: 10, rounds: 300, seed: 1, noise: [0.2, 0.2, 0.2, 0.2, 0.2], bias: [0, 0, 0, 5, 0],
+    });
+    const ranking = scorer.ranking();
+    expect(ranking[ranking.length - 1]).toBe(3);
+    const scores = scoresOf(scorer, 5);
+    for (const s of scores) expect(s).toBeGreaterThanOrEqual(0);
+    for (const s of scores) expect(s).toBeLessThanOrEqual(1);
+  });
+
+  it('scores a frozen venue below 0.5', () => {
+    const { scorer } = simulate({ venues: 5, instruments: 10, rounds: 300, seed: 2, noise: [0.2, 0.2, 0.2, 0.2, 0.2], frozen: 2 });
+    const scores = scoresOf(scorer, 5);
+    expect(scores[2]).toBeLessThan(0.5);
+    for (const v of [0, 1, 3, 4]) expect(scores[v]).toBeGreaterThan(0.8);
+    expect(scorer.ranking()[4]).toBe(2);
+  });
+
+  it('decays the score of a venue that went silent', () => {
+    const { scorer, nowUs } = simulate({
+      venues: 5, instruments: 10, rounds: 400, seed: 3, noise: [0.2, 0.2, 0.2, 0.2, 0.2], silentAfter: { venue: 4, round: 200 },
+    });
+    const scores = scoresOf(scorer, 5, nowUs);
+    expect(scores[4]).toBeLessThan(0.5);
+    expect(scorer.ranking(nowUs)[4]).toBe(4);
+    // Later still, everyone decays, the silent venue most.
+    const later = scoresOf(scorer, 5, nowUs + 20e6);
+    for (let v = 0; v < 5; v++) expect(later[v]).toBeLessThan(scores[v]);
+  });
+
+  it('orders venues by graded noise (Spearman ρ ≥ 0.9)', () => {
+    const noise = [0.05, 0.2, 0.4, 0.7, 1.0, 1.5];
+    for (const seed of [4, 5, 6]) {
+      // Venue indices shuffled so the expected order is not simply 0..5.
+      const rand = prng(seed * 7919);
+      const perm = [0, 1, 2, 3, 4, 5].sort(() => rand() - 0.5);
+      const { scorer } = simulate({ venues: 6, instruments: 20, rounds: 500, seed, noise: perm.map((p) => noise[p]) });
+      const expected = [0, 1, 2, 3, 4, 5].map((rank) => perm.indexOf(rank));
+      expect(spearman(scorer.ranking(), expected)).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it('takes the consensus as the median of the fresh venues only (vs sorting from scratch)', () => {
+    const venues = 7;
+    const freshUs = DEFAULT_ANALYTICS_CONFIG.scorerFreshUs;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.nat(venues - 1),
+            fc.integer({ min: 9990, max: 10010 }).map((c) => c / 100),
+            fc.integer({ min: 0, max: 5 }).map((c) => c / 100),
+            fc.constantFrom(0, 1000, 1000, 300_000, 3_000_000),
+          ),
+          { minLength: 1, maxLength: 200 },
+        ),
+        (ops) => {
+          const scorer = new SourceScorer(createAnalyticsState({ instruments: 2, venues }), DEFAULT_ANALYTICS_CONFIG);
+          const mid = new Array<number>(venues).fill(NaN);
+          const spread = new Array<number>(venues).fill(NaN);
+          const last = new Array<number>(venues).fill(NaN);
+          let now = 1e12;
+          for (const [v, bid, width, dt] of ops) {
+            now += dt;
+            const ask = bid + width;
+            scorer.onTick(1, v, bid, ask, now);
+            mid[v] = 0.5 * (bid + ask);
+            spread[v] = ask - bid;
+            last[v] = now;
+            const median = (xs: number[]): number => {
+              const f = xs.filter((_, u) => now - last[u] <= freshUs).sort((a, b) => a - b);
+              return f.length === 0 ? NaN : 0.5 * (f[(f.length - 1) >> 1] + f[f.length >> 1]);
+            };
+            expect(scorer.consensus(1, now)).toBe(median(mid));
+            expect(scorer.consensusSpread(1, now)).toBe(median(spread));
+            expect(scorer.consensus(0, now)).toBeNaN();
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('ignores non-prices and rejects bad options by name', () => {
+    const state = createAnalyticsState({ instruments: 1, venues: 3 });
+    const scorer = new SourceScorer(state, DEFAULT_ANALYTICS_CONFIG);
+    expect(scorer.onTick(0, 0, NaN, 1, 1)).toBe(false);
+    expect(scorer.onTick(0, 0, 1, 2, NaN)).toBe(false);
+    expect(scorer.score(0, 0, 1)).toBeNaN();
+    expect(scoresOf(scorer, 3)).toEqual([0, 0, 0]);
+    expect(() => scorer.venueScores(new Float64Array(2))).toThrow(RangeError);
+    expect(() => new SourceScorer(state, { ...DEFAULT_ANALYTICS_CONFIG, scorerDevAlpha: 2 })).toThrow(/scorerDevAlpha/);
+  });
+});

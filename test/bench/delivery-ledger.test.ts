@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createDeliveryLedger, DeliveryLedger, MarkResult } from '../../bench/delivery-ledger.js';
+
+describe('delivery ledger', () => {
+  it('counts distinct, duplicate and missing ticks exactly', () => {
+    fc.assert(fc.property(
+      fc.array(fc.integer({ min: 0, max: 999 }), { maxLength: 3000 }),
+      (seqs) => {
+        const ledger = new DeliveryLedger(createDeliveryLedger(2, 1000));
+        let duplicates = 0;
+        for (const seq of seqs) if (ledger.mark(1, seq) === MarkResult.Duplicate) duplicates++;
+        const distinct = new Set(seqs);
+        expect(duplicates).toBe(seqs.length - distinct.size);
+        expect(ledger.countSeen(1, 1000)).toBe(distinct.size);
+        expect(ledger.countSeen(0, 1000)).toBe(0);
+        const upTo = 517;
+        expect(ledger.countSeen(1, upTo)).toBe([...distinct].filter((s) => s < upTo).length);
+        const missing = ledger.missingRanges(1, 1000, 10_000).reduce((n, [a, b]) => n + b - a, 0);
+        expect(missing).toBe(1000 - distinct.size);
+      },
+    ));
+  });
+
+  it('reports ticks beyond its capacity as unchecked rather than guessing', () => {
+    const ledger = new DeliveryLedger(createDeliveryLedger(1, 64));
+    expect(ledger.mark(0, 64)).toBe(MarkResult.Unchecked);
+    expect(ledger.mark(5, 1)).toBe(MarkResult.Unchecked);
+    expect(ledger.mark(0, 63)).toBe(MarkResult.First);
+  });
+
+  it('is shared across threads through its SharedArrayBuffer', () => {
+    const shared = createDeliveryLedger(1, 100);
+    const a = new DeliveryLedger(shared);
+    const b = new DeliveryLedger(structuredClone(shared));
+    a.mark(0, 42);
+    expect(b.mark(0, 42)).toBe(MarkResult.Duplicate);
+  });
+});

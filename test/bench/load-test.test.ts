@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { runLoadTest } from '../../bench/load-test.js';
+import { resolveRunConfig } from '../../cli/run-options.js';
+import { CLIENT_KINDS } from '../../kafka/client.js';
+
+// A short real run on the embedded cluster: every acknowledged tick is consumed exactly once,
+// every partition carries ticks, and the merged histogram counts every tick.
+describe.each(CLIENT_KINDS)('a real run on the embedded cluster with the %s client', (client) => {
+  it('delivers and measures every tick', async () => {
+    const config = resolveRunConfig({
+      client, partitions: 6, workers: 2, rate: 20_000, ticks: 30_000, instruments: 200,
+      topic: `ticks-test-${client}-${process.pid}-${Date.now()}`, progress: false, out: '/tmp/unused',
+    });
+    const result = await runLoadTest(config);
+    expect(result.status).toBe('ok');
+    expect(result.ticks.produced).toBe(30_000);
+    expect(result.ticks.acked).toBe(30_000);
+    expect(result.ticks.failed).toBe(0);
+    expect(result.ticks.distinctConsumed).toBe(30_000);
+    expect(result.ticks.lost).toBe(0);
+    expect(result.ticks.duplicated).toBe(0);
+    expect(result.ticks.unchecked).toBe(0);
+    expect(result.latency.e2e.count).toBe(result.ticks.consumed);
+    expect(result.analytics.counters.ticks).toBe(result.ticks.consumed);
+    expect(result.partitions).toHaveLength(6);
+    for (const p of result.partitions) {
+      expect(p.consumedTicks).toBeGreaterThan(0);
+      expect(p.consumedTicks).toBe(p.ackedTicks);
+    }
+    // Stage latencies are measured, and end-to-end is never shorter than a stage inside it.
+    expect(result.latency.e2e.p50).toBeGreaterThan(0);
+    expect(result.latency.e2e.max).toBeGreaterThanOrEqual(result.latency.analytics.max);
+    expect(Object.keys(result.histograms.e2eByPartition)).toHaveLength(6);
+  });
+});
