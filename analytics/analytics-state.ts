@@ -22,8 +22,8 @@
  * buffers.scorerRows       Float64Array, SCORER_ROWS × venues per instrument, row-major: value
  *                          (i, row, v) at (i * SCORER_ROWS + row) * venues + v. Each tick scans
  *                          these across all venues, so they are rows: few cache lines per scan.
- *   row 0 mid        latest mid (NaN = never quoted)
- *   row 1 spread     latest ask - bid (NaN = never quoted)
+ *   row 0 mid        latest mid (+∞ = never quoted)
+ *   row 1 spread     latest ask - bid (+∞ = never quoted)
  *   row 2 lastUs     time of the latest quote (NaN = never quoted)
  * buffers.scorerCells      Float64Array, SCORER_CELL_STRIDE per cell (64 bytes: one cache line);
  *                          fields only the venue's own tick touches
@@ -123,7 +123,14 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   };
   // NaN marks "nothing seen yet" so the hot path needs no separate presence bitmap.
   fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.lastMid, NaN);
-  scorerRowTable(state).fill(NaN);
+  // Never-quoted mids and spreads are +∞ so that they sort after every real price with plain
+  // comparisons; a never-quoted time is NaN (every freshness test fails on it).
+  const rows = scorerRowTable(state);
+  rows.fill(Infinity);
+  for (let i = 0; i < dims.instruments; i++) {
+    const lastUs = (i * SCORER_ROWS + ScorerRow.lastUs) * dims.venues;
+    rows.fill(NaN, lastUs, lastUs + dims.venues);
+  }
   const V = dims.venues;
   // Identity permutations: every order and its inverse start as 0..venues-1.
   const order = scorerOrderTable(state);

@@ -42,8 +42,8 @@ export class OutlierDetector {
   /** Updates that use 1/(n+1) rather than α: those where 1/(n+1) > α. */
   private readonly exactUpdates: number;
   private readonly warmup: number;
-  private readonly threshold: number;
-  private readonly sigmaFloor: number;
+  private readonly threshold2: number;
+  private readonly floor2: number;
   private readonly maxRejects: number;
 
   constructor(state: AnalyticsSharedState, config: OutlierConfig) {
@@ -58,8 +58,8 @@ export class OutlierDetector {
     this.alpha = config.outlierAlpha;
     this.exactUpdates = exactUpdates(config.outlierAlpha);
     this.warmup = config.outlierWarmup;
-    this.threshold = config.outlierZ;
-    this.sigmaFloor = config.outlierSigmaFloorBps * 1e-4;
+    this.threshold2 = config.outlierZ * config.outlierZ;
+    this.floor2 = (config.outlierSigmaFloorBps * 1e-4) ** 2;
     this.maxRejects = config.outlierMaxRejects;
   }
 
@@ -80,20 +80,16 @@ export class OutlierDetector {
     const variance = t[o + OutlierField.variance];
     const n = t[o + OutlierField.n];
     const d = r - mean;
-    if (n >= this.warmup) {
-      const sd = Math.sqrt(variance);
-      // |z| > threshold, without the division.
-      const limit = this.threshold * (sd > this.sigmaFloor ? sd : this.sigmaFloor);
-      if (d > limit || d < -limit) {
-        const run = this.rejects[cell] + 1;
-        if (this.maxRejects > 0 && run >= this.maxRejects) {
-          t[o + OutlierField.lastMid] = mid;
-          this.rejects[cell] = 0;
-        } else {
-          this.rejects[cell] = run;
-        }
-        return true;
+    // |z| > threshold, squared: d² > threshold² · max(variance, floor²), no sqrt, no division.
+    if (n >= this.warmup && d * d > this.threshold2 * (variance > this.floor2 ? variance : this.floor2)) {
+      const run = this.rejects[cell] + 1;
+      if (this.maxRejects > 0 && run >= this.maxRejects) {
+        t[o + OutlierField.lastMid] = mid;
+        this.rejects[cell] = 0;
+      } else {
+        this.rejects[cell] = run;
       }
+      return true;
     }
     // max(α, 1/(n+1)) makes the first updates the exact sample mean and (population)
     // variance, so the warm-up does not start from a variance biased towards zero.

@@ -169,16 +169,16 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     phase = 'draining';
     log(`all ${loadgen.produceStats.produced} ticks sent; draining`);
 
-    // Drain: wait until every acknowledged tick was analysed, or nothing moves for the timeout.
+    // Drain: wait until every acknowledged record was read (consumed, or skipped because retention
+    // evicted it), or nothing moves for the drain timeout.
+    const stats = loadgen.produceStats;
+    const everyRecordRead = (): boolean => stats.endOffsetByPartition.every((end, p) => end <= 0 || dispatcher.nextOffset(p) >= end);
     let lastProgressUs = clock();
     let lastConsumed = -1;
-    const stats = loadgen.produceStats;
-    while (true) {
-      const expected = stats.acked;
-      if (ingest.consumedTicks >= expected && dispatcher.idle) break;
+    while (!(dispatcher.idle && (ingest.consumedTicks >= stats.acked || everyRecordRead()))) {
       if (ingest.consumedTicks !== lastConsumed) { lastConsumed = ingest.consumedTicks; lastProgressUs = clock(); }
       if (clock() - lastProgressUs > config.drainTimeoutSec * 1e6) {
-        log(`drain timed out with ${expected - ingest.consumedTicks} ticks unconsumed`);
+        log(`drain timed out with ${stats.acked - ingest.consumedTicks} ticks unconsumed`);
         break;
       }
       await new Promise((r) => setTimeout(r, 20));

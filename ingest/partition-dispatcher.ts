@@ -146,6 +146,11 @@ export class PartitionDispatcher {
     for (const [partition, lane] of this.lanes) this.flushCommit(partition, lane);
   }
 
+  /** The next offset this dispatcher expects for a partition (-1 before its first record). */
+  nextOffset(partition: number): number {
+    return this.lanes.get(partition)?.expectedOffset ?? -1;
+  }
+
   get idle(): boolean {
     return this.queued === 0 && this.inFlight === 0;
   }

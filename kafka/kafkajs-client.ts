@@ -125,6 +125,8 @@ export class KafkajsFrameConsumer implements FrameConsumer {
   private readonly consumer: Consumer;
   private assignment = new Set<number>();
   private running = false;
+  private paused = false;
+  private roomWaiters: Array<() => void> = [];
 
   constructor(private readonly options: ConsumerOptions, private readonly callbacks: ConsumerCallbacks) {
     this.consumer = createKafka(options).consumer({
@@ -162,24 +164,36 @@ export class KafkajsFrameConsumer implements FrameConsumer {
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 64,
-      eachBatch: async ({ batch }) => {
+      eachBatch: async ({ batch, heartbeat }) => {
         const records: ConsumedRecord[] = batch.messages.map((m) => ({
           partition: batch.partition,
           offset: Number(m.offset),
           value: m.value ?? Buffer.alloc(0),
         }));
         if (records.length > 0) this.callbacks.records(batch.partition, records);
+        // Backpressure by not returning: kafkajs fetches a partition's next batch only after this
+        // one resolves. (consumer.pause() instead drops batches already fetched and refetches them.)
+        while (this.paused && this.running) {
+          await new Promise<void>((resolve) => {
+            this.roomWaiters.push(resolve);
+            setTimeout(resolve, 1_000);
+          });
+          await heartbeat();
+        }
       },
     });
     await joined;
   }
 
   pause(): void {
-    this.consumer.pause([{ topic: this.options.topic }]);
+    this.paused = true;
   }
 
   resume(): void {
-    this.consumer.resume([{ topic: this.options.topic }]);
+    this.paused = false;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   commit(partition: number, nextOffset: number): void {
@@ -190,6 +204,7 @@ export class KafkajsFrameConsumer implements FrameConsumer {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.resume();
     await this.consumer.disconnect();
   }
 }

@@ -16,7 +16,7 @@ class ReferenceCell {
   rejectRun = 0;
 }
 
-/** Is |z| above the threshold? Written as |r − mean| > threshold · max(sd, floor), like the detector. */
+/** Is |z| above the threshold? Squared, (r − mean)² > threshold² · max(variance, floor²), like the detector. */
 function referenceOutlying(cell: ReferenceCell, r: number, cfg: OutlierConfig): boolean {
   let mean = 0;
   let variance = 0;
@@ -26,9 +26,9 @@ function referenceOutlying(cell: ReferenceCell, r: number, cfg: OutlierConfig): 
     mean = mean + a * d;
     variance = (1 - a) * (variance + a * d * d);
   });
-  const sd = Math.sqrt(variance);
-  const floor = cfg.outlierSigmaFloorBps * 1e-4;
-  return Math.abs(r - mean) > cfg.outlierZ * (sd > floor ? sd : floor);
+  const floor2 = (cfg.outlierSigmaFloorBps * 1e-4) ** 2;
+  const d = r - mean;
+  return d * d > cfg.outlierZ * cfg.outlierZ * (variance > floor2 ? variance : floor2);
 }
 
 function referenceFlag(cell: ReferenceCell, mid: number, cfg: OutlierConfig): boolean {
