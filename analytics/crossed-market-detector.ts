@@ -35,6 +35,7 @@ export const CrossFlag = {
 export class CrossedMarketDetector {
   private readonly quotes: Float64Array;
   private readonly pairs: Uint16Array;
+  private readonly instruments: number;
   private readonly venues: number;
   /** Multiplier on a bid for what selling there nets: 1 − fee. */
   private readonly sellFactor: Float64Array;
@@ -44,6 +45,7 @@ export class CrossedMarketDetector {
   constructor(state: AnalyticsSharedState, config: CrossedMarketConfig) {
     this.quotes = quoteTable(state);
     this.pairs = crossPairTable(state);
+    this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     const fees = config.venueFeesBps;
     if (fees.length > this.venues) {
@@ -60,6 +62,7 @@ export class CrossedMarketDetector {
       this.buyFactor[v] = 1 + bps * 1e-4;
     }
   }
+
 
   /**
    * Replaces the venue's quote and re-evaluates the instrument. A side that is not a positive

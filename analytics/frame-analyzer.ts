@@ -112,8 +112,8 @@ export class FrameAnalyzer {
   }
 
   /**
-   * Analyses one frame in order. Never throws on bad input: a poison frame would otherwise be
-   * retried forever by an at-least-once consumer; it is counted instead.
+   * Analyses one frame, tick by tick in order. Never throws on bad input: a poison frame would
+   * otherwise be retried forever by an at-least-once consumer; it is counted instead.
    */
   analyze(frame: Uint8Array): void {
     const c = this.counters;

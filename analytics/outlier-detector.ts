@@ -37,6 +37,7 @@ function checkRange(name: string, value: number, lo: number, hi: number, integer
 export class OutlierDetector {
   private readonly table: Float64Array;
   private readonly rejects: Uint8Array;
+  private readonly instruments: number;
   private readonly venues: number;
   private readonly alpha: number;
   /** Updates that use 1/(n+1) rather than α: those where 1/(n+1) > α. */
@@ -54,6 +55,7 @@ export class OutlierDetector {
     checkRange('outlierMaxRejects', config.outlierMaxRejects, 0, 255, true);
     this.table = outlierTable(state);
     this.rejects = outlierRejectTable(state);
+    this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     this.alpha = config.outlierAlpha;
     this.exactUpdates = exactUpdates(config.outlierAlpha);
@@ -62,6 +64,7 @@ export class OutlierDetector {
     this.floor2 = (config.outlierSigmaFloorBps * 1e-4) ** 2;
     this.maxRejects = config.outlierMaxRejects;
   }
+
 
   /** Feeds one tick's mid. Returns true when the tick is flagged as an outlier. */
   onTick(instrument: number, venue: number, mid: number): boolean {

@@ -191,6 +191,7 @@ export class SourceScorer {
     this.wStall = config.scorerWeightStall / wSum;
   }
 
+
   /**
    * Feeds one quote: O(venues), no allocation. Returns true when the venue's price counts as
    * stalled on this tick.

@@ -48,10 +48,14 @@ const nodedir = process.env.npm_config_nodedir
 const started = Date.now();
 const result = spawnSync(process.execPath, [preGyp, 'install', '--build-from-source', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {
   cwd: packageDir,
-  stdio: ['ignore', 'ignore', 'inherit'],
+  // The compiler's output is long and mostly warnings: kept, and shown only if the build fails.
+  stdio: ['ignore', 'pipe', 'pipe'],
+  maxBuffer: 256 * 1024 * 1024,
   env: { ...process.env, CKJS_LINKING: 'dynamic' },
 });
 if (result.status !== 0 || !existsSync(bindingPath)) {
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n');
+  console.error(output.slice(-40).join('\n'));
   console.error(`tick-firehose: building @confluentinc/kafka-javascript failed (exit ${result.status}).`);
   console.error(`Check that these Debian packages are installed: ${DEBIAN_PACKAGES}`);
   process.exit(1);
