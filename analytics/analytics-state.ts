@@ -79,9 +79,9 @@ export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3 } as const;
 export const SCORER_ROWS = 3;
 export const ScorerRow = { mid: 0, spread: 1, lastUs: 2 } as const;
 export const SCORER_CELL_STRIDE = 8;
+export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4 } as const;
 export const ORDER_ROWS = 4;
 export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 } as const;
-export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4 } as const;
 
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
@@ -125,13 +125,13 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.lastMid, NaN);
   // Never-quoted mids and spreads are +∞ so that they sort after every real price with plain
   // comparisons; a never-quoted time is NaN (every freshness test fails on it).
+  const V = dims.venues;
   const rows = scorerRowTable(state);
   rows.fill(Infinity);
   for (let i = 0; i < dims.instruments; i++) {
-    const lastUs = (i * SCORER_ROWS + ScorerRow.lastUs) * dims.venues;
-    rows.fill(NaN, lastUs, lastUs + dims.venues);
+    const lastUs = (i * SCORER_ROWS + ScorerRow.lastUs) * V;
+    rows.fill(NaN, lastUs, lastUs + V);
   }
-  const V = dims.venues;
   // Identity permutations: every order and its inverse start as 0..venues-1.
   const order = scorerOrderTable(state);
   for (let k = 0; k < order.length; k++) order[k] = k % V;

@@ -35,7 +35,6 @@ export const CrossFlag = {
 export class CrossedMarketDetector {
   private readonly quotes: Float64Array;
   private readonly pairs: Uint16Array;
-  private readonly instruments: number;
   private readonly venues: number;
   /** Multiplier on a bid for what selling there nets: 1 − fee. */
   private readonly sellFactor: Float64Array;
@@ -45,7 +44,6 @@ export class CrossedMarketDetector {
   constructor(state: AnalyticsSharedState, config: CrossedMarketConfig) {
     this.quotes = quoteTable(state);
     this.pairs = crossPairTable(state);
-    this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     const fees = config.venueFeesBps;
     if (fees.length > this.venues) {
@@ -62,7 +60,6 @@ export class CrossedMarketDetector {
       this.buyFactor[v] = 1 + bps * 1e-4;
     }
   }
-
 
   /**
    * Replaces the venue's quote and re-evaluates the instrument. A side that is not a positive
@@ -108,7 +105,8 @@ export class CrossedMarketDetector {
     let crossed = 0;
     let locked = 0;
     // NaN (no quote) fails every comparison, so absent sides drop out on their own.
-    for (let p = instrument * this.venues * QUOTE_STRIDE, end = p + this.venues * QUOTE_STRIDE; p < end; p += QUOTE_STRIDE) {
+    const start = instrument * this.venues * QUOTE_STRIDE;
+    for (let p = start, end = start + this.venues * QUOTE_STRIDE; p < end; p += QUOTE_STRIDE) {
       const ub = q[p];
       const ua = q[p + 1];
       // ≥ first: one rarely-true test per pair instead of two.

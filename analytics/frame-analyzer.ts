@@ -89,6 +89,24 @@ export function addCounters(into: AnalyticsCounters, from: Readonly<AnalyticsCou
   return into;
 }
 
+/**
+ * Defaults overlaid with the given options. An option given as undefined keeps its default; an
+ * unknown name (a typo in a config file) is refused rather than silently ignored. The detectors
+ * check the values.
+ */
+export function resolveAnalyticsConfig(config: Partial<AnalyticsConfig>): Readonly<AnalyticsConfig> {
+  const given = Object.entries(config).filter(([, value]) => value !== undefined);
+  for (const [name] of given) {
+    if (!Object.hasOwn(DEFAULT_ANALYTICS_CONFIG, name)) throw new RangeError(`config.${name} is not an analytics option`);
+  }
+  const resolved: AnalyticsConfig = { ...DEFAULT_ANALYTICS_CONFIG, ...(Object.fromEntries(given) as Partial<AnalyticsConfig>) };
+  if (typeof resolved.arbitrageSkipsOutliers !== 'boolean') {
+    throw new RangeError(`config.arbitrageSkipsOutliers must be a boolean, got ${String(resolved.arbitrageSkipsOutliers)}`);
+  }
+  if (!Array.isArray(resolved.venueFeesBps)) throw new RangeError('config.venueFeesBps must be an array of bps');
+  return Object.freeze(resolved);
+}
+
 /** Runs the three detectors over every tick of a frame. One per worker thread, over shared state. */
 export class FrameAnalyzer {
   readonly counters: AnalyticsCounters = analyticsCountersZero();
@@ -102,7 +120,7 @@ export class FrameAnalyzer {
   private readonly skipOutliers: boolean;
 
   constructor(state: AnalyticsSharedState, config: Partial<AnalyticsConfig> = {}) {
-    this.config = Object.freeze({ ...DEFAULT_ANALYTICS_CONFIG, ...config });
+    this.config = resolveAnalyticsConfig(config);
     this.outliers = new OutlierDetector(state, this.config);
     this.sources = new SourceScorer(state, this.config);
     this.arbitrage = new CrossedMarketDetector(state, this.config);

@@ -37,7 +37,6 @@ function checkRange(name: string, value: number, lo: number, hi: number, integer
 export class OutlierDetector {
   private readonly table: Float64Array;
   private readonly rejects: Uint8Array;
-  private readonly instruments: number;
   private readonly venues: number;
   private readonly alpha: number;
   /** Updates that use 1/(n+1) rather than α: those where 1/(n+1) > α. */
@@ -48,14 +47,13 @@ export class OutlierDetector {
   private readonly maxRejects: number;
 
   constructor(state: AnalyticsSharedState, config: OutlierConfig) {
-    checkRange('outlierAlpha', config.outlierAlpha, Number.MIN_VALUE, 1);
+    checkRange('outlierAlpha', config.outlierAlpha, 1e-9, 1);
     checkRange('outlierWarmup', config.outlierWarmup, 0, 1e9, true);
     checkRange('outlierZ', config.outlierZ, Number.MIN_VALUE, 1e6);
     checkRange('outlierSigmaFloorBps', config.outlierSigmaFloorBps, 0, 1e6);
     checkRange('outlierMaxRejects', config.outlierMaxRejects, 0, 255, true);
     this.table = outlierTable(state);
     this.rejects = outlierRejectTable(state);
-    this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     this.alpha = config.outlierAlpha;
     this.exactUpdates = exactUpdates(config.outlierAlpha);
@@ -64,7 +62,6 @@ export class OutlierDetector {
     this.floor2 = (config.outlierSigmaFloorBps * 1e-4) ** 2;
     this.maxRejects = config.outlierMaxRejects;
   }
-
 
   /** Feeds one tick's mid. Returns true when the tick is flagged as an outlier. */
   onTick(instrument: number, venue: number, mid: number): boolean {

@@ -76,10 +76,10 @@ function rerankAndCount(
 }
 
 /**
- * The same contract as `rerank` (ties in any order), as one insertion-sort step: compare with
- * the neighbours and shift while out of order. Cheapest when the venue's position rarely
- * changes — the case for spreads, whose order across venues is mostly fixed (the tight venue
- * stays the tight one).
+ * The same contract as `rerankAndCount` (but ties in any order, and no counting), as one
+ * insertion-sort step: compare with the neighbours and shift while out of order. Cheapest when
+ * the venue's position rarely changes — the case for spreads, whose order across venues is
+ * mostly fixed (the tight venue stays the tight one).
  */
 function reposition(
   t: Float64Array, row: number, o: Uint8Array, ord: number, pos: number, venues: number, venue: number,
@@ -190,7 +190,6 @@ export class SourceScorer {
     this.wDev = config.scorerWeightDeviation / wSum;
     this.wStall = config.scorerWeightStall / wSum;
   }
-
 
   /**
    * Feeds one quote: O(venues), no allocation. Returns true when the venue's price counts as

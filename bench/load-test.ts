@@ -9,7 +9,7 @@ import { ensureTopic } from '../kafka/topic-admin.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
 import { PartitionDispatcher } from '../ingest/partition-dispatcher.js';
 import { createAnalyticsPool, type AnalyticsPool } from '../ingest/worker-pool.js';
-import type { RunConfig } from '../cli/run-options.js';
+import type { RunConfig } from '../cli/run-config.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
 import { createDeliveryLedger, DeliveryLedger } from './delivery-ledger.js';
 import { initHistograms } from './latency-histogram.js';

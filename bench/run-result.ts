@@ -1,8 +1,9 @@
 import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
-import type { RunConfig } from '../cli/run-options.js';
+import type { RunConfig } from '../cli/run-config.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
 import { encodeHistogram, summarize, type Histogram, type LatencySummary } from './latency-histogram.js';
 import type { StatsCollector, TimelinePoint } from './stats-collector.js';
+import type { ThresholdResult } from './thresholds.js';
 
 /** What the consuming side counted, in the main thread. */
 export interface IngestTotals {
@@ -80,6 +81,8 @@ export interface RunResult {
   timeline: TimelinePoint[];
   /** Encoded HDR histograms (compressed base64) for exact re-rendering and merging. */
   histograms: { e2eByPartition: Record<string, string>; stages: Record<Exclude<LatencyStage, 'e2e'>, string> };
+  /** Pass or fail of each threshold option (--max-p99, --min-rate, ...); empty when none was given. */
+  thresholds: ThresholdResult[];
   warnings: string[];
 }
 
@@ -187,6 +190,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
         analytics: encodeHistogram(collector.stages.analytics),
       },
     },
+    thresholds: [],
     warnings,
   };
 }

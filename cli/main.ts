@@ -1,9 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { FirehoseError, isUsageError } from '../kafka/errors.js';
-import { registerRunCommand } from './run-command.js';
-
-export const EXIT = { ok: 0, thresholdFailed: 1, usage: 2, interrupted: 130 } as const;
+import { EXIT, registerRunCommand } from './run-command.js';
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('firehose')

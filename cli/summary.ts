@@ -45,6 +45,15 @@ export function renderSummary(result: RunResult): string {
   for (const p of result.partitions) parts.push([String(p.partition), formatCount(p.ackedTicks), formatCount(p.consumedTicks), formatCount(p.lagTicks), formatUs(p.p50), formatUs(p.p99), formatUs(p.max)]);
   out.push(parts.toString());
 
+  if (result.thresholds.length > 0) {
+    const limits = table(['threshold', 'limit', 'actual', 'result']);
+    for (const t of result.thresholds) {
+      const actual = t.name.startsWith('e2e') ? formatUs(t.actual) : t.name === 'analysed rate' ? formatRate(t.actual) : formatCount(t.actual);
+      limits.push([t.name, t.limit, actual, t.pass ? pc.green('pass') : pc.red('FAIL')]);
+    }
+    out.push(limits.toString());
+  }
+
   for (const warning of result.warnings) out.push(pc.red(`! ${warning}`));
   return out.join('\n');
 }

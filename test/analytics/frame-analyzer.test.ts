@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import {
-  DEFAULT_ANALYTICS_CONFIG, FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsCounters,
+  DEFAULT_ANALYTICS_CONFIG, FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsConfig,
+  type AnalyticsCounters,
 } from '../../analytics/frame-analyzer.js';
 import { FrameWriter, TickFlag } from '../../wire/tick-frame.js';
 import { makeFrames } from './frames.js';
@@ -91,5 +92,8 @@ describe('FrameAnalyzer', () => {
     expect(() => new FrameAnalyzer(state, { outlierZ: -1 })).toThrow(/config\.outlierZ/);
     expect(() => new FrameAnalyzer(state, { scorerFreshUs: NaN })).toThrow(/config\.scorerFreshUs/);
     expect(() => new FrameAnalyzer(state, { venueFeesBps: [1, 2, 3, 4, 5, 6] })).toThrow(/venueFeesBps/);
+    expect(new FrameAnalyzer(state, { outlierZ: undefined }).config.outlierZ).toBe(DEFAULT_ANALYTICS_CONFIG.outlierZ);
+    const typo = { outlierZed: 4 } as Partial<AnalyticsConfig>;
+    expect(() => new FrameAnalyzer(state, typo)).toThrow(/config\.outlierZed is not an analytics option/);
   });
 });

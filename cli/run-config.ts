@@ -1,9 +1,17 @@
-import os from 'node:os';
 import { z } from 'zod';
+import { MAX_SOURCES } from '../bench/delivery-ledger.js';
 import { CLIENT_KINDS, COMPRESSION_CODECS, type Acks, type ClientKind, type CompressionCodec } from '../kafka/client.js';
 import { FirehoseError } from '../kafka/errors.js';
-import { MAX_SOURCES } from '../bench/delivery-ledger.js';
 import { MAX_TICKS_PER_FRAME } from '../wire/tick-frame.js';
+import { RUN_DEFAULTS, type RateLimit } from './option-parsers.js';
+
+export interface Thresholds {
+  maxP50Us?: number;
+  maxP99Us?: number;
+  maxP999Us?: number;
+  maxLost?: number;
+  minRate?: RateLimit;
+}
 
 /** Everything one load test needs, validated. */
 export interface RunConfig {
@@ -30,47 +38,9 @@ export interface RunConfig {
   json: boolean;
   progress: boolean;
   drainTimeoutSec: number;
-}
-
-/** Defaults in one place; the CLI help shows them. */
-export const RUN_DEFAULTS = {
-  embeddedBrokers: 3,
-  client: 'confluent' as ClientKind,
-  partitions: 8,
-  workers: Math.max(1, Math.min(4, os.availableParallelism())),
-  rate: 100_000,
-  durationSec: 10,
-  instruments: 1000,
-  venues: 5,
-  ticksPerRecord: 64,
-  lingerMs: 2,
-  acks: 'all',
-  compression: 'none' as CompressionCodec,
-  seed: 1,
-  sourceId: 0,
-  drainTimeoutSec: 20,
-};
-
-const SUFFIX: Record<string, number> = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 };
-
-/** "100000", "100k", "1.5M" → number; anything else → NaN. */
-export function parseCount(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)([kKmM]?)\s*$/.exec(text);
-  if (!match) return Number.NaN;
-  return Number(match[1]) * SUFFIX[match[2] ?? '']!;
-}
-
-/** "15", "15s", "500ms", "2m" → seconds; anything else → NaN. */
-export function parseDurationSec(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)(ms|s|m|h)?\s*$/.exec(text);
-  if (!match) return Number.NaN;
-  const value = Number(match[1]);
-  switch (match[2]) {
-    case 'ms': return value / 1000;
-    case 'm': return value * 60;
-    case 'h': return value * 3600;
-    default: return value;
-  }
+  thresholds: Thresholds;
+  /** The workload file the options came from, if any. */
+  workload: string | null;
 }
 
 const hostPort = /^[A-Za-z0-9._-]+:\d{1,5}$/;
@@ -79,9 +49,12 @@ const intIn = (min: number, max: number) => {
   const range = `must be an integer from ${min} to ${max}`;
   return z.number({ error: range }).int(range).min(min, range).max(max, range);
 };
-const positiveUpTo = (max: number) => z.number().positive(`must be above 0 and at most ${max}`).max(max, `must be above 0 and at most ${max}`);
+const positiveUpTo = (max: number) => {
+  const range = `must be above 0 and at most ${max}`;
+  return z.number({ error: range }).positive(range).max(max, range);
+};
 
-/** Raw option values (strings from the command line or values from a workload file). */
+/** Raw option values, from the command line or a workload file (already parsed from text). */
 const rawRunOptions = z.object({
   brokers: z.string().refine((s) => s.split(',').every((b) => hostPort.test(b.trim())), 'must be host:port[,host:port...]').optional(),
   embeddedBrokers: intIn(1, 16).default(RUN_DEFAULTS.embeddedBrokers),
@@ -106,19 +79,22 @@ const rawRunOptions = z.object({
   json: z.boolean().default(false),
   progress: z.boolean().default(true),
   drainTimeoutSec: positiveUpTo(3600).default(RUN_DEFAULTS.drainTimeoutSec),
-});
+  maxP50Us: positiveUpTo(3.6e9).optional(),
+  maxP99Us: positiveUpTo(3.6e9).optional(),
+  maxP999Us: positiveUpTo(3.6e9).optional(),
+  maxLost: z.number().int('must be a whole number of ticks').min(0, 'must be 0 or more').optional(),
+  minRate: z.object({ kind: z.enum(['percent', 'absolute']), value: z.number().positive('must be above 0') }).optional(),
+  workload: z.string().optional(),
+}).strict();
 
 export type RawRunOptions = z.input<typeof rawRunOptions>;
 
-/** CLI flag spelling of each option, for error messages that name what the user typed. */
-const FLAG: Record<string, string> = {
-  embeddedBrokers: '--embedded-brokers', replicationFactor: '--replication-factor', durationSec: '--duration',
-  ticksPerRecord: '--ticks-per-record', lingerMs: '--linger-ms', sourceId: '--source-id',
-  drainTimeoutSec: '--drain-timeout',
-};
-
+/** The flag a user typed for an option key (camelCase key → --kebab-case, with the few exceptions). */
 export function flagName(key: string): string {
-  return FLAG[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const special: Record<string, string> = {
+    durationSec: '--duration', drainTimeoutSec: '--drain-timeout', maxP50Us: '--max-p50', maxP99Us: '--max-p99', maxP999Us: '--max-p999',
+  };
+  return special[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 function timestamp(): string {
@@ -126,26 +102,36 @@ function timestamp(): string {
 }
 
 /** Validates raw options into a RunConfig, or throws a BAD_OPTION error naming the option. */
-export function resolveRunConfig(raw: RawRunOptions): RunConfig {
+export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
   const parsed = rawRunOptions.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      throw new FirehoseError('BAD_OPTION', `${where}unknown option ${issue.keys.map(flagName).join(', ')}`);
+    }
     const key = String(issue.path[0] ?? '');
     const received = (raw as Record<string, unknown>)[key];
-    throw new FirehoseError('BAD_OPTION', `${flagName(key)} ${received === undefined ? '' : `${JSON.stringify(received)} `}is invalid: ${issue.message}`);
+    const shown = received === undefined || typeof received === 'object' ? '' : `${JSON.stringify(received)} `;
+    throw new FirehoseError('BAD_OPTION', `${where}${flagName(key)} ${shown}is invalid: ${issue.message}`);
   }
   const o = parsed.data;
   const brokerCount = o.brokers ? o.brokers.split(',').length : o.embeddedBrokers;
   const replicationFactor = o.replicationFactor ?? Math.min(3, brokerCount);
   if (!o.brokers && replicationFactor > o.embeddedBrokers) {
-    throw new FirehoseError('BAD_OPTION', `--replication-factor ${replicationFactor} is invalid: above the ${o.embeddedBrokers} embedded brokers`);
+    throw new FirehoseError('BAD_OPTION', `${where}--replication-factor ${replicationFactor} is invalid: above the ${o.embeddedBrokers} embedded brokers`);
   }
   if (o.client === 'kafkajs' && !['none', 'gzip'].includes(o.compression)) {
-    throw new FirehoseError('BAD_OPTION', `--compression ${o.compression} is invalid with --client kafkajs: use none or gzip`);
+    throw new FirehoseError('BAD_OPTION', `${where}--compression ${o.compression} is invalid with --client kafkajs: use none or gzip`);
   }
   const ticks = o.ticks ?? Math.max(1, Math.round(o.rate * o.durationSec));
   const durationSec = o.ticks !== undefined ? o.ticks / o.rate : o.durationSec;
   const runId = timestamp();
+  const thresholds: Thresholds = {};
+  if (o.maxP50Us !== undefined) thresholds.maxP50Us = o.maxP50Us;
+  if (o.maxP99Us !== undefined) thresholds.maxP99Us = o.maxP99Us;
+  if (o.maxP999Us !== undefined) thresholds.maxP999Us = o.maxP999Us;
+  if (o.maxLost !== undefined) thresholds.maxLost = o.maxLost;
+  if (o.minRate !== undefined) thresholds.minRate = o.minRate;
   return {
     brokers: o.brokers ?? null,
     embeddedBrokers: o.embeddedBrokers,
@@ -170,5 +156,7 @@ export function resolveRunConfig(raw: RawRunOptions): RunConfig {
     json: o.json,
     progress: o.progress,
     drainTimeoutSec: o.drainTimeoutSec,
+    thresholds,
+    workload: o.workload ?? null,
   };
 }

@@ -1,0 +1,89 @@
+import { Option, type Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
+import { RUN_DEFAULTS, parseCount, parseDurationSec, parseLatencyUs, parseRateLimit } from './option-parsers.js';
+import type { RawRunOptions } from './run-config.js';
+
+type Parser = (text: string) => unknown;
+
+/**
+ * One row per workload option: its flag, where it goes in RawRunOptions, how its text parses.
+ * The command line and workload files both go through this table, so they accept the same
+ * spellings and fail with the same messages.
+ */
+export interface OptionField {
+  flag: string;
+  key: keyof RawRunOptions;
+  argument?: string;
+  help: string;
+  parse?: Parser;
+  choices?: readonly string[];
+  defaultText?: string;
+}
+
+function parser(flag: string, parse: (text: string) => number, what: string): Parser {
+  return (text: string) => {
+    const value = parse(String(text));
+    if (!Number.isFinite(value)) throw new InvalidArgumentError(`${flag} expects ${what}, got "${text}"`);
+    return value;
+  };
+}
+const integerText = (t: string): number => (/^\s*-?\d+\s*$/.test(t) ? Number(t) : Number.NaN);
+const decimalText = (t: string): number => (/^\s*-?\d+(\.\d+)?\s*$/.test(t) ? Number(t) : Number.NaN);
+const count = (flag: string) => parser(flag, parseCount, 'a number (e.g. 100000 or 100k)');
+const integer = (flag: string) => parser(flag, integerText, 'an integer');
+const decimal = (flag: string) => parser(flag, decimalText, 'a number');
+const duration = (flag: string) => parser(flag, parseDurationSec, 'a duration (e.g. 15, 15s, 2m)');
+const latency = (flag: string) => parser(flag, parseLatencyUs, 'a latency with a unit (e.g. 20ms, 500us, 1s)');
+
+const d = RUN_DEFAULTS;
+export const WORKLOAD_FIELDS: readonly OptionField[] = [
+  { flag: 'brokers', key: 'brokers', argument: '<list>', help: 'Kafka bootstrap servers host:port,...', defaultText: 'embedded cluster' },
+  { flag: 'embedded-brokers', key: 'embeddedBrokers', argument: '<n>', help: 'brokers in the embedded cluster', parse: integer('--embedded-brokers'), defaultText: String(d.embeddedBrokers) },
+  { flag: 'client', key: 'client', argument: '<kind>', help: 'Kafka client library', choices: CLIENT_KINDS, defaultText: d.client },
+  { flag: 'topic', key: 'topic', argument: '<name>', help: 'ticks topic', defaultText: 'ticks-<timestamp>' },
+  { flag: 'partitions', key: 'partitions', argument: '<n>', help: 'partitions of the ticks topic', parse: integer('--partitions'), defaultText: String(d.partitions) },
+  { flag: 'replication-factor', key: 'replicationFactor', argument: '<n>', help: 'replication factor', parse: integer('--replication-factor'), defaultText: 'min(3, brokers)' },
+  { flag: 'workers', key: 'workers', argument: '<n>', help: 'analytics worker threads', parse: integer('--workers'), defaultText: String(d.workers) },
+  { flag: 'rate', key: 'rate', argument: '<ticks/s>', help: 'offered load, ticks per second, open loop (100k, 1.5M)', parse: count('--rate'), defaultText: String(d.rate) },
+  { flag: 'duration', key: 'durationSec', argument: '<time>', help: 'how long to send (15, 15s, 2m)', parse: duration('--duration'), defaultText: `${d.durationSec}s` },
+  { flag: 'ticks', key: 'ticks', argument: '<n>', help: 'send exactly this many ticks instead of --duration', parse: count('--ticks') },
+  { flag: 'instruments', key: 'instruments', argument: '<n>', help: 'instruments (Zipf-skewed activity)', parse: count('--instruments'), defaultText: String(d.instruments) },
+  { flag: 'venues', key: 'venues', argument: '<n>', help: 'venues quoting every instrument', parse: integer('--venues'), defaultText: String(d.venues) },
+  { flag: 'ticks-per-record', key: 'ticksPerRecord', argument: '<n>', help: 'ticks packed into one Kafka record', parse: integer('--ticks-per-record'), defaultText: String(d.ticksPerRecord) },
+  { flag: 'linger-ms', key: 'lingerMs', argument: '<ms>', help: 'longest a partly filled record waits', parse: decimal('--linger-ms'), defaultText: String(d.lingerMs) },
+  { flag: 'acks', key: 'acks', argument: '<acks>', help: 'producer acks', choices: ['all', '-1', '0', '1'], defaultText: d.acks },
+  { flag: 'compression', key: 'compression', argument: '<codec>', help: 'record compression', choices: COMPRESSION_CODECS, defaultText: d.compression },
+  { flag: 'idempotent', key: 'idempotent', help: 'idempotent producer' },
+  { flag: 'seed', key: 'seed', argument: '<n>', help: 'random seed: same seed and --ticks give the same tick stream', parse: integer('--seed'), defaultText: String(d.seed) },
+  { flag: 'source-id', key: 'sourceId', argument: '<n>', help: 'load-generator id written into every tick', parse: integer('--source-id'), defaultText: String(d.sourceId) },
+  { flag: 'drain-timeout', key: 'drainTimeoutSec', argument: '<time>', help: 'after sending, how long to wait without progress', parse: duration('--drain-timeout'), defaultText: `${d.drainTimeoutSec}s` },
+  { flag: 'max-p50', key: 'maxP50Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p50 is above', parse: latency('--max-p50') },
+  { flag: 'max-p99', key: 'maxP99Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p99 is above (e.g. 20ms)', parse: latency('--max-p99') },
+  { flag: 'max-p999', key: 'maxP999Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p99.9 is above', parse: latency('--max-p999') },
+  { flag: 'max-lost', key: 'maxLost', argument: '<n>', help: 'threshold: fail (exit 1) if more ticks were lost', parse: count('--max-lost') },
+  { flag: 'min-rate', key: 'minRate', argument: '<rate>', help: 'threshold: fail (exit 1) if fewer ticks/s were analysed (90% of offered, or 50k)', parse: (t) => parseRateLimit(String(t), '--min-rate') },
+];
+
+/** Adds every workload option to a command. No commander defaults: absent means "not given". */
+export function addWorkloadOptions(command: Command, fields: readonly OptionField[] = WORKLOAD_FIELDS): Command {
+  for (const field of fields) {
+    const flags = field.argument ? `--${field.flag} ${field.argument}` : `--${field.flag}`;
+    const help = field.defaultText ? `${field.help} (default: ${field.defaultText})` : field.help;
+    const option = new Option(flags, help);
+    if (field.choices) option.choices(field.choices);
+    if (field.parse) option.argParser(field.parse as (value: string, previous: unknown) => unknown);
+    command.addOption(option);
+  }
+  return command;
+}
+
+/** Picks the workload options a command received (by RawRunOptions key). */
+export function pickWorkloadOptions(values: Record<string, unknown>, fields: readonly OptionField[] = WORKLOAD_FIELDS): RawRunOptions {
+  const raw: Record<string, unknown> = {};
+  for (const field of fields) {
+    const camel = field.flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    if (values[camel] !== undefined) raw[field.key] = values[camel];
+  }
+  return raw as RawRunOptions;
+}
