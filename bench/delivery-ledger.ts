@@ -5,6 +5,8 @@
  * lost ones. Bits are set with Atomics because two partitions (two workers) share a source.
  */
 
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+
 /** Loadgen source ids are 0..MAX_SOURCES-1 (u16 on the wire, bounded here for memory). */
 export const MAX_SOURCES = 64;
 
@@ -63,6 +65,21 @@ export class DeliveryLedger {
     return count;
   }
 
+  /** Every source's bits up to its last set word, compressed (runs of ones deflate to almost nothing). */
+  serialize(): SerializedLedger {
+    const seen: Record<string, string> = {};
+    for (let source = 0; source < this.sources; source++) {
+      const base = source * this.wordsPerSource;
+      let last = this.wordsPerSource - 1;
+      while (last >= 0 && Atomics.load(this.words, base + last) === 0) last--;
+      if (last < 0) continue;
+      // Int32 words are little-endian in memory, so their bytes are the bit array bit i = byte i>>3.
+      const bytes = new Uint8Array(this.words.buffer, base * 4, (last + 1) * 4).slice();
+      seen[String(source)] = deflateRawSync(bytes).toString('base64');
+    }
+    return { capacityPerSource: this.capacityPerSource, seen };
+  }
+
   /** Seqs in [0, upTo) never seen, as ranges [from, to), at most `maxRanges` of them. */
   missingRanges(source: number, upTo: number, maxRanges: number): Array<[number, number]> {
     const ranges: Array<[number, number]> = [];
@@ -82,6 +99,34 @@ export class DeliveryLedger {
     if (start >= 0) ranges.push([start, limit]);
     return ranges;
   }
+}
+
+/** A ledger's seen-bits per source, for merging across processes: deflated, base64. */
+export interface SerializedLedger {
+  capacityPerSource: number;
+  seen: Record<string, string>;
+}
+
+/** Decodes one source's serialized bits. */
+export function decodeSeenBits(encoded: string): Uint8Array {
+  return new Uint8Array(inflateRawSync(Buffer.from(encoded, 'base64')));
+}
+
+/** Set bits below `limit` in a little-endian bit array (bit i = byte i>>3, bit i&7). */
+export function countBits(bits: Uint8Array, limit: number): number {
+  const fullBytes = Math.min(bits.length, limit >>> 3);
+  let count = 0;
+  for (let i = 0; i < fullBytes; i++) count += popcount32(bits[i]!);
+  const rest = limit & 7;
+  if (rest > 0 && fullBytes < bits.length) count += popcount32(bits[fullBytes]! & ((1 << rest) - 1));
+  return count;
+}
+
+/** OR of several bit arrays of any lengths. */
+export function unionBits(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(Math.max(0, ...parts.map((p) => p.length)));
+  for (const part of parts) for (let i = 0; i < part.length; i++) out[i]! |= part[i]!;
+  return out;
 }
 
 function popcount32(x: number): number {

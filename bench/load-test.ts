@@ -1,20 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { createAnalyticsState } from '../analytics/analytics-state.js';
-import { DEFAULT_ANALYTICS_CONFIG } from '../analytics/frame-analyzer.js';
-import { SourceScorer } from '../analytics/source-scorer.js';
-import type { FrameConsumer, FrameProducer } from '../kafka/client.js';
-import { createFrameConsumer, createFrameProducer } from '../kafka/client-factory.js';
+import type { FrameProducer } from '../kafka/client.js';
+import { createFrameProducer } from '../kafka/client-factory.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
 import { ensureTopic } from '../kafka/topic-admin.js';
+import { IngestSession } from '../ingest/ingest-session.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
-import { PartitionDispatcher } from '../ingest/partition-dispatcher.js';
-import { createAnalyticsPool, type AnalyticsPool } from '../ingest/worker-pool.js';
 import type { RunConfig } from '../cli/run-config.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
-import { createDeliveryLedger, DeliveryLedger } from './delivery-ledger.js';
-import { initHistograms } from './latency-histogram.js';
-import { buildRunResult, type RunResult, type IngestTotals } from './run-result.js';
-import { StatsCollector, type TimelinePoint } from './stats-collector.js';
+import { encodeHistogram, type LatencySummary } from './latency-histogram.js';
+import { MetricsServer } from './metrics-server.js';
+import { mergeRunParts, type IngestPart, type LoadgenPart } from './result-parts.js';
+import type { RunResult } from './run-result.js';
+import type { TimelinePoint } from './stats-collector.js';
 
 export interface ProgressSnapshot {
   elapsedSec: number;
@@ -40,178 +36,149 @@ export interface LoadTestControl {
   stop(): void;
 }
 
+/** The Kafka cluster of a run: the embedded one unless --brokers, with the ticks topic in place. */
+export async function prepareCluster(config: RunConfig, consumerProcesses = 1): Promise<{ brokers: string; cluster: EmbeddedCluster | null; brokerCount: number }> {
+  if (config.brokers !== null) {
+    await ensureTopic(config.brokers, config.topic, config.partitions, config.replicationFactor);
+    return { brokers: config.brokers, cluster: null, brokerCount: config.brokers.split(',').length };
+  }
+  const cluster = await EmbeddedCluster.start({
+    brokers: config.embeddedBrokers,
+    // Kafka's default 3 s wait for more group members would show up as latency of the first
+    // ticks; with several consumer processes a short wait lets them all join one generation.
+    groupInitialRebalanceDelayMs: consumerProcesses > 1 ? 300 : 0,
+    topics: [{ name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor }],
+  });
+  return { brokers: cluster.bootstrapServers, cluster, brokerCount: cluster.brokerCount };
+}
+
+export function createLoadGenerator(config: RunConfig, clock: ClockUs): LoadGenerator {
+  return new LoadGenerator({
+    partitions: config.partitions, ratePerSec: config.rate, ticks: config.ticks,
+    instruments: config.instruments, venues: config.venues, seed: config.seed, source: config.sourceId,
+    ticksPerRecord: config.ticksPerRecord, lingerUs: config.lingerMs * 1000, clock,
+  });
+}
+
+export function createProducerFor(config: RunConfig, brokers: string, loadgen: LoadGenerator): FrameProducer {
+  return createFrameProducer(config.client, {
+    brokers, clientId: `firehose-loadgen-${config.sourceId}`, topic: config.topic, acks: config.acks,
+    compression: config.compression, lingerMs: config.lingerMs, maxPendingFrames: 20_000,
+    idempotent: config.idempotent,
+  }, loadgen.callbacks);
+}
+
+export function loadgenPart(config: RunConfig, loadgen: LoadGenerator): LoadgenPart {
+  return {
+    sourceId: config.sourceId,
+    generated: loadgen.generated,
+    stats: { ...loadgen.produceStats, ackedByPartition: [...loadgen.produceStats.ackedByPartition], endOffsetByPartition: [...loadgen.produceStats.endOffsetByPartition] },
+    produceHistogram: encodeHistogram(loadgen.produceLatency),
+    interrupted: loadgen.stopped,
+  };
+}
+
+export function ingestOptionsFor(config: RunConfig, brokers: string, clock: ClockUs, log: (line: string) => void, ledger: { sources: number; capacity: number }) {
+  return {
+    brokers, client: config.client, topic: config.topic, groupId: `firehose-${config.topic}`,
+    workers: config.workers, instruments: config.instruments, venues: config.venues,
+    ledgerSources: ledger.sources, ledgerCapacity: ledger.capacity, clock, log,
+  };
+}
+
 /**
- * One load test: embedded cluster (unless --brokers), topic, analytics pool, consumer group,
- * open-loop producer; runs the schedule, drains, and returns the merged result.
+ * One load test in one process: embedded cluster (unless --brokers), topic, ingest session,
+ * open-loop producer; runs the schedule, drains, and merges both halves into the result exactly
+ * as `report merge` does for split processes.
  */
 export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, control?: { onStart(c: LoadTestControl): void }): Promise<RunResult> {
   const clock: ClockUs = nowUs;
   const log = hooks.log ?? (() => {});
-  const startedAt = new Date();
-  await initHistograms();
+  const startedAt = new Date().toISOString();
 
   let cluster: EmbeddedCluster | null = null;
-  let pool: AnalyticsPool | null = null;
+  let ingest: IngestSession | null = null;
   let producer: FrameProducer | null = null;
-  let consumer: FrameConsumer | null = null;
-  let collector: StatsCollector | null = null;
   let progressTimer: NodeJS.Timeout | undefined;
-  let commitTimer: NodeJS.Timeout | undefined;
+  let metrics: MetricsServer | null = null;
   try {
-    let brokers = config.brokers;
-    if (brokers === null) {
-      cluster = await EmbeddedCluster.start({
-        brokers: config.embeddedBrokers,
-        // Kafka's default 3 s wait for more group members would show up as latency of the first ticks.
-        groupInitialRebalanceDelayMs: 0,
-        topics: [{ name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor }],
-      });
-      brokers = cluster.bootstrapServers;
-    } else {
-      await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor);
-    }
-
-    const analytics = createAnalyticsState({ instruments: config.instruments, venues: config.venues });
-    const ledger = createDeliveryLedger(config.sourceId + 1, config.ticks);
-    const statsChannel = `firehose-stats-${randomUUID()}`;
-    collector = new StatsCollector(statsChannel);
-    const workerErrors: string[] = [];
-    pool = createAnalyticsPool(config.workers, {
-      analytics, analyticsConfig: {}, ledger, statsChannel, reportIntervalMs: 1000,
-    }, (error) => workerErrors.push(String(error)));
-
-    const ingest: IngestTotals = {
-      consumedTicks: 0, frames: 0, malformedFrames: 0, failedFrames: 0, evictedRecords: 0,
-      firstConsumedUs: 0, lastConsumedUs: 0, consumedByPartition: new Array<number>(config.partitions).fill(0),
-      assignedPartitions: new Set<number>(), errors: [],
-    };
-    const activePool = pool;
-    let consumerRef: FrameConsumer | null = null;
-    const dispatcher = new PartitionDispatcher(
-      (task, transfer) => activePool.run(task, transfer),
-      {
-        frameDone: (partition, _offset, result) => {
-          if (result.problem !== null) { ingest.malformedFrames++; return; }
-          const now = clock();
-          if (ingest.firstConsumedUs === 0) ingest.firstConsumedUs = now;
-          ingest.lastConsumedUs = now;
-          ingest.consumedTicks += result.ticks;
-          ingest.frames++;
-          ingest.consumedByPartition[partition] = (ingest.consumedByPartition[partition] ?? 0) + result.ticks;
-        },
-        frameFailed: (_partition, _offset, error) => { ingest.failedFrames++; ingest.errors.push(String(error)); },
-        offsetGap: (_partition, missing) => { ingest.evictedRecords += missing; },
-        pause: () => consumerRef?.pause(),
-        resume: () => consumerRef?.resume(),
-        commit: (partition, nextOffset) => consumerRef?.commit(partition, nextOffset),
-      },
-      clock,
-      Math.max(64, config.partitions * 8),
-    );
-
-    consumer = createFrameConsumer(config.client, {
-      brokers, clientId: 'firehose-ingest', groupId: `firehose-${config.topic}`, topic: config.topic,
-    }, {
-      records: (partition, records) => dispatcher.push(partition, records),
-      assigned: (partitions) => { for (const p of partitions) ingest.assignedPartitions.add(p); },
-      revoked: (partitions) => dispatcher.revoke(partitions),
-      error: (error) => { if (ingest.errors.length < 20) ingest.errors.push(error.message); },
-    });
-    consumerRef = consumer;
-    await consumer.start();
-
-    const loadgen = new LoadGenerator({
-      partitions: config.partitions, ratePerSec: config.rate, ticks: config.ticks,
-      instruments: config.instruments, venues: config.venues, seed: config.seed, source: config.sourceId,
-      ticksPerRecord: config.ticksPerRecord, lingerUs: config.lingerMs * 1000, clock,
-    });
-    producer = createFrameProducer(config.client, {
-      brokers, clientId: 'firehose-loadgen', topic: config.topic, acks: config.acks,
-      compression: config.compression, lingerMs: config.lingerMs, maxPendingFrames: 20_000,
-      idempotent: config.idempotent,
-    }, loadgen.callbacks);
+    const prepared = await prepareCluster(config);
+    cluster = prepared.cluster;
+    const brokers = prepared.brokers;
+    ingest = await IngestSession.start(ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }));
+    const loadgen = createLoadGenerator(config, clock);
+    producer = createProducerFor(config, brokers, loadgen);
     await producer.connect();
     control?.onStart({ stop: () => loadgen.stop() });
 
-    commitTimer = setInterval(() => dispatcher.commitFinished(), 200);
+    const session = ingest;
+    const counts = session.counts;
     const timeline: TimelinePoint[] = [];
     const runStartUs = loadgen.produceStats.startUs;
     let phase: ProgressSnapshot['phase'] = 'sending';
     let last = { us: clock(), produced: 0, consumed: 0 };
+    let lastSnapshot: ProgressSnapshot | null = null;
+    let lastInterval: LatencySummary | null = null;
     const sample = (): void => {
       const now = clock();
       const stats = loadgen.produceStats;
       const dt = Math.max(1e-3, (now - last.us) / 1e6);
-      const p99Us = collector!.takeIntervalP99();
+      const interval = session.takeInterval();
+      lastInterval = interval;
+      const p99Us = interval.p99;
       const snapshot: ProgressSnapshot = {
-        elapsedSec: (now - runStartUs) / 1e6,
-        durationSec: config.durationSec,
-        generated: loadgen.generated,
-        produced: stats.produced,
-        acked: stats.acked,
-        consumed: ingest.consumedTicks,
-        lagTicks: Math.max(0, stats.acked - ingest.consumedTicks),
-        sendRate: (stats.produced - last.produced) / dt,
-        consumeRate: (ingest.consumedTicks - last.consumed) / dt,
-        p99Us,
-        phase,
+        elapsedSec: (now - runStartUs) / 1e6, durationSec: config.durationSec, generated: loadgen.generated,
+        produced: stats.produced, acked: stats.acked, consumed: counts.consumedTicks,
+        lagTicks: Math.max(0, stats.acked - counts.consumedTicks),
+        sendRate: (stats.produced - last.produced) / dt, consumeRate: (counts.consumedTicks - last.consumed) / dt,
+        p99Us, phase,
       };
-      timeline.push({
-        t: Math.round(snapshot.elapsedSec * 10) / 10, producedTicks: stats.produced, consumedTicks: ingest.consumedTicks,
-        lagTicks: snapshot.lagTicks, p99Us,
-      });
-      last = { us: now, produced: stats.produced, consumed: ingest.consumedTicks };
+      timeline.push({ t: Math.round(snapshot.elapsedSec * 10) / 10, producedTicks: stats.produced, consumedTicks: counts.consumedTicks, lagTicks: snapshot.lagTicks, p99Us });
+      last = { us: now, produced: stats.produced, consumed: counts.consumedTicks };
+      lastSnapshot = snapshot;
       hooks.progress?.(snapshot);
     };
     progressTimer = setInterval(sample, 1000);
+    if (config.metricsPort !== null) {
+      metrics = await MetricsServer.start(config.metricsPort, () => {
+        const stats = loadgen.produceStats;
+        const lag = new Map<number, number>();
+        stats.ackedByPartition.forEach((acked, p) => lag.set(p, Math.max(0, acked - (counts.consumedByPartition.get(p) ?? 0))));
+        const q = lastInterval;
+        return {
+          producedTicks: stats.produced, ackedTicks: stats.acked, consumedTicks: counts.consumedTicks, failedTicks: stats.failed,
+          duplicatedTicks: session.collector.duplicates, sendRate: lastSnapshot?.sendRate ?? 0, consumeRate: lastSnapshot?.consumeRate ?? 0,
+          lagByPartition: lag,
+          latencyQuantilesUs: q ? new Map([[0.5, q.p50], [0.9, q.p90], [0.99, q.p99], [0.999, q.p999], [1, q.max]]) : new Map(),
+        };
+      });
+      log(`metrics on http://127.0.0.1:${metrics.port}/metrics`);
+    }
 
     await loadgen.run(producer);
     phase = 'draining';
     log(`all ${loadgen.produceStats.produced} ticks sent; draining`);
 
-    // Drain: wait until every acknowledged record was read (consumed, or skipped because retention
-    // evicted it), or nothing moves for the drain timeout.
+    // Every acknowledged record read (analysed, or skipped because retention evicted it).
     const stats = loadgen.produceStats;
-    const everyRecordRead = (): boolean => stats.endOffsetByPartition.every((end, p) => end <= 0 || dispatcher.nextOffset(p) >= end);
-    let lastProgressUs = clock();
-    let lastConsumed = -1;
-    while (!(dispatcher.idle && (ingest.consumedTicks >= stats.acked || everyRecordRead()))) {
-      if (ingest.consumedTicks !== lastConsumed) { lastConsumed = ingest.consumedTicks; lastProgressUs = clock(); }
-      if (clock() - lastProgressUs > config.drainTimeoutSec * 1e6) {
-        log(`drain timed out with ${stats.acked - ingest.consumedTicks} ticks unconsumed`);
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await dispatcher.whenIdle();
-    dispatcher.commitFinished();
+    const everyRecordRead = (): boolean => stats.endOffsetByPartition.every((end, p) => end <= 0 || session.nextOffset(p) >= end);
+    const drained = await session.drain(() => counts.consumedTicks >= stats.acked || everyRecordRead(), config.drainTimeoutSec);
+    if (!drained) log(`drain timed out with ${stats.acked - counts.consumedTicks} ticks unconsumed`);
     clearInterval(progressTimer);
     progressTimer = undefined;
     sample();
 
-    const answered = await collector.collect(pool.threads);
-    if (!answered) log('warning: not every analytics worker answered the final stats request');
-
-    const ledgerView = new DeliveryLedger(ledger);
-    const distinctConsumed = ledgerView.countSeen(config.sourceId, stats.produced);
-    const scorer = new SourceScorer(analytics, DEFAULT_ANALYTICS_CONFIG);
-    const scores = new Float64Array(config.venues);
-    scorer.venueScores(scores);
-    return buildRunResult({
-      config, startedAt, finishedAt: new Date(), brokers, embedded: cluster !== null,
-      brokerCount: cluster ? cluster.brokerCount : brokers.split(',').length,
-      generated: loadgen.generated, produce: stats, produceLatency: loadgen.produceLatency, ingest, collector,
-      distinctConsumed, sourceScores: Array.from(scores, (s) => Math.round(s * 1000) / 1000),
-      sourceRanking: scorer.ranking(), timeline, workerErrors, interrupted: loadgen.stopped,
+    const ingestResult: IngestPart = await session.finish();
+    return mergeRunParts({
+      config, startedAt, finishedAt: new Date().toISOString(),
+      cluster: { embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount },
+      loadgens: [loadgenPart(config, loadgen)], ingests: [ingestResult], timeline,
     });
   } finally {
     if (progressTimer) clearInterval(progressTimer);
-    if (commitTimer) clearInterval(commitTimer);
+    await metrics?.close();
     await producer?.disconnect().catch(() => {});
-    await consumer?.stop().catch(() => {});
-    await pool?.destroy().catch(() => {});
-    collector?.close();
+    await ingest?.close();
     await cluster?.stop();
   }
 }
-

@@ -1,23 +1,28 @@
 import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import type { RunConfig } from '../cli/run-config.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
-import { encodeHistogram, summarize, type Histogram, type LatencySummary } from './latency-histogram.js';
-import type { StatsCollector, TimelinePoint } from './stats-collector.js';
+import { createMergeHistogram, encodeHistogram, summarize, type Histogram, type LatencySummary } from './latency-histogram.js';
+import type { WorkerStage } from '../ingest/worker-protocol.js';
+import type { TimelinePoint } from './stats-collector.js';
 import type { ThresholdResult } from './thresholds.js';
 
-/** What the consuming side counted, in the main thread. */
-export interface IngestTotals {
+/** The consuming side, merged over every ingest process. */
+export interface ConsumedTotals {
   consumedTicks: number;
   frames: number;
   malformedFrames: number;
   failedFrames: number;
-  /** Records skipped by the consumer because retention removed them (offset gaps). */
+  /** Records skipped by consumers because retention removed them (offset gaps). */
   evictedRecords: number;
   firstConsumedUs: number;
   lastConsumedUs: number;
   consumedByPartition: number[];
-  assignedPartitions: Set<number>;
   errors: string[];
+  duplicates: number;
+  unchecked: number;
+  counters: AnalyticsCounters;
+  e2eByPartition: Map<number, Histogram>;
+  stages: Record<WorkerStage, Histogram>;
 }
 
 export const LATENCY_STAGES = ['e2e', 'schedule', 'produce', 'transport', 'queue', 'analytics'] as const;
@@ -88,62 +93,60 @@ export interface RunResult {
 
 export interface RunResultInput {
   config: RunConfig;
-  startedAt: Date;
-  finishedAt: Date;
-  brokers: string;
-  embedded: boolean;
-  brokerCount: number;
+  startedAt: string;
+  finishedAt: string;
+  cluster: RunResult['cluster'];
   generated: number;
   produce: Readonly<ProduceStats>;
   produceLatency: Histogram;
-  ingest: IngestTotals;
-  collector: StatsCollector;
+  consumed: ConsumedTotals;
   distinctConsumed: number;
   sourceScores: number[];
   sourceRanking: number[];
   timeline: TimelinePoint[];
-  workerErrors: string[];
   interrupted: boolean;
 }
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export function buildRunResult(input: RunResultInput): RunResult {
-  const { config, produce, ingest, collector } = input;
+  const { config, produce } = input;
+  const ingest = input.consumed;
   const lost = Math.max(0, produce.acked - input.distinctConsumed);
   const ticksPerFrame = produce.framesAcked > 0 ? produce.acked / produce.framesAcked : config.ticksPerRecord;
   const evicted = Math.min(lost, Math.round(ingest.evictedRecords * ticksPerFrame));
   const consumeWindowSec = Math.max(1e-6, (ingest.lastConsumedUs - produce.startUs) / 1e6);
   const sendWindowSec = Math.max(1e-6, (produce.lastSentUs - produce.startUs) / 1e6);
-  const e2e = collector.e2eTotal();
+  const e2e = createMergeHistogram();
+  for (const h of ingest.e2eByPartition.values()) e2e.add(h);
 
   const warnings: string[] = [];
   if (lost > 0) warnings.push(`${lost} acknowledged ticks were never consumed${evicted > 0 ? ` (${evicted} evicted by retention)` : ''}`);
-  if (collector.unchecked > 0) warnings.push(`${collector.unchecked} ticks could not be checked for loss or duplication`);
+  if (ingest.unchecked > 0) warnings.push(`${ingest.unchecked} ticks could not be checked for loss or duplication`);
   if (produce.failed > 0) warnings.push(`${produce.failed} ticks failed to produce: ${produce.firstError ?? 'unknown error'}`);
   if (ingest.malformedFrames > 0) warnings.push(`${ingest.malformedFrames} malformed records were skipped`);
-  for (const error of input.workerErrors.slice(0, 5)) warnings.push(`analytics worker error: ${error}`);
-  for (const error of ingest.errors.slice(0, 5)) warnings.push(`consumer: ${error}`);
+  for (const error of ingest.errors.slice(0, 8)) warnings.push(error);
 
   const partitions: PartitionResult[] = [];
   for (let p = 0; p < config.partitions; p++) {
-    const s = collector.partitionSummary(p);
+    const h = ingest.e2eByPartition.get(p);
+    const s = summarize(h ?? createMergeHistogram());
     const acked = produce.ackedByPartition[p] ?? 0;
     const consumed = ingest.consumedByPartition[p] ?? 0;
     partitions.push({ partition: p, ackedTicks: acked, consumedTicks: consumed, lagTicks: Math.max(0, acked - consumed), p50: s.p50, p99: s.p99, max: s.max });
   }
 
   const histogramsByPartition: Record<string, string> = {};
-  for (const [p, h] of collector.e2eByPartition) histogramsByPartition[String(p)] = encodeHistogram(h);
-  const c = collector.counters;
+  for (const [p, h] of ingest.e2eByPartition) histogramsByPartition[String(p)] = encodeHistogram(h);
+  const c = ingest.counters;
   return {
     tool: 'tick-firehose',
     version: 1,
     status: input.interrupted ? 'interrupted' : 'ok',
-    startedAt: input.startedAt.toISOString(),
-    finishedAt: input.finishedAt.toISOString(),
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
     config,
-    cluster: { embedded: input.embedded, bootstrapServers: input.brokers, brokers: input.brokerCount },
+    cluster: input.cluster,
     ticks: {
       generated: input.generated,
       produced: produce.produced,
@@ -152,10 +155,10 @@ export function buildRunResult(input: RunResultInput): RunResult {
       consumed: ingest.consumedTicks,
       distinctConsumed: input.distinctConsumed,
       lost,
-      duplicated: collector.duplicates,
+      duplicated: ingest.duplicates,
       evicted,
       deadLettered: 0,
-      unchecked: collector.unchecked,
+      unchecked: ingest.unchecked,
     },
     throughput: {
       offeredTicksPerSec: config.rate,
@@ -166,11 +169,11 @@ export function buildRunResult(input: RunResultInput): RunResult {
     },
     latency: {
       e2e: summarize(e2e),
-      schedule: summarize(collector.stages.schedule),
+      schedule: summarize(ingest.stages.schedule),
       produce: summarize(input.produceLatency),
-      transport: summarize(collector.stages.transport),
-      queue: summarize(collector.stages.queue),
-      analytics: summarize(collector.stages.analytics),
+      transport: summarize(ingest.stages.transport),
+      queue: summarize(ingest.stages.queue),
+      analytics: summarize(ingest.stages.analytics),
     },
     partitions,
     analytics: {
@@ -183,11 +186,11 @@ export function buildRunResult(input: RunResultInput): RunResult {
     histograms: {
       e2eByPartition: histogramsByPartition,
       stages: {
-        schedule: encodeHistogram(collector.stages.schedule),
+        schedule: encodeHistogram(ingest.stages.schedule),
         produce: encodeHistogram(input.produceLatency),
-        transport: encodeHistogram(collector.stages.transport),
-        queue: encodeHistogram(collector.stages.queue),
-        analytics: encodeHistogram(collector.stages.analytics),
+        transport: encodeHistogram(ingest.stages.transport),
+        queue: encodeHistogram(ingest.stages.queue),
+        analytics: encodeHistogram(ingest.stages.analytics),
       },
     },
     thresholds: [],

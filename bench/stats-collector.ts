@@ -2,7 +2,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import { addCounters, analyticsCountersZero } from '../analytics/frame-analyzer.js';
 import { STAGES, type StatsMessage, type WorkerReport, type WorkerStage } from '../ingest/worker-protocol.js';
-import { createMergeHistogram, mergeEncoded, summarize, type Histogram } from './latency-histogram.js';
+import { createMergeHistogram, mergeEncoded, summarize, type Histogram, type LatencySummary } from './latency-histogram.js';
 
 export interface TimelinePoint {
   /** Seconds since the run started. */
@@ -62,11 +62,11 @@ export class StatsCollector {
     }
   }
 
-  /** p99 of what arrived since the previous call, then starts a new interval. */
-  takeIntervalP99(): number {
-    const p99 = this.interval.totalCount > 0 ? this.interval.getValueAtPercentile(99) : 0;
+  /** Latency of what arrived since the previous call, then starts a new interval. */
+  takeInterval(): LatencySummary {
+    const summary = summarize(this.interval);
     this.interval.reset();
-    return p99;
+    return summary;
   }
 
   /** Asks every worker for what it has not reported yet; resolves when `workers` answered or on timeout. */
@@ -81,18 +81,6 @@ export class StatsCollector {
       });
       this.channel.postMessage({ type: 'collect', requestId } satisfies StatsMessage);
     });
-  }
-
-  /** All partitions' end-to-end histograms merged. */
-  e2eTotal(): Histogram {
-    const total = createMergeHistogram();
-    for (const h of this.e2eByPartition.values()) total.add(h);
-    return total;
-  }
-
-  partitionSummary(partition: number): ReturnType<typeof summarize> {
-    const h = this.e2eByPartition.get(partition);
-    return h ? summarize(h) : summarize(createMergeHistogram());
   }
 
   close(): void {

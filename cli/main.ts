@@ -1,7 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { FirehoseError, isUsageError } from '../kafka/errors.js';
+import { registerReportCommands } from './report-commands.js';
 import { EXIT, registerRunCommand } from './run-command.js';
+import { registerSplitCommands } from './split-commands.js';
+import { registerSweepCommand } from './sweep-command.js';
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('firehose')
@@ -11,6 +14,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(pc.red(text.trim().split('\n')[0]!) + '\n') });
   registerRunCommand(program, setExit);
+  registerSweepCommand(program, setExit);
+  registerReportCommands(program);
+  registerSplitCommands(program, setExit);
   program.addOption(new Option('--no-color', 'disable colours').hideHelp());
   return program;
 }

@@ -58,6 +58,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   { flag: 'seed', key: 'seed', argument: '<n>', help: 'random seed: same seed and --ticks give the same tick stream', parse: integer('--seed'), defaultText: String(d.seed) },
   { flag: 'source-id', key: 'sourceId', argument: '<n>', help: 'load-generator id written into every tick', parse: integer('--source-id'), defaultText: String(d.sourceId) },
   { flag: 'drain-timeout', key: 'drainTimeoutSec', argument: '<time>', help: 'after sending, how long to wait without progress', parse: duration('--drain-timeout'), defaultText: `${d.drainTimeoutSec}s` },
+  { flag: 'metrics-port', key: 'metricsPort', argument: '<port>', help: 'serve Prometheus metrics on 127.0.0.1:<port>/metrics while running', parse: integer('--metrics-port') },
   { flag: 'max-p50', key: 'maxP50Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p50 is above', parse: latency('--max-p50') },
   { flag: 'max-p99', key: 'maxP99Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p99 is above (e.g. 20ms)', parse: latency('--max-p99') },
   { flag: 'max-p999', key: 'maxP999Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p99.9 is above', parse: latency('--max-p999') },

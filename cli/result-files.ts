@@ -1,9 +1,18 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { renderRunReport } from '../bench/html-report.js';
 import { createMergeHistogram, mergeEncoded, toHgrm } from '../bench/latency-histogram.js';
 import type { RunResult } from '../bench/run-result.js';
 
-/** Writes result.json and latency.hgrm (end-to-end, HdrHistogram percentile format) into `dir`. */
+/** Writes report.html (self-contained, offline) for a result into `dir`; returns its path. */
+export async function writeReportPage(result: RunResult, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const reportPath = path.join(dir, 'report.html');
+  await writeFile(reportPath, renderRunReport(result));
+  return reportPath;
+}
+
+/** Writes result.json, latency.hgrm (end-to-end, HdrHistogram percentile format) and report.html into `dir`. */
 export async function writeResultFiles(result: RunResult, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const resultPath = path.join(dir, 'result.json');
@@ -12,5 +21,5 @@ export async function writeResultFiles(result: RunResult, dir: string): Promise<
   for (const encoded of Object.values(result.histograms.e2eByPartition)) mergeEncoded(e2e, encoded);
   const hgrmPath = path.join(dir, 'latency.hgrm');
   await writeFile(hgrmPath, toHgrm(e2e));
-  return [resultPath, hgrmPath];
+  return [resultPath, hgrmPath, await writeReportPage(result, dir)];
 }

@@ -39,6 +39,8 @@ export interface RunConfig {
   progress: boolean;
   drainTimeoutSec: number;
   thresholds: Thresholds;
+  /** Serve Prometheus metrics on this port while running (0 = any free port). */
+  metricsPort: number | null;
   /** The workload file the options came from, if any. */
   workload: string | null;
 }
@@ -85,6 +87,7 @@ const rawRunOptions = z.object({
   maxLost: z.number().int('must be a whole number of ticks').min(0, 'must be 0 or more').optional(),
   minRate: z.object({ kind: z.enum(['percent', 'absolute']), value: z.number().positive('must be above 0') }).optional(),
   workload: z.string().optional(),
+  metricsPort: intIn(0, 65535).optional(),
 }).strict();
 
 export type RawRunOptions = z.input<typeof rawRunOptions>;
@@ -158,5 +161,6 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     drainTimeoutSec: o.drainTimeoutSec,
     thresholds,
     workload: o.workload ?? null,
+    metricsPort: o.metricsPort ?? null,
   };
 }

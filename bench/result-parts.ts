@@ -1,0 +1,169 @@
+import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
+import { addCounters, analyticsCountersZero } from '../analytics/frame-analyzer.js';
+import type { RunConfig } from '../cli/run-config.js';
+import type { WorkerStage } from '../ingest/worker-protocol.js';
+import { STAGES } from '../ingest/worker-protocol.js';
+import type { ProduceStats } from '../loadgen/load-generator.js';
+import { countBits, decodeSeenBits, unionBits, type SerializedLedger } from './delivery-ledger.js';
+import { createMergeHistogram, mergeEncoded, type Histogram } from './latency-histogram.js';
+import { buildRunResult, type RunResult } from './run-result.js';
+import type { TimelinePoint } from './stats-collector.js';
+
+/** What a producing process knows at the end (serialisable). */
+export interface LoadgenPart {
+  sourceId: number;
+  generated: number;
+  stats: ProduceStats;
+  /** Encoded histogram of send → acknowledgement, µs. */
+  produceHistogram: string;
+  interrupted: boolean;
+}
+
+/** What a consuming process knows at the end (serialisable). */
+export interface IngestPart {
+  consumedTicks: number;
+  frames: number;
+  malformedFrames: number;
+  failedFrames: number;
+  evictedRecords: number;
+  firstConsumedUs: number;
+  lastConsumedUs: number;
+  consumedByPartition: Record<string, number>;
+  assignedPartitions: number[];
+  errors: string[];
+  duplicates: number;
+  unchecked: number;
+  counters: AnalyticsCounters;
+  sourceScores: number[];
+  histograms: { e2eByPartition: Record<string, string>; stages: Record<WorkerStage, string> };
+  ledger: SerializedLedger;
+}
+
+/** The file `firehose loadgen` and `firehose ingest` write; `report merge` combines them. */
+export interface PartResult {
+  tool: 'tick-firehose';
+  version: 1;
+  role: 'loadgen' | 'ingest';
+  startedAt: string;
+  finishedAt: string;
+  config: RunConfig;
+  cluster: { embedded: boolean; bootstrapServers: string; brokers: number };
+  loadgen?: LoadgenPart;
+  ingest?: IngestPart;
+  timeline: TimelinePoint[];
+}
+
+export interface MergeInput {
+  config: RunConfig;
+  startedAt: string;
+  finishedAt: string;
+  cluster: PartResult['cluster'];
+  loadgens: LoadgenPart[];
+  ingests: IngestPart[];
+  timeline: TimelinePoint[];
+}
+
+function sumInto(target: number[], index: number, value: number): void {
+  while (target.length <= index) target.push(0);
+  target[index]! += value;
+}
+
+/**
+ * Combines the producing and consuming sides, from one process or many, into one result:
+ * histograms merged exactly, counts summed, and loss judged against the union of every
+ * consumer's seen-bits so a tick counts as lost only if no process analysed it.
+ */
+export function mergeRunParts(input: MergeInput): RunResult {
+  const { config, loadgens, ingests } = input;
+  const partitions = Math.max(config.partitions, ...ingests.flatMap((i) => Object.keys(i.consumedByPartition).map((p) => Number(p) + 1)));
+
+  const produce: ProduceStats = {
+    produced: 0, acked: 0, failed: 0, framesAcked: 0,
+    ackedByPartition: new Array<number>(partitions).fill(0),
+    endOffsetByPartition: new Array<number>(partitions).fill(-1),
+    firstError: null,
+    startUs: Math.min(...loadgens.map((l) => l.stats.startUs)),
+    lastSentUs: Math.max(...loadgens.map((l) => l.stats.lastSentUs)),
+  };
+  const produceLatency = createMergeHistogram();
+  let generated = 0;
+  for (const l of loadgens) {
+    generated += l.generated;
+    produce.produced += l.stats.produced;
+    produce.acked += l.stats.acked;
+    produce.failed += l.stats.failed;
+    produce.framesAcked += l.stats.framesAcked;
+    produce.firstError ??= l.stats.firstError;
+    l.stats.ackedByPartition.forEach((n, p) => sumInto(produce.ackedByPartition, p, n));
+    l.stats.endOffsetByPartition.forEach((o, p) => { produce.endOffsetByPartition[p] = Math.max(produce.endOffsetByPartition[p] ?? -1, o); });
+    mergeEncoded(produceLatency, l.produceHistogram);
+  }
+
+  const e2eByPartition = new Map<number, Histogram>();
+  const stages = Object.fromEntries(STAGES.map((s) => [s, createMergeHistogram()])) as Record<WorkerStage, Histogram>;
+  const counters = analyticsCountersZero();
+  const consumedByPartition = new Array<number>(partitions).fill(0);
+  let consumedTicks = 0, frames = 0, malformedFrames = 0, failedFrames = 0, evictedRecords = 0, unchecked = 0, seenTotal = 0;
+  let firstConsumedUs = Number.POSITIVE_INFINITY, lastConsumedUs = 0;
+  const errors: string[] = [];
+  const scoreSums = new Array<number>(config.venues).fill(0);
+  for (const i of ingests) {
+    consumedTicks += i.consumedTicks;
+    frames += i.frames;
+    malformedFrames += i.malformedFrames;
+    failedFrames += i.failedFrames;
+    evictedRecords += i.evictedRecords;
+    unchecked += i.unchecked;
+    seenTotal += i.consumedTicks - i.unchecked;
+    if (i.firstConsumedUs > 0) firstConsumedUs = Math.min(firstConsumedUs, i.firstConsumedUs);
+    lastConsumedUs = Math.max(lastConsumedUs, i.lastConsumedUs);
+    errors.push(...i.errors);
+    addCounters(counters, i.counters);
+    for (const [p, n] of Object.entries(i.consumedByPartition)) sumInto(consumedByPartition, Number(p), n);
+    for (const [p, encoded] of Object.entries(i.histograms.e2eByPartition)) {
+      let h = e2eByPartition.get(Number(p));
+      if (!h) { h = createMergeHistogram(); e2eByPartition.set(Number(p), h); }
+      mergeEncoded(h, encoded);
+    }
+    for (const s of STAGES) mergeEncoded(stages[s], i.histograms.stages[s]);
+    i.sourceScores.forEach((score, v) => { scoreSums[v] = (scoreSums[v] ?? 0) + score * i.consumedTicks; });
+  }
+
+  // Distinct ticks: the union of every consumer's bits, per source, below what that source produced.
+  let distinctConsumed = 0;
+  for (const l of loadgens) {
+    const bits = unionBits(ingests.map((i) => i.ledger.seen[String(l.sourceId)]).filter((s): s is string => s !== undefined).map(decodeSeenBits));
+    distinctConsumed += countBits(bits, l.stats.produced);
+  }
+  const sourceScores = scoreSums.map((s) => (consumedTicks > 0 ? Math.round((s / consumedTicks) * 1000) / 1000 : 0));
+  const sourceRanking = sourceScores.map((score, venue) => ({ score, venue })).sort((a, b) => b.score - a.score).map((x) => x.venue);
+
+  return buildRunResult({
+    config, startedAt: input.startedAt, finishedAt: input.finishedAt, cluster: input.cluster,
+    generated, produce, produceLatency,
+    consumed: {
+      consumedTicks, frames, malformedFrames, failedFrames, evictedRecords,
+      firstConsumedUs: Number.isFinite(firstConsumedUs) ? firstConsumedUs : 0, lastConsumedUs, consumedByPartition, errors,
+      // Seen by some process more than once: every analysed tick beyond the distinct ones.
+      duplicates: Math.max(0, seenTotal - distinctConsumed), unchecked, counters, e2eByPartition, stages,
+    },
+    distinctConsumed, sourceScores, sourceRanking, timeline: input.timeline,
+    interrupted: loadgens.some((l) => l.interrupted),
+  });
+}
+
+/** `report merge`: the result of several part files (any number of loadgen and ingest processes). */
+export function mergePartFiles(parts: PartResult[]): RunResult {
+  const loadgens = parts.flatMap((p) => (p.loadgen ? [p.loadgen] : []));
+  const ingests = parts.flatMap((p) => (p.ingest ? [p.ingest] : []));
+  const first = parts.find((p) => p.role === 'loadgen') ?? parts[0]!;
+  return mergeRunParts({
+    config: first.config,
+    startedAt: parts.map((p) => p.startedAt).sort()[0]!,
+    finishedAt: parts.map((p) => p.finishedAt).sort().at(-1)!,
+    cluster: first.cluster,
+    loadgens,
+    ingests,
+    timeline: parts.length === 1 ? first.timeline : [],
+  });
+}

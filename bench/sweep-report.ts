@@ -1,0 +1,206 @@
+import { ChartSet, renderPage, type SeriesSpec } from './html-page.js';
+import {
+  badge, card, cards, escapeHtml, formatInt, formatPercent, formatRate, formatUs, grid, raw, section, table, type Tone,
+} from './html-parts.js';
+import { spectrumChart, type SpectrumSeries } from './html-report.js';
+import { latencySpectrum } from './latency-spectrum.js';
+import type { RunResult } from './run-result.js';
+import { assessRun, type RunAssessment, type RunVerdict } from './run-status.js';
+
+export interface SweepEntry {
+  label: string;
+  settings: { partitions: number; workers: number; client: string; ticksPerRecord: number };
+  result: RunResult;
+}
+
+export interface SweepSummary {
+  entries: SweepEntry[];
+  best: { label: string; reason: string } | null;
+  /** The p99 bound the best setting had to meet, µs; null when none was set. */
+  maxP99Us: number | null;
+}
+
+type OtherSetting = 'workers' | 'client' | 'ticksPerRecord';
+
+const OTHER_SETTINGS: Array<{ key: OtherSetting; describe: (s: SweepEntry['settings']) => string }> = [
+  { key: 'workers', describe: (s) => `${s.workers} worker${s.workers === 1 ? '' : 's'}` },
+  { key: 'client', describe: (s) => s.client },
+  { key: 'ticksPerRecord', describe: (s) => `${s.ticksPerRecord} ticks/record` },
+];
+
+const VERDICT_TONE: Record<RunVerdict, Tone> = { ok: 'good', interrupted: 'warn', overloaded: 'bad' };
+
+/**
+ * Groups runs into one line per combination of the settings other than partitions, naming a
+ * line only by the settings that actually vary (a constant setting would just be noise).
+ */
+function groupByOtherSettings(entries: readonly SweepEntry[]): Array<{ name: string; entries: SweepEntry[] }> {
+  const varying = OTHER_SETTINGS.filter(({ key }) => new Set(entries.map((e) => e.settings[key])).size > 1);
+  const groups = new Map<string, SweepEntry[]>();
+  for (const entry of entries) {
+    const name = varying.length === 0 ? 'all runs' : varying.map((v) => v.describe(entry.settings)).join(' · ');
+    let group = groups.get(name);
+    if (!group) { group = []; groups.set(name, group); }
+    group.push(entry);
+  }
+  return [...groups].map(([name, group]) => ({ name, entries: [...group].sort((a, b) => a.settings.partitions - b.settings.partitions) }));
+}
+
+function distinct<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+export function renderSweepReport(summary: SweepSummary): string {
+  const charts = new ChartSet();
+  const entries = summary.entries;
+  const best = summary.best ? entries.find((e) => e.label === summary.best?.label) : undefined;
+  const verdicts = new Map(entries.map((e) => [e.label, assessRun(e.result)]));
+
+  const body = [
+    headline(summary, best, verdicts),
+    bestCallout(summary),
+    resultsSection(summary, verdicts),
+    scalingSection(summary, best, charts),
+    spectraSection(entries, best, charts),
+    warningsSection(entries, verdicts),
+  ].join('\n');
+
+  const first = entries[0]?.result.config;
+  const partitions = distinct(entries.map((e) => e.settings.partitions)).sort((a, b) => a - b);
+  const subtitleParts = [
+    `${entries.length} run${entries.length === 1 ? '' : 's'}`,
+    `partitions ${partitions.join(', ') || '–'}`,
+    ...OTHER_SETTINGS.map(({ key }) => `${key === 'ticksPerRecord' ? 'ticks/record' : key} ${distinct(entries.map((e) => String(e.settings[key]))).join(', ')}`),
+  ];
+  if (first) subtitleParts.push(`${formatRate(first.rate)} offered for ${first.durationSec} s each`);
+  return renderPage({
+    title: 'tick-firehose sweep',
+    heading: 'Sweep',
+    subtitle: escapeHtml(subtitleParts.join(' · ')),
+    nav: [
+      { id: 'results', label: 'Results' },
+      { id: 'scaling', label: 'Scaling' },
+      { id: 'spectra', label: 'Latency spectra' },
+      { id: 'warnings', label: 'Warnings' },
+    ],
+    body,
+    charts,
+  });
+}
+
+function headline(summary: SweepSummary, best: SweepEntry | undefined, verdicts: Map<string, RunAssessment>): string {
+  const entries = summary.entries;
+  const fastest = entries.reduce<SweepEntry | undefined>((top, e) => (!top || e.result.throughput.ticksPerSec > top.result.throughput.ticksPerSec ? e : top), undefined);
+  const troubled = entries.filter((e) => verdicts.get(e.label)?.verdict !== 'ok' || e.result.ticks.lost > 0).length;
+  const items = [
+    card('Runs', formatInt(entries.length), { sub: `${troubled} overloaded, interrupted or lossy`, tone: troubled > 0 ? 'warn' : 'neutral' }),
+    card('Best setting', best ? best.label : 'none', { tone: best ? 'good' : 'warn', sub: summary.best?.reason ?? 'no run met the criteria' }),
+  ];
+  if (best) {
+    items.push(
+      card('Best achieved', formatRate(best.result.throughput.ticksPerSec), { sub: `of ${formatRate(best.result.throughput.offeredTicksPerSec)} offered` }),
+      card('Best p99', formatUs(best.result.latency.e2e.p99), { sub: `p50 ${formatUs(best.result.latency.e2e.p50)}` }),
+    );
+  }
+  if (fastest) {
+    items.push(card('Highest throughput', formatRate(fastest.result.throughput.ticksPerSec), { sub: fastest.label }));
+  }
+  items.push(card('p99 limit', summary.maxP99Us === null ? 'none' : formatUs(summary.maxP99Us), { sub: 'bound for the best setting' }));
+  return cards(items);
+}
+
+function bestCallout(summary: SweepSummary): string {
+  if (!summary.best) {
+    return '<div class="callout tone-warn"><strong>No best setting.</strong> No run met the criteria; see the table for why.</div>';
+  }
+  return `<div class="callout tone-good"><strong>Best: ${escapeHtml(summary.best.label)}</strong> — ${escapeHtml(summary.best.reason)}</div>`;
+}
+
+function resultsSection(summary: SweepSummary, verdicts: Map<string, RunAssessment>): string {
+  const limit = summary.maxP99Us;
+  const entries = summary.entries;
+  const rows = entries.map((e) => {
+    const r = e.result;
+    const tp = r.throughput;
+    const over = limit !== null && r.latency.e2e.p99 > limit;
+    const assessment = verdicts.get(e.label);
+    const verdict = assessment?.verdict ?? 'ok';
+    const isBest = summary.best?.label === e.label;
+    return [
+      isBest ? raw(`${escapeHtml(e.label)} ${badge('best', 'good').html}`) : e.label,
+      e.settings.partitions, e.settings.workers, e.settings.client, e.settings.ticksPerRecord,
+      formatInt(tp.offeredTicksPerSec), formatInt(tp.ticksPerSec),
+      formatPercent(tp.offeredTicksPerSec > 0 ? tp.ticksPerSec / tp.offeredTicksPerSec : Number.NaN),
+      formatUs(r.latency.e2e.p50),
+      over ? raw(`<span class="bad" title="above the p99 limit">${escapeHtml(formatUs(r.latency.e2e.p99))}</span>`) : formatUs(r.latency.e2e.p99),
+      formatUs(r.latency.e2e.p999),
+      r.ticks.lost > 0 ? raw(`<span class="bad">${formatInt(r.ticks.lost)}</span>`) : '0',
+      r.ticks.evicted > 0 ? raw(`<span class="bad">${formatInt(r.ticks.evicted)}</span>`) : '0',
+      raw(`<span title="${escapeHtml(assessment?.reasons.join('; ') ?? '')}">${badge(verdict, VERDICT_TONE[verdict]).html}</span>`),
+    ];
+  });
+  const headers = ['setting', 'partitions', 'workers', 'client', 'ticks/rec', 'offered/s', 'achieved/s', '% offered', 'p50', 'p99', 'p99.9', 'lost', 'evicted', 'status'];
+  const content = entries.length === 0 ? '<p class="dim">No runs.</p>' : table(headers, rows, {
+    numeric: [1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    rowClass: (i) => (entries[i]?.label === summary.best?.label ? 'best' : undefined),
+  });
+  return section('results', 'Results', content, 'Achieved is distinct ticks analysed per second; latencies are end-to-end, from intended send time.');
+}
+
+function scalingSection(summary: SweepSummary, best: SweepEntry | undefined, charts: ChartSet): string {
+  const groups = groupByOtherSettings(summary.entries);
+  const partitions = distinct(summary.entries.map((e) => e.settings.partitions)).sort((a, b) => a - b);
+  const spread = partitions.length > 0 ? partitions[partitions.length - 1]! / Math.max(1, partitions[0]!) : 1;
+  // Partition counts are usually powers of two: a log axis spaces them evenly.
+  const x = { title: 'partitions', format: 'plain' as const, log: spread >= 8, ticks: partitions };
+  const few = (n: number): number => (n <= 12 ? 4 : 2);
+  const line = (name: string, points: Array<{ x: number; y: number }>): SeriesSpec => ({ label: name, data: points, pointRadius: few(points.length) });
+  const bestPoint = (y: number): SeriesSpec[] => (best ? [{
+    label: `best: ${best.label}`, data: [{ x: best.settings.partitions, y }], color: '#16a34a', pointRadius: 8, width: 0,
+  }] : []);
+
+  const throughputSeries = groups.map((g) => line(g.name, g.entries.map((e) => ({ x: e.settings.partitions, y: e.result.throughput.ticksPerSec }))));
+  const offered = distinct(summary.entries.map((e) => e.result.throughput.offeredTicksPerSec));
+  if (offered.length === 1 && partitions.length > 0) {
+    throughputSeries.push({ label: 'offered', data: [{ x: partitions[0]!, y: offered[0]! }, { x: partitions[partitions.length - 1]!, y: offered[0]! }], color: '#94a3b8', dashed: true, width: 1.5 });
+  }
+  throughputSeries.push(...bestPoint(best?.result.throughput.ticksPerSec ?? 0));
+  const throughput = charts.figure('Achieved throughput by partition count', {
+    type: 'line', series: throughputSeries, x, y: { title: 'ticks/s', format: 'rate' },
+  }, { empty: 'No runs.', note: 'one line per combination of the other settings' });
+
+  const p99Values = summary.entries.map((e) => e.result.latency.e2e.p99).filter((v) => v > 0);
+  const p99Spread = p99Values.length > 0 ? Math.max(...p99Values) / Math.max(1, Math.min(...p99Values)) : 1;
+  const p99Series = groups.map((g) => line(g.name, g.entries.map((e) => ({ x: e.settings.partitions, y: e.result.latency.e2e.p99 / 1000 }))));
+  if (summary.maxP99Us !== null && partitions.length > 0) {
+    p99Series.push({ label: 'p99 limit', data: [{ x: partitions[0]!, y: summary.maxP99Us / 1000 }, { x: partitions[partitions.length - 1]!, y: summary.maxP99Us / 1000 }], color: '#dc2626', dashed: true, width: 1.5 });
+  }
+  p99Series.push(...bestPoint((best?.result.latency.e2e.p99 ?? 0) / 1000));
+  const p99 = charts.figure('p99 end-to-end latency by partition count', {
+    type: 'line', series: p99Series, x, y: { title: 'p99 (ms)', format: 'ms', log: p99Spread >= 50 },
+  }, { empty: 'No runs.', note: p99Spread >= 50 ? 'log scale: runs differ by orders of magnitude' : undefined });
+  return section('scaling', 'Scaling', grid([throughput, p99], 2));
+}
+
+function spectraSection(entries: readonly SweepEntry[], best: SweepEntry | undefined, charts: ChartSet): string {
+  const series: SpectrumSeries[] = entries.map((e) => ({
+    label: e.label,
+    points: latencySpectrum(Object.values(e.result.histograms?.e2eByPartition ?? {})),
+    width: e === best ? 3 : 1.5,
+  }));
+  const chart = charts.figure('End-to-end latency by percentile, all runs', spectrumChart(series), {
+    height: 360, empty: 'No latency was recorded.', note: 'x: percentile on a 1/(1−p) scale; the best setting is drawn thicker',
+  });
+  return section('spectra', 'Latency spectra', chart);
+}
+
+function warningsSection(entries: readonly SweepEntry[], verdicts: Map<string, RunAssessment>): string {
+  const items: string[] = [];
+  for (const e of entries) {
+    const growth = verdicts.get(e.label)?.lagGrowth;
+    const lines = [...(growth ? [`consumer lag grew from ${formatInt(growth.from)} to ${formatInt(growth.to)} ticks while sending`] : []), ...(e.result.warnings ?? [])];
+    for (const line of lines) items.push(`<li><strong>${escapeHtml(e.label)}</strong>: ${escapeHtml(line)}</li>`);
+  }
+  const content = items.length === 0 ? '<p class="dim">No warnings in any run.</p>' : `<ul class="warnings">${items.join('')}</ul>`;
+  return section('warnings', `Warnings${items.length > 0 ? ` (${items.length})` : ''}`, content);
+}

@@ -1,0 +1,161 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { createLoadGenerator, createProducerFor, ingestOptionsFor, loadgenPart } from '../bench/load-test.js';
+import { ensureTopic } from '../kafka/topic-admin.js';
+import { MAX_SOURCES } from '../bench/delivery-ledger.js';
+import type { PartResult } from '../bench/result-parts.js';
+import type { TimelinePoint } from '../bench/stats-collector.js';
+import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
+import { FirehoseError } from '../kafka/errors.js';
+import { IngestSession } from '../ingest/ingest-session.js';
+import { nowUs } from '../wire/clock.js';
+import { formatCount, formatRate } from './format.js';
+import { addWorkloadOptions } from './option-fields.js';
+import { parseCount, parseDurationSec } from './option-parsers.js';
+import { EXIT, installInterruptHandler, resolveCommandConfig } from './run-command.js';
+import type { RunConfig } from './run-config.js';
+
+function requireBrokersAndTopic(config: RunConfig, role: string): string {
+  if (config.brokers === null) {
+    throw new FirehoseError('BAD_OPTION', `--brokers is required for firehose ${role} (start an embedded cluster with: firehose broker --topic NAME --partitions N)`);
+  }
+  if (config.topic.startsWith('ticks-') && /\d{4}-\d{2}-\d{2}_/.test(config.topic)) {
+    throw new FirehoseError('BAD_OPTION', `--topic is required for firehose ${role}: every loadgen and ingest process must name the same topic`);
+  }
+  return config.brokers;
+}
+
+async function writePart(part: PartResult, dir: string, name: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, name);
+  await writeFile(file, `${JSON.stringify(part, null, 2)}\n`);
+  return file;
+}
+
+/** Waits for SIGINT or SIGTERM. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const done = (signal: NodeJS.Signals): void => { process.off('SIGINT', done); process.off('SIGTERM', done); resolve(signal); };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+export function registerSplitCommands(program: Command, setExit: (code: number) => void): void {
+  program.command('broker')
+    .description('run a standalone embedded Kafka cluster (librdkafka mock); prints bootstrap.servers and serves until stopped')
+    .option('--embedded-brokers <n>', 'brokers (default: 3)', (t) => Number(t))
+    .option('--topic <name>', 'create this topic (the mock cannot create topics through the admin API)')
+    .option('--partitions <n>', 'partitions of --topic (default: 8)', (t) => Number(t))
+    .option('--replication-factor <n>', 'replication factor of --topic (default: min(3, brokers))', (t) => Number(t))
+    .action(async (options: { embeddedBrokers?: number; topic?: string; partitions?: number; replicationFactor?: number }) => {
+      const brokers = options.embeddedBrokers ?? 3;
+      let cluster: EmbeddedCluster;
+      try {
+        cluster = await EmbeddedCluster.start({
+          brokers,
+          // Several ingest processes join one group: a short wait lets them share one generation.
+          groupInitialRebalanceDelayMs: 300,
+          topics: options.topic ? [{ name: options.topic, partitions: options.partitions ?? 8, replicationFactor: options.replicationFactor ?? Math.min(3, brokers) }] : [],
+        });
+      } catch (error) {
+        if (error instanceof RangeError) throw new FirehoseError('BAD_OPTION', `firehose broker: ${error.message}`);
+        throw error;
+      }
+      process.stdout.write(`bootstrap.servers=${cluster.bootstrapServers}\n`);
+      process.stderr.write(pc.dim(`embedded cluster of ${brokers} brokers${options.topic ? `, topic ${options.topic} (${options.partitions ?? 8} partitions)` : ''}; Ctrl-C to stop\n`));
+      // The mock's threads do not keep Node alive; this timer does, until a signal.
+      const keepAlive = setInterval(() => {}, 60_000);
+      const signal = await untilSignal();
+      clearInterval(keepAlive);
+      process.stderr.write(pc.dim(`${signal}: stopping the cluster\n`));
+      await cluster.stop();
+    });
+
+  const loadgen = program.command('loadgen')
+    .description('the producing half alone: send the workload to --brokers/--topic and write loadgen-<source-id>.json')
+    .option('--workload <file>', 'workload YAML; options given here override it');
+  addWorkloadOptions(loadgen)
+    .option('--out <dir>', 'where the part result goes (default: results/<timestamp>)')
+    .option('--no-progress', 'no progress output')
+    .action(async (options: Record<string, unknown>) => {
+      const config = await resolveCommandConfig(options, { out: options.out as string | undefined, progress: options.progress !== false });
+      const brokers = requireBrokersAndTopic(config, 'loadgen');
+      await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor);
+      const startedAt = new Date().toISOString();
+      const generator = createLoadGenerator(config, nowUs);
+      const producer = createProducerFor(config, brokers, generator);
+      await producer.connect();
+      const uninstall = installInterruptHandler(() => generator, () => {});
+      const timeline: TimelinePoint[] = [];
+      const sampler = setInterval(() => {
+        const s = generator.produceStats;
+        const t = (nowUs() - s.startUs) / 1e6;
+        timeline.push({ t: Math.round(t * 10) / 10, producedTicks: s.produced, consumedTicks: 0, lagTicks: 0, p99Us: 0 });
+        if (config.progress) process.stderr.write(pc.dim(`[${t.toFixed(0)}s] sent ${formatCount(s.produced)}, acked ${formatCount(s.acked)}\n`));
+      }, 5_000);
+      try {
+        await generator.run(producer);
+      } finally {
+        clearInterval(sampler);
+        uninstall();
+        await producer.disconnect().catch(() => {});
+      }
+      const part: PartResult = {
+        tool: 'tick-firehose', version: 1, role: 'loadgen', startedAt, finishedAt: new Date().toISOString(), config,
+        cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
+        loadgen: loadgenPart(config, generator), timeline,
+      };
+      const file = await writePart(part, config.out, `loadgen-${config.sourceId}.json`);
+      const s = generator.produceStats;
+      process.stdout.write(`loadgen ${config.sourceId}: produced ${formatCount(s.produced)}, acked ${formatCount(s.acked)}, failed ${formatCount(s.failed)} at ${formatRate(s.produced / Math.max(1e-6, (s.lastSentUs - s.startUs) / 1e6))}\n${pc.dim(`wrote ${file}`)}\n`);
+      if (generator.stopped) setExit(EXIT.interrupted);
+    });
+
+  const ingest = program.command('ingest')
+    .description('the consuming half alone: join the consumer group on --brokers/--topic, analyse, and write ingest-<pid>.json')
+    .option('--workload <file>', 'workload YAML; options given here override it');
+  addWorkloadOptions(ingest)
+    .option('--idle-timeout <time>', 'stop after this long without records once some arrived (default: 5s)', (t) => parseDurationSec(t))
+    .option('--max-sources <n>', `loadgen ids 0..n-1 checked for loss (default: 8, at most ${MAX_SOURCES})`, (t) => Number(t))
+    .option('--expected-ticks <n>', 'ticks per loadgen the loss check covers (default: 64M)', (t) => parseCount(t))
+    .option('--out <dir>', 'where the part result goes (default: results/<timestamp>)')
+    .action(async (options: Record<string, unknown>) => {
+      const config = await resolveCommandConfig(options, { out: options.out as string | undefined });
+      const brokers = requireBrokersAndTopic(config, 'ingest');
+      const idleSec = (options.idleTimeout as number | undefined) ?? 5;
+      const sources = (options.maxSources as number | undefined) ?? 8;
+      const capacity = (options.expectedTicks as number | undefined) ?? 64_000_000;
+      if (!Number.isFinite(idleSec) || idleSec <= 0) throw new FirehoseError('BAD_OPTION', '--idle-timeout must be a positive duration');
+      if (!Number.isInteger(sources) || sources < 1 || sources > MAX_SOURCES) throw new FirehoseError('BAD_OPTION', `--max-sources must be an integer from 1 to ${MAX_SOURCES}`);
+      if (!Number.isInteger(capacity) || capacity < 1) throw new FirehoseError('BAD_OPTION', '--expected-ticks must be a positive integer');
+      const startedAt = new Date().toISOString();
+      const log = (line: string): void => { process.stderr.write(pc.dim(`ingest ${process.pid}: ${line}\n`)); };
+      const session = await IngestSession.start(ingestOptionsFor(config, brokers, nowUs, log, { sources, capacity }));
+      let interrupted = false;
+      const stop = untilSignal().then(() => { interrupted = true; });
+      const timeline: TimelinePoint[] = [];
+      const startUs = nowUs();
+      let lastConsumed = 0;
+      let lastChangeUs = nowUs();
+      while (!interrupted) {
+        await Promise.race([stop, new Promise((r) => setTimeout(r, 250))]);
+        const consumed = session.counts.consumedTicks;
+        if (consumed !== lastConsumed) { lastConsumed = consumed; lastChangeUs = nowUs(); }
+        if (timeline.length === 0 || nowUs() - startUs >= (timeline.at(-1)!.t + 1) * 1e6) {
+          timeline.push({ t: Math.round((nowUs() - startUs) / 1e5) / 10, producedTicks: 0, consumedTicks: consumed, lagTicks: 0, p99Us: session.takeInterval().p99 });
+        }
+        if (consumed > 0 && session.idle && nowUs() - lastChangeUs > idleSec * 1e6) break;
+      }
+      const part: PartResult = {
+        tool: 'tick-firehose', version: 1, role: 'ingest', startedAt, finishedAt: new Date().toISOString(), config,
+        cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
+        ingest: await session.finish(), timeline,
+      };
+      const file = await writePart(part, config.out, `ingest-${process.pid}.json`);
+      process.stdout.write(`ingest ${process.pid}: analysed ${formatCount(part.ingest!.consumedTicks)} ticks from partitions ${part.ingest!.assignedPartitions.join(',')}\n${pc.dim(`wrote ${file}`)}\n`);
+      if (interrupted) setExit(EXIT.interrupted);
+    });
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { createAnalyticsState } from '../analytics/analytics-state.js';
+import { DEFAULT_ANALYTICS_CONFIG } from '../analytics/frame-analyzer.js';
+import { SourceScorer } from '../analytics/source-scorer.js';
+import { createDeliveryLedger, DeliveryLedger } from '../bench/delivery-ledger.js';
+import { encodeHistogram, initHistograms, type LatencySummary } from '../bench/latency-histogram.js';
+import type { IngestPart } from '../bench/result-parts.js';
+import { StatsCollector } from '../bench/stats-collector.js';
+import type { ClientKind, FrameConsumer } from '../kafka/client.js';
+import { createFrameConsumer } from '../kafka/client-factory.js';
+import type { ClockUs } from '../wire/clock.js';
+import { PartitionDispatcher } from './partition-dispatcher.js';
+import { createAnalyticsPool, type AnalyticsPool } from './worker-pool.js';
+import { STAGES } from './worker-protocol.js';
+
+export interface IngestSessionOptions {
+  brokers: string;
+  client: ClientKind;
+  topic: string;
+  groupId: string;
+  workers: number;
+  instruments: number;
+  venues: number;
+  /** Load-generator ids 0..sources-1 are checked for loss and duplicates. */
+  ledgerSources: number;
+  /** Ticks per source the ledger can check. */
+  ledgerCapacity: number;
+  clock: ClockUs;
+  log: (line: string) => void;
+}
+
+/** What this process has consumed so far, updated as frames finish. */
+export interface IngestCounts {
+  consumedTicks: number;
+  frames: number;
+  malformedFrames: number;
+  failedFrames: number;
+  evictedRecords: number;
+  firstConsumedUs: number;
+  lastConsumedUs: number;
+  consumedByPartition: Map<number, number>;
+  assignedPartitions: Set<number>;
+  errors: string[];
+}
+
+/**
+ * The consuming half of the pipeline in one process: consumer group member, per-partition
+ * dispatcher, analytics worker pool, and the stats those workers publish.
+ */
+export class IngestSession {
+  readonly counts: IngestCounts = {
+    consumedTicks: 0, frames: 0, malformedFrames: 0, failedFrames: 0, evictedRecords: 0,
+    firstConsumedUs: 0, lastConsumedUs: 0, consumedByPartition: new Map(), assignedPartitions: new Set(), errors: [],
+  };
+  readonly collector: StatsCollector;
+  private readonly workerErrors: string[] = [];
+  private readonly pool: AnalyticsPool;
+  private readonly dispatcher: PartitionDispatcher;
+  private readonly consumer: FrameConsumer;
+  private readonly analytics;
+  private readonly ledgerShared;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(private readonly options: IngestSessionOptions) {
+    const { clock } = options;
+    this.analytics = createAnalyticsState({ instruments: options.instruments, venues: options.venues });
+    this.ledgerShared = createDeliveryLedger(options.ledgerSources, options.ledgerCapacity);
+    const statsChannel = `firehose-stats-${randomUUID()}`;
+    this.collector = new StatsCollector(statsChannel);
+    this.pool = createAnalyticsPool(options.workers, {
+      analytics: this.analytics, analyticsConfig: {}, ledger: this.ledgerShared, statsChannel, reportIntervalMs: 1000,
+    }, (error) => { if (this.workerErrors.length < 20) this.workerErrors.push(String(error)); });
+    const counts = this.counts;
+    this.dispatcher = new PartitionDispatcher(
+      (task, transfer) => this.pool.run(task, transfer),
+      {
+        frameDone: (partition, _offset, result) => {
+          if (result.problem !== null) { counts.malformedFrames++; return; }
+          const now = clock();
+          if (counts.firstConsumedUs === 0) counts.firstConsumedUs = now;
+          counts.lastConsumedUs = now;
+          counts.consumedTicks += result.ticks;
+          counts.frames++;
+          counts.consumedByPartition.set(partition, (counts.consumedByPartition.get(partition) ?? 0) + result.ticks);
+        },
+        frameFailed: (_partition, _offset, error) => {
+          counts.failedFrames++;
+          if (counts.errors.length < 20) counts.errors.push(String(error));
+        },
+        offsetGap: (_partition, missing) => { counts.evictedRecords += missing; },
+        pause: () => this.consumer.pause(),
+        resume: () => this.consumer.resume(),
+        commit: (partition, nextOffset) => this.consumer.commit(partition, nextOffset),
+      },
+      clock,
+      256,
+    );
+    this.consumer = createFrameConsumer(options.client, {
+      brokers: options.brokers, clientId: 'firehose-ingest', groupId: options.groupId, topic: options.topic,
+    }, {
+      records: (partition, records) => this.dispatcher.push(partition, records),
+      assigned: (partitions) => {
+        for (const p of partitions) counts.assignedPartitions.add(p);
+        options.log(`assigned partitions ${partitions.sort((a, b) => a - b).join(',')}`);
+      },
+      revoked: (partitions) => this.dispatcher.revoke(partitions),
+      error: (error) => { if (counts.errors.length < 20) counts.errors.push(error.message); },
+    });
+  }
+
+  /** Starts the pool and joins the consumer group; resolves once partitions are assigned. */
+  static async start(options: IngestSessionOptions): Promise<IngestSession> {
+    await initHistograms();
+    const session = new IngestSession(options);
+    try {
+      await session.consumer.start();
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+    session.commitTimer = setInterval(() => session.dispatcher.commitFinished(), 200);
+    return session;
+  }
+
+  get idle(): boolean {
+    return this.dispatcher.idle;
+  }
+
+  nextOffset(partition: number): number {
+    return this.dispatcher.nextOffset(partition);
+  }
+
+  /** Latency of the ticks reported since the last call (for progress, the timeline and metrics). */
+  takeInterval(): LatencySummary {
+    return this.collector.takeInterval();
+  }
+
+  /** Waits until `done()` holds with nothing in flight, or nothing moves for `timeoutSec`. Returns whether it finished. */
+  async drain(done: () => boolean, timeoutSec: number): Promise<boolean> {
+    let lastProgressUs = this.options.clock();
+    let lastConsumed = -1;
+    while (!(this.dispatcher.idle && done())) {
+      if (this.counts.consumedTicks !== lastConsumed) { lastConsumed = this.counts.consumedTicks; lastProgressUs = this.options.clock(); }
+      if (this.options.clock() - lastProgressUs > timeoutSec * 1e6) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  /** Finishes what is in flight, commits, gathers every worker's measurements, and shuts down. */
+  async finish(): Promise<IngestPart> {
+    await this.dispatcher.whenIdle();
+    this.dispatcher.commitFinished();
+    const answered = await this.collector.collect(this.pool.threads);
+    if (!answered) this.workerErrors.push('not every analytics worker answered the final stats request');
+    const scorer = new SourceScorer(this.analytics, DEFAULT_ANALYTICS_CONFIG);
+    const scores = new Float64Array(this.options.venues);
+    scorer.venueScores(scores);
+    const c = this.counts;
+    const collector = this.collector;
+    const part: IngestPart = {
+      consumedTicks: c.consumedTicks,
+      frames: c.frames,
+      malformedFrames: c.malformedFrames,
+      failedFrames: c.failedFrames,
+      evictedRecords: c.evictedRecords,
+      firstConsumedUs: c.firstConsumedUs,
+      lastConsumedUs: c.lastConsumedUs,
+      consumedByPartition: Object.fromEntries(c.consumedByPartition),
+      assignedPartitions: [...c.assignedPartitions].sort((a, b) => a - b),
+      errors: [...c.errors, ...this.workerErrors.map((e) => `analytics worker: ${e}`)],
+      duplicates: collector.duplicates,
+      unchecked: collector.unchecked,
+      counters: { ...collector.counters },
+      sourceScores: Array.from(scores, (s) => Math.round(s * 1000) / 1000),
+      histograms: {
+        e2eByPartition: Object.fromEntries([...collector.e2eByPartition].map(([p, h]) => [String(p), encodeHistogram(h)])),
+        stages: Object.fromEntries(STAGES.map((s) => [s, encodeHistogram(collector.stages[s])])) as IngestPart['histograms']['stages'],
+      },
+      ledger: new DeliveryLedger(this.ledgerShared).serialize(),
+    };
+    await this.close();
+    return part;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.consumer.stop().catch(() => {});
+    await this.pool.destroy().catch(() => {});
+    this.collector.close();
+  }
+}
