@@ -191,6 +191,7 @@ h3 { margin: 18px 0 8px; font-size: 14px; font-weight: 600; color: var(--ink-2);
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; border-top: 3px solid #cbd5e1; min-width: 0; }
 .card-label { font-size: 11px; font-weight: 600; letter-spacing: .05em; text-transform: uppercase; color: var(--muted); }
 .card-value { font-size: 24px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.card-value.long { font-size: 17px; line-height: 1.3; padding-top: 5px; white-space: normal; overflow-wrap: anywhere; }
 .card-sub { font-size: 12px; color: var(--muted); margin-top: 2px; }
 .card.tone-good { border-top-color: var(--good); } .card.tone-good .card-value { color: var(--good); }
 .card.tone-bad { border-top-color: var(--bad); background: var(--bad-bg); } .card.tone-bad .card-value { color: var(--bad); }
@@ -211,6 +212,7 @@ table.data { border-collapse: collapse; width: 100%; font-size: 13px; }
 table.data th { text-align: left; font-weight: 600; color: var(--muted); font-size: 11px; letter-spacing: .04em; text-transform: uppercase; border-bottom: 1px solid var(--line); padding: 6px 10px; white-space: nowrap; }
 table.data td { border-bottom: 1px solid #f1f5f9; padding: 6px 10px; vertical-align: top; }
 table.data tbody tr:hover { background: #f8fafc; }
+table.data td:first-child { white-space: nowrap; }
 table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.data tr.best { background: var(--good-bg); }
 table.data tr.best td:first-child { box-shadow: inset 3px 0 0 var(--good); font-weight: 600; }
@@ -247,16 +249,19 @@ const RUNTIME_JS = String.raw`
   var data = JSON.parse(el.textContent || '{}');
   var PALETTE = ['#0f172a', '#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626', '#475569'];
 
+  // Three significant digits at most, without trailing zeros: axis labels read "50 ms", not "50.0 ms".
   function sig(n) {
     var a = Math.abs(n);
-    return a >= 100 ? n.toFixed(0) : a >= 10 ? n.toFixed(1) : a >= 1 ? n.toFixed(2) : n.toFixed(3);
+    if (a === 0) return '0';
+    var digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+    return String(parseFloat(n.toFixed(digits)));
   }
   function compact(n) {
     var a = Math.abs(n);
     if (a >= 1e9) return sig(n / 1e9) + 'G';
     if (a >= 1e6) return sig(n / 1e6) + 'M';
-    if (a >= 1e4) return sig(n / 1e3) + 'k';
-    return Math.round(n).toLocaleString('en-US');
+    if (a >= 1e3) return sig(n / 1e3) + 'k';
+    return sig(n);
   }
   function percentileLabel(x, forTick) {
     if (x <= 1) return '0%';
@@ -353,6 +358,8 @@ const RUNTIME_JS = String.raw`
         borderWidth: s.width !== undefined ? s.width : bar ? 0 : 2,
         borderDash: s.dashed ? [6, 4] : [],
         pointRadius: s.pointRadius || 0, pointHoverRadius: 4, pointBackgroundColor: color,
+        // The legend draws each series' point style: a bar, a dot, or a plain line.
+        pointStyle: bar ? 'rect' : s.pointRadius ? 'circle' : 'line',
         stepped: s.stepped ? 'before' : false, tension: 0, spanGaps: false,
         borderRadius: bar ? 3 : 0, order: bar ? 2 : 1
       };
@@ -368,7 +375,7 @@ const RUNTIME_JS = String.raw`
         interaction: category ? { mode: 'index', intersect: false } : { mode: 'nearest', axis: 'x', intersect: false },
         scales: scales,
         plugins: {
-          legend: { display: datasets.length > 1, position: 'bottom', labels: { boxWidth: 12, boxHeight: 12, padding: 14 } },
+          legend: { display: datasets.length > 1, position: 'bottom', labels: { usePointStyle: true, pointStyleWidth: 22, boxHeight: 8, padding: 16 } },
           tooltip: {
             callbacks: {
               title: function (items) {

@@ -46,6 +46,13 @@ export function formatPercent(fraction: number, digits = 1): string {
   return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(digits)}%` : '–';
 }
 
+/** A share where small non-zero values matter (lost ticks): more digits only below 1%. */
+export function formatShare(fraction: number): string {
+  if (!Number.isFinite(fraction)) return '–';
+  if (fraction === 0) return '0%';
+  return formatPercent(fraction, fraction >= 0.01 ? 1 : 3);
+}
+
 export type Tone = 'neutral' | 'good' | 'bad' | 'warn';
 
 export interface CardOptions { sub?: Content; tone?: Tone; title?: string }
@@ -55,8 +62,10 @@ export function card(label: string, value: Content, options: CardOptions = {}): 
   const tone = options.tone ?? 'neutral';
   const title = options.title ? ` title="${escapeHtml(options.title)}"` : '';
   const sub = options.sub === undefined ? '' : `<div class="card-sub">${render(options.sub)}</div>`;
+  // Words (a setting's label) need to wrap where numbers should not.
+  const long = typeof value === 'string' && value.length > 11 ? ' long' : '';
   return `<div class="card tone-${tone}"${title}><div class="card-label">${escapeHtml(label)}</div>`
-    + `<div class="card-value">${render(value)}</div>${sub}</div>`;
+    + `<div class="card-value${long}">${render(value)}</div>${sub}</div>`;
 }
 
 export function cards(items: string[]): string {

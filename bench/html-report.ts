@@ -1,6 +1,6 @@
 import { ChartSet, renderPage, type ChartSpec } from './html-page.js';
 import {
-  badge, card, cards, escapeHtml, formatCompact, formatInt, formatPercent, formatRate, formatUs, grid, keyValues, raw,
+  badge, card, cards, escapeHtml, formatCompact, formatInt, formatPercent, formatRate, formatShare, formatUs, grid, keyValues, raw,
   section, table, type Html, type Tone,
 } from './html-parts.js';
 import { latencySpectrum, type SpectrumPoint } from './latency-spectrum.js';
@@ -201,9 +201,14 @@ function timelineSection(result: RunResult, faults: FaultEvent[], charts: ChartS
   const throughput = charts.figure('Throughput', {
     type: 'line',
     series: [
-      { label: 'produced/s', data: produced, color: '#2563eb', pointRadius: produced.length < 20 ? 2 : 0 },
-      { label: 'consumed/s', data: consumed, color: '#059669', pointRadius: consumed.length < 20 ? 2 : 0 },
-      { label: 'offered', data: [{ x: 0, y: result.throughput.offeredTicksPerSec }, { x: offeredEnd, y: result.throughput.offeredTicksPerSec }], color: '#94a3b8', dashed: true, width: 1.5 },
+      // Produced is drawn thin over a wide consumed line: when the consumer keeps up they coincide and both stay visible.
+      { label: 'produced/s', data: produced, color: '#2563eb', width: 1.5, pointRadius: produced.length < 20 ? 2 : 0 },
+      { label: 'consumed/s', data: consumed, color: '#34d399', width: 5, pointRadius: 0 },
+      // A reference line only: without samples it must not make the chart look populated.
+      ...(produced.length + consumed.length === 0 ? [] : [{
+        label: 'offered', data: [{ x: 0, y: result.throughput.offeredTicksPerSec }, { x: offeredEnd, y: result.throughput.offeredTicksPerSec }],
+        color: '#94a3b8', dashed: true, width: 1.5,
+      }]),
     ],
     x: time, y: { title: 'ticks/s', format: 'rate' }, markers,
   }, { empty: 'No timeline samples.', note: 'per sample interval' });
@@ -259,7 +264,7 @@ function partitionsSection(result: RunResult, charts: ChartSet): string {
 function deliverySection(result: RunResult): string {
   const t = result.ticks;
   const acked = t.acked;
-  const share = (n: number): string => (acked > 0 ? formatPercent(n / acked, 3) : '–');
+  const share = (n: number): string => (acked > 0 ? formatShare(n / acked) : '–');
   const flag = (n: number, text: string): Html | string => (n > 0 ? raw(`<span class="bad">${escapeHtml(text)}</span>`) : text);
   const rows: Array<[string, number, string]> = [
     ['generated', t.generated, 'ticks the open-loop schedule created'],
@@ -326,7 +331,7 @@ function configSection(result: RunResult): string {
     ['started', formatTime(result.startedAt)],
     ['finished', formatTime(result.finishedAt)],
   );
-  return section('config', 'Configuration', table(['setting', 'value'], entries, { className: 'data config' }));
+  return section('config', 'Configuration', keyValues(entries));
 }
 
 function formatValue(value: unknown): string {

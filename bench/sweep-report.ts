@@ -32,13 +32,14 @@ const VERDICT_TONE: Record<RunVerdict, Tone> = { ok: 'good', interrupted: 'warn'
 
 /**
  * Groups runs into one line per combination of the settings other than partitions, naming a
- * line only by the settings that actually vary (a constant setting would just be noise).
+ * line by the settings that vary (a constant one would be noise), or by all when none does.
  */
 function groupByOtherSettings(entries: readonly SweepEntry[]): Array<{ name: string; entries: SweepEntry[] }> {
   const varying = OTHER_SETTINGS.filter(({ key }) => new Set(entries.map((e) => e.settings[key])).size > 1);
+  const naming = varying.length > 0 ? varying : OTHER_SETTINGS;
   const groups = new Map<string, SweepEntry[]>();
   for (const entry of entries) {
-    const name = varying.length === 0 ? 'all runs' : varying.map((v) => v.describe(entry.settings)).join(' · ');
+    const name = naming.map((v) => v.describe(entry.settings)).join(' · ');
     let group = groups.get(name);
     if (!group) { group = []; groups.set(name, group); }
     group.push(entry);

@@ -131,6 +131,8 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
       if (!Number.isFinite(idleSec) || idleSec <= 0) throw new FirehoseError('BAD_OPTION', '--idle-timeout must be a positive duration');
       if (!Number.isInteger(sources) || sources < 1 || sources > MAX_SOURCES) throw new FirehoseError('BAD_OPTION', `--max-sources must be an integer from 1 to ${MAX_SOURCES}`);
       if (!Number.isInteger(capacity) || capacity < 1) throw new FirehoseError('BAD_OPTION', '--expected-ticks must be a positive integer');
+      // Creates the topic if it is missing, so consumers can start first; reads whatever partitions it has.
+      await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor, false);
       const startedAt = new Date().toISOString();
       const log = (line: string): void => { process.stderr.write(pc.dim(`ingest ${process.pid}: ${line}\n`)); };
       const session = await IngestSession.start(ingestOptionsFor(config, brokers, nowUs, log, { sources, capacity }));

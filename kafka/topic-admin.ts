@@ -5,7 +5,7 @@ import { FirehoseError } from './errors.js';
  * Creates the ticks topic on a real cluster through the admin API (the embedded cluster creates
  * topics through its own calls), and checks the brokers answer before any load is sent.
  */
-export async function ensureTopic(brokers: string, topic: string, partitions: number, replicationFactor: number): Promise<void> {
+export async function ensureTopic(brokers: string, topic: string, partitions: number, replicationFactor: number, requireSamePartitions = true): Promise<void> {
   const admin = new Kafka({
     clientId: 'firehose-admin',
     brokers: brokers.split(','),
@@ -23,7 +23,7 @@ export async function ensureTopic(brokers: string, topic: string, partitions: nu
     if (existing.includes(topic)) {
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const have = metadata.topics[0]?.partitions.length ?? 0;
-      if (have !== partitions) {
+      if (have !== partitions && requireSamePartitions) {
         throw new FirehoseError('BAD_OPTION', `--topic ${topic} exists with ${have} partitions, not the ${partitions} asked for: choose another --topic`);
       }
       return;
