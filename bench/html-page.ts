@@ -307,6 +307,37 @@ const RUNTIME_JS = String.raw`
   Chart.defaults.borderColor = '#e2e8f0';
   Chart.defaults.animation = false;
 
+  // Legend swatches drawn like the series (line, dashes, dot or bar): Chart.js's own point-style
+  // legend stretches dots into ellipses and its boxes cannot show a dashed line.
+  function swatch(ds) {
+    var c = document.createElement('canvas');
+    c.width = 26; c.height = 12;
+    var g = c.getContext('2d');
+    if (ds.type === 'bar') {
+      g.fillStyle = ds.backgroundColor; g.fillRect(5, 1, 16, 10);
+      return c;
+    }
+    if (ds.borderWidth > 0) {
+      g.strokeStyle = ds.borderColor; g.lineWidth = Math.max(2, Math.min(ds.borderWidth, 4));
+      g.setLineDash(ds.borderDash || []);
+      g.beginPath(); g.moveTo(1, 6); g.lineTo(25, 6); g.stroke();
+    }
+    if (ds.pointRadius > 0) {
+      g.fillStyle = ds.pointBackgroundColor;
+      g.beginPath(); g.arc(13, 6, Math.min(ds.pointRadius, 5), 0, 2 * Math.PI); g.fill();
+    }
+    return c;
+  }
+  function legendLabels(chart) {
+    var items = Chart.defaults.plugins.legend.labels.generateLabels(chart);
+    items.forEach(function (item) {
+      var ds = chart.data.datasets[item.datasetIndex];
+      if (!ds._swatch) ds._swatch = swatch(ds);
+      item.pointStyle = ds._swatch;
+    });
+    return items;
+  }
+
   function scale(axis, isX, category, right) {
     var fmt = formatter(axis);
     var cfg = {
@@ -358,8 +389,6 @@ const RUNTIME_JS = String.raw`
         borderWidth: s.width !== undefined ? s.width : bar ? 0 : 2,
         borderDash: s.dashed ? [6, 4] : [],
         pointRadius: s.pointRadius || 0, pointHoverRadius: 4, pointBackgroundColor: color,
-        // The legend draws each series' point style: a bar, a dot, or a plain line.
-        pointStyle: bar ? 'rect' : s.pointRadius ? 'circle' : 'line',
         stepped: s.stepped ? 'before' : false, tension: 0, spanGaps: false,
         borderRadius: bar ? 3 : 0, order: bar ? 2 : 1
       };
@@ -375,7 +404,7 @@ const RUNTIME_JS = String.raw`
         interaction: category ? { mode: 'index', intersect: false } : { mode: 'nearest', axis: 'x', intersect: false },
         scales: scales,
         plugins: {
-          legend: { display: datasets.length > 1, position: 'bottom', labels: { usePointStyle: true, pointStyleWidth: 22, boxHeight: 8, padding: 16 } },
+          legend: { display: datasets.length > 1, position: 'bottom', labels: { usePointStyle: true, pointStyleWidth: 26, boxHeight: 12, padding: 16, generateLabels: legendLabels } },
           tooltip: {
             callbacks: {
               title: function (items) {

@@ -193,10 +193,11 @@ function ratePoints(timeline: readonly TimelinePoint[], key: 'producedTicks' | '
 function timelineSection(result: RunResult, faults: FaultEvent[], charts: ChartSet): string {
   const timeline = result.timeline ?? [];
   const markers = faults.map((f) => ({ x: f.atSec, label: f.kind }));
-  const time = { title: 'time (s)', format: 'sec' as const, min: 0 };
+  const lastT = timeline.length > 0 ? timeline[timeline.length - 1]!.t : 0;
+  // One time range for all three charts so that they line up when read together.
+  const time = { title: 'time (s)', format: 'sec' as const, min: 0, max: lastT > 0 ? lastT : undefined };
   const produced = ratePoints(timeline, 'producedTicks');
   const consumed = ratePoints(timeline, 'consumedTicks');
-  const lastT = timeline.length > 0 ? timeline[timeline.length - 1]!.t : 0;
   const offeredEnd = Math.min(result.config.durationSec, Math.max(lastT, 1));
   const throughput = charts.figure('Throughput', {
     type: 'line',

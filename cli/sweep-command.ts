@@ -78,7 +78,9 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
     .option('--out <dir>', 'where sweep.json, sweep.html and each run go (default: results/sweep-<timestamp>)')
     .option('--no-progress', 'no progress output')
     .action(async (options: Record<string, unknown>) => {
-      const base = await resolveCommandConfig(options, { progress: options.progress !== false });
+      // The swept options hold lists; each run gets one value of each.
+      const common = Object.fromEntries(Object.entries(options).filter(([k]) => !['partitions', 'workers', 'client', 'ticksPerRecord'].includes(k)));
+      const base = await resolveCommandConfig(common, { progress: options.progress !== false });
       const partitions = (options.partitions as number[] | undefined) ?? [base.partitions];
       const workers = (options.workers as number[] | undefined) ?? [base.workers];
       const clients = (options.client as ClientKind[] | undefined) ?? [base.client];
@@ -90,7 +92,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const entries: SweepEntry[] = [];
       for (const [i, combo] of combos.entries()) {
         const label = `${combo.partitions}p-${combo.workers}w-${combo.client}-${combo.ticksPerRecord}tpr`;
-        const config = await resolveCommandConfig(options, {
+        const config = await resolveCommandConfig(common, {
           partitions: combo.partitions, workers: combo.workers, client: combo.client, ticksPerRecord: combo.ticksPerRecord,
           out: path.join(out, label), progress: options.progress !== false,
         });
