@@ -328,12 +328,13 @@ const RUNTIME_JS = String.raw`
     }
     return c;
   }
+  var swatches = new WeakMap();
   function legendLabels(chart) {
     var items = Chart.defaults.plugins.legend.labels.generateLabels(chart);
     items.forEach(function (item) {
       var ds = chart.data.datasets[item.datasetIndex];
-      if (!ds._swatch) ds._swatch = swatch(ds);
-      item.pointStyle = ds._swatch;
+      if (!swatches.has(ds)) swatches.set(ds, swatch(ds));
+      item.pointStyle = swatches.get(ds);
     });
     return items;
   }

@@ -258,8 +258,8 @@ function partitionsSection(result: RunResult, charts: ChartSet): string {
     p.lagTicks > 0 ? raw(`<span class="bad">${formatInt(p.lagTicks)}</span>`) : '0',
     formatUs(p.p50), formatUs(p.p99), formatUs(p.max),
   ]);
-  const tableHtml = table(['partition', 'acked', 'analysed', 'lag', 'p50', 'p99', 'max'], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] });
-  return section('partitions', 'Partitions', `${chart}<h3>Per partition</h3>${tableHtml}`);
+  const tableHtml = rows.length === 0 ? '' : `<h3>Per partition</h3>${table(['partition', 'acked', 'analysed', 'lag', 'p50', 'p99', 'max'], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] })}`;
+  return section('partitions', 'Partitions', `${chart}${tableHtml}`);
 }
 
 function deliverySection(result: RunResult): string {
@@ -359,6 +359,8 @@ function numericEntries(value: unknown): Map<string, number> {
 }
 
 const QUALITY_KEY = /precision|recall|spearman|f1|accuracy/i;
+/** Container names that say nothing a reader needs in the label. */
+const GENERIC_SEGMENT = /^(quality|metrics|scores?|detection)$/i;
 
 /** Precision/recall/rank-correlation numbers wherever a later result version puts them under `analytics`. */
 function qualityMetrics(value: unknown, path: string[] = [], depth = 0): Array<{ label: string; value: number | null }> {
@@ -366,7 +368,8 @@ function qualityMetrics(value: unknown, path: string[] = [], depth = 0): Array<{
   const out: Array<{ label: string; value: number | null }> = [];
   for (const [k, v] of Object.entries(value)) {
     if (QUALITY_KEY.test(k) && (v === null || (typeof v === 'number' && Number.isFinite(v)))) {
-      out.push({ label: [...path, k].map(humanize).join(' · '), value: v });
+      const segments = [...path.filter((p) => !GENERIC_SEGMENT.test(p)), k];
+      out.push({ label: segments.map(humanize).join(' · '), value: v });
     } else if (isRecord(v) && k !== 'counters') {
       out.push(...qualityMetrics(v, [...path, k], depth + 1));
     }

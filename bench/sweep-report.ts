@@ -1,6 +1,6 @@
 import { ChartSet, renderPage, type SeriesSpec } from './html-page.js';
 import {
-  badge, card, cards, escapeHtml, formatInt, formatPercent, formatRate, formatUs, grid, raw, section, table, type Tone,
+  badge, card, cards, escapeHtml, formatInt, formatPercent, formatRate, formatUs, grid, raw, section, table, type Html, type Tone,
 } from './html-parts.js';
 import { spectrumChart, type SpectrumSeries } from './html-report.js';
 import { latencySpectrum } from './latency-spectrum.js';
@@ -73,7 +73,11 @@ export function renderSweepReport(summary: SweepSummary): string {
     `partitions ${partitions.join(', ') || '–'}`,
     ...OTHER_SETTINGS.map(({ key }) => `${key === 'ticksPerRecord' ? 'ticks/record' : key} ${distinct(entries.map((e) => String(e.settings[key]))).join(', ')}`),
   ];
-  if (first) subtitleParts.push(`${formatRate(first.rate)} offered for ${first.durationSec} s each`);
+  if (first) {
+    const rates = distinct(entries.map((e) => e.result.throughput.offeredTicksPerSec)).sort((a, b) => a - b).map(formatRate);
+    const durations = distinct(entries.map((e) => e.result.config.durationSec));
+    subtitleParts.push(`${rates.join(', ')} offered for ${durations.join(', ')} s ${durations.length === 1 ? 'each' : ''}`.trim());
+  }
   return renderPage({
     title: 'tick-firehose sweep',
     heading: 'Sweep',
@@ -117,32 +121,36 @@ function bestCallout(summary: SweepSummary): string {
   return `<div class="callout tone-good"><strong>Best: ${escapeHtml(summary.best.label)}</strong> — ${escapeHtml(summary.best.reason)}</div>`;
 }
 
+interface Column { header: string; numeric: boolean; cell: (e: SweepEntry) => string | number | Html }
+
 function resultsSection(summary: SweepSummary, verdicts: Map<string, RunAssessment>): string {
   const limit = summary.maxP99Us;
   const entries = summary.entries;
-  const rows = entries.map((e) => {
-    const r = e.result;
-    const tp = r.throughput;
-    const over = limit !== null && r.latency.e2e.p99 > limit;
-    const assessment = verdicts.get(e.label);
-    const verdict = assessment?.verdict ?? 'ok';
-    const isBest = summary.best?.label === e.label;
-    return [
-      isBest ? raw(`${escapeHtml(e.label)} ${badge('best', 'good').html}`) : e.label,
-      e.settings.partitions, e.settings.workers, e.settings.client, e.settings.ticksPerRecord,
-      formatInt(tp.offeredTicksPerSec), formatInt(tp.ticksPerSec),
-      formatPercent(tp.offeredTicksPerSec > 0 ? tp.ticksPerSec / tp.offeredTicksPerSec : Number.NaN),
-      formatUs(r.latency.e2e.p50),
-      over ? raw(`<span class="bad" title="above the p99 limit">${escapeHtml(formatUs(r.latency.e2e.p99))}</span>`) : formatUs(r.latency.e2e.p99),
-      formatUs(r.latency.e2e.p999),
-      r.ticks.lost > 0 ? raw(`<span class="bad">${formatInt(r.ticks.lost)}</span>`) : '0',
-      r.ticks.evicted > 0 ? raw(`<span class="bad">${formatInt(r.ticks.evicted)}</span>`) : '0',
-      raw(`<span title="${escapeHtml(assessment?.reasons.join('; ') ?? '')}">${badge(verdict, VERDICT_TONE[verdict]).html}</span>`),
-    ];
-  });
-  const headers = ['setting', 'partitions', 'workers', 'client', 'ticks/rec', 'offered/s', 'achieved/s', '% offered', 'p50', 'p99', 'p99.9', 'lost', 'evicted', 'status'];
-  const content = entries.length === 0 ? '<p class="dim">No runs.</p>' : table(headers, rows, {
-    numeric: [1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+  const varies = (value: (e: SweepEntry) => unknown): boolean => new Set(entries.map(value)).size > 1;
+  const red = (text: string, title?: string): Html => raw(`<span class="bad"${title ? ` title="${escapeHtml(title)}"` : ''}>${escapeHtml(text)}</span>`);
+  // Settings that are the same in every run are in the subtitle already; columns only for what varies.
+  const columns: Column[] = [
+    { header: 'setting', numeric: false, cell: (e) => (e.label === summary.best?.label ? raw(`${escapeHtml(e.label)} ${badge('best', 'good').html}`) : e.label) },
+    { header: 'partitions', numeric: true, cell: (e) => e.settings.partitions },
+    ...(varies((e) => e.settings.workers) ? [{ header: 'workers', numeric: true, cell: (e: SweepEntry) => e.settings.workers }] : []),
+    ...(varies((e) => e.settings.client) ? [{ header: 'client', numeric: false, cell: (e: SweepEntry) => e.settings.client }] : []),
+    ...(varies((e) => e.settings.ticksPerRecord) ? [{ header: 'ticks/rec', numeric: true, cell: (e: SweepEntry) => e.settings.ticksPerRecord }] : []),
+    ...(varies((e) => e.result.throughput.offeredTicksPerSec) ? [{ header: 'offered/s', numeric: true, cell: (e: SweepEntry) => formatInt(e.result.throughput.offeredTicksPerSec) }] : []),
+    { header: 'achieved/s', numeric: true, cell: (e) => formatInt(e.result.throughput.ticksPerSec) },
+    { header: '% offered', numeric: true, cell: (e) => formatPercent(e.result.throughput.offeredTicksPerSec > 0 ? e.result.throughput.ticksPerSec / e.result.throughput.offeredTicksPerSec : Number.NaN) },
+    { header: 'p50', numeric: true, cell: (e) => formatUs(e.result.latency.e2e.p50) },
+    { header: 'p99', numeric: true, cell: (e) => (limit !== null && e.result.latency.e2e.p99 > limit ? red(formatUs(e.result.latency.e2e.p99), 'above the p99 limit') : formatUs(e.result.latency.e2e.p99)) },
+    { header: 'p99.9', numeric: true, cell: (e) => formatUs(e.result.latency.e2e.p999) },
+    { header: 'lost', numeric: true, cell: (e) => (e.result.ticks.lost > 0 ? red(formatInt(e.result.ticks.lost)) : '0') },
+    { header: 'evicted', numeric: true, cell: (e) => (e.result.ticks.evicted > 0 ? red(formatInt(e.result.ticks.evicted)) : '0') },
+    { header: 'status', numeric: false, cell: (e) => {
+      const assessment = verdicts.get(e.label);
+      const verdict = assessment?.verdict ?? 'ok';
+      return raw(`<span title="${escapeHtml(assessment?.reasons.join('; ') ?? '')}">${badge(verdict, VERDICT_TONE[verdict]).html}</span>`);
+    } },
+  ];
+  const content = entries.length === 0 ? '<p class="dim">No runs.</p>' : table(columns.map((c) => c.header), entries.map((e) => columns.map((c) => c.cell(e))), {
+    numeric: columns.flatMap((c, i) => (c.numeric ? [i] : [])),
     rowClass: (i) => (entries[i]?.label === summary.best?.label ? 'best' : undefined),
   });
   return section('results', 'Results', content, 'Achieved is distinct ticks analysed per second; latencies are end-to-end, from intended send time.');

@@ -34,6 +34,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  // Kept on purpose: the pages and screenshots are what a reviewer looks at.
+  console.info(`report pages and screenshots: ${outDir}`);
 });
 
 interface CanvasCheck { id: string; width: number; height: number; painted: number }
@@ -45,6 +47,17 @@ interface PageCheck {
   screenshot: string;
   requests: string[];
 }
+
+/**
+ * Runs in the page (as source text, so this file needs no DOM typings): how many pixels of each
+ * canvas are not fully transparent. A canvas Chart.js never drew on has none.
+ */
+const COUNT_PAINTED_PIXELS = `[...document.querySelectorAll('canvas')].map((canvas) => {
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
+  return { id: canvas.id, width: canvas.width, height: canvas.height, painted };
+})`;
 
 /** Opens a page from disk, lets Chart.js draw, and reads back what every canvas holds. */
 async function openInBrowser(html: string, name: string): Promise<PageCheck> {
@@ -59,14 +72,8 @@ async function openInBrowser(html: string, name: string): Promise<PageCheck> {
   page.on('request', (request) => { if (!request.url().startsWith('file:') && !request.url().startsWith('data:')) requests.push(request.url()); });
   await page.goto(`file://${file}`, { waitUntil: 'load' });
   // Two frames: Chart.js draws synchronously with animation off, but resizes on the next frame.
-  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
-  const canvases = await page.$$eval('canvas', (elements) => elements.map((element) => {
-    const canvas = element as HTMLCanvasElement;
-    const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
-    let painted = 0;
-    if (pixels) for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
-    return { id: canvas.id, width: canvas.width, height: canvas.height, painted };
-  }));
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+  const canvases = await page.evaluate<CanvasCheck[]>(COUNT_PAINTED_PIXELS);
   const text = await page.innerText('body');
   const screenshot = path.join(outDir, `${name}.png`);
   await page.screenshot({ path: screenshot, fullPage: true });
