@@ -2,7 +2,9 @@ import type { FrameProducer } from '../kafka/client.js';
 import { createFrameProducer } from '../kafka/client-factory.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
 import { ensureTopic } from '../kafka/topic-admin.js';
-import { IngestSession } from '../ingest/ingest-session.js';
+import { deadLetterTopic, IngestSession } from '../ingest/ingest-session.js';
+import { FaultRunner } from './fault-plan.js';
+import { MalformedInjector } from './malformed-injector.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
 import type { RunConfig } from '../cli/run-config.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
@@ -40,6 +42,7 @@ export interface LoadTestControl {
 export async function prepareCluster(config: RunConfig, consumerProcesses = 1): Promise<{ brokers: string; cluster: EmbeddedCluster | null; brokerCount: number }> {
   if (config.brokers !== null) {
     await ensureTopic(config.brokers, config.topic, config.partitions, config.replicationFactor);
+    await ensureTopic(config.brokers, deadLetterTopic(config.topic), 1, config.replicationFactor, false);
     return { brokers: config.brokers, cluster: null, brokerCount: config.brokers.split(',').length };
   }
   const cluster = await EmbeddedCluster.start({
@@ -47,9 +50,17 @@ export async function prepareCluster(config: RunConfig, consumerProcesses = 1): 
     // Kafka's default 3 s wait for more group members would show up as latency of the first
     // ticks; with several consumer processes a short wait lets them all join one generation.
     groupInitialRebalanceDelayMs: consumerProcesses > 1 ? 300 : 0,
-    topics: [{ name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor }],
+    topics: [
+      { name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor },
+      { name: deadLetterTopic(config.topic), partitions: 1, replicationFactor: config.replicationFactor },
+    ],
   });
   return { brokers: cluster.bootstrapServers, cluster, brokerCount: cluster.brokerCount };
+}
+
+/** Every ingest process of a run joins this consumer group. */
+export function groupIdFor(config: RunConfig): string {
+  return `firehose-${config.topic}`;
 }
 
 export function createLoadGenerator(config: RunConfig, clock: ClockUs): LoadGenerator {
@@ -80,7 +91,7 @@ export function loadgenPart(config: RunConfig, loadgen: LoadGenerator): LoadgenP
 
 export function ingestOptionsFor(config: RunConfig, brokers: string, clock: ClockUs, log: (line: string) => void, ledger: { sources: number; capacity: number }) {
   return {
-    brokers, client: config.client, topic: config.topic, groupId: `firehose-${config.topic}`,
+    brokers, client: config.client, topic: config.topic, groupId: groupIdFor(config),
     workers: config.workers, instruments: config.instruments, venues: config.venues,
     ledgerSources: ledger.sources, ledgerCapacity: ledger.capacity, clock, log,
   };
@@ -101,14 +112,22 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
   let producer: FrameProducer | null = null;
   let progressTimer: NodeJS.Timeout | undefined;
   let metrics: MetricsServer | null = null;
+  let faultRunner: FaultRunner | null = null;
   try {
     const prepared = await prepareCluster(config);
     cluster = prepared.cluster;
     const brokers = prepared.brokers;
     ingest = await IngestSession.start(ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }));
     const loadgen = createLoadGenerator(config, clock);
-    producer = createProducerFor(config, brokers, loadgen);
+    const injector = config.injectMalformed > 0 ? new MalformedInjector(createProducerFor(config, brokers, loadgen), config.injectMalformed) : null;
+    producer = injector ?? createProducerFor(config, brokers, loadgen);
     await producer.connect();
+    if (cluster && config.faults.length > 0) {
+      faultRunner = new FaultRunner(cluster, config.faults, {
+        topic: config.topic, partitions: config.partitions, groupId: groupIdFor(config), brokers: cluster.brokerCount,
+      }, (message) => log(`warning: ${message}`));
+      faultRunner.start();
+    }
     control?.onStart({ stop: () => loadgen.stop() });
 
     const session = ingest;
@@ -168,13 +187,18 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     progressTimer = undefined;
     sample();
 
+    await faultRunner?.stop();
     const ingestResult: IngestPart = await session.finish();
-    return mergeRunParts({
+    const result = mergeRunParts({
       config, startedAt, finishedAt: new Date().toISOString(),
       cluster: { embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount },
       loadgens: [loadgenPart(config, loadgen)], ingests: [ingestResult], timeline,
     });
+    result.faults = faultRunner?.events ?? [];
+    result.malformedInjected = injector?.injected ?? 0;
+    return result;
   } finally {
+    await faultRunner?.stop();
     if (progressTimer) clearInterval(progressTimer);
     await metrics?.close();
     await producer?.disconnect().catch(() => {});

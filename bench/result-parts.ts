@@ -24,7 +24,9 @@ export interface IngestPart {
   consumedTicks: number;
   frames: number;
   malformedFrames: number;
-  failedFrames: number;
+  failedAttempts: number;
+  deadLetteredRecords: number;
+  deadLetteredTicks: number;
   evictedRecords: number;
   firstConsumedUs: number;
   lastConsumedUs: number;
@@ -78,7 +80,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
   const partitions = Math.max(config.partitions, ...ingests.flatMap((i) => Object.keys(i.consumedByPartition).map((p) => Number(p) + 1)));
 
   const produce: ProduceStats = {
-    produced: 0, acked: 0, failed: 0, framesAcked: 0,
+    produced: 0, acked: 0, failed: 0, indeterminate: 0, framesAcked: 0,
     ackedByPartition: new Array<number>(partitions).fill(0),
     endOffsetByPartition: new Array<number>(partitions).fill(-1),
     firstError: null,
@@ -92,6 +94,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
     produce.produced += l.stats.produced;
     produce.acked += l.stats.acked;
     produce.failed += l.stats.failed;
+    produce.indeterminate += l.stats.indeterminate ?? 0;
     produce.framesAcked += l.stats.framesAcked;
     produce.firstError ??= l.stats.firstError;
     l.stats.ackedByPartition.forEach((n, p) => sumInto(produce.ackedByPartition, p, n));
@@ -103,7 +106,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
   const stages = Object.fromEntries(STAGES.map((s) => [s, createMergeHistogram()])) as Record<WorkerStage, Histogram>;
   const counters = analyticsCountersZero();
   const consumedByPartition = new Array<number>(partitions).fill(0);
-  let consumedTicks = 0, frames = 0, malformedFrames = 0, failedFrames = 0, evictedRecords = 0, unchecked = 0, seenTotal = 0;
+  let consumedTicks = 0, frames = 0, malformedFrames = 0, failedAttempts = 0, deadLetteredRecords = 0, deadLetteredTicks = 0, evictedRecords = 0, unchecked = 0, seenTotal = 0;
   let firstConsumedUs = Number.POSITIVE_INFINITY, lastConsumedUs = 0;
   const errors: string[] = [];
   const scoreSums = new Array<number>(config.venues).fill(0);
@@ -111,7 +114,9 @@ export function mergeRunParts(input: MergeInput): RunResult {
     consumedTicks += i.consumedTicks;
     frames += i.frames;
     malformedFrames += i.malformedFrames;
-    failedFrames += i.failedFrames;
+    failedAttempts += i.failedAttempts;
+    deadLetteredRecords += i.deadLetteredRecords;
+    deadLetteredTicks += i.deadLetteredTicks;
     evictedRecords += i.evictedRecords;
     unchecked += i.unchecked;
     seenTotal += i.consumedTicks - i.unchecked;
@@ -142,7 +147,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
     config, startedAt: input.startedAt, finishedAt: input.finishedAt, cluster: input.cluster,
     generated, produce, produceLatency,
     consumed: {
-      consumedTicks, frames, malformedFrames, failedFrames, evictedRecords,
+      consumedTicks, frames, malformedFrames, failedAttempts, deadLetteredRecords, deadLetteredTicks, evictedRecords,
       firstConsumedUs: Number.isFinite(firstConsumedUs) ? firstConsumedUs : 0, lastConsumedUs, consumedByPartition, errors,
       // Seen by some process more than once: every analysed tick beyond the distinct ones.
       duplicates: Math.max(0, seenTotal - distinctConsumed), unchecked, counters, e2eByPartition, stages,

@@ -5,13 +5,16 @@ import { createMergeHistogram, encodeHistogram, summarize, type Histogram, type 
 import type { WorkerStage } from '../ingest/worker-protocol.js';
 import type { TimelinePoint } from './stats-collector.js';
 import type { ThresholdResult } from './thresholds.js';
+import type { FaultEvent } from './fault-plan.js';
 
 /** The consuming side, merged over every ingest process. */
 export interface ConsumedTotals {
   consumedTicks: number;
   frames: number;
   malformedFrames: number;
-  failedFrames: number;
+  failedAttempts: number;
+  deadLetteredRecords: number;
+  deadLetteredTicks: number;
   /** Records skipped by consumers because retention removed them (offset gaps). */
   evictedRecords: number;
   firstConsumedUs: number;
@@ -52,7 +55,10 @@ export interface RunResult {
     /** Handed to the Kafka client. */
     produced: number;
     acked: number;
+    /** Refused by the broker: never written. */
     failed: number;
+    /** Timed out in flight: maybe written (if a consumer saw one, it is not counted lost). */
+    indeterminate: number;
     /** Ticks analysed, duplicates included. */
     consumed: number;
     /** Distinct acknowledged ticks consumed. */
@@ -86,6 +92,12 @@ export interface RunResult {
   timeline: TimelinePoint[];
   /** Encoded HDR histograms (compressed base64) for exact re-rendering and merging. */
   histograms: { e2eByPartition: Record<string, string>; stages: Record<Exclude<LatencyStage, 'e2e'>, string> };
+  /** Faults injected during the run, as they happened (embedded cluster only). */
+  faults: FaultEvent[];
+  /** Malformed records sent on purpose (--inject-malformed); each should be dead-lettered. */
+  malformedInjected: number;
+  /** Kafka records (frames) rather than ticks. */
+  records: { analysed: number; deadLettered: number; malformed: number };
   /** Pass or fail of each threshold option (--max-p99, --min-rate, ...); empty when none was given. */
   thresholds: ThresholdResult[];
   warnings: string[];
@@ -124,7 +136,9 @@ export function buildRunResult(input: RunResultInput): RunResult {
   if (lost > 0) warnings.push(`${lost} acknowledged ticks were never consumed${evicted > 0 ? ` (${evicted} evicted by retention)` : ''}`);
   if (ingest.unchecked > 0) warnings.push(`${ingest.unchecked} ticks could not be checked for loss or duplication`);
   if (produce.failed > 0) warnings.push(`${produce.failed} ticks failed to produce: ${produce.firstError ?? 'unknown error'}`);
-  if (ingest.malformedFrames > 0) warnings.push(`${ingest.malformedFrames} malformed records were skipped`);
+  if (produce.indeterminate > 0) warnings.push(`${produce.indeterminate} ticks timed out in flight (indeterminate): ${produce.firstError ?? 'timeout'}`);
+  if (ingest.deadLetteredRecords > 0) warnings.push(`${ingest.deadLetteredRecords} records went to the dead-letter topic (${ingest.malformedFrames} malformed, ${ingest.deadLetteredTicks} ticks in frames the analytics failed on)`);
+  if (ingest.failedAttempts > 0) warnings.push(`${ingest.failedAttempts} analytics attempts failed and were retried or dead-lettered`);
   for (const error of ingest.errors.slice(0, 8)) warnings.push(error);
 
   const partitions: PartitionResult[] = [];
@@ -152,12 +166,13 @@ export function buildRunResult(input: RunResultInput): RunResult {
       produced: produce.produced,
       acked: produce.acked,
       failed: produce.failed,
+      indeterminate: produce.indeterminate,
       consumed: ingest.consumedTicks,
       distinctConsumed: input.distinctConsumed,
       lost,
       duplicated: ingest.duplicates,
       evicted,
-      deadLettered: 0,
+      deadLettered: ingest.deadLetteredTicks,
       unchecked: ingest.unchecked,
     },
     throughput: {
@@ -193,6 +208,9 @@ export function buildRunResult(input: RunResultInput): RunResult {
         analytics: encodeHistogram(ingest.stages.analytics),
       },
     },
+    faults: [],
+    malformedInjected: 0,
+    records: { analysed: ingest.frames, deadLettered: ingest.deadLetteredRecords, malformed: ingest.malformedFrames },
     thresholds: [],
     warnings,
   };

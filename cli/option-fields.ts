@@ -19,6 +19,8 @@ export interface OptionField {
   parse?: Parser;
   choices?: readonly string[];
   defaultText?: string;
+  /** May be given several times; the values collect into a list. */
+  repeatable?: boolean;
 }
 
 function parser(flag: string, parse: (text: string) => number, what: string): Parser {
@@ -58,6 +60,8 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   { flag: 'seed', key: 'seed', argument: '<n>', help: 'random seed: same seed and --ticks give the same tick stream', parse: integer('--seed'), defaultText: String(d.seed) },
   { flag: 'source-id', key: 'sourceId', argument: '<n>', help: 'load-generator id written into every tick', parse: integer('--source-id'), defaultText: String(d.sourceId) },
   { flag: 'drain-timeout', key: 'drainTimeoutSec', argument: '<time>', help: 'after sending, how long to wait without progress', parse: duration('--drain-timeout'), defaultText: `${d.drainTimeoutSec}s` },
+  { flag: 'fault', key: 'faults', argument: '<spec>', help: 'inject a fault into the embedded cluster, repeatable: KIND[:ARGS][@AT[+FOR]], e.g. broker-down:2@10s+5s, rtt:300ms@5s+10s, produce-errors:NOT_LEADER_FOR_PARTITION*5@8s, fetch-errors:REQUEST_TIMED_OUT*3, coordinator-move@12s', repeatable: true },
+  { flag: 'inject-malformed', key: 'injectMalformed', argument: '<share>', help: 'also send malformed records, this share of all records (0.001 = 1 per 1000)', parse: decimal('--inject-malformed') },
   { flag: 'metrics-port', key: 'metricsPort', argument: '<port>', help: 'serve Prometheus metrics on 127.0.0.1:<port>/metrics while running', parse: integer('--metrics-port') },
   { flag: 'max-p50', key: 'maxP50Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p50 is above', parse: latency('--max-p50') },
   { flag: 'max-p99', key: 'maxP99Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p99 is above (e.g. 20ms)', parse: latency('--max-p99') },
@@ -73,7 +77,8 @@ export function addWorkloadOptions(command: Command, fields: readonly OptionFiel
     const help = field.defaultText ? `${field.help} (default: ${field.defaultText})` : field.help;
     const option = new Option(flags, help);
     if (field.choices) option.choices(field.choices);
-    if (field.parse) option.argParser(field.parse as (value: string, previous: unknown) => unknown);
+    if (field.repeatable) option.argParser((value: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), value]);
+    else if (field.parse) option.argParser(field.parse as (value: string, previous: unknown) => unknown);
     command.addOption(option);
   }
   return command;

@@ -4,6 +4,7 @@ import { CLIENT_KINDS, COMPRESSION_CODECS, type Acks, type ClientKind, type Comp
 import { FirehoseError } from '../kafka/errors.js';
 import { MAX_TICKS_PER_FRAME } from '../wire/tick-frame.js';
 import { RUN_DEFAULTS, type RateLimit } from './option-parsers.js';
+import { parseFault, type FaultSpec } from '../bench/fault-plan.js';
 
 export interface Thresholds {
   maxP50Us?: number;
@@ -39,6 +40,10 @@ export interface RunConfig {
   progress: boolean;
   drainTimeoutSec: number;
   thresholds: Thresholds;
+  /** Faults injected into the embedded cluster during the run. */
+  faults: FaultSpec[];
+  /** Share of records sent malformed (poison pills), 0 for none. */
+  injectMalformed: number;
   /** Serve Prometheus metrics on this port while running (0 = any free port). */
   metricsPort: number | null;
   /** The workload file the options came from, if any. */
@@ -88,6 +93,8 @@ const rawRunOptions = z.object({
   minRate: z.object({ kind: z.enum(['percent', 'absolute']), value: z.number().positive('must be above 0') }).optional(),
   workload: z.string().optional(),
   metricsPort: intIn(0, 65535).optional(),
+  faults: z.array(z.string()).default([]),
+  injectMalformed: z.number().min(0, 'must be from 0 to 0.5').max(0.5, 'must be from 0 to 0.5').default(0),
 }).strict();
 
 export type RawRunOptions = z.input<typeof rawRunOptions>;
@@ -126,6 +133,9 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
   if (o.client === 'kafkajs' && !['none', 'gzip'].includes(o.compression)) {
     throw new FirehoseError('BAD_OPTION', `${where}--compression ${o.compression} is invalid with --client kafkajs: use none or gzip`);
   }
+  if (o.brokers && o.faults.length > 0) {
+    throw new FirehoseError('BAD_OPTION', `${where}--fault needs the embedded cluster: faults are injected through its mock brokers, not into --brokers`);
+  }
   const ticks = o.ticks ?? Math.max(1, Math.round(o.rate * o.durationSec));
   const durationSec = o.ticks !== undefined ? o.ticks / o.rate : o.durationSec;
   const runId = timestamp();
@@ -162,5 +172,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     thresholds,
     workload: o.workload ?? null,
     metricsPort: o.metricsPort ?? null,
+    faults: o.faults.map((spec) => parseFault(spec, durationSec, brokerCount)),
+    injectMalformed: o.injectMalformed,
   };
 }

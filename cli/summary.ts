@@ -31,9 +31,11 @@ export function renderSummary(result: RunResult): string {
   out.push(latency.toString());
 
   const k = result.ticks;
-  const delivery = table(['produced', 'acked', 'failed', 'consumed', 'lost', 'duplicated', 'evicted', 'dead-lettered']);
+  const delivery = table(['produced', 'acked', 'failed', 'indeterminate', 'consumed', 'lost', 'duplicated', 'evicted', 'dead-lettered']);
   const bad = (n: number): string => (n > 0 ? pc.red(formatCount(n)) : pc.green('0'));
-  delivery.push([formatCount(k.produced), formatCount(k.acked), bad(k.failed), formatCount(k.consumed), bad(k.lost), formatCount(k.duplicated), bad(k.evicted), formatCount(k.deadLettered)]);
+  const records = result.records ?? { deadLettered: 0 };
+  const deadLettered = records.deadLettered > 0 ? `${formatCount(k.deadLettered)} ticks, ${formatCount(records.deadLettered)} records` : '0';
+  delivery.push([formatCount(k.produced), formatCount(k.acked), bad(k.failed), bad(k.indeterminate ?? 0), formatCount(k.consumed), bad(k.lost), formatCount(k.duplicated), bad(k.evicted), deadLettered]);
   out.push(delivery.toString());
 
   const a = result.analytics;
@@ -54,6 +56,10 @@ export function renderSummary(result: RunResult): string {
     out.push(limits.toString());
   }
 
+  if (result.faults?.length) {
+    out.push(pc.bold('faults'));
+    for (const f of result.faults) out.push(`  ${f.atSec.toFixed(1)}s  ${f.kind} ${f.phase}: ${f.detail}`);
+  }
   for (const warning of result.warnings) out.push(pc.red(`! ${warning}`));
   return out.join('\n');
 }

@@ -32,6 +32,7 @@ export async function loadWorkloadFile(path: string): Promise<RawRunOptions> {
     if (field.choices && !field.choices.includes(String(value))) {
       throw new FirehoseError('BAD_OPTION', `--workload ${path}: ${name} "${String(value)}" is invalid: one of ${field.choices.join(', ')}`);
     }
+    if (field.repeatable) { raw[field.key] = (Array.isArray(value) ? value : [value]).map(String); continue; }
     if (!field.parse) { raw[field.key] = field.argument ? String(value) : value; continue; }
     try {
       raw[field.key] = field.parse(String(value));

@@ -6,8 +6,9 @@ import { createDeliveryLedger, DeliveryLedger } from '../bench/delivery-ledger.j
 import { encodeHistogram, initHistograms, type LatencySummary } from '../bench/latency-histogram.js';
 import type { IngestPart } from '../bench/result-parts.js';
 import { StatsCollector } from '../bench/stats-collector.js';
-import type { ClientKind, FrameConsumer } from '../kafka/client.js';
-import { createFrameConsumer } from '../kafka/client-factory.js';
+import type { ClientKind, ConsumedRecord, FrameConsumer, FrameProducer } from '../kafka/client.js';
+import { createFrameConsumer, createFrameProducer } from '../kafka/client-factory.js';
+import { FrameReader, validateFrame } from '../wire/tick-frame.js';
 import type { ClockUs } from '../wire/clock.js';
 import { PartitionDispatcher } from './partition-dispatcher.js';
 import { createAnalyticsPool, type AnalyticsPool } from './worker-pool.js';
@@ -34,7 +35,13 @@ export interface IngestCounts {
   consumedTicks: number;
   frames: number;
   malformedFrames: number;
-  failedFrames: number;
+  /** Analytics attempts that threw or lost their worker (each is retried or dead-lettered). */
+  failedAttempts: number;
+  /** Records sent to the dead-letter topic, and the ticks in those that were frames. */
+  deadLetteredRecords: number;
+  deadLetteredTicks: number;
+  /** Dead-letter records the dead-letter topic acknowledged. */
+  deadLetterAcked: number;
   evictedRecords: number;
   firstConsumedUs: number;
   lastConsumedUs: number;
@@ -49,7 +56,7 @@ export interface IngestCounts {
  */
 export class IngestSession {
   readonly counts: IngestCounts = {
-    consumedTicks: 0, frames: 0, malformedFrames: 0, failedFrames: 0, evictedRecords: 0,
+    consumedTicks: 0, frames: 0, malformedFrames: 0, failedAttempts: 0, deadLetteredRecords: 0, deadLetteredTicks: 0, deadLetterAcked: 0, evictedRecords: 0,
     firstConsumedUs: 0, lastConsumedUs: 0, consumedByPartition: new Map(), assignedPartitions: new Set(), errors: [],
   };
   readonly collector: StatsCollector;
@@ -59,6 +66,7 @@ export class IngestSession {
   private readonly consumer: FrameConsumer;
   private readonly analytics;
   private readonly ledgerShared;
+  private readonly deadLetters: FrameProducer;
   private commitTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -84,10 +92,11 @@ export class IngestSession {
           counts.frames++;
           counts.consumedByPartition.set(partition, (counts.consumedByPartition.get(partition) ?? 0) + result.ticks);
         },
-        frameFailed: (_partition, _offset, error) => {
-          counts.failedFrames++;
-          if (counts.errors.length < 20) counts.errors.push(String(error));
+        frameFailed: (_partition, _offset, error, willRetry) => {
+          counts.failedAttempts++;
+          if (!willRetry && counts.errors.length < 20) counts.errors.push(`analytics task failed: ${error instanceof Error ? error.message : String(error)}`);
         },
+        deadLetter: (record, reason) => this.deadLetter(record, reason),
         offsetGap: (_partition, missing) => { counts.evictedRecords += missing; },
         pause: () => this.consumer.pause(),
         resume: () => this.consumer.resume(),
@@ -96,6 +105,13 @@ export class IngestSession {
       clock,
       256,
     );
+    this.deadLetters = createFrameProducer(options.client, {
+      brokers: options.brokers, clientId: 'firehose-dead-letters', topic: deadLetterTopic(options.topic),
+      acks: -1, compression: 'none', lingerMs: 5, maxPendingFrames: 100_000, idempotent: false,
+    }, {
+      delivered: () => { counts.deadLetterAcked++; },
+      failed: (_frame, error) => { if (counts.errors.length < 20) counts.errors.push(`dead-letter topic: ${error.message}`); },
+    });
     this.consumer = createFrameConsumer(options.client, {
       brokers: options.brokers, clientId: 'firehose-ingest', groupId: options.groupId, topic: options.topic,
     }, {
@@ -114,6 +130,7 @@ export class IngestSession {
     await initHistograms();
     const session = new IngestSession(options);
     try {
+      await session.deadLetters.connect();
       await session.consumer.start();
     } catch (error) {
       await session.close();
@@ -121,6 +138,23 @@ export class IngestSession {
     }
     session.commitTimer = setInterval(() => session.dispatcher.commitFinished(), 200);
     return session;
+  }
+
+  /**
+   * Sends a record that cannot be analysed to `<topic>.dlq`, keyed by why and where it came
+   * from, with its original bytes as the value.
+   */
+  private deadLetter(record: ConsumedRecord, reason: string): void {
+    const c = this.counts;
+    c.deadLetteredRecords++;
+    const ticks = validateFrame(record.value) === null ? new FrameReader().reset(record.value).tickCount : 0;
+    c.deadLetteredTicks += ticks;
+    if (ticks === 0) c.malformedFrames++;
+    const key = Buffer.from(`reason=${reason}; partition=${record.partition}; offset=${record.offset}`);
+    const frame = { partition: 0, key, value: record.value, tickCount: 1, producedAtUs: this.options.clock() };
+    if (!this.deadLetters.send(frame)) {
+      if (c.errors.length < 20) c.errors.push('dead-letter producer queue full: a dead letter was dropped');
+    }
   }
 
   get idle(): boolean {
@@ -163,7 +197,9 @@ export class IngestSession {
       consumedTicks: c.consumedTicks,
       frames: c.frames,
       malformedFrames: c.malformedFrames,
-      failedFrames: c.failedFrames,
+      failedAttempts: c.failedAttempts,
+      deadLetteredRecords: c.deadLetteredRecords,
+      deadLetteredTicks: c.deadLetteredTicks,
       evictedRecords: c.evictedRecords,
       firstConsumedUs: c.firstConsumedUs,
       lastConsumedUs: c.lastConsumedUs,
@@ -189,7 +225,14 @@ export class IngestSession {
     this.closed = true;
     if (this.commitTimer) clearInterval(this.commitTimer);
     await this.consumer.stop().catch(() => {});
+    await this.deadLetters.flush(5_000);
+    await this.deadLetters.disconnect().catch(() => {});
     await this.pool.destroy().catch(() => {});
     this.collector.close();
   }
+}
+
+/** Where records that cannot be analysed go. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
 }

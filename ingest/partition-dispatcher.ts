@@ -1,5 +1,6 @@
 import type { ConsumedRecord } from '../kafka/client.js';
 import type { ClockUs } from '../wire/clock.js';
+import { validateFrame } from '../wire/tick-frame.js';
 import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
 
 /** Runs one frame on the worker pool; `transfer` lists what moves (not copies) to the worker. */
@@ -8,8 +9,13 @@ export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise
 export interface DispatcherHooks {
   /** A frame was analysed (or rejected as malformed: `result.problem`). */
   frameDone(partition: number, offset: number, result: FrameTaskResult): void;
-  /** The task itself failed (worker error); the frame is not committed past. */
-  frameFailed(partition: number, offset: number, error: unknown): void;
+  /** A task failed (the worker threw or died); it is tried again up to the retry limit. */
+  frameFailed(partition: number, offset: number, error: unknown, willRetry: boolean): void;
+  /**
+   * A record that cannot be analysed: malformed, or failing on every try. It is passed on (to
+   * the dead-letter topic) and its offset committed, so the consumer never loops on it.
+   */
+  deadLetter(record: ConsumedRecord, reason: string): void;
   /** Offsets skipped inside a partition (below the log start: evicted by retention). */
   offsetGap(partition: number, missingRecords: number): void;
   pause(): void;
@@ -46,6 +52,8 @@ export class PartitionDispatcher {
     private readonly hooks: DispatcherHooks,
     private readonly clock: ClockUs,
     private readonly maxQueuedFrames: number,
+    /** Tries per frame before it is dead-lettered. */
+    private readonly maxAttempts = 3,
   ) {}
 
   private lane(partition: number): PartitionLane {
@@ -100,32 +108,59 @@ export class PartitionDispatcher {
   }
 
   private pump(partition: number, lane: PartitionLane): void {
-    if (lane.busy || lane.head >= lane.queue.length) return;
-    const record = lane.queue[lane.head]!;
-    lane.queue[lane.head] = undefined as unknown as ConsumedRecord; // let the frame go once sent
-    lane.head++;
-    if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
-      lane.queue = lane.queue.slice(lane.head);
-      lane.head = 0;
+    while (!lane.busy && lane.head < lane.queue.length) {
+      const record = lane.queue[lane.head]!;
+      lane.queue[lane.head] = undefined as unknown as ConsumedRecord; // let the frame go once sent
+      lane.head++;
+      if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
+        lane.queue = lane.queue.slice(lane.head);
+        lane.head = 0;
+      }
+      this.queued--;
+      // Header checks only (O(1)): a malformed record never reaches a worker.
+      const problem = validateFrame(record.value);
+      if (problem !== null) {
+        this.hooks.deadLetter(record, problem);
+        this.finished(lane, record);
+        continue;
+      }
+      lane.busy = true;
+      this.inFlight++;
+      this.attempt(partition, lane, record, 1);
     }
-    this.queued--;
-    lane.busy = true;
-    this.inFlight++;
+  }
+
+  private attempt(partition: number, lane: PartitionLane, record: ConsumedRecord, attempt: number): void {
+    // The worker gets its own copy, moved not cloned; the record stays here for a retry or the dead-letter topic.
     const frame = transferableCopy(record.value);
     this.run({ frame, partition, offset: record.offset, receivedUs: this.clock() }, [frame]).then(
       (result) => {
-        lane.commitOffset = record.offset + 1;
-        lane.dirty = true;
+        this.finished(lane, record);
         this.hooks.frameDone(partition, record.offset, result);
+        this.release(partition, lane);
       },
-      (error: unknown) => this.hooks.frameFailed(partition, record.offset, error),
-    ).finally(() => {
-      lane.busy = false;
-      this.inFlight--;
-      this.maybeResume();
-      this.pump(partition, lane);
-      this.notifyIfIdle();
-    });
+      (error: unknown) => {
+        const willRetry = attempt < this.maxAttempts;
+        this.hooks.frameFailed(partition, record.offset, error, willRetry);
+        if (willRetry) { this.attempt(partition, lane, record, attempt + 1); return; }
+        this.hooks.deadLetter(record, `analytics failed ${attempt} times: ${error instanceof Error ? error.message : String(error)}`);
+        this.finished(lane, record);
+        this.release(partition, lane);
+      },
+    );
+  }
+
+  private finished(lane: PartitionLane, record: ConsumedRecord): void {
+    lane.commitOffset = record.offset + 1;
+    lane.dirty = true;
+  }
+
+  private release(partition: number, lane: PartitionLane): void {
+    lane.busy = false;
+    this.inFlight--;
+    this.maybeResume();
+    this.pump(partition, lane);
+    this.notifyIfIdle();
   }
 
   private maybeResume(): void {
@@ -169,15 +204,8 @@ export class PartitionDispatcher {
   }
 }
 
-/**
- * The frame as an ArrayBuffer the worker can own. A record value that is a slice of a larger
- * buffer (kafkajs fetch responses, Node's buffer pool) is copied; one that owns its whole buffer
- * is moved as is.
- */
+/** A copy of a record value in an ArrayBuffer of its own, which the worker can take over. */
 export function transferableCopy(value: Buffer): ArrayBuffer {
-  if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && value.buffer instanceof ArrayBuffer) {
-    return value.buffer;
-  }
   const copy = new ArrayBuffer(value.byteLength);
   new Uint8Array(copy).set(value);
   return copy;

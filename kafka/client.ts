@@ -39,7 +39,11 @@ export interface OutgoingFrame {
 
 export interface ProducerCallbacks {
   delivered(frame: OutgoingFrame, offset: number): void;
-  failed(frame: OutgoingFrame, error: Error): void;
+  /**
+   * The frame was not acknowledged. `indeterminate`: it timed out in flight, so it may or may
+   * not have been written (a consumer may still see it); otherwise the broker refused it.
+   */
+  failed(frame: OutgoingFrame, error: Error, indeterminate: boolean): void;
 }
 
 export interface FrameProducer {

@@ -8,6 +8,8 @@ import { FirehoseError } from './errors.js';
 
 // librdkafka error codes the adapters branch on.
 const ERR_QUEUE_FULL = -184;
+const ERR_MSG_TIMED_OUT = -192;
+const ERR_TIMED_OUT = -185;
 const ERR_ASSIGN_PARTITIONS = -175;
 const ERR_REVOKE_PARTITIONS = -174;
 
@@ -28,6 +30,8 @@ export class ConfluentFrameProducer implements FrameProducer {
       'acks': options.acks,
       'compression.codec': options.compression,
       'linger.ms': options.lingerMs,
+      // A frame still unacknowledged after this is reported as indeterminate (it may have been written).
+      'message.timeout.ms': 30_000,
       'enable.idempotence': options.idempotent,
       'queue.buffering.max.messages': Math.max(1000, options.maxPendingFrames * 2),
       'socket.nagle.disable': true,
@@ -36,7 +40,7 @@ export class ConfluentFrameProducer implements FrameProducer {
     this.producer.on('delivery-report', (err, report) => {
       this.pendingFrames--;
       const frame = report.opaque as OutgoingFrame;
-      if (err) this.callbacks.failed(frame, asError(err));
+      if (err) this.callbacks.failed(frame, asError(err), err.code === ERR_MSG_TIMED_OUT || err.code === ERR_TIMED_OUT);
       else this.callbacks.delivered(frame, report.offset);
     });
   }

@@ -97,9 +97,11 @@ export class KafkajsFrameProducer implements FrameProducer {
         }
       }, (error: unknown) => {
         const err = error instanceof Error ? error : new Error(String(error));
+        // A timeout, or retries used up on a retriable error, leaves the write's fate unknown.
+        const indeterminate = /timeout|timed out|retries/i.test(`${err.name} ${err.message}`);
         for (const frame of batch) {
           this.pendingFrames--;
-          this.callbacks.failed(frame, err);
+          this.callbacks.failed(frame, err, indeterminate);
         }
       }).finally(() => {
         this.inFlightRequests--;

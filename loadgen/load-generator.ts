@@ -27,7 +27,10 @@ export interface ProduceStats {
   /** Ticks handed to the Kafka client. */
   produced: number;
   acked: number;
+  /** Refused by the broker: never written. */
   failed: number;
+  /** Timed out in flight: maybe written. */
+  indeterminate: number;
   framesAcked: number;
   ackedByPartition: number[];
   /** Highest acknowledged offset + 1 per partition (-1 when unknown). */
@@ -78,7 +81,7 @@ export class LoadGenerator {
     const schedule = new OpenLoopSchedule(options.ratePerSec, startUs, options.ticks);
     this.tickSource = new TickSource(model, this.batcher, options.source, schedule);
     this.stats = {
-      produced: 0, acked: 0, failed: 0, framesAcked: 0,
+      produced: 0, acked: 0, failed: 0, indeterminate: 0, framesAcked: 0,
       ackedByPartition: new Array<number>(options.partitions).fill(0),
       endOffsetByPartition: new Array<number>(options.partitions).fill(-1),
       firstError: null,
@@ -93,8 +96,9 @@ export class LoadGenerator {
         if (offset + 1 > this.stats.endOffsetByPartition[frame.partition]!) this.stats.endOffsetByPartition[frame.partition] = offset + 1;
         recordLatency(this.produceLatency, options.clock() - frame.producedAtUs, frame.tickCount);
       },
-      failed: (frame, error) => {
-        this.stats.failed += frame.tickCount;
+      failed: (frame, error, indeterminate) => {
+        if (indeterminate) this.stats.indeterminate += frame.tickCount;
+        else this.stats.failed += frame.tickCount;
         this.stats.firstError ??= error.message;
       },
     };

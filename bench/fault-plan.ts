@@ -1,0 +1,183 @@
+import { FirehoseError } from '../kafka/errors.js';
+import { KafkaApiKey, type EmbeddedCluster } from '../kafka/embedded-cluster.js';
+
+/**
+ * Faults injected into the embedded cluster during a run.
+ *
+ *   --fault KIND[:ARGS][@AT[+FOR]]      AT and FOR as durations (10s, 500ms); AT may be a share of the run (33%)
+ *
+ *   broker-down[:ID]                    broker ID (default 2) down, partition leaders moved off it; back up after FOR (5 s)
+ *   rtt:MS[:ID|all]                     extra round-trip time on a broker (default all) for FOR (5 s)
+ *   produce-errors:CODE[*N]             the next N (1) Produce requests fail with CODE (a name or number)
+ *   fetch-errors:CODE[*N]               the same for Fetch requests
+ *   coordinator-move[:ID]               the consumer group's coordinator moves to broker ID (default 3)
+ *
+ * A bare KIND uses these defaults and starts a third of the way in.
+ */
+export type FaultKind = 'broker-down' | 'rtt' | 'produce-errors' | 'fetch-errors' | 'coordinator-move';
+const KINDS: readonly FaultKind[] = ['broker-down', 'rtt', 'produce-errors', 'fetch-errors', 'coordinator-move'];
+
+/** Kafka error names accepted in produce-errors / fetch-errors, with whether clients retry them. */
+export const FAULT_ERROR_CODES: Record<string, { code: number; retriable: boolean }> = {
+  NOT_LEADER_FOR_PARTITION: { code: 6, retriable: true },
+  NOT_LEADER_OR_FOLLOWER: { code: 6, retriable: true },
+  LEADER_NOT_AVAILABLE: { code: 5, retriable: true },
+  REQUEST_TIMED_OUT: { code: 7, retriable: true },
+  NOT_ENOUGH_REPLICAS: { code: 19, retriable: true },
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: { code: 20, retriable: true },
+  UNKNOWN_TOPIC_OR_PARTITION: { code: 3, retriable: true },
+  CORRUPT_MESSAGE: { code: 2, retriable: true },
+  MESSAGE_TOO_LARGE: { code: 10, retriable: false },
+  TOPIC_AUTHORIZATION_FAILED: { code: 29, retriable: false },
+  INVALID_REQUIRED_ACKS: { code: 21, retriable: false },
+  TRANSPORT: { code: -195, retriable: true },
+};
+
+export interface FaultSpec {
+  kind: FaultKind;
+  text: string;
+  /** Start, seconds from the run's start. */
+  atSec: number;
+  /** How long it lasts (faults that are one event: 0). */
+  forSec: number;
+  broker: number | 'all';
+  rttMs: number;
+  errorCode: number;
+  errorName: string;
+  count: number;
+}
+
+export interface FaultEvent {
+  atSec: number;
+  kind: FaultKind;
+  phase: 'start' | 'end';
+  detail: string;
+}
+
+function seconds(text: string, runSec: number, what: string, spec: string): number {
+  const share = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  if (share) return (Number(share[1]) / 100) * runSec;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
+  if (!match) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: ${what} "${text}" is not a duration (e.g. 10s, 500ms, 33%)`);
+  const value = Number(match[1]);
+  return match[2] === 'ms' ? value / 1000 : match[2] === 'm' ? value * 60 : value;
+}
+
+/** Parses one --fault value; `runSec` resolves percentages and the default start (a third in). */
+export function parseFault(spec: string, runSec: number, brokers: number): FaultSpec {
+  const [head = '', timing] = spec.split('@', 2) as [string, string | undefined];
+  const [kindText = '', ...args] = head.split(':');
+  const kind = kindText as FaultKind;
+  if (!KINDS.includes(kind)) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: unknown kind "${kindText}" (one of ${KINDS.join(', ')})`);
+  let atSec = runSec / 3;
+  let forSec = kind === 'broker-down' || kind === 'rtt' ? 5 : 0;
+  if (timing !== undefined) {
+    const [at = '', dur] = timing.split('+', 2) as [string, string | undefined];
+    atSec = seconds(at, runSec, 'start', spec);
+    if (dur !== undefined) forSec = seconds(dur, runSec, 'length', spec);
+  }
+  const fault: FaultSpec = { kind, text: spec, atSec, forSec, broker: 2, rttMs: 0, errorCode: 0, errorName: '', count: 1 };
+  const brokerArg = (text: string | undefined, fallback: number | 'all'): number | 'all' => {
+    if (text === undefined || text === '') return fallback;
+    if (text === 'all') return 'all';
+    const id = Number(text);
+    if (!Number.isInteger(id) || id < 1 || id > brokers) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: broker "${text}" must be 1..${brokers} or all`);
+    return id;
+  };
+  switch (kind) {
+    case 'broker-down': {
+      fault.broker = brokerArg(args[0], Math.min(2, brokers));
+      if (fault.broker === 'all') throw new FirehoseError('BAD_OPTION', `--fault ${spec}: take one broker down at a time`);
+      if (brokers < 2) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: needs at least 2 brokers to move leaders to`);
+      break;
+    }
+    case 'rtt': {
+      fault.rttMs = seconds(args[0] ?? '', runSec, 'round-trip time', spec) * 1000;
+      if (!(fault.rttMs > 0)) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: give the round-trip time, e.g. rtt:300ms`);
+      fault.broker = brokerArg(args[1], 'all');
+      break;
+    }
+    case 'produce-errors':
+    case 'fetch-errors': {
+      const [name = '', times] = (args[0] ?? '').split('*', 2) as [string, string | undefined];
+      const known = FAULT_ERROR_CODES[name.toUpperCase()];
+      const numeric = /^-?\d+$/.test(name) ? Number(name) : undefined;
+      if (!known && numeric === undefined) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: unknown error "${name}" (one of ${Object.keys(FAULT_ERROR_CODES).join(', ')}, or a number)`);
+      fault.errorCode = known?.code ?? numeric!;
+      fault.errorName = known ? name.toUpperCase() : `error ${numeric}`;
+      fault.count = times === undefined ? 1 : Number(times);
+      if (!Number.isInteger(fault.count) || fault.count < 1 || fault.count > 10_000) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: the count after * must be 1..10000`);
+      break;
+    }
+    case 'coordinator-move':
+      fault.broker = brokerArg(args[0], Math.min(3, brokers));
+      if (fault.broker === 'all') throw new FirehoseError('BAD_OPTION', `--fault ${spec}: the coordinator moves to one broker`);
+      break;
+  }
+  return fault;
+}
+
+/**
+ * Runs a fault plan against the embedded cluster on the run's clock, recording each step so the
+ * report can draw it on the timeline.
+ */
+export class FaultRunner {
+  readonly events: FaultEvent[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly cluster: EmbeddedCluster,
+    private readonly faults: FaultSpec[],
+    private readonly target: { topic: string; partitions: number; groupId: string; brokers: number },
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  start(): void {
+    const startMs = Date.now();
+    const at = (sec: number, step: () => Promise<void>, event: Omit<FaultEvent, 'atSec'>): void => {
+      const timer = setTimeout(() => {
+        this.events.push({ atSec: Math.round(((Date.now() - startMs) / 1000) * 10) / 10, ...event });
+        const p = step().catch((error: unknown) => this.onError(`fault ${event.kind} ${event.phase}: ${(error as Error).message}`));
+        this.pending.add(p);
+        void p.finally(() => this.pending.delete(p));
+      }, Math.max(0, sec * 1000));
+      this.timers.push(timer);
+    };
+    for (const f of this.faults) {
+      const c = this.cluster;
+      switch (f.kind) {
+        case 'broker-down': {
+          const down = f.broker as number;
+          const others = Array.from({ length: this.target.brokers }, (_, i) => i + 1).filter((b) => b !== down);
+          at(f.atSec, async () => {
+            for (let p = 0; p < this.target.partitions; p++) await c.partitionSetLeader(this.target.topic, p, others[p % others.length]!);
+            await c.brokerSetDown(down);
+          }, { kind: f.kind, phase: 'start', detail: `broker ${down} down, leaders moved to ${others.join(',')}` });
+          at(f.atSec + f.forSec, () => c.brokerSetUp(down), { kind: f.kind, phase: 'end', detail: `broker ${down} up` });
+          break;
+        }
+        case 'rtt':
+          at(f.atSec, () => c.brokerSetRtt(f.broker, f.rttMs), { kind: f.kind, phase: 'start', detail: `+${f.rttMs} ms RTT on broker ${f.broker}` });
+          at(f.atSec + f.forSec, () => c.brokerSetRtt(f.broker, 0), { kind: f.kind, phase: 'end', detail: `RTT back to normal on broker ${f.broker}` });
+          break;
+        case 'produce-errors':
+        case 'fetch-errors': {
+          const apiKey = f.kind === 'produce-errors' ? KafkaApiKey.Produce : KafkaApiKey.Fetch;
+          at(f.atSec, () => c.pushRequestErrors(apiKey, new Array<number>(f.count).fill(f.errorCode)),
+            { kind: f.kind, phase: 'start', detail: `next ${f.count} ${f.kind === 'produce-errors' ? 'Produce' : 'Fetch'} requests fail with ${f.errorName}` });
+          break;
+        }
+        case 'coordinator-move':
+          at(f.atSec, () => c.coordinatorSet('group', this.target.groupId, f.broker as number), { kind: f.kind, phase: 'start', detail: `group coordinator moved to broker ${f.broker}` });
+          break;
+      }
+    }
+  }
+
+  /** Cancels what has not happened and waits for what is under way. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all([...this.pending]);
+  }
+}
