@@ -101,6 +101,8 @@ export interface RunResult {
   /** Pass or fail of each threshold option (--max-p99, --min-rate, ...); empty when none was given. */
   thresholds: ThresholdResult[];
   warnings: string[];
+  /** CPU (every thread) over the run and peak RSS of the process that ran it; set by `firehose run`. */
+  resources?: { cpuUserMs: number; cpuSystemMs: number; maxRssMb: number };
 }
 
 export interface RunResultInput {

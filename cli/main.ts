@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { FirehoseError, isUsageError } from '../kafka/errors.js';
+import { registerBenchCommand } from './bench-command.js';
 import { registerReportCommands } from './report-commands.js';
 import { EXIT, registerRunCommand } from './run-command.js';
 import { registerSplitCommands } from './split-commands.js';
@@ -17,6 +18,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   registerSweepCommand(program, setExit);
   registerReportCommands(program);
   registerSplitCommands(program, setExit);
+  registerBenchCommand(program, setExit);
   program.addOption(new Option('--no-color', 'disable colours').hideHelp());
   return program;
 }

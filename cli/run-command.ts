@@ -70,6 +70,7 @@ export async function executeRun(config: RunConfig, label = ''): Promise<Execute
   let control: LoadTestControl | null = null;
   let interrupted = false;
   const uninstall = installInterruptHandler(() => control, () => { interrupted = true; });
+  const usage0 = process.resourceUsage();
   try {
     const result = await runLoadTest(config, { progress: (s) => progress.update(s), log }, {
       onStart: (c) => {
@@ -78,6 +79,8 @@ export async function executeRun(config: RunConfig, label = ''): Promise<Execute
       },
     });
     progress.stop();
+    const usage = process.resourceUsage();
+    result.resources = { cpuUserMs: (usage.userCPUTime - usage0.userCPUTime) / 1000, cpuSystemMs: (usage.systemCPUTime - usage0.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024 };
     result.thresholds = evaluateThresholds(result, config.thresholds);
     const files = await writeResultFiles(result, config.out);
     return { result, files, interrupted: interrupted || result.status === 'interrupted' };
@@ -103,7 +106,10 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
         process.stdout.write(`${renderSummary(result)}\n`);
         process.stdout.write(pc.dim(`wrote ${files.join(', ')}\n`));
       }
+      if (result.ticks.failed > 0) {
+        process.stderr.write(pc.red(`error: ${result.ticks.failed} ticks failed to produce: ${result.warnings.find((w) => w.includes('failed to produce')) ?? 'see result.json'}\n`));
+      }
       if (interrupted) setExit(EXIT.interrupted);
-      else if (result.thresholds.some((t) => !t.pass)) setExit(EXIT.thresholdFailed);
+      else if (result.thresholds.some((t) => !t.pass) || result.ticks.failed > 0) setExit(EXIT.thresholdFailed);
     });
 }

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { LATENCY_STAGES, type RunResult } from '../bench/run-result.js';
+import { assessRun } from '../bench/run-status.js';
 import { formatCount, formatRate, formatUs } from './format.js';
 
 const STAGE_LABEL: Record<string, string> = {
@@ -15,6 +16,7 @@ function table(head: string[]): Table.Table {
 /** The terminal summary of one run: throughput, latency, delivery, analytics, partitions. */
 export function renderSummary(result: RunResult): string {
   const out: string[] = [];
+  const assessment = assessRun(result);
   const t = result.throughput;
   const c = result.config;
   out.push(pc.bold(`tick-firehose ${result.status === 'interrupted' ? pc.yellow('(interrupted) ') : ''}— ${c.client} client, ${c.partitions} partitions, ${c.workers} workers, ${result.cluster.embedded ? `embedded ${result.cluster.brokers}-broker cluster` : result.cluster.bootstrapServers}`));
@@ -60,6 +62,7 @@ export function renderSummary(result: RunResult): string {
     out.push(pc.bold('faults'));
     for (const f of result.faults) out.push(`  ${f.atSec.toFixed(1)}s  ${f.kind} ${f.phase}: ${f.detail}`);
   }
+  if (assessment.verdict === 'overloaded') out.push(pc.red(pc.bold(`OVERLOADED: ${assessment.reasons.join('; ')}`)));
   for (const warning of result.warnings) out.push(pc.red(`! ${warning}`));
   return out.join('\n');
 }

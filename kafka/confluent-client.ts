@@ -21,6 +21,8 @@ function asError(err: LibrdKafkaError | Error): Error {
 export class ConfluentFrameProducer implements FrameProducer {
   private readonly producer: Kafka.Producer;
   private pendingFrames = 0;
+  /** The most recent client-level error (delivery failures are reported per frame). */
+  lastError: Error | null = null;
 
   constructor(private readonly options: ProducerOptions, private readonly callbacks: ProducerCallbacks) {
     this.producer = new Kafka.Producer({
@@ -37,6 +39,8 @@ export class ConfluentFrameProducer implements FrameProducer {
       'socket.nagle.disable': true,
       'log_level': 3,
     });
+    // librdkafka reports client-level errors as events; unhandled, Node would throw them.
+    this.producer.on('event.error', (err) => { this.lastError = asError(err); });
     this.producer.on('delivery-report', (err, report) => {
       this.pendingFrames--;
       const frame = report.opaque as OutgoingFrame;
@@ -69,7 +73,9 @@ export class ConfluentFrameProducer implements FrameProducer {
       this.producer.produce(this.options.topic, frame.partition, frame.value, frame.key, null, frame);
     } catch (error) {
       if ((error as { code?: number }).code === ERR_QUEUE_FULL) return false;
-      throw error;
+      // Refused before it left (e.g. the topic became unauthorised): the frame failed.
+      this.callbacks.failed(frame, asError(error as Error), false);
+      return true;
     }
     this.pendingFrames++;
     return true;
@@ -121,6 +127,7 @@ export class ConfluentFrameConsumer implements FrameConsumer {
       'log_level': 3,
       'rebalance_cb': (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
     }, { 'auto.offset.reset': 'earliest' });
+    this.consumer.on('event.error', (err) => this.callbacks.error(asError(err)));
   }
 
   private onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {

@@ -1,0 +1,50 @@
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { fmtMs, fmtRate } from './suite.js';
+import { PIPELINE_IDS, type BenchReport } from './types.js';
+
+const times = (x: number | null): string => (x === null ? '-' : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`);
+const percent = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+
+/** The suite's summary for a terminal: one row per pipeline, ratios, criteria and targets. */
+export function renderBenchTable(report: BenchReport): string {
+  const p = report.pipelines;
+  const naive = p.naive?.maxTicksPerSec ?? 0;
+  const limit = p.limit?.maxTicksPerSec ?? 0;
+  const table = new Table({
+    head: ['pipeline', 'max sustained', '÷ naive', '÷ limit', 'p50 @50%', 'p99 @50%', 'p99.9 @50%', 'CPU / M ticks', 'peak RSS'].map((h) => pc.bold(h)),
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+  });
+  for (const id of PIPELINE_IDS) {
+    const x = p[id];
+    if (!x) continue;
+    const best = report.best?.pipeline === id;
+    const rate = x.maxTicksPerSec;
+    const half = x.latencyAtHalf;
+    table.push([
+      (best ? pc.green('★ ') : '  ') + x.label,
+      rate > 0 ? fmtRate(rate) : pc.red('none'),
+      naive > 0 && rate > 0 ? times(rate / naive) : '-',
+      limit > 0 && rate > 0 ? percent(rate / limit) : '-',
+      half ? fmtMs(half.p50) : '-',
+      half ? fmtMs(half.p99) : '-',
+      half ? fmtMs(half.p999) : '-',
+      x.cpuMsPerMillionTicks === null ? '-' : `${(x.cpuMsPerMillionTicks / 1000).toFixed(2)} s`,
+      x.peakRssMb === null ? '-' : `${x.peakRssMb} MB`,
+    ]);
+  }
+  const lines = [table.toString()];
+  const r = report.ratios;
+  if (report.best) {
+    lines.push(`best: ${pc.bold(report.best.pipeline)} at ${fmtRate(report.best.ticksPerSec)} — ${times(r.vsNaive)} the naive baseline, ${percent(r.vsLimit)} of the no-transport limit${r.confluentVsKafkajs !== null ? `; confluent ÷ kafkajs ${times(r.confluentVsKafkajs)}` : ''}`);
+  } else {
+    lines.push(pc.yellow('no Kafka pipeline of this project sustained any probed rate'));
+  }
+  lines.push(pc.dim(`sustained: nothing lost or evicted, analysed ≥ ${Math.round(report.criteria.minAnalysedFraction * 100)}% of offered, lag at the end of sending ≤ ${report.criteria.maxFinalLagSec} s of ticks, p99 ≤ ${fmtMs(report.criteria.maxP99Us)}; ${report.criteria.probeSec} s probes (${report.mode} mode). Latency at 50% of each pipeline's own sustained rate; CPU and RSS of the whole child process (brokers included) at the sustained rate.`));
+  for (const t of report.targets) {
+    lines.push(`${t.pass ? pc.green('pass') : pc.red('miss')}  ${t.name}: ${t.reached} (target ${t.target})`);
+  }
+  if (report.status === 'interrupted') lines.push(pc.yellow('interrupted: the figures above are partial'));
+  return lines.join('\n');
+}

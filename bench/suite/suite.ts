@@ -1,0 +1,261 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ChildRunner, judgeProbe, parseJsonOutput, type ChildRun } from './probe.js';
+import { searchMaxRate, type SearchPlan } from './rate-search.js';
+import type { NoTransportResult } from './no-transport.js';
+import {
+  DEFAULT_CRITERIA, type BenchMode, type BenchReport, type PipelineId, type PipelineReport, type ProbeOutput,
+  type ProbeRecord, type SustainCriteria, type TargetCheck,
+} from './types.js';
+
+/** Durations and search shape of each mode. */
+export interface ModeSettings {
+  /** Length of each probe's sending window, seconds. */
+  probeSec: number;
+  /** Length of the run at half the sustainable rate. */
+  latencySec: number;
+  /** Confirm the found rate with one run this long (stepping down 10% on failure); null = no confirmation. */
+  confirmSec: number | null;
+  limitTicks: number;
+  limitWarmupTicks: number;
+  drainTimeoutSec: number;
+  naive: SearchPlan;
+  pipeline: SearchPlan;
+}
+
+export const MODES: Record<BenchMode, ModeSettings> = {
+  full: {
+    probeSec: 15, latencySec: 15, confirmSec: 60, limitTicks: 30_000_000, limitWarmupTicks: 2_000_000, drainTimeoutSec: 10,
+    naive: { startRate: 5_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 9, resolution: 0.1 },
+    pipeline: { startRate: 100_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 9, resolution: 0.1 },
+  },
+  quick: {
+    probeSec: 4, latencySec: 4, confirmSec: null, limitTicks: 5_000_000, limitWarmupTicks: 1_000_000, drainTimeoutSec: 5,
+    naive: { startRate: 5_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 6, resolution: 0.25 },
+    pipeline: { startRate: 100_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 6, resolution: 0.25 },
+  },
+  // Plumbing only (tests): one low-rate probe per pipeline, then the half-rate run.
+  tiny: {
+    probeSec: 1.5, latencySec: 1.5, confirmSec: null, limitTicks: 200_000, limitWarmupTicks: 50_000, drainTimeoutSec: 5,
+    naive: { startRate: 1_000, growth: 2, minRate: 100, maxRate: 1_000, maxProbes: 1, resolution: 1 },
+    pipeline: { startRate: 4_000, growth: 2, minRate: 100, maxRate: 4_000, maxProbes: 1, resolution: 1 },
+  },
+};
+
+export interface SuiteOptions {
+  mode: BenchMode;
+  out: string;
+  criteria?: Partial<SustainCriteria>;
+  pipelines?: readonly PipelineId[];
+  /** Overrides the mode's probe length. */
+  probeSec?: number;
+  workload?: Partial<BenchReport['workload']>;
+  log?: (line: string) => void;
+  /** Runs the children (tests and Ctrl-C handling pass their own). */
+  runner?: ChildRunner;
+}
+
+const DEFAULT_WORKLOAD: BenchReport['workload'] = {
+  instruments: 1000, venues: 5, partitions: 8, ticksPerRecord: 64, workers: Math.max(1, Math.min(4, os.availableParallelism())), seed: 1,
+};
+
+const PIPELINE_TEXT: Record<PipelineId, { label: string; description: string }> = {
+  limit: { label: '1 no-transport limit', description: 'market model → frame batcher → FrameAnalyzer in one thread, no Kafka: as fast as it goes' },
+  naive: { label: '2 naive baseline', description: 'kafkajs defaults, one JSON message per tick, eachMessage + JSON.parse + detectors inline on the consumer thread' },
+  confluent: { label: '3 firehose · confluent', description: '`firehose run --client confluent`, default settings (binary frames of 64 ticks, worker pool)' },
+  kafkajs: { label: '4 firehose · kafkajs', description: '`firehose run --client kafkajs`, default settings (binary frames of 64 ticks, worker pool)' },
+};
+
+/**
+ * The benchmark suite: the no-transport limit, the naive baseline, and this pipeline with each
+ * client, back to back, each in its own child process on the same embedded (in-process) cluster
+ * setup. For each Kafka pipeline: the highest sustained rate by a search over offered rates, then
+ * latency at half that rate; CPU per million ticks and peak RSS from the child's own rusage.
+ */
+export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport> {
+  const started = Date.now();
+  const startedAt = new Date().toISOString();
+  const settings: ModeSettings = { ...MODES[options.mode] };
+  if (options.probeSec !== undefined) { settings.probeSec = options.probeSec; settings.latencySec = options.probeSec; }
+  const criteria: SustainCriteria = { ...DEFAULT_CRITERIA, ...options.criteria };
+  const workload = { ...DEFAULT_WORKLOAD, ...options.workload };
+  const wanted = new Set<PipelineId>(options.pipelines ?? ['limit', 'naive', 'confluent', 'kafkajs']);
+  const runner = options.runner ?? new ChildRunner();
+  const clockText = (): string => {
+    const s = Math.round((Date.now() - started) / 1000);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  };
+  const log = (line: string): void => options.log?.(`[bench ${clockText()}] ${line}`);
+  const runsDir = path.join(options.out, 'runs');
+  await mkdir(runsDir, { recursive: true });
+
+  const report: BenchReport = {
+    tool: 'tick-firehose', kind: 'bench', version: 1, status: 'ok', mode: options.mode, startedAt, finishedAt: startedAt, wallSec: 0,
+    machine: { cpus: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}` },
+    criteria: { ...criteria, lost: 0, evicted: 0, probeSec: settings.probeSec, latencyAtFractionOfMax: 0.5 },
+    workload, pipelines: {}, best: null, ratios: { vsNaive: null, vsLimit: null, confluentVsKafkajs: null }, targets: [], notes: [],
+  };
+  const stopped = (): boolean => runner.stopped;
+  const commonArgs = ['--partitions', String(workload.partitions), '--instruments', String(workload.instruments), '--venues', String(workload.venues), '--seed', String(workload.seed)];
+
+  /** One Kafka-pipeline run as a child process, judged. */
+  const probe = async (id: Exclude<PipelineId, 'limit'>, rate: number, durationSec: number, tag: string): Promise<ProbeRecord> => {
+    const args = id === 'naive'
+      ? ['naive', '--json', '--rate', String(rate), '--duration', String(durationSec), '--drain-timeout', String(settings.drainTimeoutSec), ...commonArgs]
+      : ['run', '--json', '--no-progress', '--client', id, '--rate', String(rate), '--duration', String(durationSec),
+        '--workers', String(workload.workers), '--ticks-per-record', String(workload.ticksPerRecord), '--drain-timeout', String(settings.drainTimeoutSec),
+        '--out', path.join(runsDir, `${id}-${tag}-${rate}`), ...commonArgs];
+    let run: ChildRun;
+    try {
+      run = await runner.run(args, durationSec * 2 + settings.drainTimeoutSec + 30);
+    } catch (error) {
+      return { rate, durationSec, sustained: false, reasons: [error instanceof Error ? error.message : String(error)], wallSec: 0 };
+    }
+    const output = parseJsonOutput<ProbeOutput>(run.stdout);
+    const record = judgeProbe(rate, durationSec, run, output, criteria);
+    if (id === 'naive' && output) await writeFile(path.join(runsDir, `naive-${tag}-${rate}.json`), `${JSON.stringify(output, null, 2)}\n`);
+    return record;
+  };
+
+  const describe = (r: ProbeRecord): string => {
+    const figures = r.ticksPerSec === undefined ? '' : ` (analysed ${fmtRate(r.ticksPerSec)}, p99 ${fmtMs(r.latency?.p99)}, end lag ${r.finalLagTicks ?? '-'}, lost ${r.lost ?? '-'})`;
+    return `${r.sustained ? 'sustained' : `NOT sustained: ${r.reasons.join('; ')}`}${figures} [${r.wallSec}s]`;
+  };
+
+  if (wanted.has('limit') && !stopped()) {
+    log(`1 no-transport limit: ${fmtCount(settings.limitTicks)} ticks through the market model, frame batcher and FrameAnalyzer in one thread`);
+    const run = await runner.run(['no-transport', '--json', '--ticks', String(settings.limitTicks), '--warmup-ticks', String(settings.limitWarmupTicks),
+      ...commonArgs, '--ticks-per-record', String(workload.ticksPerRecord)], 600).catch(() => null);
+    const result = run ? parseJsonOutput<NoTransportResult>(run.stdout) : null;
+    const pipeline = emptyPipeline('limit');
+    if (result) {
+      pipeline.maxTicksPerSec = Math.round(result.ticksPerSec);
+      pipeline.analysedTicksPerSec = Math.round(result.ticksPerSec);
+      pipeline.cpuMsPerMillionTicks = Math.round(result.cpuMsPerMillionTicks);
+      pipeline.peakRssMb = Math.round(result.resources.maxRssMb);
+      log(`  no-transport limit: ${fmtRate(result.ticksPerSec)} (${result.frames} frames in ${result.elapsedSec.toFixed(2)} s)`);
+    } else {
+      log(`  no-transport limit failed: ${run?.stderr.trim().split('\n').at(-1) ?? 'not run'}`);
+    }
+    report.pipelines.limit = pipeline;
+  }
+
+  const kafkaPipelines: Array<Exclude<PipelineId, 'limit'>> = ['naive', 'confluent', 'kafkajs'];
+  for (const [index, id] of kafkaPipelines.entries()) {
+    if (!wanted.has(id) || stopped()) continue;
+    const pipeline = emptyPipeline(id);
+    report.pipelines[id] = pipeline;
+    const plan = id === 'naive' ? settings.naive : settings.pipeline;
+    log(`${PIPELINE_TEXT[id].label}: searching the highest sustained rate (${settings.probeSec} s probes from ${fmtRate(plan.startRate)})`);
+    const outcome = await searchMaxRate(async (rate) => {
+      log(`  ${id}: probe ${pipeline.probes.length + 1} at ${fmtRate(rate)} for ${settings.probeSec} s`);
+      const record = await probe(id, rate, settings.probeSec, 'probe');
+      pipeline.probes.push(record);
+      log(`    ${describe(record)}`);
+      return record.sustained;
+    }, plan, stopped);
+    let max = outcome.best;
+
+    if (settings.confirmSec !== null && max > 0) {
+      for (let attempt = 0; attempt < 3 && !stopped(); attempt++) {
+        const rate = attempt === 0 ? max : Math.round(max * 0.9);
+        log(`  ${id}: confirming ${fmtRate(rate)} for ${settings.confirmSec} s`);
+        const record = await probe(id, rate, settings.confirmSec, 'confirm');
+        pipeline.probes.push(record);
+        log(`    ${describe(record)}`);
+        max = rate;
+        if (record.sustained) break;
+        if (attempt === 2) max = 0;
+      }
+    }
+    pipeline.maxTicksPerSec = max;
+    const atMax = [...pipeline.probes].reverse().find((p) => p.rate === max && p.sustained);
+    if (atMax) {
+      pipeline.analysedTicksPerSec = Math.round(atMax.ticksPerSec ?? 0);
+      pipeline.cpuMsPerMillionTicks = atMax.cpuMsPerMillionTicks ?? null;
+      pipeline.peakRssMb = atMax.maxRssMb ?? null;
+    }
+    if (max > 0 && !stopped()) {
+      const half = Math.max(1, Math.round(max / 2));
+      log(`  ${id}: latency at half the sustained rate, ${fmtRate(half)} for ${settings.latencySec} s`);
+      const record = await probe(id, half, settings.latencySec, 'half');
+      pipeline.probes.push(record);
+      log(`    ${describe(record)}`);
+      if (record.latency) pipeline.latencyAtHalf = { rate: half, ...record.latency };
+      pipeline.cpuMsPerMillionTicksAtHalf = record.cpuMsPerMillionTicks ?? null;
+      pipeline.peakRssMbAtHalf = record.maxRssMb ?? null;
+    }
+    log(`  ${id}: highest sustained rate ${max > 0 ? fmtRate(max) : 'none'} after ${outcome.probes} probes`);
+  }
+
+  if (stopped()) report.status = 'interrupted';
+  finishReport(report);
+  report.finishedAt = new Date().toISOString();
+  report.wallSec = Math.round((Date.now() - started) / 100) / 10;
+  await writeFile(path.join(options.out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+function emptyPipeline(id: PipelineId): PipelineReport {
+  return {
+    id, ...PIPELINE_TEXT[id], maxTicksPerSec: 0, analysedTicksPerSec: 0, latencyAtHalf: null,
+    cpuMsPerMillionTicks: null, cpuMsPerMillionTicksAtHalf: null, peakRssMb: null, peakRssMbAtHalf: null, probes: [],
+  };
+}
+
+const ratio = (a: number | undefined, b: number | undefined): number | null =>
+  a !== undefined && b !== undefined && a > 0 && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
+
+/** Best pipeline, ratios, targets and notes from the per-pipeline figures. */
+export function finishReport(report: BenchReport): void {
+  const p = report.pipelines;
+  const candidates = (['confluent', 'kafkajs'] as const).filter((id) => (p[id]?.maxTicksPerSec ?? 0) > 0);
+  candidates.sort((a, b) => p[b]!.maxTicksPerSec - p[a]!.maxTicksPerSec);
+  const bestId = candidates[0];
+  const best = bestId ? p[bestId]! : undefined;
+  report.best = best && bestId ? { pipeline: bestId, ticksPerSec: best.maxTicksPerSec } : null;
+  report.ratios = {
+    vsNaive: ratio(best?.maxTicksPerSec, p.naive?.maxTicksPerSec),
+    vsLimit: ratio(best?.maxTicksPerSec, p.limit?.maxTicksPerSec),
+    confluentVsKafkajs: ratio(p.confluent?.maxTicksPerSec, p.kafkajs?.maxTicksPerSec),
+  };
+  const targets: TargetCheck[] = [];
+  const r = report.ratios;
+  targets.push({ name: 'vs naive baseline', target: '≥ 20×', reached: r.vsNaive === null ? '-' : `${r.vsNaive.toFixed(1)}×`, pass: (r.vsNaive ?? 0) >= 20 });
+  targets.push({ name: 'vs no-transport limit', target: '≥ 20%', reached: r.vsLimit === null ? '-' : `${(r.vsLimit * 100).toFixed(1)}%`, pass: (r.vsLimit ?? 0) >= 0.2 });
+  targets.push({
+    name: 'sustained end-to-end rate', target: '≥ 1,000,000 ticks/s for 60 s',
+    reached: best ? `${fmtRate(best.maxTicksPerSec)} (${report.mode === 'full' ? '60 s confirmation' : `${report.criteria.probeSec} s probes`})` : '-',
+    pass: (best?.maxTicksPerSec ?? 0) >= 1_000_000 && report.mode === 'full',
+  });
+  const half = best?.latencyAtHalf ?? null;
+  targets.push({ name: 'p99 at 50% of the sustained rate', target: '≤ 25 ms', reached: half ? fmtMs(half.p99) : '-', pass: half !== null && half.p99 <= 25_000 });
+  targets.push({ name: 'peak RSS at the sustained rate', target: '≤ 1 GiB', reached: best?.peakRssMb != null ? `${best.peakRssMb} MB` : '-', pass: best?.peakRssMb != null && best.peakRssMb <= 1024 });
+  report.targets = targets;
+  report.notes = [
+    `sustained = no tick lost or evicted, analysed ≥ ${Math.round(report.criteria.minAnalysedFraction * 100)}% of the offered rate, lag at the end of sending ≤ ${report.criteria.maxFinalLagSec} s of ticks, and end-to-end p99 ≤ ${fmtMs(report.criteria.maxP99Us)} over the whole probe (warm-up included)`,
+    'each Kafka pipeline runs in its own process with its own embedded 3-broker cluster (librdkafka mock) in that process: its CPU and RSS include the brokers',
+    'CPU per million ticks = user + system time of every thread of the process over the run (cluster start and drain included) ÷ ticks analysed',
+    'the no-transport limit has no latency figures: nothing travels',
+  ];
+}
+
+export function fmtRate(perSec: number): string {
+  if (!Number.isFinite(perSec)) return '-';
+  if (perSec >= 1e6) return `${(perSec / 1e6).toFixed(2)}M/s`;
+  if (perSec >= 1e3) return `${(perSec / 1e3).toFixed(1)}k/s`;
+  return `${Math.round(perSec)}/s`;
+}
+
+export function fmtMs(us: number | undefined): string {
+  if (us === undefined || !Number.isFinite(us)) return '-';
+  if (us < 1_000) return `${Math.round(us)} µs`;
+  if (us < 10_000) return `${(us / 1000).toFixed(2)} ms`;
+  if (us < 1_000_000) return `${(us / 1000).toFixed(1)} ms`;
+  return `${(us / 1e6).toFixed(2)} s`;
+}
+
+function fmtCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}

@@ -1,0 +1,144 @@
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import pc from 'picocolors';
+import { renderBenchTable } from '../bench/suite/bench-table.js';
+import { runNaivePipeline, type NaiveControl } from '../bench/suite/naive-pipeline.js';
+import { runNoTransportLimit } from '../bench/suite/no-transport.js';
+import { ChildRunner } from '../bench/suite/probe.js';
+import { runBenchSuite } from '../bench/suite/suite.js';
+import { PIPELINE_IDS, type BenchMode, type PipelineId } from '../bench/suite/types.js';
+import { RUN_DEFAULTS, parseCount, parseDurationSec, parseLatencyUs } from './option-parsers.js';
+import { EXIT } from './run-command.js';
+
+function numberOption(flag: string, parse: (text: string) => number, what: string, integer = false) {
+  return (text: string): number => {
+    const value = parse(text);
+    if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) throw new InvalidArgumentError(`${flag} expects ${what}, got "${text}"`);
+    return value;
+  };
+}
+const count = (flag: string) => numberOption(flag, parseCount, 'a positive number (e.g. 20000 or 20k)');
+const integer = (flag: string) => numberOption(flag, (t) => (/^\s*\d+\s*$/.test(t) ? Number(t) : Number.NaN), 'a positive integer', true);
+const duration = (flag: string) => numberOption(flag, parseDurationSec, 'a duration (e.g. 5, 5s, 1m)');
+const latency = (flag: string) => numberOption(flag, parseLatencyUs, 'a latency with a unit (e.g. 1s, 500ms)');
+
+function pipelineList(text: string): PipelineId[] {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const item of items) {
+    if (!(PIPELINE_IDS as readonly string[]).includes(item)) throw new InvalidArgumentError(`--pipelines expects some of ${PIPELINE_IDS.join(',')}, got "${item}"`);
+  }
+  if (items.length === 0) throw new InvalidArgumentError('--pipelines expects a comma-separated list');
+  return items as PipelineId[];
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+}
+
+/** The same seed and market for every pipeline: the options the hidden child commands share. */
+function addMarketOptions(command: Command): Command {
+  return command
+    .option('--partitions <n>', 'partitions (key groups)', integer('--partitions'), RUN_DEFAULTS.partitions)
+    .option('--instruments <n>', 'instruments', count('--instruments'), RUN_DEFAULTS.instruments)
+    .option('--venues <n>', 'venues', integer('--venues'), RUN_DEFAULTS.venues)
+    .option('--seed <n>', 'random seed', (t: string) => { const v = Number(t); if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`--seed expects an integer, got "${t}"`); return v; }, RUN_DEFAULTS.seed);
+}
+
+interface MarketValues { partitions: number; instruments: number; venues: number; seed: number }
+
+export function registerBenchCommand(program: Command, setExit: (code: number) => void): void {
+  program.command('bench')
+    .description('the performance suite: no-transport limit, naive kafkajs/JSON baseline, and this pipeline with each client — sustained rates, latency, CPU, RSS, ratios')
+    .option('--quick', 'short probes and a coarse search (within 8 minutes on 2 cores)')
+    .addOption(new Option('--tiny', 'plumbing check: one low-rate probe per pipeline (tests)').hideHelp())
+    .option('--out <dir>', 'where bench.json and every probe\'s files go (default: results/bench-<timestamp>)')
+    .option('--max-p99 <latency>', 'p99 above this fails a probe (default: 1s)', latency('--max-p99'))
+    .option('--pipelines <list>', `which pipelines to run: ${PIPELINE_IDS.join(',')} (default: all)`, pipelineList)
+    .option('--probe-duration <time>', 'length of each probe (default: 15s, --quick 4s)', duration('--probe-duration'))
+    .option('--json', 'print bench.json to stdout instead of the table')
+    .action(async (options: { quick?: boolean; tiny?: boolean; out?: string; maxP99?: number; pipelines?: PipelineId[]; probeDuration?: number; json?: boolean }) => {
+      const mode: BenchMode = options.tiny ? 'tiny' : options.quick ? 'quick' : 'full';
+      const out = options.out ?? path.join('results', `bench-${timestamp()}`);
+      const runner = new ChildRunner();
+      let interrupts = 0;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        interrupts++;
+        if (interrupts > 1) {
+          process.stderr.write(`\n${signal} again: stopping at once\n`);
+          runner.stop(true);
+          process.exit(EXIT.interrupted);
+        }
+        process.stderr.write(`\n${signal}: stopping the current probe; the figures so far will be written (again to exit at once)\n`);
+        runner.stop();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const log = (line: string): void => { process.stderr.write(pc.dim(`${line}\n`)); };
+        log(`tick-firehose bench (${mode}): results in ${out}`);
+        const report = await runBenchSuite({
+          mode, out, runner, log,
+          ...(options.maxP99 !== undefined ? { criteria: { maxP99Us: options.maxP99 } } : {}),
+          ...(options.pipelines ? { pipelines: options.pipelines } : {}),
+          ...(options.probeDuration !== undefined ? { probeSec: options.probeDuration } : {}),
+        });
+        if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else {
+          process.stdout.write(`${renderBenchTable(report)}\n`);
+          process.stdout.write(pc.dim(`wrote ${path.join(out, 'bench.json')} (${report.wallSec} s)\n`));
+        }
+        if (report.status === 'interrupted') setExit(EXIT.interrupted);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  addMarketOptions(program.command('naive', { hidden: true })
+    .description('the naive baseline alone (used by bench): kafkajs, one JSON message per tick, detectors inline in eachMessage')
+    .option('--rate <ticks/s>', 'offered ticks per second', count('--rate'), 10_000)
+    .option('--duration <time>', 'how long to send', duration('--duration'), 10)
+    .option('--drain-timeout <time>', 'after sending, how long to wait without progress', duration('--drain-timeout'), 10)
+    .option('--json', 'print the result as JSON'))
+    .action(async (options: MarketValues & { rate: number; duration: number; drainTimeout: number; json?: boolean }) => {
+      let control: NaiveControl | null = null;
+      let interrupts = 0;
+      const onSignal = (): void => {
+        if (++interrupts > 1) process.exit(EXIT.interrupted);
+        control?.stop();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const result = await runNaivePipeline({
+          rate: options.rate, durationSec: options.duration, partitions: options.partitions, instruments: options.instruments,
+          venues: options.venues, seed: options.seed, drainTimeoutSec: options.drainTimeout,
+          log: options.json ? undefined : (line) => process.stderr.write(`${line}\n`),
+        }, (c) => { control = c; });
+        if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else {
+          const e = result.latency.e2e;
+          process.stdout.write(`naive: offered ${options.rate}/s, analysed ${result.throughput.ticksPerSec}/s, lost ${result.ticks.lost}, p50 ${e.p50} µs, p99 ${e.p99} µs, p99.9 ${e.p999} µs\n`);
+        }
+        if (result.status === 'interrupted') setExit(EXIT.interrupted);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  addMarketOptions(program.command('no-transport', { hidden: true })
+    .description('the no-transport limit alone (used by bench): ticks → frames → detectors in one thread')
+    .option('--ticks <n>', 'ticks measured', count('--ticks'), 10_000_000)
+    .option('--warmup-ticks <n>', 'ticks run before measuring', count('--warmup-ticks'), 1_000_000)
+    .option('--ticks-per-record <n>', 'ticks per frame', integer('--ticks-per-record'), RUN_DEFAULTS.ticksPerRecord)
+    .option('--json', 'print the result as JSON'))
+    .action((options: MarketValues & { ticks: number; warmupTicks: number; ticksPerRecord: number; json?: boolean }) => {
+      const result = runNoTransportLimit({
+        ticks: Math.round(options.ticks), warmupTicks: Math.round(options.warmupTicks), instruments: options.instruments, venues: options.venues,
+        partitions: options.partitions, ticksPerRecord: options.ticksPerRecord, seed: options.seed, nominalRate: 1_000_000,
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(`no-transport limit: ${Math.round(result.ticksPerSec).toLocaleString('en-US')} ticks/s (${result.ticks} ticks in ${result.elapsedSec.toFixed(2)} s, ${Math.round(result.cpuMsPerMillionTicks)} ms CPU per million)\n`);
+    });
+}

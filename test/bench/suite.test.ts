@@ -1,0 +1,112 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderBenchTable } from '../../bench/suite/bench-table.js';
+import { judgeProbe, finalLagTicks } from '../../bench/suite/probe.js';
+import { roundRate, searchMaxRate } from '../../bench/suite/rate-search.js';
+import { runBenchSuite } from '../../bench/suite/suite.js';
+import { DEFAULT_CRITERIA, type BenchReport, type ProbeOutput } from '../../bench/suite/types.js';
+
+const dirs: string[] = [];
+afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+describe('the rate search', () => {
+  const plan = { startRate: 100_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 20, resolution: 0.1 };
+
+  it('ramps up, then bisects to within the resolution of the true limit', async () => {
+    const probed: number[] = [];
+    const outcome = await searchMaxRate(async (rate) => { probed.push(rate); return rate <= 530_000; }, plan);
+    expect(probed.slice(0, 4)).toEqual([100_000, 200_000, 400_000, 800_000]);
+    expect(outcome.best).toBeLessThanOrEqual(530_000);
+    expect(outcome.lowestFailed!).toBeLessThanOrEqual(outcome.best * 1.1 + 10_000);
+    expect(outcome.best).toBeGreaterThan(450_000);
+  });
+
+  it('ramps down when the first rate fails, and reports 0 when nothing passes', async () => {
+    const down = await searchMaxRate(async (rate) => rate <= 30_000, plan);
+    expect(down.best).toBeGreaterThan(20_000);
+    expect(down.best).toBeLessThanOrEqual(30_000);
+    const none = await searchMaxRate(async () => false, plan);
+    expect(none.best).toBe(0);
+  });
+
+  it('respects the probe budget and the stop request', async () => {
+    let calls = 0;
+    const limited = await searchMaxRate(async () => { calls++; return true; }, { ...plan, maxProbes: 3 });
+    expect(calls).toBe(3);
+    expect(limited.best).toBe(400_000);
+    const stopped = await searchMaxRate(async () => true, plan, () => true);
+    expect(stopped).toMatchObject({ probes: 0, stoppedEarly: true, best: 0 });
+  });
+
+  it('rounds rates to two significant digits', () => {
+    expect(roundRate(566_231)).toBe(570_000);
+    expect(roundRate(1_234)).toBe(1_200);
+    expect(roundRate(7)).toBe(7);
+  });
+});
+
+describe('judging a probe', () => {
+  const output = (over: Partial<{ lost: number; ticksPerSec: number; p99: number; lag: number }>): ProbeOutput => ({
+    status: 'ok',
+    config: { rate: 10_000, durationSec: 4 },
+    ticks: { produced: 40_000, acked: 40_000, failed: 0, consumed: 40_000, lost: over.lost ?? 0, evicted: 0, duplicated: 0 },
+    throughput: { offeredTicksPerSec: 10_000, ticksPerSec: over.ticksPerSec ?? 9_990 },
+    latency: { e2e: { count: 40_000, min: 1, mean: 1, p50: 1_000, p90: 2_000, p99: over.p99 ?? 5_000, p999: 9_000, p9999: 9_000, max: 9_000 } },
+    timeline: [{ t: 1, lagTicks: 10 }, { t: 4, lagTicks: over.lag ?? 20 }, { t: 5, lagTicks: 0 }],
+    resources: { cpuUserMs: 1_000, cpuSystemMs: 200, maxRssMb: 150 },
+  });
+  const run = { exitCode: 0, signal: null, stdout: '', stderr: '', wallSec: 5, timedOut: false };
+
+  it('passes a clean run and reports CPU per million ticks', () => {
+    const r = judgeProbe(10_000, 4, run, output({}), DEFAULT_CRITERIA);
+    expect(r.sustained).toBe(true);
+    expect(r.cpuMsPerMillionTicks).toBe(30_000);
+    expect(finalLagTicks(output({ lag: 77 }))).toBe(77);
+  });
+
+  it('fails on loss, a slow consumer, a high p99, growing lag or no result', () => {
+    expect(judgeProbe(10_000, 4, run, output({ lost: 1 }), DEFAULT_CRITERIA).reasons.join()).toMatch(/lost/);
+    expect(judgeProbe(10_000, 4, run, output({ ticksPerSec: 9_000 }), DEFAULT_CRITERIA).reasons.join()).toMatch(/analysed/);
+    expect(judgeProbe(10_000, 4, run, output({ p99: 2_000_000 }), DEFAULT_CRITERIA).reasons.join()).toMatch(/p99/);
+    expect(judgeProbe(10_000, 4, run, output({ lag: 20_000 }), DEFAULT_CRITERIA).reasons.join()).toMatch(/lag/);
+    expect(judgeProbe(10_000, 4, { ...run, timedOut: true }, null, DEFAULT_CRITERIA).sustained).toBe(false);
+  });
+});
+
+// The plumbing, for real: every pipeline as its own child process at a low rate, one probe each.
+describe('firehose bench --tiny', () => {
+  it('runs every pipeline and writes bench.json with finite ratios', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'bench-suite-'));
+    dirs.push(out);
+    const lines: string[] = [];
+    const report = await runBenchSuite({ mode: 'tiny', out, log: (l) => lines.push(l) });
+    const written = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as BenchReport;
+    expect(written).toEqual(report);
+    expect(written.status).toBe('ok');
+    expect(Number.isFinite(written.ratios.vsNaive)).toBe(true);
+    expect(Number.isFinite(written.ratios.vsLimit)).toBe(true);
+    expect(written.ratios.vsNaive).toBeGreaterThan(0);
+    expect(written.best).not.toBeNull();
+    expect(written.best!.ticksPerSec).toBeGreaterThan(0);
+    expect(written.criteria.maxP99Us).toBe(1_000_000);
+
+    expect(written.pipelines.limit!.maxTicksPerSec).toBeGreaterThan(0);
+    expect(written.pipelines.limit!.cpuMsPerMillionTicks).toBeGreaterThan(0);
+    for (const id of ['naive', 'confluent', 'kafkajs'] as const) {
+      const p = written.pipelines[id]!;
+      expect(p.maxTicksPerSec, id).toBeGreaterThan(0);
+      expect(p.probes.length, id).toBeGreaterThanOrEqual(2);
+      expect(p.latencyAtHalf, id).not.toBeNull();
+      expect(p.latencyAtHalf!.rate).toBe(Math.round(p.maxTicksPerSec / 2));
+      for (const q of ['p50', 'p99', 'p999'] as const) expect(p.latencyAtHalf![q], `${id} ${q}`).toBeGreaterThan(0);
+      expect(p.latencyAtHalf!.p99).toBeGreaterThanOrEqual(p.latencyAtHalf!.p50);
+      expect(p.cpuMsPerMillionTicks, id).toBeGreaterThan(0);
+      expect(p.peakRssMb, id).toBeGreaterThan(0);
+    }
+    expect(written.targets.map((t) => t.name)).toHaveLength(5);
+    expect(lines.some((l) => /naive: probe 1/.test(l))).toBe(true);
+    expect(renderBenchTable(written)).toMatch(/naive baseline/);
+  }, 90_000);
+});
