@@ -3,19 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { PartitionDispatcher, transferableCopy, type DispatcherHooks } from '../../ingest/partition-dispatcher.js';
 import type { FrameTaskResult } from '../../ingest/worker-protocol.js';
 import type { ConsumedRecord } from '../../kafka/client.js';
+import { FrameWriter } from '../../wire/tick-frame.js';
 
+/** A one-tick frame whose seq is the record's offset and whose venue is how long the fixture worker spins. */
 function record(partition: number, offset: number, workUnits: number): ConsumedRecord {
-  const value = Buffer.alloc(8);
-  value.writeInt32LE(offset, 0);
-  value[4] = workUnits;
-  return { partition, offset, value };
+  const writer = new FrameWriter(1);
+  writer.append(offset, 0, workUnits, 0, 0, 1, 1, 2, 1, 1);
+  return { partition, offset, value: writer.finish(0, partition, 1) };
 }
 
-function hooks(overrides: Partial<DispatcherHooks> = {}): DispatcherHooks & { commits: Map<number, number>; done: number; pauses: number; resumes: number } {
+function hooks(overrides: Partial<DispatcherHooks> = {}): DispatcherHooks & { commits: Map<number, number>; done: number; pauses: number; resumes: number; deadLetters: string[] } {
   const state = {
     commits: new Map<number, number>(), done: 0, pauses: 0, resumes: 0,
     frameDone() { state.done++; },
     frameFailed() { throw new Error('no task should fail'); },
+    deadLetters: [] as string[],
+    deadLetter(r: ConsumedRecord, reason: string) { state.deadLetters.push(`${r.partition}/${r.offset}: ${reason}`); },
     offsetGap() {},
     pause() { state.pauses++; },
     resume() { state.resumes++; },
@@ -114,13 +117,42 @@ describe('partition dispatcher', () => {
     expect(dispatcher.queuedFrames).toBe(0);
   });
 
-  it('moves a record value that owns its buffer and copies one that is a slice', () => {
-    const owned = Buffer.from(new ArrayBuffer(16));
-    expect(transferableCopy(owned)).toBe(owned.buffer);
-    const slab = Buffer.alloc(64);
+  it('dead-letters a malformed record without sending it to a worker, and commits past it', async () => {
+    const h = hooks();
+    let runs = 0;
+    const dispatcher = new PartitionDispatcher(() => { runs++; return Promise.resolve({ ticks: 1, problem: null }); }, h, () => 0, 100);
+    dispatcher.push(2, [record(2, 0, 0), { partition: 2, offset: 1, value: Buffer.from('garbage') }, record(2, 2, 0)]);
+    await dispatcher.whenIdle();
+    dispatcher.commitFinished();
+    expect(runs).toBe(2);
+    expect(h.deadLetters).toEqual(['2/1: truncated']);
+    expect(h.commits.get(2)).toBe(3);
+  });
+
+  it('retries a failing frame, then dead-letters it and goes on in order', async () => {
+    const failures: boolean[] = [];
+    const h = hooks({ frameFailed: (_p, _o, _e, willRetry) => { failures.push(willRetry); } });
+    const order: number[] = [];
+    const dispatcher = new PartitionDispatcher((task) => {
+      order.push(task.offset);
+      return task.offset === 1 ? Promise.reject(new Error('boom')) : Promise.resolve({ ticks: 1, problem: null });
+    }, h, () => 0, 100, 3);
+    dispatcher.push(0, [record(0, 0, 0), record(0, 1, 0), record(0, 2, 0)]);
+    await dispatcher.whenIdle();
+    dispatcher.commitFinished();
+    expect(order).toEqual([0, 1, 1, 1, 2]);
+    expect(failures).toEqual([true, true, false]);
+    expect(h.deadLetters).toEqual(['0/1: analytics failed 3 times: boom']);
+    expect(h.done).toBe(2);
+    expect(h.commits.get(0)).toBe(3);
+  });
+
+  it('gives the worker its own copy of a record value', () => {
+    const slab = Buffer.alloc(64, 7);
     const slice = slab.subarray(8, 24);
     const copy = transferableCopy(slice);
     expect(copy).not.toBe(slab.buffer);
     expect(copy.byteLength).toBe(16);
+    expect(new Uint8Array(copy).every((b) => b === 7)).toBe(true);
   });
 });
