@@ -6,7 +6,7 @@ import { STAGES } from '../ingest/worker-protocol.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
 import { countBits, decodeSeenBits, unionBits, type SerializedLedger } from './delivery-ledger.js';
 import { createMergeHistogram, mergeEncoded, type Histogram } from './latency-histogram.js';
-import { buildRunResult, type RunResult } from './run-result.js';
+import { buildRunResult, type ConsumeCounts, type RunResult } from './run-result.js';
 import type { TimelinePoint } from './stats-collector.js';
 
 /** What a producing process knows at the end (serialisable). */
@@ -20,16 +20,7 @@ export interface LoadgenPart {
 }
 
 /** What a consuming process knows at the end (serialisable). */
-export interface IngestPart {
-  consumedTicks: number;
-  frames: number;
-  malformedFrames: number;
-  failedAttempts: number;
-  deadLetteredRecords: number;
-  deadLetteredTicks: number;
-  evictedRecords: number;
-  firstConsumedUs: number;
-  lastConsumedUs: number;
+export interface IngestPart extends ConsumeCounts {
   consumedByPartition: Record<string, number>;
   assignedPartitions: number[];
   errors: string[];

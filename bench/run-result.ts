@@ -7,18 +7,24 @@ import type { TimelinePoint } from './stats-collector.js';
 import type { ThresholdResult } from './thresholds.js';
 import type { FaultEvent } from './fault-plan.js';
 
-/** The consuming side, merged over every ingest process. */
-export interface ConsumedTotals {
+/** What a consuming process counts as frames finish; summed when processes merge. */
+export interface ConsumeCounts {
   consumedTicks: number;
   frames: number;
   malformedFrames: number;
+  /** Analytics attempts that threw or lost their worker (each is retried or dead-lettered). */
   failedAttempts: number;
+  /** Records sent to the dead-letter topic, and the ticks in those that were frames. */
   deadLetteredRecords: number;
   deadLetteredTicks: number;
   /** Records skipped by consumers because retention removed them (offset gaps). */
   evictedRecords: number;
   firstConsumedUs: number;
   lastConsumedUs: number;
+}
+
+/** The consuming side, merged over every ingest process. */
+export interface ConsumedTotals extends ConsumeCounts {
   consumedByPartition: number[];
   errors: string[];
   duplicates: number;

@@ -5,6 +5,7 @@ import { SourceScorer } from '../analytics/source-scorer.js';
 import { createDeliveryLedger, DeliveryLedger } from '../bench/delivery-ledger.js';
 import { encodeHistogram, initHistograms, type LatencySummary } from '../bench/latency-histogram.js';
 import type { IngestPart } from '../bench/result-parts.js';
+import type { ConsumeCounts } from '../bench/run-result.js';
 import { StatsCollector } from '../bench/stats-collector.js';
 import type { ClientKind, ConsumedRecord, FrameConsumer, FrameProducer } from '../kafka/client.js';
 import { createFrameConsumer, createFrameProducer } from '../kafka/client-factory.js';
@@ -31,20 +32,9 @@ export interface IngestSessionOptions {
 }
 
 /** What this process has consumed so far, updated as frames finish. */
-export interface IngestCounts {
-  consumedTicks: number;
-  frames: number;
-  malformedFrames: number;
-  /** Analytics attempts that threw or lost their worker (each is retried or dead-lettered). */
-  failedAttempts: number;
-  /** Records sent to the dead-letter topic, and the ticks in those that were frames. */
-  deadLetteredRecords: number;
-  deadLetteredTicks: number;
+export interface IngestCounts extends ConsumeCounts {
   /** Dead-letter records the dead-letter topic acknowledged. */
   deadLetterAcked: number;
-  evictedRecords: number;
-  firstConsumedUs: number;
-  lastConsumedUs: number;
   consumedByPartition: Map<number, number>;
   assignedPartitions: Set<number>;
   errors: string[];
@@ -193,19 +183,12 @@ export class IngestSession {
     scorer.venueScores(scores);
     const c = this.counts;
     const collector = this.collector;
+    const { consumedByPartition, assignedPartitions, errors, deadLetterAcked: _acked, ...sums } = c;
     const part: IngestPart = {
-      consumedTicks: c.consumedTicks,
-      frames: c.frames,
-      malformedFrames: c.malformedFrames,
-      failedAttempts: c.failedAttempts,
-      deadLetteredRecords: c.deadLetteredRecords,
-      deadLetteredTicks: c.deadLetteredTicks,
-      evictedRecords: c.evictedRecords,
-      firstConsumedUs: c.firstConsumedUs,
-      lastConsumedUs: c.lastConsumedUs,
-      consumedByPartition: Object.fromEntries(c.consumedByPartition),
-      assignedPartitions: [...c.assignedPartitions].sort((a, b) => a - b),
-      errors: [...c.errors, ...this.workerErrors.map((e) => `analytics worker: ${e}`)],
+      ...sums,
+      consumedByPartition: Object.fromEntries(consumedByPartition),
+      assignedPartitions: [...assignedPartitions].sort((a, b) => a - b),
+      errors: [...errors, ...this.workerErrors.map((e) => `analytics worker: ${e}`)],
       duplicates: collector.duplicates,
       unchecked: collector.unchecked,
       counters: { ...collector.counters },
