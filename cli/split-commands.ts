@@ -118,7 +118,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
     .description('the consuming half alone: join the consumer group on --brokers/--topic, analyse, and write ingest-<pid>.json')
     .option('--workload <file>', 'workload YAML; options given here override it');
   addWorkloadOptions(ingest)
-    .option('--idle-timeout <time>', 'stop after this long without records once some arrived (default: 5s)', (t) => parseDurationSec(t))
+    .option('--idle-timeout <time>', 'stop after this long holding partitions without new records, once some arrived (default: 5s)', (t) => parseDurationSec(t))
     .option('--max-sources <n>', `loadgen ids 0..n-1 checked for loss (default: 8, at most ${MAX_SOURCES})`, (t) => Number(t))
     .option('--expected-ticks <n>', 'ticks per loadgen the loss check covers (default: 64M)', (t) => parseCount(t))
     .option('--out <dir>', 'where the part result goes (default: results/<timestamp>)')
@@ -149,6 +149,8 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
         if (timeline.length === 0 || nowUs() - startUs >= (timeline.at(-1)!.t + 1) * 1e6) {
           timeline.push({ t: Math.round((nowUs() - startUs) / 1e5) / 10, producedTicks: 0, consumedTicks: consumed, lagTicks: 0, p99Us: session.takeInterval().p99 });
         }
+        // Idle counts only while holding partitions: a member waiting out a rebalance is not done.
+        if (!session.holdsPartitions) lastChangeUs = nowUs();
         if (consumed > 0 && session.idle && nowUs() - lastChangeUs > idleSec * 1e6) break;
       }
       const part: PartResult = {

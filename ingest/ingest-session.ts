@@ -57,6 +57,8 @@ export class IngestSession {
   private readonly analytics;
   private readonly ledgerShared;
   private readonly deadLetters: FrameProducer;
+  /** Partitions this member holds now (assignedPartitions keeps every one it ever held). */
+  private readonly owned = new Set<number>();
   private commitTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -107,10 +109,14 @@ export class IngestSession {
     }, {
       records: (partition, records) => this.dispatcher.push(partition, records),
       assigned: (partitions) => {
-        for (const p of partitions) counts.assignedPartitions.add(p);
+        for (const p of partitions) { counts.assignedPartitions.add(p); this.owned.add(p); }
         options.log(`assigned partitions ${partitions.sort((a, b) => a - b).join(',')}`);
       },
-      revoked: (partitions) => this.dispatcher.revoke(partitions),
+      revoked: (partitions) => {
+        for (const p of partitions) this.owned.delete(p);
+        options.log(`revoked partitions ${partitions.sort((a, b) => a - b).join(',')}`);
+        this.dispatcher.revoke(partitions);
+      },
       error: (error) => { if (counts.errors.length < 20) counts.errors.push(error.message); },
     });
   }
@@ -149,6 +155,11 @@ export class IngestSession {
 
   get idle(): boolean {
     return this.dispatcher.idle;
+  }
+
+  /** Whether the group currently gives this member any partition (during a rebalance it may hold none). */
+  get holdsPartitions(): boolean {
+    return this.owned.size > 0;
   }
 
   nextOffset(partition: number): number {

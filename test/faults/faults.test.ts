@@ -108,3 +108,41 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
     }
   });
 });
+
+describe('rebalance: a second ingest process joins, then leaves, mid-run', () => {
+  it('loses nothing across the two consumer group members', async () => {
+    const { readdirSync } = await import('node:fs');
+    const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-rebalance-'));
+    const topic = `ticks-rebalance-${process.pid}`;
+    const broker = startFirehose(['broker', '--topic', topic, '--partitions', '6']);
+    try {
+      const bootstrap = (await broker.waitFor(/bootstrap\.servers=(\S+)/))[1]!;
+      const ingestArgs = ['ingest', '--brokers', bootstrap, '--topic', topic, '--workers', '1', '--idle-timeout', '4s', '--out', out];
+      const first = startFirehose(ingestArgs);
+      await first.waitFor(/assigned partitions \d/, 30_000);
+      const loadgen = startFirehose(['loadgen', '--brokers', bootstrap, '--topic', topic, '--partitions', '6', '--rate', '20000', '--duration', '16', '--out', out, '--no-progress']);
+      await new Promise((r) => setTimeout(r, 2_000));
+      const second = startFirehose(ingestArgs);
+      await second.waitFor(/assigned partitions \d/, 30_000);
+      await new Promise((r) => setTimeout(r, 3_000));
+      second.child.kill('SIGINT');
+      expect(await second.exited).toBe(130);
+      expect(await loadgen.exited).toBe(0);
+      expect(await first.exited).toBe(0);
+
+      const files = readdirSync(out).filter((f) => f.endsWith('.json')).map((f) => path.join(out, f));
+      expect(files).toHaveLength(3);
+      const merge = startFirehose(['report', 'merge', ...files, '--json', '--out', out]);
+      expect(await merge.exited).toBe(0);
+      const r = JSON.parse(merge.stdout()) as RunResult;
+      table.push(['rebalance', r.ticks.produced, r.ticks.acked, r.ticks.failed, r.ticks.distinctConsumed, r.ticks.lost, r.ticks.duplicated, r.ticks.evicted, r.records.deadLettered].join(' | '));
+      console.log(`| ${table.at(-1)} |`);
+      expect(r.ticks.acked).toBe(320_000);
+      expect(r.ticks.lost).toBe(0);
+      expect(r.ticks.consumed).toBe(r.ticks.distinctConsumed + r.ticks.duplicated);
+    } finally {
+      broker.child.kill('SIGINT');
+      await broker.exited;
+    }
+  });
+});
