@@ -146,3 +146,32 @@ describe('rebalance: a second ingest process joins, then leaves, mid-run', () =>
     }
   });
 });
+
+describe('overload: far above the sustainable rate for 20 s', () => {
+  it('keeps memory bounded and flat, and says the run was overloaded', async () => {
+    const { readFileSync: read } = await import('node:fs');
+    const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-overload-'));
+    const run = startFirehose(['run', '--rate', '3M', '--duration', '20', '--no-progress', '--out', out]);
+    const rssMb: number[] = [];
+    while (run.child.exitCode === null) {
+      try {
+        const status = read(`/proc/${run.child.pid}/status`, 'utf8');
+        rssMb.push(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
+      } catch { /* exited between checks */ }
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    expect(await run.exited).toBe(0);
+    const cap = 1024;
+    const peak = Math.max(...rssMb);
+    console.log(`overload RSS (MB, 1 s apart): ${rssMb.map(Math.round).join(' ')}; peak ${Math.round(peak)} MB, cap ${cap} MB`);
+    expect(peak).toBeLessThan(cap);
+    // Flat: the second half of the run never climbs much above the first half's peak.
+    const firstHalf = rssMb.slice(2, 11);
+    const secondHalf = rssMb.slice(11);
+    expect(Math.max(...secondHalf)).toBeLessThan(Math.max(...firstHalf) * 1.2);
+    expect(run.stdout()).toMatch(/OVERLOADED/);
+    const result = JSON.parse(read(path.join(out, 'result.json'), 'utf8')) as RunResult;
+    expect(result.ticks.evicted).toBeGreaterThan(0);
+    expect(result.latency.e2e.p99).toBeGreaterThan(1_000_000);
+  }, 120_000);
+});
