@@ -5,6 +5,7 @@ import { renderBenchTable } from '../bench/suite/bench-table.js';
 import { runNaivePipeline, type NaiveControl } from '../bench/suite/naive-pipeline.js';
 import { runNoTransportLimit } from '../bench/suite/no-transport.js';
 import { ChildRunner } from '../bench/suite/probe.js';
+import { profilePipelines } from '../bench/suite/profile-run.js';
 import { runBenchSuite } from '../bench/suite/suite.js';
 import { PIPELINE_IDS, type BenchMode, type PipelineId } from '../bench/suite/types.js';
 import { RUN_DEFAULTS, parseCount, parseDurationSec, parseLatencyUs } from './option-parsers.js';
@@ -54,11 +55,23 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--out <dir>', 'where bench.json and every probe\'s files go (default: results/bench-<timestamp>)')
     .option('--max-p99 <latency>', 'p99 above this fails a probe (default: 1s)', latency('--max-p99'))
     .option('--pipelines <list>', `which pipelines to run: ${PIPELINE_IDS.join(',')} (default: all)`, pipelineList)
-    .option('--probe-duration <time>', 'length of each probe (default: 15s, --quick 4s)', duration('--probe-duration'))
+    .option('--probe-duration <time>', 'measuring window of each probe, after its warm-up (default: 20s, --quick 6s)', duration('--probe-duration'))
     .option('--json', 'print bench.json to stdout instead of the table')
-    .action(async (options: { quick?: boolean; tiny?: boolean; out?: string; maxP99?: number; pipelines?: PipelineId[]; probeDuration?: number; json?: boolean }) => {
+    .option('--profile', 'instead of the suite: one `node --cpu-prof` run per pipeline (--pipelines, default confluent,kafkajs) at --profile-rate; prints the hottest functions per thread')
+    .option('--profile-rate <ticks/s>', 'offered rate of the profiled runs (default: 300k)', count('--profile-rate'))
+    .action(async (options: { quick?: boolean; tiny?: boolean; out?: string; maxP99?: number; pipelines?: PipelineId[]; probeDuration?: number; json?: boolean; profile?: boolean; profileRate?: number }) => {
       const mode: BenchMode = options.tiny ? 'tiny' : options.quick ? 'quick' : 'full';
       const out = options.out ?? path.join('results', `bench-${timestamp()}`);
+      if (options.profile) {
+        const pipelines = (options.pipelines ?? ['confluent', 'kafkajs']).filter((p): p is 'naive' | 'confluent' | 'kafkajs' => p !== 'limit');
+        const { text } = await profilePipelines({
+          pipelines, rate: options.profileRate ?? 300_000, durationSec: options.probeDuration ?? 8, out,
+          log: (line) => process.stderr.write(pc.dim(`${line}\n`)),
+        });
+        process.stdout.write(`${text}\n`);
+        process.stdout.write(pc.dim(`wrote ${path.join(out, 'profiles')}\n`));
+        return;
+      }
       const runner = new ChildRunner();
       let interrupts = 0;
       const onSignal = (signal: NodeJS.Signals): void => {
@@ -80,7 +93,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
           mode, out, runner, log,
           ...(options.maxP99 !== undefined ? { criteria: { maxP99Us: options.maxP99 } } : {}),
           ...(options.pipelines ? { pipelines: options.pipelines } : {}),
-          ...(options.probeDuration !== undefined ? { probeSec: options.probeDuration } : {}),
+          ...(options.probeDuration !== undefined ? { windowSec: options.probeDuration } : {}),
         });
         if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else {

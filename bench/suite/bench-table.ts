@@ -41,7 +41,9 @@ export function renderBenchTable(report: BenchReport): string {
   } else {
     lines.push(pc.yellow('no Kafka pipeline of this project sustained any probed rate'));
   }
-  lines.push(pc.dim(`sustained: nothing lost or evicted, analysed ≥ ${Math.round(report.criteria.minAnalysedFraction * 100)}% of offered, lag at the end of sending ≤ ${report.criteria.maxFinalLagSec} s of ticks, p99 ≤ ${fmtMs(report.criteria.maxP99Us)}; ${report.criteria.probeSec} s probes (${report.mode} mode). Latency at 50% of each pipeline's own sustained rate; CPU and RSS of the whole child process (brokers included) at the sustained rate.`));
+  const c = report.criteria;
+  lines.push(pc.dim(`sustained: nothing lost, evicted or failed and analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of offered; after a ${c.warmupSec} s warm-up, over a ${c.windowSec} s window: every second's p99 ≤ ${fmtMs(c.maxP99Us)}, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and grown ≤ ${c.maxLagGrowthSec} s of ticks (${report.mode} mode).`));
+  lines.push(pc.dim('Latency: whole-probe HDR percentiles at 50% of each pipeline\'s own sustained rate. CPU (every thread, brokers included: they run in the child) per million ticks analysed, and peak RSS, at the sustained rate.'));
   for (const t of report.targets) {
     lines.push(`${t.pass ? pc.green('pass') : pc.red('miss')}  ${t.name}: ${t.reached} (target ${t.target})`);
   }

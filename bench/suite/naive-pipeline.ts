@@ -76,6 +76,8 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
   const topic = options.topic ?? `naive-${process.pid}-${Date.now()}`;
   await initHistograms();
   const histogram = createLatencyHistogram();
+  /** The ticks analysed since the last once-a-second sample: the timeline's per-second p99. */
+  const interval = createLatencyHistogram();
   const state = createAnalyticsState({ instruments: options.instruments, venues: options.venues });
   // The analyzer is only the holder of the three detectors: the naive consumer calls them per tick.
   const analyzer = new FrameAnalyzer(state);
@@ -122,6 +124,7 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
         if ((x & CrossFlag.Crossed) !== 0) crossedTicks++;
         const now = nowUs();
         recordLatency(histogram, now - t.sendTimeUs);
+        recordLatency(interval, now - t.sendTimeUs);
         consumed++;
         lastConsumedUs = now;
         if (t.seq < ticks) {
@@ -148,7 +151,9 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
     const timeline: NaiveResult['timeline'] = [];
     const sample = (): void => {
       const t = Math.round(((nowUs() - startUs) / 1e6) * 10) / 10;
-      timeline.push({ t, producedTicks: produced, consumedTicks: distinct, lagTicks: Math.max(0, acked - distinct) });
+      const p99Us = interval.totalCount > 0 ? interval.getValueAtPercentile(99) : 0;
+      interval.reset();
+      timeline.push({ t, producedTicks: produced, consumedTicks: distinct, lagTicks: Math.max(0, acked - distinct), p99Us });
     };
     const sampler = setInterval(sample, 1000);
 

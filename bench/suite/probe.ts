@@ -95,15 +95,30 @@ export function parseJsonOutput<T>(stdout: string): T | null {
   }
 }
 
-/** Lag when the sending window ended: the last once-a-second sample taken within it. */
-export function finalLagTicks(output: ProbeOutput): number {
-  const window = output.config.durationSec;
-  let lag = 0;
-  let found = false;
-  for (const point of output.timeline) {
-    if (point.t <= window + 0.05) { lag = point.lagTicks; found = true; }
+export interface WindowFigures {
+  /** Lag at the last sample taken within the warm-up (0 without one). */
+  startLag: number;
+  /** Lag at the last sample taken while sending. */
+  endLag: number;
+  /** Highest per-second p99 among the samples of the measuring window; null when the window has none. */
+  maxP99Us: number | null;
+}
+
+/**
+ * The measuring window's figures from the once-a-second timeline. The last point of a timeline is
+ * taken after the drain (lag 0 by then), so it is left out; so are samples taken while draining.
+ */
+export function windowFigures(output: ProbeOutput, warmupSec: number): WindowFigures {
+  const sendingEnd = output.config.durationSec + 0.3;
+  const points = output.timeline.slice(0, -1).filter((p) => p.t <= sendingEnd);
+  let startLag = 0;
+  let maxP99: number | null = null;
+  for (const p of points) {
+    if (p.t <= warmupSec + 0.05) startLag = p.lagTicks;
+    else maxP99 = Math.max(maxP99 ?? 0, p.p99Us);
   }
-  return found ? lag : (output.timeline.at(-1)?.lagTicks ?? 0);
+  const endLag = points.at(-1)?.lagTicks ?? output.timeline.at(-1)?.lagTicks ?? 0;
+  return { startLag, endLag, maxP99Us: maxP99 };
 }
 
 /** CPU of the whole process (every thread) per million ticks analysed. */
@@ -114,36 +129,53 @@ export function cpuPerMillion(output: ProbeOutput): number | undefined {
   return ((r.cpuUserMs + r.cpuSystemMs) / ticks) * 1e6;
 }
 
-/** Judges one probe's result against the criteria. */
-export function judgeProbe(rate: number, durationSec: number, run: ChildRun, output: ProbeOutput | null, criteria: SustainCriteria): ProbeRecord {
-  const base = { rate, durationSec, wallSec: Math.round(run.wallSec * 10) / 10 };
+const ms = (us: number): string => `${(us / 1000).toFixed(0)} ms`;
+
+/**
+ * Judges one probe against the criteria: loss and the analysed rate over the whole probe; lag
+ * and p99 over the measuring window after the warm-up (the whole probe's p99 when the window has
+ * no per-second samples, as in very short probes).
+ */
+export function judgeProbe(rate: number, durationSec: number, warmupSec: number, run: ChildRun, output: ProbeOutput | null, criteria: SustainCriteria): ProbeRecord {
+  const base = { rate, durationSec, warmupSec, wallSec: Math.round(run.wallSec * 10) / 10 };
   if (output === null) {
-    const why = run.timedOut ? 'did not finish in time (stopped)' : `no result (exit ${run.exitCode ?? run.signal}): ${lastLine(run.stderr)}`;
+    const why = run.timedOut ? 'did not finish in time (stopped)' : `no result (exit ${run.exitCode ?? run.signal}): ${errorLine(run.stderr)}`;
     return { ...base, sustained: false, reasons: [why] };
   }
   const reasons: string[] = [];
   const t = output.throughput;
-  const lag = finalLagTicks(output);
+  const w = windowFigures(output, warmupSec);
+  const e2e = output.latency.e2e;
+  const p99 = w.maxP99Us ?? e2e.p99;
   if (output.status !== 'ok') reasons.push('interrupted');
   if (output.ticks.failed > 0) reasons.push(`${output.ticks.failed} ticks failed to produce`);
   if (output.ticks.lost > 0) reasons.push(`${output.ticks.lost} ticks lost (${output.ticks.evicted} evicted)`);
+  if (e2e.count === 0) reasons.push('nothing analysed');
   if (t.ticksPerSec < criteria.minAnalysedFraction * rate) reasons.push(`analysed ${Math.round(t.ticksPerSec)}/s < ${Math.round(criteria.minAnalysedFraction * 100)}% of offered`);
-  if (lag > criteria.maxFinalLagSec * rate) reasons.push(`lag ${lag} ticks at the end of sending > ${criteria.maxFinalLagSec} s of ticks`);
-  if (output.latency.e2e.p99 > criteria.maxP99Us) reasons.push(`p99 ${(output.latency.e2e.p99 / 1000).toFixed(0)} ms > ${(criteria.maxP99Us / 1000).toFixed(0)} ms`);
-  if (output.latency.e2e.count === 0) reasons.push('nothing analysed');
-  const e2e = output.latency.e2e;
+  if (w.endLag > criteria.maxFinalLagSec * rate) reasons.push(`lag ${w.endLag} ticks at the end > ${criteria.maxFinalLagSec} s of ticks`);
+  else if (w.endLag - w.startLag > criteria.maxLagGrowthSec * rate) reasons.push(`lag grew ${w.startLag} → ${w.endLag} ticks over the window`);
+  if (p99 > criteria.maxP99Us) reasons.push(`${w.maxP99Us === null ? 'p99' : 'p99 of a second in the window'} ${ms(p99)} > ${ms(criteria.maxP99Us)}`);
   const record: ProbeRecord = {
     ...base, sustained: reasons.length === 0, reasons,
-    ticksPerSec: t.ticksPerSec, lost: output.ticks.lost, evicted: output.ticks.evicted, finalLagTicks: lag,
+    ticksPerSec: t.ticksPerSec, lost: output.ticks.lost, evicted: output.ticks.evicted,
+    windowStartLagTicks: w.startLag, finalLagTicks: w.endLag,
     latency: { p50: e2e.p50, p99: e2e.p99, p999: e2e.p999, max: e2e.max },
   };
+  if (w.maxP99Us !== null) record.windowMaxP99Us = w.maxP99Us;
   const cpu = cpuPerMillion(output);
   if (cpu !== undefined) record.cpuMsPerMillionTicks = Math.round(cpu);
   if (output.resources) record.maxRssMb = Math.round(output.resources.maxRssMb);
   return record;
 }
 
-function lastLine(text: string): string {
+/** A probe that only failed on the window's lag or p99, with nothing lost: worth a second try (noise). */
+export function isMarginalFailure(record: ProbeRecord, criteria: SustainCriteria): boolean {
+  if (record.sustained || record.ticksPerSec === undefined) return false;
+  return (record.lost ?? 0) === 0 && record.ticksPerSec >= criteria.minAnalysedFraction * record.rate;
+}
+
+/** The first line of an error in a child's stderr (else its last line). */
+function errorLine(text: string): string {
   const lines = text.trim().split('\n').filter((l) => l.trim().length > 0);
-  return (lines.at(-1) ?? '').slice(0, 200);
+  return (lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? '').trim().slice(0, 240);
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ChildRunner, judgeProbe, parseJsonOutput, type ChildRun } from './probe.js';
+import { ChildRunner, isMarginalFailure, judgeProbe, parseJsonOutput, type ChildRun } from './probe.js';
 import { searchMaxRate, type SearchPlan } from './rate-search.js';
 import type { NoTransportResult } from './no-transport.js';
 import {
@@ -11,33 +11,39 @@ import {
 
 /** Durations and search shape of each mode. */
 export interface ModeSettings {
-  /** Length of each probe's sending window, seconds. */
-  probeSec: number;
-  /** Length of the run at half the sustainable rate. */
-  latencySec: number;
-  /** Confirm the found rate with one run this long (stepping down 10% on failure); null = no confirmation. */
-  confirmSec: number | null;
+  /** Each probe sends for warmupSec + windowSec; the window is what is judged. */
+  warmupSec: number;
+  windowSec: number;
+  /** Confirm the found rate with one run of this window (stepping down 10% on failure); null = no confirmation. */
+  confirmWindowSec: number | null;
   limitTicks: number;
   limitWarmupTicks: number;
   drainTimeoutSec: number;
+  /** A probe that failed only on lag or p99 (nothing lost) is run once more, at most this many times per pipeline. */
+  retries: number;
+  /**
+   * Wall-clock budget of each Kafka pipeline's search, seconds: no new probe starts unless it and
+   * the half-rate run still fit (what keeps --quick within its 8 minutes when probes run long).
+   */
+  budgetSec: number;
   naive: SearchPlan;
   pipeline: SearchPlan;
 }
 
 export const MODES: Record<BenchMode, ModeSettings> = {
   full: {
-    probeSec: 15, latencySec: 15, confirmSec: 60, limitTicks: 30_000_000, limitWarmupTicks: 2_000_000, drainTimeoutSec: 10,
-    naive: { startRate: 5_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 9, resolution: 0.1 },
-    pipeline: { startRate: 100_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 9, resolution: 0.1 },
+    warmupSec: 5, windowSec: 20, confirmWindowSec: 60, limitTicks: 30_000_000, limitWarmupTicks: 2_000_000, drainTimeoutSec: 10, retries: 3, budgetSec: 600,
+    naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 8, resolution: 0.1 },
+    pipeline: { startRate: 150_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 8, resolution: 0.1 },
   },
   quick: {
-    probeSec: 4, latencySec: 4, confirmSec: null, limitTicks: 5_000_000, limitWarmupTicks: 1_000_000, drainTimeoutSec: 5,
-    naive: { startRate: 5_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 6, resolution: 0.25 },
-    pipeline: { startRate: 100_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 6, resolution: 0.25 },
+    warmupSec: 2, windowSec: 6, confirmWindowSec: null, limitTicks: 5_000_000, limitWarmupTicks: 1_000_000, drainTimeoutSec: 5, retries: 2, budgetSec: 125,
+    naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 6, resolution: 0.2 },
+    pipeline: { startRate: 150_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 6, resolution: 0.2 },
   },
   // Plumbing only (tests): one low-rate probe per pipeline, then the half-rate run.
   tiny: {
-    probeSec: 1.5, latencySec: 1.5, confirmSec: null, limitTicks: 200_000, limitWarmupTicks: 50_000, drainTimeoutSec: 5,
+    warmupSec: 0, windowSec: 1.5, confirmWindowSec: null, limitTicks: 200_000, limitWarmupTicks: 50_000, drainTimeoutSec: 5, retries: 0, budgetSec: 120,
     naive: { startRate: 1_000, growth: 2, minRate: 100, maxRate: 1_000, maxProbes: 1, resolution: 1 },
     pipeline: { startRate: 4_000, growth: 2, minRate: 100, maxRate: 4_000, maxProbes: 1, resolution: 1 },
   },
@@ -48,8 +54,8 @@ export interface SuiteOptions {
   out: string;
   criteria?: Partial<SustainCriteria>;
   pipelines?: readonly PipelineId[];
-  /** Overrides the mode's probe length. */
-  probeSec?: number;
+  /** Overrides the mode's measuring window. */
+  windowSec?: number;
   workload?: Partial<BenchReport['workload']>;
   log?: (line: string) => void;
   /** Runs the children (tests and Ctrl-C handling pass their own). */
@@ -77,7 +83,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
   const started = Date.now();
   const startedAt = new Date().toISOString();
   const settings: ModeSettings = { ...MODES[options.mode] };
-  if (options.probeSec !== undefined) { settings.probeSec = options.probeSec; settings.latencySec = options.probeSec; }
+  if (options.windowSec !== undefined) settings.windowSec = options.windowSec;
   const criteria: SustainCriteria = { ...DEFAULT_CRITERIA, ...options.criteria };
   const workload = { ...DEFAULT_WORKLOAD, ...options.workload };
   const wanted = new Set<PipelineId>(options.pipelines ?? ['limit', 'naive', 'confluent', 'kafkajs']);
@@ -92,34 +98,42 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
 
   const report: BenchReport = {
     tool: 'tick-firehose', kind: 'bench', version: 1, status: 'ok', mode: options.mode, startedAt, finishedAt: startedAt, wallSec: 0,
-    machine: { cpus: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}` },
-    criteria: { ...criteria, lost: 0, evicted: 0, probeSec: settings.probeSec, latencyAtFractionOfMax: 0.5 },
+    machine: { cpus: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageAtStart: os.loadavg()[0]!, loadAverageAtEnd: 0 },
+    criteria: { ...criteria, warmupSec: settings.warmupSec, windowSec: settings.windowSec, lost: 0, evicted: 0, latencyAtFractionOfMax: 0.5 },
     workload, pipelines: {}, best: null, ratios: { vsNaive: null, vsLimit: null, confluentVsKafkajs: null }, targets: [], notes: [],
   };
   const stopped = (): boolean => runner.stopped;
+  const runNotes: string[] = [];
   const commonArgs = ['--partitions', String(workload.partitions), '--instruments', String(workload.instruments), '--venues', String(workload.venues), '--seed', String(workload.seed)];
 
-  /** One Kafka-pipeline run as a child process, judged. */
-  const probe = async (id: Exclude<PipelineId, 'limit'>, rate: number, durationSec: number, tag: string): Promise<ProbeRecord> => {
+  /** One Kafka-pipeline run as a child process, judged; a crash at start-up is retried once. */
+  const probe = async (id: Exclude<PipelineId, 'limit'>, rate: number, windowSec: number, tag: string): Promise<ProbeRecord> => {
+    const durationSec = settings.warmupSec + windowSec;
     const args = id === 'naive'
       ? ['naive', '--json', '--rate', String(rate), '--duration', String(durationSec), '--drain-timeout', String(settings.drainTimeoutSec), ...commonArgs]
       : ['run', '--json', '--no-progress', '--client', id, '--rate', String(rate), '--duration', String(durationSec),
         '--workers', String(workload.workers), '--ticks-per-record', String(workload.ticksPerRecord), '--drain-timeout', String(settings.drainTimeoutSec),
         '--out', path.join(runsDir, `${id}-${tag}-${rate}`), ...commonArgs];
-    let run: ChildRun;
-    try {
-      run = await runner.run(args, durationSec * 2 + settings.drainTimeoutSec + 30);
-    } catch (error) {
-      return { rate, durationSec, sustained: false, reasons: [error instanceof Error ? error.message : String(error)], wallSec: 0 };
+    let record: ProbeRecord | null = null;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let run: ChildRun;
+      try {
+        run = await runner.run(args, durationSec + settings.drainTimeoutSec + 20);
+      } catch (error) {
+        return { rate, durationSec, warmupSec: settings.warmupSec, sustained: false, reasons: [error instanceof Error ? error.message : String(error)], wallSec: 0 };
+      }
+      const output = parseJsonOutput<ProbeOutput>(run.stdout);
+      record = judgeProbe(rate, durationSec, settings.warmupSec, run, output, criteria);
+      if (id === 'naive' && output) await writeFile(path.join(runsDir, `naive-${tag}-${rate}.json`), `${JSON.stringify(output, null, 2)}\n`);
+      if (output !== null || run.timedOut || stopped()) break;
+      log(`    no result (${record.reasons.join('; ')}); running it again`);
     }
-    const output = parseJsonOutput<ProbeOutput>(run.stdout);
-    const record = judgeProbe(rate, durationSec, run, output, criteria);
-    if (id === 'naive' && output) await writeFile(path.join(runsDir, `naive-${tag}-${rate}.json`), `${JSON.stringify(output, null, 2)}\n`);
-    return record;
+    return record!;
   };
 
   const describe = (r: ProbeRecord): string => {
-    const figures = r.ticksPerSec === undefined ? '' : ` (analysed ${fmtRate(r.ticksPerSec)}, p99 ${fmtMs(r.latency?.p99)}, end lag ${r.finalLagTicks ?? '-'}, lost ${r.lost ?? '-'})`;
+    const figures = r.ticksPerSec === undefined ? ''
+      : ` (analysed ${fmtRate(r.ticksPerSec)}, window p99 ≤ ${fmtMs(r.windowMaxP99Us ?? r.latency?.p99)}, lag ${r.windowStartLagTicks ?? '-'} → ${r.finalLagTicks ?? '-'}, whole-probe p99 ${fmtMs(r.latency?.p99)}, lost ${r.lost ?? '-'})`;
     return `${r.sustained ? 'sustained' : `NOT sustained: ${r.reasons.join('; ')}`}${figures} [${r.wallSec}s]`;
   };
 
@@ -147,21 +161,40 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     const pipeline = emptyPipeline(id);
     report.pipelines[id] = pipeline;
     const plan = id === 'naive' ? settings.naive : settings.pipeline;
-    log(`${PIPELINE_TEXT[id].label}: searching the highest sustained rate (${settings.probeSec} s probes from ${fmtRate(plan.startRate)})`);
+    log(`${PIPELINE_TEXT[id].label}: searching the highest sustained rate (${settings.warmupSec} s warm-up + ${settings.windowSec} s window per probe, from ${fmtRate(plan.startRate)})`);
+    let retriesLeft = settings.retries;
+    const searchStarted = Date.now();
+    // A probe typically takes its sending time plus a few seconds (start-up, cluster, drain).
+    const typicalProbeSec = settings.warmupSec + settings.windowSec + 4;
+    const outOfTime = (): boolean => (Date.now() - searchStarted) / 1000 + 2 * typicalProbeSec > settings.budgetSec;
+    let budgetReached = false;
     const outcome = await searchMaxRate(async (rate) => {
-      log(`  ${id}: probe ${pipeline.probes.length + 1} at ${fmtRate(rate)} for ${settings.probeSec} s`);
-      const record = await probe(id, rate, settings.probeSec, 'probe');
-      pipeline.probes.push(record);
-      log(`    ${describe(record)}`);
-      return record.sustained;
-    }, plan, stopped);
+      for (;;) {
+        log(`  ${id}: probe ${pipeline.probes.length + 1} at ${fmtRate(rate)}`);
+        const record = await probe(id, rate, settings.windowSec, 'probe');
+        pipeline.probes.push(record);
+        log(`    ${describe(record)}`);
+        if (record.sustained) return true;
+        if (retriesLeft <= 0 || stopped() || outOfTime() || !isMarginalFailure(record, criteria)) return false;
+        retriesLeft--;
+        log(`    failed only on lag or p99 with nothing lost: probing ${fmtRate(rate)} once more before believing it`);
+      }
+    }, plan, () => {
+      if (stopped()) return true;
+      if (outOfTime()) { budgetReached = true; return true; }
+      return false;
+    });
+    if (budgetReached) {
+      log(`  ${id}: time budget of ${settings.budgetSec} s reached: the search stops here`);
+      runNotes.push(`${id}: the search stopped at its time budget (${settings.budgetSec} s) after ${outcome.probes} rates`);
+    }
     let max = outcome.best;
 
-    if (settings.confirmSec !== null && max > 0) {
+    if (settings.confirmWindowSec !== null && max > 0) {
       for (let attempt = 0; attempt < 3 && !stopped(); attempt++) {
         const rate = attempt === 0 ? max : Math.round(max * 0.9);
-        log(`  ${id}: confirming ${fmtRate(rate)} for ${settings.confirmSec} s`);
-        const record = await probe(id, rate, settings.confirmSec, 'confirm');
+        log(`  ${id}: confirming ${fmtRate(rate)} with a ${settings.confirmWindowSec} s window`);
+        const record = await probe(id, rate, settings.confirmWindowSec, 'confirm');
         pipeline.probes.push(record);
         log(`    ${describe(record)}`);
         max = rate;
@@ -178,11 +211,11 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     }
     if (max > 0 && !stopped()) {
       const half = Math.max(1, Math.round(max / 2));
-      log(`  ${id}: latency at half the sustained rate, ${fmtRate(half)} for ${settings.latencySec} s`);
-      const record = await probe(id, half, settings.latencySec, 'half');
+      log(`  ${id}: latency at half the sustained rate, ${fmtRate(half)}`);
+      const record = await probe(id, half, settings.windowSec, 'half');
       pipeline.probes.push(record);
       log(`    ${describe(record)}`);
-      if (record.latency) pipeline.latencyAtHalf = { rate: half, ...record.latency };
+      if (record.latency) pipeline.latencyAtHalf = { rate: half, ...record.latency, windowMaxP99Us: record.windowMaxP99Us ?? null };
       pipeline.cpuMsPerMillionTicksAtHalf = record.cpuMsPerMillionTicks ?? null;
       pipeline.peakRssMbAtHalf = record.maxRssMb ?? null;
     }
@@ -190,7 +223,8 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
   }
 
   if (stopped()) report.status = 'interrupted';
-  finishReport(report);
+  report.machine.loadAverageAtEnd = os.loadavg()[0]!;
+  finishReport(report, runNotes);
   report.finishedAt = new Date().toISOString();
   report.wallSec = Math.round((Date.now() - started) / 100) / 10;
   await writeFile(path.join(options.out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -208,7 +242,7 @@ const ratio = (a: number | undefined, b: number | undefined): number | null =>
   a !== undefined && b !== undefined && a > 0 && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
 
 /** Best pipeline, ratios, targets and notes from the per-pipeline figures. */
-export function finishReport(report: BenchReport): void {
+export function finishReport(report: BenchReport, runNotes: readonly string[] = []): void {
   const p = report.pipelines;
   const candidates = (['confluent', 'kafkajs'] as const).filter((id) => (p[id]?.maxTicksPerSec ?? 0) > 0);
   candidates.sort((a, b) => p[b]!.maxTicksPerSec - p[a]!.maxTicksPerSec);
@@ -226,18 +260,23 @@ export function finishReport(report: BenchReport): void {
   targets.push({ name: 'vs no-transport limit', target: '≥ 20%', reached: r.vsLimit === null ? '-' : `${(r.vsLimit * 100).toFixed(1)}%`, pass: (r.vsLimit ?? 0) >= 0.2 });
   targets.push({
     name: 'sustained end-to-end rate', target: '≥ 1,000,000 ticks/s for 60 s',
-    reached: best ? `${fmtRate(best.maxTicksPerSec)} (${report.mode === 'full' ? '60 s confirmation' : `${report.criteria.probeSec} s probes`})` : '-',
+    reached: best ? `${fmtRate(best.maxTicksPerSec)} (${report.mode === 'full' ? 'confirmed with a 60 s window' : `${report.criteria.windowSec} s windows`})` : '-',
     pass: (best?.maxTicksPerSec ?? 0) >= 1_000_000 && report.mode === 'full',
   });
   const half = best?.latencyAtHalf ?? null;
   targets.push({ name: 'p99 at 50% of the sustained rate', target: '≤ 25 ms', reached: half ? fmtMs(half.p99) : '-', pass: half !== null && half.p99 <= 25_000 });
   targets.push({ name: 'peak RSS at the sustained rate', target: '≤ 1 GiB', reached: best?.peakRssMb != null ? `${best.peakRssMb} MB` : '-', pass: best?.peakRssMb != null && best.peakRssMb <= 1024 });
   report.targets = targets;
+  const c = report.criteria;
   report.notes = [
-    `sustained = no tick lost or evicted, analysed ≥ ${Math.round(report.criteria.minAnalysedFraction * 100)}% of the offered rate, lag at the end of sending ≤ ${report.criteria.maxFinalLagSec} s of ticks, and end-to-end p99 ≤ ${fmtMs(report.criteria.maxP99Us)} over the whole probe (warm-up included)`,
+    `sustained = over the whole probe nothing lost, evicted or failed and analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of the offered rate; over the ${c.windowSec} s measuring window after a ${c.warmupSec} s warm-up, every second's end-to-end p99 ≤ ${fmtMs(c.maxP99Us)}, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and grown by ≤ ${c.maxLagGrowthSec} s of ticks`,
+    'a rate that failed only on lag or p99 with nothing lost is probed once more (a few times per pipeline at most) before the search believes it',
+    'latency at half the sustained rate: the whole probe\'s HDR percentiles (warm-up included); windowMaxP99Us is the worst per-second p99 after the warm-up',
     'each Kafka pipeline runs in its own process with its own embedded 3-broker cluster (librdkafka mock) in that process: its CPU and RSS include the brokers',
     'CPU per million ticks = user + system time of every thread of the process over the run (cluster start and drain included) ÷ ticks analysed',
     'the no-transport limit has no latency figures: nothing travels',
+    `the machine is shared: 1-minute load average ${report.machine.loadAverageAtStart.toFixed(2)} at the start, ${report.machine.loadAverageAtEnd.toFixed(2)} at the end (${report.machine.cpus} CPUs); anything else running skews every figure`,
+    ...runNotes,
   ];
 }
 

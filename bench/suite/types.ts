@@ -12,6 +12,8 @@ export interface LagPoint {
   /** Seconds since the schedule started. */
   t: number;
   lagTicks: number;
+  /** p99 end-to-end latency of the ticks analysed in the second before `t`, µs (0 when none). */
+  p99Us: number;
 }
 
 /**
@@ -28,26 +30,43 @@ export interface ProbeOutput {
   resources?: ResourceUsage;
 }
 
-/** When a probed rate counts as sustained. Stated in the output next to every figure. */
+/**
+ * When a probed rate counts as sustained. Stated in the output next to every figure.
+ *
+ * A probe sends for `warmupSec + windowSec`; the lag and p99 criteria apply to the measuring
+ * window after the warm-up (connections, JIT, the first fetches), the loss and rate criteria to
+ * the whole probe.
+ */
 export interface SustainCriteria {
-  /** Analysed distinct ticks/s must be at least this fraction of the offered rate. */
+  /** Analysed distinct ticks/s over the whole probe must be at least this fraction of the offered rate. */
   minAnalysedFraction: number;
-  /** End-to-end p99 over the whole probe (warm-up included) must be at most this. */
+  /** In every second of the measuring window, the end-to-end p99 of the ticks analysed in that second must be at most this. */
   maxP99Us: number;
-  /** Consumer lag at the end of the sending window must be at most this many seconds of offered ticks. */
+  /** Consumer lag at the end of the window must be at most this many seconds of offered ticks. */
   maxFinalLagSec: number;
+  /** ... and must not have grown over the window by more than this many seconds of offered ticks (bounded, not diverging). */
+  maxLagGrowthSec: number;
 }
 
 export const DEFAULT_CRITERIA: Readonly<SustainCriteria> = Object.freeze({
   minAnalysedFraction: 0.97,
   maxP99Us: 1_000_000,
   maxFinalLagSec: 1,
+  maxLagGrowthSec: 0.25,
 });
+
+/** A probe's shape: how long it warms up, then how long it is measured. */
+export interface ProbeWindow {
+  warmupSec: number;
+  windowSec: number;
+}
 
 export interface ProbeRecord {
   /** Offered ticks/s. */
   rate: number;
+  /** Sending time in all: warm-up plus measuring window. */
   durationSec: number;
+  warmupSec: number;
   sustained: boolean;
   /** Why not sustained (empty when sustained). */
   reasons: string[];
@@ -56,7 +75,12 @@ export interface ProbeRecord {
   ticksPerSec?: number;
   lost?: number;
   evicted?: number;
+  /** Lag when the window started and when it ended. */
+  windowStartLagTicks?: number;
   finalLagTicks?: number;
+  /** Highest per-second p99 in the measuring window, µs. */
+  windowMaxP99Us?: number;
+  /** The whole probe's end-to-end latency (warm-up included), µs. */
   latency?: Pick<LatencySummary, 'p50' | 'p99' | 'p999' | 'max'>;
   cpuMsPerMillionTicks?: number;
   maxRssMb?: number;
@@ -77,7 +101,7 @@ export interface PipelineReport {
   /** Analysed ticks/s measured in the probe at `maxTicksPerSec`. */
   analysedTicksPerSec: number;
   /** End-to-end latency at half the sustainable rate, µs; null for the no-transport limit (no transport to measure). */
-  latencyAtHalf: { rate: number; p50: number; p99: number; p999: number; max: number } | null;
+  latencyAtHalf: { rate: number; p50: number; p99: number; p999: number; max: number; windowMaxP99Us: number | null } | null;
   /** Process CPU (user + system, every thread) per million ticks analysed, at the sustainable rate. */
   cpuMsPerMillionTicks: number | null;
   /** The same at half the sustainable rate. */
@@ -104,8 +128,9 @@ export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   wallSec: number;
-  machine: { cpus: number; node: string; platform: string };
-  criteria: SustainCriteria & { lost: 0; evicted: 0; probeSec: number; latencyAtFractionOfMax: number };
+  /** The 1-minute load average before and after: other work on the machine skews the figures. */
+  machine: { cpus: number; node: string; platform: string; loadAverageAtStart: number; loadAverageAtEnd: number };
+  criteria: SustainCriteria & ProbeWindow & { lost: 0; evicted: 0; latencyAtFractionOfMax: number };
   workload: { instruments: number; venues: number; partitions: number; ticksPerRecord: number; workers: number; seed: number };
   pipelines: Partial<Record<PipelineId, PipelineReport>>;
   best: { pipeline: 'confluent' | 'kafkajs'; ticksPerSec: number } | null;
