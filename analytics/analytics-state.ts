@@ -32,7 +32,10 @@
  *   +2 uptime     EWMA of the fraction of time the venue's quote was fresh
  *   +3 stall      EWMA of "price unchanged for too many updates"
  *   +4 sameRun    consecutive updates with an unchanged mid
- *   +5..7         padding to the cache line
+ *   +5 updates    the venue's updates of the instrument so far
+ *   +6 evalOpen   1 while buffers.evalCells follows an event of this cell (scoring only; kept on
+ *                 this line so that the per-tick check touches no other memory)
+ *   +7            padding to the cache line
  * buffers.scorerOrder      Uint8Array, ORDER_ROWS × venues per instrument, row-major:
  *   row 0 midOrder   venue indices, the quoted ones first in ascending order of mid, then the
  *                    never-quoted ones; a tick moves only its own venue, so a median is a lookup
@@ -42,11 +45,35 @@
  *                          +0 bid·(1 − fee), +1 ask·(1 + fee) (NaN = no quote)
  * buffers.crossPairs       Uint16Array, CROSS_PAIR_STRIDE per instrument: ordered venue pairs
  *                          (u bids, w asks, u ≠ w) that are +0 crossed, +1 locked, net of fees
+ * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
+ *                          to be confirmed by another venue as a genuine jump
+ *   +0 return    the flagged log return (NaN = none)
+ *   +1 left      ticks of the instrument it may still be confirmed on
+ *   +2..3        unused
+ * buffers.outlierFlat      Uint8Array, 1 per cell: consecutive accepted ticks with an unchanged mid
+ * buffers.fxLegs           Float64Array, 2 per FX pair: +0 −ln best net bid, +1 ln best net ask
+ *                          across venues (+∞ = no quote)
+ * buffers.fxTriangles      Uint8Array, 1 per triangle: bit 0 forward cycle open, bit 1 backward
+ * buffers.evalCells        Float64Array, EVAL_STRIDE per cell: scoring against the generator's
+ *                          labels, not detection: +0 open event (TickEvent, 0 = none), +1 the
+ *                          cell's update count at its start, +2 its intended time, +3 1 once it
+ *                          was counted as late
+ * buffers.evalInstruments  Uint8Array, 1 per instrument: 1 = hosts injected faulty sources (left
+ *                          out of the venue score averages the ranking is checked on)
+ *
+ * dims.fxCurrencies / dims.fxFirstInstrument place the FX universe (analytics/market-conventions.ts);
+ * fxCurrencies is 0 when there is none.
  */
+
+import { DEFAULT_FX_CURRENCIES, DEFAULT_FX_FIRST_INSTRUMENT, fxLayout, type FxLayout } from './market-conventions.js';
 
 export interface AnalyticsDims {
   instruments: number;
   venues: number;
+  /** Currencies of the FX universe (default 5; 0 = none; none either when the pairs do not fit). */
+  fxCurrencies?: number;
+  /** Instrument of the first FX pair (default 20). */
+  fxFirstInstrument?: number;
 }
 
 export interface AnalyticsBuffers {
@@ -57,6 +84,12 @@ export interface AnalyticsBuffers {
   scorerOrder: SharedArrayBuffer;
   quotes: SharedArrayBuffer;
   crossPairs: SharedArrayBuffer;
+  outlierJumps: SharedArrayBuffer;
+  outlierFlat: SharedArrayBuffer;
+  fxLegs: SharedArrayBuffer;
+  fxTriangles: SharedArrayBuffer;
+  evalCells: SharedArrayBuffer;
+  evalInstruments: SharedArrayBuffer;
 }
 
 export interface AnalyticsSharedState {
@@ -67,7 +100,7 @@ export interface AnalyticsSharedState {
 export const MAX_INSTRUMENTS = 1_000_000;
 export const MAX_VENUES = 64;
 /**
- * Tables take about 140 bytes per cell, so this is about 1.2 GB (1M instruments × 8 venues): a
+ * Tables take about 180 bytes per cell, so this is about 1.5 GB (1M instruments × 8 venues): a
  * run that needs more is more likely a typo in --instruments or --venues than a plan, and is
  * better refused up front than swapped to death.
  */
@@ -79,12 +112,21 @@ export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3 } as const;
 export const SCORER_ROWS = 3;
 export const ScorerRow = { mid: 0, spread: 1, lastUs: 2 } as const;
 export const SCORER_CELL_STRIDE = 8;
-export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4 } as const;
+export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4, updates: 5, evalOpen: 6 } as const;
 export const ORDER_ROWS = 4;
 export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 } as const;
 
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
+export const OUTLIER_JUMP_STRIDE = 4;
+export const OutlierJumpField = { ret: 0, left: 1 } as const;
+export const EVAL_STRIDE = 4;
+export const EvalField = { event: 0, startUpdate: 1, startUs: 2, late: 3 } as const;
+
+/** The FX universe of a state (null when it has none). Every thread derives the same layout from dims. */
+export function stateFxLayout(state: AnalyticsSharedState): FxLayout | null {
+  return fxLayout(state.dims.instruments, state.dims.fxCurrencies ?? 0, state.dims.fxFirstInstrument ?? DEFAULT_FX_FIRST_INSTRUMENT);
+}
 
 function checkDims(dims: AnalyticsDims): void {
   const { instruments, venues } = dims;
@@ -109,8 +151,10 @@ function fillStrided(table: Float64Array, stride: number, field: number, value: 
 export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState {
   checkDims(dims);
   const cells = dims.instruments * dims.venues;
+  const fxFirstInstrument = dims.fxFirstInstrument ?? DEFAULT_FX_FIRST_INSTRUMENT;
+  const fx = fxLayout(dims.instruments, dims.fxCurrencies ?? DEFAULT_FX_CURRENCIES, fxFirstInstrument);
   const state: AnalyticsSharedState = {
-    dims: { instruments: dims.instruments, venues: dims.venues },
+    dims: { instruments: dims.instruments, venues: dims.venues, fxCurrencies: fx?.currencies ?? 0, fxFirstInstrument },
     buffers: {
       outlier: new SharedArrayBuffer(cells * OUTLIER_STRIDE * 8),
       outlierRejects: new SharedArrayBuffer(cells),
@@ -119,8 +163,16 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       scorerOrder: new SharedArrayBuffer(cells * ORDER_ROWS),
       quotes: new SharedArrayBuffer(cells * QUOTE_STRIDE * 8),
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
+      outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
+      outlierFlat: new SharedArrayBuffer(cells),
+      fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
+      fxTriangles: new SharedArrayBuffer(fx?.triangles ?? 0),
+      evalCells: new SharedArrayBuffer(cells * EVAL_STRIDE * 8),
+      evalInstruments: new SharedArrayBuffer(dims.instruments),
     },
   };
+  fillStrided(outlierJumpTable(state), OUTLIER_JUMP_STRIDE, OutlierJumpField.ret, NaN);
+  fxLegTable(state).fill(Infinity);
   // NaN marks "nothing seen yet" so the hot path needs no separate presence bitmap.
   fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.lastMid, NaN);
   // Never-quoted mids and spreads are +∞ so that they sort after every real price with plain
@@ -183,4 +235,30 @@ export function quoteTable(state: AnalyticsSharedState): Float64Array {
 export function crossPairTable(state: AnalyticsSharedState): Uint16Array {
   checkDims(state.dims);
   return new Uint16Array(checkBuffer(state, 'crossPairs', state.dims.instruments * CROSS_PAIR_STRIDE * 2));
+}
+
+export function outlierJumpTable(state: AnalyticsSharedState): Float64Array {
+  checkDims(state.dims);
+  return new Float64Array(checkBuffer(state, 'outlierJumps', state.dims.instruments * OUTLIER_JUMP_STRIDE * 8));
+}
+
+export function outlierFlatTable(state: AnalyticsSharedState): Uint8Array {
+  return new Uint8Array(checkBuffer(state, 'outlierFlat', cellCount(state)));
+}
+
+export function fxLegTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'fxLegs', (stateFxLayout(state)?.pairs ?? 0) * 2 * 8));
+}
+
+export function fxTriangleTable(state: AnalyticsSharedState): Uint8Array {
+  return new Uint8Array(checkBuffer(state, 'fxTriangles', stateFxLayout(state)?.triangles ?? 0));
+}
+
+export function evalCellTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'evalCells', cellCount(state) * EVAL_STRIDE * 8));
+}
+
+export function evalInstrumentTable(state: AnalyticsSharedState): Uint8Array {
+  checkDims(state.dims);
+  return new Uint8Array(checkBuffer(state, 'evalInstruments', state.dims.instruments));
 }

@@ -1,9 +1,13 @@
 import {
   CROSS_PAIR_STRIDE, QUOTE_STRIDE, crossPairTable, quoteTable, type AnalyticsSharedState,
 } from './analytics-state.js';
+import { buyFactor, sellFactor } from './market-conventions.js';
 
 export interface CrossedMarketConfig {
-  /** Taker fee per venue in bps (missing entries = 0). A cross must survive both legs' fees. */
+  /**
+   * Taker fee per venue in bps (missing entries = 0, entries past the venue count ignored). A
+   * cross must survive both legs' fees.
+   */
   venueFeesBps: readonly number[];
 }
 
@@ -21,6 +25,8 @@ export const CrossFlag = {
   WindowOpened: 4,
   /** No venue pair of the instrument crosses any more: the open window closed on this tick. */
   WindowClosed: 8,
+  /** The instrument became locked (some pair locked, none crossed) on this tick. */
+  LockOpened: 16,
 } as const;
 
 /**
@@ -46,9 +52,6 @@ export class CrossedMarketDetector {
     this.pairs = crossPairTable(state);
     this.venues = state.dims.venues;
     const fees = config.venueFeesBps;
-    if (fees.length > this.venues) {
-      throw new RangeError(`config.venueFeesBps has ${fees.length} entries but there are ${this.venues} venues`);
-    }
     this.sellFactor = new Float64Array(this.venues);
     this.buyFactor = new Float64Array(this.venues);
     for (let v = 0; v < this.venues; v++) {
@@ -56,8 +59,8 @@ export class CrossedMarketDetector {
       if (!Number.isFinite(bps) || bps < 0 || bps >= 10_000) {
         throw new RangeError(`config.venueFeesBps[${v}] must be a number in 0..<10000, got ${bps}`);
       }
-      this.sellFactor[v] = 1 - bps * 1e-4;
-      this.buyFactor[v] = 1 + bps * 1e-4;
+      this.sellFactor[v] = sellFactor(bps);
+      this.buyFactor[v] = buyFactor(bps);
     }
   }
 
@@ -85,12 +88,14 @@ export class CrossedMarketDetector {
     const crossedNow = now >> 8;
     const lockedNow = now & 0xff;
     const crossedAfter = crossedBefore + crossedNow - (old >> 8);
+    const lockedAfter = lockedBefore + lockedNow - (old & 0xff);
     this.pairs[c] = crossedAfter;
-    this.pairs[c + 1] = lockedBefore + lockedNow - (old & 0xff);
+    this.pairs[c + 1] = lockedAfter;
 
     let flags = crossedNow > 0 ? CrossFlag.Crossed : lockedNow > 0 ? CrossFlag.Locked : 0;
     if (crossedAfter > 0 && crossedBefore === 0) flags |= CrossFlag.WindowOpened;
     else if (crossedAfter === 0 && crossedBefore > 0) flags |= CrossFlag.WindowClosed;
+    if (crossedAfter === 0 && lockedAfter > 0 && !(crossedBefore === 0 && lockedBefore > 0)) flags |= CrossFlag.LockOpened;
     return flags;
   }
 
@@ -116,6 +121,26 @@ export class CrossedMarketDetector {
     // Against itself both tests compared netBid with netAsk.
     if (netBid >= netAsk) netBid > netAsk ? (crossed -= 2) : (locked -= 2);
     return (crossed << 8) | locked;
+  }
+
+  /**
+   * The widest cross of the instrument net of fees, in bps of the ask side: max over venue pairs
+   * of netBid(u) / netAsk(w) − 1 (≤ 0 when nothing crosses; NaN without two quotes). O(venues²),
+   * for alerts, not per tick.
+   */
+  crossBps(instrument: number): number {
+    const q = this.quotes;
+    const start = instrument * this.venues * QUOTE_STRIDE;
+    let best = NaN;
+    for (let u = 0; u < this.venues; u++) {
+      const bid = q[start + u * QUOTE_STRIDE];
+      for (let w = 0; w < this.venues; w++) {
+        if (w === u) continue;
+        const edge = bid / q[start + w * QUOTE_STRIDE + 1] - 1;
+        if (edge > best || best !== best) best = edge;
+      }
+    }
+    return best * 1e4;
   }
 
   crossState(instrument: number): CrossState {

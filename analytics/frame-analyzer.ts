@@ -1,8 +1,15 @@
-import { FrameReader, TickFlag, validateFrame } from '../wire/tick-frame.js';
-import type { AnalyticsSharedState } from './analytics-state.js';
+import { nowUs, type ClockUs } from '../wire/clock.js';
+import { FrameReader, TickEvent, TickFlag, tickEvent, validateFrame } from '../wire/tick-frame.js';
+import type { Alert, AlertKind } from './alerts.js';
+import {
+  EVAL_STRIDE, EvalField, SCORER_CELL_STRIDE, ScorerField, evalCellTable, evalInstrumentTable, scorerCellTable,
+  type AnalyticsSharedState,
+} from './analytics-state.js';
 import { CrossFlag, CrossedMarketDetector, type CrossedMarketConfig } from './crossed-market-detector.js';
+import { DEFAULT_VENUE_FEES_BPS } from './market-conventions.js';
 import { OutlierDetector, type OutlierConfig } from './outlier-detector.js';
 import { SourceScorer, type SourceScorerConfig } from './source-scorer.js';
+import { TriFlag, TriangularDetector } from './triangular-detector.js';
 
 export interface AnalyticsConfig extends OutlierConfig, SourceScorerConfig, CrossedMarketConfig {
   /**
@@ -10,35 +17,55 @@ export interface AnalyticsConfig extends OutlierConfig, SourceScorerConfig, Cros
    * replacing it: a ×10 decimal shift would otherwise be reported as a huge cross.
    */
   arbitrageSkipsOutliers: boolean;
+  /** Scoring only: a biased source should rank last on an instrument within this many of its updates. */
+  evalBiasedWithin: number;
+  /** Scoring only: a frozen source should score below `evalFrozenScore` within this many of its updates. */
+  evalFrozenWithin: number;
+  evalFrozenScore: number;
+  /** Scoring only: a venue's scores enter the ranking averages once it has this many deviation samples on an instrument. */
+  evalScoreWarmup: number;
 }
 
 export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze({
   outlierAlpha: 0.02,
   outlierWarmup: 30,
   outlierZ: 6,
-  // A few ticks of a liquid instrument: below this, sigma is quantisation noise, not risk.
-  outlierSigmaFloorBps: 2,
+  outlierSigmaFloorBps: 0.1,
+  // One half spread of the tick's own quote: below that, a move is quoting noise, not a bad price.
+  outlierSigmaFloorHalfSpreads: 1,
   outlierMaxRejects: 3,
+  outlierReanchorAfterFlat: 5,
+  outlierJumpWindow: 10,
+  outlierJumpConfirmZ: 2,
   scorerFreshUs: 2_000_000,
   scorerStalenessTauUs: 10_000_000,
   scorerDevAlpha: 0.02,
   scorerUptimeAlpha: 0.02,
   scorerStallAlpha: 0.05,
-  scorerStallAfter: 20,
+  scorerStallAfter: 5,
   scorerMinVenues: 3,
-  scorerDevK: 0.5,
-  scorerDevClamp: 100,
+  scorerDevK: 1,
+  // 4 spreads: a genuine jump's first quotes cost a venue little more than a quote off by 4 spreads.
+  scorerDevClamp: 16,
   scorerMinSpreadBps: 0.5,
   scorerWeightUptime: 0.4,
   scorerWeightDeviation: 0.4,
   scorerWeightStall: 0.2,
-  venueFeesBps: Object.freeze([] as number[]),
+  venueFeesBps: DEFAULT_VENUE_FEES_BPS,
   arbitrageSkipsOutliers: true,
+  evalBiasedWithin: 500,
+  evalFrozenWithin: 200,
+  evalFrozenScore: 0.5,
+  evalScoreWarmup: 20,
 });
 
 /**
  * Per-analyzer event counts. Each worker sends deltas (`takeCounters`); the main thread sums
- * them with `addCounters`. Ground-truth fields compare detections with the TickFlag labels.
+ * them with `addCounters` (fields ending in `Max` take the maximum, arrays add element-wise), so
+ * counts from any number of workers and processes merge exactly. Ratios are computed only from
+ * the merged counts (bench/run-result.ts).
+ *
+ * "Labelled" means the generator's TickFlag ground truth (0 on a clean stream).
  */
 export interface AnalyticsCounters {
   frames: number;
@@ -48,44 +75,157 @@ export interface AnalyticsCounters {
   ticks: number;
   /** Ticks whose instrument or venue lies outside the state's dims (skipped). */
   ticksOutOfRange: number;
+
+  // Outliers: spikes and decimal shifts (labelled InjectedOutlier), judged on the offending tick.
   outliersFlagged: number;
   /** Flagged and labelled InjectedOutlier. */
   outliersFlaggedTrue: number;
   /** Labelled InjectedOutlier but not flagged. */
   outliersMissed: number;
+  spikeTicks: number;
+  spikesFlagged: number;
+  decimalShiftTicks: number;
+  decimalShiftsFlagged: number;
+  /** Ticks labelled GenuineJump (a real move reaching a venue), and those flagged: false flags on real moves. */
+  genuineJumpTicks: number;
+  outliersFlaggedOnJumps: number;
+
+  // Stale prices: frozen runs and frozen sources (labelled InjectedFrozen).
   stalledTicks: number;
   /** Stalled and labelled InjectedFrozen. */
   stalledTicksTrue: number;
   /** Labelled InjectedFrozen but not stalled. */
   frozenMissed: number;
+  frozenTicks: number;
+  /**
+   * Injected frozen runs seen starting; decided (detected, or ended undetected — a run still
+   * going when the stream ends is neither); detected (stalled before the run ended); and the
+   * delays from the run's first tick to detection.
+   */
+  frozenRunsStarted: number;
+  frozenRuns: number;
+  frozenRunsDetected: number;
+  frozenDelayTicksSum: number;
+  frozenDelayTicksMax: number;
+  frozenDelayUsSum: number;
+  frozenDelayUsMax: number;
+
+  // Source confidence against the injected faulty sources (one event per panel instrument).
+  biasedSources: number;
+  /** The biased venue ranked last on the instrument (score below every other venue's), at all / within evalBiasedWithin of its updates. */
+  biasedRankedLast: number;
+  biasedOnTime: number;
+  /** ... not last yet when evalBiasedWithin of its updates had passed (counted once, when the limit passes). */
+  biasedLate: number;
+  /** Updates of the biased venue from the bias's start until it ranked last. */
+  biasedDelaySum: number;
+  biasedDelayMax: number;
+  /** The frozen venue scored below evalFrozenScore on the instrument, at all / within evalFrozenWithin of its updates; or not by then. */
+  frozenSources: number;
+  frozenSourcesBelow: number;
+  frozenSourcesOnTime: number;
+  frozenSourcesLate: number;
+  frozenSourceDelaySum: number;
+  frozenSourceDelayMax: number;
+  /**
+   * Per venue: sum (in millionths, rounded, so sums merge exactly in any order) and count of its
+   * score sampled at every 8th of its own updates (non-FX instruments without faulty sources).
+   */
+  venueScoreSum: number[];
+  venueScoreCount: number[];
+
+  // Cross-venue arbitrage.
   /** Ticks whose venue crosses another venue after the update. */
   crossedTicks: number;
-  /** Crossed and labelled InjectedArbitrage. */
+  /** Crossed and labelled crossed in the true book (InjectedArbitrage or MarketCross). */
   crossedTicksTrue: number;
   /** Labelled InjectedArbitrage but not crossed. */
   arbitrageMissed: number;
+  injectedArbitrageTicks: number;
+  marketCrossTicks: number;
+  marketCrossFlagged: number;
   /** Ticks whose venue is locked with another venue (and crosses none). */
   lockedTicks: number;
   /** Instruments going from not crossed to crossed. */
   arbitrageWindows: number;
   arbitrageWindowsClosed: number;
+  /** Triggering ticks of injected arbitrage windows, and those crossed on that very tick. */
+  arbitrageTriggers: number;
+  arbitrageTriggersFlagged: number;
+
+  // Triangular FX arbitrage.
+  fxTicks: number;
+  /** FX ticks after which a triangle containing the pair is open. */
+  triangularTicks: number;
+  /** ... and labelled TriangularOpen. */
+  triangularTicksTrue: number;
+  triangularLabelled: number;
+  triangularMissed: number;
+  /** Cycles opened / closed. */
+  triangularWindows: number;
+  triangularWindowsClosed: number;
+  triangularTriggers: number;
+  triangularTriggersFlagged: number;
+
+  // Alerts (see analytics/alerts.ts), by kind, with detection latency (send time → detection).
+  alerts: number;
+  alertsOutlier: number;
+  alertsStale: number;
+  alertsCrossed: number;
+  alertsLocked: number;
+  alertsTriangular: number;
+  alertLatencyUsSum: number;
+  alertLatencyUsMax: number;
+  alertLatencyUsSumOutlier: number;
+  alertLatencyUsSumStale: number;
+  alertLatencyUsSumCrossed: number;
+  alertLatencyUsSumLocked: number;
+  alertLatencyUsSumTriangular: number;
 }
 
 export function analyticsCountersZero(): AnalyticsCounters {
   return {
     frames: 0, badFrames: 0, ticks: 0, ticksOutOfRange: 0,
-    outliersFlagged: 0, outliersFlaggedTrue: 0, outliersMissed: 0,
-    stalledTicks: 0, stalledTicksTrue: 0, frozenMissed: 0,
-    crossedTicks: 0, crossedTicksTrue: 0, arbitrageMissed: 0, lockedTicks: 0,
-    arbitrageWindows: 0, arbitrageWindowsClosed: 0,
+    outliersFlagged: 0, outliersFlaggedTrue: 0, outliersMissed: 0, spikeTicks: 0, spikesFlagged: 0,
+    decimalShiftTicks: 0, decimalShiftsFlagged: 0, genuineJumpTicks: 0, outliersFlaggedOnJumps: 0,
+    stalledTicks: 0, stalledTicksTrue: 0, frozenMissed: 0, frozenTicks: 0, frozenRunsStarted: 0, frozenRuns: 0, frozenRunsDetected: 0,
+    frozenDelayTicksSum: 0, frozenDelayTicksMax: 0, frozenDelayUsSum: 0, frozenDelayUsMax: 0,
+    biasedSources: 0, biasedRankedLast: 0, biasedOnTime: 0, biasedLate: 0, biasedDelaySum: 0, biasedDelayMax: 0,
+    frozenSources: 0, frozenSourcesBelow: 0, frozenSourcesOnTime: 0, frozenSourcesLate: 0, frozenSourceDelaySum: 0, frozenSourceDelayMax: 0,
+    venueScoreSum: [], venueScoreCount: [],
+    crossedTicks: 0, crossedTicksTrue: 0, arbitrageMissed: 0, injectedArbitrageTicks: 0, marketCrossTicks: 0,
+    marketCrossFlagged: 0, lockedTicks: 0, arbitrageWindows: 0, arbitrageWindowsClosed: 0,
+    arbitrageTriggers: 0, arbitrageTriggersFlagged: 0,
+    fxTicks: 0, triangularTicks: 0, triangularTicksTrue: 0, triangularLabelled: 0, triangularMissed: 0,
+    triangularWindows: 0, triangularWindowsClosed: 0, triangularTriggers: 0, triangularTriggersFlagged: 0,
+    alerts: 0, alertsOutlier: 0, alertsStale: 0, alertsCrossed: 0, alertsLocked: 0, alertsTriangular: 0,
+    alertLatencyUsSum: 0, alertLatencyUsMax: 0, alertLatencyUsSumOutlier: 0, alertLatencyUsSumStale: 0,
+    alertLatencyUsSumCrossed: 0, alertLatencyUsSumLocked: 0, alertLatencyUsSumTriangular: 0,
   };
 }
 
-const COUNTER_KEYS = Object.keys(analyticsCountersZero()) as ReadonlyArray<keyof AnalyticsCounters>;
+type NumberKey = { [K in keyof AnalyticsCounters]: AnalyticsCounters[K] extends number ? K : never }[keyof AnalyticsCounters];
+type ArrayKey = { [K in keyof AnalyticsCounters]: AnalyticsCounters[K] extends number[] ? K : never }[keyof AnalyticsCounters];
 
-/** Adds `from` into `into` field by field and returns `into`. */
-export function addCounters(into: AnalyticsCounters, from: Readonly<AnalyticsCounters>): AnalyticsCounters {
-  for (const k of COUNTER_KEYS) into[k] += from[k];
+const ZERO = analyticsCountersZero();
+const NUMBER_KEYS = (Object.keys(ZERO) as Array<keyof AnalyticsCounters>).filter((k): k is NumberKey => typeof ZERO[k] === 'number');
+const SUM_KEYS = NUMBER_KEYS.filter((k) => !k.endsWith('Max'));
+const MAX_KEYS = NUMBER_KEYS.filter((k) => k.endsWith('Max'));
+const ARRAY_KEYS = (Object.keys(ZERO) as Array<keyof AnalyticsCounters>).filter((k): k is ArrayKey => Array.isArray(ZERO[k]));
+
+/**
+ * Adds `from` into `into` and returns `into`: counts are summed, `…Max` fields take the larger,
+ * arrays add element-wise (growing as needed). A counter missing in `from` (an older part file)
+ * counts as 0.
+ */
+export function addCounters(into: AnalyticsCounters, from: Readonly<Partial<AnalyticsCounters>>): AnalyticsCounters {
+  for (const k of SUM_KEYS) into[k] += from[k] ?? 0;
+  for (const k of MAX_KEYS) into[k] = Math.max(into[k], from[k] ?? 0);
+  for (const k of ARRAY_KEYS) {
+    const src = from[k] ?? [];
+    const dst = into[k];
+    for (let v = 0; v < src.length; v++) dst[v] = (dst[v] ?? 0) + (src[v] ?? 0);
+  }
   return into;
 }
 
@@ -104,29 +244,62 @@ export function resolveAnalyticsConfig(config: Partial<AnalyticsConfig>): Readon
     throw new RangeError(`config.arbitrageSkipsOutliers must be a boolean, got ${String(resolved.arbitrageSkipsOutliers)}`);
   }
   if (!Array.isArray(resolved.venueFeesBps)) throw new RangeError('config.venueFeesBps must be an array of bps');
+  for (const k of ['evalBiasedWithin', 'evalFrozenWithin', 'evalScoreWarmup'] as const) {
+    if (!Number.isInteger(resolved[k]) || resolved[k] < 0) throw new RangeError(`config.${k} must be a non-negative integer, got ${resolved[k]}`);
+  }
+  if (!(resolved.evalFrozenScore >= 0 && resolved.evalFrozenScore <= 1)) {
+    throw new RangeError(`config.evalFrozenScore must be a number in 0..1, got ${resolved.evalFrozenScore}`);
+  }
   return Object.freeze(resolved);
 }
 
-/** Runs the three detectors over every tick of a frame. One per worker thread, over shared state. */
+const NO_ALERTS: readonly Alert[] = Object.freeze([]);
+
+/**
+ * Runs the detectors over every tick of a frame — outliers, source confidence, cross-venue and
+ * triangular arbitrage — collects their alerts, and scores them against the generator's labels.
+ * One per worker thread, over shared state; allocates nothing per tick (an alert per detection).
+ */
 export class FrameAnalyzer {
   readonly counters: AnalyticsCounters = analyticsCountersZero();
   readonly config: Readonly<AnalyticsConfig>;
   readonly outliers: OutlierDetector;
   readonly sources: SourceScorer;
   readonly arbitrage: CrossedMarketDetector;
+  readonly triangular: TriangularDetector;
   private readonly reader = new FrameReader();
   private readonly instruments: number;
   private readonly venues: number;
   private readonly skipOutliers: boolean;
+  private readonly clock: ClockUs;
+  private readonly evalCells: Float64Array;
+  /** The scorer's per-cell line, whose evalOpen slot says the cell has an event to follow. */
+  private readonly scorerCells: Float64Array;
+  private readonly faultyInstrument: Uint8Array;
+  private readonly stallAfter: number;
+  private readonly tauUs: number;
+  private readonly scoreSum: Float64Array;
+  private readonly scoreCount: Float64Array;
+  private alerts: Alert[] | null = null;
 
-  constructor(state: AnalyticsSharedState, config: Partial<AnalyticsConfig> = {}) {
+  /** @param clock stamps `detectedUs` on alerts (default: wall clock, µs since epoch). */
+  constructor(state: AnalyticsSharedState, config: Partial<AnalyticsConfig> = {}, clock: ClockUs = nowUs) {
     this.config = resolveAnalyticsConfig(config);
     this.outliers = new OutlierDetector(state, this.config);
     this.sources = new SourceScorer(state, this.config);
     this.arbitrage = new CrossedMarketDetector(state, this.config);
+    this.triangular = new TriangularDetector(state);
     this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     this.skipOutliers = this.config.arbitrageSkipsOutliers;
+    this.clock = clock;
+    this.evalCells = evalCellTable(state);
+    this.scorerCells = scorerCellTable(state);
+    this.faultyInstrument = evalInstrumentTable(state);
+    this.stallAfter = this.config.scorerStallAfter;
+    this.tauUs = this.config.scorerStalenessTauUs;
+    this.scoreSum = new Float64Array(this.venues);
+    this.scoreCount = new Float64Array(this.venues);
   }
 
   /**
@@ -141,49 +314,102 @@ export class FrameAnalyzer {
     }
     const r = this.reader.reset(frame);
     const n = r.tickCount;
-    // Locals, written back once per frame: keeps the loop free of property stores.
+    const outliers = this.outliers;
+    const sources = this.sources;
+    const arbitrage = this.arbitrage;
+    const triangular = this.triangular;
+    const V = this.venues;
+    const scoreWarmup = this.config.evalScoreWarmup;
+    const fxFirst = triangular.first;
+    const fxPairs = triangular.pairs;
+    // Locals for the per-tick counts, written back once per frame: keeps the loop free of
+    // property stores. Rare, labelled events update `c` directly.
     let outOfRange = 0;
     let flagged = 0, flaggedTrue = 0, missed = 0;
     let stalledN = 0, stalledTrue = 0, frozenMissed = 0;
     let crossed = 0, crossedTrue = 0, arbMissed = 0, locked = 0, opened = 0, closed = 0;
+    let fxTicks = 0, triOpen = 0, triTrue = 0, triMissed = 0;
     for (let i = 0; i < n; i++) {
       const instrument = r.instrument(i);
       const venue = r.venue(i);
-      if (instrument >= this.instruments || venue >= this.venues) {
+      if (instrument >= this.instruments || venue >= V) {
         outOfRange++;
         continue;
       }
       const flags = r.flags(i);
       const bid = r.bid(i);
       const ask = r.ask(i);
+      const sendTimeUs = r.sendTimeUs(i);
+      const isFx = instrument - fxFirst < fxPairs && instrument >= fxFirst;
 
-      const isOutlier = this.outliers.onTick(instrument, venue, 0.5 * (bid + ask));
+      const isOutlier = outliers.onTick(instrument, venue, 0.5 * (bid + ask), (ask - bid) / (ask + bid));
       if (isOutlier) {
         flagged++;
         if ((flags & TickFlag.InjectedOutlier) !== 0) flaggedTrue++;
+        this.alert(r, i, 'outlier', instrument, venue, sendTimeUs, outliers.lastZ);
       } else if ((flags & TickFlag.InjectedOutlier) !== 0) {
         missed++;
       }
 
-      if (this.sources.onTick(instrument, venue, bid, ask, r.sendTimeUs(i))) {
+      const stalled = sources.onTick(instrument, venue, bid, ask, sendTimeUs, isOutlier);
+      if (stalled) {
         stalledN++;
         if ((flags & TickFlag.InjectedFrozen) !== 0) stalledTrue++;
+        if (sources.lastRun === this.stallAfter) this.alert(r, i, 'stale', instrument, venue, sendTimeUs, sources.lastRun);
       } else if ((flags & TickFlag.InjectedFrozen) !== 0) {
         frozenMissed++;
       }
+      // The ranking's venue averages: every 8th update of a settled venue (a sample is plenty,
+      // and it keeps an exp off the per-tick path).
+      if ((sources.updates(instrument, venue) & 7) === 0 && this.faultyInstrument[instrument] === 0
+        && !isFx && sources.deviationSamples(instrument, venue) >= scoreWarmup) {
+        const quality = sources.quality(instrument, venue);
+        if (quality === quality) {
+          this.scoreSum[venue] += Math.round(quality * 1e6);
+          this.scoreCount[venue]++;
+        }
+      }
 
       const x = isOutlier && this.skipOutliers
-        ? this.arbitrage.onTick(instrument, venue, NaN, NaN)
-        : this.arbitrage.onTick(instrument, venue, bid, ask);
-      if ((x & CrossFlag.Crossed) !== 0) {
+        ? arbitrage.onTick(instrument, venue, NaN, NaN)
+        : arbitrage.onTick(instrument, venue, bid, ask);
+      const isCrossed = (x & CrossFlag.Crossed) !== 0;
+      if (isCrossed) {
         crossed++;
-        if ((flags & TickFlag.InjectedArbitrage) !== 0) crossedTrue++;
+        if ((flags & (TickFlag.InjectedArbitrage | TickFlag.MarketCross)) !== 0) crossedTrue++;
       } else {
         if ((x & CrossFlag.Locked) !== 0) locked++;
         if ((flags & TickFlag.InjectedArbitrage) !== 0) arbMissed++;
       }
-      if ((x & CrossFlag.WindowOpened) !== 0) opened++;
+      if ((x & CrossFlag.WindowOpened) !== 0) {
+        opened++;
+        this.alert(r, i, 'crossed', instrument, venue, sendTimeUs, arbitrage.crossBps(instrument));
+      }
       if ((x & CrossFlag.WindowClosed) !== 0) closed++;
+      if ((x & CrossFlag.LockOpened) !== 0) this.alert(r, i, 'locked', instrument, venue, sendTimeUs, 0);
+
+      const tri = isFx ? triangular.onTick(instrument) : 0;
+      if (isFx) {
+        fxTicks++;
+        const labelled = (flags & TickFlag.TriangularOpen) !== 0;
+        if ((tri & TriFlag.Open) !== 0) {
+          triOpen++;
+          if (labelled) triTrue++;
+        } else if (labelled) {
+          triMissed++;
+        }
+        if ((tri & TriFlag.Opened) !== 0) {
+          c.triangularWindows += triangular.lastOpened;
+          this.alert(r, i, 'triangular', instrument, venue, sendTimeUs, triangular.lastProfitBps);
+        }
+        if ((tri & TriFlag.Closed) !== 0) c.triangularWindowsClosed += triangular.lastClosed;
+      }
+
+      // Scoring against the labels: rare paths only (a labelled tick, or a cell with an open event).
+      if (flags !== 0) this.scoreLabels(flags, instrument, venue, sendTimeUs, isOutlier, isCrossed, (tri & TriFlag.Open) !== 0);
+      if (this.scorerCells[(instrument * V + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] !== 0) {
+        this.followEvent(instrument, venue, flags, sendTimeUs, stalled);
+      }
     }
     c.frames++;
     c.ticks += n;
@@ -200,12 +426,173 @@ export class FrameAnalyzer {
     c.lockedTicks += locked;
     c.arbitrageWindows += opened;
     c.arbitrageWindowsClosed += closed;
+    c.fxTicks += fxTicks;
+    c.triangularTicks += triOpen;
+    c.triangularTicksTrue += triTrue;
+    c.triangularMissed += triMissed;
+  }
+
+  /** Per-tick label bookkeeping of a labelled tick, and the start of a multi-tick event. */
+  private scoreLabels(
+    flags: number, instrument: number, venue: number, sendTimeUs: number,
+    isOutlier: boolean, isCrossed: boolean, triOpen: boolean,
+  ): void {
+    const c = this.counters;
+    if ((flags & TickFlag.GenuineJump) !== 0) {
+      c.genuineJumpTicks++;
+      if (isOutlier) c.outliersFlaggedOnJumps++;
+    }
+    if ((flags & TickFlag.InjectedFrozen) !== 0) c.frozenTicks++;
+    if ((flags & TickFlag.InjectedArbitrage) !== 0) c.injectedArbitrageTicks++;
+    if ((flags & TickFlag.MarketCross) !== 0) {
+      c.marketCrossTicks++;
+      if (isCrossed) c.marketCrossFlagged++;
+    }
+    if ((flags & TickFlag.TriangularOpen) !== 0) c.triangularLabelled++;
+    const ev = tickEvent(flags);
+    switch (ev) {
+      case TickEvent.Spike:
+        c.spikeTicks++;
+        if (isOutlier) c.spikesFlagged++;
+        break;
+      case TickEvent.DecimalShift:
+        c.decimalShiftTicks++;
+        if (isOutlier) c.decimalShiftsFlagged++;
+        break;
+      case TickEvent.ArbitrageWindow:
+        c.arbitrageTriggers++;
+        if (isCrossed) c.arbitrageTriggersFlagged++;
+        break;
+      case TickEvent.Triangular:
+        c.triangularTriggers++;
+        if (triOpen) c.triangularTriggersFlagged++;
+        break;
+      case TickEvent.FrozenRun:
+      case TickEvent.FrozenSource:
+      case TickEvent.BiasedSource: {
+        if (ev === TickEvent.FrozenRun) c.frozenRunsStarted++;
+        else if (ev === TickEvent.FrozenSource) c.frozenSources++;
+        else c.biasedSources++;
+        // Faulty sources are kept out of the venue averages the noise ranking is checked on.
+        if (ev !== TickEvent.FrozenRun) this.faultyInstrument[instrument] = 1;
+        const e = (instrument * this.venues + venue) * EVAL_STRIDE;
+        const E = this.evalCells;
+        E[e + EvalField.event] = ev;
+        this.scorerCells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] = 1;
+        E[e + EvalField.startUpdate] = this.sources.updates(instrument, venue);
+        E[e + EvalField.startUs] = sendTimeUs;
+        E[e + EvalField.late] = 0;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Follows a cell's open event (frozen run, frozen or biased source) until it is detected or over. */
+  private followEvent(instrument: number, venue: number, flags: number, sendTimeUs: number, stalled: boolean): void {
+    const c = this.counters;
+    const E = this.evalCells;
+    const e = (instrument * this.venues + venue) * EVAL_STRIDE;
+    const ev = E[e + EvalField.event];
+    const delay = this.sources.updates(instrument, venue) - E[e + EvalField.startUpdate];
+    if (ev === TickEvent.FrozenRun) {
+      if ((flags & TickFlag.InjectedFrozen) === 0) { // the run ended undetected
+        c.frozenRuns++;
+        this.closeEvent(e, instrument, venue);
+        return;
+      }
+      if (!stalled) return;
+      const delayUs = sendTimeUs - E[e + EvalField.startUs];
+      c.frozenRuns++;
+      c.frozenRunsDetected++;
+      c.frozenDelayTicksSum += delay;
+      c.frozenDelayUsSum += delayUs;
+      if (delay > c.frozenDelayTicksMax) c.frozenDelayTicksMax = delay;
+      if (delayUs > c.frozenDelayUsMax) c.frozenDelayUsMax = delayUs;
+      this.closeEvent(e, instrument, venue);
+      return;
+    }
+    const quality = this.sources.quality(instrument, venue);
+    if (ev === TickEvent.FrozenSource) {
+      if (quality < this.config.evalFrozenScore) {
+        c.frozenSourcesBelow++;
+        if (delay <= this.config.evalFrozenWithin) c.frozenSourcesOnTime++;
+        c.frozenSourceDelaySum += delay;
+        if (delay > c.frozenSourceDelayMax) c.frozenSourceDelayMax = delay;
+        this.closeEvent(e, instrument, venue);
+      } else if (delay > this.config.evalFrozenWithin && E[e + EvalField.late] === 0) {
+        c.frozenSourcesLate++;
+        E[e + EvalField.late] = 1;
+      }
+      return;
+    }
+    if (ev === TickEvent.BiasedSource) {
+      if (this.ranksLast(instrument, venue, quality, sendTimeUs)) {
+        c.biasedRankedLast++;
+        if (delay <= this.config.evalBiasedWithin) c.biasedOnTime++;
+        c.biasedDelaySum += delay;
+        if (delay > c.biasedDelayMax) c.biasedDelayMax = delay;
+        this.closeEvent(e, instrument, venue);
+      } else if (delay > this.config.evalBiasedWithin && E[e + EvalField.late] === 0) {
+        c.biasedLate++;
+        E[e + EvalField.late] = 1;
+      }
+    }
+  }
+
+  private closeEvent(e: number, instrument: number, venue: number): void {
+    this.evalCells[e + EvalField.event] = 0;
+    this.scorerCells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] = 0;
+  }
+
+  /** Whether the venue's score (at this tick) is below every other quoting venue's score, decayed to now. */
+  private ranksLast(instrument: number, venue: number, quality: number, nowUs: number): boolean {
+    if (!(quality === quality)) return false;
+    let others = 0;
+    for (let w = 0; w < this.venues; w++) {
+      if (w === venue) continue;
+      const q = this.sources.quality(instrument, w);
+      if (q !== q) continue;
+      const last = this.sources.lastQuoteUs(instrument, w);
+      const s = q * Math.exp(-(nowUs > last ? nowUs - last : 0) / this.tauUs);
+      if (!(quality < s)) return false;
+      others++;
+    }
+    return others > 0;
+  }
+
+  private alert(r: FrameReader, i: number, kind: AlertKind, instrument: number, venue: number, sendTimeUs: number, value: number): void {
+    const detectedUs = this.clock();
+    const alert: Alert = { kind, instrument, venue, seq: r.seq(i), source: r.tickSource(i), sendTimeUs, detectedUs, value };
+    (this.alerts ??= []).push(alert);
+    const c = this.counters;
+    const latency = Math.round(detectedUs - sendTimeUs);
+    c.alerts++;
+    c.alertLatencyUsSum += latency;
+    if (latency > c.alertLatencyUsMax) c.alertLatencyUsMax = latency;
+    switch (kind) {
+      case 'outlier': c.alertsOutlier++; c.alertLatencyUsSumOutlier += latency; break;
+      case 'stale': c.alertsStale++; c.alertLatencyUsSumStale += latency; break;
+      case 'crossed': c.alertsCrossed++; c.alertLatencyUsSumCrossed += latency; break;
+      case 'locked': c.alertsLocked++; c.alertLatencyUsSumLocked += latency; break;
+      case 'triangular': c.alertsTriangular++; c.alertLatencyUsSumTriangular += latency; break;
+    }
+  }
+
+  /** The alerts raised since the last call, in tick order (a shared empty list when there were none). */
+  takeAlerts(): readonly Alert[] {
+    const out = this.alerts ?? NO_ALERTS;
+    this.alerts = null;
+    return out;
   }
 
   /** Returns the counts since the last call and zeroes them (per-worker deltas). */
   takeCounters(): AnalyticsCounters {
-    const out = { ...this.counters };
-    for (const k of COUNTER_KEYS) this.counters[k] = 0;
+    const out: AnalyticsCounters = { ...this.counters, venueScoreSum: Array.from(this.scoreSum), venueScoreCount: Array.from(this.scoreCount) };
+    for (const k of NUMBER_KEYS) this.counters[k] = 0;
+    this.scoreSum.fill(0);
+    this.scoreCount.fill(0);
     return out;
   }
 }

@@ -1,5 +1,6 @@
 import {
-  OUTLIER_STRIDE, OutlierField, outlierRejectTable, outlierTable, type AnalyticsSharedState,
+  OUTLIER_JUMP_STRIDE, OUTLIER_STRIDE, OutlierField, OutlierJumpField, outlierFlatTable, outlierJumpTable,
+  outlierRejectTable, outlierTable, type AnalyticsSharedState,
 } from './analytics-state.js';
 
 export interface OutlierConfig {
@@ -9,13 +10,32 @@ export interface OutlierConfig {
   outlierWarmup: number;
   /** |z| above this flags the tick. */
   outlierZ: number;
-  /** Floor on sigma, in basis points of log return (Brownlees & Gallo's γ). */
+  /** Floor on sigma, in basis points of log return. */
   outlierSigmaFloorBps: number;
+  /**
+   * Floor on sigma in half spreads of the tick's own quote (Brownlees & Gallo's γ: the price
+   * granularity below which moves are quoting noise, whatever the recent volatility; 0 = off).
+   */
+  outlierSigmaFloorHalfSpreads: number;
   /**
    * After this many consecutive flagged ticks the new level is accepted as the reference
    * (0 = never). Without it one genuine jump would make every later tick of the venue an outlier.
    */
   outlierMaxRejects: number;
+  /**
+   * A venue whose price stood still for this many accepted ticks has a stale reference: its next
+   * change is taken as the new level instead of being judged against it (0 = off). A frozen feed
+   * catching up is not a bad tick.
+   */
+  outlierReanchorAfterFlat: number;
+  /**
+   * For this many ticks of the instrument, a flagged move can be confirmed by an equally large
+   * move (within `outlierJumpConfirmZ` σ) of any venue: then it is a genuine jump, the confirming
+   * tick is accepted and every other venue's reference moves by the jump (0 = off). So a jump
+   * costs one false flag, not one per venue.
+   */
+  outlierJumpWindow: number;
+  outlierJumpConfirmZ: number;
 }
 
 function checkRange(name: string, value: number, lo: number, hi: number, integer = false): void {
@@ -33,6 +53,11 @@ function checkRange(name: string, value: number, lo: number, hi: number, integer
  * A flagged tick changes nothing but the reject run, so a spike neither inflates the variance
  * nor becomes the base of the next return: the tick after a spike is measured against the
  * pre-spike level.
+ *
+ * Two things tell a genuine move from a bad tick without waiting: a move confirmed by another
+ * tick of the instrument within `outlierJumpWindow` ticks (a jump every venue follows), and a
+ * move out of a stale, frozen price (a feed catching up). The first tick of a genuine jump is
+ * flagged all the same: at that moment nothing distinguishes it from a spike.
  */
 export class OutlierDetector {
   private readonly table: Float64Array;
@@ -45,6 +70,14 @@ export class OutlierDetector {
   private readonly threshold2: number;
   private readonly floor2: number;
   private readonly maxRejects: number;
+  private readonly jumps: Float64Array;
+  private readonly flat: Uint8Array;
+  private readonly floorHalfSpreads: number;
+  private readonly reanchorAfter: number;
+  private readonly jumpWindow: number;
+  private readonly confirm2: number;
+  /** z-score of the last tick judged (signed; NaN for a non-price). */
+  lastZ = 0;
 
   constructor(state: AnalyticsSharedState, config: OutlierConfig) {
     checkRange('outlierAlpha', config.outlierAlpha, 1e-9, 1);
@@ -52,6 +85,10 @@ export class OutlierDetector {
     checkRange('outlierZ', config.outlierZ, Number.MIN_VALUE, 1e6);
     checkRange('outlierSigmaFloorBps', config.outlierSigmaFloorBps, 0, 1e6);
     checkRange('outlierMaxRejects', config.outlierMaxRejects, 0, 255, true);
+    checkRange('outlierSigmaFloorHalfSpreads', config.outlierSigmaFloorHalfSpreads, 0, 1e6);
+    checkRange('outlierReanchorAfterFlat', config.outlierReanchorAfterFlat, 0, 255, true);
+    checkRange('outlierJumpWindow', config.outlierJumpWindow, 0, 1e9, true);
+    checkRange('outlierJumpConfirmZ', config.outlierJumpConfirmZ, 0, 1e6);
     this.table = outlierTable(state);
     this.rejects = outlierRejectTable(state);
     this.venues = state.dims.venues;
@@ -61,15 +98,41 @@ export class OutlierDetector {
     this.threshold2 = config.outlierZ * config.outlierZ;
     this.floor2 = (config.outlierSigmaFloorBps * 1e-4) ** 2;
     this.maxRejects = config.outlierMaxRejects;
+    this.jumps = outlierJumpTable(state);
+    this.flat = outlierFlatTable(state);
+    this.floorHalfSpreads = config.outlierSigmaFloorHalfSpreads;
+    this.reanchorAfter = config.outlierReanchorAfterFlat;
+    this.jumpWindow = config.outlierJumpWindow;
+    this.confirm2 = config.outlierJumpConfirmZ * config.outlierJumpConfirmZ;
   }
 
-  /** Feeds one tick's mid. Returns true when the tick is flagged as an outlier. */
-  onTick(instrument: number, venue: number, mid: number): boolean {
+  /**
+   * Feeds one tick's mid and its relative half spread ((ask − bid) / (ask + bid)). Returns true
+   * when the tick is flagged as an outlier; `lastZ` then holds its z-score.
+   */
+  onTick(instrument: number, venue: number, mid: number, halfSpread = 0): boolean {
     // Not a price at all (NaN, ≤ 0, ∞): flag it and keep it out of the state.
-    if (!(mid > 0 && mid < Infinity)) return true;
+    if (!(mid > 0 && mid < Infinity)) {
+      this.lastZ = NaN;
+      return true;
+    }
     const cell = instrument * this.venues + venue;
     const t = this.table;
     const o = cell * OUTLIER_STRIDE;
+    // A flagged move waits `jumpWindow` ticks of its instrument for confirmation; the ticks are
+    // counted down only while one waits, so the usual tick just reads NaN here.
+    const J = this.jumps;
+    const j = instrument * OUTLIER_JUMP_STRIDE;
+    let candidate = J[j + OutlierJumpField.ret];
+    if (candidate === candidate) {
+      const left = J[j + OutlierJumpField.left] - 1;
+      if (left < 0) {
+        J[j + OutlierJumpField.ret] = NaN;
+        candidate = NaN;
+      } else {
+        J[j + OutlierJumpField.left] = left;
+      }
+    }
     const last = t[o + OutlierField.lastMid];
     if (last !== last) {
       t[o + OutlierField.lastMid] = mid;
@@ -80,8 +143,31 @@ export class OutlierDetector {
     const variance = t[o + OutlierField.variance];
     const n = t[o + OutlierField.n];
     const d = r - mean;
+    const fs = this.floorHalfSpreads * halfSpread;
+    const floor2 = fs * fs > this.floor2 ? fs * fs : this.floor2;
+    const scale2 = variance > floor2 ? variance : floor2;
     // |z| > threshold, squared: d² > threshold² · max(variance, floor²), no sqrt, no division.
-    if (n >= this.warmup && d * d > this.threshold2 * (variance > this.floor2 ? variance : this.floor2)) {
+    if (n >= this.warmup && d * d > this.threshold2 * scale2) {
+      this.lastZ = d / Math.sqrt(scale2);
+      if (this.reanchorAfter > 0 && this.flat[cell] >= this.reanchorAfter) {
+        this.accept(cell, o, mid);
+        return false;
+      }
+      if (candidate === candidate) {
+        const e = r - candidate;
+        if (e * e <= this.confirm2 * scale2) {
+          // Two ticks moved alike: a genuine jump. Every venue's reference follows it.
+          this.acceptJump(instrument, venue, candidate);
+          J[j + OutlierJumpField.ret] = NaN;
+          this.accept(cell, o, mid);
+          return false;
+        }
+      }
+      if (this.jumpWindow > 0) {
+        J[j + OutlierJumpField.ret] = r;
+        J[j + OutlierJumpField.left] = this.jumpWindow;
+      }
+      this.flat[cell] = 0;
       const run = this.rejects[cell] + 1;
       if (this.maxRejects > 0 && run >= this.maxRejects) {
         t[o + OutlierField.lastMid] = mid;
@@ -99,7 +185,29 @@ export class OutlierDetector {
     t[o + OutlierField.n] = n + 1;
     t[o + OutlierField.lastMid] = mid;
     if (this.rejects[cell] !== 0) this.rejects[cell] = 0;
+    const f = this.flat[cell];
+    if (r === 0) { if (f < 255) this.flat[cell] = f + 1; } else if (f !== 0) this.flat[cell] = 0;
     return false;
+  }
+
+  /** Moves the reference of every venue of the instrument but `except` by the log return `jump`. */
+  private acceptJump(instrument: number, except: number, jump: number): void {
+    const f = Math.exp(jump);
+    for (let v = 0; v < this.venues; v++) {
+      if (v === except) continue;
+      const cell = instrument * this.venues + v;
+      const o = cell * OUTLIER_STRIDE + OutlierField.lastMid;
+      this.table[o] *= f;
+      this.rejects[cell] = 0;
+      this.flat[cell] = 0;
+    }
+  }
+
+  /** Takes `mid` as the cell's new level without feeding its return into the mean and variance. */
+  private accept(cell: number, o: number, mid: number): void {
+    this.table[o + OutlierField.lastMid] = mid;
+    this.rejects[cell] = 0;
+    this.flat[cell] = 0;
   }
 }
 

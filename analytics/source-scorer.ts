@@ -10,7 +10,11 @@ export interface SourceScorerConfig {
   scorerStalenessTauUs: number;
   /** EWMA weight of a new squared deviation. */
   scorerDevAlpha: number;
-  /** EWMA weight of a new uptime sample (one per update of the venue). */
+  /**
+   * EWMA weight of a new uptime sample (one per update of the venue). A sample is the share of
+   * the time since the venue's previous update that its quote was fresh, and 0 while its price is
+   * stalled: a feed repeating a stale price is not up.
+   */
   scorerUptimeAlpha: number;
   /** EWMA weight of a new stalled/not-stalled sample (one per update of the venue). */
   scorerStallAlpha: number;
@@ -153,6 +157,8 @@ export class SourceScorer {
   private readonly wUptime: number;
   private readonly wDev: number;
   private readonly wStall: number;
+  /** Consecutive updates with an unchanged mid, after the last onTick (stalled once ≥ scorerStallAfter). */
+  lastRun = 0;
 
   constructor(state: AnalyticsSharedState, config: SourceScorerConfig) {
     checkRange('scorerFreshUs', config.scorerFreshUs, 0, Number.MAX_VALUE);
@@ -193,13 +199,16 @@ export class SourceScorer {
 
   /**
    * Feeds one quote: O(venues), no allocation. Returns true when the venue's price counts as
-   * stalled on this tick.
+   * stalled on this tick. `badTick`: the tick was flagged as an outlier (see below).
    */
-  onTick(instrument: number, venue: number, bid: number, ask: number, timeUs: number): boolean {
+  onTick(instrument: number, venue: number, bid: number, ask: number, timeUs: number, badTick = false): boolean {
     const mid = 0.5 * (bid + ask);
     // Not a price, or no time: would poison the medians and EWMAs with NaN/∞ (and a NaN time
     // reads as "never quoted", breaking the sorted orders).
-    if (!(mid > 0 && mid < Infinity) || !Number.isFinite(timeUs)) return false;
+    if (!(mid > 0 && mid < Infinity) || !Number.isFinite(timeUs)) {
+      this.lastRun = 0;
+      return false;
+    }
     const t = this.rows;
     const c = this.cells;
     const V = this.venues;
@@ -215,17 +224,19 @@ export class SourceScorer {
     const run = prevMid === mid ? c[o + ScorerField.sameRun] + 1 : 0;
     const stalled = run >= this.stallAfter;
     c[o + ScorerField.sameRun] = run;
+    c[o + ScorerField.updates] += 1;
     c[o + ScorerField.stall] += this.stallAlpha * ((stalled ? 1 : 0) - c[o + ScorerField.stall]);
+    this.lastRun = run;
 
     // Uptime sample = share of the time since the venue's previous quote during which that
-    // quote was still fresh; a first quote means the venue is up now.
+    // quote was still fresh, 0 while stalled; a first quote means the venue is up now.
     const prevUs = t[rLast + venue];
     const firstQuote = prevUs !== prevUs;
     if (firstQuote) {
       c[o + ScorerField.uptime] = 1;
     } else {
       const gap = timeUs - prevUs;
-      const sample = gap <= this.freshUs ? 1 : this.freshUs / gap;
+      const sample = stalled ? 0 : gap <= this.freshUs ? 1 : this.freshUs / gap;
       c[o + ScorerField.uptime] += this.uptimeAlpha * (sample - c[o + ScorerField.uptime]);
     }
     t[rMid + venue] = mid;
@@ -241,19 +252,53 @@ export class SourceScorer {
     if (spread !== prevSpread) reposition(t, rSpread, this.order, spreadOrd, ob + OrderRow.spreadPos * V, V, venue);
     const fresh = counts >> 8;
     const quoted = counts & 0xff;
-    if (fresh < this.minVenues) return stalled;
-
-    const consensus = freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
-    const medSpread = freshMedian(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs);
-    const spreadFloor = consensus * this.minSpreadFrac;
-    const scale = medSpread > spreadFloor ? medSpread : spreadFloor;
-    const x = (mid - consensus) / scale;
-    const sq = Math.min(x * x, this.devClamp);
-    const devN = c[o + ScorerField.devN];
-    const a = Math.max(this.devAlpha, 1 / (devN + 1));
-    c[o + ScorerField.dev] += a * (sq - c[o + ScorerField.dev]);
-    c[o + ScorerField.devN] = devN + 1;
+    // A tick already judged bad (an outlier) is counted as an update but not as a deviation: the
+    // score measures how a source quotes, and one wild tick would otherwise weigh in for dozens
+    // of updates, more for venues whose bad ticks happen to be larger.
+    if (fresh >= this.minVenues && !badTick) {
+      const consensus = freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
+      const medSpread = freshMedian(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs);
+      const spreadFloor = consensus * this.minSpreadFrac;
+      const scale = medSpread > spreadFloor ? medSpread : spreadFloor;
+      const x = (mid - consensus) / scale;
+      const sq = Math.min(x * x, this.devClamp);
+      const devN = c[o + ScorerField.devN];
+      const a = Math.max(this.devAlpha, 1 / (devN + 1));
+      c[o + ScorerField.dev] += a * (sq - c[o + ScorerField.dev]);
+      c[o + ScorerField.devN] = devN + 1;
+    }
     return stalled;
+  }
+
+  /**
+   * The venue's score as of its latest tick, before staleness decay: 40% uptime, 40%
+   * exp(−k · deviation), 20% absence of stalls (Pyth's weights by default). NaN before its first
+   * quote. Its inputs change only on the venue's own ticks, so this is computed on demand rather
+   * than on every tick.
+   */
+  quality(instrument: number, venue: number): number {
+    const V = this.venues;
+    if (this.rows[(instrument * SCORER_ROWS + ScorerRow.lastUs) * V + venue] !== this.rows[(instrument * SCORER_ROWS + ScorerRow.lastUs) * V + venue]) return NaN;
+    const c = this.cells;
+    const o = (instrument * V + venue) * SCORER_CELL_STRIDE;
+    return this.wUptime * c[o + ScorerField.uptime]
+      + this.wDev * Math.exp(-this.devK * c[o + ScorerField.dev])
+      + this.wStall * (1 - c[o + ScorerField.stall]);
+  }
+
+  /** Time of the venue's latest quote of the instrument (NaN = never). */
+  lastQuoteUs(instrument: number, venue: number): number {
+    return this.rows[(instrument * SCORER_ROWS + ScorerRow.lastUs) * this.venues + venue];
+  }
+
+  /** Deviation samples scored so far for the cell (how settled its score is). */
+  deviationSamples(instrument: number, venue: number): number {
+    return this.cells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.devN];
+  }
+
+  /** Updates of the venue's quote of the instrument so far. */
+  updates(instrument: number, venue: number): number {
+    return this.cells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.updates];
   }
 
   /** Median of the fresh venues' latest mids at `nowUs` (NaN when none is fresh). */
@@ -283,18 +328,13 @@ export class SourceScorer {
     return freshMedian(t, rBase + row * V, rLast, this.order, ord, quoted, fresh, nowUs, this.freshUs);
   }
 
-  /** Score in [0, 1] of one (instrument, venue) at `nowUs`; NaN when the venue never quoted it. */
+  /** Score in [0, 1] of one (instrument, venue) at `nowUs`: its quality × exp(−age/τ); NaN when the venue never quoted it. */
   score(instrument: number, venue: number, nowUs: number): number {
     const V = this.venues;
     const last = this.rows[(instrument * SCORER_ROWS + ScorerRow.lastUs) * V + venue];
     if (last !== last) return NaN;
-    const c = this.cells;
-    const o = (instrument * V + venue) * SCORER_CELL_STRIDE;
     const age = nowUs > last ? nowUs - last : 0;
-    const quality = this.wUptime * c[o + ScorerField.uptime]
-      + this.wDev * Math.exp(-this.devK * c[o + ScorerField.dev])
-      + this.wStall * (1 - c[o + ScorerField.stall]);
-    return quality * Math.exp(-age / this.tauUs);
+    return this.quality(instrument, venue) * Math.exp(-age / this.tauUs);
   }
 
   /** Latest quote time over every cell: the default "now" for scoring a replay or a finished run. */

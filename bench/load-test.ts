@@ -68,6 +68,7 @@ export function createLoadGenerator(config: RunConfig, clock: ClockUs): LoadGene
     partitions: config.partitions, ratePerSec: config.rate, ticks: config.ticks,
     instruments: config.instruments, venues: config.venues, seed: config.seed, source: config.sourceId,
     ticksPerRecord: config.ticksPerRecord, lingerUs: config.lingerMs * 1000, clock,
+    inject: config.inject === 'none' ? null : { scale: config.injectScale },
   });
 }
 
@@ -86,6 +87,7 @@ export function loadgenPart(config: RunConfig, loadgen: LoadGenerator): LoadgenP
     stats: { ...loadgen.produceStats, ackedByPartition: [...loadgen.produceStats.ackedByPartition], endOffsetByPartition: [...loadgen.produceStats.endOffsetByPartition] },
     produceHistogram: encodeHistogram(loadgen.produceLatency),
     interrupted: loadgen.stopped,
+    injected: loadgen.injected,
   };
 }
 

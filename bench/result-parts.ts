@@ -1,5 +1,6 @@
 import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import { addCounters, analyticsCountersZero } from '../analytics/frame-analyzer.js';
+import { addInjectedCounts, injectedCountsZero, type InjectedTruth } from '../analytics/ground-truth.js';
 import type { RunConfig } from '../cli/run-config.js';
 import type { WorkerStage } from '../ingest/worker-protocol.js';
 import { STAGES } from '../ingest/worker-protocol.js';
@@ -17,6 +18,8 @@ export interface LoadgenPart {
   /** Encoded histogram of send → acknowledgement, µs. */
   produceHistogram: string;
   interrupted: boolean;
+  /** The labelled anomalies this generator injected (analytics ground truth); null for a clean stream. */
+  injected?: InjectedTruth | null;
 }
 
 /** What a consuming process knows at the end (serialisable). */
@@ -100,7 +103,6 @@ export function mergeRunParts(input: MergeInput): RunResult {
   let consumedTicks = 0, frames = 0, malformedFrames = 0, failedAttempts = 0, deadLetteredRecords = 0, deadLetteredTicks = 0, evictedRecords = 0, unchecked = 0, seenTotal = 0;
   let firstConsumedUs = Number.POSITIVE_INFINITY, lastConsumedUs = 0;
   const errors: string[] = [];
-  const scoreSums = new Array<number>(config.venues).fill(0);
   for (const i of ingests) {
     consumedTicks += i.consumedTicks;
     frames += i.frames;
@@ -122,7 +124,6 @@ export function mergeRunParts(input: MergeInput): RunResult {
       mergeEncoded(h, encoded);
     }
     for (const s of STAGES) mergeEncoded(stages[s], i.histograms.stages[s]);
-    i.sourceScores.forEach((score, v) => { scoreSums[v] = (scoreSums[v] ?? 0) + score * i.consumedTicks; });
   }
 
   // Distinct ticks: the union of every consumer's bits, per source, below what that source produced.
@@ -131,8 +132,13 @@ export function mergeRunParts(input: MergeInput): RunResult {
     const bits = unionBits(ingests.map((i) => i.ledger.seen[String(l.sourceId)]).filter((s): s is string => s !== undefined).map(decodeSeenBits));
     distinctConsumed += countBits(bits, l.stats.produced);
   }
-  const sourceScores = scoreSums.map((s) => (consumedTicks > 0 ? Math.round((s / consumedTicks) * 1000) / 1000 : 0));
-  const sourceRanking = sourceScores.map((score, venue) => ({ score, venue })).sort((a, b) => b.score - a.score).map((x) => x.venue);
+  // The analytics' ground truth: counts summed over the generators; the venues' noise and faults
+  // are the same for every generator of one seed, so the first one's are taken.
+  const truths = loadgens.map((l) => l.injected).filter((t): t is InjectedTruth => t != null);
+  const injected: InjectedTruth | null = truths.length === 0 ? null : {
+    counts: truths.reduce((sum, t) => addInjectedCounts(sum, t.counts), injectedCountsZero()),
+    sources: truths[0]!.sources,
+  };
 
   return buildRunResult({
     config, startedAt: input.startedAt, finishedAt: input.finishedAt, cluster: input.cluster,
@@ -143,7 +149,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
       // Seen by some process more than once: every analysed tick beyond the distinct ones.
       duplicates: Math.max(0, seenTotal - distinctConsumed), unchecked, counters, e2eByPartition, stages,
     },
-    distinctConsumed, sourceScores, sourceRanking, timeline: input.timeline,
+    distinctConsumed, injected, timeline: input.timeline,
     interrupted: loadgens.some((l) => l.interrupted),
   });
 }

@@ -1,4 +1,6 @@
-import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
+import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsCounters } from '../analytics/frame-analyzer.js';
+import type { InjectedTruth } from '../analytics/ground-truth.js';
+import { scoreAnalytics, type AnalyticsScore } from '../analytics/scoring.js';
 import type { RunConfig } from '../cli/run-config.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
 import { createMergeHistogram, encodeHistogram, summarize, type Histogram, type LatencySummary } from './latency-histogram.js';
@@ -89,12 +91,14 @@ export interface RunResult {
   /** Microseconds. `e2e` is from each tick's intended send time to the end of its analysis. */
   latency: Record<LatencyStage, LatencySummary>;
   partitions: PartitionResult[];
-  analytics: {
-    counters: AnalyticsCounters;
-    outliers: { flagged: number; flaggedInjected: number; missedInjected: number };
-    sources: { scores: number[]; ranking: number[] };
-    arbitrage: { crossedTicks: number; lockedTicks: number; windows: number };
-  };
+  /**
+   * Detector quality against the generator's injected ground truth (analytics/scoring.ts has the
+   * definitions): `outliers` (spikes, decimal shifts, frozen runs), `sources` (ranking, Spearman ρ
+   * against the injected noise, biased and frozen venues), `arbitrage` (cross-venue and
+   * triangular), `alerts`, `injected` (what was injected; null with --inject none), and the raw
+   * `counters` everything is computed from (summed exactly over workers and processes).
+   */
+  analytics: AnalyticsScore;
   timeline: TimelinePoint[];
   /** Encoded HDR histograms (compressed base64) for exact re-rendering and merging. */
   histograms: { e2eByPartition: Record<string, string>; stages: Record<Exclude<LatencyStage, 'e2e'>, string> };
@@ -121,8 +125,8 @@ export interface RunResultInput {
   produceLatency: Histogram;
   consumed: ConsumedTotals;
   distinctConsumed: number;
-  sourceScores: number[];
-  sourceRanking: number[];
+  /** What the generators injected (summed), null for a clean stream. */
+  injected: InjectedTruth | null;
   timeline: TimelinePoint[];
   interrupted: boolean;
 }
@@ -199,12 +203,13 @@ export function buildRunResult(input: RunResultInput): RunResult {
       analytics: summarize(ingest.stages.analytics),
     },
     partitions,
-    analytics: {
-      counters: c,
-      outliers: { flagged: c.outliersFlagged, flaggedInjected: c.outliersFlaggedTrue, missedInjected: c.outliersMissed },
-      sources: { scores: input.sourceScores, ranking: input.sourceRanking },
-      arbitrage: { crossedTicks: c.crossedTicks, lockedTicks: c.lockedTicks, windows: c.arbitrageWindows },
-    },
+    // Ratios only here, from the merged counts. The ingest side runs the analytics with their
+    // default configuration (also the limits the source checks were counted against).
+    analytics: scoreAnalytics({
+      counters: c, injected: input.injected?.counts ?? null, sources: input.injected?.sources ?? null,
+      biasedWithin: DEFAULT_ANALYTICS_CONFIG.evalBiasedWithin, frozenWithin: DEFAULT_ANALYTICS_CONFIG.evalFrozenWithin,
+      frozenScore: DEFAULT_ANALYTICS_CONFIG.evalFrozenScore, venues: config.venues,
+    }),
     timeline: input.timeline,
     histograms: {
       e2eByPartition: histogramsByPartition,

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
 import { RUN_DEFAULTS, parseCount, parseDurationSec, parseLatencyUs, parseRateLimit } from './option-parsers.js';
-import type { RawRunOptions } from './run-config.js';
+import { INJECT_MODES, type RawRunOptions } from './run-config.js';
 
 type Parser = (text: string) => unknown;
 
@@ -58,6 +58,8 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   { flag: 'compression', key: 'compression', argument: '<codec>', help: 'record compression', choices: COMPRESSION_CODECS, defaultText: d.compression },
   { flag: 'idempotent', key: 'idempotent', help: 'idempotent producer' },
   { flag: 'seed', key: 'seed', argument: '<n>', help: 'random seed: same seed and --ticks give the same tick stream', parse: integer('--seed'), defaultText: String(d.seed) },
+  { flag: 'inject', key: 'inject', argument: '<mode>', help: 'labelled anomalies in the ticks to score the analytics against (none: a clean stream)', choices: INJECT_MODES, defaultText: 'default' },
+  { flag: 'inject-scale', key: 'injectScale', argument: '<x>', help: 'multiply the default injection rates (outliers, frozen runs, jumps, arbitrage)', parse: decimal('--inject-scale'), defaultText: '1' },
   { flag: 'source-id', key: 'sourceId', argument: '<n>', help: 'load-generator id written into every tick', parse: integer('--source-id'), defaultText: String(d.sourceId) },
   { flag: 'drain-timeout', key: 'drainTimeoutSec', argument: '<time>', help: 'after sending, how long to wait without progress', parse: duration('--drain-timeout'), defaultText: `${d.drainTimeoutSec}s` },
   { flag: 'fault', key: 'faults', argument: '<spec>', help: 'inject a fault into the embedded cluster, repeatable: KIND[:ARGS][@AT[+FOR]], e.g. broker-down:2@10s+5s, rtt:300ms@5s+10s, produce-errors:NOT_LEADER_FOR_PARTITION*5@8s, fetch-errors:REQUEST_TIMED_OUT*3, coordinator-move@12s', repeatable: true },

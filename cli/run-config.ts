@@ -35,6 +35,10 @@ export interface RunConfig {
   idempotent: boolean;
   seed: number;
   sourceId: number;
+  /** Labelled anomalies in the generated stream, to score the analytics against ('none' = a clean stream). */
+  inject: InjectMode;
+  /** Multiplies the default injection rates. */
+  injectScale: number;
   out: string;
   json: boolean;
   progress: boolean;
@@ -49,6 +53,10 @@ export interface RunConfig {
   /** The workload file the options came from, if any. */
   workload: string | null;
 }
+
+/** --inject: the default labelled anomalies, or none (a clean stream). */
+export const INJECT_MODES = ['default', 'none'] as const;
+export type InjectMode = (typeof INJECT_MODES)[number];
 
 const hostPort = /^[A-Za-z0-9._-]+:\d{1,5}$/;
 
@@ -82,6 +90,8 @@ const rawRunOptions = z.object({
   idempotent: z.boolean().default(false),
   seed: intIn(0, 0xffffffff).default(RUN_DEFAULTS.seed),
   sourceId: intIn(0, MAX_SOURCES - 1).default(RUN_DEFAULTS.sourceId),
+  inject: z.enum(INJECT_MODES).default('default'),
+  injectScale: z.number({ error: 'must be a number from 0 to 100' }).min(0, 'must be a number from 0 to 100').max(100, 'must be a number from 0 to 100').default(1),
   out: z.string().min(1).optional(),
   json: z.boolean().default(false),
   progress: z.boolean().default(true),
@@ -165,6 +175,8 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     idempotent: o.idempotent,
     seed: o.seed,
     sourceId: o.sourceId,
+    inject: o.inject,
+    injectScale: o.injectScale,
     out: o.out ?? `results/${runId}`,
     json: o.json,
     progress: o.progress,

@@ -87,6 +87,7 @@ export default function analyseFrame(task: FrameTask): FrameTaskResult {
 
   analyzer.analyze(bytes);
   const endUs = nowUs();
+  const alerts = analyzer.takeAlerts();
 
   reader.reset(bytes);
   const count = reader.tickCount;
@@ -107,5 +108,6 @@ export default function analyseFrame(task: FrameTask): FrameTaskResult {
   recordLatency(stages.analytics, endUs - startUs, count);
 
   if (endUs - lastReportUs >= data.reportIntervalMs * 1000) report(0);
-  return { ticks: count, problem: null };
+  // Most frames raise no alert: leave the field out rather than clone an empty list per frame.
+  return alerts.length > 0 ? { ticks: count, problem: null, alerts } : { ticks: count, problem: null };
 }

@@ -1,3 +1,4 @@
+import type { Alert } from '../analytics/alerts.js';
 import type { AnalyticsCounters, } from '../analytics/frame-analyzer.js';
 import type { AnalyticsSharedState } from '../analytics/analytics-state.js';
 import type { AnalyticsConfig } from '../analytics/frame-analyzer.js';
@@ -26,6 +27,12 @@ export interface FrameTaskResult {
   ticks: number;
   /** Set when the record was not a well-formed frame; nothing was analysed. */
   problem: string | null;
+  /**
+   * The detections in this frame, in tick order (format: analytics/alerts.ts), for publishing to
+   * the alerts topic. Absent when the frame raised none (most frames: an empty list would be
+   * cloned across threads for nothing). The worker's counters count them too.
+   */
+  alerts?: readonly Alert[];
 }
 
 export const STAGES = ['schedule', 'transport', 'queue', 'analytics'] as const;

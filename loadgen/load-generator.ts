@@ -1,7 +1,9 @@
 import type { FrameProducer, OutgoingFrame, ProducerCallbacks } from '../kafka/client.js';
 import { createMergeHistogram, recordLatency, type Histogram } from '../bench/latency-histogram.js';
 import type { ClockUs } from '../wire/clock.js';
+import type { InjectedTruth } from '../analytics/ground-truth.js';
 import { FrameBatcher } from './frame-batcher.js';
+import type { InjectConfig } from './injector.js';
 import { MarketModel } from './market-model.js';
 import { OpenLoopSchedule } from './open-loop-schedule.js';
 import { TickSource } from './tick-source.js';
@@ -20,6 +22,11 @@ export interface LoadGeneratorOptions {
   /** A partly filled frame waits at most this long before it is sent. */
   lingerUs: number;
   clock: ClockUs;
+  /**
+   * Labelled anomalies for scoring the analytics (loadgen/injector.ts): null or absent = a clean
+   * stream. The market always includes the default FX universe (analytics/market-conventions.ts).
+   */
+  inject?: Partial<InjectConfig> | null;
 }
 
 /** What the producing side knows at the end: the left half of the delivery accounting. */
@@ -54,6 +61,7 @@ export class LoadGenerator {
   readonly produceLatency: Histogram = createMergeHistogram();
   private readonly stats: ProduceStats;
   private readonly tickSource: TickSource;
+  private readonly model: MarketModel;
   private readonly batcher: FrameBatcher;
   private readonly keys: Buffer[];
   private readonly backlog: OutgoingFrame[] = [];
@@ -68,7 +76,10 @@ export class LoadGenerator {
       instruments: options.instruments,
       venues: options.venues,
       keyGroups: Math.min(options.instruments, Math.max(options.partitions, 1)),
+      fx: {},
+      inject: options.inject ?? null,
     });
+    this.model = model;
     this.keys = [];
     for (let g = 0; g < model.keyGroups; g++) this.keys.push(Buffer.from(String(g)));
     this.batcher = new FrameBatcher({
@@ -110,6 +121,14 @@ export class LoadGenerator {
 
   get generated(): number {
     return this.tickSource.emitted;
+  }
+
+  /** What was injected into the ticks generated so far (null for a clean stream). */
+  get injected(): InjectedTruth | null {
+    const counts = this.model.injected;
+    const sources = this.model.injectedSources;
+    if (counts === null || sources === null) return null;
+    return { counts: { ...counts }, sources: { ...sources, noiseSpreads: [...sources.noiseSpreads], noiseBps: [...sources.noiseBps] } };
   }
 
   /** Runs until every tick was sent and acknowledged (or failed), or `stop` was called. */

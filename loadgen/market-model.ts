@@ -1,3 +1,8 @@
+import {
+  DEFAULT_FX_CURRENCIES, DEFAULT_FX_FIRST_INSTRUMENT, DEFAULT_VENUE_FEES_BPS, FX_USD_VALUE, fxLayout, type FxLayout,
+} from '../analytics/market-conventions.js';
+import type { InjectedCounts, InjectedSources } from '../analytics/ground-truth.js';
+import { Injector, type InjectConfig, type InjectedEvent } from './injector.js';
 import { Prng } from './prng.js';
 import { ZipfSampler } from './zipf-sampler.js';
 
@@ -34,6 +39,20 @@ export interface MarketModelConfig {
   /** Quote sizes are whole lots, uniform in [minSizeLots, maxSizeLots]. Defaults 100 and 10000. */
   minSizeLots?: number;
   maxSizeLots?: number;
+  /**
+   * An FX universe (analytics/market-conventions.ts): `currencies` currencies whose pairs are
+   * instruments firstInstrument.. (defaults 5 and 20), priced as cross rates of per-currency GBMs,
+   * so that every triangle is consistent up to quoting noise, all in one key group. Absent or
+   * null: no FX (every instrument has its own GBM). It is also off when the pairs do not fit.
+   */
+  fx?: { currencies?: number; firstInstrument?: number } | null;
+  /** Taker fee per venue in bps, for the ground-truth book of crosses. Default: the analytics' default schedule. */
+  venueFeesBps?: readonly number[];
+  /**
+   * Ground-truth anomalies (loadgen/injector.ts), drawn from a Prng of their own so the clean
+   * stream's choices for a seed stay the same. Absent or null: a clean stream with flags 0.
+   */
+  inject?: Partial<InjectConfig> | null;
 }
 
 export const MARKET_MODEL_DEFAULTS = {
@@ -74,6 +93,8 @@ export class MarketModel {
   askSize = 0;
   flags = 0;
 
+  readonly fx: FxLayout | null;
+
   private readonly rng: Prng;
   private readonly activity: ZipfSampler;
   private readonly mid: Float64Array;
@@ -86,6 +107,12 @@ export class MarketModel {
   private readonly venueNoiseHalfWidth: number;
   private readonly minSizeLots: number;
   private readonly sizeChoices: number;
+  /** FX: first pair's instrument, pair count, and per currency its log USD value and last move time. */
+  private readonly fxFirst: number;
+  private readonly fxPairs: number;
+  private readonly fxLogValue: Float64Array;
+  private readonly fxLastUs: Float64Array;
+  private readonly injector: Injector | null;
 
   constructor(config: MarketModelConfig) {
     const c = resolveConfig(config);
@@ -114,6 +141,51 @@ export class MarketModel {
     this.venueNoiseHalfWidth = Math.sqrt(3) * c.venueNoiseBps * BPS;
     this.minSizeLots = c.minSizeLots;
     this.sizeChoices = c.maxSizeLots - c.minSizeLots + 1;
+
+    this.fx = config.fx == null
+      ? null
+      : fxLayout(c.instruments, config.fx.currencies ?? DEFAULT_FX_CURRENCIES, config.fx.firstInstrument ?? DEFAULT_FX_FIRST_INSTRUMENT);
+    this.fxFirst = this.fx?.first ?? 0;
+    this.fxPairs = this.fx?.pairs ?? 0;
+    this.fxLogValue = new Float64Array(this.fx?.currencies ?? 0);
+    this.fxLastUs = new Float64Array(this.fx?.currencies ?? 0).fill(Number.NaN);
+    if (this.fx !== null) {
+      const fx = this.fx;
+      for (let k = 0; k < fx.currencies; k++) this.fxLogValue[k] = Math.log(FX_USD_VALUE[k]!);
+      // All pairs in the first pair's key group, so a triangle's pairs reach one worker in order.
+      const group = this.groupOfInstrument[fx.first];
+      for (let p = 0; p < fx.pairs; p++) {
+        this.groupOfInstrument[fx.first + p] = group;
+        this.mid[fx.first + p] = Math.exp(this.fxLogValue[fx.base[p]!] - this.fxLogValue[fx.quote[p]!]);
+      }
+    }
+
+    const fees = config.venueFeesBps ?? DEFAULT_VENUE_FEES_BPS;
+    this.injector = config.inject == null ? null : new Injector({
+      seed: c.seed, instruments: c.instruments, venues: c.venues, venueSpreadBps: c.venueSpreadBps,
+      venueFeesBps: Array.from({ length: c.venues }, (_, v) => fees[v] ?? 0),
+      sigmaPerSqrtUs: this.sigmaPerSqrtUs, venueNoiseHalfWidth: this.venueNoiseHalfWidth, fx: this.fx,
+    }, config.inject);
+  }
+
+  /** What was injected so far (null without injection). */
+  get injected(): Readonly<InjectedCounts> | null {
+    return this.injector?.counts ?? null;
+  }
+
+  /** The faulty and noisy venues (null without injection). */
+  get injectedSources(): Readonly<InjectedSources> | null {
+    return this.injector?.sources ?? null;
+  }
+
+  /** The injected events with their ids, in order (up to the log limit). */
+  get injectedEvents(): readonly InjectedEvent[] {
+    return this.injector?.events ?? [];
+  }
+
+  /** Multiplies an instrument's common mid: a genuine jump every venue will quote from now on. */
+  scaleMid(instrument: number, factor: number): void {
+    this.mid[instrument] *= factor;
   }
 
   keyGroupOf(instrument: number): number {
@@ -134,15 +206,21 @@ export class MarketModel {
     const instrument = this.activity.sample(rng);
     const venue = rng.nextBelow(this.venues);
 
-    // GBM step over the time since this instrument last moved, so volatility per unit of time
-    // does not depend on the tick rate or on how active the instrument is. An instrument's first
-    // tick (dt is NaN) only starts its clock; an out-of-order time neither moves it nor rewinds it.
-    const dt = intendedUs - this.lastMoveUs[instrument];
-    const sigmaSqrtDt = dt > 0 ? this.sigmaPerSqrtUs * Math.sqrt(dt) : 0;
-    const mid =
-      this.mid[instrument] * Math.exp(sigmaSqrtDt * rng.nextGaussian() - 0.5 * sigmaSqrtDt * sigmaSqrtDt);
-    this.mid[instrument] = mid;
-    if (!(dt <= 0)) this.lastMoveUs[instrument] = intendedUs;
+    let mid: number;
+    const pair = instrument - this.fxFirst;
+    if (pair >= 0 && pair < this.fxPairs) {
+      mid = this.fxStep(pair, intendedUs);
+      this.mid[instrument] = mid;
+    } else {
+      // GBM step over the time since this instrument last moved, so volatility per unit of time
+      // does not depend on the tick rate or on how active the instrument is. An instrument's first
+      // tick (dt is NaN) only starts its clock; an out-of-order time neither moves it nor rewinds it.
+      const dt = intendedUs - this.lastMoveUs[instrument];
+      const sigmaSqrtDt = dt > 0 ? this.sigmaPerSqrtUs * Math.sqrt(dt) : 0;
+      mid = this.mid[instrument] * Math.exp(sigmaSqrtDt * rng.nextGaussian() - 0.5 * sigmaSqrtDt * sigmaSqrtDt);
+      this.mid[instrument] = mid;
+      if (!(dt <= 0)) this.lastMoveUs[instrument] = intendedUs;
+    }
 
     const center = mid * (1 + this.venueNoiseHalfWidth * (2 * rng.nextFloat() - 1));
     const half = this.venueHalfSpread[venue];
@@ -154,10 +232,34 @@ export class MarketModel {
     this.bidSize = this.minSizeLots + rng.nextBelow(this.sizeChoices);
     this.askSize = this.minSizeLots + rng.nextBelow(this.sizeChoices);
 
-    // Anomaly injection goes here: it may rewrite bid/ask and must label them in `flags`, after
-    // the clean quote above is final. Draw its randomness from a separate Prng so that enabling
-    // injections does not change the clean stream of a given seed.
-    this.flags = 0;
+    // Anomaly injection, after the clean quote is final: it may rewrite bid/ask (and, for a
+    // genuine jump, the mid) and labels the tick. Its randomness comes from its own Prng, so the
+    // clean stream's draws for a seed are the same with or without it.
+    this.flags = this.injector === null ? 0 : this.injector.apply(this, intendedUs);
+  }
+
+  /**
+   * Moves both currencies of FX pair p to `intendedUs` (GBM in log USD value; USD is the
+   * numeraire and stays put) and returns the pair's mid, their cross rate. Two normals are drawn
+   * whatever happens, so the stream's draws do not depend on the timing.
+   */
+  private fxStep(p: number, intendedUs: number): number {
+    const fx = this.fx!;
+    const a = fx.base[p]!;
+    const b = fx.quote[p]!;
+    this.moveCurrency(a, intendedUs, this.rng.nextGaussian());
+    this.moveCurrency(b, intendedUs, this.rng.nextGaussian());
+    return Math.exp(this.fxLogValue[a] - this.fxLogValue[b]);
+  }
+
+  private moveCurrency(c: number, intendedUs: number, z: number): void {
+    if (c === 0) return;
+    const dt = intendedUs - this.fxLastUs[c];
+    if (dt > 0) {
+      const s = this.sigmaPerSqrtUs * Math.sqrt(dt);
+      this.fxLogValue[c] += s * z - 0.5 * s * s;
+    }
+    if (!(dt <= 0)) this.fxLastUs[c] = intendedUs;
   }
 }
 

@@ -36,16 +36,59 @@ export const FRAME_HEADER_BYTES = 24;
 export const TICK_BYTES = 48;
 export const MAX_TICKS_PER_FRAME = 0xffff;
 
+/**
+ * Ground-truth labels the load generator writes into a tick's `flags` (0 on a clean stream).
+ * Bits 0..11 describe the tick; bits 12..15 hold the TickEvent that starts on this tick, if any
+ * (one at most), so the analytics can measure detection delays from an event's first tick.
+ */
 export const TickFlag = {
-  /** The generator injected a bad price into this tick (outlier ground truth). */
+  /** The generator injected a bad price into this tick (a spike or a decimal shift; see TickEvent). */
   InjectedOutlier: 1 << 0,
-  /** The tick opens or continues an injected cross-venue arbitrage window. */
+  /**
+   * After this tick the venue's quote crosses another venue's net of fees in the generator's true
+   * book (bad ticks excluded), and one side of that cross is an injected (shifted) quote: an
+   * injected arbitrage window or triangular mispricing.
+   */
   InjectedArbitrage: 1 << 1,
-  /** The tick belongs to an injected frozen (stale) run. */
+  /** The tick repeats a stale price: an injected frozen run or a frozen source. */
   InjectedFrozen: 1 << 2,
-  /** The tick carries a genuine (unlabelled-as-error) price jump. */
+  /** The first tick of this venue after a genuine price jump of the instrument (a real move, not an error). */
   GenuineJump: 1 << 3,
+  /** After this tick a triangle containing this FX pair is profitable net of fees in the true book. */
+  TriangularOpen: 1 << 4,
+  /** Crossed net of fees in the true book with no injected quote involved (a real cross, e.g. stale venues after a jump). */
+  MarketCross: 1 << 5,
 } as const;
+
+export const TICK_EVENT_SHIFT = 12;
+export const TICK_EVENT_MASK = 0xf000;
+
+/** The injected event that starts on a tick (flags bits 12..15). Each has an id in the generator's event log. */
+export const TickEvent = {
+  None: 0,
+  /** A spike of k·σ of local volatility (single tick). */
+  Spike: 1,
+  /** A decimal shift ×10 or ÷10 (single tick). */
+  DecimalShift: 2,
+  /** First tick of a frozen run: the venue repeats its last price for a number of its updates. */
+  FrozenRun: 3,
+  /** A genuine (unlabelled-as-error) jump of the instrument, first seen on this tick. */
+  GenuineJump: 4,
+  /** First (triggering) tick of an injected cross-venue arbitrage window. */
+  ArbitrageWindow: 5,
+  /** First (triggering) tick of an injected triangular FX mispricing. */
+  Triangular: 6,
+  /** The venue starts quoting this instrument with a persistent bias (faulty source). */
+  BiasedSource: 7,
+  /** The venue freezes on this instrument for good (faulty source). */
+  FrozenSource: 8,
+} as const;
+export type TickEvent = (typeof TickEvent)[keyof typeof TickEvent];
+
+/** The TickEvent starting on a tick with these flags (TickEvent.None for most ticks). */
+export function tickEvent(flags: number): number {
+  return (flags & TICK_EVENT_MASK) >>> TICK_EVENT_SHIFT;
+}
 
 export function frameByteLength(tickCount: number): number {
   return FRAME_HEADER_BYTES + tickCount * TICK_BYTES;

@@ -39,6 +39,19 @@ class BruteForceBook {
     return { crossed, locked };
   }
 
+  /** Widest edge net of fees over ordered pairs, bps (NaN without two quotes). */
+  crossBps(instrument: number): number {
+    let best = NaN;
+    for (let u = 0; u < this.venues; u++) {
+      for (let w = 0; w < this.venues; w++) {
+        if (u === w) continue;
+        const edge = this.netBid(instrument, u) / this.netAsk(instrument, w) - 1;
+        if (!Number.isNaN(edge) && (Number.isNaN(best) || edge > best)) best = edge;
+      }
+    }
+    return best * 1e4;
+  }
+
   state(instrument: number): CrossState {
     const { crossed, locked } = this.pairs(instrument);
     return crossed > 0 ? CrossState.Crossed : locked > 0 ? CrossState.Locked : CrossState.None;
@@ -79,6 +92,7 @@ describe('CrossedMarketDetector', () => {
           const detector = new CrossedMarketDetector(createAnalyticsState({ instruments, venues }), { venueFeesBps: feesBps });
           const book = new BruteForceBook(instruments, venues, feesBps);
           const wasCrossed = new Array<boolean>(instruments).fill(false);
+          const wasLocked = new Array<boolean>(instruments).fill(false);
           for (const [i0, v0, bid, step] of ops) {
             const instrument = i0 % instruments;
             const venue = v0 % venues;
@@ -96,7 +110,14 @@ describe('CrossedMarketDetector', () => {
             const crossedNow = book.state(instrument) === CrossState.Crossed;
             expect((flags & CrossFlag.WindowOpened) !== 0).toBe(crossedNow && !wasCrossed[instrument]);
             expect((flags & CrossFlag.WindowClosed) !== 0).toBe(!crossedNow && wasCrossed[instrument]);
+            const lockedNow = book.state(instrument) === CrossState.Locked;
+            expect((flags & CrossFlag.LockOpened) !== 0).toBe(lockedNow && !wasLocked[instrument]);
             wasCrossed[instrument] = crossedNow;
+            wasLocked[instrument] = lockedNow;
+            const bps = detector.crossBps(instrument);
+            const want = book.crossBps(instrument);
+            if (Number.isNaN(want)) expect(bps).toBeNaN();
+            else expect(bps).toBeCloseTo(want, 9);
           }
         },
       ),
@@ -123,20 +144,25 @@ describe('CrossedMarketDetector', () => {
   it('opens one window per crossed episode and reports locks separately', () => {
     const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 3 }), { venueFeesBps: [] });
     expect(d.onTick(0, 0, 99, 100)).toBe(0);
-    expect(d.onTick(0, 1, 100, 101)).toBe(CrossFlag.Locked); // bid on 1 = ask on 0
+    expect(d.onTick(0, 1, 100, 101)).toBe(CrossFlag.Locked | CrossFlag.LockOpened); // bid on 1 = ask on 0
     expect(d.isLocked(0)).toBe(true);
     expect(d.onTick(0, 2, 101.5, 102)).toBe(CrossFlag.Crossed | CrossFlag.WindowOpened);
     expect(d.onTick(0, 2, 101.2, 102)).toBe(CrossFlag.Crossed); // still crossed: same window
     expect(d.onTick(0, 2, 100.5, 102)).toBe(CrossFlag.Crossed);
-    expect(d.onTick(0, 2, 99.5, 102)).toBe(CrossFlag.WindowClosed); // venue 2 clear, 1 still locked with 0
+    // Venue 2 clear, 1 still locked with 0: the window closes and the instrument is locked again.
+    expect(d.onTick(0, 2, 99.5, 102)).toBe(CrossFlag.WindowClosed | CrossFlag.LockOpened);
     expect(d.isLocked(0)).toBe(true);
     expect(d.onTick(0, 0, NaN, NaN)).toBe(0); // quote withdrawn
     expect(d.crossState(0)).toBe(CrossState.None);
   });
 
-  it('rejects impossible fees with the option name', () => {
+  it('rejects impossible fees with the option name, and ignores entries past the venue count', () => {
     const state = createAnalyticsState({ instruments: 1, venues: 2 });
     expect(() => new CrossedMarketDetector(state, { venueFeesBps: [1, -1] })).toThrow(/venueFeesBps\[1\]/);
-    expect(() => new CrossedMarketDetector(state, { venueFeesBps: [1, 2, 3] })).toThrow(/venueFeesBps/);
+    expect(() => new CrossedMarketDetector(state, { venueFeesBps: [1, NaN] })).toThrow(/venueFeesBps\[1\]/);
+    // A schedule for more venues (like the 64-entry default) applies its first entries.
+    const d = new CrossedMarketDetector(state, { venueFeesBps: [5, 5, -3] });
+    d.onTick(0, 1, 99.9, 100.0);
+    expect(d.onTick(0, 0, 100.05, 100.1)).toBe(0);
   });
 });

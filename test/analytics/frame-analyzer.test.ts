@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../analytics/alerts.js';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import {
   DEFAULT_ANALYTICS_CONFIG, FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsConfig,
   type AnalyticsCounters,
 } from '../../analytics/frame-analyzer.js';
-import { FrameWriter, TickFlag } from '../../wire/tick-frame.js';
+import { replayBenchmark, REPLAY_DEFAULTS } from '../../loadgen/frame-replay.js';
+import { FrameWriter, TICK_EVENT_SHIFT, TickEvent, TickFlag } from '../../wire/tick-frame.js';
 import { makeFrames } from './frames.js';
+import { withoutTiming } from './helpers.js';
 
 const dims = { instruments: 12, venues: 5 };
 
@@ -23,10 +26,11 @@ describe('FrameAnalyzer', () => {
     expect(c.ticksOutOfRange).toBe(set.outOfRange);
     // The stream carries every anomaly kind, and the detectors see them.
     expect(c.outliersFlaggedTrue).toBeGreaterThan(0);
-    expect(c.crossedTicksTrue).toBeGreaterThan(0);
+    expect(c.crossedTicks).toBeGreaterThan(0);
     expect(c.stalledTicksTrue).toBeGreaterThan(0);
     expect(c.arbitrageWindows).toBeGreaterThan(0);
-    expect(analyzer.takeCounters()).toEqual(analyticsCountersZero());
+    expect(c.alerts).toBe(c.alertsOutlier + c.alertsStale + c.alertsCrossed + c.alertsLocked + c.alertsTriangular);
+    expect(analyzer.takeCounters()).toEqual({ ...analyticsCountersZero(), venueScoreSum: [0, 0, 0, 0, 0], venueScoreCount: [0, 0, 0, 0, 0] });
   });
 
   it('two analyzers over one state (two workers) sum to what one analyzer counts', () => {
@@ -46,21 +50,28 @@ describe('FrameAnalyzer', () => {
     });
     for (const w of workers) addCounters(total, w.takeCounters());
 
-    expect(total).toEqual(expected);
+    // Everything but the alerts' wall-clock latencies is exact, the score sums included.
+    expect(withoutTiming(total)).toEqual(withoutTiming(expected));
     expect(total.ticks).toBe(set.ticks);
   });
 
-  it('addCounters adds every field', () => {
+  it('addCounters sums counts, takes the larger of …Max fields, adds arrays element-wise', () => {
     const a = analyticsCountersZero();
     const b = analyticsCountersZero();
-    const keys = Object.keys(a) as (keyof AnalyticsCounters)[];
+    const keys = (Object.keys(a) as (keyof AnalyticsCounters)[]).filter((k) => typeof a[k] === 'number');
     keys.forEach((k, n) => {
-      a[k] = n;
-      b[k] = 100 * n;
+      (a[k] as number) = n;
+      (b[k] as number) = 100 * n;
     });
+    a.venueScoreSum = [1, 2];
+    b.venueScoreSum = [10, 20, 30];
     const sum = addCounters(a, b);
     expect(sum).toBe(a);
-    keys.forEach((k, n) => expect(a[k]).toBe(101 * n));
+    keys.forEach((k, n) => expect(a[k]).toBe(k.endsWith('Max') ? 100 * n : 101 * n));
+    expect(a.venueScoreSum).toEqual([11, 22, 30]);
+    // A part written before a counter existed merges as 0.
+    const older = { frames: 3 } as Partial<AnalyticsCounters>;
+    expect(addCounters(analyticsCountersZero(), older).frames).toBe(3);
   });
 
   it('keeps a decimal-shifted tick out of arbitrage detection (arbitrageSkipsOutliers)', () => {
@@ -84,6 +95,41 @@ describe('FrameAnalyzer', () => {
     expect(run(false).crossedTicks).toBeGreaterThan(0);
   });
 
+  it('returns one alert per detection, in tick order, with its detection latency', () => {
+    let clock = 5_000_000;
+    const analyzer = new FrameAnalyzer(createAnalyticsState({ instruments: 2, venues: 3 }), {}, () => clock);
+    const w = new FrameWriter(2000);
+    let seq = 0;
+    const tick = (venue: number, instrument: number, mid: number, flags = 0, half = 1e-4): void => {
+      const t = 1_000_000 + seq * 100;
+      w.append(seq++, 7, venue, instrument, flags, t, mid * (1 - half), mid * (1 + half), 1, 1);
+    };
+    // Warm up three venues of instrument 0 with small, alternating moves.
+    for (let k = 0; k < 300; k++) tick(k % 3, 0, 100 * (1 + 2e-6 * ((k % 7) - 3)));
+    const spikeSeq = seq;
+    tick(1, 0, 100 * 1.01, TickFlag.InjectedOutlier | (TickEvent.Spike << TICK_EVENT_SHIFT)); // +100 bp: an outlier
+    for (let k = 0; k < 6; k++) tick(2, 0, 100.0001); // unchanged price: stale on the 5th unchanged update
+    const crossSeq = seq;
+    tick(0, 0, 100 * 1.0006); // 6 bp up: not an outlier (half spread 1 bp), but bid > the others' asks net of fees
+    analyzer.analyze(w.finish(7, 0, 0));
+    clock += 1;
+    const alerts = analyzer.takeAlerts();
+    expect(alerts.map((a) => a.kind)).toEqual(['outlier', 'stale', 'crossed']);
+    const [outlier, stale, crossed] = alerts as [Alert, Alert, Alert];
+    expect(outlier).toMatchObject({ instrument: 0, venue: 1, seq: spikeSeq, source: 7, sendTimeUs: 1_000_000 + spikeSeq * 100, detectedUs: 5_000_000 });
+    expect(outlier.value).toBeGreaterThan(6);
+    expect(stale).toMatchObject({ venue: 2, value: 5 });
+    expect(crossed).toMatchObject({ instrument: 0, venue: 0, seq: crossSeq });
+    expect(crossed.value).toBeGreaterThan(0);
+    expect(analyzer.takeAlerts()).toEqual([]);
+    const c = analyzer.takeCounters();
+    expect(c.alerts).toBe(3);
+    expect([c.alertsOutlier, c.alertsStale, c.alertsCrossed]).toEqual([1, 1, 1]);
+    expect(c.alertLatencyUsSum).toBe(alerts.reduce((s, a) => s + (a.detectedUs - a.sendTimeUs), 0));
+    expect(c.spikeTicks).toBe(1);
+    expect(c.spikesFlagged).toBe(1);
+  });
+
   it('takes defaults from DEFAULT_ANALYTICS_CONFIG and rejects bad options by name', () => {
     const state = createAnalyticsState(dims);
     expect(new FrameAnalyzer(state).config).toEqual(DEFAULT_ANALYTICS_CONFIG);
@@ -91,9 +137,51 @@ describe('FrameAnalyzer', () => {
     expect(Object.isFrozen(DEFAULT_ANALYTICS_CONFIG)).toBe(true);
     expect(() => new FrameAnalyzer(state, { outlierZ: -1 })).toThrow(/config\.outlierZ/);
     expect(() => new FrameAnalyzer(state, { scorerFreshUs: NaN })).toThrow(/config\.scorerFreshUs/);
-    expect(() => new FrameAnalyzer(state, { venueFeesBps: [1, 2, 3, 4, 5, 6] })).toThrow(/venueFeesBps/);
+    expect(() => new FrameAnalyzer(state, { venueFeesBps: [1, -2] })).toThrow(/venueFeesBps\[1\]/);
+    expect(() => new FrameAnalyzer(state, { outlierJumpWindow: 1.5 })).toThrow(/config\.outlierJumpWindow/);
+    expect(() => new FrameAnalyzer(state, { evalFrozenScore: 2 })).toThrow(/config\.evalFrozenScore/);
     expect(new FrameAnalyzer(state, { outlierZ: undefined }).config.outlierZ).toBe(DEFAULT_ANALYTICS_CONFIG.outlierZ);
     const typo = { outlierZed: 4 } as Partial<AnalyticsConfig>;
     expect(() => new FrameAnalyzer(state, typo)).toThrow(/config\.outlierZed is not an analytics option/);
+  });
+});
+
+describe('detector quality on the generated workload (frame replay, no Kafka)', () => {
+  // 500k ticks of the default market (1000 instruments, 5 venues, FX universe) at 100k ticks/s.
+  const options = { ...REPLAY_DEFAULTS, ticks: 500_000, seed: 7 };
+
+  it('meets the targets against the injected ground truth', () => {
+    const s = replayBenchmark(options, 1).score;
+    expect(s.injected!.spikes + s.injected!.decimalShifts).toBeGreaterThan(150);
+    expect(s.outliers.recall).toBeGreaterThanOrEqual(0.99);
+    expect(s.outliers.precision).toBeGreaterThanOrEqual(0.95);
+    expect(s.outliers.spikeRecall).toBeGreaterThanOrEqual(0.99);
+    expect(s.outliers.decimalShiftRecall).toBe(1);
+    // The only false flags are the first ticks of genuine jumps: one per jump at most.
+    expect(s.outliers.falsePositives).toBeLessThanOrEqual(s.injected!.genuineJumps + 2);
+    expect(s.outliers.frozen.recall).toBe(1);
+    expect(s.outliers.frozen.precision).toBe(1);
+    expect(s.arbitrage.precision).toBeGreaterThanOrEqual(0.999);
+    expect(s.arbitrage.recall).toBe(1);
+    expect(s.arbitrage.triggerRecall).toBe(1);
+    expect(s.arbitrage.triangular.precision).toBe(1);
+    expect(s.arbitrage.triangular.recall).toBe(1);
+    expect(s.arbitrage.triangular.triggerRecall).toBe(1);
+    expect(s.arbitrage.triangular.triggers).toBeGreaterThan(10);
+    expect(s.sources.spearman).toBeGreaterThanOrEqual(0.9);
+    expect(s.sources.biased.onTime).toBeGreaterThan(5);
+    expect(s.sources.biased.late).toBe(0);
+    expect(s.sources.biased.delayUpdatesMax).toBeLessThanOrEqual(500);
+    expect(s.sources.frozen.onTime).toBeGreaterThan(3);
+    expect(s.sources.frozen.late).toBe(0);
+    expect(s.sources.frozen.delayUpdatesMax).toBeLessThanOrEqual(200);
+  });
+
+  it('flags at most 1 tick in 10,000 of a clean stream (--inject none)', () => {
+    const s = replayBenchmark({ ...options, inject: null }, 1).score;
+    expect(s.injected).toBeNull();
+    expect(s.outliers.flagged).toBeLessThanOrEqual(options.ticks / 10_000);
+    expect(s.outliers.frozen.stalledTicks).toBe(0);
+    expect(s.arbitrage.triangular.openTicks).toBe(0);
   });
 });

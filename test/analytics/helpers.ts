@@ -30,3 +30,11 @@ export function spearman(ranking: readonly number[], expected: readonly number[]
   });
   return 1 - (6 * d2) / (n * (n * n - 1));
 }
+
+/**
+ * Counters without the alerts' detection latencies (wall-clock dependent), for comparing the
+ * counts of runs that analysed the same ticks at different moments.
+ */
+export function withoutTiming<T extends object>(counters: T): Partial<T> {
+  return Object.fromEntries(Object.entries(counters).filter(([k]) => !k.startsWith('alertLatency'))) as Partial<T>;
+}

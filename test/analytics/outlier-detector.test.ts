@@ -7,17 +7,25 @@ import { gaussian, prng } from './helpers.js';
 
 /**
  * Brute-force reference: keeps every accepted return of a cell in a plain array and replays the
- * EWMA recurrences over the whole history on every tick. Same floating-point operations in the
- * same order as the detector, so flags must agree exactly.
+ * EWMA recurrences over the whole history on every tick; keeps the instrument's pending jump as
+ * plain fields. Same floating-point operations in the same order as the detector, so flags must
+ * agree exactly.
  */
 class ReferenceCell {
   lastMid = NaN;
   accepted: number[] = [];
   rejectRun = 0;
+  flat = 0;
 }
 
-/** Is |z| above the threshold? Squared, (r − mean)² > threshold² · max(variance, floor²), like the detector. */
-function referenceOutlying(cell: ReferenceCell, r: number, cfg: OutlierConfig): boolean {
+class ReferenceInstrument {
+  ticks = 0;
+  candidate = NaN;
+  expires = 0;
+  constructor(readonly cells: ReferenceCell[]) {}
+}
+
+function referenceStats(cell: ReferenceCell, cfg: OutlierConfig): { mean: number; variance: number } {
   let mean = 0;
   let variance = 0;
   cell.accepted.forEach((x, n) => {
@@ -26,19 +34,52 @@ function referenceOutlying(cell: ReferenceCell, r: number, cfg: OutlierConfig): 
     mean = mean + a * d;
     variance = (1 - a) * (variance + a * d * d);
   });
-  const floor2 = (cfg.outlierSigmaFloorBps * 1e-4) ** 2;
-  const d = r - mean;
-  return d * d > cfg.outlierZ * cfg.outlierZ * (variance > floor2 ? variance : floor2);
+  return { mean, variance };
 }
 
-function referenceFlag(cell: ReferenceCell, mid: number, cfg: OutlierConfig): boolean {
+function referenceFlag(inst: ReferenceInstrument, venue: number, mid: number, half: number, cfg: OutlierConfig): boolean {
   if (!(mid > 0 && mid < Infinity)) return true;
+  const cell = inst.cells[venue]!;
+  inst.ticks++;
   if (Number.isNaN(cell.lastMid)) {
     cell.lastMid = mid;
     return false;
   }
   const r = logReturn(mid, cell.lastMid);
-  if (cell.accepted.length >= cfg.outlierWarmup && referenceOutlying(cell, r, cfg)) {
+  const { mean, variance } = referenceStats(cell, cfg);
+  const absFloor2 = (cfg.outlierSigmaFloorBps * 1e-4) ** 2;
+  const fs = cfg.outlierSigmaFloorHalfSpreads * half;
+  const floor2 = fs * fs > absFloor2 ? fs * fs : absFloor2;
+  const scale2 = variance > floor2 ? variance : floor2;
+  const d = r - mean;
+  const z2 = cfg.outlierZ * cfg.outlierZ;
+  if (cell.accepted.length >= cfg.outlierWarmup && d * d > z2 * scale2) {
+    const take = (): false => {
+      cell.lastMid = mid;
+      cell.rejectRun = 0;
+      cell.flat = 0;
+      return false;
+    };
+    if (cfg.outlierReanchorAfterFlat > 0 && cell.flat >= cfg.outlierReanchorAfterFlat) return take();
+    if (!Number.isNaN(inst.candidate) && inst.ticks <= inst.expires) {
+      const e = r - inst.candidate;
+      if (e * e <= cfg.outlierJumpConfirmZ * cfg.outlierJumpConfirmZ * scale2) {
+        const f = Math.exp(inst.candidate);
+        inst.cells.forEach((other, v) => {
+          if (v === venue) return;
+          other.lastMid *= f;
+          other.rejectRun = 0;
+          other.flat = 0;
+        });
+        inst.candidate = NaN;
+        return take();
+      }
+    }
+    if (cfg.outlierJumpWindow > 0) {
+      inst.candidate = r;
+      inst.expires = inst.ticks + cfg.outlierJumpWindow;
+    }
+    cell.flat = 0;
     cell.rejectRun++;
     if (cfg.outlierMaxRejects > 0 && cell.rejectRun >= cfg.outlierMaxRejects) {
       cell.lastMid = mid;
@@ -49,39 +90,84 @@ function referenceFlag(cell: ReferenceCell, mid: number, cfg: OutlierConfig): bo
   cell.accepted.push(r);
   cell.lastMid = mid;
   cell.rejectRun = 0;
+  cell.flat = r === 0 ? Math.min(255, cell.flat + 1) : 0;
   return false;
 }
 
-interface Tick { instrument: number; venue: number; mid: number }
+interface Tick { instrument: number; venue: number; mid: number; half: number }
 
 /**
- * GBM per instrument, venues quoting it with a little noise, plus every kind of trouble the
- * detector has to survive: spikes, decimal shifts (single and in runs), genuine jumps, flat runs
- * and non-prices.
+ * GBM per instrument, venues quoting it with a little noise and their own half spreads, plus
+ * every kind of trouble the detector has to survive: spikes, decimal shifts (single and in runs),
+ * genuine jumps every venue follows, frozen runs, and non-prices.
  */
 function messyStream(seed: number, instruments: number, venues: number, length: number, sigma: number): Tick[] {
   const rand = prng(seed);
   const gauss = gaussian(rand);
   const level = Array.from({ length: instruments }, () => 20 + rand() * 200);
+  const halfOf = Array.from({ length: venues }, () => [0, 2e-5, 1e-4][Math.floor(rand() * 3)]!);
+  const frozen = new Map<number, { left: number; mid: number }>();
+  const last = new Map<number, number>();
   const ticks: Tick[] = [];
   let shiftRun = 0;
   for (let k = 0; k < length; k++) {
     const instrument = Math.floor(rand() * instruments);
     const venue = Math.floor(rand() * venues);
+    const cell = instrument * venues + venue;
     level[instrument] *= Math.exp(sigma * gauss());
     let mid = level[instrument] * (1 + 0.1 * sigma * gauss());
+    const run = frozen.get(cell);
     const u = rand();
-    if (shiftRun > 0) {
+    if (run) {
+      mid = run.mid;
+      if (--run.left === 0) frozen.delete(cell);
+    } else if (shiftRun > 0) {
       shiftRun--;
       mid *= 10;
     } else if (u < 0.01) mid *= Math.exp((rand() < 0.5 ? -1 : 1) * 10 * sigma);
     else if (u < 0.015) mid *= rand() < 0.5 ? 10 : 0.1;
     else if (u < 0.017) shiftRun = 1 + Math.floor(rand() * 4);
     else if (u < 0.02) level[instrument] *= 1.05; // genuine jump: the level moves for good
-    else if (u < 0.022) mid = [0, -1, NaN, Infinity][Math.floor(rand() * 4)];
-    ticks.push({ instrument, venue, mid });
+    else if (u < 0.022) mid = [0, -1, NaN, Infinity][Math.floor(rand() * 4)]!;
+    else if (u < 0.027 && last.has(cell)) frozen.set(cell, { left: 3 + Math.floor(rand() * 10), mid: last.get(cell)! });
+    if (mid > 0 && mid < Infinity) last.set(cell, mid);
+    ticks.push({ instrument, venue, mid, half: halfOf[venue]! });
   }
   return ticks;
+}
+
+/**
+ * Hampel filter, the robust reference: a cell's return is an outlier when it lies more than
+ * t · 1.4826 · MAD from the median of the cell's last `window` accepted returns (MAD floored like
+ * the detector's σ). Flagged ticks are not accepted; after 3 in a row the new level is.
+ */
+class Hampel {
+  private readonly returns: number[][] = [];
+  private readonly last: number[] = [];
+  private readonly run: number[] = [];
+  constructor(private readonly window: number, private readonly t: number, private readonly floor: number) {}
+
+  flag(cell: number, mid: number): boolean {
+    const last = this.last[cell];
+    if (last === undefined) { this.last[cell] = mid; this.returns[cell] = []; this.run[cell] = 0; return false; }
+    const r = Math.log(mid / last);
+    const hist = this.returns[cell]!;
+    if (hist.length >= this.window) {
+      const sorted = [...hist].sort((a, b) => a - b);
+      const med = sorted[sorted.length >> 1]!;
+      const dev = hist.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
+      const sigma = Math.max(1.4826 * dev[dev.length >> 1]!, this.floor);
+      if (Math.abs(r - med) > this.t * sigma) {
+        if (++this.run[cell]! >= 3) { this.last[cell] = mid; this.run[cell] = 0; }
+        return true;
+      }
+    }
+    hist.push(r);
+    if (hist.length > this.window) hist.shift();
+    this.last[cell] = mid;
+    this.run[cell] = 0;
+    return false;
+  }
 }
 
 describe('OutlierDetector', () => {
@@ -99,15 +185,19 @@ describe('OutlierDetector', () => {
           outlierWarmup: fc.integer({ min: 0, max: 40 }),
           outlierZ: fc.constantFrom(3, 4.5, 6),
           outlierSigmaFloorBps: fc.constantFrom(0, 0.5, 2, 10),
+          outlierSigmaFloorHalfSpreads: fc.constantFrom(0, 1, 3),
           outlierMaxRejects: fc.integer({ min: 0, max: 4 }),
+          outlierReanchorAfterFlat: fc.constantFrom(0, 2, 5),
+          outlierJumpWindow: fc.constantFrom(0, 3, 10),
+          outlierJumpConfirmZ: fc.constantFrom(1, 2, 6),
         }),
         (seed, instruments, venues, sigma, cfg) => {
           const detector = new OutlierDetector(createAnalyticsState({ instruments, venues }), cfg);
-          const cells = Array.from({ length: instruments * venues }, () => new ReferenceCell());
+          const reference = Array.from({ length: instruments }, () => new ReferenceInstrument(Array.from({ length: venues }, () => new ReferenceCell())));
           const ticks = messyStream(seed, instruments, venues, 400, sigma);
           ticks.forEach((t, k) => {
-            const expected = referenceFlag(cells[t.instrument * venues + t.venue], t.mid, cfg);
-            const got = detector.onTick(t.instrument, t.venue, t.mid);
+            const expected = referenceFlag(reference[t.instrument]!, t.venue, t.mid, t.half, cfg);
+            const got = detector.onTick(t.instrument, t.venue, t.mid, t.half);
             if (got !== expected) throw new Error(`tick ${k}: detector ${got}, reference ${expected}`);
             if (got) flaggedOverall++;
           });
@@ -189,33 +279,110 @@ describe('OutlierDetector', () => {
     expect(detector.onTick(0, 0, mid * 1.0005)).toBe(false);
   });
 
-  it('accepts a genuine level shift after outlierMaxRejects consecutive flags', () => {
+  it('accepts a genuine level shift when the next tick confirms it (one false flag)', () => {
     const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG);
     const gauss = gaussian(prng(11));
     let mid = 80;
     for (let k = 0; k < 300; k++) detector.onTick(0, 0, (mid *= Math.exp(1e-3 * gauss())));
     mid *= 1.2;
     const flags = Array.from({ length: 10 }, () => detector.onTick(0, 0, (mid *= Math.exp(1e-3 * gauss()))));
-    expect(flags).toEqual([true, true, true, false, false, false, false, false, false, false]);
+    expect(flags).toEqual([true, false, false, false, false, false, false, false, false, false]);
   });
 
-  it('does not flag a quiet instrument whose moves are below the sigma floor', () => {
-    const run = (floorBps: number): number => {
-      const cfg = { ...DEFAULT_ANALYTICS_CONFIG, outlierSigmaFloorBps: floorBps };
+  it('flags only the first tick of a jump every venue follows, and moves every venue to the new level', () => {
+    const venues = 4;
+    const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues }), DEFAULT_ANALYTICS_CONFIG);
+    const gauss = gaussian(prng(5));
+    let level = 100;
+    const quote = (v: number): boolean => detector.onTick(0, v, level * (1 + 2e-6 * gauss()), 1e-4);
+    for (let k = 0; k < 400; k++) {
+      level *= Math.exp(1e-6 * gauss());
+      quote(k % venues);
+    }
+    level *= Math.exp(30e-4); // +30 bp, 5 half spreads past the threshold
+    const flags = [2, 0, 3, 1, 2, 0, 3, 1].map((v) => quote(v));
+    expect(flags).toEqual([true, false, false, false, false, false, false, false]);
+    // A spike on one venue alone is still flagged, and its venue is then back to normal.
+    expect(detector.onTick(0, 1, level * Math.exp(20e-4), 1e-4)).toBe(true);
+    expect(quote(1)).toBe(false);
+    expect(quote(3)).toBe(false);
+  });
+
+  it('re-anchors a venue that catches up after a frozen run instead of flagging it', () => {
+    const run = (reanchor: number, frozenFor = 40): boolean => {
+      const detector = new OutlierDetector(
+        createAnalyticsState({ instruments: 1, venues: 1 }), { ...DEFAULT_ANALYTICS_CONFIG, outlierReanchorAfterFlat: reanchor });
+      let mid = 100;
+      for (let k = 0; k < 200; k++) detector.onTick(0, 0, (mid *= 1 + 1e-6 * ((k % 5) - 2)), 1e-4);
+      for (let k = 0; k < frozenFor; k++) detector.onTick(0, 0, mid, 1e-4); // frozen while the market drifts away
+      return detector.onTick(0, 0, mid * 1.002, 1e-4); // the catch-up: 20 bp at once
+    };
+    expect(run(5)).toBe(false);
+    expect(run(0)).toBe(true);
+    // Exactly at the limit: 5 unchanged ticks make the reference stale, 4 do not.
+    expect(run(5, 5)).toBe(false);
+    expect(run(5, 4)).toBe(true);
+  });
+
+  it('agrees with a Hampel filter (rolling median, 1.4826·MAD) on all but a few ticks, and both catch the spikes', () => {
+    let disagree = 0;
+    let total = 0;
+    let spikes = 0;
+    let caughtByDetector = 0;
+    let caughtByHampel = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const venues = 3;
+      const detector = new OutlierDetector(createAnalyticsState({ instruments: 2, venues }), DEFAULT_ANALYTICS_CONFIG);
+      const hampel = new Hampel(40, 6, 1e-4);
+      const rand = prng(seed);
+      const gauss = gaussian(rand);
+      const level = [100, 40];
+      const counts = new Array<number>(2 * venues).fill(0);
+      for (let k = 0; k < 6000; k++) {
+        const instrument = rand() < 0.7 ? 0 : 1;
+        const venue = Math.floor(rand() * venues);
+        const cell = instrument * venues + venue;
+        level[instrument]! *= Math.exp(3e-5 * gauss());
+        let mid = level[instrument]! * (1 + 1e-5 * gauss());
+        const spike = ++counts[cell]! > 60 && rand() < 0.005;
+        if (spike) mid *= Math.exp((rand() < 0.5 ? -1 : 1) * (8 + 8 * rand()) * 1e-4); // 8-16 half spreads
+        const a = detector.onTick(instrument, venue, mid, 1e-4);
+        const b = hampel.flag(cell, mid);
+        if (counts[cell]! > 60) {
+          total++;
+          if (a !== b) disagree++;
+          if (spike) {
+            spikes++;
+            if (a) caughtByDetector++;
+            if (b) caughtByHampel++;
+          }
+        }
+      }
+    }
+    expect(spikes).toBeGreaterThan(300);
+    expect(caughtByDetector / spikes).toBeGreaterThanOrEqual(0.99);
+    expect(caughtByHampel / spikes).toBeGreaterThanOrEqual(0.99);
+    expect(disagree / total).toBeLessThan(0.002);
+  });
+
+  it('does not flag a quiet instrument whose moves are below the sigma floor (its half spread)', () => {
+    const run = (floorBps: number, floorHalfSpreads: number): number => {
+      const cfg = { ...DEFAULT_ANALYTICS_CONFIG, outlierSigmaFloorBps: floorBps, outlierSigmaFloorHalfSpreads: floorHalfSpreads };
       const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), cfg);
       const rand = prng(3);
       let flagged = 0;
       let level = 100;
       for (let k = 0; k < 5000; k++) {
-        // Flat price with float-level noise and, now and then, a one-tick (1 bp) move.
+        // Flat price with float-level noise and, now and then, a one-tick (1 bp) move; 1 bp half spread.
         if (k % 97 === 96) level = level === 100 ? 100.01 : 100;
-        if (detector.onTick(0, 0, level * (1 + 1e-9 * (rand() - 0.5)))) flagged++;
+        if (detector.onTick(0, 0, level * (1 + 1e-9 * (rand() - 0.5)), 1e-4)) flagged++;
       }
       return flagged;
     };
-    expect(run(DEFAULT_ANALYTICS_CONFIG.outlierSigmaFloorBps)).toBe(0);
-    // Without the floor the same one-tick moves are thousands of "sigmas".
-    expect(run(0)).toBeGreaterThan(10);
+    expect(run(DEFAULT_ANALYTICS_CONFIG.outlierSigmaFloorBps, DEFAULT_ANALYTICS_CONFIG.outlierSigmaFloorHalfSpreads)).toBe(0);
+    expect(run(2, 0)).toBe(0);
+    // Without a floor the same one-tick moves are thousands of "sigmas".
+    expect(run(0, 0)).toBeGreaterThan(10);
   });
 
   it('flags non-prices without touching the state', () => {
@@ -229,5 +396,7 @@ describe('OutlierDetector', () => {
     const state = createAnalyticsState({ instruments: 1, venues: 1 });
     expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierZ: 0 })).toThrow(/outlierZ/);
     expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierMaxRejects: 300 })).toThrow(/outlierMaxRejects/);
+    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierSigmaFloorHalfSpreads: -1 })).toThrow(/outlierSigmaFloorHalfSpreads/);
+    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierReanchorAfterFlat: 256 })).toThrow(/outlierReanchorAfterFlat/);
   });
 });

@@ -149,6 +149,88 @@ describe('SourceScorer', () => {
     );
   });
 
+  it('scores a frozen venue below 0.5 within 200 updates even when the market barely moves', () => {
+    // Moves of 0.02 spreads per round: the frozen quote stays within a spread of the consensus,
+    // so only uptime and stalls can give it away. A stalled update counts as down time.
+    const scorer = new SourceScorer(createAnalyticsState({ instruments: 1, venues: 5 }), DEFAULT_ANALYTICS_CONFIG);
+    const gauss = gaussian(prng(9));
+    let level = 100;
+    let now = 1e12;
+    let frozenAt: [number, number] | null = null;
+    let updatesUntilBelow = -1;
+    for (let round = 0; round < 400; round++) {
+      level *= Math.exp(0.02 * SPREAD * gauss());
+      for (let v = 0; v < 5; v++) {
+        now += 1000;
+        let bid = level * (1 - SPREAD / 2 + 0.05 * SPREAD * gauss());
+        let ask = bid + level * SPREAD;
+        if (v === 3 && round >= 100) {
+          frozenAt ??= [bid, ask];
+          [bid, ask] = frozenAt;
+        }
+        scorer.onTick(0, v, bid, ask, now);
+        if (v === 3 && round >= 100 && updatesUntilBelow < 0 && scorer.quality(0, 3) < 0.5) updatesUntilBelow = round - 100;
+      }
+    }
+    expect(updatesUntilBelow).toBeGreaterThan(0);
+    expect(updatesUntilBelow).toBeLessThanOrEqual(200);
+    expect(scorer.ranking(now)[4]).toBe(3);
+    for (const v of [0, 1, 2, 4]) expect(scorer.quality(0, v)).toBeGreaterThan(0.9);
+  });
+
+  it('keeps ticks judged bad out of the deviation score, but counts them as updates', () => {
+    const run = (badTick: boolean): number => {
+      const scorer = new SourceScorer(createAnalyticsState({ instruments: 1, venues: 3 }), DEFAULT_ANALYTICS_CONFIG);
+      let now = 1e12;
+      for (let k = 0; k < 300; k++) {
+        const v = k % 3;
+        const wild = v === 0 && k % 30 === 0;
+        const mid = wild ? 1000 : 100 + 0.001 * (k % 5);
+        scorer.onTick(0, v, mid - 0.01, mid + 0.01, (now += 1000), wild && badTick);
+      }
+      expect(scorer.updates(0, 0)).toBe(100);
+      return scorer.quality(0, 0);
+    };
+    expect(run(true)).toBeGreaterThan(0.99);
+    expect(run(false)).toBeLessThan(0.9);
+  });
+
+  it('ranks venues like a from-scratch reference (mean squared deviation from the median), within bounds', () => {
+    // The reference keeps every quote and recomputes the median of the latest mids at each tick:
+    // no EWMA, no incremental orders. The scorer's ranking (EWMA, fresh venues, weights) should
+    // agree on the order of clearly different noise levels.
+    fc.assert(
+      fc.property(fc.integer(), fc.shuffledSubarray([0, 0.1, 0.25, 0.5, 0.8, 1.2], { minLength: 6, maxLength: 6 }), (seed, noise) => {
+        const venues = noise.length;
+        const scorer = new SourceScorer(createAnalyticsState({ instruments: 4, venues }), DEFAULT_ANALYTICS_CONFIG);
+        const rand = prng(seed);
+        const gauss = gaussian(rand);
+        const level = [50, 80, 120, 200];
+        const latest = Array.from({ length: 4 }, () => new Array<number>(venues).fill(NaN));
+        const sq = new Array<number>(venues).fill(0);
+        const n = new Array<number>(venues).fill(0);
+        let now = 1e12;
+        for (let k = 0; k < 6000; k++) {
+          const i = Math.floor(rand() * 4);
+          const v = Math.floor(rand() * venues);
+          level[i]! *= Math.exp(0.05 * SPREAD * gauss());
+          const mid = level[i]! * (1 + noise[v]! * SPREAD * gauss());
+          scorer.onTick(i, v, mid * (1 - SPREAD / 2), mid * (1 + SPREAD / 2), (now += 1000));
+          latest[i]![v] = mid;
+          const quoted = latest[i]!.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+          if (quoted.length >= 3) {
+            const median = 0.5 * (quoted[(quoted.length - 1) >> 1]! + quoted[quoted.length >> 1]!);
+            sq[v]! += ((mid - median) / (level[i]! * SPREAD)) ** 2;
+            n[v]!++;
+          }
+        }
+        const reference = sq.map((x, v) => x / n[v]!).map((x, v) => ({ x, v })).sort((a, b) => a.x - b.x).map((e) => e.v);
+        expect(spearman(scorer.ranking(now), reference)).toBeGreaterThanOrEqual(0.8);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('ignores non-prices and rejects bad options by name', () => {
     const state = createAnalyticsState({ instruments: 1, venues: 3 });
     const scorer = new SourceScorer(state, DEFAULT_ANALYTICS_CONFIG);

@@ -1,0 +1,132 @@
+import {
+  QUOTE_STRIDE, fxLegTable, fxTriangleTable, quoteTable, stateFxLayout, type AnalyticsSharedState,
+} from './analytics-state.js';
+import { cycleWeightBackward, cycleWeightForward, lnAsk, negLnBid, type FxLayout } from './market-conventions.js';
+
+/** Bits returned by `onTick`. */
+export const TriFlag = {
+  /** After this tick some triangle containing the pair is profitable net of fees. */
+  Open: 1,
+  /** A cycle of a triangle containing the pair became profitable on this tick. */
+  Opened: 2,
+  /** A cycle that was profitable is not any more. */
+  Closed: 4,
+} as const;
+
+/**
+ * Triangular FX arbitrage. Each FX pair keeps its best net-of-fee bid and ask across venues as
+ * graph edge weights −ln(bid) (selling the base) and ln(ask) (buying it back); a triangle's cycle
+ * with negative total weight turns one unit of a currency into more than one. A tick changes
+ * only its pair's edges, so only the (currencies − 2) triangles containing that pair are
+ * rechecked, each in both directions, taking bid or ask by the direction each leg is traded in:
+ * O(venues + currencies) per tick, no allocation.
+ *
+ * It reads the venues' net quotes from the state's quote table, so it runs after the
+ * CrossedMarketDetector has stored the tick (a withdrawn quote, NaN, takes no part).
+ */
+export class TriangularDetector {
+  readonly layout: FxLayout | null;
+  private readonly quotes: Float64Array;
+  private readonly legs: Float64Array;
+  private readonly triangles: Uint8Array;
+  private readonly venues: number;
+  /** Instrument of the first pair, and the pair count (0 without an FX universe). */
+  readonly first: number;
+  readonly pairs: number;
+  /** Set when onTick returns Opened: the cycles opened on that tick, and the most profitable one. */
+  lastOpened = 0;
+  lastClosed = 0;
+  lastProfitBps = 0;
+  lastTriangle = -1;
+  /** 0 = forward (a → b → c → a), 1 = backward. */
+  lastCycle = 0;
+
+  constructor(state: AnalyticsSharedState) {
+    this.layout = stateFxLayout(state);
+    this.quotes = quoteTable(state);
+    this.legs = fxLegTable(state);
+    this.triangles = fxTriangleTable(state);
+    this.venues = state.dims.venues;
+    this.first = this.layout?.first ?? 0;
+    this.pairs = this.layout?.pairs ?? 0;
+  }
+
+  /** Whether instrument is an FX pair of the layout. */
+  isPair(instrument: number): boolean {
+    return instrument - this.first >= 0 && instrument - this.first < this.pairs;
+  }
+
+  /** Re-evaluates the triangles of the instrument's pair after its quote changed. Returns TriFlag bits (0 for a non-FX instrument). */
+  onTick(instrument: number): number {
+    const p = instrument - this.first;
+    if (!(p >= 0 && p < this.pairs)) return 0;
+    const fx = this.layout!;
+    const q = this.quotes;
+    const start = instrument * this.venues * QUOTE_STRIDE;
+    // Best across venues; NaN (no quote) is skipped by the comparisons.
+    let bestBid = NaN;
+    let bestAsk = NaN;
+    for (let k = start, end = start + this.venues * QUOTE_STRIDE; k < end; k += QUOTE_STRIDE) {
+      const b = q[k];
+      const a = q[k + 1];
+      if (b > bestBid || bestBid !== bestBid) bestBid = b;
+      if (a < bestAsk || bestAsk !== bestAsk) bestAsk = a;
+    }
+    const L = this.legs;
+    const nb = negLnBid(bestBid);
+    const na = lnAsk(bestAsk);
+    const changed = nb !== L[2 * p] || na !== L[2 * p + 1];
+    L[2 * p] = nb;
+    L[2 * p + 1] = na;
+    const T = this.triangles;
+    const per = fx.trianglesPerPair;
+    let open = 0;
+    let opened = 0;
+    let closed = 0;
+    let bestWeight = 0;
+    for (let k = 0; k < per; k++) {
+      const tri = fx.pairTriangles[p * per + k];
+      if (!changed) {
+        open |= T[tri];
+        continue;
+      }
+      const ab = fx.trianglePairs[tri * 3];
+      const bc = fx.trianglePairs[tri * 3 + 1];
+      const ac = fx.trianglePairs[tri * 3 + 2];
+      const wf = cycleWeightForward(L[2 * ab], L[2 * bc], L[2 * ac + 1]);
+      const wb = cycleWeightBackward(L[2 * ac], L[2 * bc + 1], L[2 * ab + 1]);
+      const bits = (wf < 0 ? 1 : 0) | (wb < 0 ? 2 : 0);
+      const before = T[tri];
+      if (bits !== before) {
+        T[tri] = bits;
+        const up = bits & ~before;
+        const down = before & ~bits;
+        if (up !== 0) {
+          opened += (up & 1) + (up >> 1);
+          if ((up & 1) !== 0 && wf < bestWeight) { bestWeight = wf; this.lastTriangle = tri; this.lastCycle = 0; }
+          if ((up & 2) !== 0 && wb < bestWeight) { bestWeight = wb; this.lastTriangle = tri; this.lastCycle = 1; }
+        }
+        if (down !== 0) closed += (down & 1) + (down >> 1);
+      }
+      open |= bits;
+    }
+    this.lastOpened = opened;
+    this.lastClosed = closed;
+    if (opened > 0) this.lastProfitBps = -bestWeight * 1e4;
+    return (open !== 0 ? TriFlag.Open : 0) | (opened > 0 ? TriFlag.Opened : 0) | (closed > 0 ? TriFlag.Closed : 0);
+  }
+
+  /** Open cycles of a triangle: bit 0 forward, bit 1 backward. */
+  triangleState(triangle: number): number {
+    return this.triangles[triangle];
+  }
+
+  /** Whether any triangle containing the instrument's pair is open. */
+  pairOpen(instrument: number): boolean {
+    const p = instrument - this.first;
+    if (!(p >= 0 && p < this.pairs)) return false;
+    const fx = this.layout!;
+    for (let k = 0; k < fx.trianglesPerPair; k++) if (this.triangles[fx.pairTriangles[p * fx.trianglesPerPair + k]] !== 0) return true;
+    return false;
+  }
+}
