@@ -2,9 +2,10 @@ import type { FrameProducer } from '../kafka/client.js';
 import { createFrameProducer } from '../kafka/client-factory.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
 import { ensureTopic } from '../kafka/topic-admin.js';
-import { deadLetterTopic, IngestSession } from '../ingest/ingest-session.js';
+import { alertsTopic, deadLetterTopic, IngestSession } from '../ingest/ingest-session.js';
 import { FaultRunner } from './fault-plan.js';
 import { MalformedInjector } from './malformed-injector.js';
+import { primeConsumers } from './consumer-priming.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
 import type { RunConfig } from '../cli/run-config.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
@@ -43,6 +44,7 @@ export async function prepareCluster(config: RunConfig, consumerProcesses = 1): 
   if (config.brokers !== null) {
     await ensureTopic(config.brokers, config.topic, config.partitions, config.replicationFactor);
     await ensureTopic(config.brokers, deadLetterTopic(config.topic), 1, config.replicationFactor, false);
+    await ensureTopic(config.brokers, alertsTopic(config.topic), 1, config.replicationFactor, false);
     return { brokers: config.brokers, cluster: null, brokerCount: config.brokers.split(',').length };
   }
   const cluster = await EmbeddedCluster.start({
@@ -53,6 +55,7 @@ export async function prepareCluster(config: RunConfig, consumerProcesses = 1): 
     topics: [
       { name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor },
       { name: deadLetterTopic(config.topic), partitions: 1, replicationFactor: config.replicationFactor },
+      { name: alertsTopic(config.topic), partitions: 1, replicationFactor: config.replicationFactor },
     ],
   });
   return { brokers: cluster.bootstrapServers, cluster, brokerCount: cluster.brokerCount };
@@ -72,12 +75,20 @@ export function createLoadGenerator(config: RunConfig, clock: ClockUs): LoadGene
   });
 }
 
-export function createProducerFor(config: RunConfig, brokers: string, loadgen: LoadGenerator): FrameProducer {
+/**
+ * The loadgen's producer. Deliveries go to whichever load generator `target()` returns when they
+ * arrive, so the producer can be connected (and the consumers primed) before the generator and
+ * its schedule exist.
+ */
+export function createProducerFor(config: RunConfig, brokers: string, target: () => LoadGenerator | null): FrameProducer {
   return createFrameProducer(config.client, {
     brokers, clientId: `firehose-loadgen-${config.sourceId}`, topic: config.topic, acks: config.acks,
-    compression: config.compression, lingerMs: config.lingerMs, maxPendingFrames: 20_000,
+    compression: config.compression, lingerMs: config.producerLingerMs, maxPendingFrames: 20_000,
     idempotent: config.idempotent,
-  }, loadgen.callbacks);
+  }, {
+    delivered: (frame, offset) => target()?.callbacks.delivered(frame, offset),
+    failed: (frame, error, indeterminate) => target()?.callbacks.failed(frame, error, indeterminate),
+  });
 }
 
 export function loadgenPart(config: RunConfig, loadgen: LoadGenerator): LoadgenPart {
@@ -120,10 +131,15 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     cluster = prepared.cluster;
     const brokers = prepared.brokers;
     ingest = await IngestSession.start(ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }));
-    const loadgen = createLoadGenerator(config, clock);
-    const injector = config.injectMalformed > 0 ? new MalformedInjector(createProducerFor(config, brokers, loadgen), config.injectMalformed) : null;
-    producer = injector ?? createProducerFor(config, brokers, loadgen);
+    let generator: LoadGenerator | null = null;
+    const kafkaProducer = createProducerFor(config, brokers, () => generator);
+    const injector = config.injectMalformed > 0 ? new MalformedInjector(kafkaProducer, config.injectMalformed) : null;
+    producer = injector ?? kafkaProducer;
     await producer.connect();
+    if (!(await primeConsumers(kafkaProducer, ingest, config.partitions, clock))) log('warning: the consumers did not read the priming records within 15 s');
+    // The schedule starts here, once everything is connected and the consumers are reading.
+    const loadgen = createLoadGenerator(config, clock);
+    generator = loadgen;
     if (cluster && config.faults.length > 0) {
       faultRunner = new FaultRunner(cluster, config.faults, {
         topic: config.topic, partitions: config.partitions, groupId: groupIdFor(config), brokers: cluster.brokerCount,

@@ -100,7 +100,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
   const stages = Object.fromEntries(STAGES.map((s) => [s, createMergeHistogram()])) as Record<WorkerStage, Histogram>;
   const counters = analyticsCountersZero();
   const consumedByPartition = new Array<number>(partitions).fill(0);
-  let consumedTicks = 0, frames = 0, malformedFrames = 0, failedAttempts = 0, deadLetteredRecords = 0, deadLetteredTicks = 0, evictedRecords = 0, unchecked = 0, seenTotal = 0;
+  let consumedTicks = 0, frames = 0, malformedFrames = 0, failedAttempts = 0, deadLetteredRecords = 0, deadLetteredTicks = 0, evictedRecords = 0, alertsPublished = 0, unchecked = 0, seenTotal = 0;
   let firstConsumedUs = Number.POSITIVE_INFINITY, lastConsumedUs = 0;
   const errors: string[] = [];
   for (const i of ingests) {
@@ -110,6 +110,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
     failedAttempts += i.failedAttempts;
     deadLetteredRecords += i.deadLetteredRecords;
     deadLetteredTicks += i.deadLetteredTicks;
+    alertsPublished += i.alertsPublished ?? 0;
     evictedRecords += i.evictedRecords;
     unchecked += i.unchecked;
     seenTotal += i.consumedTicks - i.unchecked;
@@ -144,7 +145,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
     config, startedAt: input.startedAt, finishedAt: input.finishedAt, cluster: input.cluster,
     generated, produce, produceLatency,
     consumed: {
-      consumedTicks, frames, malformedFrames, failedAttempts, deadLetteredRecords, deadLetteredTicks, evictedRecords,
+      consumedTicks, frames, malformedFrames, failedAttempts, deadLetteredRecords, deadLetteredTicks, evictedRecords, alertsPublished,
       firstConsumedUs: Number.isFinite(firstConsumedUs) ? firstConsumedUs : 0, lastConsumedUs, consumedByPartition, errors,
       // Seen by some process more than once: every analysed tick beyond the distinct ones.
       duplicates: Math.max(0, seenTotal - distinctConsumed), unchecked, counters, e2eByPartition, stages,

@@ -21,6 +21,8 @@ export interface ConsumeCounts {
   deadLetteredTicks: number;
   /** Records skipped by consumers because retention removed them (offset gaps). */
   evictedRecords: number;
+  /** Detections handed to the alerts topic's producer. */
+  alertsPublished: number;
   firstConsumedUs: number;
   lastConsumedUs: number;
 }
@@ -107,7 +109,7 @@ export interface RunResult {
   /** Malformed records sent on purpose (--inject-malformed); each should be dead-lettered. */
   malformedInjected: number;
   /** Kafka records (frames) rather than ticks. */
-  records: { analysed: number; deadLettered: number; malformed: number };
+  records: { analysed: number; deadLettered: number; malformed: number; alertsPublished: number };
   /** Pass or fail of each threshold option (--max-p99, --min-rate, ...); empty when none was given. */
   thresholds: ThresholdResult[];
   warnings: string[];
@@ -223,7 +225,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
     },
     faults: [],
     malformedInjected: 0,
-    records: { analysed: ingest.frames, deadLettered: ingest.deadLetteredRecords, malformed: ingest.malformedFrames },
+    records: { analysed: ingest.frames, deadLettered: ingest.deadLetteredRecords, malformed: ingest.malformedFrames, alertsPublished: ingest.alertsPublished },
     thresholds: [],
     warnings,
   };

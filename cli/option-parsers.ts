@@ -14,6 +14,9 @@ export const RUN_DEFAULTS = {
   venues: 5,
   ticksPerRecord: 64,
   lingerMs: 2,
+  // Measured on the embedded cluster at 900k ticks/s offered: 2 ms sustained 557k/s, 5 ms 802k/s,
+  // 10 ms 850k/s (its brokers return one producer batch per partition per fetch).
+  producerLingerMs: 5,
   acks: 'all',
   compression: 'none' as CompressionCodec,
   seed: 1,

@@ -30,6 +30,7 @@ export interface RunConfig {
   venues: number;
   ticksPerRecord: number;
   lingerMs: number;
+  producerLingerMs: number;
   acks: Acks;
   compression: CompressionCodec;
   idempotent: boolean;
@@ -85,6 +86,7 @@ const rawRunOptions = z.object({
   venues: intIn(2, 64).default(RUN_DEFAULTS.venues),
   ticksPerRecord: intIn(1, MAX_TICKS_PER_FRAME).default(RUN_DEFAULTS.ticksPerRecord),
   lingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').default(RUN_DEFAULTS.lingerMs),
+  producerLingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').default(RUN_DEFAULTS.producerLingerMs),
   acks: z.enum(['all', '-1', '0', '1']).default('all'),
   compression: z.enum(COMPRESSION_CODECS).default(RUN_DEFAULTS.compression),
   idempotent: z.boolean().default(false),
@@ -170,6 +172,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     venues: o.venues,
     ticksPerRecord: o.ticksPerRecord,
     lingerMs: o.lingerMs,
+    producerLingerMs: o.producerLingerMs,
     acks: o.acks === 'all' ? -1 : (Number(o.acks) as Acks),
     compression: o.compression,
     idempotent: o.idempotent,

@@ -85,9 +85,9 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
       const brokers = requireBrokersAndTopic(config, 'loadgen');
       await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor);
       const startedAt = new Date().toISOString();
-      const generator = createLoadGenerator(config, nowUs);
-      const producer = createProducerFor(config, brokers, generator);
+      const producer = createProducerFor(config, brokers, () => generator);
       await producer.connect();
+      const generator = createLoadGenerator(config, nowUs);
       const uninstall = installInterruptHandler(() => generator, () => {});
       const timeline: TimelinePoint[] = [];
       const sampler = setInterval(() => {

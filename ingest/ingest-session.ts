@@ -6,6 +6,7 @@ import { createDeliveryLedger, DeliveryLedger } from '../bench/delivery-ledger.j
 import { encodeHistogram, initHistograms, type LatencySummary } from '../bench/latency-histogram.js';
 import type { IngestPart } from '../bench/result-parts.js';
 import type { ConsumeCounts } from '../bench/run-result.js';
+import type { Alert } from '../analytics/alerts.js';
 import { StatsCollector } from '../bench/stats-collector.js';
 import type { ClientKind, ConsumedRecord, FrameConsumer, FrameProducer } from '../kafka/client.js';
 import { createFrameConsumer, createFrameProducer } from '../kafka/client-factory.js';
@@ -35,6 +36,8 @@ export interface IngestSessionOptions {
 export interface IngestCounts extends ConsumeCounts {
   /** Dead-letter records the dead-letter topic acknowledged. */
   deadLetterAcked: number;
+  /** Alerts acknowledged by the alerts topic. */
+  alertsAcked: number;
   consumedByPartition: Map<number, number>;
   assignedPartitions: Set<number>;
   errors: string[];
@@ -46,7 +49,7 @@ export interface IngestCounts extends ConsumeCounts {
  */
 export class IngestSession {
   readonly counts: IngestCounts = {
-    consumedTicks: 0, frames: 0, malformedFrames: 0, failedAttempts: 0, deadLetteredRecords: 0, deadLetteredTicks: 0, deadLetterAcked: 0, evictedRecords: 0,
+    consumedTicks: 0, frames: 0, malformedFrames: 0, failedAttempts: 0, deadLetteredRecords: 0, deadLetteredTicks: 0, deadLetterAcked: 0, alertsPublished: 0, alertsAcked: 0, evictedRecords: 0,
     firstConsumedUs: 0, lastConsumedUs: 0, consumedByPartition: new Map(), assignedPartitions: new Set(), errors: [],
   };
   readonly collector: StatsCollector;
@@ -57,6 +60,7 @@ export class IngestSession {
   private readonly analytics;
   private readonly ledgerShared;
   private readonly deadLetters: FrameProducer;
+  private readonly alerts: FrameProducer;
   /** Partitions this member holds now (assignedPartitions keeps every one it ever held). */
   private readonly owned = new Set<number>();
   private commitTimer: NodeJS.Timeout | undefined;
@@ -83,6 +87,7 @@ export class IngestSession {
           counts.consumedTicks += result.ticks;
           counts.frames++;
           counts.consumedByPartition.set(partition, (counts.consumedByPartition.get(partition) ?? 0) + result.ticks);
+          if (result.alerts) this.publishAlerts(result.alerts);
         },
         frameFailed: (_partition, _offset, error, willRetry) => {
           counts.failedAttempts++;
@@ -97,13 +102,15 @@ export class IngestSession {
       clock,
       256,
     );
-    this.deadLetters = createFrameProducer(options.client, {
-      brokers: options.brokers, clientId: 'firehose-dead-letters', topic: deadLetterTopic(options.topic),
+    const sideProducer = (topic: string, acked: () => void): FrameProducer => createFrameProducer(options.client, {
+      brokers: options.brokers, clientId: 'firehose-ingest-side', topic,
       acks: -1, compression: 'none', lingerMs: 5, maxPendingFrames: 100_000, idempotent: false,
     }, {
-      delivered: () => { counts.deadLetterAcked++; },
-      failed: (_frame, error) => { if (counts.errors.length < 20) counts.errors.push(`dead-letter topic: ${error.message}`); },
+      delivered: acked,
+      failed: (_frame, error) => { if (counts.errors.length < 20) counts.errors.push(`${topic}: ${error.message}`); },
     });
+    this.deadLetters = sideProducer(deadLetterTopic(options.topic), () => { counts.deadLetterAcked++; });
+    this.alerts = sideProducer(alertsTopic(options.topic), () => { counts.alertsAcked++; });
     this.consumer = createFrameConsumer(options.client, {
       brokers: options.brokers, clientId: 'firehose-ingest', groupId: options.groupId, topic: options.topic,
     }, {
@@ -127,6 +134,7 @@ export class IngestSession {
     const session = new IngestSession(options);
     try {
       await session.deadLetters.connect();
+      await session.alerts.connect();
       await session.consumer.start();
     } catch (error) {
       await session.close();
@@ -134,6 +142,16 @@ export class IngestSession {
     }
     session.commitTimer = setInterval(() => session.dispatcher.commitFinished(), 200);
     return session;
+  }
+
+  /** Publishes detections to `<topic>.alerts`: JSON values (format in analytics/alerts.ts), keyed by instrument. */
+  private publishAlerts(alerts: readonly Alert[]): void {
+    const c = this.counts;
+    for (const alert of alerts) {
+      const frame = { partition: 0, key: Buffer.from(String(alert.instrument)), value: Buffer.from(JSON.stringify(alert)), tickCount: 1, producedAtUs: this.options.clock() };
+      if (this.alerts.send(frame)) c.alertsPublished++;
+      else if (c.errors.length < 20) c.errors.push('alerts producer queue full: an alert was dropped');
+    }
   }
 
   /**
@@ -194,7 +212,7 @@ export class IngestSession {
     scorer.venueScores(scores);
     const c = this.counts;
     const collector = this.collector;
-    const { consumedByPartition, assignedPartitions, errors, deadLetterAcked: _acked, ...sums } = c;
+    const { consumedByPartition, assignedPartitions, errors, deadLetterAcked: _dlqAcked, alertsAcked: _alertsAcked, ...sums } = c;
     const part: IngestPart = {
       ...sums,
       consumedByPartition: Object.fromEntries(consumedByPartition),
@@ -219,11 +237,16 @@ export class IngestSession {
     this.closed = true;
     if (this.commitTimer) clearInterval(this.commitTimer);
     await this.consumer.stop().catch(() => {});
-    await this.deadLetters.flush(5_000);
-    await this.deadLetters.disconnect().catch(() => {});
+    await Promise.all([this.deadLetters.flush(5_000), this.alerts.flush(5_000)]);
+    await Promise.all([this.deadLetters.disconnect().catch(() => {}), this.alerts.disconnect().catch(() => {})]);
     await this.pool.destroy().catch(() => {});
     this.collector.close();
   }
+}
+
+/** Where detections are published. */
+export function alertsTopic(topic: string): string {
+  return `${topic}.alerts`;
 }
 
 /** Where records that cannot be analysed go. */

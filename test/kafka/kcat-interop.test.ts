@@ -18,7 +18,7 @@ beforeAll(async () => {
   cluster = await EmbeddedCluster.start({ topics: [{ name: topic, partitions: 4 }] });
   const config = resolveRunConfig({ brokers: cluster.bootstrapServers, topic, partitions: 4, ticks: 4000, rate: 40_000, seed: 7, progress: false });
   const loadgen = createLoadGenerator(config, nowUs);
-  const producer = createProducerFor(config, cluster.bootstrapServers, loadgen);
+  const producer = createProducerFor(config, cluster.bootstrapServers, () => loadgen);
   await producer.connect();
   await loadgen.run(producer);
   await producer.disconnect();
