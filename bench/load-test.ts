@@ -105,7 +105,7 @@ export function loadgenPart(config: RunConfig, loadgen: LoadGenerator): LoadgenP
 export function ingestOptionsFor(config: RunConfig, brokers: string, clock: ClockUs, log: (line: string) => void, ledger: { sources: number; capacity: number }) {
   return {
     brokers, client: config.client, topic: config.topic, groupId: groupIdFor(config),
-    workers: config.workers, instruments: config.instruments, venues: config.venues,
+    workers: config.workers, instruments: config.instruments, venues: config.venues, framesPerTask: config.framesPerTask,
     ledgerSources: ledger.sources, ledgerCapacity: ledger.capacity, clock, log,
   };
 }

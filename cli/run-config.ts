@@ -31,6 +31,7 @@ export interface RunConfig {
   ticksPerRecord: number;
   lingerMs: number;
   producerLingerMs: number;
+  framesPerTask: number;
   acks: Acks;
   compression: CompressionCodec;
   idempotent: boolean;
@@ -87,6 +88,7 @@ const rawRunOptions = z.object({
   ticksPerRecord: intIn(1, MAX_TICKS_PER_FRAME).default(RUN_DEFAULTS.ticksPerRecord),
   lingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').default(RUN_DEFAULTS.lingerMs),
   producerLingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').default(RUN_DEFAULTS.producerLingerMs),
+  framesPerTask: intIn(1, 1024).default(RUN_DEFAULTS.framesPerTask),
   acks: z.enum(['all', '-1', '0', '1']).default('all'),
   compression: z.enum(COMPRESSION_CODECS).default(RUN_DEFAULTS.compression),
   idempotent: z.boolean().default(false),
@@ -173,6 +175,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     ticksPerRecord: o.ticksPerRecord,
     lingerMs: o.lingerMs,
     producerLingerMs: o.producerLingerMs,
+    framesPerTask: o.framesPerTask,
     acks: o.acks === 'all' ? -1 : (Number(o.acks) as Acks),
     compression: o.compression,
     idempotent: o.idempotent,

@@ -4,6 +4,7 @@
  * only as encoded interval histograms over a BroadcastChannel.
  */
 import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
+import type { Alert } from '../analytics/alerts.js';
 import { FrameAnalyzer } from '../analytics/frame-analyzer.js';
 import { DeliveryLedger, MarkResult } from '../bench/delivery-ledger.js';
 import {
@@ -79,20 +80,34 @@ channel.onmessage = (event: unknown) => {
 // The channel must not keep an idle worker alive; piscina owns the worker's lifetime.
 (channel as unknown as { unref?: () => void }).unref?.();
 
-export default function analyseFrame(task: FrameTask): FrameTaskResult {
+export default function analyseFrames(task: FrameTask): FrameTaskResult {
+  let ticks = 0;
+  let problem: string | null = null;
+  let alerts: Alert[] | null = null;
+  for (let f = 0; f < task.frames.length; f++) {
+    const result = analyseFrame(new Uint8Array(task.frames[f]!), task.partition, task.receivedUs[f]!);
+    if (result < 0) { problem ??= validateFrame(new Uint8Array(task.frames[f]!)); continue; }
+    ticks += result;
+    const raised = analyzer.takeAlerts();
+    if (raised.length > 0) (alerts ??= []).push(...raised);
+  }
+  if (nowUs() - lastReportUs >= data.reportIntervalMs * 1000) report(0);
+  // Most tasks raise no alert: leave the field out rather than clone an empty list each time.
+  return alerts ? { ticks, problem, alerts } : { ticks, problem };
+}
+
+/** Analyses one frame and records its latencies; returns its tick count, or -1 if it is malformed. */
+function analyseFrame(bytes: Uint8Array, partition: number, receivedUs: number): number {
   const startUs = nowUs();
-  const bytes = new Uint8Array(task.frame);
-  const problem = validateFrame(bytes);
-  if (problem !== null) return { ticks: 0, problem };
+  if (validateFrame(bytes) !== null) return -1;
 
   analyzer.analyze(bytes);
   const endUs = nowUs();
-  const alerts = analyzer.takeAlerts();
 
   reader.reset(bytes);
   const count = reader.tickCount;
   const producedAtUs = reader.producedAtUs;
-  const e2e = partitionHistogram(task.partition);
+  const e2e = partitionHistogram(partition);
   const schedule = stages.schedule;
   for (let i = 0; i < count; i++) {
     const sendTimeUs = reader.sendTimeUs(i);
@@ -102,12 +117,9 @@ export default function analyseFrame(task: FrameTask): FrameTaskResult {
     if (mark === MarkResult.Duplicate) duplicates++;
     else if (mark === MarkResult.Unchecked) unchecked++;
   }
-  ticksByPartition[task.partition] = (ticksByPartition[task.partition] ?? 0) + count;
-  recordLatency(stages.transport, task.receivedUs - producedAtUs, count);
-  recordLatency(stages.queue, startUs - task.receivedUs, count);
+  ticksByPartition[partition] = (ticksByPartition[partition] ?? 0) + count;
+  recordLatency(stages.transport, receivedUs - producedAtUs, count);
+  recordLatency(stages.queue, startUs - receivedUs, count);
   recordLatency(stages.analytics, endUs - startUs, count);
-
-  if (endUs - lastReportUs >= data.reportIntervalMs * 1000) report(0);
-  // Most frames raise no alert: leave the field out rather than clone an empty list per frame.
-  return alerts.length > 0 ? { ticks: count, problem: null, alerts } : { ticks: count, problem: null };
+  return count;
 }

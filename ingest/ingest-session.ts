@@ -24,6 +24,8 @@ export interface IngestSessionOptions {
   workers: number;
   instruments: number;
   venues: number;
+  /** Most consecutive frames of a partition in one worker task. */
+  framesPerTask: number;
   /** Load-generator ids 0..sources-1 are checked for loss and duplicates. */
   ledgerSources: number;
   /** Ticks per source the ledger can check. */
@@ -79,13 +81,12 @@ export class IngestSession {
     this.dispatcher = new PartitionDispatcher(
       (task, transfer) => this.pool.run(task, transfer),
       {
-        frameDone: (partition, _offset, result) => {
-          if (result.problem !== null) { counts.malformedFrames++; return; }
+        frameDone: (partition, frames, result) => {
           const now = clock();
           if (counts.firstConsumedUs === 0) counts.firstConsumedUs = now;
           counts.lastConsumedUs = now;
           counts.consumedTicks += result.ticks;
-          counts.frames++;
+          counts.frames += frames;
           counts.consumedByPartition.set(partition, (counts.consumedByPartition.get(partition) ?? 0) + result.ticks);
           if (result.alerts) this.publishAlerts(result.alerts);
         },
@@ -101,6 +102,8 @@ export class IngestSession {
       },
       clock,
       256,
+      3,
+      options.framesPerTask,
     );
     const sideProducer = (topic: string, acked: () => void): FrameProducer => createFrameProducer(options.client, {
       brokers: options.brokers, clientId: 'firehose-ingest-side', topic,

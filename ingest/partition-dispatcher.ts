@@ -7,8 +7,8 @@ import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
 export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise<FrameTaskResult>;
 
 export interface DispatcherHooks {
-  /** A frame was analysed (or rejected as malformed: `result.problem`). */
-  frameDone(partition: number, offset: number, result: FrameTaskResult): void;
+  /** A task of `frames` consecutive frames was analysed. */
+  frameDone(partition: number, frames: number, result: FrameTaskResult): void;
   /** A task failed (the worker threw or died); it is tried again up to the retry limit. */
   frameFailed(partition: number, offset: number, error: unknown, willRetry: boolean): void;
   /**
@@ -27,6 +27,8 @@ interface PartitionLane {
   queue: ConsumedRecord[];
   head: number;
   busy: boolean;
+  /** Frames still to be sent one per task (after a batch failed). */
+  singles: number;
   /** Next offset expected from the consumer, -1 before the first record. */
   expectedOffset: number;
   /** Offset to commit (last completed + 1), and whether it changed since the last commit. */
@@ -54,12 +56,14 @@ export class PartitionDispatcher {
     private readonly maxQueuedFrames: number,
     /** Tries per frame before it is dead-lettered. */
     private readonly maxAttempts = 3,
+    /** Most consecutive frames of a partition sent to a worker as one task. */
+    private readonly maxFramesPerTask = 16,
   ) {}
 
   private lane(partition: number): PartitionLane {
     let lane = this.lanes.get(partition);
     if (!lane) {
-      lane = { queue: [], head: 0, busy: false, expectedOffset: -1, commitOffset: -1, dirty: false };
+      lane = { queue: [], head: 0, busy: false, singles: 0, expectedOffset: -1, commitOffset: -1, dirty: false };
       this.lanes.set(partition, lane);
     }
     return lane;
@@ -75,12 +79,14 @@ export class PartitionDispatcher {
 
   push(partition: number, records: ConsumedRecord[]): void {
     const lane = this.lane(partition);
+    const now = this.clock();
     for (const record of records) {
       if (lane.expectedOffset >= 0) {
         if (record.offset < lane.expectedOffset) continue; // already queued: a refetch after a seek
         if (record.offset > lane.expectedOffset) this.hooks.offsetGap(partition, record.offset - lane.expectedOffset);
       }
       lane.expectedOffset = record.offset + 1;
+      record.receivedUs = now;
       lane.queue.push(record);
       this.queued++;
     }
@@ -109,41 +115,68 @@ export class PartitionDispatcher {
 
   private pump(partition: number, lane: PartitionLane): void {
     while (!lane.busy && lane.head < lane.queue.length) {
-      const record = lane.queue[lane.head]!;
-      lane.queue[lane.head] = undefined as unknown as ConsumedRecord; // let the frame go once sent
-      lane.head++;
-      if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
-        lane.queue = lane.queue.slice(lane.head);
-        lane.head = 0;
+      // Consecutive well-formed frames go out together; a lane that just saw a batch fail sends
+      // one frame at a time until the failing frame is found.
+      const limit = lane.singles > 0 ? 1 : this.maxFramesPerTask;
+      const batch: ConsumedRecord[] = [];
+      while (lane.head < lane.queue.length && batch.length < limit) {
+        const record = lane.queue[lane.head]!;
+        // Header checks only (O(1)): a malformed record never reaches a worker.
+        const problem = validateFrame(record.value);
+        if (problem !== null && batch.length > 0) break; // its turn comes after the batch
+        this.take(lane);
+        if (problem !== null) {
+          this.hooks.deadLetter(record, problem);
+          this.finished(lane, record);
+          continue;
+        }
+        batch.push(record);
       }
-      this.queued--;
-      // Header checks only (O(1)): a malformed record never reaches a worker.
-      const problem = validateFrame(record.value);
-      if (problem !== null) {
-        this.hooks.deadLetter(record, problem);
-        this.finished(lane, record);
-        continue;
-      }
+      if (batch.length === 0) continue;
+      if (lane.singles > 0) lane.singles--;
       lane.busy = true;
       this.inFlight++;
-      this.attempt(partition, lane, record, 1);
+      this.attempt(partition, lane, batch);
     }
   }
 
-  private attempt(partition: number, lane: PartitionLane, record: ConsumedRecord, attempt: number): void {
-    // The worker gets its own copy, moved not cloned; the record stays here for a retry or the dead-letter topic.
-    const frame = transferableCopy(record.value);
-    this.run({ frame, partition, offset: record.offset, receivedUs: this.clock() }, [frame]).then(
+  private take(lane: PartitionLane): void {
+    lane.queue[lane.head] = undefined as unknown as ConsumedRecord; // let the frame go once sent
+    lane.head++;
+    if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
+      lane.queue = lane.queue.slice(lane.head);
+      lane.head = 0;
+    }
+    this.queued--;
+  }
+
+  private attempt(partition: number, lane: PartitionLane, batch: ConsumedRecord[]): void {
+    // Workers get their own copies, moved not cloned; the records stay here for a retry or the dead-letter topic.
+    const frames = batch.map((r) => transferableCopy(r.value));
+    const now = this.clock();
+    const receivedUs = batch.map((r) => r.receivedUs ?? now);
+    for (const r of batch) r.attempts = (r.attempts ?? 0) + 1;
+    this.run({ frames, partition, offset: batch[0]!.offset, receivedUs }, frames).then(
       (result) => {
-        this.finished(lane, record);
-        this.hooks.frameDone(partition, record.offset, result);
+        this.finished(lane, batch[batch.length - 1]!);
+        this.hooks.frameDone(partition, batch.length, result);
         this.release(partition, lane);
       },
       (error: unknown) => {
-        const willRetry = attempt < this.maxAttempts;
+        const record = batch[0]!;
+        const attempts = record.attempts ?? 1;
+        const willRetry = batch.length > 1 || attempts < this.maxAttempts;
         this.hooks.frameFailed(partition, record.offset, error, willRetry);
-        if (willRetry) { this.attempt(partition, lane, record, attempt + 1); return; }
-        this.hooks.deadLetter(record, `analytics failed ${attempt} times: ${error instanceof Error ? error.message : String(error)}`);
+        if (batch.length > 1) {
+          // Which frame failed is unknown: put them back and send them one at a time.
+          lane.queue.splice(lane.head, 0, ...batch);
+          this.queued += batch.length;
+          lane.singles = batch.length;
+          this.release(partition, lane);
+          return;
+        }
+        if (willRetry) { this.attempt(partition, lane, batch); return; }
+        this.hooks.deadLetter(record, `analytics failed ${attempts} times: ${error instanceof Error ? error.message : String(error)}`);
         this.finished(lane, record);
         this.release(partition, lane);
       },

@@ -15,20 +15,27 @@ export interface AnalyticsWorkerData {
   reportIntervalMs: number;
 }
 
-/** One frame to analyse. `frame` is moved (transferred), never copied. */
+/**
+ * Consecutive frames of one partition to analyse in order. The buffers are moved (transferred),
+ * never copied. Several frames share one task because a message between threads costs about
+ * as much as analysing a whole frame.
+ */
 export interface FrameTask {
-  frame: ArrayBuffer;
+  frames: ArrayBuffer[];
   partition: number;
+  /** Offset of the first frame; the others follow it. */
   offset: number;
-  receivedUs: number;
+  /** When the consumer received each frame, µs. */
+  receivedUs: number[];
 }
 
 export interface FrameTaskResult {
+  /** Ticks analysed over all of the task's frames. */
   ticks: number;
-  /** Set when the record was not a well-formed frame; nothing was analysed. */
+  /** Set when a record was not a well-formed frame; nothing from that one was analysed. */
   problem: string | null;
   /**
-   * The detections in this frame, in tick order (format: analytics/alerts.ts), for publishing to
+   * The detections in these frames, in tick order (format: analytics/alerts.ts), for publishing to
    * the alerts topic. Absent when the frame raised none (most frames: an empty list would be
    * cloned across threads for nothing). The worker's counters count them too.
    */

@@ -66,6 +66,9 @@ export interface ConsumedRecord {
   partition: number;
   offset: number;
   value: Buffer;
+  /** Set by the pipeline: when the record arrived (µs) and how often its analysis was tried. */
+  receivedUs?: number;
+  attempts?: number;
 }
 
 export interface ConsumerCallbacks {

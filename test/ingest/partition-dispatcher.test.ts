@@ -15,7 +15,7 @@ function record(partition: number, offset: number, workUnits: number): ConsumedR
 function hooks(overrides: Partial<DispatcherHooks> = {}): DispatcherHooks & { commits: Map<number, number>; done: number; pauses: number; resumes: number; deadLetters: string[] } {
   const state = {
     commits: new Map<number, number>(), done: 0, pauses: 0, resumes: 0,
-    frameDone() { state.done++; },
+    frameDone(_p: number, frames: number) { state.done += frames; },
     frameFailed() { throw new Error('no task should fail'); },
     deadLetters: [] as string[],
     deadLetter(r: ConsumedRecord, reason: string) { state.deadLetters.push(`${r.partition}/${r.offset}: ${reason}`); },
@@ -103,13 +103,14 @@ describe('partition dispatcher', () => {
     pending.shift()!();
     await new Promise((r) => setImmediate(r));
     dispatcher.commitFinished();
-    expect(h.commits.get(3)).toBe(101);
+    // Both frames went out as one task; its completion commits past both.
+    expect(h.commits.get(3)).toBe(102);
   });
 
   it('reports offset gaps (records removed by retention) and drops revoked partitions', () => {
     let gap = 0;
     const h = hooks({ offsetGap: (_p, missing) => { gap += missing; } });
-    const dispatcher = new PartitionDispatcher(() => new Promise<FrameTaskResult>(() => {}), h, () => 0, 100);
+    const dispatcher = new PartitionDispatcher(() => new Promise<FrameTaskResult>(() => {}), h, () => 0, 100, 3, 1);
     dispatcher.push(1, [record(1, 0, 0), record(1, 1, 0), record(1, 5, 0)]);
     expect(gap).toBe(3);
     expect(dispatcher.queuedFrames).toBe(2);
@@ -133,14 +134,17 @@ describe('partition dispatcher', () => {
     const failures: boolean[] = [];
     const h = hooks({ frameFailed: (_p, _o, _e, willRetry) => { failures.push(willRetry); } });
     const order: number[] = [];
+    const tasks: string[] = [];
     const dispatcher = new PartitionDispatcher((task) => {
-      order.push(task.offset);
-      return task.offset === 1 ? Promise.reject(new Error('boom')) : Promise.resolve({ ticks: 1, problem: null });
+      const offsets = task.frames.map((_, i) => task.offset + i);
+      tasks.push(offsets.join('+'));
+      return offsets.includes(1) ? Promise.reject(new Error('boom')) : Promise.resolve({ ticks: offsets.length, problem: null });
     }, h, () => 0, 100, 3);
     dispatcher.push(0, [record(0, 0, 0), record(0, 1, 0), record(0, 2, 0)]);
     await dispatcher.whenIdle();
     dispatcher.commitFinished();
-    expect(order).toEqual([0, 1, 1, 1, 2]);
+    // The batch fails; its frames go one by one; the failing one (3 tries with the batch's) is dead-lettered.
+    expect(tasks).toEqual(['0+1+2', '0', '1', '1', '2']);
     expect(failures).toEqual([true, true, false]);
     expect(h.deadLetters).toEqual(['0/1: analytics failed 3 times: boom']);
     expect(h.done).toBe(2);
