@@ -6,6 +6,7 @@ import { alertsTopic, deadLetterTopic, IngestSession } from '../ingest/ingest-se
 import { FaultRunner } from './fault-plan.js';
 import { MalformedInjector } from './malformed-injector.js';
 import { primeConsumers } from './consumer-priming.js';
+import { syntheticFrames } from '../ingest/jit-warmup.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
 import type { RunConfig } from '../cli/run-config.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
@@ -137,6 +138,8 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     producer = injector ?? kafkaProducer;
     await producer.connect();
     if (!(await primeConsumers(kafkaProducer, ingest, config.partitions, clock))) log('warning: the consumers did not read the priming records within 15 s');
+    // Compile the generator's hot path on throwaway ticks (see ingest/jit-warmup.ts).
+    await syntheticFrames({ instruments: config.instruments, venues: config.venues });
     // The schedule starts here, once everything is connected and the consumers are reading.
     const loadgen = createLoadGenerator(config, clock);
     generator = loadgen;

@@ -11,11 +11,13 @@ import {
   createLatencyHistogram, encodeHistogram, initHistograms, recordLatency, type Histogram,
 } from '../bench/latency-histogram.js';
 import { nowUs } from '../wire/clock.js';
+import { syntheticFrames, warmUpAnalysis } from './jit-warmup.js';
 import { FrameReader, validateFrame } from '../wire/tick-frame.js';
 import type { AnalyticsWorkerData, FrameTask, FrameTaskResult, StatsMessage, WorkerReport, WorkerStage } from './worker-protocol.js';
 
 const data = workerData as AnalyticsWorkerData;
 await initHistograms();
+warmUpAnalysis(data.analytics.dims, data.analyticsConfig, await syntheticFrames(data.analytics.dims));
 
 const analyzer = new FrameAnalyzer(data.analytics, data.analyticsConfig);
 const ledger = new DeliveryLedger(data.ledger);
