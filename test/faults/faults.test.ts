@@ -79,7 +79,7 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
 
   it('retention overrun: ticks evicted before they were read are counted, and reported as loss', async () => {
     // One partition and one worker at a rate far above what they analyse: the mock keeps ~5 MB.
-    const r = await scenario('retention overrun', { rate: 2_000_000, ticks: 3_000_000, partitions: 1, workers: 1, ticksPerRecord: 256, lingerMs: 5 });
+    const r = await scenario('retention overrun', { rate: 3_000_000, ticks: 9_000_000, partitions: 1, workers: 1, ticksPerRecord: 256, lingerMs: 5 });
     expect(r.ticks.evicted).toBeGreaterThan(0);
     expect(r.ticks.lost).toBeGreaterThanOrEqual(r.ticks.evicted);
     expect(r.warnings.join('\n')).toMatch(/never consumed/);
