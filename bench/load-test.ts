@@ -107,6 +107,7 @@ export function ingestOptionsFor(config: RunConfig, brokers: string, clock: Cloc
   return {
     brokers, client: config.client, topic: config.topic, groupId: groupIdFor(config),
     workers: config.workers, instruments: config.instruments, venues: config.venues, framesPerTask: config.framesPerTask,
+    injectWorkerFailures: config.injectWorkerFailures,
     ledgerSources: ledger.sources, ledgerCapacity: ledger.capacity, clock, log,
   };
 }

@@ -138,7 +138,8 @@ const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 
 export function buildRunResult(input: RunResultInput): RunResult {
   const { config, produce } = input;
   const ingest = input.consumed;
-  const lost = Math.max(0, produce.acked - input.distinctConsumed);
+  // Dead-lettered ticks are accounted for (they sit in the dead-letter topic), not lost.
+  const lost = Math.max(0, produce.acked - input.distinctConsumed - ingest.deadLetteredTicks);
   const ticksPerFrame = produce.framesAcked > 0 ? produce.acked / produce.framesAcked : config.ticksPerRecord;
   const evicted = Math.min(lost, Math.round(ingest.evictedRecords * ticksPerFrame));
   const consumeWindowSec = Math.max(1e-6, (ingest.lastConsumedUs - produce.startUs) / 1e6);

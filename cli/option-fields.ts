@@ -66,6 +66,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   { flag: 'drain-timeout', key: 'drainTimeoutSec', argument: '<time>', help: 'after sending, how long to wait without progress', parse: duration('--drain-timeout'), defaultText: `${d.drainTimeoutSec}s` },
   { flag: 'fault', key: 'faults', argument: '<spec>', help: 'inject a fault into the embedded cluster, repeatable: KIND[:ARGS][@AT[+FOR]], e.g. broker-down:2@10s+5s, rtt:300ms@5s+10s, produce-errors:NOT_LEADER_FOR_PARTITION*5@8s, fetch-errors:REQUEST_TIMED_OUT*3, coordinator-move@12s', repeatable: true },
   { flag: 'inject-malformed', key: 'injectMalformed', argument: '<share>', help: 'also send malformed records, this share of all records (0.001 = 1 per 1000)', parse: decimal('--inject-malformed') },
+  { flag: 'inject-worker-failures', key: 'injectWorkerFailures', argument: '<share>', help: 'make this share of analytics tasks throw, and kill one worker thread (tests the retry and dead-letter path)', parse: decimal('--inject-worker-failures') },
   { flag: 'metrics-port', key: 'metricsPort', argument: '<port>', help: 'serve Prometheus metrics on 127.0.0.1:<port>/metrics while running', parse: integer('--metrics-port') },
   { flag: 'max-p50', key: 'maxP50Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p50 is above', parse: latency('--max-p50') },
   { flag: 'max-p99', key: 'maxP99Us', argument: '<latency>', help: 'threshold: fail (exit 1) if end-to-end p99 is above (e.g. 20ms)', parse: latency('--max-p99') },

@@ -50,6 +50,8 @@ export interface RunConfig {
   faults: FaultSpec[];
   /** Share of records sent malformed (poison pills), 0 for none. */
   injectMalformed: number;
+  /** Share of analytics tasks made to throw, plus one worker killed (a test aid), 0 for none. */
+  injectWorkerFailures: number;
   /** Serve Prometheus metrics on this port while running (0 = any free port). */
   metricsPort: number | null;
   /** The workload file the options came from, if any. */
@@ -109,6 +111,7 @@ const rawRunOptions = z.object({
   metricsPort: intIn(0, 65535).optional(),
   faults: z.array(z.string()).default([]),
   injectMalformed: z.number().min(0, 'must be from 0 to 0.5').max(0.5, 'must be from 0 to 0.5').default(0),
+  injectWorkerFailures: z.number().min(0, 'must be from 0 to 0.5').max(0.5, 'must be from 0 to 0.5').default(0),
 }).strict();
 
 export type RawRunOptions = z.input<typeof rawRunOptions>;
@@ -192,5 +195,6 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     metricsPort: o.metricsPort ?? null,
     faults: o.faults.map((spec) => parseFault(spec, durationSec, brokerCount)),
     injectMalformed: o.injectMalformed,
+    injectWorkerFailures: o.injectWorkerFailures,
   };
 }

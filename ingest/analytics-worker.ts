@@ -82,7 +82,16 @@ channel.onmessage = (event: unknown) => {
 // The channel must not keep an idle worker alive; piscina owns the worker's lifetime.
 (channel as unknown as { unref?: () => void }).unref?.();
 
+const failEvery = data.failures && data.failures.share > 0 ? Math.max(1, Math.round(1 / data.failures.share)) : 0;
+const killed = data.failures ? new Int32Array(data.failures.killed) : null;
+let tasks = 0;
+
 export default function analyseFrames(task: FrameTask): FrameTaskResult {
+  if (failEvery > 0) {
+    tasks++;
+    if (tasks === 100 && killed && Atomics.compareExchange(killed, 0, 0, 1) === 0) process.exit(1);
+    if (tasks % failEvery === 0) throw new Error('injected analytics failure');
+  }
   let ticks = 0;
   let problem: string | null = null;
   let alerts: Alert[] | null = null;

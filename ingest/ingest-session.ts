@@ -24,6 +24,8 @@ export interface IngestSessionOptions {
   workers: number;
   instruments: number;
   venues: number;
+  /** Share of analytics tasks made to fail, and one worker killed (a test aid); 0 for none. */
+  injectWorkerFailures: number;
   /** Most consecutive frames of a partition in one worker task. */
   framesPerTask: number;
   /** Load-generator ids 0..sources-1 are checked for loss and duplicates. */
@@ -76,6 +78,7 @@ export class IngestSession {
     this.collector = new StatsCollector(statsChannel);
     this.pool = createAnalyticsPool(options.workers, {
       analytics: this.analytics, analyticsConfig: {}, ledger: this.ledgerShared, statsChannel, reportIntervalMs: 1000,
+      failures: options.injectWorkerFailures > 0 ? { share: options.injectWorkerFailures, killed: new SharedArrayBuffer(4) } : null,
     }, (error) => { if (this.workerErrors.length < 20) this.workerErrors.push(String(error)); });
     const counts = this.counts;
     this.dispatcher = new PartitionDispatcher(

@@ -13,6 +13,11 @@ export interface AnalyticsWorkerData {
   statsChannel: string;
   /** How often a busy worker publishes interval histograms, ms. */
   reportIntervalMs: number;
+  /**
+   * Test aid (--inject-worker-failures): this share of tasks throws, and the first worker to reach
+   * its 100th task exits (the pool must replace it). `killed` holds one Int32 flag shared by all.
+   */
+  failures: { share: number; killed: SharedArrayBuffer } | null;
 }
 
 /**

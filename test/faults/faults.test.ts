@@ -77,6 +77,14 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
     expect(r.partitions.every((p) => p.lagTicks === 0)).toBe(true);
   });
 
+  it('1% of analytics tasks throw and one worker is killed: every tick analysed or dead-lettered', async () => {
+    const r = await scenario('worker failures', { rate: 50_000, ticks: 400_000, framesPerTask: 1, injectWorkerFailures: 0.01 });
+    expect(r.warnings.join('\n')).toMatch(/analytics attempts failed/);
+    expect(r.ticks.distinctConsumed + r.ticks.deadLettered).toBeGreaterThanOrEqual(r.ticks.acked);
+    expect(r.ticks.lost).toBe(0);
+    expect(r.partitions.every((p) => p.lagTicks === 0 || p.consumedTicks + r.ticks.deadLettered >= p.ackedTicks)).toBe(true);
+  });
+
   it('retention overrun: ticks evicted before they were read are counted, and reported as loss', async () => {
     // One partition and one worker at a rate far above what they analyse: the mock keeps ~5 MB.
     const r = await scenario('retention overrun', { rate: 3_000_000, ticks: 9_000_000, partitions: 1, workers: 1, ticksPerRecord: 256, lingerMs: 5 });
