@@ -85,7 +85,7 @@ export function createProducerFor(config: RunConfig, brokers: string, target: ()
   return createFrameProducer(config.client, {
     brokers, clientId: `firehose-loadgen-${config.sourceId}`, topic: config.topic, acks: config.acks,
     compression: config.compression, lingerMs: config.producerLingerMs, maxPendingFrames: 20_000,
-    idempotent: config.idempotent,
+    idempotent: config.idempotent, requestTimeoutMs: config.requestTimeoutMs,
   }, {
     delivered: (frame, offset) => target()?.callbacks.delivered(frame, offset),
     failed: (frame, error, indeterminate) => target()?.callbacks.failed(frame, error, indeterminate),

@@ -55,6 +55,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   { flag: 'ticks-per-record', key: 'ticksPerRecord', argument: '<n>', help: 'ticks packed into one Kafka record', parse: integer('--ticks-per-record'), defaultText: String(d.ticksPerRecord) },
   { flag: 'linger-ms', key: 'lingerMs', argument: '<ms>', help: 'longest a partly filled record waits', parse: decimal('--linger-ms'), defaultText: String(d.lingerMs) },
   { flag: 'producer-linger-ms', key: 'producerLingerMs', argument: '<ms>', help: "the Kafka producer's linger.ms: how long it gathers frames into one request", parse: decimal('--producer-linger-ms'), defaultText: String(d.producerLingerMs) },
+  { flag: 'request-timeout-ms', key: 'requestTimeoutMs', argument: '<ms>', help: 'a produce request unanswered this long is retried (confluent client)', parse: integer('--request-timeout-ms'), defaultText: '5000' },
   { flag: 'frames-per-task', key: 'framesPerTask', argument: '<n>', help: 'most consecutive frames of a partition handed to a worker at once', parse: integer('--frames-per-task'), defaultText: String(d.framesPerTask) },
   { flag: 'acks', key: 'acks', argument: '<acks>', help: 'producer acks', choices: ['all', '-1', '0', '1'], defaultText: d.acks },
   { flag: 'compression', key: 'compression', argument: '<codec>', help: 'record compression', choices: COMPRESSION_CODECS, defaultText: d.compression },

@@ -32,6 +32,7 @@ export interface RunConfig {
   lingerMs: number;
   producerLingerMs: number;
   framesPerTask: number;
+  requestTimeoutMs: number;
   acks: Acks;
   compression: CompressionCodec;
   idempotent: boolean;
@@ -91,6 +92,7 @@ const rawRunOptions = z.object({
   lingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').default(RUN_DEFAULTS.lingerMs),
   producerLingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').default(RUN_DEFAULTS.producerLingerMs),
   framesPerTask: intIn(1, 1024).default(RUN_DEFAULTS.framesPerTask),
+  requestTimeoutMs: intIn(100, 300_000).default(5_000),
   acks: z.enum(['all', '-1', '0', '1']).default('all'),
   compression: z.enum(COMPRESSION_CODECS).default(RUN_DEFAULTS.compression),
   idempotent: z.boolean().default(false),
@@ -179,6 +181,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     lingerMs: o.lingerMs,
     producerLingerMs: o.producerLingerMs,
     framesPerTask: o.framesPerTask,
+    requestTimeoutMs: o.requestTimeoutMs,
     acks: o.acks === 'all' ? -1 : (Number(o.acks) as Acks),
     compression: o.compression,
     idempotent: o.idempotent,

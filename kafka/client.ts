@@ -27,6 +27,8 @@ export interface ProducerOptions extends ConnectionOptions {
   /** Most frames waiting for an acknowledgement before `send` refuses more (backpressure). */
   maxPendingFrames: number;
   idempotent: boolean;
+  /** A produce request unanswered this long is retried (librdkafka request.timeout.ms). */
+  requestTimeoutMs?: number;
 }
 
 export interface OutgoingFrame {

@@ -34,6 +34,8 @@ export class ConfluentFrameProducer implements FrameProducer {
       'linger.ms': options.lingerMs,
       // A frame still unacknowledged after this is reported as indeterminate (it may have been written).
       'message.timeout.ms': 30_000,
+      // A request unanswered this long is retried: market data cannot wait Kafka's default 30 s.
+      'request.timeout.ms': options.requestTimeoutMs ?? 5_000,
       'enable.idempotence': options.idempotent,
       'queue.buffering.max.messages': Math.max(1000, options.maxPendingFrames * 2),
       'socket.nagle.disable': true,
