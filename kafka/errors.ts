@@ -2,9 +2,7 @@
 export type FirehoseErrorCode =
   | 'BAD_OPTION'
   | 'BROKERS_UNREACHABLE'
-  | 'NATIVE_LIBRARY_MISSING'
-  | 'KAFKA_CLIENT'
-  | 'PRODUCE_FAILED';
+  | 'KAFKA_CLIENT';
 
 export class FirehoseError extends Error {
   readonly code: FirehoseErrorCode;
