@@ -1,7 +1,7 @@
 import type { FrameProducer } from '../kafka/client.js';
 import { createFrameProducer } from '../kafka/client-factory.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
-import { ensureTopic } from '../kafka/topic-admin.js';
+import { describeTopic, ensureTopic } from '../kafka/topic-admin.js';
 import { alertsTopic, deadLetterTopic, IngestSession } from '../ingest/ingest-session.js';
 import { FaultRunner } from './fault-plan.js';
 import { MalformedInjector } from './malformed-injector.js';
@@ -43,7 +43,7 @@ export interface LoadTestControl {
 /** The Kafka cluster of a run: the embedded one unless --brokers, with the ticks topic in place. */
 export async function prepareCluster(config: RunConfig, consumerProcesses = 1): Promise<{ brokers: string; cluster: EmbeddedCluster | null; brokerCount: number }> {
   if (config.brokers !== null) {
-    await ensureTopic(config.brokers, config.topic, config.partitions, config.replicationFactor);
+    await ensureTopic(config.brokers, config.topic, config.partitions, config.replicationFactor, true, config.recreate);
     await ensureTopic(config.brokers, deadLetterTopic(config.topic), 1, config.replicationFactor, false);
     await ensureTopic(config.brokers, alertsTopic(config.topic), 1, config.replicationFactor, false);
     return { brokers: config.brokers, cluster: null, brokerCount: config.brokers.split(',').length };
@@ -132,6 +132,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     const prepared = await prepareCluster(config);
     cluster = prepared.cluster;
     const brokers = prepared.brokers;
+    const metadata = await describeTopic(brokers, config.topic).catch(() => null);
     ingest = await IngestSession.start(ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }));
     let generator: LoadGenerator | null = null;
     const kafkaProducer = createProducerFor(config, brokers, () => generator);
@@ -213,7 +214,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     const ingestResult: IngestPart = await session.finish();
     const result = mergeRunParts({
       config, startedAt, finishedAt: new Date().toISOString(),
-      cluster: { embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount },
+      cluster: { embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount, metadata },
       loadgens: [loadgenPart(config, loadgen)], ingests: [ingestResult], timeline,
     });
     result.faults = faultRunner?.events ?? [];

@@ -43,7 +43,7 @@ export interface PartResult {
   startedAt: string;
   finishedAt: string;
   config: RunConfig;
-  cluster: { embedded: boolean; bootstrapServers: string; brokers: number };
+  cluster: RunResult['cluster'];
   loadgen?: LoadgenPart;
   ingest?: IngestPart;
   timeline: TimelinePoint[];

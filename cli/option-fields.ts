@@ -60,6 +60,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   { flag: 'acks', key: 'acks', argument: '<acks>', help: 'producer acks', choices: ['all', '-1', '0', '1'], defaultText: d.acks },
   { flag: 'compression', key: 'compression', argument: '<codec>', help: 'record compression', choices: COMPRESSION_CODECS, defaultText: d.compression },
   { flag: 'idempotent', key: 'idempotent', help: 'idempotent producer' },
+  { flag: 'recreate', key: 'recreate', help: 'on a real cluster, replace an existing --topic whose partition count differs' },
   { flag: 'seed', key: 'seed', argument: '<n>', help: 'random seed: same seed and --ticks give the same tick stream', parse: integer('--seed'), defaultText: String(d.seed) },
   { flag: 'inject', key: 'inject', argument: '<mode>', help: 'labelled anomalies in the ticks to score the analytics against (none: a clean stream)', choices: INJECT_MODES, defaultText: 'default' },
   { flag: 'inject-scale', key: 'injectScale', argument: '<x>', help: 'multiply the default injection rates (outliers, frozen runs, jumps, arbitrage)', parse: decimal('--inject-scale'), defaultText: '1' },

@@ -36,6 +36,7 @@ export interface RunConfig {
   acks: Acks;
   compression: CompressionCodec;
   idempotent: boolean;
+  recreate: boolean;
   seed: number;
   sourceId: number;
   /** Labelled anomalies in the generated stream, to score the analytics against ('none' = a clean stream). */
@@ -96,6 +97,7 @@ const rawRunOptions = z.object({
   acks: z.enum(['all', '-1', '0', '1']).default('all'),
   compression: z.enum(COMPRESSION_CODECS).default(RUN_DEFAULTS.compression),
   idempotent: z.boolean().default(false),
+  recreate: z.boolean().default(false),
   seed: intIn(0, 0xffffffff).default(RUN_DEFAULTS.seed),
   sourceId: intIn(0, MAX_SOURCES - 1).default(RUN_DEFAULTS.sourceId),
   inject: z.enum(INJECT_MODES).default('default'),
@@ -185,6 +187,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     acks: o.acks === 'all' ? -1 : (Number(o.acks) as Acks),
     compression: o.compression,
     idempotent: o.idempotent,
+    recreate: o.recreate,
     seed: o.seed,
     sourceId: o.sourceId,
     inject: o.inject,

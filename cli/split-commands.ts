@@ -83,7 +83,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
     .action(async (options: Record<string, unknown>) => {
       const config = await resolveCommandConfig(options, { out: options.out as string | undefined, progress: options.progress !== false });
       const brokers = requireBrokersAndTopic(config, 'loadgen');
-      await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor);
+      await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor, true, config.recreate);
       const startedAt = new Date().toISOString();
       const producer = createProducerFor(config, brokers, () => generator);
       await producer.connect();

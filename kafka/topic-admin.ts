@@ -1,11 +1,14 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { FirehoseError } from './errors.js';
 
-/**
- * Creates the ticks topic on a real cluster through the admin API (the embedded cluster creates
- * topics through its own calls), and checks the brokers answer before any load is sent.
- */
-export async function ensureTopic(brokers: string, topic: string, partitions: number, replicationFactor: number, requireSamePartitions = true): Promise<void> {
+/** Brokers and partition leaders of the ticks topic, as the cluster reported them. */
+export interface TopicMetadata {
+  brokers: Array<{ nodeId: number; host: string; port: number }>;
+  controller: number | null;
+  partitions: Array<{ partition: number; leader: number; replicas: number[]; isr: number[] }>;
+}
+
+async function withAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Kafka({
     clientId: 'firehose-admin',
     brokers: brokers.split(','),
@@ -19,17 +22,47 @@ export async function ensureTopic(brokers: string, topic: string, partitions: nu
     throw new FirehoseError('BROKERS_UNREACHABLE', `cannot reach --brokers ${brokers}: ${(error as Error).message}`, { cause: error });
   }
   try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Creates the ticks topic on a real cluster through the admin API (the embedded cluster creates
+ * topics through its own calls), and checks the brokers answer before any load is sent. An
+ * existing topic with another partition count is refused, or replaced when `recreate` is set.
+ */
+export async function ensureTopic(
+  brokers: string, topic: string, partitions: number, replicationFactor: number,
+  requireSamePartitions = true, recreate = false,
+): Promise<void> {
+  await withAdmin(brokers, async (admin) => {
     const existing = await admin.listTopics();
     if (existing.includes(topic)) {
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const have = metadata.topics[0]?.partitions.length ?? 0;
-      if (have !== partitions && requireSamePartitions) {
-        throw new FirehoseError('BAD_OPTION', `--topic ${topic} exists with ${have} partitions, not the ${partitions} asked for: choose another --topic`);
+      if (have === partitions || !requireSamePartitions) return;
+      if (!recreate) {
+        throw new FirehoseError('BAD_OPTION', `--topic ${topic} exists with ${have} partitions, not the ${partitions} asked for: choose another --topic, or --recreate to replace it`);
       }
-      return;
+      await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
     }
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
+  });
+}
+
+/** The cluster's brokers and the topic's partition leaders, for the result. */
+export async function describeTopic(brokers: string, topic: string): Promise<TopicMetadata> {
+  return withAdmin(brokers, async (admin) => {
+    const cluster = await admin.describeCluster();
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    return {
+      brokers: cluster.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+      controller: cluster.controller,
+      partitions: (metadata.topics[0]?.partitions ?? [])
+        .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))
+        .sort((a, b) => a.partition - b.partition),
+    };
+  });
 }

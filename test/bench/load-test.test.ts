@@ -31,5 +31,9 @@ describe.each(CLIENT_KINDS)('a real run on the embedded cluster with the %s clie
     expect(result.latency.e2e.p50).toBeGreaterThan(0);
     expect(result.latency.e2e.max).toBeGreaterThanOrEqual(result.latency.analytics.max);
     expect(Object.keys(result.histograms.e2eByPartition)).toHaveLength(6);
+    // Cluster metadata as the brokers reported it: 3 brokers, a leader for every partition.
+    expect(result.cluster.metadata?.brokers).toHaveLength(3);
+    expect(result.cluster.metadata?.partitions.map((p) => p.partition)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const p of result.cluster.metadata!.partitions) expect(p.leader).toBeGreaterThan(0);
   });
 });
