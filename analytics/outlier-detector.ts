@@ -1,3 +1,4 @@
+import { checkRange } from './config-check.js';
 import {
   OUTLIER_JUMP_STRIDE, OUTLIER_STRIDE, OutlierField, OutlierJumpField, outlierFlatTable, outlierJumpTable,
   outlierRejectTable, outlierTable, type AnalyticsSharedState,
@@ -36,12 +37,6 @@ export interface OutlierConfig {
    */
   outlierJumpWindow: number;
   outlierJumpConfirmZ: number;
-}
-
-function checkRange(name: string, value: number, lo: number, hi: number, integer = false): void {
-  if (!Number.isFinite(value) || value < lo || value > hi || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`config.${name} must be ${integer ? 'an integer' : 'a number'} in ${lo}..${hi}, got ${value}`);
-  }
 }
 
 /**

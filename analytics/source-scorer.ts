@@ -1,3 +1,4 @@
+import { checkRange } from './config-check.js';
 import {
   ORDER_ROWS, OrderRow, SCORER_CELL_STRIDE, SCORER_ROWS, ScorerField, ScorerRow, scorerCellTable, scorerOrderTable,
   scorerRowTable, type AnalyticsSharedState,
@@ -32,12 +33,6 @@ export interface SourceScorerConfig {
   scorerWeightUptime: number;
   scorerWeightDeviation: number;
   scorerWeightStall: number;
-}
-
-function checkRange(name: string, value: number, lo: number, hi: number, integer = false): void {
-  if (!Number.isFinite(value) || value < lo || value > hi || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`config.${name} must be ${integer ? 'an integer' : 'a number'} in ${lo}..${hi}, got ${value}`);
-  }
 }
 
 /**

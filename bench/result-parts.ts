@@ -7,7 +7,7 @@ import { STAGES } from '../ingest/worker-protocol.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
 import { countBits, decodeSeenBits, unionBits, type SerializedLedger } from './delivery-ledger.js';
 import { createMergeHistogram, mergeEncoded, type Histogram } from './latency-histogram.js';
-import { buildRunResult, type ConsumeCounts, type RunResult } from './run-result.js';
+import { buildRunResult, SUMMED_CONSUME_COUNTS, type ConsumeCounts, type RunResult } from './run-result.js';
 import type { TimelinePoint } from './stats-collector.js';
 
 /** What a producing process knows at the end (serialisable). */
@@ -100,18 +100,13 @@ export function mergeRunParts(input: MergeInput): RunResult {
   const stages = Object.fromEntries(STAGES.map((s) => [s, createMergeHistogram()])) as Record<WorkerStage, Histogram>;
   const counters = analyticsCountersZero();
   const consumedByPartition = new Array<number>(partitions).fill(0);
-  let consumedTicks = 0, frames = 0, malformedFrames = 0, failedAttempts = 0, deadLetteredRecords = 0, deadLetteredTicks = 0, evictedRecords = 0, alertsPublished = 0, unchecked = 0, seenTotal = 0;
+  const sums = Object.fromEntries(SUMMED_CONSUME_COUNTS.map((k) => [k, 0])) as Record<(typeof SUMMED_CONSUME_COUNTS)[number], number>;
+  let unchecked = 0, seenTotal = 0;
   let firstConsumedUs = Number.POSITIVE_INFINITY, lastConsumedUs = 0;
   const errors: string[] = [];
   for (const i of ingests) {
-    consumedTicks += i.consumedTicks;
-    frames += i.frames;
-    malformedFrames += i.malformedFrames;
-    failedAttempts += i.failedAttempts;
-    deadLetteredRecords += i.deadLetteredRecords;
-    deadLetteredTicks += i.deadLetteredTicks;
-    alertsPublished += i.alertsPublished ?? 0;
-    evictedRecords += i.evictedRecords;
+    // Parts written before a count existed simply lack it.
+    for (const k of SUMMED_CONSUME_COUNTS) sums[k] += i[k] ?? 0;
     unchecked += i.unchecked;
     seenTotal += i.consumedTicks - i.unchecked;
     if (i.firstConsumedUs > 0) firstConsumedUs = Math.min(firstConsumedUs, i.firstConsumedUs);
@@ -145,7 +140,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
     config, startedAt: input.startedAt, finishedAt: input.finishedAt, cluster: input.cluster,
     generated, produce, produceLatency,
     consumed: {
-      consumedTicks, frames, malformedFrames, failedAttempts, deadLetteredRecords, deadLetteredTicks, evictedRecords, alertsPublished,
+      ...sums,
       firstConsumedUs: Number.isFinite(firstConsumedUs) ? firstConsumedUs : 0, lastConsumedUs, consumedByPartition, errors,
       // Seen by some process more than once: every analysed tick beyond the distinct ones.
       duplicates: Math.max(0, seenTotal - distinctConsumed), unchecked, counters, e2eByPartition, stages,

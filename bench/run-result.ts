@@ -10,6 +10,12 @@ import type { ThresholdResult } from './thresholds.js';
 import type { FaultEvent } from './fault-plan.js';
 import type { TopicMetadata } from '../kafka/topic-admin.js';
 
+/** The ConsumeCounts that add up across processes (the rest are first/last times). */
+export const SUMMED_CONSUME_COUNTS = [
+  'consumedTicks', 'frames', 'malformedFrames', 'failedAttempts', 'deadLetteredRecords', 'deadLetteredTicks',
+  'evictedRecords', 'alertsPublished',
+] as const;
+
 /** What a consuming process counts as frames finish; summed when processes merge. */
 export interface ConsumeCounts {
   consumedTicks: number;

@@ -9,6 +9,7 @@ import { profilePipelines } from '../bench/suite/profile-run.js';
 import { runBenchSuite } from '../bench/suite/suite.js';
 import { PIPELINE_IDS, type BenchMode, type PipelineId } from '../bench/suite/types.js';
 import { RUN_DEFAULTS, parseCount, parseDurationSec, parseLatencyUs } from './option-parsers.js';
+import { handleInterrupts } from './interrupts.js';
 import { EXIT } from './run-command.js';
 
 function numberOption(flag: string, parse: (text: string) => number, what: string, integer = false) {
@@ -73,19 +74,12 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         return;
       }
       const runner = new ChildRunner();
-      let interrupts = 0;
-      const onSignal = (signal: NodeJS.Signals): void => {
-        interrupts++;
-        if (interrupts > 1) {
-          process.stderr.write(`\n${signal} again: stopping at once\n`);
-          runner.stop(true);
-          process.exit(EXIT.interrupted);
-        }
-        process.stderr.write(`\n${signal}: stopping the current probe; the figures so far will be written (again to exit at once)\n`);
-        runner.stop();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const uninstall = handleInterrupts({
+        doing: 'stopping the current probe; the figures so far will be written',
+        first: () => runner.stop(),
+        second: () => runner.stop(true),
+        deadlineMs: null,
+      });
       try {
         const log = (line: string): void => { process.stderr.write(pc.dim(`${line}\n`)); };
         log(`tick-firehose bench (${mode}): results in ${out}`);
@@ -102,8 +96,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         }
         if (report.status === 'interrupted') setExit(EXIT.interrupted);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        uninstall();
       }
     });
 
@@ -115,13 +108,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--json', 'print the result as JSON'))
     .action(async (options: MarketValues & { rate: number; duration: number; drainTimeout: number; json?: boolean }) => {
       let control: NaiveControl | null = null;
-      let interrupts = 0;
-      const onSignal = (): void => {
-        if (++interrupts > 1) process.exit(EXIT.interrupted);
-        control?.stop();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const uninstall = handleInterrupts({ doing: 'stopping the load', first: () => control?.stop(), deadlineMs: null });
       try {
         const result = await runNaivePipeline({
           rate: options.rate, durationSec: options.duration, partitions: options.partitions, instruments: options.instruments,
@@ -135,8 +122,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         }
         if (result.status === 'interrupted') setExit(EXIT.interrupted);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        uninstall();
       }
     });
 

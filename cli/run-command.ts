@@ -4,6 +4,7 @@ import { runLoadTest, type LoadTestControl } from '../bench/load-test.js';
 import type { RunResult } from '../bench/run-result.js';
 import { evaluateThresholds } from '../bench/thresholds.js';
 import { FirehoseError } from '../kafka/errors.js';
+import { handleInterrupts, INTERRUPTED_EXIT } from './interrupts.js';
 import { addWorkloadOptions, pickWorkloadOptions } from './option-fields.js';
 import { createProgressView } from './progress.js';
 import { writeResultFiles } from './result-files.js';
@@ -11,7 +12,7 @@ import { resolveRunConfig, type RawRunOptions, type RunConfig } from './run-conf
 import { renderSummary } from './summary.js';
 import { loadWorkloadFile } from './workload-file.js';
 
-export const EXIT = { ok: 0, thresholdFailed: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, thresholdFailed: 1, usage: 2, interrupted: INTERRUPTED_EXIT } as const;
 
 /**
  * Options from a workload file, overridden by the command line. A bad value is reported against
@@ -35,28 +36,6 @@ function pickDefined(raw: RawRunOptions): RawRunOptions {
   return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as RawRunOptions;
 }
 
-/**
- * First Ctrl-C or SIGTERM: stop generating, drain, write the result marked interrupted. A
- * second one exits at once; the drain never holds the process more than 9 s past the first.
- */
-export function installInterruptHandler(getControl: () => LoadTestControl | null, onInterrupt: () => void): () => void {
-  let interrupts = 0;
-  const handler = (signal: NodeJS.Signals): void => {
-    interrupts++;
-    if (interrupts > 1) {
-      process.stderr.write(`\n${signal} again: exiting without waiting\n`);
-      process.exit(EXIT.interrupted);
-    }
-    process.stderr.write(`\n${signal}: stopping the load and draining (again to exit at once)\n`);
-    onInterrupt();
-    getControl()?.stop();
-    setTimeout(() => { process.stderr.write('drain deadline passed: exiting\n'); process.exit(EXIT.interrupted); }, 9_000).unref();
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); };
-}
-
 export interface ExecutedRun {
   result: RunResult;
   files: string[];
@@ -69,7 +48,12 @@ export async function executeRun(config: RunConfig, label = ''): Promise<Execute
   const progress = createProgressView(process.stderr, config.progress);
   let control: LoadTestControl | null = null;
   let interrupted = false;
-  const uninstall = installInterruptHandler(() => control, () => { interrupted = true; });
+  // The drain has a deadline: the process never hangs more than 9 s past the first signal.
+  const uninstall = handleInterrupts({
+    doing: 'stopping the load and draining',
+    first: () => { interrupted = true; control?.stop(); },
+    deadlineMs: 9_000,
+  });
   const usage0 = process.resourceUsage();
   try {
     const result = await runLoadTest(config, { progress: (s) => progress.update(s), log }, {

@@ -14,7 +14,8 @@ import { nowUs } from '../wire/clock.js';
 import { formatCount, formatRate } from './format.js';
 import { addWorkloadOptions } from './option-fields.js';
 import { parseCount, parseDurationSec } from './option-parsers.js';
-import { EXIT, installInterruptHandler, resolveCommandConfig } from './run-command.js';
+import { handleInterrupts } from './interrupts.js';
+import { EXIT, resolveCommandConfig } from './run-command.js';
 import type { RunConfig } from './run-config.js';
 
 function requireBrokersAndTopic(config: RunConfig, role: string): string {
@@ -88,7 +89,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
       const producer = createProducerFor(config, brokers, () => generator);
       await producer.connect();
       const generator = createLoadGenerator(config, nowUs);
-      const uninstall = installInterruptHandler(() => generator, () => {});
+      const uninstall = handleInterrupts({ doing: 'stopping the load; what was sent is awaited', first: () => generator.stop(), deadlineMs: 9_000 });
       const timeline: TimelinePoint[] = [];
       const sampler = setInterval(() => {
         const s = generator.produceStats;

@@ -4,7 +4,7 @@ import type {
   ConsumerCallbacks, ConsumerOptions, ConsumedRecord, FrameConsumer, FrameProducer, OutgoingFrame,
   ProducerCallbacks, ProducerOptions,
 } from './client.js';
-import { FirehoseError } from './errors.js';
+import { brokersUnreachable, FirehoseError } from './errors.js';
 
 // librdkafka error codes the adapters branch on.
 const ERR_QUEUE_FULL = -184;
@@ -55,7 +55,7 @@ export class ConfluentFrameProducer implements FrameProducer {
     return new Promise((resolve, reject) => {
       this.producer.connect({ timeout: 10_000 }, (err) => {
         if (err) {
-          reject(new FirehoseError('BROKERS_UNREACHABLE', `cannot reach --brokers ${this.options.brokers}: ${err.message}`, { cause: err }));
+          reject(brokersUnreachable(this.options.brokers, err));
           return;
         }
         // Delivery reports are served by poll(); a short interval keeps ack latency honest.
@@ -159,7 +159,7 @@ export class ConfluentFrameConsumer implements FrameConsumer {
         if (err) {
           clearTimeout(timer);
           this.onFirstAssignment = null;
-          reject(new FirehoseError('BROKERS_UNREACHABLE', `cannot reach --brokers ${this.options.brokers}: ${err.message}`, { cause: err }));
+          reject(brokersUnreachable(this.options.brokers, err));
           return;
         }
         this.consumer.setDefaultConsumeTimeout(50);

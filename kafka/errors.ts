@@ -20,3 +20,9 @@ export class FirehoseError extends Error {
 export function isUsageError(error: unknown): error is FirehoseError {
   return error instanceof FirehoseError && (error.code === 'BAD_OPTION' || error.code === 'BROKERS_UNREACHABLE');
 }
+
+/** The one message for brokers that do not answer, whichever client found out. */
+export function brokersUnreachable(brokers: string, error: unknown): FirehoseError {
+  const reason = error instanceof Error ? error.message : String((error as { message?: string })?.message ?? error);
+  return new FirehoseError('BROKERS_UNREACHABLE', `cannot reach --brokers ${brokers}: ${reason}`, { cause: error });
+}

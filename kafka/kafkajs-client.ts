@@ -4,7 +4,7 @@ import type {
   CompressionCodec, ConnectionOptions, ConsumerCallbacks, ConsumerOptions, ConsumedRecord, FrameConsumer,
   FrameProducer, OutgoingFrame, ProducerCallbacks, ProducerOptions,
 } from './client.js';
-import { FirehoseError } from './errors.js';
+import { brokersUnreachable, FirehoseError } from './errors.js';
 
 /** Codecs kafkajs ships; the others need codec plug-ins this project does not bundle. */
 export const KAFKAJS_CODECS: readonly CompressionCodec[] = ['none', 'gzip'];
@@ -25,10 +25,6 @@ function createKafka(options: ConnectionOptions): Kafka {
   });
 }
 
-function unreachable(options: ConnectionOptions, error: unknown): FirehoseError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new FirehoseError('BROKERS_UNREACHABLE', `cannot reach --brokers ${options.brokers}: ${reason}`, { cause: error });
-}
 
 /**
  * kafkajs sends one request per `send` call, so frames handed over within one event-loop turn
@@ -56,7 +52,7 @@ export class KafkajsFrameProducer implements FrameProducer {
     try {
       await this.producer.connect();
     } catch (error) {
-      throw unreachable(this.options, error);
+      throw brokersUnreachable(this.options.brokers, error);
     }
   }
 
@@ -157,7 +153,7 @@ export class KafkajsFrameConsumer implements FrameConsumer {
       await this.consumer.connect();
       await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     } catch (error) {
-      throw unreachable(this.options, error);
+      throw brokersUnreachable(this.options.brokers, error);
     }
     this.running = true;
     const joined = new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { FirehoseError } from './errors.js';
+import { brokersUnreachable, FirehoseError } from './errors.js';
 
 /** Brokers and partition leaders of the ticks topic, as the cluster reported them. */
 export interface TopicMetadata {
@@ -19,7 +19,7 @@ async function withAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>)
   try {
     await admin.connect();
   } catch (error) {
-    throw new FirehoseError('BROKERS_UNREACHABLE', `cannot reach --brokers ${brokers}: ${(error as Error).message}`, { cause: error });
+    throw brokersUnreachable(brokers, error);
   }
   try {
     return await work(admin);
