@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
-import { renderBenchTable } from '../bench/suite/bench-table.js';
-import { runNaivePipeline, type NaiveControl } from '../bench/suite/naive-pipeline.js';
-import { runNoTransportLimit } from '../bench/suite/no-transport.js';
-import { ChildRunner } from '../bench/suite/probe.js';
-import { profilePipelines } from '../bench/suite/profile-run.js';
-import { runBenchSuite } from '../bench/suite/suite.js';
-import { PIPELINE_IDS, type BenchMode, type PipelineId } from '../bench/suite/types.js';
-import { RUN_DEFAULTS, parseCount, parseDurationSec, parseLatencyUs } from './option-parsers.js';
+import { renderBenchTable } from '../bench/bench-table.js';
+import { runNaivePipeline, type NaiveControl } from '../bench/naive-pipeline.js';
+import { runNoTransportLimit } from '../bench/no-transport.js';
+import { ChildRunner } from '../bench/probe.js';
+import { profilePipelines } from '../bench/profile-run.js';
+import { runBenchSuite } from '../bench/suite.js';
+import { PIPELINE_IDS, type BenchMode, type PipelineId } from '../bench/types.js';
+import { RUN_DEFAULTS } from '../run/run-defaults.js';
+import { parseCount, parseDurationSec, parseLatencyUs } from './option-parsers.js';
 import { handleInterrupts } from './interrupts.js';
 import { EXIT } from './run-command.js';
 

@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
-import { RUN_DEFAULTS, parseCount, parseDurationSec, parseLatencyUs, parseRateLimit } from './option-parsers.js';
-import { INJECT_MODES, type RawRunOptions } from './run-config.js';
+import { RUN_DEFAULTS } from '../run/run-defaults.js';
+import { parseCount, parseDurationSec, parseLatencyUs, parseRateLimit } from './option-parsers.js';
+import { INJECT_MODES, type RawRunOptions } from '../run/run-config.js';
 
 type Parser = (text: string) => unknown;
 

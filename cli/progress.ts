@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
-import type { ProgressSnapshot } from '../bench/load-test.js';
-import { formatCount, formatRate, formatUs } from './format.js';
+import type { ProgressSnapshot } from '../run/load-test.js';
+import { formatCount, formatRate, formatUs } from '../report/format.js';
 
 export interface ProgressView {
   update(snapshot: ProgressSnapshot): void;

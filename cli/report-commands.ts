@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { compareResults } from '../bench/compare.js';
-import type { RunResult } from '../bench/run-result.js';
+import { compareResults } from '../run/compare.js';
+import type { RunResult } from '../run/run-result.js';
 import { FirehoseError } from '../kafka/errors.js';
-import { formatCount, formatRate, formatUs } from './format.js';
+import { formatCount, formatRate, formatUs } from '../report/format.js';
 import { writeReportPage, writeResultFiles } from './result-files.js';
-import { mergePartFiles, type PartResult } from '../bench/result-parts.js';
+import { mergePartFiles, type PartResult } from '../run/result-parts.js';
 import { renderSummary } from './summary.js';
 
 /** Reads a part file written by `firehose loadgen` or `firehose ingest`. */

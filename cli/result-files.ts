@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderRunReport } from '../bench/html-report.js';
-import { createMergeHistogram, mergeEncoded, toHgrm } from '../bench/latency-histogram.js';
-import type { RunResult } from '../bench/run-result.js';
+import { renderRunReport } from '../report/html-report.js';
+import { createMergeHistogram, mergeEncoded, toHgrm } from '../metrics/latency-histogram.js';
+import type { RunResult } from '../run/run-result.js';
 
 /** Writes report.html (self-contained, offline) for a result into `dir`; returns its path. */
 export async function writeReportPage(result: RunResult, dir: string): Promise<string> {

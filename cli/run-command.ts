@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { runLoadTest, type LoadTestControl } from '../bench/load-test.js';
-import type { RunResult } from '../bench/run-result.js';
-import { evaluateThresholds } from '../bench/thresholds.js';
+import { runLoadTest, type LoadTestControl } from '../run/load-test.js';
+import type { RunResult } from '../run/run-result.js';
+import { evaluateThresholds } from '../run/thresholds.js';
 import { FirehoseError } from '../kafka/errors.js';
 import { handleInterrupts, INTERRUPTED_EXIT } from './interrupts.js';
 import { addWorkloadOptions, pickWorkloadOptions } from './option-fields.js';
 import { createProgressView } from './progress.js';
 import { writeResultFiles } from './result-files.js';
-import { resolveRunConfig, type RawRunOptions, type RunConfig } from './run-config.js';
+import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../run/run-config.js';
 import { renderSummary } from './summary.js';
 import { loadWorkloadFile } from './workload-file.js';
 

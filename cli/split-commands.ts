@@ -2,21 +2,21 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { createLoadGenerator, createProducerFor, ingestOptionsFor, loadgenPart } from '../bench/load-test.js';
+import { createLoadGenerator, createProducerFor, ingestOptionsFor, loadgenPart } from '../run/load-test.js';
 import { ensureTopic } from '../kafka/topic-admin.js';
-import { MAX_SOURCES } from '../bench/delivery-ledger.js';
-import type { PartResult } from '../bench/result-parts.js';
-import type { TimelinePoint } from '../bench/stats-collector.js';
+import { MAX_SOURCES } from '../metrics/delivery-ledger.js';
+import type { PartResult } from '../run/result-parts.js';
+import type { TimelinePoint } from '../ingest/stats-collector.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
 import { FirehoseError } from '../kafka/errors.js';
 import { IngestSession } from '../ingest/ingest-session.js';
 import { nowUs } from '../wire/clock.js';
-import { formatCount, formatRate } from './format.js';
+import { formatCount, formatRate } from '../report/format.js';
 import { addWorkloadOptions } from './option-fields.js';
 import { parseCount, parseDurationSec } from './option-parsers.js';
 import { handleInterrupts } from './interrupts.js';
 import { EXIT, resolveCommandConfig } from './run-command.js';
-import type { RunConfig } from './run-config.js';
+import type { RunConfig } from '../run/run-config.js';
 
 function requireBrokersAndTopic(config: RunConfig, role: string): string {
   if (config.brokers === null) {

@@ -1,8 +1,8 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { LATENCY_STAGES, type RunResult } from '../bench/run-result.js';
-import { assessRun } from '../bench/run-status.js';
-import { formatCount, formatRate, formatUs } from './format.js';
+import { LATENCY_STAGES, type RunResult } from '../run/run-result.js';
+import { assessRun } from '../run/run-status.js';
+import { formatCount, formatRate, formatUs } from '../report/format.js';
 
 const STAGE_LABEL: Record<string, string> = {
   e2e: 'end-to-end', schedule: '  schedule → send', produce: '  send → ack', transport: '  send → consumer',

@@ -4,11 +4,11 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import type { RunResult } from '../bench/run-result.js';
-import { renderSweepReport, type SweepEntry, type SweepSummary } from '../bench/sweep-report.js';
+import type { RunResult } from '../run/run-result.js';
+import { renderSweepReport, type SweepEntry, type SweepSummary } from '../report/sweep-report.js';
 import { CLIENT_KINDS, type ClientKind } from '../kafka/client.js';
 import { FirehoseError } from '../kafka/errors.js';
-import { formatCount, formatRate, formatUs } from './format.js';
+import { formatCount, formatRate, formatUs } from '../report/format.js';
 import { WORKLOAD_FIELDS, addWorkloadOptions } from './option-fields.js';
 import { EXIT, executeRun, resolveCommandConfig } from './run-command.js';
 

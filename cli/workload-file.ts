@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { FirehoseError } from '../kafka/errors.js';
 import { WORKLOAD_FIELDS } from './option-fields.js';
-import type { RawRunOptions } from './run-config.js';
+import type { RawRunOptions } from '../run/run-config.js';
 
 /**
  * Reads a workload file (YAML; keys are the command-line option names without "--", values as

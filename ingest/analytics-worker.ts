@@ -6,10 +6,10 @@
 import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
 import type { Alert } from '../analytics/alerts.js';
 import { FrameAnalyzer } from '../analytics/frame-analyzer.js';
-import { DeliveryLedger, MarkResult } from '../bench/delivery-ledger.js';
+import { DeliveryLedger, MarkResult } from '../metrics/delivery-ledger.js';
 import {
   createLatencyHistogram, encodeHistogram, initHistograms, recordLatency, type Histogram,
-} from '../bench/latency-histogram.js';
+} from '../metrics/latency-histogram.js';
 import { nowUs } from '../wire/clock.js';
 import { syntheticFrames, warmUpAnalysis } from './jit-warmup.js';
 import { FrameReader, validateFrame } from '../wire/tick-frame.js';

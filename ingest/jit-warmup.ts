@@ -1,7 +1,7 @@
 import { createAnalyticsState, type AnalyticsDims } from '../analytics/analytics-state.js';
 import { FrameAnalyzer, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
-import { createDeliveryLedger, DeliveryLedger } from '../bench/delivery-ledger.js';
-import { createLatencyHistogram, recordLatency } from '../bench/latency-histogram.js';
+import { createDeliveryLedger, DeliveryLedger } from '../metrics/delivery-ledger.js';
+import { createLatencyHistogram, recordLatency } from '../metrics/latency-histogram.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
 import type { FrameProducer, OutgoingFrame } from '../kafka/client.js';
 import { FrameReader } from '../wire/tick-frame.js';

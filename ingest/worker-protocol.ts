@@ -2,7 +2,7 @@ import type { Alert } from '../analytics/alerts.js';
 import type { AnalyticsCounters, } from '../analytics/frame-analyzer.js';
 import type { AnalyticsSharedState } from '../analytics/analytics-state.js';
 import type { AnalyticsConfig } from '../analytics/frame-analyzer.js';
-import type { DeliveryLedgerShared } from '../bench/delivery-ledger.js';
+import type { DeliveryLedgerShared } from '../metrics/delivery-ledger.js';
 
 /** What every analytics worker gets at start (structured clone; the buffers are shared). */
 export interface AnalyticsWorkerData {

@@ -1,5 +1,5 @@
 import type { FrameProducer, OutgoingFrame, ProducerCallbacks } from '../kafka/client.js';
-import { createMergeHistogram, recordLatency, type Histogram } from '../bench/latency-histogram.js';
+import { createMergeHistogram, recordLatency, type Histogram } from '../metrics/latency-histogram.js';
 import type { ClockUs } from '../wire/clock.js';
 import type { InjectedTruth } from '../analytics/ground-truth.js';
 import { FrameBatcher } from './frame-batcher.js';

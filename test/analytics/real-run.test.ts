@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runLoadTest } from '../../bench/load-test.js';
-import { resolveRunConfig } from '../../cli/run-config.js';
+import { runLoadTest } from '../../run/load-test.js';
+import { resolveRunConfig } from '../../run/run-config.js';
 
 // The analytics scored against the injected ground truth through the whole pipeline: embedded
 // Kafka cluster, consumer group, worker pool, shared state, merged counters. Fixed seed, so the

@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderBenchTable } from '../../bench/suite/bench-table.js';
-import { isMarginalFailure, judgeProbe, windowFigures } from '../../bench/suite/probe.js';
-import { roundRate, searchMaxRate } from '../../bench/suite/rate-search.js';
-import { runBenchSuite } from '../../bench/suite/suite.js';
-import { DEFAULT_CRITERIA, type BenchReport, type ProbeOutput } from '../../bench/suite/types.js';
+import { renderBenchTable } from '../../bench/bench-table.js';
+import { isMarginalFailure, judgeProbe, windowFigures } from '../../bench/probe.js';
+import { roundRate, searchMaxRate } from '../../bench/rate-search.js';
+import { runBenchSuite } from '../../bench/suite.js';
+import { DEFAULT_CRITERIA, type BenchReport, type ProbeOutput } from '../../bench/types.js';
 
 const dirs: string[] = [];
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });

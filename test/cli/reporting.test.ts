@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareResults } from '../../bench/compare.js';
-import type { RunResult } from '../../bench/run-result.js';
+import { compareResults } from '../../run/compare.js';
+import type { RunResult } from '../../run/run-result.js';
 import { chooseBest } from '../../cli/sweep-command.js';
 import { startFirehose } from './cli-process.js';
 

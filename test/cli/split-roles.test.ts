@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../bench/run-result.js';
-import type { PartResult } from '../../bench/result-parts.js';
+import type { RunResult } from '../../run/run-result.js';
+import type { PartResult } from '../../run/result-parts.js';
 import { startFirehose, type RunningCommand } from './cli-process.js';
 
 const running: RunningCommand[] = [];

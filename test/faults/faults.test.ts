@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runLoadTest } from '../../bench/load-test.js';
-import type { RunResult } from '../../bench/run-result.js';
-import { resolveRunConfig, type RawRunOptions } from '../../cli/run-config.js';
+import { runLoadTest } from '../../run/load-test.js';
+import type { RunResult } from '../../run/run-result.js';
+import { resolveRunConfig, type RawRunOptions } from '../../run/run-config.js';
 import { startFirehose } from '../cli/cli-process.js';
 
 // The fault suite: each scenario runs a real load test on the embedded cluster with a fault

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoadGenerator, createProducerFor } from '../../bench/load-test.js';
-import { resolveRunConfig } from '../../cli/run-config.js';
+import { createLoadGenerator, createProducerFor } from '../../run/load-test.js';
+import { resolveRunConfig } from '../../run/run-config.js';
 import { EmbeddedCluster } from '../../kafka/embedded-cluster.js';
 import { nowUs } from '../../wire/clock.js';
 import { FrameReader, validateFrame } from '../../wire/tick-frame.js';

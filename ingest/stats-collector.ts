@@ -1,8 +1,8 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import { addCounters, analyticsCountersZero } from '../analytics/frame-analyzer.js';
-import { STAGES, type StatsMessage, type WorkerReport, type WorkerStage } from '../ingest/worker-protocol.js';
-import { createMergeHistogram, mergeEncoded, summarize, type Histogram, type LatencySummary } from './latency-histogram.js';
+import { STAGES, type StatsMessage, type WorkerReport, type WorkerStage } from './worker-protocol.js';
+import { createMergeHistogram, mergeEncoded, summarize, type Histogram, type LatencySummary } from '../metrics/latency-histogram.js';
 
 export interface TimelinePoint {
   /** Seconds since the run started. */

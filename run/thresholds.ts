@@ -1,4 +1,4 @@
-import type { Thresholds } from '../cli/run-config.js';
+import type { Thresholds } from './run-config.js';
 import type { RunResult } from './run-result.js';
 
 export interface ThresholdResult {

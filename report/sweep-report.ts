@@ -4,8 +4,8 @@ import {
 } from './html-parts.js';
 import { spectrumChart, type SpectrumSeries } from './html-report.js';
 import { latencySpectrum } from './latency-spectrum.js';
-import type { RunResult } from './run-result.js';
-import { assessRun, type RunAssessment, type RunVerdict } from './run-status.js';
+import type { RunResult } from '../run/run-result.js';
+import { assessRun, type RunAssessment, type RunVerdict } from '../run/run-status.js';
 
 export interface SweepEntry {
   label: string;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createLatencyHistogram, createMergeHistogram, encodeHistogram, initHistograms, mergeEncoded, recordLatency,
   summarize, toHgrm,
-} from '../../bench/latency-histogram.js';
+} from '../../metrics/latency-histogram.js';
 
 beforeAll(async () => { await initHistograms(); });
 

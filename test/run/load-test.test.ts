@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runLoadTest } from '../../bench/load-test.js';
-import { resolveRunConfig } from '../../cli/run-config.js';
+import { runLoadTest } from '../../run/load-test.js';
+import { resolveRunConfig } from '../../run/run-config.js';
 import { CLIENT_KINDS } from '../../kafka/client.js';
 
 // A short real run on the embedded cluster: every acknowledged tick is consumed exactly once,

@@ -4,17 +4,18 @@ import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
 import { describeTopic, ensureTopic } from '../kafka/topic-admin.js';
 import { alertsTopic, deadLetterTopic, IngestSession } from '../ingest/ingest-session.js';
 import { FaultRunner } from './fault-plan.js';
-import { MalformedInjector } from './malformed-injector.js';
+import { MalformedInjector } from '../loadgen/malformed-injector.js';
 import { primeConsumers } from './consumer-priming.js';
 import { syntheticFrames } from '../ingest/jit-warmup.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
-import type { RunConfig } from '../cli/run-config.js';
+import type { RunConfig } from './run-config.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
-import { encodeHistogram, type LatencySummary } from './latency-histogram.js';
+import { encodeHistogram, type LatencySummary } from '../metrics/latency-histogram.js';
 import { MetricsServer } from './metrics-server.js';
-import { mergeRunParts, type IngestPart, type LoadgenPart } from './result-parts.js';
+import type { IngestPart } from '../ingest/ingest-part.js';
+import { mergeRunParts, type LoadgenPart } from './result-parts.js';
 import type { RunResult } from './run-result.js';
-import type { TimelinePoint } from './stats-collector.js';
+import type { TimelinePoint } from '../ingest/stats-collector.js';
 
 export interface ProgressSnapshot {
   elapsedSec: number;

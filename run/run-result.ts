@@ -1,38 +1,15 @@
 import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import type { InjectedTruth } from '../analytics/ground-truth.js';
 import { scoreAnalytics, type AnalyticsScore } from '../analytics/scoring.js';
-import type { RunConfig } from '../cli/run-config.js';
+import type { RunConfig } from './run-config.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
-import { createMergeHistogram, encodeHistogram, summarize, type Histogram, type LatencySummary } from './latency-histogram.js';
+import { createMergeHistogram, encodeHistogram, summarize, type Histogram, type LatencySummary } from '../metrics/latency-histogram.js';
 import type { WorkerStage } from '../ingest/worker-protocol.js';
-import type { TimelinePoint } from './stats-collector.js';
+import type { TimelinePoint } from '../ingest/stats-collector.js';
 import type { ThresholdResult } from './thresholds.js';
 import type { FaultEvent } from './fault-plan.js';
 import type { TopicMetadata } from '../kafka/topic-admin.js';
-
-/** The ConsumeCounts that add up across processes (the rest are first/last times). */
-export const SUMMED_CONSUME_COUNTS = [
-  'consumedTicks', 'frames', 'malformedFrames', 'failedAttempts', 'deadLetteredRecords', 'deadLetteredTicks',
-  'evictedRecords', 'alertsPublished',
-] as const;
-
-/** What a consuming process counts as frames finish; summed when processes merge. */
-export interface ConsumeCounts {
-  consumedTicks: number;
-  frames: number;
-  malformedFrames: number;
-  /** Analytics attempts that threw or lost their worker (each is retried or dead-lettered). */
-  failedAttempts: number;
-  /** Records sent to the dead-letter topic, and the ticks in those that were frames. */
-  deadLetteredRecords: number;
-  deadLetteredTicks: number;
-  /** Records skipped by consumers because retention removed them (offset gaps). */
-  evictedRecords: number;
-  /** Detections handed to the alerts topic's producer. */
-  alertsPublished: number;
-  firstConsumedUs: number;
-  lastConsumedUs: number;
-}
+import type { ConsumeCounts } from '../ingest/ingest-part.js';
 
 /** The consuming side, merged over every ingest process. */
 export interface ConsumedTotals extends ConsumeCounts {

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatInt, formatRate, formatUs } from '../../bench/html-parts.js';
-import { latencySpectrum, renderRunReport } from '../../bench/html-report.js';
-import { createMergeHistogram, mergeEncoded, summarize } from '../../bench/latency-histogram.js';
-import type { RunResult } from '../../bench/run-result.js';
-import { renderSweepReport, type SweepEntry, type SweepSummary } from '../../bench/sweep-report.js';
+import { formatInt, formatRate, formatUs } from '../../report/html-parts.js';
+import { latencySpectrum, renderRunReport } from '../../report/html-report.js';
+import { createMergeHistogram, mergeEncoded, summarize } from '../../metrics/latency-histogram.js';
+import type { RunResult } from '../../run/run-result.js';
+import { renderSweepReport, type SweepEntry, type SweepSummary } from '../../report/sweep-report.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const fixturePath = fileURLToPath(new URL('../fixtures/result-small.json', import.meta.url));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runLoadTest } from '../../bench/load-test.js';
-import { resolveRunConfig } from '../../cli/run-config.js';
+import { runLoadTest } from '../../run/load-test.js';
+import { resolveRunConfig } from '../../run/run-config.js';
 
 function metric(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));

@@ -1,4 +1,4 @@
-import type { LatencySummary } from '../latency-histogram.js';
+import type { LatencySummary } from '../metrics/latency-histogram.js';
 
 /** CPU and memory of one process (all of its threads: workers, librdkafka, the in-process brokers). */
 export interface ResourceUsage {

@@ -6,7 +6,7 @@ import type { ProbeOutput, ProbeRecord, SustainCriteria } from './types.js';
 
 /**
  * The `firehose` bin of this checkout. Found by walking up from this module, which sits at
- * bench/suite/ in the sources and dist/bench/suite/ once compiled.
+ * bench/ in the sources and dist/bench/ once compiled.
  */
 export function findFirehoseBin(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -17,7 +17,7 @@ export function findFirehoseBin(): string {
       if (parsed.name === 'tick-firehose') return path.join(dir, 'bin', 'firehose.js');
     }
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the tick-firehose package (bin/firehose.js) above bench/suite');
+    if (parent === dir) throw new Error('cannot find the tick-firehose package (bin/firehose.js) above bench/');
     dir = parent;
   }
 }

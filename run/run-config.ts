@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { MAX_SOURCES } from '../bench/delivery-ledger.js';
+import { MAX_SOURCES } from '../metrics/delivery-ledger.js';
 import { CLIENT_KINDS, COMPRESSION_CODECS, type Acks, type ClientKind, type CompressionCodec } from '../kafka/client.js';
 import { FirehoseError } from '../kafka/errors.js';
 import { MAX_TICKS_PER_FRAME } from '../wire/tick-frame.js';
-import { RUN_DEFAULTS, type RateLimit } from './option-parsers.js';
-import { parseFault, type FaultSpec } from '../bench/fault-plan.js';
+import { RUN_DEFAULTS, type RateLimit } from './run-defaults.js';
+import { parseFault, type FaultSpec } from './fault-plan.js';
 
 export interface Thresholds {
   maxP50Us?: number;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDeliveryLedger, DeliveryLedger, MarkResult } from '../../bench/delivery-ledger.js';
+import { createDeliveryLedger, DeliveryLedger, MarkResult } from '../../metrics/delivery-ledger.js';
 
 describe('delivery ledger', () => {
   it('counts distinct, duplicate and missing ticks exactly', () => {

@@ -1,12 +1,12 @@
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import { createAnalyticsState } from '../../analytics/analytics-state.js';
-import { CrossFlag } from '../../analytics/crossed-market-detector.js';
-import { FrameAnalyzer } from '../../analytics/frame-analyzer.js';
-import { EmbeddedCluster } from '../../kafka/embedded-cluster.js';
-import { MarketModel } from '../../loadgen/market-model.js';
-import { OpenLoopSchedule } from '../../loadgen/open-loop-schedule.js';
-import { nowUs } from '../../wire/clock.js';
-import { createLatencyHistogram, initHistograms, recordLatency, summarize, type LatencySummary } from '../latency-histogram.js';
+import { createAnalyticsState } from '../analytics/analytics-state.js';
+import { CrossFlag } from '../analytics/crossed-market-detector.js';
+import { FrameAnalyzer } from '../analytics/frame-analyzer.js';
+import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
+import { MarketModel } from '../loadgen/market-model.js';
+import { OpenLoopSchedule } from '../loadgen/open-loop-schedule.js';
+import { nowUs } from '../wire/clock.js';
+import { createLatencyHistogram, initHistograms, recordLatency, summarize, type LatencySummary } from '../metrics/latency-histogram.js';
 import type { LagPoint, ResourceUsage } from './types.js';
 
 export interface NaiveOptions {

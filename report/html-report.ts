@@ -4,9 +4,9 @@ import {
   section, table, type Html, type Tone,
 } from './html-parts.js';
 import { latencySpectrum, type SpectrumPoint } from './latency-spectrum.js';
-import { LATENCY_STAGES, type LatencyStage, type RunResult } from './run-result.js';
-import { assessRun, type RunAssessment, type RunVerdict } from './run-status.js';
-import type { TimelinePoint } from './stats-collector.js';
+import { LATENCY_STAGES, type LatencyStage, type RunResult } from '../run/run-result.js';
+import { assessRun, type RunAssessment, type RunVerdict } from '../run/run-status.js';
+import type { TimelinePoint } from '../ingest/stats-collector.js';
 
 export { latencySpectrum, type SpectrumPoint, type SpectrumSource, type SpectrumOptions } from './latency-spectrum.js';
 

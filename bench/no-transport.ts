@@ -1,10 +1,10 @@
-import { createAnalyticsState } from '../../analytics/analytics-state.js';
-import { FrameAnalyzer } from '../../analytics/frame-analyzer.js';
-import { FrameBatcher } from '../../loadgen/frame-batcher.js';
-import { MarketModel } from '../../loadgen/market-model.js';
-import { OpenLoopSchedule } from '../../loadgen/open-loop-schedule.js';
-import { TickSource } from '../../loadgen/tick-source.js';
-import { nowUs } from '../../wire/clock.js';
+import { createAnalyticsState } from '../analytics/analytics-state.js';
+import { FrameAnalyzer } from '../analytics/frame-analyzer.js';
+import { FrameBatcher } from '../loadgen/frame-batcher.js';
+import { MarketModel } from '../loadgen/market-model.js';
+import { OpenLoopSchedule } from '../loadgen/open-loop-schedule.js';
+import { TickSource } from '../loadgen/tick-source.js';
+import { nowUs } from '../wire/clock.js';
 import type { ResourceUsage } from './types.js';
 
 export interface NoTransportOptions {

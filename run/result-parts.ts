@@ -1,14 +1,15 @@
 import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import { addCounters, analyticsCountersZero } from '../analytics/frame-analyzer.js';
 import { addInjectedCounts, injectedCountsZero, type InjectedTruth } from '../analytics/ground-truth.js';
-import type { RunConfig } from '../cli/run-config.js';
+import type { RunConfig } from './run-config.js';
 import type { WorkerStage } from '../ingest/worker-protocol.js';
 import { STAGES } from '../ingest/worker-protocol.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
-import { countBits, decodeSeenBits, unionBits, type SerializedLedger } from './delivery-ledger.js';
-import { createMergeHistogram, mergeEncoded, type Histogram } from './latency-histogram.js';
-import { buildRunResult, SUMMED_CONSUME_COUNTS, type ConsumeCounts, type RunResult } from './run-result.js';
-import type { TimelinePoint } from './stats-collector.js';
+import { countBits, decodeSeenBits, unionBits, type SerializedLedger } from '../metrics/delivery-ledger.js';
+import { createMergeHistogram, mergeEncoded, type Histogram } from '../metrics/latency-histogram.js';
+import { SUMMED_CONSUME_COUNTS, type IngestPart } from '../ingest/ingest-part.js';
+import { buildRunResult, type RunResult } from './run-result.js';
+import type { TimelinePoint } from '../ingest/stats-collector.js';
 
 /** What a producing process knows at the end (serialisable). */
 export interface LoadgenPart {
@@ -20,19 +21,6 @@ export interface LoadgenPart {
   interrupted: boolean;
   /** The labelled anomalies this generator injected (analytics ground truth); null for a clean stream. */
   injected?: InjectedTruth | null;
-}
-
-/** What a consuming process knows at the end (serialisable). */
-export interface IngestPart extends ConsumeCounts {
-  consumedByPartition: Record<string, number>;
-  assignedPartitions: number[];
-  errors: string[];
-  duplicates: number;
-  unchecked: number;
-  counters: AnalyticsCounters;
-  sourceScores: number[];
-  histograms: { e2eByPartition: Record<string, string>; stages: Record<WorkerStage, string> };
-  ledger: SerializedLedger;
 }
 
 /** The file `firehose loadgen` and `firehose ingest` write; `report merge` combines them. */

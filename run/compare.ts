@@ -1,5 +1,5 @@
 import type { RunResult } from './run-result.js';
-import type { TimelinePoint } from './stats-collector.js';
+import type { TimelinePoint } from '../ingest/stats-collector.js';
 
 export interface ComparisonRow {
   metric: string;

@@ -1,4 +1,4 @@
-import { createMergeHistogram, decodeHistogram, mergeEncoded, type Histogram } from './latency-histogram.js';
+import { createMergeHistogram, decodeHistogram, mergeEncoded, type Histogram } from '../metrics/latency-histogram.js';
 
 export interface SpectrumPoint {
   /** 1/(1-p): the HdrHistogram plot's x, so that 90%, 99%, 99.9%... are evenly spaced on a log axis. */
