@@ -157,7 +157,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
   }
 
   const kafkaPipelines: Array<Exclude<PipelineId, 'limit'>> = ['naive', 'confluent', 'kafkajs'];
-  for (const [index, id] of kafkaPipelines.entries()) {
+  for (const id of kafkaPipelines) {
     if (!wanted.has(id) || stopped()) continue;
     const pipeline = emptyPipeline(id);
     report.pipelines[id] = pipeline;

@@ -1,11 +1,10 @@
-import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import { addCounters, analyticsCountersZero } from '../analytics/frame-analyzer.js';
 import { addInjectedCounts, injectedCountsZero, type InjectedTruth } from '../analytics/ground-truth.js';
 import type { RunConfig } from './run-config.js';
 import type { WorkerStage } from '../ingest/worker-protocol.js';
 import { STAGES } from '../ingest/worker-protocol.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
-import { countBits, decodeSeenBits, unionBits, type SerializedLedger } from '../metrics/delivery-ledger.js';
+import { countBits, decodeSeenBits, unionBits } from '../metrics/delivery-ledger.js';
 import { createMergeHistogram, mergeEncoded, type Histogram } from '../metrics/latency-histogram.js';
 import { SUMMED_CONSUME_COUNTS, type IngestPart } from '../ingest/ingest-part.js';
 import { buildRunResult, type RunResult } from './run-result.js';

@@ -3,5 +3,6 @@
 # (which builds the Confluent Kafka client and librdkafka from source, ~2 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-system-deps.sh
+# kcat and chromium: the test suite's interop and report tests need them
+bash scripts/install-system-deps.sh kcat chromium
 npm install --no-audit --no-fund

@@ -133,7 +133,6 @@ describe('partition dispatcher', () => {
   it('retries a failing frame, then dead-letters it and goes on in order', async () => {
     const failures: boolean[] = [];
     const h = hooks({ frameFailed: (_p, _o, _e, willRetry) => { failures.push(willRetry); } });
-    const order: number[] = [];
     const tasks: string[] = [];
     const dispatcher = new PartitionDispatcher((task) => {
       const offsets = task.frames.map((_, i) => task.offset + i);
