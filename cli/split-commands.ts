@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { defaultReplicationFactor } from '../kafka/replication.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -59,7 +60,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
           brokers,
           // Several ingest processes join one group: a short wait lets them share one generation.
           groupInitialRebalanceDelayMs: 300,
-          topics: options.topic ? [{ name: options.topic, partitions: options.partitions ?? 8, replicationFactor: options.replicationFactor ?? Math.min(3, brokers) }] : [],
+          topics: options.topic ? [{ name: options.topic, partitions: options.partitions ?? 8, replicationFactor: options.replicationFactor ?? defaultReplicationFactor(brokers) }] : [],
         });
       } catch (error) {
         if (error instanceof RangeError) throw new FirehoseError('BAD_OPTION', `firehose broker: ${error.message}`);

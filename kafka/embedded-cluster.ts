@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { defaultReplicationFactor } from './replication.js';
 import type { KoffiFunc, LibraryHandle } from 'koffi';
 import { findLibrdkafka } from './librdkafka-path.js';
 
@@ -210,9 +211,6 @@ function validateTopic(name: string, partitions: number, replicationFactor: numb
   requireInteger('replicationFactor', replicationFactor, 1, brokers);
 }
 
-function defaultReplicationFactor(brokers: number): number {
-  return Math.min(3, brokers);
-}
 
 function cString(buffer: Buffer): string {
   const end = buffer.indexOf(0);

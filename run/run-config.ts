@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultReplicationFactor } from '../kafka/replication.js';
 import { MAX_SOURCES } from '../metrics/delivery-ledger.js';
 import { CLIENT_KINDS, COMPRESSION_CODECS, type Acks, type ClientKind, type CompressionCodec } from '../kafka/client.js';
 import { FirehoseError } from '../kafka/errors.js';
@@ -147,7 +148,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
   }
   const o = parsed.data;
   const brokerCount = o.brokers ? o.brokers.split(',').length : o.embeddedBrokers;
-  const replicationFactor = o.replicationFactor ?? Math.min(3, brokerCount);
+  const replicationFactor = o.replicationFactor ?? defaultReplicationFactor(brokerCount);
   if (!o.brokers && replicationFactor > o.embeddedBrokers) {
     throw new FirehoseError('BAD_OPTION', `${where}--replication-factor ${replicationFactor} is invalid: above the ${o.embeddedBrokers} embedded brokers`);
   }

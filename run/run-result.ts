@@ -1,4 +1,5 @@
 import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsCounters } from '../analytics/frame-analyzer.js';
+import { FRAME_HEADER_BYTES, TICK_BYTES } from '../wire/tick-frame.js';
 import type { InjectedTruth } from '../analytics/ground-truth.js';
 import { scoreAnalytics, type AnalyticsScore } from '../analytics/scoring.js';
 import type { RunConfig } from './run-config.js';
@@ -180,7 +181,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
       producedTicksPerSec: round(produce.produced / sendWindowSec),
       ticksPerSec: round(input.distinctConsumed / consumeWindowSec),
       recordsPerSec: round(ingest.frames / consumeWindowSec),
-      megabytesPerSec: round((ingest.frames * 24 + ingest.consumedTicks * 48) / consumeWindowSec / 1e6, 2),
+      megabytesPerSec: round((ingest.frames * FRAME_HEADER_BYTES + ingest.consumedTicks * TICK_BYTES) / consumeWindowSec / 1e6, 2),
     },
     latency: {
       e2e: summarize(e2e),
