@@ -29,7 +29,16 @@ describe('parseFault', () => {
   });
 
   it('every refusal names --fault and the spec', () => {
-    for (const spec of ['nope', 'broker-down:4', 'broker-down:all', 'rtt', 'rtt:abc', 'produce-errors:WHAT', 'produce-errors:6*0', 'broker-down@soon']) {
+    for (const spec of [
+      'nope',
+      'broker-down:4',
+      'broker-down:all',
+      'rtt',
+      'rtt:abc',
+      'produce-errors:WHAT',
+      'produce-errors:6*0',
+      'broker-down@soon',
+    ]) {
       expect(badOption(spec)).toMatch(new RegExp(`^--fault ${spec.replace(/[*+?]/g, '\\$&')}: `));
     }
     expect(badOption('broker-down:1', 1)).toMatch(/broker/);

@@ -8,8 +8,15 @@ import { CLIENT_KINDS } from '../../kafka/client.js';
 describe.each(CLIENT_KINDS)('a real run on the embedded cluster with the %s client', (client) => {
   it('delivers and measures every tick', async () => {
     const config = resolveRunConfig({
-      client, partitions: 6, workers: 2, rate: 20_000, ticks: 30_000, instruments: 200,
-      topic: `ticks-test-${client}-${process.pid}-${Date.now()}`, progress: false, out: '/tmp/unused',
+      client,
+      partitions: 6,
+      workers: 2,
+      rate: 20_000,
+      ticks: 30_000,
+      instruments: 200,
+      topic: `ticks-test-${client}-${process.pid}-${Date.now()}`,
+      progress: false,
+      out: '/tmp/unused',
     });
     const result = await runLoadTest(config);
     expect(result.status).toBe('ok');

@@ -10,8 +10,13 @@ function metric(text: string, name: string): number {
 describe('--metrics-port', () => {
   it('serves Prometheus metrics that move while the run goes', async () => {
     const config = resolveRunConfig({
-      partitions: 4, workers: 1, rate: 10_000, ticks: 40_000, metricsPort: 0,
-      topic: `ticks-metrics-${process.pid}`, progress: false,
+      partitions: 4,
+      workers: 1,
+      rate: 10_000,
+      ticks: 40_000,
+      metricsPort: 0,
+      topic: `ticks-metrics-${process.pid}`,
+      progress: false,
     });
     let url: string | null = null;
     const scrapes: string[] = [];
@@ -24,7 +29,10 @@ describe('--metrics-port', () => {
       progress: (s) => {
         // Scrape at about 1.5 s and 3 s into the 4 s run.
         if (url && (scrapes.length === 0 ? s.elapsedSec >= 1 : scrapes.length === 1 && s.elapsedSec >= 3) && !scraping) {
-          scraping = fetch(url).then(async (r) => { scrapes.push(await r.text()); scraping = null; });
+          scraping = fetch(url).then(async (r) => {
+            scrapes.push(await r.text());
+            scraping = null;
+          });
         }
       },
     });

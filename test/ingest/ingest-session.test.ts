@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALERT_KINDS, type Alert } from '../../analytics/alerts.js';
+import { alertsTopic, deadLetterTopic, IngestSession } from '../../ingest/ingest-session.js';
+import { EmbeddedCluster } from '../../kafka/embedded-cluster.js';
+import { nowUs } from '../../wire/clock.js';
+import { makeFrames } from '../analytics/frames.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+/** Every record of a one-partition topic, read from the start until `count` arrived. */
+async function readTopic(brokers: string, topic: string, count: number): Promise<Array<{ key: string; value: Buffer }>> {
+  const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'ingest-session-test', logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `read-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 100 });
+  const records: Array<{ key: string; value: Buffer }> = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${topic}: ${records.length} of ${count} records after 20 s`)), 20_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          records.push({ key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0) });
+          if (records.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+describe('IngestSession, in process against the embedded cluster', () => {
+  let cluster: EmbeddedCluster;
+  beforeAll(async () => {
+    cluster = await EmbeddedCluster.start({ brokers: 1, groupInitialRebalanceDelayMs: 0 });
+  });
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('dead-letters a malformed record with its reason and bytes, and publishes every alert as JSON', async () => {
+    const topic = `ingest-session-${randomUUID().slice(0, 8)}`;
+    for (const name of [topic, deadLetterTopic(topic), alertsTopic(topic)]) await cluster.createTopic(name, 1);
+    const { frames, ticks } = makeFrames({ seed: 7, instruments: 8, venues: 4, frames: 40, maxTicksPerFrame: 64 });
+    const garbage = Buffer.from('not a tick frame at all');
+
+    const producer = new Kafka({ brokers: cluster.bootstrapServers.split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [...frames.slice(0, 20), garbage, ...frames.slice(20)].map((value) => ({ key: '0', value, partition: 0 })),
+    });
+    await producer.disconnect();
+
+    const session = await IngestSession.start({
+      brokers: cluster.bootstrapServers,
+      client: 'kafkajs',
+      topic,
+      groupId: `g-${topic}`,
+      workers: 1,
+      instruments: 8,
+      venues: 4,
+      injectWorkerFailures: 0,
+      framesPerTask: 4,
+      ledgerSources: 1,
+      ledgerCapacity: 1 << 16,
+      clock: nowUs,
+      log: () => {},
+    });
+    const finished = await session
+      .drain(() => session.counts.consumedTicks >= ticks && session.counts.deadLetteredRecords >= 1, 20)
+      .catch(async (error: unknown) => {
+        await session.close();
+        throw error;
+      });
+    const part = await session.finish();
+    {
+      expect(finished).toBe(true);
+      expect(part.consumedTicks).toBe(ticks);
+      expect(part.deadLetteredRecords).toBe(1);
+      expect(part.malformedFrames).toBe(1);
+      expect(part.alertsPublished).toBeGreaterThan(0);
+
+      const [dead] = await readTopic(cluster.bootstrapServers, deadLetterTopic(topic), 1);
+      expect(dead!.key).toMatch(/^reason=.+; partition=0; offset=20$/);
+      expect(dead!.value.equals(garbage)).toBe(true);
+
+      const alerts = await readTopic(cluster.bootstrapServers, alertsTopic(topic), part.alertsPublished);
+      expect(alerts).toHaveLength(part.alertsPublished);
+      for (const { key, value } of alerts) {
+        const alert = JSON.parse(value.toString()) as Alert;
+        expect(ALERT_KINDS).toContain(alert.kind);
+        expect(key).toBe(String(alert.instrument));
+        expect(alert.detectedUs).toBeGreaterThanOrEqual(alert.sendTimeUs);
+      }
+    }
+  });
+});
