@@ -12,7 +12,7 @@ import {
 } from '../metrics/latency-histogram.js';
 import { nowUs } from '../wire/clock.js';
 import { syntheticFrames, warmUpAnalysis } from './jit-warmup.js';
-import { FrameReader, validateFrame } from '../wire/tick-frame.js';
+import { FrameReader, validateFrame, validateTicks } from '../wire/tick-frame.js';
 import type { AnalyticsWorkerData, FrameTask, FrameTaskResult, StatsMessage, WorkerReport, WorkerStage } from './worker-protocol.js';
 
 const data = workerData as AnalyticsWorkerData;
@@ -95,22 +95,30 @@ export default function analyseFrames(task: FrameTask): FrameTaskResult {
   let ticks = 0;
   let problem: string | null = null;
   let alerts: Alert[] | null = null;
+  let rejected: Array<{ index: number; problem: string }> | null = null;
   for (let f = 0; f < task.frames.length; f++) {
-    const result = analyseFrame(new Uint8Array(task.frames[f]!), task.partition, task.receivedUs[f]!);
-    if (result < 0) { problem ??= validateFrame(new Uint8Array(task.frames[f]!)); continue; }
-    ticks += result;
+    const bytes = new Uint8Array(task.frames[f]!);
+    // Everything is checked before the analytics, the ledger or a histogram sees the frame, so
+    // a refused frame leaves no trace and a retry cannot count anything twice.
+    const frameProblem = validateFrame(bytes);
+    if (frameProblem !== null) { problem ??= frameProblem; (rejected ??= []).push({ index: f, problem: frameProblem }); continue; }
+    const tickProblem = validateTicks(bytes);
+    if (tickProblem !== null) { (rejected ??= []).push({ index: f, problem: tickProblem }); continue; }
+    ticks += analyseFrame(bytes, task.partition, task.receivedUs[f]!);
     const raised = analyzer.takeAlerts();
     if (raised.length > 0) (alerts ??= []).push(...raised);
   }
   if (nowUs() - lastReportUs >= data.reportIntervalMs * 1000) report(0);
-  // Most tasks raise no alert: leave the field out rather than clone an empty list each time.
-  return alerts ? { ticks, problem, alerts } : { ticks, problem };
+  // Most tasks raise no alert nor refuse a frame: leave the fields out rather than clone empty lists.
+  const result: FrameTaskResult = { ticks, problem };
+  if (alerts) result.alerts = alerts;
+  if (rejected) result.rejected = rejected;
+  return result;
 }
 
-/** Analyses one frame and records its latencies; returns its tick count, or -1 if it is malformed. */
+/** Analyses one valid frame (validateFrame and validateTicks passed) and records its latencies; returns its tick count. */
 function analyseFrame(bytes: Uint8Array, partition: number, receivedUs: number): number {
   const startUs = nowUs();
-  if (validateFrame(bytes) !== null) return -1;
 
   analyzer.analyze(bytes);
   const endUs = nowUs();
@@ -118,13 +126,15 @@ function analyseFrame(bytes: Uint8Array, partition: number, receivedUs: number):
   reader.reset(bytes);
   const count = reader.tickCount;
   const producedAtUs = reader.producedAtUs;
+  const source = reader.source;
   const e2e = partitionHistogram(partition);
   const schedule = stages.schedule;
   for (let i = 0; i < count; i++) {
     const sendTimeUs = reader.sendTimeUs(i);
     recordLatency(e2e, endUs - sendTimeUs);
     recordLatency(schedule, producedAtUs - sendTimeUs);
-    const mark = ledger.mark(reader.tickSource(i), reader.seq(i));
+    // The header's source (every tick's equals it: validateTicks), never a tick's own claim.
+    const mark = ledger.mark(source, reader.seq(i));
     if (mark === MarkResult.Duplicate) duplicates++;
     else if (mark === MarkResult.Unchecked) unchecked++;
   }

@@ -6,6 +6,13 @@ import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
 /** Runs one frame on the worker pool; `transfer` lists what moves (not copies) to the worker. */
 export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise<FrameTaskResult>;
 
+/**
+ * Why a record is dead-lettered: `malformed` records (bad header, or ticks refused by the worker
+ * before any side effect) carry no tick to account for; `failed` ones are real frames the analytics
+ * threw on every try, whose ticks count as dead-lettered rather than lost.
+ */
+export type DeadLetterKind = 'malformed' | 'failed';
+
 export interface DispatcherHooks {
   /** A task of `frames` consecutive frames was analysed. */
   frameDone(partition: number, frames: number, result: FrameTaskResult): void;
@@ -15,7 +22,7 @@ export interface DispatcherHooks {
    * A record that cannot be analysed: malformed, or failing on every try. It is passed on (to
    * the dead-letter topic) and its offset committed, so the consumer never loops on it.
    */
-  deadLetter(record: ConsumedRecord, reason: string): void;
+  deadLetter(record: ConsumedRecord, reason: string, kind: DeadLetterKind): void;
   /** Offsets skipped inside a partition (below the log start: evicted by retention). */
   offsetGap(partition: number, missingRecords: number): void;
   pause(): void;
@@ -90,11 +97,16 @@ export class PartitionDispatcher {
       lane.queue.push(record);
       this.queued++;
     }
+    this.pump(partition, lane);
+    // After the pump: it may have dead-lettered a run of malformed records synchronously, and a
+    // pause taken before it would then wait for a release that never comes (a stall for good).
     if (!this.paused && this.queued >= this.maxQueuedFrames) {
       this.paused = true;
       this.hooks.pause();
+    } else {
+      this.maybeResume();
     }
-    this.pump(partition, lane);
+    this.notifyIfIdle();
   }
 
   /** Partitions taken away by a rebalance: drop what waits (the new owner reads it again). */
@@ -126,7 +138,7 @@ export class PartitionDispatcher {
         if (problem !== null && batch.length > 0) break; // its turn comes after the batch
         this.take(lane);
         if (problem !== null) {
-          this.hooks.deadLetter(record, problem);
+          this.hooks.deadLetter(record, problem, 'malformed');
           this.finished(lane, record);
           continue;
         }
@@ -159,7 +171,12 @@ export class PartitionDispatcher {
     this.run({ frames, partition, offset: batch[0]!.offset, receivedUs }, frames).then(
       (result) => {
         this.finished(lane, batch[batch.length - 1]!);
-        this.hooks.frameDone(partition, batch.length, result);
+        const rejected = result.rejected ?? [];
+        for (const { index, problem } of rejected) {
+          const record = batch[index];
+          if (record) this.hooks.deadLetter(record, problem, 'malformed');
+        }
+        this.hooks.frameDone(partition, batch.length - rejected.length, result);
         this.release(partition, lane);
       },
       (error: unknown) => {
@@ -176,7 +193,7 @@ export class PartitionDispatcher {
           return;
         }
         if (willRetry) { this.attempt(partition, lane, batch); return; }
-        this.hooks.deadLetter(record, `analytics failed ${attempts} times: ${error instanceof Error ? error.message : String(error)}`);
+        this.hooks.deadLetter(record, `analytics failed ${attempts} times: ${error instanceof Error ? error.message : String(error)}`, 'failed');
         this.finished(lane, record);
         this.release(partition, lane);
       },
@@ -191,8 +208,9 @@ export class PartitionDispatcher {
   private release(partition: number, lane: PartitionLane): void {
     lane.busy = false;
     this.inFlight--;
-    this.maybeResume();
     this.pump(partition, lane);
+    // After the pump, which may have dead-lettered records without a task (no later release).
+    this.maybeResume();
     this.notifyIfIdle();
   }
 

@@ -45,6 +45,11 @@ export interface FrameTaskResult {
    * cloned across threads for nothing). The worker's counters count them too.
    */
   alerts?: readonly Alert[];
+  /**
+   * Frames of the task (index into `frames`) refused before any side effect because their ticks
+   * are invalid (wire/tick-frame.ts validateTicks). Absent when none was; they go to the dead letters.
+   */
+  rejected?: Array<{ index: number; problem: string }>;
 }
 
 export const STAGES = ['schedule', 'transport', 'queue', 'analytics'] as const;

@@ -90,6 +90,48 @@ describe('partition dispatcher', () => {
     expect(h.done).toBe(30);
   });
 
+  it('resumes the consumer after a fetched batch of malformed records that filled the queue (no stall)', async () => {
+    const h = hooks();
+    const dispatcher = new PartitionDispatcher(() => Promise.resolve({ ticks: 1, problem: null }), h, () => 0, 256);
+    dispatcher.push(0, Array.from({ length: 300 }, (_, i) => ({ partition: 0, offset: i, value: Buffer.from(`junk ${i}`) })));
+    await dispatcher.whenIdle();
+    expect(h.deadLetters).toHaveLength(300);
+    // Paused or not while pushing, the consumer must be left running: nothing else would resume it.
+    expect(h.pauses).toBe(h.resumes);
+  });
+
+  it('resumes once malformed records queued behind a busy frame are dead-lettered on its release', async () => {
+    const h = hooks();
+    const pending: Array<() => void> = [];
+    const dispatcher = new PartitionDispatcher(
+      () => new Promise<FrameTaskResult>((resolve) => pending.push(() => resolve({ ticks: 1, problem: null }))),
+      h, () => 0, 256,
+    );
+    dispatcher.push(0, [record(0, 0, 0)]);
+    dispatcher.push(0, Array.from({ length: 300 }, (_, i) => ({ partition: 0, offset: i + 1, value: Buffer.alloc(0) })));
+    expect(h.pauses).toBe(1);
+    pending.shift()!();
+    await dispatcher.whenIdle();
+    expect(h.deadLetters).toHaveLength(300);
+    expect(h.resumes).toBe(1);
+    dispatcher.commitFinished();
+    expect(h.commits.get(0)).toBe(301);
+  });
+
+  it('dead-letters the frames a worker refused and counts only the others as analysed', async () => {
+    const h = hooks();
+    const dispatcher = new PartitionDispatcher(
+      (task) => Promise.resolve({ ticks: task.frames.length - 1, problem: null, rejected: [{ index: 1, problem: 'bad-timestamp' }] }),
+      h, () => 0, 100,
+    );
+    dispatcher.push(4, [record(4, 0, 0), record(4, 1, 0), record(4, 2, 0)]);
+    await dispatcher.whenIdle();
+    dispatcher.commitFinished();
+    expect(h.deadLetters).toEqual(['4/1: bad-timestamp']);
+    expect(h.done).toBe(2);
+    expect(h.commits.get(4)).toBe(3);
+  });
+
   it('commits only offsets whose frames finished', async () => {
     const h = hooks();
     const pending: Array<() => void> = [];
