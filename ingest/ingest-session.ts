@@ -7,11 +7,11 @@ import { encodeHistogram, initHistograms, type LatencySummary } from '../metrics
 import type { ConsumeCounts, IngestPart } from './ingest-part.js';
 import type { Alert } from '../analytics/alerts.js';
 import { StatsCollector } from './stats-collector.js';
-import type { ClientKind, ConsumedRecord, FrameConsumer, FrameProducer } from '../kafka/client.js';
+import { MAX_RECORD_BYTES, type ClientKind, type ConsumedRecord, type FrameConsumer, type FrameProducer } from '../kafka/client.js';
 import { createFrameConsumer, createFrameProducer } from '../kafka/client-factory.js';
 import { FrameReader, validateFrame } from '../wire/tick-frame.js';
 import type { ClockUs } from '../wire/clock.js';
-import { PartitionDispatcher } from './partition-dispatcher.js';
+import { PartitionDispatcher, type DeadLetterKind } from './partition-dispatcher.js';
 import { createAnalyticsPool, type AnalyticsPool } from './worker-pool.js';
 import { STAGES } from './worker-protocol.js';
 
@@ -45,6 +45,9 @@ export interface IngestCounts extends ConsumeCounts {
   assignedPartitions: Set<number>;
   errors: string[];
 }
+
+/** Bytes a dead letter's key and record overhead may take beyond its value. */
+const DEAD_LETTER_KEY_ROOM = 16 * 1024;
 
 /**
  * The consuming half of the pipeline in one process: consumer group member, per-partition
@@ -96,7 +99,7 @@ export class IngestSession {
           counts.failedAttempts++;
           if (!willRetry && counts.errors.length < 20) counts.errors.push(`analytics task failed: ${error instanceof Error ? error.message : String(error)}`);
         },
-        deadLetter: (record, reason) => this.deadLetter(record, reason),
+        deadLetter: (record, reason, kind) => this.deadLetter(record, reason, kind),
         offsetGap: (_partition, missing) => { counts.evictedRecords += missing; },
         pause: () => this.consumer.pause(),
         resume: () => this.consumer.resume(),
@@ -110,6 +113,8 @@ export class IngestSession {
     const sideProducer = (topic: string, acked: () => void): FrameProducer => createFrameProducer(options.client, {
       brokers: options.brokers, clientId: 'firehose-ingest-side', topic,
       acks: -1, compression: 'none', lingerMs: 5, maxPendingFrames: 100_000, idempotent: false,
+      // Room for the largest record the consumer fetches plus the dead letter's key.
+      maxMessageBytes: MAX_RECORD_BYTES + DEAD_LETTER_KEY_ROOM,
     }, {
       delivered: acked,
       failed: (_frame, error) => { if (counts.errors.length < 20) counts.errors.push(`${topic}: ${error.message}`); },
@@ -163,14 +168,21 @@ export class IngestSession {
    * Sends a record that cannot be analysed to `<topic>.dlq`, keyed by why and where it came
    * from, with its original bytes as the value.
    */
-  private deadLetter(record: ConsumedRecord, reason: string): void {
+  private deadLetter(record: ConsumedRecord, reason: string, kind: DeadLetterKind): void {
     const c = this.counts;
     c.deadLetteredRecords++;
-    const ticks = validateFrame(record.value) === null ? new FrameReader().reset(record.value).tickCount : 0;
+    // A malformed record's ticks (if its header even says how many) are not the loadgen's: counting
+    // them as dead-lettered would hide as many lost ticks.
+    const ticks = kind === 'failed' && validateFrame(record.value) === null ? new FrameReader().reset(record.value).tickCount : 0;
     c.deadLetteredTicks += ticks;
     if (ticks === 0) c.malformedFrames++;
-    const key = Buffer.from(`reason=${reason}; partition=${record.partition}; offset=${record.offset}`);
-    const frame = { partition: 0, key, value: record.value, tickCount: 1, producedAtUs: this.options.clock() };
+    // A record larger than any the consumer fetches (a broker can hand one over whole) is cut to
+    // that size, so the dead letter always fits the producer; the key says how big it was.
+    const oversize = record.value.length > MAX_RECORD_BYTES;
+    const value = oversize ? record.value.subarray(0, MAX_RECORD_BYTES) : record.value;
+    const keyText = `reason=${reason}; partition=${record.partition}; offset=${record.offset}${oversize ? `; truncatedFrom=${record.value.length}` : ''}`;
+    const key = Buffer.from(keyText.slice(0, DEAD_LETTER_KEY_ROOM / 4));
+    const frame = { partition: 0, key, value, tickCount: 1, producedAtUs: this.options.clock() };
     if (!this.deadLetters.send(frame)) {
       if (c.errors.length < 20) c.errors.push('dead-letter producer queue full: a dead letter was dropped');
     }

@@ -12,6 +12,13 @@ export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
 
 export type Acks = -1 | 0 | 1;
 
+/**
+ * The largest record value the consumers fetch in one go, and so the largest a producer of
+ * records read back from the topic (the dead-letter producer) must accept: the two must match,
+ * or a record counted as dead-lettered never reaches the dead-letter topic.
+ */
+export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
 export interface ConnectionOptions {
   /** Comma-separated host:port list. */
   brokers: string;
@@ -29,6 +36,8 @@ export interface ProducerOptions extends ConnectionOptions {
   idempotent: boolean;
   /** A produce request unanswered this long is retried (librdkafka request.timeout.ms). */
   requestTimeoutMs?: number;
+  /** Largest message the client accepts (librdkafka message.max.bytes); the client's default when absent. */
+  maxMessageBytes?: number;
 }
 
 export interface OutgoingFrame {
@@ -67,6 +76,7 @@ export interface ConsumerOptions extends ConnectionOptions {
 export interface ConsumedRecord {
   partition: number;
   offset: number;
+  /** A record with a null value (a tombstone) arrives as an empty buffer: it is dead-lettered, never dropped. */
   value: Buffer;
   /** Set by the pipeline: when the record arrived (µs) and how often its analysis was tried. */
   receivedUs?: number;

@@ -5,6 +5,7 @@ import type {
   ProducerCallbacks, ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
+import { MAX_RECORD_BYTES } from './client.js';
 
 // librdkafka error codes the adapters branch on.
 const ERR_QUEUE_FULL = -184;
@@ -40,6 +41,7 @@ export class ConfluentFrameProducer implements FrameProducer {
       'queue.buffering.max.messages': Math.max(1000, options.maxPendingFrames * 2),
       'socket.nagle.disable': true,
       'log_level': 3,
+      ...(options.maxMessageBytes !== undefined ? { 'message.max.bytes': options.maxMessageBytes } : {}),
     });
     // librdkafka reports client-level errors as events; unhandled, Node would throw them.
     this.producer.on('event.error', (err) => { this.lastError = asError(err); });
@@ -120,7 +122,7 @@ export class ConfluentFrameConsumer implements FrameConsumer {
       'enable.auto.offset.store': false,
       'fetch.wait.max.ms': 5,
       'fetch.min.bytes': 1,
-      'fetch.message.max.bytes': 4 * 1024 * 1024,
+      'fetch.message.max.bytes': MAX_RECORD_BYTES,
       // Bounds what librdkafka prefetches ahead of the pipeline (memory stays flat under overload).
       'queued.max.messages.kbytes': 32 * 1024,
       'session.timeout.ms': 6_000,
@@ -191,10 +193,11 @@ export class ConfluentFrameConsumer implements FrameConsumer {
     const groups = this.byPartition;
     groups.clear();
     for (const m of messages) {
-      if (!m.value) continue;
       let list = groups.get(m.partition);
       if (!list) { list = []; groups.set(m.partition, list); }
-      list.push({ partition: m.partition, offset: m.offset, value: m.value });
+      // A null value is still a record at an offset: skipping it would count it as evicted and,
+      // last in its partition, keep the drain waiting for an offset that never arrives.
+      list.push({ partition: m.partition, offset: m.offset, value: m.value ?? Buffer.alloc(0) });
     }
     for (const [partition, records] of groups) this.callbacks.records(partition, records);
   }

@@ -5,6 +5,7 @@ import type {
   FrameProducer, OutgoingFrame, ProducerCallbacks, ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
+import { MAX_RECORD_BYTES } from './client.js';
 
 /** Codecs kafkajs ships; the others need codec plug-ins this project does not bundle. */
 export const KAFKAJS_CODECS: readonly CompressionCodec[] = ['none', 'gzip'];
@@ -133,7 +134,7 @@ export class KafkajsFrameConsumer implements FrameConsumer {
       heartbeatInterval: 500,
       maxWaitTimeInMs: 5,
       minBytes: 1,
-      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytesPerPartition: MAX_RECORD_BYTES,
       allowAutoTopicCreation: false,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
