@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { checkMetricsPort } from '../run/metrics-server.js';
 import { runLoadTest, type LoadTestControl } from '../run/load-test.js';
 import type { RunResult } from '../run/run-result.js';
 import { evaluateThresholds } from '../run/thresholds.js';
@@ -44,6 +45,7 @@ export interface ExecutedRun {
 
 /** Runs one load test with progress and Ctrl-C handling, checks thresholds, writes the files. */
 export async function executeRun(config: RunConfig, label = ''): Promise<ExecutedRun> {
+  if (config.metricsPort !== null) await checkMetricsPort(config.metricsPort);
   const log = (line: string): void => { if (!config.json) process.stderr.write(pc.dim(`${label}${line}\n`)); };
   const progress = createProgressView(process.stderr, config.progress);
   let control: LoadTestControl | null = null;

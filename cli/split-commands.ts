@@ -1,11 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { defaultReplicationFactor } from '../kafka/replication.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { createLoadGenerator, createProducerFor, ingestOptionsFor, loadgenPart } from '../run/load-test.js';
 import { ensureTopic } from '../kafka/topic-admin.js';
-import { MAX_SOURCES } from '../metrics/delivery-ledger.js';
+import { ledgerBytes, MAX_LEDGER_BYTES, MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
 import type { PartResult } from '../run/result-parts.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
@@ -17,7 +16,7 @@ import { addWorkloadOptions } from './option-fields.js';
 import { parseCount, parseDurationSec } from './option-parsers.js';
 import { handleInterrupts } from './interrupts.js';
 import { EXIT, resolveCommandConfig } from './run-command.js';
-import type { RunConfig } from '../run/run-config.js';
+import { resolveRunConfig, type RunConfig } from '../run/run-config.js';
 
 function requireBrokersAndTopic(config: RunConfig, role: string): string {
   if (config.brokers === null) {
@@ -53,21 +52,23 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
     .option('--partitions <n>', 'partitions of --topic (default: 8)', (t) => Number(t))
     .option('--replication-factor <n>', 'replication factor of --topic (default: min(3, brokers))', (t) => Number(t))
     .action(async (options: { embeddedBrokers?: number; topic?: string; partitions?: number; replicationFactor?: number }) => {
-      const brokers = options.embeddedBrokers ?? 3;
+      // The same validated parsers as every other command: one line naming the option, exit 2.
+      const config = resolveRunConfig({ embeddedBrokers: options.embeddedBrokers, topic: options.topic, partitions: options.partitions, replicationFactor: options.replicationFactor });
+      const brokers = config.embeddedBrokers;
       let cluster: EmbeddedCluster;
       try {
         cluster = await EmbeddedCluster.start({
           brokers,
           // Several ingest processes join one group: a short wait lets them share one generation.
           groupInitialRebalanceDelayMs: 300,
-          topics: options.topic ? [{ name: options.topic, partitions: options.partitions ?? 8, replicationFactor: options.replicationFactor ?? defaultReplicationFactor(brokers) }] : [],
+          topics: options.topic ? [{ name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor }] : [],
         });
       } catch (error) {
         if (error instanceof RangeError) throw new FirehoseError('BAD_OPTION', `firehose broker: ${error.message}`);
         throw error;
       }
       process.stdout.write(`bootstrap.servers=${cluster.bootstrapServers}\n`);
-      process.stderr.write(pc.dim(`embedded cluster of ${brokers} brokers${options.topic ? `, topic ${options.topic} (${options.partitions ?? 8} partitions)` : ''}; Ctrl-C to stop\n`));
+      process.stderr.write(pc.dim(`embedded cluster of ${brokers} brokers${options.topic ? `, topic ${config.topic} (${config.partitions} partitions)` : ''}; Ctrl-C to stop\n`));
       // The mock's threads do not keep Node alive; this timer does, until a signal.
       const keepAlive = setInterval(() => {}, 60_000);
       const signal = await untilSignal();
@@ -132,7 +133,8 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
       const capacity = (options.expectedTicks as number | undefined) ?? 64_000_000;
       if (!Number.isFinite(idleSec) || idleSec <= 0) throw new FirehoseError('BAD_OPTION', '--idle-timeout must be a positive duration');
       if (!Number.isInteger(sources) || sources < 1 || sources > MAX_SOURCES) throw new FirehoseError('BAD_OPTION', `--max-sources must be an integer from 1 to ${MAX_SOURCES}`);
-      if (!Number.isInteger(capacity) || capacity < 1) throw new FirehoseError('BAD_OPTION', '--expected-ticks must be a positive integer');
+      if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_TICKS_PER_SOURCE) throw new FirehoseError('BAD_OPTION', `--expected-ticks must be an integer from 1 to ${MAX_TICKS_PER_SOURCE} (tick sequence numbers are 32-bit)`);
+      if (ledgerBytes(sources, capacity) > MAX_LEDGER_BYTES) throw new FirehoseError('BAD_OPTION', `--max-sources × --expected-ticks is invalid: the delivery ledger would need more than ${MAX_LEDGER_BYTES / 2 ** 20} MiB`);
       // Creates the topic if it is missing, so consumers can start first; reads whatever partitions it has.
       await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor, false);
       const startedAt = new Date().toISOString();

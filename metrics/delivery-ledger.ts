@@ -10,6 +10,16 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 /** Loadgen source ids are 0..MAX_SOURCES-1 (u16 on the wire, bounded here for memory). */
 export const MAX_SOURCES = 64;
 
+/** Ticks one source can send: seq is a u32 on the wire, so more would wrap and fake duplicates. */
+export const MAX_TICKS_PER_SOURCE = 2 ** 32;
+/** Largest ledger (one bit per tick per source); untouched pages cost nothing, but the address space does. */
+export const MAX_LEDGER_BYTES = 2 ** 31;
+
+/** Bytes a ledger of this shape takes. */
+export function ledgerBytes(sources: number, capacityPerSource: number): number {
+  return sources * Math.ceil(capacityPerSource / 32) * 4;
+}
+
 export interface DeliveryLedgerShared {
   sources: number;
   /** Ticks per source the ledger can check; a seq at or above it is counted as unchecked. */
@@ -21,8 +31,11 @@ export function createDeliveryLedger(sources: number, capacityPerSource: number)
   if (!Number.isInteger(sources) || sources < 1 || sources > MAX_SOURCES) {
     throw new RangeError(`ledger sources must be an integer in 1..${MAX_SOURCES}, got ${sources}`);
   }
-  if (!Number.isInteger(capacityPerSource) || capacityPerSource < 1) {
-    throw new RangeError(`ledger capacity must be a positive integer, got ${capacityPerSource}`);
+  if (!Number.isInteger(capacityPerSource) || capacityPerSource < 1 || capacityPerSource > MAX_TICKS_PER_SOURCE) {
+    throw new RangeError(`ledger capacity must be an integer in 1..${MAX_TICKS_PER_SOURCE}, got ${capacityPerSource}`);
+  }
+  if (ledgerBytes(sources, capacityPerSource) > MAX_LEDGER_BYTES) {
+    throw new RangeError(`a ledger of ${sources} sources × ${capacityPerSource} ticks takes more than ${MAX_LEDGER_BYTES} bytes`);
   }
   const wordsPerSource = Math.ceil(capacityPerSource / 32);
   // Untouched pages of a SharedArrayBuffer are not resident, so a generous capacity is cheap.
@@ -46,7 +59,7 @@ export class DeliveryLedger {
   }
 
   mark(source: number, seq: number): MarkResult {
-    if (source >= this.sources || seq >= this.capacityPerSource) return MarkResult.Unchecked;
+    if (source >= this.sources || !(seq >= 0 && seq < this.capacityPerSource)) return MarkResult.Unchecked;
     const bit = 1 << (seq & 31);
     const old = Atomics.or(this.words, source * this.wordsPerSource + (seq >>> 5), bit);
     return (old & bit) !== 0 ? MarkResult.Duplicate : MarkResult.First;
@@ -57,10 +70,11 @@ export class DeliveryLedger {
     if (source >= this.sources) return 0;
     const limit = Math.min(upTo, this.capacityPerSource);
     const base = source * this.wordsPerSource;
-    const fullWords = limit >>> 5;
+    // Division, not >>> 5: a limit of 2^32 would wrap to 0.
+    const fullWords = Math.floor(limit / 32);
     let count = 0;
     for (let w = 0; w < fullWords; w++) count += popcount32(Atomics.load(this.words, base + w));
-    const rest = limit & 31;
+    const rest = limit % 32;
     if (rest > 0) count += popcount32(Atomics.load(this.words, base + fullWords) & ((1 << rest) - 1));
     return count;
   }
@@ -87,7 +101,7 @@ export class DeliveryLedger {
     const base = source * this.wordsPerSource;
     let start = -1;
     for (let seq = 0; seq < limit; seq++) {
-      const word = Atomics.load(this.words, base + (seq >>> 5));
+      const word = Atomics.load(this.words, base + Math.floor(seq / 32));
       const seen = (word & (1 << (seq & 31))) !== 0;
       if (!seen && start < 0) start = seq;
       if (seen && start >= 0) {
@@ -114,10 +128,10 @@ export function decodeSeenBits(encoded: string): Uint8Array {
 
 /** Set bits below `limit` in a little-endian bit array (bit i = byte i>>3, bit i&7). */
 export function countBits(bits: Uint8Array, limit: number): number {
-  const fullBytes = Math.min(bits.length, limit >>> 3);
+  const fullBytes = Math.min(bits.length, Math.floor(limit / 8));
   let count = 0;
   for (let i = 0; i < fullBytes; i++) count += popcount32(bits[i]!);
-  const rest = limit & 7;
+  const rest = limit % 8;
   if (rest > 0 && fullBytes < bits.length) count += popcount32(bits[fullBytes]! & ((1 << rest) - 1));
   return count;
 }

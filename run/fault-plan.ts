@@ -54,6 +54,10 @@ export interface FaultEvent {
   detail: string;
 }
 
+/** Longest fault, and largest extra round-trip time: beyond these a run only hangs. */
+export const MAX_FAULT_SEC = 3600;
+export const MAX_FAULT_RTT_MS = 60_000;
+
 function seconds(text: string, runSec: number, what: string, spec: string): number {
   const share = /^(\d+(?:\.\d+)?)%$/.exec(text);
   if (share) return (Number(share[1]) / 100) * runSec;
@@ -76,6 +80,9 @@ export function parseFault(spec: string, runSec: number, brokers: number): Fault
     atSec = seconds(at, runSec, 'start', spec);
     if (dur !== undefined) forSec = seconds(dur, runSec, 'length', spec);
   }
+  // Bounded so that every timer fits setTimeout (2^31 ms) and a fault can happen within the run.
+  if (atSec > runSec) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: starts at ${atSec} s, after the run's ${runSec} s`);
+  if (forSec > MAX_FAULT_SEC) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: lasts ${forSec} s, more than ${MAX_FAULT_SEC} s`);
   const fault: FaultSpec = { kind, text: spec, atSec, forSec, broker: 2, rttMs: 0, errorCode: 0, errorName: '', count: 1 };
   const brokerArg = (text: string | undefined, fallback: number | 'all'): number | 'all' => {
     if (text === undefined || text === '') return fallback;
@@ -94,6 +101,7 @@ export function parseFault(spec: string, runSec: number, brokers: number): Fault
     case 'rtt': {
       fault.rttMs = seconds(args[0] ?? '', runSec, 'round-trip time', spec) * 1000;
       if (!(fault.rttMs > 0)) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: give the round-trip time, e.g. rtt:300ms`);
+      if (fault.rttMs > MAX_FAULT_RTT_MS) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: the round-trip time must be at most ${MAX_FAULT_RTT_MS} ms`);
       fault.broker = brokerArg(args[1], 'all');
       break;
     }
@@ -137,8 +145,12 @@ export class FaultRunner {
     const startMs = Date.now();
     const at = (sec: number, step: () => Promise<void>, event: Omit<FaultEvent, 'atSec'>): void => {
       const timer = setTimeout(() => {
-        this.events.push({ atSec: Math.round(((Date.now() - startMs) / 1000) * 10) / 10, ...event });
-        const p = step().catch((error: unknown) => this.onError(`fault ${event.kind} ${event.phase}: ${(error as Error).message}`));
+        const atSec = Math.round(((Date.now() - startMs) / 1000) * 10) / 10;
+        // Recorded only once the step took effect: a failed step must not appear on the timeline.
+        const p = step().then(
+          () => { this.events.push({ atSec, ...event }); },
+          (error: unknown) => this.onError(`fault ${event.kind} ${event.phase}: ${(error as Error).message}`),
+        );
         this.pending.add(p);
         void p.finally(() => this.pending.delete(p));
       }, Math.max(0, sec * 1000));

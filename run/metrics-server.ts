@@ -1,3 +1,4 @@
+import { FirehoseError } from '../kafka/errors.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gauge, Registry } from 'prom-client';
@@ -71,4 +72,24 @@ export class MetricsServer {
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/**
+ * Refuses a --metrics-port that cannot be listened on (in use, or privileged) before anything
+ * starts, rather than after the cluster is up. (Another process may still take it in between;
+ * then the run fails later, as it would anyway.)
+ */
+export async function checkMetricsPort(port: number, host = '127.0.0.1'): Promise<void> {
+  if (port === 0) return;
+  const probe = http.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(port, host, () => resolve());
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new FirehoseError('BAD_OPTION', `--metrics-port ${port} is invalid: cannot listen on ${host}:${port} (${code})`);
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }

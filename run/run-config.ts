@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defaultReplicationFactor } from '../kafka/replication.js';
-import { MAX_SOURCES } from '../metrics/delivery-ledger.js';
+import { ledgerBytes, MAX_LEDGER_BYTES, MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
+import { MAX_CELLS } from '../analytics/analytics-state.js';
 import { CLIENT_KINDS, COMPRESSION_CODECS, type Acks, type ClientKind, type CompressionCodec } from '../kafka/client.js';
 import { FirehoseError } from '../kafka/errors.js';
 import { MAX_TICKS_PER_FRAME } from '../wire/tick-frame.js';
@@ -65,6 +66,9 @@ export interface RunConfig {
 export const INJECT_MODES = ['default', 'none'] as const;
 export type InjectMode = (typeof INJECT_MODES)[number];
 
+/** Ticks in one run from one source: its seqs must not wrap (they are 32-bit on the wire). */
+export const MAX_RUN_TICKS = Math.min(4_000_000_000, MAX_TICKS_PER_SOURCE);
+
 const hostPort = /^[A-Za-z0-9._-]+:\d{1,5}$/;
 
 const intIn = (min: number, max: number) => {
@@ -87,7 +91,7 @@ const rawRunOptions = z.object({
   workers: intIn(1, 64).default(RUN_DEFAULTS.workers),
   rate: positiveUpTo(100_000_000).default(RUN_DEFAULTS.rate),
   durationSec: positiveUpTo(86_400).default(RUN_DEFAULTS.durationSec),
-  ticks: intIn(1, 4_000_000_000).optional(),
+  ticks: intIn(1, MAX_RUN_TICKS).optional(),
   instruments: intIn(1, 1_000_000).default(RUN_DEFAULTS.instruments),
   venues: intIn(2, 64).default(RUN_DEFAULTS.venues),
   ticksPerRecord: intIn(1, MAX_TICKS_PER_FRAME).default(RUN_DEFAULTS.ticksPerRecord),
@@ -159,6 +163,18 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     throw new FirehoseError('BAD_OPTION', `${where}--fault needs the embedded cluster: faults are injected through its mock brokers, not into --brokers`);
   }
   const ticks = o.ticks ?? Math.max(1, Math.round(o.rate * o.durationSec));
+  // The same bounds whichever way the count was given (--ticks, or --rate × --duration): caught
+  // here, before a cluster starts, rather than as wrapped seqs or a failed allocation later.
+  const countFlags = o.ticks !== undefined ? '--ticks' : '--rate × --duration';
+  if (ticks > MAX_RUN_TICKS) {
+    throw new FirehoseError('BAD_OPTION', `${where}${countFlags} is invalid: ${ticks} ticks, more than ${MAX_RUN_TICKS} (tick sequence numbers are 32-bit)`);
+  }
+  if (ledgerBytes(o.sourceId + 1, ticks) > MAX_LEDGER_BYTES) {
+    throw new FirehoseError('BAD_OPTION', `${where}${countFlags} is invalid with --source-id ${o.sourceId}: the delivery ledger would need ${Math.ceil(ledgerBytes(o.sourceId + 1, ticks) / 2 ** 20)} MiB, more than ${MAX_LEDGER_BYTES / 2 ** 20} MiB`);
+  }
+  if (o.instruments * o.venues > MAX_CELLS) {
+    throw new FirehoseError('BAD_OPTION', `${where}--instruments × --venues is invalid: ${o.instruments} × ${o.venues} is more than ${MAX_CELLS} instrument-venue cells`);
+  }
   const durationSec = o.ticks !== undefined ? o.ticks / o.rate : o.durationSec;
   const runId = timestamp();
   const thresholds: Thresholds = {};

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDeliveryLedger, DeliveryLedger, MarkResult } from '../../metrics/delivery-ledger.js';
+import { countBits, createDeliveryLedger, DeliveryLedger, MarkResult } from '../../metrics/delivery-ledger.js';
 
 describe('delivery ledger', () => {
   it('counts distinct, duplicate and missing ticks exactly', () => {
@@ -27,6 +27,22 @@ describe('delivery ledger', () => {
     expect(ledger.mark(0, 64)).toBe(MarkResult.Unchecked);
     expect(ledger.mark(5, 1)).toBe(MarkResult.Unchecked);
     expect(ledger.mark(0, 63)).toBe(MarkResult.First);
+  });
+
+  it('counts bits with limits at and beyond 2^32 without wrapping (issue 12)', () => {
+    const bits = new Uint8Array([0xff, 0x0f]);
+    // `limit >>> 3` is 0 for a limit of 2^32: every bit was missed.
+    expect(countBits(bits, 2 ** 32)).toBe(12);
+    expect(countBits(bits, 2 ** 32 + 3)).toBe(12);
+    expect(countBits(bits, 12)).toBe(12);
+  });
+
+  it('refuses a ledger whose seqs would wrap 32 bits or that would not fit, and never marks a seq it cannot hold', () => {
+    expect(() => createDeliveryLedger(1, 2 ** 32 + 1)).toThrow(RangeError);
+    expect(() => createDeliveryLedger(64, 2 ** 32)).toThrow(RangeError);
+    const ledger = new DeliveryLedger(createDeliveryLedger(1, 64));
+    expect(ledger.mark(0, Number.NaN)).toBe(MarkResult.Unchecked);
+    expect(ledger.mark(0, -1)).toBe(MarkResult.Unchecked);
   });
 
   it('is shared across threads through its SharedArrayBuffer', () => {
