@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import type { z } from 'zod';
 import path from 'node:path';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
@@ -10,38 +11,56 @@ import { formatCount, formatRate, formatUs } from '../report/format.js';
 import { writeReportPage, writeResultFiles } from './result-files.js';
 import { mergePartFiles, type PartResult } from '../run/result-parts.js';
 import { renderSummary } from './summary.js';
+import { renderRunReport } from '../report/html-report.js';
+import { describeIssue, partResultSchema, runResultSchema, unreadableVersion } from '../run/result-schema.js';
+
+/** Larger than any result or part file a run writes (histograms and ledgers are compressed). */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+/** Reads, parses and validates a JSON file against `schema`: one line naming the file and the field on any problem. */
+async function readValidated<T>(file: string, what: string, schema: z.ZodType<T>): Promise<T> {
+  let raw: unknown;
+  try {
+    const size = (await stat(file)).size;
+    if (size > MAX_FILE_BYTES) throw new Error(`${size} bytes, more than ${MAX_FILE_BYTES}`);
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new FirehoseError('BAD_OPTION', `${file}: not a readable ${what} (${(error as Error).message.split('\n')[0]})`);
+  }
+  const version = unreadableVersion(raw);
+  if (version !== null) throw new FirehoseError('BAD_OPTION', `${file}: ${version}`);
+  let parsed: z.ZodSafeParseResult<T>;
+  try {
+    parsed = schema.safeParse(raw);
+  } catch (error) {
+    // A nesting deep enough to exhaust the stack.
+    throw new FirehoseError('BAD_OPTION', `${file}: not a ${what} (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (!parsed.success) throw new FirehoseError('BAD_OPTION', `${file}: not a valid ${what}: ${describeIssue(parsed.error)}`);
+  return parsed.data;
+}
 
 /** Reads a part file written by `firehose loadgen` or `firehose ingest`. */
 async function readPart(file: string): Promise<PartResult> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new FirehoseError('BAD_OPTION', `${file}: not a readable part result (${(error as Error).message.split('\n')[0]})`);
-  }
-  const part = parsed as Partial<PartResult>;
-  if (part.tool !== 'tick-firehose' || (part.role !== 'loadgen' && part.role !== 'ingest') || !part.config) {
-    throw new FirehoseError('BAD_OPTION', `${file}: not a loadgen or ingest part result`);
-  }
-  return part as PartResult;
+  return await readValidated(file, 'loadgen or ingest part result', partResultSchema) as unknown as PartResult;
 }
 
-/** Reads and sanity-checks a result.json written by `firehose run`. */
+/** Reads and validates a result.json written by `firehose run` (or `report merge`). */
 export async function readResult(file: string): Promise<RunResult> {
-  let parsed: unknown;
+  return await readValidated(file, 'tick-firehose result.json', runResultSchema) as unknown as RunResult;
+}
+
+/**
+ * Runs what computes on a file's contents (merging, rendering); whatever the schema could not rule
+ * out (a histogram that will not decode) ends as one line naming the file, never a stack trace.
+ */
+function fromFile<T>(file: string, work: () => T): T {
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    return work();
   } catch (error) {
-    throw new FirehoseError('BAD_OPTION', `${file}: not a readable result.json (${(error as Error).message.split('\n')[0]})`);
+    if (error instanceof FirehoseError) throw error;
+    throw new FirehoseError('BAD_OPTION', `${file}: cannot be used: ${(error as Error).message?.split('\n')[0] ?? String(error)}`);
   }
-  const r = parsed as Partial<RunResult>;
-  if (r.tool !== 'tick-firehose' || !r.latency || !r.ticks || !r.config) {
-    throw new FirehoseError('BAD_OPTION', `${file}: not a tick-firehose result.json`);
-  }
-  r.thresholds ??= [];
-  r.warnings ??= [];
-  r.timeline ??= [];
-  return r as RunResult;
 }
 
 function formatValue(unit: string, value: number): string {
@@ -72,15 +91,19 @@ export function registerReportCommands(program: Command): void {
       if (files[0] === 'merge') {
         const inputs = files.slice(1);
         if (inputs.length === 0) throw new FirehoseError('BAD_OPTION', 'report merge needs the part files of loadgen and ingest processes');
-        result = mergePartFiles(await Promise.all(inputs.map(readPart)));
+        const parts = await Promise.all(inputs.map(readPart));
+        const merged = fromFile(inputs.join(', '), () => mergePartFiles(parts, inputs));
+        result = merged;
         written = await writeResultFiles(result, options.out ?? path.dirname(inputs[0]!));
       } else {
         if (files.length !== 1) throw new FirehoseError('BAD_OPTION', 'report takes one result.json (or: report merge PARTS...)');
-        result = await readResult(files[0]!);
-        written = [await writeReportPage(result, options.out ?? path.dirname(files[0]!))];
+        const read = await readResult(files[0]!);
+        result = read;
+        const page = fromFile(files[0]!, () => renderRunReport(read));
+        written = [await writeReportPage(result, options.out ?? path.dirname(files[0]!), page)];
       }
       if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(`${renderSummary(result)}\n${pc.dim(`wrote ${written.join(', ')}`)}\n`);
+      else process.stdout.write(`${fromFile(files.join(', '), () => renderSummary(result))}\n${pc.dim(`wrote ${written.join(', ')}`)}\n`);
     });
 
   program.command('compare')
@@ -90,7 +113,8 @@ export function registerReportCommands(program: Command): void {
     .option('--json', 'print the comparison rows as JSON')
     .action(async (fileA: string, fileB: string, options: { json?: boolean }) => {
       const [a, b] = await Promise.all([readResult(fileA), readResult(fileB)]);
-      if (options.json) process.stdout.write(`${JSON.stringify(compareResults(a, b), null, 2)}\n`);
-      else process.stdout.write(`${renderComparison(a, b, 'A', 'B')}\n`);
+      const both = `${fileA}, ${fileB}`;
+      if (options.json) process.stdout.write(`${JSON.stringify(fromFile(both, () => compareResults(a, b)), null, 2)}\n`);
+      else process.stdout.write(`${fromFile(both, () => renderComparison(a, b, 'A', 'B'))}\n`);
     });
 }

@@ -5,10 +5,10 @@ import { createMergeHistogram, mergeEncoded, toHgrm } from '../metrics/latency-h
 import type { RunResult } from '../run/run-result.js';
 
 /** Writes report.html (self-contained, offline) for a result into `dir`; returns its path. */
-export async function writeReportPage(result: RunResult, dir: string): Promise<string> {
+export async function writeReportPage(result: RunResult, dir: string, page = renderRunReport(result)): Promise<string> {
   await mkdir(dir, { recursive: true });
   const reportPath = path.join(dir, 'report.html');
-  await writeFile(reportPath, renderRunReport(result));
+  await writeFile(reportPath, page);
   return reportPath;
 }
 

@@ -6,6 +6,7 @@ import { createLoadGenerator, createProducerFor, ingestOptionsFor, loadgenPart }
 import { ensureTopic } from '../kafka/topic-admin.js';
 import { ledgerBytes, MAX_LEDGER_BYTES, MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
 import type { PartResult } from '../run/result-parts.js';
+import { RESULT_SCHEMA_VERSION } from '../run/run-result.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
 import { FirehoseError } from '../kafka/errors.js';
@@ -107,7 +108,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
         await producer.disconnect().catch(() => {});
       }
       const part: PartResult = {
-        tool: 'tick-firehose', version: 1, role: 'loadgen', startedAt, finishedAt: new Date().toISOString(), config,
+        tool: 'tick-firehose', version: 1, schemaVersion: RESULT_SCHEMA_VERSION, role: 'loadgen', startedAt, finishedAt: new Date().toISOString(), config,
         cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
         loadgen: loadgenPart(config, generator), timeline,
       };
@@ -158,7 +159,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
         if (consumed > 0 && session.idle && nowUs() - lastChangeUs > idleSec * 1e6) break;
       }
       const part: PartResult = {
-        tool: 'tick-firehose', version: 1, role: 'ingest', startedAt, finishedAt: new Date().toISOString(), config,
+        tool: 'tick-firehose', version: 1, schemaVersion: RESULT_SCHEMA_VERSION, role: 'ingest', startedAt, finishedAt: new Date().toISOString(), config,
         cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
         ingest: await session.finish(), timeline,
       };

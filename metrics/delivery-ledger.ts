@@ -121,9 +121,18 @@ export interface SerializedLedger {
   seen: Record<string, string>;
 }
 
-/** Decodes one source's serialized bits. */
-export function decodeSeenBits(encoded: string): Uint8Array {
-  return new Uint8Array(inflateRawSync(Buffer.from(encoded, 'base64')));
+/**
+ * Decodes one source's serialized bits. `maxBytes` bounds the inflated size (read from a file, a
+ * few KB can otherwise inflate to hundreds of MB); more throws a RangeError.
+ */
+export function decodeSeenBits(encoded: string, maxBytes = MAX_LEDGER_BYTES): Uint8Array {
+  try {
+    return new Uint8Array(inflateRawSync(Buffer.from(encoded, 'base64'), { maxOutputLength: Math.max(1, maxBytes) }));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new RangeError(`inflates to more than ${maxBytes} bytes`);
+    throw new RangeError(`is not a deflated bit array (${code ?? (error as Error).message})`);
+  }
 }
 
 /** Set bits below `limit` in a little-endian bit array (bit i = byte i>>3, bit i&7). */

@@ -8,6 +8,7 @@ import { countBits, decodeSeenBits, unionBits } from '../metrics/delivery-ledger
 import { createMergeHistogram, mergeEncoded, type Histogram } from '../metrics/latency-histogram.js';
 import { SUMMED_CONSUME_COUNTS, type IngestPart } from '../ingest/ingest-part.js';
 import { buildRunResult, type RunResult } from './run-result.js';
+import { FirehoseError } from '../kafka/errors.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
 
 /** What a producing process knows at the end (serialisable). */
@@ -26,6 +27,8 @@ export interface LoadgenPart {
 export interface PartResult {
   tool: 'tick-firehose';
   version: 1;
+  /** Layout of this file (RESULT_SCHEMA_VERSION); absent in older files. */
+  schemaVersion?: number;
   role: 'loadgen' | 'ingest';
   startedAt: string;
   finishedAt: string;
@@ -44,7 +47,12 @@ export interface MergeInput {
   loadgens: LoadgenPart[];
   ingests: IngestPart[];
   timeline: TimelinePoint[];
+  /** Where each ingest part came from (file names), for error messages. */
+  ingestNames?: string[];
 }
+
+/** Ledger bytes a part may hold beyond its source's produced ticks (8M ticks). */
+const LEDGER_SLACK_BYTES = 1024 * 1024;
 
 function sumInto(target: number[], index: number, value: number): void {
   while (target.length <= index) target.push(0);
@@ -110,9 +118,27 @@ export function mergeRunParts(input: MergeInput): RunResult {
   }
 
   // Distinct ticks: the union of every consumer's bits, per source, below what that source produced.
+  // Two loadgens with one source id write the same seqs: their ticks cannot be told apart.
+  const sourceIds = new Set<number>();
+  for (const l of loadgens) {
+    if (sourceIds.has(l.sourceId)) {
+      throw new FirehoseError('BAD_OPTION', `two loadgen parts have --source-id ${l.sourceId}: their ticks share seqs, so loss and duplicates cannot be counted (give each loadgen its own --source-id)`);
+    }
+    sourceIds.add(l.sourceId);
+  }
   let distinctConsumed = 0;
   for (const l of loadgens) {
-    const bits = unionBits(ingests.map((i) => i.ledger.seen[String(l.sourceId)]).filter((s): s is string => s !== undefined).map(decodeSeenBits));
+    // Bits past what the source produced are never counted; a little slack for a consumer that saw more (an older run on the topic).
+    const maxBytes = Math.ceil(l.stats.produced / 8) + LEDGER_SLACK_BYTES;
+    const bits = unionBits(ingests.flatMap((i, index) => {
+      const encoded = i.ledger.seen[String(l.sourceId)];
+      if (encoded === undefined) return [];
+      try {
+        return [decodeSeenBits(encoded, maxBytes)];
+      } catch (error) {
+        throw new FirehoseError('BAD_OPTION', `${input.ingestNames?.[index] ?? `ingest part ${index + 1}`}: ingest.ledger.seen.${l.sourceId} ${(error as Error).message}`);
+      }
+    }));
     distinctConsumed += countBits(bits, l.stats.produced);
   }
   // The analytics' ground truth: counts summed over the generators; the venues' noise and faults
@@ -138,11 +164,14 @@ export function mergeRunParts(input: MergeInput): RunResult {
 }
 
 /** `report merge`: the result of several part files (any number of loadgen and ingest processes). */
-export function mergePartFiles(parts: PartResult[]): RunResult {
-  const loadgens = parts.flatMap((p) => (p.loadgen ? [p.loadgen] : []));
-  const ingests = parts.flatMap((p) => (p.ingest ? [p.ingest] : []));
+export function mergePartFiles(parts: PartResult[], names: string[] = []): RunResult {
+  const loadgens = parts.flatMap((p) => (p.role === 'loadgen' && p.loadgen ? [p.loadgen] : []));
+  const ingestParts = parts.flatMap((p, i) => (p.role === 'ingest' && p.ingest ? [{ part: p.ingest, name: names[i] ?? `part ${i + 1}` }] : []));
+  if (loadgens.length === 0) throw new FirehoseError('BAD_OPTION', 'report merge needs at least one loadgen part (loadgen-<source-id>.json)');
   const first = parts.find((p) => p.role === 'loadgen') ?? parts[0]!;
+  const ingests = ingestParts.map((i) => i.part);
   return mergeRunParts({
+    ingestNames: ingestParts.map((i) => i.name),
     config: first.config,
     startedAt: parts.map((p) => p.startedAt).sort()[0]!,
     finishedAt: parts.map((p) => p.finishedAt).sort().at(-1)!,

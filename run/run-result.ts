@@ -36,9 +36,14 @@ export interface PartitionResult {
   max: number;
 }
 
+/** The layout of result and part files this version writes (run/result-schema.ts reads them). */
+export const RESULT_SCHEMA_VERSION = 1;
+
 export interface RunResult {
   tool: 'tick-firehose';
   version: 1;
+  /** Layout of this file; absent in files written before it existed (read as 1). */
+  schemaVersion?: number;
   status: 'ok' | 'interrupted';
   startedAt: string;
   finishedAt: string;
@@ -157,6 +162,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
   return {
     tool: 'tick-firehose',
     version: 1,
+    schemaVersion: RESULT_SCHEMA_VERSION,
     status: input.interrupted ? 'interrupted' : 'ok',
     startedAt: input.startedAt,
     finishedAt: input.finishedAt,

@@ -1,0 +1,165 @@
+/**
+ * What `report`, `compare` and `report merge` accept from a result.json or a part file: every
+ * field they read, with bounds, so a hostile or damaged file is refused with one line naming the
+ * file and the field instead of a stack trace, a huge allocation or a wrong count. Objects are
+ * loose (fields this version does not know are kept), so newer minor additions still read; a
+ * `schemaVersion` this version does not know is refused.
+ */
+import { z } from 'zod';
+import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
+import { MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
+import { LATENCY_STAGES, RESULT_SCHEMA_VERSION } from './run-result.js';
+
+/** Layouts this version reads; files without the field are older ones, read as version 1. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [RESULT_SCHEMA_VERSION];
+
+/** Partition ids a file may name (the option's own limit). */
+export const MAX_PARTITIONS = 1024;
+/** Longest encoded (compressed, base64) histogram or ledger a file may hold. */
+export const MAX_ENCODED_CHARS = 8 * 1024 * 1024;
+
+const count = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const finite = z.number();
+const text = (max = 2000) => z.string().max(max);
+const encoded = z.string().max(MAX_ENCODED_CHARS).regex(/^[A-Za-z0-9+/=]*$/, 'must be base64');
+const partitionKey = z.string().regex(/^\d{1,4}$/, 'must be a partition id').refine((k) => Number(k) < MAX_PARTITIONS, `must be a partition id below ${MAX_PARTITIONS}`);
+const sourceKey = z.string().regex(/^\d{1,2}$/, 'must be a source id').refine((k) => Number(k) < MAX_SOURCES, `must be a source id below ${MAX_SOURCES}`);
+const perPartition = <T extends z.ZodType>(value: T) => z.record(partitionKey, value);
+const byPartition = z.array(count).max(MAX_PARTITIONS);
+
+/** Any JSON of bounded size, finite numbers only: for sections only rendered, never computed on. */
+type Json = number | string | boolean | null | Json[] | { [key: string]: Json };
+const json: z.ZodType<Json> = z.lazy(() => z.union([
+  finite, text(), z.boolean(), z.null(), z.array(json).max(4096), z.record(text(200), json),
+]));
+
+const latencySummary = z.looseObject({
+  count, min: count, mean: count, p50: count, p90: count, p99: count, p999: count, p9999: count, max: count,
+});
+
+const timelinePoint = z.looseObject({ t: finite, producedTicks: count, consumedTicks: count, lagTicks: finite, p99Us: count });
+
+const faultEvent = z.looseObject({ atSec: finite, kind: text(40), phase: z.enum(['start', 'end']), detail: text(500) });
+
+/** The resolved configuration a result records (run/run-config.ts RunConfig), with the option limits. */
+const storedConfig = z.looseObject({
+  brokers: text().nullable(),
+  client: z.enum(CLIENT_KINDS),
+  topic: text(249),
+  partitions: int(1, MAX_PARTITIONS),
+  workers: int(1, 1024),
+  rate: z.number().positive().max(1e9),
+  durationSec: z.number().positive().max(1e7),
+  ticks: int(1, MAX_TICKS_PER_SOURCE),
+  instruments: int(1, 1_000_000),
+  venues: int(1, 64),
+  ticksPerRecord: int(1, 0xffff),
+  compression: z.enum(COMPRESSION_CODECS).optional(),
+  sourceId: int(0, MAX_SOURCES - 1),
+  inject: text(40).optional(),
+  faults: z.array(json).max(64).optional(),
+  thresholds: json.optional(),
+});
+
+const cluster = z.looseObject({
+  embedded: z.boolean(),
+  bootstrapServers: text(),
+  brokers: int(0, 1_000_000),
+  metadata: json.nullable().optional(),
+});
+
+const counters = z.record(text(64), z.union([count, z.array(count).max(1024)]));
+
+const injectedTruth = z.looseObject({
+  counts: z.record(text(64), count),
+  sources: z.looseObject({
+    biasedVenue: int(-1, 63), frozenVenue: int(-1, 63), panelEvery: count,
+    noiseSpreads: z.array(finite).max(64), noiseBps: z.array(finite).max(64),
+  }),
+});
+
+const versioned = {
+  tool: z.literal('tick-firehose', 'must be "tick-firehose"'),
+  schemaVersion: z.number().optional(),
+  startedAt: text(64),
+  finishedAt: text(64),
+  config: storedConfig,
+  cluster,
+  timeline: z.array(timelinePoint).max(1_000_000),
+};
+
+export const runResultSchema = z.looseObject({
+  ...versioned,
+  version: z.number().optional(),
+  status: z.enum(['ok', 'interrupted']).optional(),
+  ticks: z.looseObject({
+    generated: count, produced: count, acked: count, failed: count, indeterminate: count.optional(), consumed: count,
+    distinctConsumed: count, lost: count, duplicated: count, evicted: count, deadLettered: count, unchecked: count,
+  }),
+  throughput: z.looseObject({ offeredTicksPerSec: count, producedTicksPerSec: count, ticksPerSec: count, recordsPerSec: count, megabytesPerSec: count }),
+  latency: z.looseObject(Object.fromEntries(LATENCY_STAGES.map((s) => [s, latencySummary])) as Record<(typeof LATENCY_STAGES)[number], typeof latencySummary>),
+  partitions: z.array(z.looseObject({
+    partition: int(0, MAX_PARTITIONS - 1), ackedTicks: count, consumedTicks: count, lagTicks: count, p50: count, p99: count, max: count,
+  })).max(MAX_PARTITIONS),
+  analytics: json,
+  histograms: z.looseObject({ e2eByPartition: perPartition(encoded), stages: z.record(text(40), encoded) }),
+  faults: z.array(faultEvent).max(10_000).default([]),
+  malformedInjected: count.default(0),
+  records: z.looseObject({ analysed: count, deadLettered: count, malformed: count, alertsPublished: count.optional() }).optional(),
+  thresholds: z.array(z.looseObject({ name: text(100), limit: text(200), actual: finite, pass: z.boolean() })).max(100).default([]),
+  warnings: z.array(text()).max(1000).default([]),
+  resources: z.looseObject({ cpuUserMs: count, cpuSystemMs: count, maxRssMb: count }).optional(),
+});
+
+const produceStats = z.looseObject({
+  produced: int(0, MAX_TICKS_PER_SOURCE), acked: int(0, MAX_TICKS_PER_SOURCE), failed: count, indeterminate: count.optional(), framesAcked: count,
+  ackedByPartition: byPartition, endOffsetByPartition: z.array(z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER)).max(MAX_PARTITIONS),
+  firstError: text().nullable(), startUs: count, lastSentUs: count,
+});
+
+const loadgenPart = z.looseObject({
+  sourceId: int(0, MAX_SOURCES - 1),
+  generated: count,
+  stats: produceStats,
+  produceHistogram: encoded,
+  interrupted: z.boolean(),
+  injected: injectedTruth.nullable().optional(),
+});
+
+const ingestPart = z.looseObject({
+  consumedTicks: count, frames: count, malformedFrames: count, failedAttempts: count, deadLetteredRecords: count, deadLetteredTicks: count,
+  evictedRecords: count, alertsPublished: count.optional(), firstConsumedUs: count, lastConsumedUs: count,
+  consumedByPartition: perPartition(count),
+  assignedPartitions: z.array(int(0, MAX_PARTITIONS - 1)).max(MAX_PARTITIONS),
+  errors: z.array(text()).max(1000),
+  duplicates: count,
+  unchecked: count,
+  counters,
+  sourceScores: z.array(finite).max(64),
+  histograms: z.looseObject({ e2eByPartition: perPartition(encoded), stages: z.record(text(40), encoded) }),
+  ledger: z.looseObject({ capacityPerSource: int(1, MAX_TICKS_PER_SOURCE), seen: z.record(sourceKey, encoded) }),
+});
+
+export const partResultSchema = z.looseObject({
+  ...versioned,
+  version: z.number().optional(),
+  role: z.enum(['loadgen', 'ingest']),
+  loadgen: loadgenPart.optional(),
+  ingest: ingestPart.optional(),
+}).refine((p) => (p.role === 'loadgen' ? p.loadgen !== undefined : p.ingest !== undefined), { message: 'the part of its role is missing', path: ['role'] });
+
+/** One line for the first problem: `the.field.path: what is wrong`. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+  return `${where}: ${issue.message}`;
+}
+
+/** A `schemaVersion` this version cannot read, described; null when it can (absent = an older file, version 1). */
+export function unreadableVersion(raw: unknown): string | null {
+  if (raw === null || typeof raw !== 'object' || !('schemaVersion' in raw)) return null;
+  const v = (raw as { schemaVersion: unknown }).schemaVersion;
+  if (typeof v === 'number' && READABLE_SCHEMA_VERSIONS.includes(v)) return null;
+  return `schemaVersion ${JSON.stringify(v)?.slice(0, 40)} is not one this firehose reads (${READABLE_SCHEMA_VERSIONS.join(', ')}): use the firehose version that wrote it`;
+}
