@@ -1,9 +1,9 @@
 import { ChartSet, renderPage, type ChartSpec } from './html-page.js';
 import {
-  badge, card, cards, escapeHtml, formatCompact, formatInt, formatPercent, formatRate, formatShare, formatUs, grid, keyValues, raw,
-  section, table, type Html, type Tone,
+  badge, card, cards, formatCompact, formatInt, formatPercent, formatRate, formatShare, formatUs, grid, html, join, keyValues,
+  section, table, type HtmlValue, type SafeHtml, type Tone,
 } from './html-parts.js';
-import { latencySpectrum, type SpectrumPoint } from './latency-spectrum.js';
+import { pageSpectrum, type SpectrumPoint } from './latency-spectrum.js';
 import { LATENCY_STAGES, type LatencyStage, type RunResult } from '../run/run-result.js';
 import { assessRun, type RunAssessment, type RunVerdict } from '../run/run-status.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
@@ -50,7 +50,7 @@ export function renderRunReport(result: RunResult): string {
   const faults = readFaults(result);
   const c = result.config;
 
-  const body = [
+  const body = join([
     headlineCards(result, assessment.verdict, assessment.reasons, thresholds),
     warningsSection(result.warnings, assessment),
     thresholds.length > 0 ? thresholdsSection(thresholds) : '',
@@ -60,7 +60,7 @@ export function renderRunReport(result: RunResult): string {
     deliverySection(result),
     analyticsSection(result),
     configSection(result),
-  ].join('\n');
+  ], '\n');
 
   const nav = [
     { id: 'warnings', label: 'Warnings' },
@@ -73,14 +73,14 @@ export function renderRunReport(result: RunResult): string {
     { id: 'config', label: 'Configuration' },
   ];
   const durationSec = (Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000;
-  const subtitle = [
-    `${escapeHtml(c.client)} client`,
-    `${c.partitions} partitions`,
-    `${c.workers} workers`,
-    `${escapeHtml(formatRate(c.rate))} offered for ${c.durationSec} s`,
-    `started ${escapeHtml(formatTime(result.startedAt))}${Number.isFinite(durationSec) ? `, ${durationSec.toFixed(1)} s wall time` : ''}`,
-    `topic <code>${escapeHtml(c.topic)}</code>`,
-  ].join(' · ');
+  const subtitle = join([
+    html`${c.client} client`,
+    html`${c.partitions} partitions`,
+    html`${c.workers} workers`,
+    html`${formatRate(c.rate)} offered for ${c.durationSec} s`,
+    html`started ${formatTime(result.startedAt)}${Number.isFinite(durationSec) ? `, ${durationSec.toFixed(1)} s wall time` : ''}`,
+    html`topic <code>${c.topic}</code>`,
+  ], ' · ');
   return renderPage({ title: `tick-firehose run · ${formatTime(result.startedAt)}`, heading: 'Load test run', subtitle, nav, body, charts });
 }
 
@@ -91,7 +91,7 @@ function formatTime(iso: string): string {
 
 const VERDICT_TONE: Record<RunVerdict, Tone> = { ok: 'good', interrupted: 'warn', overloaded: 'bad' };
 
-function headlineCards(result: RunResult, verdict: RunVerdict, reasons: string[], thresholds: ThresholdResult[]): string {
+function headlineCards(result: RunResult, verdict: RunVerdict, reasons: string[], thresholds: ThresholdResult[]): SafeHtml {
   const { throughput: tp, ticks, config: c } = result;
   const e2e = result.latency.e2e;
   const share = tp.offeredTicksPerSec > 0 ? tp.ticksPerSec / tp.offeredTicksPerSec : Number.NaN;
@@ -123,19 +123,19 @@ function headlineCards(result: RunResult, verdict: RunVerdict, reasons: string[]
   return cards(items);
 }
 
-function warningsSection(warnings: readonly string[], assessment: RunAssessment): string {
+function warningsSection(warnings: readonly string[], assessment: RunAssessment): SafeHtml {
   const growth = assessment.lagGrowth;
   const all = [...(warnings ?? [])];
   if (growth) {
     all.unshift(`consumer lag grew from ${formatInt(growth.from)} to ${formatInt(growth.to)} ticks while sending: the pipeline could not keep up with the offered rate`);
   }
   const content = all.length === 0
-    ? '<p class="dim">No warnings.</p>'
-    : `<ul class="warnings">${all.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`;
+    ? html`<p class="dim">No warnings.</p>`
+    : html`<ul class="warnings">${all.map((w) => html`<li>${w}</li>`)}</ul>`;
   return section('warnings', `Warnings${all.length > 0 ? ` (${all.length})` : ''}`, content);
 }
 
-function thresholdsSection(thresholds: ThresholdResult[]): string {
+function thresholdsSection(thresholds: ThresholdResult[]): SafeHtml {
   const rows = thresholds.map((t) => [t.name, formatValue(t.limit), thresholdActual(t), badge(t.pass ? 'pass' : 'fail', t.pass ? 'good' : 'bad')]);
   return section('thresholds', 'Thresholds', table(['threshold', 'limit', 'actual', 'result'], rows, { numeric: [1, 2] }));
 }
@@ -149,14 +149,14 @@ function thresholdActual(t: ThresholdResult): string {
   return formatValue(t.actual);
 }
 
-function latencySection(result: RunResult, charts: ChartSet): string {
+function latencySection(result: RunResult, charts: ChartSet): SafeHtml {
   const series: SpectrumSeries[] = [];
   const e2eEncoded = Object.values(result.histograms?.e2eByPartition ?? {});
-  series.push({ label: STAGE_INFO.e2e.label, color: STAGE_INFO.e2e.color, width: 3, points: latencySpectrum(e2eEncoded) });
+  series.push({ label: STAGE_INFO.e2e.label, color: STAGE_INFO.e2e.color, width: 3, points: pageSpectrum(e2eEncoded) });
   for (const stage of LATENCY_STAGES) {
     if (stage === 'e2e') continue;
     const encoded = result.histograms?.stages?.[stage] ?? '';
-    series.push({ label: STAGE_INFO[stage].label, color: STAGE_INFO[stage].color, width: 1.5, points: latencySpectrum(encoded) });
+    series.push({ label: STAGE_INFO[stage].label, color: STAGE_INFO[stage].color, width: 1.5, points: pageSpectrum(encoded) });
   }
   const chart = charts.figure('Latency by percentile', spectrumChart(series), {
     height: 380,
@@ -166,12 +166,12 @@ function latencySection(result: RunResult, charts: ChartSet): string {
   const rows = LATENCY_STAGES.map((stage) => {
     const s = result.latency[stage];
     return [
-      raw(`<strong>${escapeHtml(STAGE_INFO[stage].label)}</strong>`), raw(`<span class="dim">${escapeHtml(STAGE_INFO[stage].meaning)}</span>`),
+      html`<strong>${STAGE_INFO[stage].label}</strong>`, html`<span class="dim">${STAGE_INFO[stage].meaning}</span>`,
       formatInt(s.count), formatUs(s.min), formatUs(s.p50), formatUs(s.p90), formatUs(s.p99), formatUs(s.p999), formatUs(s.p9999), formatUs(s.max), formatUs(s.mean),
     ];
   });
   const summary = table(['stage', 'measures', 'count', 'min', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'mean'], rows, { numeric: [2, 3, 4, 5, 6, 7, 8, 9, 10] });
-  return section('latency', 'Latency', `${chart}<h3>Percentiles per stage</h3>${summary}`,
+  return section('latency', 'Latency', html`${chart}<h3>Percentiles per stage</h3>${summary}`,
     'End-to-end latency runs from each tick\'s intended send time (open loop, so queueing delay counts) to the end of its analysis.');
 }
 
@@ -190,7 +190,7 @@ function ratePoints(timeline: readonly TimelinePoint[], key: 'producedTicks' | '
   return points;
 }
 
-function timelineSection(result: RunResult, faults: FaultEvent[], charts: ChartSet): string {
+function timelineSection(result: RunResult, faults: FaultEvent[], charts: ChartSet): SafeHtml {
   const timeline = result.timeline ?? [];
   const markers = faults.map((f) => ({ x: f.atSec, label: f.kind }));
   const lastT = timeline.length > 0 ? timeline[timeline.length - 1]!.t : 0;
@@ -225,23 +225,23 @@ function timelineSection(result: RunResult, faults: FaultEvent[], charts: ChartS
     series: [{ label: 'lag (ticks)', data: lag, color: '#d97706', pointRadius: lag.length < 20 ? 2 : 0 }],
     x: time, y: { title: 'ticks behind', format: 'count' }, markers,
   }, { empty: 'No timeline samples.', note: 'acknowledged but not yet analysed' });
-  const faultTable = faults.length === 0 ? '' : `<h3>Injected faults</h3>${table(['at', 'kind', 'detail'],
+  const faultTable = faults.length === 0 ? '' : html`<h3>Injected faults</h3>${table(['at', 'kind', 'detail'],
     faults.map((f) => [`${f.atSec.toFixed(1)} s`, f.kind, f.detail]), { numeric: [0] })}`;
-  return section('timeline', 'Over time', `${grid([throughput, p99Chart], 2)}<div style="height:18px"></div>${grid([lagChart, rateSummary(result)], 2)}${faultTable}`);
+  return section('timeline', 'Over time', html`${grid([throughput, p99Chart], 2)}<div style="height:18px"></div>${grid([lagChart, rateSummary(result)], 2)}${faultTable}`);
 }
 
-function rateSummary(result: RunResult): string {
+function rateSummary(result: RunResult): SafeHtml {
   const tp = result.throughput;
-  return `<div><h3 style="margin-top:0">Rates over the run</h3>${keyValues([
+  return html`<div><h3 style="margin-top:0">Rates over the run</h3>${keyValues([
     ['offered ticks/s', formatInt(tp.offeredTicksPerSec)],
     ['produced ticks/s', formatInt(tp.producedTicksPerSec)],
     ['analysed ticks/s (distinct)', formatInt(tp.ticksPerSec)],
     ['records/s', formatInt(tp.recordsPerSec)],
-    ['MB/s consumed', tp.megabytesPerSec.toFixed(2)],
+    ['MB/s consumed', typeof tp.megabytesPerSec === 'number' ? tp.megabytesPerSec.toFixed(2) : String(tp.megabytesPerSec)],
   ])}</div>`;
 }
 
-function partitionsSection(result: RunResult, charts: ChartSet): string {
+function partitionsSection(result: RunResult, charts: ChartSet): SafeHtml {
   const parts = result.partitions ?? [];
   const chart = charts.figure('Ticks and p99 per partition', {
     type: 'bar',
@@ -255,18 +255,18 @@ function partitionsSection(result: RunResult, charts: ChartSet): string {
   }, { height: 300, empty: 'No partitions.', note: 'skew comes from the Zipf-distributed instruments' });
   const rows = parts.map((p) => [
     p.partition, formatInt(p.ackedTicks), formatInt(p.consumedTicks),
-    p.lagTicks > 0 ? raw(`<span class="bad">${formatInt(p.lagTicks)}</span>`) : '0',
+    p.lagTicks > 0 ? html`<span class="bad">${formatInt(p.lagTicks)}</span>` : '0',
     formatUs(p.p50), formatUs(p.p99), formatUs(p.max),
   ]);
-  const tableHtml = rows.length === 0 ? '' : `<h3>Per partition</h3>${table(['partition', 'acked', 'analysed', 'lag', 'p50', 'p99', 'max'], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] })}`;
-  return section('partitions', 'Partitions', `${chart}${tableHtml}`);
+  const tableHtml = rows.length === 0 ? '' : html`<h3>Per partition</h3>${table(['partition', 'acked', 'analysed', 'lag', 'p50', 'p99', 'max'], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] })}`;
+  return section('partitions', 'Partitions', html`${chart}${tableHtml}`);
 }
 
-function deliverySection(result: RunResult): string {
+function deliverySection(result: RunResult): SafeHtml {
   const t = result.ticks;
   const acked = t.acked;
   const share = (n: number): string => (acked > 0 ? formatShare(n / acked) : '–');
-  const flag = (n: number, text: string): Html | string => (n > 0 ? raw(`<span class="bad">${escapeHtml(text)}</span>`) : text);
+  const flag = (n: number, text: string): HtmlValue => (n > 0 ? html`<span class="bad">${text}</span>` : text);
   const rows: Array<[string, number, string]> = [
     ['generated', t.generated, 'ticks the open-loop schedule created'],
     ['produced', t.produced, 'handed to the Kafka client'],
@@ -282,7 +282,7 @@ function deliverySection(result: RunResult): string {
   ];
   const bad = new Set(['failed', 'lost', 'of which evicted', 'duplicated', 'dead-lettered']);
   const body = rows.map(([name, n, meaning]) => [
-    bad.has(name) ? flag(n, name) : name, bad.has(name) ? flag(n, formatInt(n)) : formatInt(n), share(n), raw(`<span class="dim">${escapeHtml(meaning)}</span>`),
+    bad.has(name) ? flag(n, name) : name, bad.has(name) ? flag(n, formatInt(n)) : formatInt(n), share(n), html`<span class="dim">${meaning}</span>`,
   ]);
   return section('delivery', 'Delivery accounting', table(['ticks', 'count', '% of acked', 'meaning'], body, { numeric: [1, 2] }),
     'Every tick carries (source, sequence); the consumer side marks each in a ledger, so loss and duplication are exact counts.');
@@ -294,7 +294,7 @@ const DETECTORS: Array<{ name: string; flagged: string; flaggedTrue: string; mis
   { name: 'crossed markets', flagged: 'crossedTicks', flaggedTrue: 'crossedTicksTrue', missed: 'arbitrageMissed' },
 ];
 
-function analyticsSection(result: RunResult): string {
+function analyticsSection(result: RunResult): SafeHtml {
   const analytics = result.analytics;
   const counters = numericEntries(analytics?.counters);
   const used = new Set(DETECTORS.flatMap((d) => [d.flagged, d.flaggedTrue, d.missed]));
@@ -303,7 +303,7 @@ function analyticsSection(result: RunResult): string {
   const others = keyValues([...counters].filter(([k]) => !used.has(k)).map(([k, v]) => [humanize(k), formatInt(v)]));
 
   const quality = qualityMetrics(analytics);
-  const qualityHtml = quality.length === 0 ? '' : `<h3>Detection quality</h3>${cards(quality.map((q) =>
+  const qualityHtml = quality.length === 0 ? '' : html`<h3>Detection quality</h3>${cards(quality.map((q) =>
     card(q.label, q.value === null ? 'n/a' : q.value.toFixed(3), { tone: q.value === null ? 'neutral' : q.value >= 0.9 ? 'good' : q.value >= 0.5 ? 'warn' : 'bad' })))}`;
 
   const scores = analytics?.sources?.scores ?? [];
@@ -312,19 +312,19 @@ function analyticsSection(result: RunResult): string {
   const sourceRows = ranking.map((venue, rank) => {
     const score = scores[venue];
     const width = score !== undefined && top > 0 ? Math.max(2, (score / top) * 100) : 0;
-    return [rank + 1, `v${venue}`, score === undefined ? '–' : score.toFixed(3),
-      raw(`<div style="background:#e2e8f0;border-radius:3px;height:8px;min-width:120px"><div style="width:${width.toFixed(1)}%;background:#2563eb;height:8px;border-radius:3px"></div></div>`)];
+    return [rank + 1, `v${venue}`, typeof score === 'number' ? score.toFixed(3) : '–',
+      html`<div style="background:#e2e8f0;border-radius:3px;height:8px;min-width:120px"><div style="width:${Number.isFinite(width) ? width.toFixed(1) : 0}%;background:#2563eb;height:8px;border-radius:3px"></div></div>`];
   });
-  const sources = sourceRows.length === 0 ? '<p class="dim">No source scores.</p>'
+  const sources = sourceRows.length === 0 ? html`<p class="dim">No source scores.</p>`
     : table(['rank', 'venue', 'score', ''], sourceRows, { numeric: [0, 2] });
 
-  return section('analytics', 'Analytics', `${qualityHtml}${grid([
-    `<div><h3 style="margin-top:0">Detectors</h3>${detectors}<h3>Counters</h3>${others}</div>`,
-    `<div><h3 style="margin-top:0">Source ranking</h3>${sources}</div>`,
+  return section('analytics', 'Analytics', html`${qualityHtml}${grid([
+    html`<div><h3 style="margin-top:0">Detectors</h3>${detectors}<h3>Counters</h3>${others}</div>`,
+    html`<div><h3 style="margin-top:0">Source ranking</h3>${sources}</div>`,
   ], 2)}`, 'What the analytics workers found in the stream; "injected" counts come from the generator\'s labels.');
 }
 
-function configSection(result: RunResult): string {
+function configSection(result: RunResult): SafeHtml {
   const entries: Array<[string, string]> = Object.entries(result.config as unknown as Record<string, unknown>).map(([k, v]) => [k, formatValue(v)]);
   entries.push(
     ['cluster', result.cluster.embedded ? `embedded, ${result.cluster.brokers} brokers` : `${result.cluster.brokers} brokers`],

@@ -1,9 +1,9 @@
 import { ChartSet, renderPage, type SeriesSpec } from './html-page.js';
 import {
-  badge, card, cards, escapeHtml, formatInt, formatPercent, formatRate, formatUs, grid, raw, section, table, type Html, type Tone,
+  badge, card, cards, formatInt, formatPercent, formatRate, formatUs, grid, html, join, section, table, type HtmlValue, type SafeHtml, type Tone,
 } from './html-parts.js';
 import { spectrumChart, type SpectrumSeries } from './html-report.js';
-import { latencySpectrum } from './latency-spectrum.js';
+import { pageSpectrum } from './latency-spectrum.js';
 import type { RunResult } from '../run/run-result.js';
 import { assessRun, type RunAssessment, type RunVerdict } from '../run/run-status.js';
 
@@ -57,14 +57,14 @@ export function renderSweepReport(summary: SweepSummary): string {
   const best = summary.best ? entries.find((e) => e.label === summary.best?.label) : undefined;
   const verdicts = new Map(entries.map((e) => [e.label, assessRun(e.result)]));
 
-  const body = [
+  const body = join([
     headline(summary, best, verdicts),
     bestCallout(summary),
     resultsSection(summary, verdicts),
     scalingSection(summary, best, charts),
     spectraSection(entries, best, charts),
     warningsSection(entries, verdicts),
-  ].join('\n');
+  ], '\n');
 
   const first = entries[0]?.result.config;
   const partitions = distinct(entries.map((e) => e.settings.partitions)).sort((a, b) => a - b);
@@ -81,7 +81,7 @@ export function renderSweepReport(summary: SweepSummary): string {
   return renderPage({
     title: 'tick-firehose sweep',
     heading: 'Sweep',
-    subtitle: escapeHtml(subtitleParts.join(' · ')),
+    subtitle: subtitleParts.join(' · '),
     nav: [
       { id: 'results', label: 'Results' },
       { id: 'scaling', label: 'Scaling' },
@@ -93,7 +93,7 @@ export function renderSweepReport(summary: SweepSummary): string {
   });
 }
 
-function headline(summary: SweepSummary, best: SweepEntry | undefined, verdicts: Map<string, RunAssessment>): string {
+function headline(summary: SweepSummary, best: SweepEntry | undefined, verdicts: Map<string, RunAssessment>): SafeHtml {
   const entries = summary.entries;
   const fastest = entries.reduce<SweepEntry | undefined>((top, e) => (!top || e.result.throughput.ticksPerSec > top.result.throughput.ticksPerSec ? e : top), undefined);
   const troubled = entries.filter((e) => verdicts.get(e.label)?.verdict !== 'ok' || e.result.ticks.lost > 0).length;
@@ -114,23 +114,23 @@ function headline(summary: SweepSummary, best: SweepEntry | undefined, verdicts:
   return cards(items);
 }
 
-function bestCallout(summary: SweepSummary): string {
+function bestCallout(summary: SweepSummary): SafeHtml {
   if (!summary.best) {
-    return '<div class="callout tone-warn"><strong>No best setting.</strong> No run met the criteria; see the table for why.</div>';
+    return html`<div class="callout tone-warn"><strong>No best setting.</strong> No run met the criteria; see the table for why.</div>`;
   }
-  return `<div class="callout tone-good"><strong>Best: ${escapeHtml(summary.best.label)}</strong> — ${escapeHtml(summary.best.reason)}</div>`;
+  return html`<div class="callout tone-good"><strong>Best: ${summary.best.label}</strong> — ${summary.best.reason}</div>`;
 }
 
-interface Column { header: string; numeric: boolean; cell: (e: SweepEntry) => string | number | Html }
+interface Column { header: string; numeric: boolean; cell: (e: SweepEntry) => HtmlValue }
 
-function resultsSection(summary: SweepSummary, verdicts: Map<string, RunAssessment>): string {
+function resultsSection(summary: SweepSummary, verdicts: Map<string, RunAssessment>): SafeHtml {
   const limit = summary.maxP99Us;
   const entries = summary.entries;
   const varies = (value: (e: SweepEntry) => unknown): boolean => new Set(entries.map(value)).size > 1;
-  const red = (text: string, title?: string): Html => raw(`<span class="bad"${title ? ` title="${escapeHtml(title)}"` : ''}>${escapeHtml(text)}</span>`);
+  const red = (text: string, title?: string): SafeHtml => html`<span class="bad"${title ? html` title="${title}"` : ''}>${text}</span>`;
   // Settings that are the same in every run are in the subtitle already; columns only for what varies.
   const columns: Column[] = [
-    { header: 'setting', numeric: false, cell: (e) => (e.label === summary.best?.label ? raw(`${escapeHtml(e.label)} ${badge('best', 'good').html}`) : e.label) },
+    { header: 'setting', numeric: false, cell: (e) => (e.label === summary.best?.label ? html`${e.label} ${badge('best', 'good')}` : e.label) },
     { header: 'partitions', numeric: true, cell: (e) => e.settings.partitions },
     ...(varies((e) => e.settings.workers) ? [{ header: 'workers', numeric: true, cell: (e: SweepEntry) => e.settings.workers }] : []),
     ...(varies((e) => e.settings.client) ? [{ header: 'client', numeric: false, cell: (e: SweepEntry) => e.settings.client }] : []),
@@ -146,17 +146,17 @@ function resultsSection(summary: SweepSummary, verdicts: Map<string, RunAssessme
     { header: 'status', numeric: false, cell: (e) => {
       const assessment = verdicts.get(e.label);
       const verdict = assessment?.verdict ?? 'ok';
-      return raw(`<span title="${escapeHtml(assessment?.reasons.join('; ') ?? '')}">${badge(verdict, VERDICT_TONE[verdict]).html}</span>`);
+      return html`<span title="${assessment?.reasons.join('; ') ?? ''}">${badge(verdict, VERDICT_TONE[verdict])}</span>`;
     } },
   ];
-  const content = entries.length === 0 ? '<p class="dim">No runs.</p>' : table(columns.map((c) => c.header), entries.map((e) => columns.map((c) => c.cell(e))), {
+  const content = entries.length === 0 ? html`<p class="dim">No runs.</p>` : table(columns.map((c) => c.header), entries.map((e) => columns.map((c) => c.cell(e))), {
     numeric: columns.flatMap((c, i) => (c.numeric ? [i] : [])),
     rowClass: (i) => (entries[i]?.label === summary.best?.label ? 'best' : undefined),
   });
   return section('results', 'Results', content, 'Achieved is distinct ticks analysed per second; latencies are end-to-end, from intended send time.');
 }
 
-function scalingSection(summary: SweepSummary, best: SweepEntry | undefined, charts: ChartSet): string {
+function scalingSection(summary: SweepSummary, best: SweepEntry | undefined, charts: ChartSet): SafeHtml {
   const groups = groupByOtherSettings(summary.entries);
   const partitions = distinct(summary.entries.map((e) => e.settings.partitions)).sort((a, b) => a - b);
   const spread = partitions.length > 0 ? partitions[partitions.length - 1]! / Math.max(1, partitions[0]!) : 1;
@@ -191,10 +191,10 @@ function scalingSection(summary: SweepSummary, best: SweepEntry | undefined, cha
   return section('scaling', 'Scaling', grid([throughput, p99], 2));
 }
 
-function spectraSection(entries: readonly SweepEntry[], best: SweepEntry | undefined, charts: ChartSet): string {
+function spectraSection(entries: readonly SweepEntry[], best: SweepEntry | undefined, charts: ChartSet): SafeHtml {
   const series: SpectrumSeries[] = entries.map((e) => ({
     label: e.label,
-    points: latencySpectrum(Object.values(e.result.histograms?.e2eByPartition ?? {})),
+    points: pageSpectrum(Object.values(e.result.histograms?.e2eByPartition ?? {})),
     width: e === best ? 3 : 1.5,
   }));
   const chart = charts.figure('End-to-end latency by percentile, all runs', spectrumChart(series), {
@@ -203,13 +203,13 @@ function spectraSection(entries: readonly SweepEntry[], best: SweepEntry | undef
   return section('spectra', 'Latency spectra', chart);
 }
 
-function warningsSection(entries: readonly SweepEntry[], verdicts: Map<string, RunAssessment>): string {
-  const items: string[] = [];
+function warningsSection(entries: readonly SweepEntry[], verdicts: Map<string, RunAssessment>): SafeHtml {
+  const items: SafeHtml[] = [];
   for (const e of entries) {
     const growth = verdicts.get(e.label)?.lagGrowth;
     const lines = [...(growth ? [`consumer lag grew from ${formatInt(growth.from)} to ${formatInt(growth.to)} ticks while sending`] : []), ...(e.result.warnings ?? [])];
-    for (const line of lines) items.push(`<li><strong>${escapeHtml(e.label)}</strong>: ${escapeHtml(line)}</li>`);
+    for (const line of lines) items.push(html`<li><strong>${e.label}</strong>: ${line}</li>`);
   }
-  const content = items.length === 0 ? '<p class="dim">No warnings in any run.</p>' : `<ul class="warnings">${items.join('')}</ul>`;
+  const content = items.length === 0 ? html`<p class="dim">No warnings in any run.</p>` : html`<ul class="warnings">${items}</ul>`;
   return section('warnings', `Warnings${items.length > 0 ? ` (${items.length})` : ''}`, content);
 }
