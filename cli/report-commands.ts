@@ -8,7 +8,8 @@ import { compareResults } from '../run/compare.js';
 import type { RunResult } from '../run/run-result.js';
 import { FirehoseError } from '../kafka/errors.js';
 import { formatCount, formatRate, formatUs } from '../report/format.js';
-import { writeReportPage, writeResultFiles } from './result-files.js';
+import { refuseOverwrite } from './atomic-file.js';
+import { resultPathIn, writeReportPage, writeResultFiles } from './result-files.js';
 import { mergePartFiles, type PartResult } from '../run/result-parts.js';
 import { renderSummary } from './summary.js';
 import { renderRunReport } from '../report/html-report.js';
@@ -85,16 +86,19 @@ export function registerReportCommands(program: Command): void {
     .argument('<files...>', 'a result.json, or: merge loadgen-*.json ingest-*.json')
     .option('--out <dir>', 'where the files go (default: next to the (first) input)')
     .option('--json', 'print the (merged) result.json to stdout')
-    .action(async (files: string[], options: { out?: string; json?: boolean }) => {
+    .option('--force', 'report merge: overwrite a result.json already in --out')
+    .action(async (files: string[], options: { out?: string; json?: boolean; force?: boolean }) => {
       let result: RunResult;
       let written: string[];
       if (files[0] === 'merge') {
         const inputs = files.slice(1);
         if (inputs.length === 0) throw new FirehoseError('BAD_OPTION', 'report merge needs the part files of loadgen and ingest processes');
+        const out = options.out ?? path.dirname(inputs[0]!);
+        await refuseOverwrite(resultPathIn(out), options.force === true);
         const parts = await Promise.all(inputs.map(readPart));
         const merged = fromFile(inputs.join(', '), () => mergePartFiles(parts, inputs));
         result = merged;
-        written = await writeResultFiles(result, options.out ?? path.dirname(inputs[0]!));
+        written = await writeResultFiles(result, out, options.force === true);
       } else {
         if (files.length !== 1) throw new FirehoseError('BAD_OPTION', 'report takes one result.json (or: report merge PARTS...)');
         const read = await readResult(files[0]!);

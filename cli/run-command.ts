@@ -8,7 +8,8 @@ import { FirehoseError } from '../kafka/errors.js';
 import { handleInterrupts, INTERRUPTED_EXIT } from './interrupts.js';
 import { addWorkloadOptions, pickWorkloadOptions } from './option-fields.js';
 import { createProgressView } from './progress.js';
-import { writeResultFiles } from './result-files.js';
+import { refuseOverwrite } from './atomic-file.js';
+import { resultPathIn, writeResultFiles } from './result-files.js';
 import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../run/run-config.js';
 import { renderSummary } from './summary.js';
 import { loadWorkloadFile } from './workload-file.js';
@@ -44,7 +45,9 @@ export interface ExecutedRun {
 }
 
 /** Runs one load test with progress and Ctrl-C handling, checks thresholds, writes the files. */
-export async function executeRun(config: RunConfig, label = ''): Promise<ExecutedRun> {
+export async function executeRun(config: RunConfig, label = '', force = false): Promise<ExecutedRun> {
+  // Both checked before anything starts: a run must not end in a file it may not write.
+  await refuseOverwrite(resultPathIn(config.out), force);
   if (config.metricsPort !== null) await checkMetricsPort(config.metricsPort);
   const log = (line: string): void => { if (!config.json) process.stderr.write(pc.dim(`${label}${line}\n`)); };
   const progress = createProgressView(process.stderr, config.progress);
@@ -68,7 +71,7 @@ export async function executeRun(config: RunConfig, label = ''): Promise<Execute
     const usage = process.resourceUsage();
     result.resources = { cpuUserMs: (usage.userCPUTime - usage0.userCPUTime) / 1000, cpuSystemMs: (usage.systemCPUTime - usage0.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024 };
     result.thresholds = evaluateThresholds(result, config.thresholds);
-    const files = await writeResultFiles(result, config.out);
+    const files = await writeResultFiles(result, config.out, force);
     return { result, files, interrupted: interrupted || result.status === 'interrupted' };
   } finally {
     progress.stop();
@@ -84,9 +87,10 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .option('--out <dir>', 'where result.json, latency.hgrm and report.html go (default: results/<timestamp>)')
     .option('--json', 'print result.json to stdout instead of tables')
     .option('--no-progress', 'no progress output')
+    .option('--force', 'overwrite a result.json already in --out')
     .action(async (options: Record<string, unknown>) => {
       const config = await resolveCommandConfig(options, { out: options.out as string | undefined, json: options.json === true, progress: options.progress !== false });
-      const { result, files, interrupted } = await executeRun(config);
+      const { result, files, interrupted } = await executeRun(config, '', options.force === true);
       if (config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {
         process.stdout.write(`${renderSummary(result)}\n`);

@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -14,6 +13,7 @@ import { IngestSession } from '../ingest/ingest-session.js';
 import { nowUs } from '../wire/clock.js';
 import { formatCount, formatRate } from '../report/format.js';
 import { addWorkloadOptions } from './option-fields.js';
+import { refuseOverwrite, writeFileAtomic } from './atomic-file.js';
 import { parseCount, parseDurationSec } from './option-parsers.js';
 import { handleInterrupts } from './interrupts.js';
 import { EXIT, resolveCommandConfig } from './run-command.js';
@@ -29,10 +29,10 @@ function requireBrokersAndTopic(config: RunConfig, role: string): string {
   return config.brokers;
 }
 
-async function writePart(part: PartResult, dir: string, name: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
+async function writePart(part: PartResult, dir: string, name: string, force: boolean): Promise<string> {
   const file = path.join(dir, name);
-  await writeFile(file, `${JSON.stringify(part, null, 2)}\n`);
+  await refuseOverwrite(file, force);
+  await writeFileAtomic(file, `${JSON.stringify(part, null, 2)}\n`);
   return file;
 }
 
@@ -83,10 +83,12 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
     .option('--workload <file>', 'workload YAML; options given here override it');
   addWorkloadOptions(loadgen)
     .option('--out <dir>', 'where the part result goes (default: results/<timestamp>)')
+    .option('--force', 'overwrite an existing part file of this source id')
     .option('--no-progress', 'no progress output')
     .action(async (options: Record<string, unknown>) => {
       const config = await resolveCommandConfig(options, { out: options.out as string | undefined, progress: options.progress !== false });
       const brokers = requireBrokersAndTopic(config, 'loadgen');
+      await refuseOverwrite(path.join(config.out, `loadgen-${config.sourceId}.json`), options.force === true);
       await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor, true, config.recreate);
       const startedAt = new Date().toISOString();
       const producer = createProducerFor(config, brokers, () => generator);
@@ -112,7 +114,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
         cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
         loadgen: loadgenPart(config, generator), timeline,
       };
-      const file = await writePart(part, config.out, `loadgen-${config.sourceId}.json`);
+      const file = await writePart(part, config.out, `loadgen-${config.sourceId}.json`, options.force === true);
       const s = generator.produceStats;
       process.stdout.write(`loadgen ${config.sourceId}: produced ${formatCount(s.produced)}, acked ${formatCount(s.acked)}, failed ${formatCount(s.failed)} at ${formatRate(s.produced / Math.max(1e-6, (s.lastSentUs - s.startUs) / 1e6))}\n${pc.dim(`wrote ${file}`)}\n`);
       if (generator.stopped) setExit(EXIT.interrupted);
@@ -163,7 +165,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
         cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
         ingest: await session.finish(), timeline,
       };
-      const file = await writePart(part, config.out, `ingest-${process.pid}.json`);
+      const file = await writePart(part, config.out, `ingest-${process.pid}.json`, options.force === true);
       process.stdout.write(`ingest ${process.pid}: analysed ${formatCount(part.ingest!.consumedTicks)} ticks from partitions ${part.ingest!.assignedPartitions.join(',')}\n${pc.dim(`wrote ${file}`)}\n`);
       if (interrupted) setExit(EXIT.interrupted);
     });

@@ -1,4 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { refuseOverwrite, writeFileAtomic } from './atomic-file.js';
+import { resultPathIn } from './result-files.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
@@ -77,6 +79,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
   addWorkloadOptions(sweep, WORKLOAD_FIELDS.filter((f) => !(SWEPT as readonly string[]).includes(f.flag)))
     .option('--out <dir>', 'where sweep.json, sweep.html and each run go (default: results/sweep-<timestamp>)')
     .option('--no-progress', 'no progress output')
+    .option('--force', 'overwrite results already in --out')
     .action(async (options: Record<string, unknown>) => {
       // The swept options hold lists; each run gets one value of each.
       const common = Object.fromEntries(Object.entries(options).filter(([k]) => !['partitions', 'workers', 'client', 'ticksPerRecord'].includes(k)));
@@ -89,6 +92,9 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const combos = clients.flatMap((client) => workers.flatMap((w) => frames.flatMap((tpr) => partitions.map((p) => ({ client, workers: w, ticksPerRecord: tpr, partitions: p })))));
       if (combos.length > 64) throw new FirehoseError('BAD_OPTION', `the sweep has ${combos.length} combinations; at most 64`);
 
+      // Every run's result path is checked before the first run starts, not after hours of sweeping.
+      const labelOf = (c: (typeof combos)[number]): string => `${c.partitions}p-${c.workers}w-${c.client}-${c.ticksPerRecord}tpr`;
+      for (const combo of combos) await refuseOverwrite(resultPathIn(path.join(out, labelOf(combo))), options.force === true);
       const entries: SweepEntry[] = [];
       for (const [i, combo] of combos.entries()) {
         const label = `${combo.partitions}p-${combo.workers}w-${combo.client}-${combo.ticksPerRecord}tpr`;
@@ -97,7 +103,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
           out: path.join(out, label), progress: options.progress !== false,
         });
         process.stderr.write(pc.bold(`[${i + 1}/${combos.length}] ${label}\n`));
-        const { result, interrupted } = await executeRun(config, `  `);
+        const { result, interrupted } = await executeRun(config, `  `, options.force === true);
         entries.push({ label, settings: combo, result });
         if (interrupted) { setExit(EXIT.interrupted); break; }
       }
@@ -106,8 +112,8 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const best = chooseBest(entries, maxP99Us);
       const summary: SweepSummary = { entries, best, maxP99Us };
       await mkdir(out, { recursive: true });
-      await writeFile(path.join(out, 'sweep.json'), `${JSON.stringify({ best, maxP99Us, entries: entries.map((e) => ({ label: e.label, settings: e.settings, resultFile: path.join(e.label, 'result.json'), throughput: e.result.throughput, latency: e.result.latency, ticks: e.result.ticks })) }, null, 2)}\n`);
-      await writeFile(path.join(out, 'sweep.html'), renderSweepReport(summary));
+      await writeFileAtomic(path.join(out, 'sweep.json'), `${JSON.stringify({ best, maxP99Us, entries: entries.map((e) => ({ label: e.label, settings: e.settings, resultFile: path.join(e.label, 'result.json'), throughput: e.result.throughput, latency: e.result.latency, ticks: e.result.ticks })) }, null, 2)}\n`);
+      await writeFileAtomic(path.join(out, 'sweep.html'), renderSweepReport(summary));
 
       const table = new Table({ head: ['setting', 'analysed', 'p50', 'p99', 'max', 'lost', 'evicted'].map((h) => pc.bold(h)), style: { head: [], border: [] } });
       for (const entry of entries) table.push(row(entry, entry.label === best?.label));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { defaultReplicationFactor } from '../kafka/replication.js';
 import { ledgerBytes, MAX_LEDGER_BYTES, MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
@@ -133,8 +134,12 @@ export function flagName(key: string): string {
   return special[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+/**
+ * A run's id: its start to the millisecond plus a random suffix, so runs started together (a
+ * sweep, two terminals, CI) never share a default output directory or topic.
+ */
+function runId(): string {
+  return `${new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 23)}-${randomBytes(3).toString('hex')}`;
 }
 
 /** Validates raw options into a RunConfig, or throws a BAD_OPTION error naming the option. */
@@ -176,7 +181,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     throw new FirehoseError('BAD_OPTION', `${where}--instruments × --venues is invalid: ${o.instruments} × ${o.venues} is more than ${MAX_CELLS} instrument-venue cells`);
   }
   const durationSec = o.ticks !== undefined ? o.ticks / o.rate : o.durationSec;
-  const runId = timestamp();
+  const id = runId();
   const thresholds: Thresholds = {};
   if (o.maxP50Us !== undefined) thresholds.maxP50Us = o.maxP50Us;
   if (o.maxP99Us !== undefined) thresholds.maxP99Us = o.maxP99Us;
@@ -187,7 +192,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     brokers: o.brokers ?? null,
     embeddedBrokers: o.embeddedBrokers,
     client: o.client,
-    topic: o.topic ?? `ticks-${runId}`,
+    topic: o.topic ?? `ticks-${id}`,
     partitions: o.partitions,
     replicationFactor,
     workers: o.workers,
@@ -209,7 +214,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     sourceId: o.sourceId,
     inject: o.inject,
     injectScale: o.injectScale,
-    out: o.out ?? `results/${runId}`,
+    out: o.out ?? `results/${id}`,
     json: o.json,
     progress: o.progress,
     drainTimeoutSec: o.drainTimeoutSec,

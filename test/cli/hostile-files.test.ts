@@ -115,6 +115,19 @@ describe('hostile result and part files', () => {
     expect(r.code).toBe(0);
   });
 
+  it('report merge never overwrites an existing result.json without --force', async () => {
+    const { loadgen, ingest } = validParts();
+    const files = [fileWith(loadgen as unknown as Json), fileWith(ingest as unknown as Json)];
+    const out = freshDir();
+    expect((await firehose('report', 'merge', ...files, '--out', out)).code).toBe(0);
+    const before = readFileSync(path.join(out, 'result.json'), 'utf8');
+    const again = await firehose('report', 'merge', ...files, '--out', out);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+    expect(readFileSync(path.join(out, 'result.json'), 'utf8')).toBe(before);
+    expect((await firehose('report', 'merge', ...files, '--out', out, '--force')).code).toBe(0);
+  });
+
   it('refuses an unknown schemaVersion, naming it', async () => {
     const r = await firehose('report', fileWith({ ...fixture, schemaVersion: 99 } as Json), '--out', freshDir());
     expect(r.code).toBe(2);
