@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { FirehoseError, isUsageError } from '../kafka/errors.js';
 import { registerBenchCommand } from './bench-command.js';
+import { terminalSafe } from './terminal-text.js';
 import { registerReportCommands } from './report-commands.js';
 import { EXIT, registerRunCommand } from './run-command.js';
 import { registerSplitCommands } from './split-commands.js';
@@ -35,15 +36,16 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0; every parse error is a usage error.
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
     }
+    // Messages can carry outside text (a file's field names, a broker's error): never raw control characters.
     if (isUsageError(error)) {
-      process.stderr.write(pc.red(`error: ${error.message}`) + '\n');
+      process.stderr.write(pc.red(`error: ${terminalSafe(error.message)}`) + '\n');
       return EXIT.usage;
     }
     if (error instanceof FirehoseError) {
-      process.stderr.write(pc.red(`error: ${error.message}`) + '\n');
+      process.stderr.write(pc.red(`error: ${terminalSafe(error.message)}`) + '\n');
       return 1;
     }
-    process.stderr.write(pc.red(`error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`) + '\n');
+    process.stderr.write(pc.red(`error: ${terminalSafe(error instanceof Error ? error.stack ?? error.message : String(error)).replace(/\\x0a/g, '\n')}`) + '\n');
     return 1;
   }
 }

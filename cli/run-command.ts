@@ -9,6 +9,7 @@ import { handleInterrupts, INTERRUPTED_EXIT } from './interrupts.js';
 import { addWorkloadOptions, pickWorkloadOptions } from './option-fields.js';
 import { createProgressView } from './progress.js';
 import { refuseOverwrite } from './atomic-file.js';
+import { terminalSafe } from './terminal-text.js';
 import { resultPathIn, writeResultFiles } from './result-files.js';
 import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../run/run-config.js';
 import { renderSummary } from './summary.js';
@@ -97,7 +98,7 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
         process.stdout.write(pc.dim(`wrote ${files.join(', ')}\n`));
       }
       if (result.ticks.failed > 0) {
-        process.stderr.write(pc.red(`error: ${result.ticks.failed} ticks failed to produce: ${result.warnings.find((w) => w.includes('failed to produce')) ?? 'see result.json'}\n`));
+        process.stderr.write(pc.red(`error: ${result.ticks.failed} ticks failed to produce: ${terminalSafe(result.warnings.find((w) => w.includes('failed to produce')) ?? 'see result.json')}\n`));
       }
       if (interrupted) setExit(EXIT.interrupted);
       else if (result.thresholds.some((t) => !t.pass) || result.ticks.failed > 0) setExit(EXIT.thresholdFailed);

@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { LATENCY_STAGES, type RunResult } from '../run/run-result.js';
 import { assessRun } from '../run/run-status.js';
 import { formatCount, formatRate, formatUs } from '../report/format.js';
+import { terminalSafe } from './terminal-text.js';
 
 const STAGE_LABEL: Record<string, string> = {
   e2e: 'end-to-end', schedule: '  schedule → send', produce: '  send → ack', transport: '  send → consumer',
@@ -19,7 +20,7 @@ export function renderSummary(result: RunResult): string {
   const assessment = assessRun(result);
   const t = result.throughput;
   const c = result.config;
-  out.push(pc.bold(`tick-firehose ${result.status === 'interrupted' ? pc.yellow('(interrupted) ') : ''}— ${c.client} client, ${c.partitions} partitions, ${c.workers} workers, ${result.cluster.embedded ? `embedded ${result.cluster.brokers}-broker cluster` : result.cluster.bootstrapServers}`));
+  out.push(pc.bold(`tick-firehose ${result.status === 'interrupted' ? pc.yellow('(interrupted) ') : ''}— ${c.client} client, ${c.partitions} partitions, ${c.workers} workers, ${result.cluster.embedded ? `embedded ${result.cluster.brokers}-broker cluster` : terminalSafe(result.cluster.bootstrapServers)}`));
 
   const throughput = table(['offered', 'sent', 'analysed', 'records', 'MB/s']);
   throughput.push([formatRate(t.offeredTicksPerSec), formatRate(t.producedTicksPerSec), formatRate(t.ticksPerSec), formatRate(t.recordsPerSec), t.megabytesPerSec.toFixed(2)]);
@@ -50,7 +51,7 @@ export function renderSummary(result: RunResult): string {
     const limits = table(['threshold', 'limit', 'actual', 'result']);
     for (const t of result.thresholds) {
       const actual = t.name.startsWith('e2e') ? formatUs(t.actual) : t.name === 'analysed rate' ? formatRate(t.actual) : formatCount(t.actual);
-      limits.push([t.name, t.limit, actual, t.pass ? pc.green('pass') : pc.red('FAIL')]);
+      limits.push([terminalSafe(String(t.name)), terminalSafe(String(t.limit)), actual, t.pass ? pc.green('pass') : pc.red('FAIL')]);
     }
     out.push(limits.toString());
   }
@@ -60,7 +61,7 @@ export function renderSummary(result: RunResult): string {
     for (const f of result.faults) out.push(`  ${f.atSec.toFixed(1)}s  ${f.kind} ${f.phase}: ${f.detail}`);
   }
   if (assessment.verdict === 'overloaded') out.push(pc.red(pc.bold(`OVERLOADED: ${assessment.reasons.join('; ')}`)));
-  for (const warning of result.warnings) out.push(pc.red(`! ${warning}`));
+  for (const warning of result.warnings) out.push(pc.red(`! ${terminalSafe(String(warning))}`));
   return out.join('\n');
 }
 
