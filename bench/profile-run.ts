@@ -36,7 +36,7 @@ export async function profilePipelines(options: ProfileOptions): Promise<{ runs:
     const runner = options.runner?.(['--cpu-prof', '--cpu-prof-dir', dir]) ?? new ChildRunner(undefined, ['--cpu-prof', '--cpu-prof-dir', dir]);
     const args = pipeline === 'naive'
       ? ['naive', '--json', '--rate', String(options.rate), '--duration', String(options.durationSec)]
-      : ['run', '--json', '--no-progress', '--client', pipeline, '--rate', String(options.rate), '--duration', String(options.durationSec), '--out', path.join(dir, 'run')];
+      : ['run', '--json', '--no-progress', '--client', pipeline, '--rate', String(options.rate), '--duration', String(options.durationSec), '--out', path.join(dir, 'run'), '--force'];
     options.log?.(`profiling ${pipeline} at ${options.rate} ticks/s for ${options.durationSec} s`);
     const run = await runner.run(args, options.durationSec * 3 + 60);
     const output = parseJsonOutput<ProbeOutput>(run.stdout);

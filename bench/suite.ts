@@ -114,7 +114,8 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
       ? ['naive', '--json', '--rate', String(rate), '--duration', String(durationSec), '--drain-timeout', String(settings.drainTimeoutSec), ...commonArgs]
       : ['run', '--json', '--no-progress', '--client', id, '--rate', String(rate), '--duration', String(durationSec),
         '--workers', String(workload.workers), '--ticks-per-record', String(workload.ticksPerRecord), '--drain-timeout', String(settings.drainTimeoutSec),
-        '--out', path.join(runsDir, `${id}-${tag}-${rate}`), ...commonArgs];
+        // --force: a probe repeated at the same rate (a retry) replaces its own earlier files.
+        '--out', path.join(runsDir, `${id}-${tag}-${rate}`), '--force', ...commonArgs];
     let record: ProbeRecord | null = null;
     for (let attempt = 0; attempt < 2; attempt++) {
       let run: ChildRun;
