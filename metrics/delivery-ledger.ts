@@ -130,8 +130,8 @@ export function decodeSeenBits(encoded: string, maxBytes = MAX_LEDGER_BYTES): Ui
     return new Uint8Array(inflateRawSync(Buffer.from(encoded, 'base64'), { maxOutputLength: Math.max(1, maxBytes) }));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw new RangeError(`inflates to more than ${maxBytes} bytes`);
-    throw new RangeError(`is not a deflated bit array (${code ?? (error as Error).message})`);
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new RangeError(`inflates to more than ${maxBytes} bytes`, { cause: error });
+    throw new RangeError(`is not a deflated bit array (${code ?? (error as Error).message})`, { cause: error });
   }
 }
 

@@ -74,6 +74,16 @@ describe('bad input ends with exit code 2 and one line naming the problem', () =
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringContaining(named)]);
   });
 
+  it.each([
+    [['--expected-ticks', '5000000000'], '--expected-ticks'],
+    [['--max-sources', '64', '--expected-ticks', '4000000000'], '--max-sources × --expected-ticks'],
+  ])('firehose ingest %j', (args, named) => {
+    // Refused before any broker is contacted (this address has nothing listening).
+    const r = firehose('ingest', '--brokers', '127.0.0.1:9', '--topic', 'bad-input-ingest', ...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringContaining(named)]);
+  });
+
   it('--help lists the run command and exits 0', () => {
     const r = firehose('--help');
     expect(r.status).toBe(0);

@@ -101,4 +101,40 @@ describe('IngestSession, in process against the embedded cluster', () => {
       }
     }
   });
+
+  it('hostile records (issue 12): NaN time, foreign ticks, a 1.5 MB record and a null value last are dead-lettered, none counted as ticks or evicted', async () => {
+    const topic = `ingest-hostile-${randomUUID().slice(0, 8)}`;
+    for (const name of [topic, deadLetterTopic(topic), alertsTopic(topic)]) await cluster.createTopic(name, 1);
+    const { frames, ticks } = makeFrames({ seed: 9, instruments: 8, venues: 4, frames: 10, maxTicksPerFrame: 16 });
+    const nanTime = Buffer.from(frames[0]!);
+    nanTime.writeDoubleLE(Number.NaN, 24 + 16); // first tick's sendTimeUs
+    const foreign = Buffer.from(frames[1]!);
+    foreign.writeUInt16LE(5, 8); // header says source 5; its ticks say source 0
+    const big = Buffer.alloc(1_500_000, 7);
+
+    const producer = new Kafka({ brokers: cluster.bootstrapServers.split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [...frames, nanTime, foreign, big].map((value) => ({ key: '0', value, partition: 0 })) });
+    await producer.send({ topic, messages: [{ key: '0', value: null, partition: 0 }] });
+    await producer.disconnect();
+
+    const session = await IngestSession.start({
+      brokers: cluster.bootstrapServers, client: 'confluent', topic, groupId: `g-${topic}`, workers: 1, instruments: 8, venues: 4,
+      injectWorkerFailures: 0, framesPerTask: 4, ledgerSources: 1, ledgerCapacity: 1 << 16, clock: nowUs, log: () => {},
+    });
+    const finished = await session
+      .drain(() => session.counts.consumedTicks >= ticks && session.counts.deadLetteredRecords >= 4, 10)
+      .catch(async (error: unknown) => {
+        await session.close();
+        throw error;
+      });
+    const part = await session.finish();
+    expect(finished).toBe(true);
+    expect(part.consumedTicks).toBe(ticks);
+    expect(part.duplicates).toBe(0);
+    expect([part.deadLetteredRecords, part.malformedFrames, part.deadLetteredTicks, part.evictedRecords]).toEqual([4, 4, 0, 0]);
+    const dead = await readTopic(cluster.bootstrapServers, deadLetterTopic(topic), 4);
+    expect(dead.map((d) => /^reason=([^;]+)/.exec(d.key)![1])).toEqual(['bad-timestamp', 'source-mismatch', 'bad-magic', 'truncated']);
+    expect(dead[2]!.value.length).toBe(big.length);
+  });
 });
