@@ -7,7 +7,8 @@ import { encodeHistogram, initHistograms, type LatencySummary } from '../metrics
 import type { ConsumeCounts, IngestPart } from './ingest-part.js';
 import type { Alert } from '../analytics/alerts.js';
 import { StatsCollector } from './stats-collector.js';
-import { MAX_RECORD_BYTES, type ClientKind, type ConsumedRecord, type FrameConsumer, type FrameProducer } from '../kafka/client.js';
+import type { ClientKind, ConsumedRecord, FrameConsumer, FrameProducer } from '../kafka/client.js';
+import { DEAD_LETTER_MAX_MESSAGE_BYTES, deadLetterRecord } from './dead-letter.js';
 import { createFrameConsumer, createFrameProducer } from '../kafka/client-factory.js';
 import { FrameReader, validateFrame } from '../wire/tick-frame.js';
 import type { ClockUs } from '../wire/clock.js';
@@ -45,9 +46,6 @@ export interface IngestCounts extends ConsumeCounts {
   assignedPartitions: Set<number>;
   errors: string[];
 }
-
-/** Bytes a dead letter's key and record overhead may take beyond its value. */
-const DEAD_LETTER_KEY_ROOM = 16 * 1024;
 
 /**
  * The consuming half of the pipeline in one process: consumer group member, per-partition
@@ -114,7 +112,7 @@ export class IngestSession {
       brokers: options.brokers, clientId: 'firehose-ingest-side', topic,
       acks: -1, compression: 'none', lingerMs: 5, maxPendingFrames: 100_000, idempotent: false,
       // Room for the largest record the consumer fetches plus the dead letter's key.
-      maxMessageBytes: MAX_RECORD_BYTES + DEAD_LETTER_KEY_ROOM,
+      maxMessageBytes: DEAD_LETTER_MAX_MESSAGE_BYTES,
     }, {
       delivered: acked,
       failed: (_frame, error) => { if (counts.errors.length < 20) counts.errors.push(`${topic}: ${error.message}`); },
@@ -176,14 +174,7 @@ export class IngestSession {
     const ticks = kind === 'failed' && validateFrame(record.value) === null ? new FrameReader().reset(record.value).tickCount : 0;
     c.deadLetteredTicks += ticks;
     if (ticks === 0) c.malformedFrames++;
-    // A record larger than any the consumer fetches (a broker can hand one over whole) is cut to
-    // that size, so the dead letter always fits the producer; the key says how big it was.
-    const oversize = record.value.length > MAX_RECORD_BYTES;
-    const value = oversize ? record.value.subarray(0, MAX_RECORD_BYTES) : record.value;
-    const keyText = `reason=${reason}; partition=${record.partition}; offset=${record.offset}${oversize ? `; truncatedFrom=${record.value.length}` : ''}`;
-    const key = Buffer.from(keyText.slice(0, DEAD_LETTER_KEY_ROOM / 4));
-    const frame = { partition: 0, key, value, tickCount: 1, producedAtUs: this.options.clock() };
-    if (!this.deadLetters.send(frame)) {
+    if (!this.deadLetters.send(deadLetterRecord(record, reason, this.options.clock()))) {
       if (c.errors.length < 20) c.errors.push('dead-letter producer queue full: a dead letter was dropped');
     }
   }
