@@ -20,6 +20,9 @@ function baseOptions(options: ConnectionOptions): { clientId: string; bootstrapB
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
+/** Kafka's default max.request.size: one produce request carries at most this much. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
 /**
  * Producer over @platformatic/kafka. Like kafkajs it sends one request set per `send` call, so
  * frames handed over within one event-loop turn are gathered into one call, with a bounded number
@@ -71,8 +74,7 @@ export class PlatformaticFrameProducer implements FrameProducer {
 
   private sendQueued(): void {
     while (this.queued.length > 0 && this.inFlightRequests < PlatformaticFrameProducer.MAX_IN_FLIGHT_REQUESTS) {
-      const batch = this.queued;
-      this.queued = [];
+      const batch = this.takeRequest();
       this.inFlightRequests++;
       const topic = this.options.topic;
       this.producer.send({
@@ -100,6 +102,26 @@ export class PlatformaticFrameProducer implements FrameProducer {
         this.sendQueued();
       });
     }
+  }
+
+  /**
+   * The queued frames that fit one request (at least one). Unbounded, a request grows with the
+   * queue: a slow request lets more frames queue, the next request is bigger and slower still,
+   * and the producer settles at whichever rate it happened to fall into.
+   */
+  private takeRequest(): OutgoingFrame[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queued.length && (n === 0 || bytes + this.queued[n]!.value.length <= MAX_REQUEST_BYTES)) {
+      bytes += this.queued[n]!.value.length;
+      n++;
+    }
+    if (n === this.queued.length) {
+      const all = this.queued;
+      this.queued = [];
+      return all;
+    }
+    return this.queued.splice(0, n);
   }
 
   async flush(timeoutMs: number): Promise<void> {
