@@ -48,6 +48,8 @@ const PREFILL_BYTES_PER_PARTITION = 3 * 1024 * 1024;
 /** Per-record overhead in a v2 record batch (length, attributes, deltas, key), roughly. */
 const RECORD_OVERHEAD_BYTES = 16;
 const MAX_CONSUME_PASSES = 30;
+/** ... and at most this many records per partition, so that one pass of the slowest client stays short. */
+const PREFILL_MAX_RECORDS_PER_PARTITION = 5_000;
 const STALL_MS = 5_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +82,7 @@ export async function runRawClientProbe(options: RawClientOptions): Promise<RawC
     const consumeTopic = `${topic}-c`;
     if (cluster) await cluster.createTopic(consumeTopic, options.partitions);
     else await ensureTopic(brokers, consumeTopic, options.partitions, Math.min(3, brokers.split(',').length));
-    const perPartition = Math.max(1, Math.floor(PREFILL_BYTES_PER_PARTITION / (recordBytes + RECORD_OVERHEAD_BYTES)));
+    const perPartition = Math.max(1, Math.min(PREFILL_MAX_RECORDS_PER_PARTITION, Math.floor(PREFILL_BYTES_PER_PARTITION / (recordBytes + RECORD_OVERHEAD_BYTES))));
     const total = await prefill(brokers, consumeTopic, options.partitions, perPartition, value, key, errors);
     const consume = total > 0 ? await consumeOnly(options, brokers, consumeTopic, total, recordBytes, errors) : null;
     const usage = process.resourceUsage();

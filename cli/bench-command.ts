@@ -61,13 +61,13 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--pipelines <list>', `which pipelines to run: ${PIPELINE_IDS.join(',')} (default: all)`, pipelineList)
     .option('--probe-duration <time>', 'measuring window of each probe, after its warm-up (default: 20s, --quick 6s)', duration('--probe-duration'))
     .option('--json', 'print bench.json to stdout instead of the table')
-    .option('--profile', 'instead of the suite: one `node --cpu-prof` run per pipeline (--pipelines, default confluent,kafkajs) at --profile-rate; prints the hottest functions per thread')
+    .option('--profile', 'instead of the suite: one `node --cpu-prof` run per pipeline (--pipelines, default confluent,kafkajs,platformatic) at --profile-rate; prints the hottest functions per thread')
     .option('--profile-rate <ticks/s>', 'offered rate of the profiled runs (default: 300k)', count('--profile-rate'))
     .action(async (options: { quick?: boolean; tiny?: boolean; out?: string; maxP99?: number; pipelines?: PipelineId[]; probeDuration?: number; json?: boolean; profile?: boolean; profileRate?: number }) => {
       const mode: BenchMode = options.tiny ? 'tiny' : options.quick ? 'quick' : 'full';
       const out = options.out ?? path.join('results', `bench-${timestamp()}`);
       if (options.profile) {
-        const pipelines = (options.pipelines ?? ['confluent', 'kafkajs']).filter((p): p is 'naive' | 'confluent' | 'kafkajs' => p !== 'limit');
+        const pipelines = (options.pipelines ?? ['confluent', 'kafkajs', 'platformatic']).filter((p): p is Exclude<PipelineId, 'limit'> => p !== 'limit');
         const { text } = await profilePipelines({
           pipelines, rate: options.profileRate ?? 300_000, durationSec: options.probeDuration ?? 8, out,
           log: (line) => process.stderr.write(pc.dim(`${line}\n`)),
