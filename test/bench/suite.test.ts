@@ -121,7 +121,8 @@ describe('firehose bench --tiny', () => {
     expect(written.pipelines.limit!.cpuMsPerMillionTicks).toBeGreaterThan(0);
     for (const id of ['naive', 'confluent', 'kafkajs', 'platformatic'] as const) {
       const p = written.pipelines[id]!;
-      expect(p.maxTicksPerSec, id).toBeGreaterThan(0);
+      // The probes' reasons in the message: a failure on a loaded machine then says why.
+      expect(p.maxTicksPerSec, `${id}: ${p.probes.map((q) => `${q.rate}/s ${q.reasons.join('; ') || 'ok'}`).join(' | ')}`).toBeGreaterThan(0);
       expect(p.probes.length, id).toBeGreaterThanOrEqual(2);
       expect(p.latencyAtHalf, id).not.toBeNull();
       expect(p.latencyAtHalf!.rate).toBe(Math.round(p.maxTicksPerSec / 2));
