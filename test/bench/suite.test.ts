@@ -103,9 +103,13 @@ describe('firehose bench --tiny', () => {
     const out = await mkdtemp(path.join(os.tmpdir(), 'bench-suite-'));
     dirs.push(out);
     const lines: string[] = [];
-    // Plumbing, not latency: on a shared, loaded machine the kafkajs consumers' first second
-    // reached a 1 s p99 and the only probe failed ("kafkajs: expected 0 to be greater than 0").
-    const report = await runBenchSuite({ mode: 'tiny', out, log: (l) => lines.push(l), criteria: { maxP99Us: 10_000_000 } });
+    // Plumbing, not speed. Tiny probes have no warm-up and a 1.5 s window, so on a shared, loaded
+    // machine a consumer that takes ~0.7 s to start fetching (kafkajs) reads as "lag grew 0 → 2756
+    // ticks over the window" or a first-second p99 above 1 s, and the only probe failed ("kafkajs:
+    // expected 0 to be greater than 0"). Lag and latency are judged by the real bench, not here.
+    const report = await runBenchSuite({
+      mode: 'tiny', out, log: (l) => lines.push(l), criteria: { maxP99Us: 10_000_000, maxFinalLagSec: 10, maxLagGrowthSec: 10 },
+    });
     const written = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as BenchReport;
     expect(written).toEqual(report);
     expect(written.status).toBe('ok');
