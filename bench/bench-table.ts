@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { fmtMs, fmtRate } from './suite.js';
-import { PIPELINE_IDS, type BenchReport } from './types.js';
+import { CLIENT_PIPELINE_IDS, PIPELINE_IDS, type BenchReport, type RawClientFigures } from './types.js';
 
 const times = (x: number | null): string => (x === null ? '-' : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`);
 const percent = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
@@ -35,6 +35,8 @@ export function renderBenchTable(report: BenchReport): string {
     ]);
   }
   const lines = [table.toString()];
+  const raw = renderRawClientTable(report);
+  if (raw) lines.push(raw);
   const r = report.ratios;
   if (report.best) {
     lines.push(`best: ${pc.bold(report.best.pipeline)} at ${fmtRate(report.best.ticksPerSec)} — ${times(r.vsNaive)} the naive baseline, ${percent(r.vsLimit)} of the no-transport limit${r.confluentVsKafkajs !== null ? `; confluent ÷ kafkajs ${times(r.confluentVsKafkajs)}` : ''}`);
@@ -49,4 +51,34 @@ export function renderBenchTable(report: BenchReport): string {
   }
   if (report.status === 'interrupted') lines.push(pc.yellow('interrupted: the figures above are partial'));
   return lines.join('\n');
+}
+
+const records = (x: number | null | undefined): string => (x == null ? '-' : fmtRate(x).replace('/s', ' rec/s'));
+
+/**
+ * Each client alone against its pipeline, same run: produce-only and consume-only records/s at the
+ * pipeline's record size and at one tick per record, the pipeline's records/s, and the ratio.
+ */
+export function renderRawClientTable(report: BenchReport): string | null {
+  const rows: string[][] = [];
+  for (const id of CLIENT_PIPELINE_IDS) {
+    const p = report.pipelines[id];
+    if (!p?.raw) continue;
+    const tpr = report.workload.ticksPerRecord;
+    const add = (f: RawClientFigures | null, pipelineRecords: number | null, share: number | null): void => {
+      if (!f) return;
+      rows.push([id, `${f.recordBytes} B (${f.ticksPerRecord} tick${f.ticksPerRecord === 1 ? '' : 's'})`, records(f.produceRecordsPerSec), records(f.consumeRecordsPerSec),
+        records(pipelineRecords), share === null ? '-' : percent(share)]);
+    };
+    add(p.raw.atPipelineRecordSize, p.maxTicksPerSec > 0 ? Math.round(p.maxTicksPerSec / tpr) : null, p.vsRawConsume);
+    add(p.raw.atOneTickPerRecord, p.perRecord ? p.perRecord.maxRecordsPerSec : null, p.perRecord?.vsRawConsume ?? null);
+  }
+  if (rows.length === 0) return null;
+  const table = new Table({
+    head: ['client', 'record', 'alone: produce-only', 'alone: consume-only', 'pipeline (sustained)', 'pipeline ÷ consume-only'].map((h) => pc.bold(h)),
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) table.push(r);
+  return table.toString();
 }

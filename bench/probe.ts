@@ -121,6 +121,13 @@ export function windowFigures(output: ProbeOutput, warmupSec: number): WindowFig
   return { startLag, endLag, maxP99Us: maxP99 };
 }
 
+/** Distinct ticks analysed over the ticks the schedule offered in the sending time. */
+export function analysedFraction(output: ProbeOutput, rate: number, durationSec: number): number {
+  const offered = Math.max(1, Math.round(rate * durationSec));
+  const distinct = output.ticks.distinctConsumed ?? Math.min(output.ticks.consumed, output.ticks.acked);
+  return distinct / offered;
+}
+
 /** CPU of the whole process (every thread) per million ticks analysed. */
 export function cpuPerMillion(output: ProbeOutput): number | undefined {
   const r = output.resources;
@@ -151,13 +158,14 @@ export function judgeProbe(rate: number, durationSec: number, warmupSec: number,
   if (output.ticks.failed > 0) reasons.push(`${output.ticks.failed} ticks failed to produce`);
   if (output.ticks.lost > 0) reasons.push(`${output.ticks.lost} ticks lost (${output.ticks.evicted} evicted)`);
   if (e2e.count === 0) reasons.push('nothing analysed');
-  if (t.ticksPerSec < criteria.minAnalysedFraction * rate) reasons.push(`analysed ${Math.round(t.ticksPerSec)}/s < ${Math.round(criteria.minAnalysedFraction * 100)}% of offered`);
+  const fraction = analysedFraction(output, rate, durationSec);
+  if (fraction < criteria.minAnalysedFraction) reasons.push(`analysed ${Math.round(fraction * 1000) / 10}% of the ticks offered (${Math.round(t.ticksPerSec)}/s) < ${Math.round(criteria.minAnalysedFraction * 100)}%`);
   if (w.endLag > criteria.maxFinalLagSec * rate) reasons.push(`lag ${w.endLag} ticks at the end > ${criteria.maxFinalLagSec} s of ticks`);
   else if (w.endLag - w.startLag > criteria.maxLagGrowthSec * rate) reasons.push(`lag grew ${w.startLag} → ${w.endLag} ticks over the window`);
   if (p99 > criteria.maxP99Us) reasons.push(`${w.maxP99Us === null ? 'p99' : 'p99 of a second in the window'} ${ms(p99)} > ${ms(criteria.maxP99Us)}`);
   const record: ProbeRecord = {
     ...base, sustained: reasons.length === 0, reasons,
-    ticksPerSec: t.ticksPerSec, lost: output.ticks.lost, evicted: output.ticks.evicted,
+    ticksPerSec: t.ticksPerSec, analysedFraction: Math.round(fraction * 10_000) / 10_000, lost: output.ticks.lost, evicted: output.ticks.evicted,
     windowStartLagTicks: w.startLag, finalLagTicks: w.endLag,
     latency: { p50: e2e.p50, p99: e2e.p99, p999: e2e.p999, max: e2e.max },
   };
@@ -171,7 +179,7 @@ export function judgeProbe(rate: number, durationSec: number, warmupSec: number,
 /** A probe that only failed on the window's lag or p99, with nothing lost: worth a second try (noise). */
 export function isMarginalFailure(record: ProbeRecord, criteria: SustainCriteria): boolean {
   if (record.sustained || record.ticksPerSec === undefined) return false;
-  return (record.lost ?? 0) === 0 && record.ticksPerSec >= criteria.minAnalysedFraction * record.rate;
+  return (record.lost ?? 0) === 0 && (record.analysedFraction ?? 0) >= criteria.minAnalysedFraction;
 }
 
 /** The first line of an error in a child's stderr (else its last line). */

@@ -6,7 +6,7 @@ import type { ProbeOutput } from './types.js';
 
 export interface ProfileOptions {
   /** Which pipelines to profile (each as its own `node --cpu-prof` child). */
-  pipelines: ReadonlyArray<'naive' | 'confluent' | 'kafkajs'>;
+  pipelines: ReadonlyArray<'naive' | 'confluent' | 'kafkajs' | 'platformatic'>;
   rate: number;
   durationSec: number;
   out: string;

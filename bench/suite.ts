@@ -4,9 +4,11 @@ import path from 'node:path';
 import { ChildRunner, isMarginalFailure, judgeProbe, parseJsonOutput, type ChildRun } from './probe.js';
 import { searchMaxRate, type SearchPlan } from './rate-search.js';
 import type { NoTransportResult } from './no-transport.js';
+import type { RawClientResult } from './raw-client-probe.js';
 import {
   DEFAULT_CRITERIA, type BenchMode, type BenchReport, type PipelineId, type PipelineReport, type ProbeOutput,
-  type ProbeRecord, type SustainCriteria, type TargetCheck,
+  type ProbeRecord, type SustainCriteria, type TargetCheck, CLIENT_PIPELINE_IDS, type ClientPipelineId, type RawClientFigures,
+  PIPELINE_IDS,
 } from './types.js';
 
 /** Durations and search shape of each mode. */
@@ -28,6 +30,14 @@ export interface ModeSettings {
   budgetSec: number;
   naive: SearchPlan;
   pipeline: SearchPlan;
+  /** Measured seconds of each raw-client probe's produce-only and consume-only parts. */
+  rawSec: number;
+  /** Raw-client probes at the pipeline's record size too, or only at one tick per record (tiny: plumbing). */
+  rawAtPipelineRecordSize: boolean;
+  /** The pipeline at one tick per record: for which clients, how it searches, its time budget (s). */
+  perRecordClients: readonly ClientPipelineId[];
+  perRecord: SearchPlan;
+  perRecordBudgetSec: number;
 }
 
 export const MODES: Record<BenchMode, ModeSettings> = {
@@ -35,11 +45,15 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     warmupSec: 5, windowSec: 20, confirmWindowSec: 60, limitTicks: 30_000_000, limitWarmupTicks: 2_000_000, drainTimeoutSec: 10, retries: 3, budgetSec: 600,
     naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 8, resolution: 0.1 },
     pipeline: { startRate: 150_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 8, resolution: 0.1 },
+    rawSec: 5, rawAtPipelineRecordSize: true, perRecordClients: ['confluent', 'kafkajs', 'platformatic'], perRecordBudgetSec: 300,
+    perRecord: { startRate: 20_000, growth: 2, minRate: 1_000, maxRate: 2_000_000, maxProbes: 6, resolution: 0.1 },
   },
   quick: {
-    warmupSec: 2, windowSec: 6, confirmWindowSec: null, limitTicks: 5_000_000, limitWarmupTicks: 1_000_000, drainTimeoutSec: 5, retries: 2, budgetSec: 125,
+    warmupSec: 2, windowSec: 6, confirmWindowSec: null, limitTicks: 5_000_000, limitWarmupTicks: 1_000_000, drainTimeoutSec: 5, retries: 2, budgetSec: 70,
     naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 6, resolution: 0.2 },
     pipeline: { startRate: 150_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 6, resolution: 0.2 },
+    rawSec: 2, rawAtPipelineRecordSize: true, perRecordClients: ['confluent'], perRecordBudgetSec: 60,
+    perRecord: { startRate: 20_000, growth: 2, minRate: 1_000, maxRate: 2_000_000, maxProbes: 4, resolution: 0.25 },
   },
   // Plumbing only (tests): one low-rate probe per pipeline, then the half-rate run. A probe that
   // fails only on lag or p99 is run once more: on a loaded CI machine a 1.5 s window is noisy.
@@ -47,6 +61,8 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     warmupSec: 0, windowSec: 1.5, confirmWindowSec: null, limitTicks: 200_000, limitWarmupTicks: 50_000, drainTimeoutSec: 5, retries: 1, budgetSec: 120,
     naive: { startRate: 500, growth: 2, minRate: 100, maxRate: 500, maxProbes: 1, resolution: 1 },
     pipeline: { startRate: 4_000, growth: 2, minRate: 100, maxRate: 4_000, maxProbes: 1, resolution: 1 },
+    rawSec: 1, rawAtPipelineRecordSize: false, perRecordClients: ['confluent'], perRecordBudgetSec: 60,
+    perRecord: { startRate: 2_000, growth: 2, minRate: 100, maxRate: 2_000, maxProbes: 1, resolution: 1 },
   },
 };
 
@@ -72,6 +88,7 @@ const PIPELINE_TEXT: Record<PipelineId, { label: string; description: string }> 
   naive: { label: '2 naive baseline', description: 'kafkajs defaults, one JSON message per tick, eachMessage + JSON.parse + detectors inline on the consumer thread' },
   confluent: { label: '3 firehose · confluent', description: '`firehose run --client confluent`, default settings (binary frames of 64 ticks, worker pool)' },
   kafkajs: { label: '4 firehose · kafkajs', description: '`firehose run --client kafkajs`, default settings (binary frames of 64 ticks, worker pool)' },
+  platformatic: { label: '5 firehose · platformatic', description: '`firehose run --client platformatic` (@platformatic/kafka 1.x), default settings (binary frames of 64 ticks, worker pool)' },
 };
 
 /**
@@ -87,7 +104,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
   if (options.windowSec !== undefined) settings.windowSec = options.windowSec;
   const criteria: SustainCriteria = { ...DEFAULT_CRITERIA, ...options.criteria };
   const workload = { ...DEFAULT_WORKLOAD, ...options.workload };
-  const wanted = new Set<PipelineId>(options.pipelines ?? ['limit', 'naive', 'confluent', 'kafkajs']);
+  const wanted = new Set<PipelineId>(options.pipelines ?? PIPELINE_IDS);
   const runner = options.runner ?? new ChildRunner();
   const clockText = (): string => {
     const s = Math.round((Date.now() - started) / 1000);
@@ -99,21 +116,24 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
 
   const report: BenchReport = {
     tool: 'tick-firehose', kind: 'bench', version: 1, status: 'ok', mode: options.mode, startedAt, finishedAt: startedAt, wallSec: 0,
-    machine: { cpus: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageAtStart: os.loadavg()[0]!, loadAverageAtEnd: 0 },
+    machine: {
+      cpus: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageAtStart: os.loadavg()[0]!, loadAverageAtEnd: 0,
+      cores: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', loadAveragesAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100) as [number, number, number],
+    },
     criteria: { ...criteria, warmupSec: settings.warmupSec, windowSec: settings.windowSec, lost: 0, evicted: 0, latencyAtFractionOfMax: 0.5 },
-    workload, pipelines: {}, best: null, ratios: { vsNaive: null, vsLimit: null, confluentVsKafkajs: null }, targets: [], notes: [],
+    workload, pipelines: {}, best: null, ratios: { vsNaive: null, vsLimit: null, confluentVsKafkajs: null, kafkajsVsConfluent: null, platformaticVsConfluent: null, perRecordVsRawConsume: null }, targets: [], notes: [],
   };
   const stopped = (): boolean => runner.stopped;
   const runNotes: string[] = [];
   const commonArgs = ['--partitions', String(workload.partitions), '--instruments', String(workload.instruments), '--venues', String(workload.venues), '--seed', String(workload.seed)];
 
   /** One Kafka-pipeline run as a child process, judged; a crash at start-up is retried once. */
-  const probe = async (id: Exclude<PipelineId, 'limit'>, rate: number, windowSec: number, tag: string): Promise<ProbeRecord> => {
+  const probe = async (id: Exclude<PipelineId, 'limit'>, rate: number, windowSec: number, tag: string, ticksPerRecord = workload.ticksPerRecord): Promise<ProbeRecord> => {
     const durationSec = settings.warmupSec + windowSec;
     const args = id === 'naive'
       ? ['naive', '--json', '--rate', String(rate), '--duration', String(durationSec), '--drain-timeout', String(settings.drainTimeoutSec), ...commonArgs]
       : ['run', '--json', '--no-progress', '--client', id, '--rate', String(rate), '--duration', String(durationSec),
-        '--workers', String(workload.workers), '--ticks-per-record', String(workload.ticksPerRecord), '--drain-timeout', String(settings.drainTimeoutSec),
+        '--workers', String(workload.workers), '--ticks-per-record', String(ticksPerRecord), '--drain-timeout', String(settings.drainTimeoutSec),
         // --force: a probe repeated at the same rate (a retry) replaces its own earlier files.
         '--out', path.join(runsDir, `${id}-${tag}-${rate}`), '--force', ...commonArgs];
     let record: ProbeRecord | null = null;
@@ -157,7 +177,35 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     report.pipelines.limit = pipeline;
   }
 
-  const kafkaPipelines: Array<Exclude<PipelineId, 'limit'>> = ['naive', 'confluent', 'kafkajs'];
+  // Each client alone, at the pipeline's record size and at one tick per record (72-byte records).
+  const rawFigures = new Map<string, RawClientFigures | null>();
+  for (const id of CLIENT_PIPELINE_IDS) {
+    if (!wanted.has(id) || stopped()) continue;
+    for (const ticksPerRecord of settings.rawAtPipelineRecordSize ? [workload.ticksPerRecord, 1] : [1]) {
+      if (stopped()) break;
+      const args = ['raw-client', '--json', '--client', id, '--partitions', String(workload.partitions), '--ticks-per-record', String(ticksPerRecord),
+        '--produce-duration', String(settings.rawSec), '--consume-duration', String(settings.rawSec)];
+      const run = await runner.run(args, 120).catch(() => null);
+      const result = run ? parseJsonOutput<RawClientResult>(run.stdout) : null;
+      const figures: RawClientFigures | null = result && {
+        ticksPerRecord, recordBytes: result.recordBytes,
+        produceRecordsPerSec: result.produce?.recordsPerSec ?? null, consumeRecordsPerSec: result.consume?.recordsPerSec ?? null,
+        consumePasses: result.consume?.passes ?? null, cpuMsTotal: Math.round(result.resources.cpuUserMs + result.resources.cpuSystemMs), errors: result.errors,
+      };
+      rawFigures.set(`${id}/${ticksPerRecord}`, figures);
+      if (figures) {
+        await writeFile(path.join(runsDir, `raw-${id}-${ticksPerRecord}tpr.json`), `${JSON.stringify(result, null, 2)}\n`);
+        log(`raw ${id} alone, ${figures.recordBytes}-byte records: produce ${fmtRecords(figures.produceRecordsPerSec)}, consume ${fmtRecords(figures.consumeRecordsPerSec)} (${figures.consumePasses ?? 0} passes)${figures.errors.length > 0 ? `; ${figures.errors.join('; ')}` : ''}`);
+      } else {
+        log(`raw ${id} alone at ${ticksPerRecord} ticks/record failed: ${run?.stderr.trim().split('\n').at(-1) ?? 'not run'}`);
+      }
+    }
+  }
+  const rawOf = (id: ClientPipelineId): PipelineReport['raw'] => (rawFigures.has(`${id}/${workload.ticksPerRecord}`) || rawFigures.has(`${id}/1`)
+    ? { atPipelineRecordSize: rawFigures.get(`${id}/${workload.ticksPerRecord}`) ?? null, atOneTickPerRecord: rawFigures.get(`${id}/1`) ?? null }
+    : null);
+
+  const kafkaPipelines: Array<Exclude<PipelineId, 'limit'>> = ['naive', 'confluent', 'kafkajs', 'platformatic'];
   for (const id of kafkaPipelines) {
     if (!wanted.has(id) || stopped()) continue;
     const pipeline = emptyPipeline(id);
@@ -217,11 +265,43 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
       const record = await probe(id, half, settings.windowSec, 'half');
       pipeline.probes.push(record);
       log(`    ${describe(record)}`);
-      if (record.latency) pipeline.latencyAtHalf = { rate: half, ...record.latency, windowMaxP99Us: record.windowMaxP99Us ?? null };
+      if (record.latency) pipeline.latencyAtHalf = { rate: half, ...record.latency, windowMaxP99Us: record.windowMaxP99Us ?? null, p99AfterWarmup: null };
       pipeline.cpuMsPerMillionTicksAtHalf = record.cpuMsPerMillionTicks ?? null;
       pipeline.peakRssMbAtHalf = record.maxRssMb ?? null;
     }
     log(`  ${id}: highest sustained rate ${max > 0 ? fmtRate(max) : 'none'} after ${outcome.probes} probes`);
+    if (id !== 'naive') {
+      pipeline.raw = rawOf(id);
+      const rawConsume = pipeline.raw?.atPipelineRecordSize?.consumeRecordsPerSec ?? null;
+      pipeline.vsRawConsume = rawConsume !== null ? ratio(pipeline.maxTicksPerSec, rawConsume * workload.ticksPerRecord) : null;
+    }
+  }
+
+  // The per-record path: the pipeline at one tick per record, against the client's own consume rate of 72-byte records.
+  for (const id of settings.perRecordClients) {
+    const pipeline = report.pipelines[id];
+    if (!pipeline || stopped()) continue;
+    const raw = pipeline.raw?.atOneTickPerRecord ?? null;
+    const rawConsume = raw?.consumeRecordsPerSec ?? null;
+    const plan = { ...settings.perRecord };
+    // Start near half the client's own rate, where a fast pipeline would be.
+    if (rawConsume !== null && options.mode !== 'tiny') plan.startRate = Math.max(plan.minRate, Math.min(plan.maxRate, Math.round(rawConsume / 2)));
+    log(`${PIPELINE_TEXT[id].label} at 1 tick per record: searching the highest sustained records/s (from ${fmtRate(plan.startRate)})`);
+    const probes: ProbeRecord[] = [];
+    const started = Date.now();
+    const outcome = await searchMaxRate(async (rate) => {
+      log(`  ${id} 1 tick/record: probe ${probes.length + 1} at ${fmtRate(rate)}`);
+      const record = await probe(id, rate, settings.windowSec, 'per-record', 1);
+      probes.push(record);
+      log(`    ${describe(record)}`);
+      return record.sustained;
+    }, plan, () => stopped() || (Date.now() - started) / 1000 + settings.warmupSec + settings.windowSec + 4 > settings.perRecordBudgetSec);
+    const atMax = [...probes].reverse().find((p) => p.rate === outcome.best && p.sustained);
+    pipeline.perRecord = {
+      maxRecordsPerSec: outcome.best, rawConsumeRecordsPerSec: rawConsume, vsRawConsume: rawConsume !== null ? ratio(outcome.best, rawConsume) : null,
+      cpuMsPerMillionTicks: atMax?.cpuMsPerMillionTicks ?? null, probes,
+    };
+    log(`  ${id} 1 tick/record: ${outcome.best > 0 ? fmtRate(outcome.best) : 'none'} sustained; the client alone consumes ${fmtRecords(rawConsume)} → ${pipeline.perRecord.vsRawConsume === null ? '-' : `${(pipeline.perRecord.vsRawConsume * 100).toFixed(1)}%`}`);
   }
 
   if (stopped()) report.status = 'interrupted';
@@ -235,7 +315,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
 
 function emptyPipeline(id: PipelineId): PipelineReport {
   return {
-    id, ...PIPELINE_TEXT[id], maxTicksPerSec: 0, analysedTicksPerSec: 0, latencyAtHalf: null,
+    id, ...PIPELINE_TEXT[id], maxTicksPerSec: 0, analysedTicksPerSec: 0, latencyAtHalf: null, latencyAtTenth: null, raw: null, vsRawConsume: null, perRecord: null,
     cpuMsPerMillionTicks: null, cpuMsPerMillionTicksAtHalf: null, peakRssMb: null, peakRssMbAtHalf: null, probes: [],
   };
 }
@@ -246,7 +326,7 @@ const ratio = (a: number | undefined, b: number | undefined): number | null =>
 /** Best pipeline, ratios, targets and notes from the per-pipeline figures. */
 export function finishReport(report: BenchReport, runNotes: readonly string[] = []): void {
   const p = report.pipelines;
-  const candidates = (['confluent', 'kafkajs'] as const).filter((id) => (p[id]?.maxTicksPerSec ?? 0) > 0);
+  const candidates = CLIENT_PIPELINE_IDS.filter((id) => (p[id]?.maxTicksPerSec ?? 0) > 0);
   candidates.sort((a, b) => p[b]!.maxTicksPerSec - p[a]!.maxTicksPerSec);
   const bestId = candidates[0];
   const best = bestId ? p[bestId]! : undefined;
@@ -255,6 +335,9 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
     vsNaive: ratio(best?.maxTicksPerSec, p.naive?.maxTicksPerSec),
     vsLimit: ratio(best?.maxTicksPerSec, p.limit?.maxTicksPerSec),
     confluentVsKafkajs: ratio(p.confluent?.maxTicksPerSec, p.kafkajs?.maxTicksPerSec),
+    kafkajsVsConfluent: ratio(p.kafkajs?.maxTicksPerSec, p.confluent?.maxTicksPerSec),
+    platformaticVsConfluent: ratio(p.platformatic?.maxTicksPerSec, p.confluent?.maxTicksPerSec),
+    perRecordVsRawConsume: p.confluent?.perRecord?.vsRawConsume ?? null,
   };
   const targets: TargetCheck[] = [];
   const r = report.ratios;
@@ -268,6 +351,10 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
   const half = best?.latencyAtHalf ?? null;
   targets.push({ name: 'p99 at 50% of the sustained rate', target: '≤ 25 ms', reached: half ? fmtMs(half.p99) : '-', pass: half !== null && half.p99 <= 25_000 });
   targets.push({ name: 'peak RSS at the sustained rate', target: '≤ 1 GiB', reached: best?.peakRssMb != null ? `${best.peakRssMb} MB` : '-', pass: best?.peakRssMb != null && best.peakRssMb <= 1024 });
+  const perRecord = r.perRecordVsRawConsume;
+  targets.push({ name: 'one tick per record: share of the raw client\'s consume rate (confluent)', target: '≥ 70%', reached: perRecord === null ? '-' : `${(perRecord * 100).toFixed(1)}%`, pass: (perRecord ?? 0) >= 0.7 });
+  const kj = r.kafkajsVsConfluent;
+  targets.push({ name: 'kafkajs vs confluent', target: '≥ 50%', reached: kj === null ? '-' : `${(kj * 100).toFixed(1)}%`, pass: (kj ?? 0) >= 0.5 });
   report.targets = targets;
   const c = report.criteria;
   report.notes = [
@@ -277,6 +364,8 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
     'each Kafka pipeline runs in its own process with its own embedded 3-broker cluster (librdkafka mock) in that process: its CPU and RSS include the brokers',
     'CPU per million ticks = user + system time of every thread of the process over the run (cluster start and drain included) ÷ ticks analysed',
     'the no-transport limit has no latency figures: nothing travels',
+    'raw clients: each client alone through the pipeline\'s own adapter and producer settings, no generation or analytics, in its own process with its own embedded cluster; produce-only = closed loop as fast as acknowledgements come; consume-only = a consumer group reading a prefilled topic from the start (new group per pass, first record to last), committing after each batch',
+    'vsRawConsume = pipeline ticks/s ÷ (raw consume-only records/s × ticks per record) at the same record size; perRecord.vsRawConsume = pipeline records/s at one tick per record ÷ raw consume-only records/s of 72-byte records',
     `the machine is shared: 1-minute load average ${report.machine.loadAverageAtStart.toFixed(2)} at the start, ${report.machine.loadAverageAtEnd.toFixed(2)} at the end (${report.machine.cpus} CPUs); anything else running skews every figure`,
     ...runNotes,
   ];
@@ -295,6 +384,10 @@ export function fmtMs(us: number | undefined): string {
   if (us < 10_000) return `${(us / 1000).toFixed(2)} ms`;
   if (us < 1_000_000) return `${(us / 1000).toFixed(1)} ms`;
   return `${(us / 1e6).toFixed(2)} s`;
+}
+
+function fmtRecords(perSec: number | null): string {
+  return perSec === null ? '-' : `${fmtRate(perSec).replace('/s', '')} records/s`;
 }
 
 function fmtCount(n: number): string {

@@ -23,7 +23,7 @@ export interface LagPoint {
 export interface ProbeOutput {
   status: 'ok' | 'interrupted';
   config: { rate: number; durationSec: number };
-  ticks: { produced: number; acked: number; failed: number; consumed: number; lost: number; evicted: number; duplicated: number };
+  ticks: { produced: number; acked: number; failed: number; consumed: number; lost: number; evicted: number; duplicated: number; distinctConsumed?: number };
   throughput: { offeredTicksPerSec: number; ticksPerSec: number };
   latency: { e2e: LatencySummary };
   timeline: LagPoint[];
@@ -38,7 +38,12 @@ export interface ProbeOutput {
  * the whole probe.
  */
 export interface SustainCriteria {
-  /** Analysed distinct ticks/s over the whole probe must be at least this fraction of the offered rate. */
+  /**
+   * The distinct ticks analysed must be at least this fraction of the ticks offered over the
+   * sending time (offered rate × duration). A count, not a rate over the time the last tick took to
+   * arrive: that time includes the end-to-end latency of the last ticks, which a short probe cannot
+   * absorb (1.5 s probes failed at 90% with a 150 ms tail), and latency has its own criterion.
+   */
   minAnalysedFraction: number;
   /** In every second of the measuring window, the end-to-end p99 of the ticks analysed in that second must be at most this. */
   maxP99Us: number;
@@ -73,6 +78,8 @@ export interface ProbeRecord {
   wallSec: number;
   /** Absent when the probe did not produce a result (crashed, killed after its deadline). */
   ticksPerSec?: number;
+  /** Distinct ticks analysed ÷ ticks offered over the sending time. */
+  analysedFraction?: number;
   lost?: number;
   evicted?: number;
   /** Lag when the window started and when it ended. */
@@ -86,8 +93,34 @@ export interface ProbeRecord {
   maxRssMb?: number;
 }
 
-export type PipelineId = 'limit' | 'naive' | 'confluent' | 'kafkajs';
-export const PIPELINE_IDS: readonly PipelineId[] = ['limit', 'naive', 'confluent', 'kafkajs'];
+export type PipelineId = 'limit' | 'naive' | 'confluent' | 'kafkajs' | 'platformatic';
+export const PIPELINE_IDS: readonly PipelineId[] = ['limit', 'naive', 'confluent', 'kafkajs', 'platformatic'];
+/** The pipelines of this project, one per client library. */
+export type ClientPipelineId = 'confluent' | 'kafkajs' | 'platformatic';
+export const CLIENT_PIPELINE_IDS: readonly ClientPipelineId[] = ['confluent', 'kafkajs', 'platformatic'];
+
+/** One client alone (no generation, no analytics) at one record size, measured in the same bench run. */
+export interface RawClientFigures {
+  ticksPerRecord: number;
+  recordBytes: number;
+  produceRecordsPerSec: number | null;
+  consumeRecordsPerSec: number | null;
+  /** Passes over the prefilled topic the consume figure comes from. */
+  consumePasses: number | null;
+  cpuMsTotal: number | null;
+  errors: string[];
+}
+
+/** The pipeline at one tick per record (every detector on), against the same client alone. */
+export interface PerRecordReport {
+  /** Highest sustained records/s (= ticks/s at one tick per record). */
+  maxRecordsPerSec: number;
+  rawConsumeRecordsPerSec: number | null;
+  /** maxRecordsPerSec ÷ rawConsumeRecordsPerSec: what share of the client's own consume rate the pipeline keeps. */
+  vsRawConsume: number | null;
+  cpuMsPerMillionTicks: number | null;
+  probes: ProbeRecord[];
+}
 
 export interface PipelineReport {
   id: PipelineId;
@@ -101,7 +134,19 @@ export interface PipelineReport {
   /** Analysed ticks/s measured in the probe at `maxTicksPerSec`. */
   analysedTicksPerSec: number;
   /** End-to-end latency at half the sustainable rate, µs; null for the no-transport limit (no transport to measure). */
-  latencyAtHalf: { rate: number; p50: number; p99: number; p999: number; max: number; windowMaxP99Us: number | null } | null;
+  latencyAtHalf: {
+    rate: number; p50: number; p99: number; p999: number; max: number; windowMaxP99Us: number | null;
+    /** HDR p99 with the warm-up excluded; null until runs report a warm-up phase separately (--warmup). */
+    p99AfterWarmup: number | null;
+  } | null;
+  /** At 10% of the sustained rate in the latency profile; null until runs offer --profile latency. */
+  latencyAtTenth: { rate: number; p50: number; p99: number } | null;
+  /** The client alone in the same run: at this pipeline's record size and at one tick per record. */
+  raw: { atPipelineRecordSize: RawClientFigures | null; atOneTickPerRecord: RawClientFigures | null } | null;
+  /** Pipeline ticks/s ÷ (the client's own consume-only records/s × ticks per record), at the pipeline's record size. */
+  vsRawConsume: number | null;
+  /** The pipeline at --ticks-per-record 1 (only for the clients the mode measures it for). */
+  perRecord: PerRecordReport | null;
   /** Process CPU (user + system, every thread) per million ticks analysed, at the sustainable rate. */
   cpuMsPerMillionTicks: number | null;
   /** The same at half the sustainable rate. */
@@ -129,17 +174,27 @@ export interface BenchReport {
   finishedAt: string;
   wallSec: number;
   /** The 1-minute load average before and after: other work on the machine skews the figures. */
-  machine: { cpus: number; node: string; platform: string; loadAverageAtStart: number; loadAverageAtEnd: number };
+  machine: {
+    cpus: number; node: string; platform: string; loadAverageAtStart: number; loadAverageAtEnd: number;
+    /** Logical cores and the CPU model as the OS reports them. */
+    cores: number; cpuModel: string;
+    /** 1-, 5- and 15-minute load averages when the suite started. */
+    loadAveragesAtStart: [number, number, number];
+  };
   criteria: SustainCriteria & ProbeWindow & { lost: 0; evicted: 0; latencyAtFractionOfMax: number };
   workload: { instruments: number; venues: number; partitions: number; ticksPerRecord: number; workers: number; seed: number };
   pipelines: Partial<Record<PipelineId, PipelineReport>>;
-  best: { pipeline: 'confluent' | 'kafkajs'; ticksPerSec: number } | null;
+  best: { pipeline: ClientPipelineId; ticksPerSec: number } | null;
   ratios: {
     /** Best of this pipeline (confluent, kafkajs) over the naive baseline's sustainable rate. */
     vsNaive: number | null;
     /** Best of this pipeline over the no-transport limit. */
     vsLimit: number | null;
     confluentVsKafkajs: number | null;
+    kafkajsVsConfluent: number | null;
+    platformaticVsConfluent: number | null;
+    /** Confluent pipeline at one tick per record ÷ the Confluent client's own consume-only rate of 72-byte records, same run. */
+    perRecordVsRawConsume: number | null;
   };
   targets: TargetCheck[];
   notes: string[];

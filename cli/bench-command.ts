@@ -5,6 +5,8 @@ import { renderBenchTable } from '../bench/bench-table.js';
 import { runNaivePipeline, type NaiveControl } from '../bench/naive-pipeline.js';
 import { runNoTransportLimit } from '../bench/no-transport.js';
 import { ChildRunner } from '../bench/probe.js';
+import { runRawClientProbe } from '../bench/raw-client-probe.js';
+import { CLIENT_KINDS, type ClientKind } from '../kafka/client.js';
 import { profilePipelines } from '../bench/profile-run.js';
 import { runBenchSuite } from '../bench/suite.js';
 import { PIPELINE_IDS, type BenchMode, type PipelineId } from '../bench/types.js';
@@ -59,13 +61,13 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--pipelines <list>', `which pipelines to run: ${PIPELINE_IDS.join(',')} (default: all)`, pipelineList)
     .option('--probe-duration <time>', 'measuring window of each probe, after its warm-up (default: 20s, --quick 6s)', duration('--probe-duration'))
     .option('--json', 'print bench.json to stdout instead of the table')
-    .option('--profile', 'instead of the suite: one `node --cpu-prof` run per pipeline (--pipelines, default confluent,kafkajs) at --profile-rate; prints the hottest functions per thread')
+    .option('--profile', 'instead of the suite: one `node --cpu-prof` run per pipeline (--pipelines, default confluent,kafkajs,platformatic) at --profile-rate; prints the hottest functions per thread')
     .option('--profile-rate <ticks/s>', 'offered rate of the profiled runs (default: 300k)', count('--profile-rate'))
     .action(async (options: { quick?: boolean; tiny?: boolean; out?: string; maxP99?: number; pipelines?: PipelineId[]; probeDuration?: number; json?: boolean; profile?: boolean; profileRate?: number }) => {
       const mode: BenchMode = options.tiny ? 'tiny' : options.quick ? 'quick' : 'full';
       const out = options.out ?? path.join('results', `bench-${timestamp()}`);
       if (options.profile) {
-        const pipelines = (options.pipelines ?? ['confluent', 'kafkajs']).filter((p): p is 'naive' | 'confluent' | 'kafkajs' => p !== 'limit');
+        const pipelines = (options.pipelines ?? ['confluent', 'kafkajs', 'platformatic']).filter((p): p is Exclude<PipelineId, 'limit'> => p !== 'limit');
         const { text } = await profilePipelines({
           pipelines, rate: options.profileRate ?? 300_000, durationSec: options.probeDuration ?? 8, out,
           log: (line) => process.stderr.write(pc.dim(`${line}\n`)),
@@ -140,5 +142,23 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
       });
       if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`no-transport limit: ${Math.round(result.ticksPerSec).toLocaleString('en-US')} ticks/s (${result.ticks} ticks in ${result.elapsedSec.toFixed(2)} s, ${Math.round(result.cpuMsPerMillionTicks)} ms CPU per million)\n`);
+    });
+
+  program.command('raw-client', { hidden: true })
+    .description('one client alone (used by bench): produce-only, then consume-only of a prefilled topic, at the pipeline\'s record size')
+    .addOption(new Option('--client <kind>', 'Kafka client library').choices(CLIENT_KINDS).default('confluent'))
+    .option('--brokers <list>', 'real brokers (default: an embedded cluster in this process)')
+    .option('--partitions <n>', 'partitions', integer('--partitions'), RUN_DEFAULTS.partitions)
+    .option('--ticks-per-record <n>', 'record size: 24 + 48 × this many bytes', integer('--ticks-per-record'), RUN_DEFAULTS.ticksPerRecord)
+    .option('--produce-duration <time>', 'measured produce-only time', duration('--produce-duration'), 3)
+    .option('--consume-duration <time>', 'measured consume-only time (passes over the prefilled topic)', duration('--consume-duration'), 3)
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { client: ClientKind; brokers?: string; partitions: number; ticksPerRecord: number; produceDuration: number; consumeDuration: number; json?: boolean }) => {
+      const result = await runRawClientProbe({
+        client: options.client, ...(options.brokers ? { brokers: options.brokers } : {}), partitions: options.partitions, ticksPerRecord: options.ticksPerRecord,
+        produceSec: options.produceDuration, consumeSec: options.consumeDuration, producerLingerMs: RUN_DEFAULTS.producerLingerMs, acks: -1,
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(`${result.client} alone, ${result.recordBytes}-byte records: produce ${result.produce?.recordsPerSec ?? '-'} records/s, consume ${result.consume?.recordsPerSec ?? '-'} records/s${result.errors.length > 0 ? ` (${result.errors.join('; ')})` : ''}\n`);
     });
 }

@@ -74,7 +74,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
     .option('--workload <file>', 'workload YAML; options given here override it')
     .option('--partitions <list>', 'partition counts to try, e.g. 1,2,4,8,16', listOf('partitions', positiveInt('partitions')))
     .option('--workers <list>', 'worker counts to try, e.g. 1,2,4', listOf('workers', positiveInt('workers')))
-    .option('--client <list>', 'clients to try: confluent,kafkajs', listOf('client', clientKind))
+    .option('--client <list>', `clients to try: ${CLIENT_KINDS.join(',')}`, listOf('client', clientKind))
     .option('--ticks-per-record <list>', 'frame sizes to try, e.g. 16,64,256', listOf('ticks-per-record', positiveInt('ticks-per-record')));
   addWorkloadOptions(sweep, WORKLOAD_FIELDS.filter((f) => !(SWEPT as readonly string[]).includes(f.flag)))
     .option('--out <dir>', 'where sweep.json, sweep.html and each run go (default: results/sweep-<timestamp>)')

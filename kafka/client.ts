@@ -4,7 +4,7 @@
  * records; everything client-specific stays behind these two interfaces.
  */
 
-export const CLIENT_KINDS = ['confluent', 'kafkajs'] as const;
+export const CLIENT_KINDS = ['confluent', 'kafkajs', 'platformatic'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 
 export const COMPRESSION_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;

@@ -27,6 +27,9 @@ function createKafka(options: ConnectionOptions): Kafka {
 }
 
 
+/** Kafka's default max.request.size: one produce request carries at most this much. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
 /**
  * kafkajs sends one request per `send` call, so frames handed over within one event-loop turn
  * are gathered and sent together, with a bounded number of requests in flight.
@@ -74,8 +77,7 @@ export class KafkajsFrameProducer implements FrameProducer {
 
   private sendQueued(): void {
     while (this.queued.length > 0 && this.inFlightRequests < KafkajsFrameProducer.MAX_IN_FLIGHT_REQUESTS) {
-      const batch = this.queued;
-      this.queued = [];
+      const batch = this.takeRequest();
       this.inFlightRequests++;
       this.producer.send({
         topic: this.options.topic,
@@ -105,6 +107,26 @@ export class KafkajsFrameProducer implements FrameProducer {
         this.sendQueued();
       });
     }
+  }
+
+  /**
+   * The queued frames that fit one request (at least one). Unbounded, a request grows with the
+   * queue: a slow request lets more frames queue, the next request is bigger and slower still,
+   * and the producer settles at whichever rate it happened to fall into.
+   */
+  private takeRequest(): OutgoingFrame[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queued.length && (n === 0 || bytes + this.queued[n]!.value.length <= MAX_REQUEST_BYTES)) {
+      bytes += this.queued[n]!.value.length;
+      n++;
+    }
+    if (n === this.queued.length) {
+      const all = this.queued;
+      this.queued = [];
+      return all;
+    }
+    return this.queued.splice(0, n);
   }
 
   async flush(timeoutMs: number): Promise<void> {

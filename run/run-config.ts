@@ -164,6 +164,9 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
   if (o.client === 'kafkajs' && !['none', 'gzip'].includes(o.compression)) {
     throw new FirehoseError('BAD_OPTION', `${where}--compression ${o.compression} is invalid with --client kafkajs: use none or gzip`);
   }
+  if (o.client === 'platformatic' && o.compression === 'zstd') {
+    throw new FirehoseError('BAD_OPTION', `${where}--compression zstd is invalid with --client platformatic on Node 20: use none, gzip, snappy or lz4`);
+  }
   if (o.brokers && o.faults.length > 0) {
     throw new FirehoseError('BAD_OPTION', `${where}--fault needs the embedded cluster: faults are injected through its mock brokers, not into --brokers`);
   }

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { runLoadTest } from '../../run/load-test.js';
 import { resolveRunConfig } from '../../run/run-config.js';
+import { CLIENT_KINDS, type ClientKind } from '../../kafka/client.js';
 
 // The analytics scored against the injected ground truth through the whole pipeline: embedded
 // Kafka cluster, consumer group, worker pool, shared state, merged counters. Fixed seed, so the
 // same events are injected every time; the targets are the issue's.
 describe('analytics quality on a real run (embedded cluster, fixed seed)', () => {
   const base = {
-    client: 'confluent' as const, partitions: 4, workers: 2, rate: 60_000, instruments: 200, seed: 11,
+    client: 'confluent' as ClientKind, partitions: 4, workers: 2, rate: 60_000, instruments: 200, seed: 11,
     progress: false, out: '/tmp/unused',
   };
 
-  it('meets the detector targets with injection on', async () => {
-    const config = resolveRunConfig({ ...base, ticks: 300_000, topic: `ticks-analytics-${process.pid}-${Date.now()}` });
+  // Per client: every one must deliver the same injected events to the same detectors.
+  it.each(CLIENT_KINDS)('meets the detector targets with injection on (%s)', async (client) => {
+    const config = resolveRunConfig({ ...base, client, ticks: 300_000, topic: `ticks-analytics-${client}-${process.pid}-${Date.now()}` });
     expect(config.inject).toBe('default');
     const result = await runLoadTest(config);
     expect(result.ticks.lost).toBe(0);

@@ -49,10 +49,10 @@ describe('the rate search', () => {
 
 describe('judging a probe', () => {
   // A 2 s warm-up, then a 4 s window; the last timeline point is the post-drain sample.
-  const output = (over: Partial<{ lost: number; ticksPerSec: number; p99: number; lag: number; warmupP99: number }>): ProbeOutput => ({
+  const output = (over: Partial<{ lost: number; ticksPerSec: number; p99: number; lag: number; warmupP99: number; distinct: number }>): ProbeOutput => ({
     status: 'ok',
     config: { rate: 10_000, durationSec: 6 },
-    ticks: { produced: 60_000, acked: 60_000, failed: 0, consumed: 60_000, lost: over.lost ?? 0, evicted: 0, duplicated: 0 },
+    ticks: { produced: 60_000, acked: 60_000, failed: 0, consumed: 60_000, lost: over.lost ?? 0, evicted: 0, duplicated: 0, distinctConsumed: over.distinct ?? 60_000 },
     throughput: { offeredTicksPerSec: 10_000, ticksPerSec: over.ticksPerSec ?? 9_990 },
     latency: { e2e: { count: 60_000, min: 1, mean: 1, p50: 1_000, p90: 2_000, p99: 1_500_000, p999: 1_900_000, p9999: 2_000_000, max: 2_000_000 } },
     timeline: [
@@ -79,7 +79,10 @@ describe('judging a probe', () => {
 
   it('fails on loss, a slow consumer, a slow second, growing lag or no result', () => {
     expect(judge(output({ lost: 1 })).reasons.join()).toMatch(/lost/);
-    expect(judge(output({ ticksPerSec: 9_000 })).reasons.join()).toMatch(/analysed/);
+    expect(judge(output({ distinct: 54_000 })).reasons.join()).toMatch(/analysed 90%/);
+    // Every offered tick analysed, but the last ones arrived late: a rate over the time to the last
+    // tick reads low, yet nothing fell behind (the flake of short probes); latency is judged apart.
+    expect(judge(output({ ticksPerSec: 9_000 })).sustained).toBe(true);
     expect(judge(output({ p99: 1_200_000 })).reasons.join()).toMatch(/p99/);
     expect(judge(output({ lag: 4_000 })).reasons.join()).toMatch(/lag grew/);
     expect(judge(output({ lag: 20_000 })).reasons.join()).toMatch(/lag 20000/);
@@ -89,7 +92,7 @@ describe('judging a probe', () => {
   it('retries only failures that lost nothing and kept the rate', () => {
     expect(isMarginalFailure(judge(output({ p99: 1_200_000 })), DEFAULT_CRITERIA)).toBe(true);
     expect(isMarginalFailure(judge(output({ lost: 5 })), DEFAULT_CRITERIA)).toBe(false);
-    expect(isMarginalFailure(judge(output({ ticksPerSec: 5_000 })), DEFAULT_CRITERIA)).toBe(false);
+    expect(isMarginalFailure(judge(output({ distinct: 30_000 })), DEFAULT_CRITERIA)).toBe(false);
     expect(isMarginalFailure(judge(output({})), DEFAULT_CRITERIA)).toBe(false);
   });
 });
@@ -100,7 +103,13 @@ describe('firehose bench --tiny', () => {
     const out = await mkdtemp(path.join(os.tmpdir(), 'bench-suite-'));
     dirs.push(out);
     const lines: string[] = [];
-    const report = await runBenchSuite({ mode: 'tiny', out, log: (l) => lines.push(l) });
+    // Plumbing, not speed. Tiny probes have no warm-up and a 1.5 s window, so on a shared, loaded
+    // machine a consumer that takes ~0.7 s to start fetching (kafkajs) reads as "lag grew 0 → 2756
+    // ticks over the window" or a first-second p99 above 1 s, and the only probe failed ("kafkajs:
+    // expected 0 to be greater than 0"). Lag and latency are judged by the real bench, not here.
+    const report = await runBenchSuite({
+      mode: 'tiny', out, log: (l) => lines.push(l), criteria: { maxP99Us: 10_000_000, maxFinalLagSec: 10, maxLagGrowthSec: 10 },
+    });
     const written = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as BenchReport;
     expect(written).toEqual(report);
     expect(written.status).toBe('ok');
@@ -109,14 +118,15 @@ describe('firehose bench --tiny', () => {
     expect(written.ratios.vsNaive).toBeGreaterThan(0);
     expect(written.best).not.toBeNull();
     expect(written.best!.ticksPerSec).toBeGreaterThan(0);
-    expect(written.criteria.maxP99Us).toBe(1_000_000);
+    expect(written.criteria.maxP99Us).toBe(10_000_000);
     expect(written.criteria.windowSec).toBeGreaterThan(0);
 
     expect(written.pipelines.limit!.maxTicksPerSec).toBeGreaterThan(0);
     expect(written.pipelines.limit!.cpuMsPerMillionTicks).toBeGreaterThan(0);
-    for (const id of ['naive', 'confluent', 'kafkajs'] as const) {
+    for (const id of ['naive', 'confluent', 'kafkajs', 'platformatic'] as const) {
       const p = written.pipelines[id]!;
-      expect(p.maxTicksPerSec, id).toBeGreaterThan(0);
+      // The probes' reasons in the message: a failure on a loaded machine then says why.
+      expect(p.maxTicksPerSec, `${id}: ${p.probes.map((q) => `${q.rate}/s ${q.reasons.join('; ') || 'ok'}`).join(' | ')}`).toBeGreaterThan(0);
       expect(p.probes.length, id).toBeGreaterThanOrEqual(2);
       expect(p.latencyAtHalf, id).not.toBeNull();
       expect(p.latencyAtHalf!.rate).toBe(Math.round(p.maxTicksPerSec / 2));
@@ -125,8 +135,23 @@ describe('firehose bench --tiny', () => {
       expect(p.cpuMsPerMillionTicks, id).toBeGreaterThan(0);
       expect(p.peakRssMb, id).toBeGreaterThan(0);
     }
-    expect(written.targets.map((t) => t.name)).toHaveLength(5);
+    expect(written.targets.map((t) => t.name)).toHaveLength(7);
+    // Each client alone in the same run, and the pipeline at one tick per record against it.
+    for (const id of ['confluent', 'kafkajs', 'platformatic'] as const) {
+      const raw = written.pipelines[id]!.raw!.atOneTickPerRecord!;
+      expect(raw.recordBytes, id).toBe(72);
+      expect(raw.produceRecordsPerSec, id).toBeGreaterThan(0);
+      expect(raw.consumeRecordsPerSec, id).toBeGreaterThan(0);
+    }
+    const perRecord = written.pipelines.confluent!.perRecord!;
+    expect(perRecord.maxRecordsPerSec).toBeGreaterThan(0);
+    expect(written.ratios.perRecordVsRawConsume).toBe(perRecord.vsRawConsume);
+    expect(written.ratios.perRecordVsRawConsume).toBeCloseTo(perRecord.maxRecordsPerSec / perRecord.rawConsumeRecordsPerSec!, 2);
+    expect(written.machine.cores).toBeGreaterThan(0);
+    expect(written.machine.cpuModel.length).toBeGreaterThan(0);
+    expect(written.machine.loadAveragesAtStart).toHaveLength(3);
     expect(lines.some((l) => /naive: probe 1/.test(l))).toBe(true);
     expect(renderBenchTable(written)).toMatch(/naive baseline/);
-  }, 90_000);
+    // Four Kafka pipelines, three raw clients and the per-record probe, each its own child process.
+  }, 240_000);
 });

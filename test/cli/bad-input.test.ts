@@ -32,6 +32,8 @@ describe('bad input ends with exit code 2 and one line naming the problem', () =
     [['--brokers', 'no-port-here'], '--brokers'],
     [['--replication-factor', '4'], '--replication-factor'],
     [['--compression', 'lz4', '--client', 'kafkajs'], '--compression'],
+    [['--compression', 'zstd', '--client', 'platformatic'], '--compression'],
+    [['--client', 'librdkafka'], '--client'],
     [['--brokers', '127.0.0.1:1'], '--brokers'],
     // Issue 12: refused before anything starts, however the count was given.
     [['--rate', '1M', '--duration', '2h'], '--rate × --duration'],

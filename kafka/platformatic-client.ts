@@ -1,0 +1,234 @@
+import type { Message, MessagesStream, ProduceResult } from '@platformatic/kafka';
+import type {
+  CompressionCodec, ConnectionOptions, ConsumerCallbacks, ConsumerOptions, ConsumedRecord, FrameConsumer,
+  FrameProducer, OutgoingFrame, ProducerCallbacks, ProducerOptions,
+} from './client.js';
+import { brokersUnreachable, FirehoseError } from './errors.js';
+import { CompatConsumer, CompatProducer } from './platformatic-compat.js';
+
+/** Codecs @platformatic/kafka ships on Node 20 (zstd needs Node's zlib zstd, Node 22+). */
+export const PLATFORMATIC_CODECS: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4'];
+
+function platformaticCompression(codec: CompressionCodec): 'none' | 'gzip' | 'snappy' | 'lz4' {
+  if (codec === 'zstd') throw new FirehoseError('BAD_OPTION', '--compression zstd is not available with --client platformatic on this Node (use none, gzip, snappy or lz4)');
+  return codec;
+}
+
+function baseOptions(options: ConnectionOptions): { clientId: string; bootstrapBrokers: string[]; connectTimeout: number; timeout: number; retries: number; retryDelay: number } {
+  return { clientId: options.clientId, bootstrapBrokers: options.brokers.split(','), connectTimeout: 3_000, timeout: 10_000, retries: 3, retryDelay: 200 };
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/** Kafka's default max.request.size: one produce request carries at most this much. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/**
+ * Producer over @platformatic/kafka. Like kafkajs it sends one request set per `send` call, so
+ * frames handed over within one event-loop turn are gathered into one call, with a bounded number
+ * of calls in flight; each frame names its partition.
+ */
+export class PlatformaticFrameProducer implements FrameProducer {
+  private readonly producer: CompatProducer;
+  private readonly compression: 'none' | 'gzip' | 'snappy' | 'lz4';
+  private queued: OutgoingFrame[] = [];
+  private inFlightRequests = 0;
+  private pendingFrames = 0;
+  private flushScheduled = false;
+  private static readonly MAX_IN_FLIGHT_REQUESTS = 4;
+
+  constructor(private readonly options: ProducerOptions, private readonly callbacks: ProducerCallbacks) {
+    this.compression = platformaticCompression(options.compression);
+    this.producer = new CompatProducer({
+      ...baseOptions(options),
+      ...(options.requestTimeoutMs !== undefined ? { timeout: options.requestTimeoutMs } : {}),
+      autocreateTopics: false,
+      idempotent: options.idempotent,
+      acks: options.acks,
+      compression: this.compression,
+    });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.producer.metadata({ topics: [this.options.topic] });
+    } catch (error) {
+      throw brokersUnreachable(this.options.brokers, error);
+    }
+  }
+
+  get pending(): number {
+    return this.pendingFrames;
+  }
+
+  send(frame: OutgoingFrame): boolean {
+    if (this.pendingFrames >= this.options.maxPendingFrames) return false;
+    this.queued.push(frame);
+    this.pendingFrames++;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => { this.flushScheduled = false; this.sendQueued(); });
+    }
+    return true;
+  }
+
+  private sendQueued(): void {
+    while (this.queued.length > 0 && this.inFlightRequests < PlatformaticFrameProducer.MAX_IN_FLIGHT_REQUESTS) {
+      const batch = this.takeRequest();
+      this.inFlightRequests++;
+      const topic = this.options.topic;
+      this.producer.send({
+        messages: batch.map((f) => ({ topic, partition: f.partition, key: f.key, value: f.value })),
+      }, (error: Error | null, result?: ProduceResult) => {
+        this.inFlightRequests--;
+        if (error) {
+          // A timeout, or retries used up, leaves the write's fate unknown.
+          const indeterminate = /timeout|timed out|failed \d+ times|network|closed/i.test(`${error.name} ${error.message}`);
+          for (const frame of batch) {
+            this.pendingFrames--;
+            this.callbacks.failed(frame, error, indeterminate);
+          }
+        } else {
+          // One base offset per partition; frames of a partition follow in send order.
+          const next = new Map<number, number>();
+          for (const o of result?.offsets ?? []) next.set(o.partition, Number(o.offset));
+          for (const frame of batch) {
+            const offset = next.get(frame.partition) ?? -1;
+            if (offset >= 0) next.set(frame.partition, offset + 1);
+            this.pendingFrames--;
+            this.callbacks.delivered(frame, offset);
+          }
+        }
+        this.sendQueued();
+      });
+    }
+  }
+
+  /**
+   * The queued frames that fit one request (at least one). Unbounded, a request grows with the
+   * queue: a slow request lets more frames queue, the next request is bigger and slower still,
+   * and the producer settles at whichever rate it happened to fall into.
+   */
+  private takeRequest(): OutgoingFrame[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queued.length && (n === 0 || bytes + this.queued[n]!.value.length <= MAX_REQUEST_BYTES)) {
+      bytes += this.queued[n]!.value.length;
+      n++;
+    }
+    if (n === this.queued.length) {
+      const all = this.queued;
+      this.queued = [];
+      return all;
+    }
+    return this.queued.splice(0, n);
+  }
+
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pendingFrames > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    // Errors on close are of no use: the run is over.
+    await new Promise<void>((resolve) => { this.producer.close(true, () => resolve()); });
+  }
+}
+
+/**
+ * Consumer group over @platformatic/kafka's MessagesStream, resuming from the committed offsets
+ * (earliest when none), with manual commits. The stream pushes one message object at a time; the
+ * messages of one fetch are gathered per partition and handed over together once it is parsed.
+ */
+export class PlatformaticFrameConsumer implements FrameConsumer {
+  private readonly consumer: CompatConsumer;
+  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
+  private assignment = new Set<number>();
+  private running = false;
+  private paused = false;
+  private readonly byPartition = new Map<number, ConsumedRecord[]>();
+  private flushQueued = false;
+
+  constructor(private readonly options: ConsumerOptions, private readonly callbacks: ConsumerCallbacks) {
+    this.consumer = new CompatConsumer({
+      ...baseOptions(options),
+      groupId: options.groupId,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 500,
+      rebalanceTimeout: 6_000,
+      maxWaitTime: 5,
+      minBytes: 1,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      autocommit: false,
+    });
+    this.consumer.on('consumer:group:join', (payload: { assignments?: Array<{ topic: string; partitions: number[] }> }) => {
+      const mine = new Set((payload.assignments ?? []).filter((a) => a.topic === options.topic).flatMap((a) => a.partitions));
+      const revoked = [...this.assignment].filter((p) => !mine.has(p));
+      if (revoked.length > 0) this.callbacks.revoked(revoked);
+      this.assignment = mine;
+      this.callbacks.assigned([...mine]);
+    });
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.stream = await this.consumer.consume({
+        topics: [this.options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false,
+        maxWaitTime: 5, minBytes: 1, maxBytesPerPartition: 4 * 1024 * 1024,
+        sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 6_000,
+      });
+    } catch (error) {
+      throw brokersUnreachable(this.options.brokers, error);
+    }
+    this.running = true;
+    this.stream.on('data', (m: Message<Buffer, Buffer, Buffer, Buffer>) => this.onMessage(m));
+    this.stream.on('error', (error: unknown) => { if (this.running) this.callbacks.error(asError(error)); });
+  }
+
+  private onMessage(m: Message<Buffer, Buffer, Buffer, Buffer>): void {
+    if (!m.value) return;
+    let list = this.byPartition.get(m.partition);
+    if (!list) { list = []; this.byPartition.set(m.partition, list); }
+    list.push({ partition: m.partition, offset: Number(m.offset), value: m.value });
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      // The stream pushes a whole fetch response synchronously: hand it over once it is done.
+      queueMicrotask(() => this.deliver());
+    }
+  }
+
+  private deliver(): void {
+    this.flushQueued = false;
+    for (const [partition, records] of this.byPartition) {
+      if (records.length > 0) this.callbacks.records(partition, records);
+    }
+    this.byPartition.clear();
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.stream?.resume();
+  }
+
+  commit(partition: number, nextOffset: number): void {
+    if (!this.running) return;
+    this.consumer.commit({ offsets: [{ topic: this.options.topic, partition, offset: BigInt(nextOffset), leaderEpoch: -1 }] })
+      // A commit for a partition just revoked fails; its records are redelivered and counted as duplicates.
+      .catch((error: unknown) => { if (this.running) this.callbacks.error(asError(error)); });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.stream?.close().catch(() => {});
+    await new Promise<void>((resolve) => { this.consumer.close(true, () => resolve()); });
+  }
+}
