@@ -49,7 +49,8 @@
  *                          to be confirmed by another venue as a genuine jump
  *   +0 return    the flagged log return (NaN = none)
  *   +1 left      ticks of the instrument it may still be confirmed on
- *   +2..3        unused
+ *   +2 venue     the venue that raised it: only a different venue can confirm it
+ *   +3           unused
  * buffers.outlierFlat      Uint8Array, 1 per cell: consecutive accepted ticks with an unchanged mid
  * buffers.fxLegs           Float64Array, 2 per FX pair: +0 −ln best net bid, +1 ln best net ask
  *                          across venues (+∞ = no quote)
@@ -119,7 +120,7 @@ export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 }
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
 export const OUTLIER_JUMP_STRIDE = 4;
-export const OutlierJumpField = { ret: 0, left: 1 } as const;
+export const OutlierJumpField = { ret: 0, left: 1, venue: 2 } as const;
 export const EVAL_STRIDE = 4;
 export const EvalField = { event: 0, startUpdate: 1, startUs: 2, late: 3 } as const;
 
