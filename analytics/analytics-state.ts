@@ -66,6 +66,7 @@
  * fxCurrencies is 0 when there is none.
  */
 
+import type { TickLabelsShared } from './tick-labels.js';
 import { DEFAULT_FX_CURRENCIES, DEFAULT_FX_FIRST_INSTRUMENT, fxLayout, type FxLayout } from './market-conventions.js';
 
 export interface AnalyticsDims {
@@ -96,6 +97,11 @@ export interface AnalyticsBuffers {
 export interface AnalyticsSharedState {
   dims: AnalyticsDims;
   buffers: AnalyticsBuffers;
+  /**
+   * The generator's labels by (source, seq) when the generator runs in this process
+   * (analytics/tick-labels.ts); absent otherwise, and then nothing is scored against labels.
+   */
+  labels?: TickLabelsShared;
 }
 
 export const MAX_INSTRUMENTS = 1_000_000;

@@ -9,6 +9,7 @@ import { CrossFlag, CrossedMarketDetector, type CrossedMarketConfig } from './cr
 import { DEFAULT_VENUE_FEES_BPS } from './market-conventions.js';
 import { OutlierDetector, type OutlierConfig } from './outlier-detector.js';
 import { SourceScorer, type SourceScorerConfig } from './source-scorer.js';
+import { TickLabels } from './tick-labels.js';
 import { TriFlag, TriangularDetector } from './triangular-detector.js';
 
 export interface AnalyticsConfig extends OutlierConfig, SourceScorerConfig, CrossedMarketConfig {
@@ -281,6 +282,7 @@ export class FrameAnalyzer {
   private readonly scoreSum: Float64Array;
   private readonly scoreCount: Float64Array;
   private alerts: Alert[] | null = null;
+  private readonly labels: TickLabels | null;
 
   /** @param clock stamps `detectedUs` on alerts (default: wall clock, µs since epoch). */
   constructor(state: AnalyticsSharedState, config: Partial<AnalyticsConfig> = {}, clock: ClockUs = nowUs) {
@@ -300,6 +302,7 @@ export class FrameAnalyzer {
     this.tauUs = this.config.scorerStalenessTauUs;
     this.scoreSum = new Float64Array(this.venues);
     this.scoreCount = new Float64Array(this.venues);
+    this.labels = state.labels ? new TickLabels(state.labels) : null;
   }
 
   /**
@@ -322,6 +325,7 @@ export class FrameAnalyzer {
     const scoreWarmup = this.config.evalScoreWarmup;
     const fxFirst = triangular.first;
     const fxPairs = triangular.pairs;
+    const labels = this.labels;
     // Locals for the per-tick counts, written back once per frame: keeps the loop free of
     // property stores. Rare, labelled events update `c` directly.
     let outOfRange = 0;
@@ -336,7 +340,8 @@ export class FrameAnalyzer {
         outOfRange++;
         continue;
       }
-      const flags = r.flags(i);
+      // Labels come from the side channel, never from the wire (whose flags field is reserved).
+      const flags = labels === null ? 0 : labels.read(r.tickSource(i), r.seq(i));
       const bid = r.bid(i);
       const ask = r.ask(i);
       const sendTimeUs = r.sendTimeUs(i);
