@@ -104,7 +104,7 @@ export interface MarketTruth {
   /** Per venue: quote noise (bps), feed lag (µs) and fee (bps). */
   noiseBps: Float64Array;
   /**
-   * Per venue: root mean square of log(quoted mid / fair value now) over its clean ticks, bps:
+   * Per venue: mean |log(quoted mid / fair value now)| over its clean ticks, bps:
    * what its quotes are worth as a source (noise, lag and staleness together); the ranking's truth.
    */
   errorBps: Float64Array;
@@ -398,9 +398,9 @@ export class FairValueMarket {
     t.sizeSigma[seq] = size;
     if (kind !== TruthKind.Spike && kind !== TruthKind.DecimalShift) {
       const e = Math.log(0.5 * (bid + ask)) - this.logFair[i]!;
-      this.errSum[v] += e * e;
+      this.errSum[v] += Math.abs(e);
       this.errN[v]++;
-      t.errorBps[v] = Math.sqrt(this.errSum[v]! / this.errN[v]!) * 1e4;
+      t.errorBps[v] = (this.errSum[v]! / this.errN[v]!) * 1e4;
     }
     this.labelCrosses(seq, i, cell, bid, ask);
   }
