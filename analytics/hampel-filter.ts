@@ -33,7 +33,7 @@ export class HampelFilter {
   }
 
   /** True when the tick's mid is flagged. `halfSpread` is (ask − bid) / (ask + bid). */
-  flag(cell: number, mid: number, halfSpread: number): boolean {
+  flag(cell: number, mid: number, halfSpread = 0): boolean {
     if (!(mid > 0 && mid < Infinity)) return true;
     const last = this.last[cell]!;
     if (last !== last) {
