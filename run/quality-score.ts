@@ -193,14 +193,13 @@ export function replayThroughAnalyzer(frames: Uint8Array[], ticks: number, instr
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  // The analyzer's own venue averages over the run (a sample of every settled venue's score),
+  // as a run's result reports them.
+  const counters = analyzer.takeCounters();
   const qualities: number[] = [];
   for (let v = 0; v < venues; v++) {
-    let sum = 0, count = 0;
-    for (let i = 0; i < instruments; i++) {
-      const q = analyzer.sources.quality(i, v);
-      if (q === q) { sum += q; count++; }
-    }
-    qualities.push(count > 0 ? sum / count : NaN);
+    const n = counters.venueScoreCount[v] ?? 0;
+    qualities.push(n > 0 ? (counters.venueScoreSum[v]! / 1e6) / n : NaN);
   }
   return { flagged, crossed, qualities, ticksPerSec: ticks / seconds };
 }
