@@ -1,34 +1,14 @@
+import { spearman as spearmanOrNull } from './scoring.js';
+
 /**
  * Rank correlations for checking a source ranking against the truth: Spearman's ρ (Pearson on
  * average ranks, ties shared) and Kendall's τ-b, with a one-sided permutation p-value (how often
  * a random order of the scores correlates at least as well).
  */
 
-function ranks(x: readonly number[]): number[] {
-  const idx = x.map((_, k) => k).sort((a, b) => x[a]! - x[b]!);
-  const r = new Array<number>(x.length);
-  for (let s = 0; s < idx.length;) {
-    let e = s;
-    while (e + 1 < idx.length && x[idx[e + 1]!] === x[idx[s]!]) e++;
-    for (let k = s; k <= e; k++) r[idx[k]!] = (s + e) / 2 + 1;
-    s = e + 1;
-  }
-  return r;
-}
-
+/** Spearman's ρ (analytics/scoring.ts), 0 where that is undefined (a constant side). */
 export function spearman(x: readonly number[], y: readonly number[]): number {
-  const rx = ranks(x);
-  const ry = ranks(y);
-  const n = x.length;
-  const mx = rx.reduce((a, b) => a + b, 0) / n;
-  const my = ry.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let k = 0; k < n; k++) {
-    sxy += (rx[k]! - mx) * (ry[k]! - my);
-    sxx += (rx[k]! - mx) ** 2;
-    syy += (ry[k]! - my) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+  return spearmanOrNull(x, y) ?? 0;
 }
 
 export function kendall(x: readonly number[], y: readonly number[]): number {
