@@ -45,6 +45,8 @@
  *                          +0 bid·(1 − fee), +1 ask·(1 + fee) (NaN = no quote)
  * buffers.crossPairs       Uint16Array, CROSS_PAIR_STRIDE per instrument: ordered venue pairs
  *                          (u bids, w asks, u ≠ w) that are +0 crossed, +1 locked, net of fees
+ * buffers.crossOpenedUs    Float64Array, 1 per instrument: when its open crossed window opened
+ *                          (sendTimeUs), NaN once confirmed as tradeable or when none is open
  * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
  *                          to be confirmed by another venue as a genuine jump
  *   +0 return    the flagged log return (NaN = none)
@@ -86,6 +88,7 @@ export interface AnalyticsBuffers {
   scorerOrder: SharedArrayBuffer;
   quotes: SharedArrayBuffer;
   crossPairs: SharedArrayBuffer;
+  crossOpenedUs: SharedArrayBuffer;
   outlierJumps: SharedArrayBuffer;
   outlierFlat: SharedArrayBuffer;
   fxLegs: SharedArrayBuffer;
@@ -170,6 +173,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       scorerOrder: new SharedArrayBuffer(cells * ORDER_ROWS),
       quotes: new SharedArrayBuffer(cells * QUOTE_STRIDE * 8),
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
+      crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
@@ -195,6 +199,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   const order = scorerOrderTable(state);
   for (let k = 0; k < order.length; k++) order[k] = k % V;
   quoteTable(state).fill(NaN);
+  crossOpenedTable(state).fill(NaN);
   return state;
 }
 
@@ -242,6 +247,11 @@ export function quoteTable(state: AnalyticsSharedState): Float64Array {
 export function crossPairTable(state: AnalyticsSharedState): Uint16Array {
   checkDims(state.dims);
   return new Uint16Array(checkBuffer(state, 'crossPairs', state.dims.instruments * CROSS_PAIR_STRIDE * 2));
+}
+
+export function crossOpenedTable(state: AnalyticsSharedState): Float64Array {
+  checkDims(state.dims);
+  return new Float64Array(checkBuffer(state, 'crossOpenedUs', state.dims.instruments * 8));
 }
 
 export function outlierJumpTable(state: AnalyticsSharedState): Float64Array {

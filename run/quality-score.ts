@@ -133,42 +133,59 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
 }
 
 /**
- * Event-level cross scoring: an event starts where a per-tick label turns on for an instrument;
- * an alert (by seq) within matchTicks ticks of the instrument of an event's start detects it.
+ * Event-level cross scoring. An event is a run of ticks of an instrument with a per-tick label on
+ * (tradeable, or phantom); an alert (by seq) on a tick of the instrument within the run, or within
+ * matchTicks of its ticks before or after it, belongs to it. Recall: tradeable events with an
+ * alert; precision: alerts that belong to a tradeable event; phantoms classified: phantom events
+ * with no alert.
  */
 export function scoreCrosses(truth: MarketTruth, alertSeqs: Uint8Array, instruments: number, matchTicks: number): CrossScore {
   const n = truth.ticks;
-  const itick = new Uint32Array(n);
   const counter = new Uint32Array(instruments);
-  const prevT = new Uint8Array(instruments);
-  const prevP = new Uint8Array(instruments);
-  const tradeStarts: number[][] = Array.from({ length: instruments }, () => []);
-  const phantomStarts: number[][] = Array.from({ length: instruments }, () => []);
+  const openT = new Int32Array(instruments).fill(-1);
+  const openP = new Int32Array(instruments).fill(-1);
+  const trade: number[][] = Array.from({ length: instruments }, () => []);
+  const phantom: number[][] = Array.from({ length: instruments }, () => []);
   const alerts: number[][] = Array.from({ length: instruments }, () => []);
+  const track = (on: boolean, open: Int32Array, list: number[], i: number, k: number): void => {
+    if (on && open[i] < 0) open[i] = k;
+    else if (!on && open[i]! >= 0) { list.push(open[i]!, k - 1); open[i] = -1; }
+  };
   for (let s = 0; s < n; s++) {
     const i = truth.instrument[s]!;
     const k = counter[i]!++;
-    itick[s] = k;
-    if (truth.tradeable[s] === 1 && prevT[i] === 0) tradeStarts[i]!.push(k);
-    if (truth.phantom[s] === 1 && prevP[i] === 0) phantomStarts[i]!.push(k);
-    prevT[i] = truth.tradeable[s]!;
-    prevP[i] = truth.phantom[s]!;
+    track(truth.tradeable[s] === 1, openT, trade[i]!, i, k);
+    track(truth.phantom[s] === 1, openP, phantom[i]!, i, k);
     if (alertSeqs[s] === 1) alerts[i]!.push(k);
   }
-  let events = 0, detected = 0, alertCount = 0, matchedAlerts = 0, phantomEvents = 0, phantomReported = 0;
-  const near = (list: number[], k: number): boolean => {
-    // Sorted list: binary search for the first entry ≥ k − matchTicks.
-    let lo = 0, hi = list.length;
-    while (lo < hi) { const m = (lo + hi) >> 1; if (list[m]! < k - matchTicks) lo = m + 1; else hi = m; }
-    return lo < list.length && list[lo]! <= k + matchTicks;
-  };
   for (let i = 0; i < instruments; i++) {
-    events += tradeStarts[i]!.length;
-    for (const k of tradeStarts[i]!) if (near(alerts[i]!, k)) detected++;
-    phantomEvents += phantomStarts[i]!.length;
-    for (const k of phantomStarts[i]!) if (near(alerts[i]!, k)) phantomReported++;
-    alertCount += alerts[i]!.length;
-    for (const k of alerts[i]!) if (near(tradeStarts[i]!, k)) matchedAlerts++;
+    if (openT[i]! >= 0) trade[i]!.push(openT[i]!, counter[i]! - 1);
+    if (openP[i]! >= 0) phantom[i]!.push(openP[i]!, counter[i]! - 1);
+  }
+  // First index of a sorted list at or above x.
+  const lowerBound = (list: number[], x: number, stride: number, offset: number): number => {
+    let lo = 0, hi = list.length / stride;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (list[m * stride + offset]! < x) lo = m + 1; else hi = m; }
+    return lo;
+  };
+  const anyAlertIn = (list: number[], from: number, to: number): boolean => {
+    const j = lowerBound(list, from, 1, 0);
+    return j < list.length && list[j]! <= to;
+  };
+  // Intervals are disjoint and sorted: the one that could hold k is the last starting at or before k + matchTicks.
+  const inInterval = (spans: number[], k: number): boolean => {
+    const j = lowerBound(spans, k + matchTicks + 1, 2, 0) - 1;
+    return j >= 0 && spans[2 * j + 1]! + matchTicks >= k;
+  };
+  let events = 0, detected = 0, alertCount = 0, matchedAlerts = 0, phantomEvents = 0, phantomReported = 0;
+  for (let i = 0; i < instruments; i++) {
+    const t = trade[i]!;
+    const p = phantom[i]!;
+    const a = alerts[i]!;
+    for (let e = 0; e < t.length; e += 2) { events++; if (anyAlertIn(a, t[e]! - matchTicks, t[e + 1]! + matchTicks)) detected++; }
+    for (let e = 0; e < p.length; e += 2) { phantomEvents++; if (anyAlertIn(a, p[e]! - matchTicks, p[e + 1]! + matchTicks)) phantomReported++; }
+    alertCount += a.length;
+    for (const k of a) if (inInterval(t, k)) matchedAlerts++;
   }
   return {
     precision: alertCount > 0 ? matchedAlerts / alertCount : 1, recall: events > 0 ? detected / events : 1, events, alerts: alertCount,
@@ -189,7 +206,7 @@ export function replayThroughAnalyzer(frames: Uint8Array[], ticks: number, instr
     analyzer.analyze(frame);
     for (const a of analyzer.takeAlerts()) {
       if (a.kind === 'outlier') flagged[a.seq] = 1;
-      else if (a.kind === 'crossed') crossed[a.seq] = 1;
+      else if (a.kind === 'tradeable') crossed[a.seq] = 1;
     }
   }
   const seconds = (performance.now() - t0) / 1000;

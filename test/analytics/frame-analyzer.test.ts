@@ -37,7 +37,7 @@ describe('FrameAnalyzer', () => {
     expect(c.crossedTicks).toBeGreaterThan(0);
     expect(c.stalledTicksTrue).toBeGreaterThan(0);
     expect(c.arbitrageWindows).toBeGreaterThan(0);
-    expect(c.alerts).toBe(c.alertsOutlier + c.alertsStale + c.alertsCrossed + c.alertsLocked + c.alertsTriangular);
+    expect(c.alerts).toBe(c.alertsOutlier + c.alertsStale + c.alertsCrossed + c.alertsLocked + c.alertsTriangular + c.alertsTradeable);
     expect(analyzer.takeCounters()).toEqual({ ...analyticsCountersZero(), venueScoreSum: [0, 0, 0, 0, 0], venueScoreCount: [0, 0, 0, 0, 0] });
   });
 

@@ -30,16 +30,16 @@ describe('quality scoring', () => {
     expect(s.recall).toBeCloseTo(2 / 3, 12);
   });
 
-  it('matches cross alerts to tradeable and phantom events within k ticks of the instrument', () => {
+  it('matches cross alerts to tradeable and phantom events that they fall in (within k ticks of the instrument)', () => {
     const truth = truthOf(1000, (s, t) => {
       t.instrument[s] = s % 2;
-      if (s >= 100 && s < 120) t.tradeable[s] = 1; // instrument 0 and 1 both: two events
-      if (s >= 500 && s < 510) t.phantom[s] = 1;
+      if (s >= 100 && s < 120) t.tradeable[s] = 1; // instruments 0 and 1: its ticks 50..59 each
+      if (s >= 500 && s < 510) t.phantom[s] = 1; // ticks 250..254 each
     });
     const alerts = new Uint8Array(1000);
-    alerts[104] = 1; // instrument 0, 2 of its ticks after its event start (100): matched
-    alerts[141] = 1; // instrument 1, 20 of its ticks after: unmatched
-    alerts[500] = 1; // reports instrument 0's phantom as a cross
+    alerts[118] = 1; // instrument 0, inside its tradeable event: matched
+    alerts[141] = 1; // instrument 1, its tick 70: 11 ticks after its event, unmatched
+    alerts[510] = 1; // instrument 0, its tick 255: 1 after its phantom event, so it reports it
     const c = scoreCrosses(truth, alerts, 2, 3);
     expect(c.events).toBe(2);
     expect(c.recall).toBe(0.5);
