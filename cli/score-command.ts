@@ -66,6 +66,7 @@ export function scoreTable(q: AnalyticsQualityBlock): string {
     t.push([`outlier recall ${band}σ`, f(o.recallBySize[band]!), f(o.recallBySizeMin[band]!), f(b.recallBySize[band]!), f(b.recallBySizeMin[band]!)]);
   }
   t.push(['outlier false flags /10k clean', f(o.falsePer10k, 2), f(o.falsePer10kMax, 2), f(b.falsePer10k, 2), f(b.falsePer10kMax, 2)]);
+  t.push(['  flags on genuine news moves (all seeds)', String(o.flagsOnNews), '', String(b.flagsOnNews), '']);
   t.push(['outlier F1', f(o.f1), f(o.f1Min), f(b.f1), f(b.f1Min)]);
   const a = q.arbitrage;
   const ab = q.baseline.arbitrage;

@@ -101,6 +101,8 @@ export interface MarketTruth {
   phantom: Uint8Array;
   /** 1 when, after this tick, the quoted book crosses with no fees at all (the naive baseline's view). */
   naiveCross: Uint8Array;
+  /** Seqs of the ticks on which a market-wide news jump happened (genuine moves, never labelled bad). */
+  newsSeqs: number[];
   /** Per venue: quote noise (bps), feed lag (µs) and fee (bps). */
   noiseBps: Float64Array;
   /**
@@ -167,7 +169,7 @@ export class FairValueMarket {
       ticks: 0,
       instrument: new Uint32Array(n), venue: new Uint16Array(n), kind: new Uint8Array(n), sizeSigma: new Float32Array(n),
       tradeable: new Uint8Array(n), phantom: new Uint8Array(n), naiveCross: new Uint8Array(n),
-      noiseBps: new Float64Array(V), errorBps: new Float64Array(V), lagUs: new Float64Array(V), feeBps: new Float64Array(V),
+      newsSeqs: [], noiseBps: new Float64Array(V), errorBps: new Float64Array(V), lagUs: new Float64Array(V), feeBps: new Float64Array(V),
     };
     const rank = Array.from({ length: V }, (_, v) => v);
     for (let k = V - 1; k > 0; k--) {
@@ -303,6 +305,7 @@ export class FairValueMarket {
     if (rng.nextFloat() < o.newsProb) {
       const jump = (rng.nextFloat() < 0.5 ? -1 : 1) * o.newsBps * 1e-4;
       for (let k = 0; k < o.instruments; k++) this.logFair[k] += jump;
+      this.truth.newsSeqs.push(this.seq);
     }
     const t = this.truth;
     // Feeds publish on change: a fair move schedules, for each venue whose quote it changes, an

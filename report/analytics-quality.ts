@@ -23,7 +23,7 @@ export function analyticsQualitySection(q: AnalyticsQualityBlock, charts: ChartS
   const bands = Object.keys(o.recallBySize);
   const headline = cards([
     card('Outlier F1', fixed(o.f1), { tone: tone(o.f1, 0.9, 0.5), sub: `Hampel ${fixed(b.f1)} · worst seed ${fixed(o.f1Min)}` }),
-    card('False flags / 10k clean', fixed(o.falsePer10k, 2), { tone: o.falsePer10k <= 1 ? 'good' : o.falsePer10k <= 10 ? 'warn' : 'bad', sub: `Hampel ${fixed(b.falsePer10k, 2)}` }),
+    card('False flags / 10k clean', fixed(o.falsePer10k, 2), { tone: o.falsePer10k <= 1 ? 'good' : o.falsePer10k <= 10 ? 'warn' : 'bad', sub: `Hampel ${fixed(b.falsePer10k, 2)} · ${formatCompact(o.flagsOnNews)} on news moves` }),
     card('Tradeable crosses P / R', `${fixed(q.arbitrage.tradeable.precision, 2)} / ${fixed(q.arbitrage.tradeable.recall, 2)}`, {
       tone: tone(Math.min(q.arbitrage.tradeable.precision, q.arbitrage.tradeable.recall), 0.99, 0.5),
       sub: `fee-less baseline ${fixed(q.baseline.arbitrage.tradeable.precision, 2)} / ${fixed(q.baseline.arbitrage.tradeable.recall, 2)}`,

@@ -47,6 +47,8 @@ export interface OutlierScore {
   /** Event level: flags on a bad tick's cell within matchTicks after it are one event (bursts counted, not as extra false events). */
   burstFlags: number;
   falseEventsPer10k: number;
+  /** False flags on a cell's first ticks (up to matchTicks) after a market-wide news jump: genuine moves, counted in falsePer10k all the same. */
+  flagsOnNews: number;
 }
 
 export interface PrPoint { threshold: number; precision: number; recall: number; f1: number; falsePer10k: number }
@@ -99,8 +101,18 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
   // Per cell: ticks of the cell since its last bad tick (to group a burst), and since its last false flag.
   const sinceBad = new Map<number, number>();
   const sinceFalse = new Map<number, number>();
+  // Per cell: ticks since the latest news jump (counted from the cell's first tick after it).
+  const sinceNews = new Map<number, number>();
+  let newsIndex = 0;
+  let newsEpoch = -1;
+  const newsSeen = new Map<number, number>();
+  let flagsOnNews = 0;
   for (let s = 0; s < n; s++) {
     const cell = truth.instrument[s]! * venues + truth.venue[s]!;
+    while (newsIndex < truth.newsSeqs.length && truth.newsSeqs[newsIndex]! <= s) { newsEpoch = newsIndex; newsIndex++; }
+    if (newsEpoch >= 0 && newsSeen.get(cell) !== newsEpoch) { newsSeen.set(cell, newsEpoch); sinceNews.set(cell, 0); }
+    const sn = (sinceNews.get(cell) ?? Infinity) + 1;
+    sinceNews.set(cell, sn);
     const f = flagged[s] === 1;
     if (isBad(truth.kind[s]!)) {
       const size = truth.sizeSigma[s]!;
@@ -117,6 +129,7 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
     sinceFalse.set(cell, sf);
     if (!f) continue;
     fp++;
+    if (sn <= matchTicks) flagsOnNews++;
     if (sb <= matchTicks) { burst++; continue; }
     if (sf > matchTicks) falseEvents++;
     sinceFalse.set(cell, 0);
@@ -128,7 +141,7 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
   return {
     recallBySize, badBySize: bad, falsePer10k: clean > 0 ? (fp / clean) * 1e4 : 0, precision, recall,
     f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
-    burstFlags: burst, falseEventsPer10k: clean > 0 ? (falseEvents / clean) * 1e4 : 0,
+    burstFlags: burst, falseEventsPer10k: clean > 0 ? (falseEvents / clean) * 1e4 : 0, flagsOnNews,
   };
 }
 
@@ -313,6 +326,7 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
     badTicksBySize: Object.fromEntries(SIZE_BANDS.map((b) => [b.name, seeds.reduce((a, s) => a + pick(s).badBySize[b.name]!, 0)])),
     falsePer10k: round(mean((s) => pick(s).falsePer10k)), falsePer10kMax: round(max((s) => pick(s).falsePer10k)),
     falseEventsPer10k: round(mean((s) => pick(s).falseEventsPer10k)), burstFlags: seeds.reduce((a, s) => a + pick(s).burstFlags, 0),
+    flagsOnNews: seeds.reduce((a, s) => a + pick(s).flagsOnNews, 0),
     precision: round(mean((s) => pick(s).precision)), recall: round(mean((s) => pick(s).recall)),
     f1: round(mean((s) => pick(s).f1)), f1Min: round(min((s) => pick(s).f1)),
     prCurve: curve(prPick),

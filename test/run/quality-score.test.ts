@@ -5,7 +5,7 @@ import { analyticsQualityBlock, scoreCrosses, scoreOutliers, scoreSeed, SCORE_DE
 function truthOf(n: number, fill: (s: number, t: MarketTruth) => void): MarketTruth {
   const t: MarketTruth = {
     ticks: n, instrument: new Uint32Array(n), venue: new Uint16Array(n), kind: new Uint8Array(n), sizeSigma: new Float32Array(n),
-    tradeable: new Uint8Array(n), phantom: new Uint8Array(n), naiveCross: new Uint8Array(n),
+    tradeable: new Uint8Array(n), phantom: new Uint8Array(n), naiveCross: new Uint8Array(n), newsSeqs: [],
     noiseBps: new Float64Array(2), errorBps: new Float64Array(2), lagUs: new Float64Array(2), feeBps: new Float64Array(2),
   };
   for (let s = 0; s < n; s++) fill(s, t);
