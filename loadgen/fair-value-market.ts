@@ -82,7 +82,7 @@ export const FAIR_VALUE_MARKET_DEFAULTS: Readonly<Omit<FairValueMarketOptions, '
 });
 
 /** What a tick is, in the truth: spikes and decimal shifts are bad ticks; the rest are clean. */
-export const TruthKind = { Clean: 0, Spike: 1, DecimalShift: 2, Stale: 3, NewsJump: 4, Dislocation: 5 } as const;
+export const TruthKind = { Clean: 0, Spike: 1, DecimalShift: 2, Stale: 3, Dislocation: 4 } as const;
 
 /**
  * The side channel: one entry per seq (in-process; a split run would write it to the loadgen part
@@ -324,6 +324,7 @@ export class FairValueMarket {
       v = rng.nextBelow(V);
     }
     const cell = i * V + v;
+    if (this.seq >= t.instrument.length) throw new RangeError(`fair-value market: more than the ${t.instrument.length} ticks its truth was sized for`);
     const seq = this.seq++;
     t.instrument[seq] = i;
     t.venue[seq] = v;
