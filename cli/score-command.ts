@@ -75,6 +75,8 @@ export function scoreTable(q: AnalyticsQualityBlock): string {
   t.push(['phantom crosses classified', f(a.phantom.classified), f(a.phantom.classifiedMin), f(ab.phantom.classified), f(ab.phantom.classifiedMin)]);
   t.push([`source ranking Spearman ρ (${q.sources.venues} venues)`, f(q.sources.spearman), f(q.sources.spearmanMin), '–', '–']);
   t.push(['source ranking Kendall τ', f(q.sources.kendall), f(q.sources.kendallMin), '–', '–']);
+  t.push([`biased venue found in time (${q.sources.biased.cells} cells)`, f(q.sources.biased.recall), f(q.sources.biased.recallMin), '–', '–']);
+  t.push([`frozen venue found in time (${q.sources.frozen.cells} cells)`, f(q.sources.frozen.recall), f(q.sources.frozen.recallMin), '–', '–']);
   return t.toString();
 }
 

@@ -1,4 +1,5 @@
 import { defaultVenueFeeBps } from '../analytics/market-conventions.js';
+import { TICK_EVENT_SHIFT, TickEvent } from '../wire/tick-frame.js';
 import { Prng } from './prng.js';
 
 /**
@@ -53,6 +54,12 @@ export interface FairValueMarketOptions {
   dislocationUpdates: number;
   /** The venues' quoted spread in ticks (spread of venue v: spreadTicks + v % 3). */
   spreadTicks: number;
+  /**
+   * Faulty sources: on every this-many-th instrument (0 = none), from a fifth of the stream on,
+   * one seeded venue quotes `biasTicks` ticks too high and another freezes for good.
+   */
+  faultyEvery: number;
+  biasTicks: number;
 }
 
 export const FAIR_VALUE_MARKET_DEFAULTS: Readonly<Omit<FairValueMarketOptions, 'seed'>> = Object.freeze({
@@ -79,10 +86,12 @@ export const FAIR_VALUE_MARKET_DEFAULTS: Readonly<Omit<FairValueMarketOptions, '
   dislocationBps: 3,
   dislocationUpdates: 3,
   spreadTicks: 2,
+  faultyEvery: 10,
+  biasTicks: 3,
 });
 
 /** What a tick is, in the truth: spikes and decimal shifts are bad ticks; the rest are clean. */
-export const TruthKind = { Clean: 0, Spike: 1, DecimalShift: 2, Stale: 3, Dislocation: 4 } as const;
+export const TruthKind = { Clean: 0, Spike: 1, DecimalShift: 2, Stale: 3, Dislocation: 4, FaultySource: 5 } as const;
 
 /**
  * The side channel: one entry per seq (in-process; a split run would write it to the loadgen part
@@ -101,6 +110,14 @@ export interface MarketTruth {
   phantom: Uint8Array;
   /** 1 when, after this tick, the quoted book crosses with no fees at all (the naive baseline's view). */
   naiveCross: Uint8Array;
+  /**
+   * TickFlag bits (wire/tick-frame.ts) for the analyzer's own source checks: the TickEvent of a
+   * faulty source's first tick on a panel instrument (BiasedSource, FrozenSource), else 0.
+   */
+  labels: Uint16Array;
+  /** The faulty venues (−1: none). */
+  biasedVenue: number;
+  frozenVenue: number;
   /** Seqs of the ticks on which a market-wide news jump happened (genuine moves, never labelled bad). */
   newsSeqs: number[];
   /** Per venue: quote noise (bps), feed lag (µs) and fee (bps). */
@@ -141,6 +158,12 @@ export class FairValueMarket {
   private readonly noiseNow: Float64Array;
   private readonly dislocNow: Float64Array;
   private readonly errSum: Float64Array;
+  /** Per cell: the quote last sent (bad ticks and faulty sources included): the book a feed reader sees. */
+  private readonly wireBid: Float64Array;
+  private readonly wireAsk: Float64Array;
+  /** Per cell: 1 once its faulty source started (its first faulty tick carries the label). */
+  private readonly faultStarted: Uint8Array;
+  private readonly faultFromSeq: number;
   /** Scheduled venue updates: cell and due time (unordered; a handful at a time), and a flag per cell. */
   private readonly pendingCell: number[] = [];
   private readonly pendingDue: number[] = [];
@@ -169,7 +192,7 @@ export class FairValueMarket {
       ticks: 0,
       instrument: new Uint32Array(n), venue: new Uint16Array(n), kind: new Uint8Array(n), sizeSigma: new Float32Array(n),
       tradeable: new Uint8Array(n), phantom: new Uint8Array(n), naiveCross: new Uint8Array(n),
-      newsSeqs: [], noiseBps: new Float64Array(V), errorBps: new Float64Array(V), lagUs: new Float64Array(V), feeBps: new Float64Array(V),
+      labels: new Uint16Array(n), biasedVenue: -1, frozenVenue: -1, newsSeqs: [], noiseBps: new Float64Array(V), errorBps: new Float64Array(V), lagUs: new Float64Array(V), feeBps: new Float64Array(V),
     };
     const rank = Array.from({ length: V }, (_, v) => v);
     for (let k = V - 1; k > 0; k--) {
@@ -215,6 +238,14 @@ export class FairValueMarket {
     this.cellN = new Uint32Array(cells);
     this.dislocLeft = new Uint16Array(cells);
     this.dislocSign = new Int8Array(cells);
+    this.wireBid = new Float64Array(cells).fill(NaN);
+    this.wireAsk = new Float64Array(cells).fill(NaN);
+    this.faultStarted = new Uint8Array(cells);
+    this.faultFromSeq = Math.floor(n / 5);
+    if (o.faultyEvery > 0) {
+      this.truth.biasedVenue = this.rng.nextBelow(V);
+      this.truth.frozenVenue = (this.truth.biasedVenue + 1 + this.rng.nextBelow(V - 1)) % V;
+    }
   }
 
   /** Student-t(ν) scaled to unit variance. */
@@ -371,9 +402,26 @@ export class FairValueMarket {
     }
     let bid = this.cellBid[cell]!;
     let ask = this.cellAsk[cell]!;
+    const fault = o.faultyEvery > 0 && seq >= this.faultFromSeq && i % o.faultyEvery === o.faultyEvery - 1
+      ? (v === t.biasedVenue ? TickEvent.BiasedSource : v === t.frozenVenue ? TickEvent.FrozenSource : 0) : 0;
+    if (fault !== 0) {
+      // A faulty source: its own quotes go wrong for good (biased up, or frozen where they were).
+      if (this.faultStarted[cell] === 0) {
+        this.faultStarted[cell] = 1;
+        t.labels[seq] = fault << TICK_EVENT_SHIFT;
+      }
+      if (fault === TickEvent.BiasedSource) {
+        bid += o.biasTicks * this.tick[i]!;
+        ask += o.biasTicks * this.tick[i]!;
+      } else if (this.wireBid[cell] === this.wireBid[cell]) {
+        bid = this.wireBid[cell]!;
+        ask = this.wireAsk[cell]!;
+      }
+      kind = TruthKind.FaultySource;
+    }
     // Bad ticks go out on the wire only: the venue's next quote is clean again.
     const sigma = Math.sqrt(this.cellVar[cell]!);
-    if (kind !== TruthKind.Dislocation && this.cellN[cell]! >= 50 && sigma > 0) {
+    if (kind !== TruthKind.Dislocation && kind !== TruthKind.FaultySource && this.cellN[cell]! >= 50 && sigma > 0) {
       const u = rng.nextFloat();
       if (u < o.spikeProb) {
         const k = o.spikeMinSigma + (o.spikeMaxSigma - o.spikeMinSigma) * rng.nextFloat();
@@ -400,7 +448,10 @@ export class FairValueMarket {
     this.ask = ask;
     t.kind[seq] = kind;
     t.sizeSigma[seq] = size;
-    if (kind !== TruthKind.Spike && kind !== TruthKind.DecimalShift) {
+    this.wireBid[cell] = bid;
+    this.wireAsk[cell] = ask;
+    // The ranking's truth: what the venue's quotes are worth where it is not a faulty source.
+    if (kind !== TruthKind.Spike && kind !== TruthKind.DecimalShift && !(o.faultyEvery > 0 && i % o.faultyEvery === o.faultyEvery - 1)) {
       const e = Math.log(0.5 * (bid + ask)) - this.logFair[i]!;
       this.errSum[v] += Math.abs(e);
       this.errN[v]++;
@@ -419,8 +470,8 @@ export class FairValueMarket {
    * Labels the instrument's books after this tick: the truth book (each venue's quote rebuilt
    * from its fair value now, i.e. the instrument's plus the venue's dislocation: no lag, no
    * staleness, no noise, no bad tick) crossing net of fees is tradeable; the quoted book crossing net of
-   * fees without it is a phantom. The quoted book holds the bad tick just sent (that is what a
-   * naive reader of the feed sees) and the venues' last quotes.
+   * fees without it is a phantom. The quoted book is every venue's last quote as sent, bad ticks
+   * and faulty sources included: what a naive reader of the feed sees.
    */
   private labelCrosses(seq: number, i: number, cell: number, bid: number, ask: number): void {
     const V = this.o.venues;
@@ -436,8 +487,8 @@ export class FairValueMarket {
       const ta = (bt + this.spreadOf(w) * this.tick[i]!) * this.buyF[w]!;
       if (tb > tBid) { tBid = tb; tBidV = w; }
       if (ta < tAsk) { tAsk = ta; tAskV = w; }
-      const b = c === cell ? bid : this.cellBid[c]!;
-      const a = c === cell ? ask : this.cellAsk[c]!;
+      const b = c === cell ? bid : this.wireBid[c]!;
+      const a = c === cell ? ask : this.wireAsk[c]!;
       if (b * this.sellF[w]! > qBid) { qBid = b * this.sellF[w]!; qBidV = w; }
       if (a * this.buyF[w]! < qAsk) { qAsk = a * this.buyF[w]!; qAskV = w; }
       if (b > nBid) nBid = b;

@@ -85,6 +85,10 @@ export function analyticsQualitySection(q: AnalyticsQualityBlock, charts: ChartS
     `<h3>Recall by size</h3>${bandTable}`,
     `<h3>Threshold sweep</h3>${sweepTable}`,
     `<h3>Crosses: tradeable (fair values apart by more than the fees) and phantom (lag, stale or bad quotes)</h3>${crossTable}`,
+    `<h3>Faulty sources (found within the analyzer's limit; undecided cells are misses)</h3>${table(['source', 'cells', 'found in time', 'recall mean', 'recall worst seed'], [
+      ['biased venue', q.sources.biased.cells, q.sources.biased.foundOnTime, fixed(q.sources.biased.recall), fixed(q.sources.biased.recallMin)],
+      ['frozen venue', q.sources.frozen.cells, q.sources.frozen.foundOnTime, fixed(q.sources.frozen.recall), fixed(q.sources.frozen.recallMin)],
+    ], { numeric: [1, 2, 3, 4] })}`,
     `<h3>Source ranking against the hidden truth (seed ${escapeHtml(String(first?.seed ?? '–'))})</h3>${rankingHtml}`,
     `<h3>Settings</h3>${settings}`,
   ].join('\n'), 'Labels come from the hidden fair value and the fault schedule, never from a detector\'s rule; every figure is the mean over the seeds, with the worst seed beside it.');

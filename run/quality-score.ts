@@ -1,6 +1,7 @@
 import { createAnalyticsState } from '../analytics/analytics-state.js';
 import { FrameAnalyzer, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
 import { HampelFilter } from '../analytics/hampel-filter.js';
+import { createTickLabels, TickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import { kendall, permutationPValue, spearman } from '../analytics/rank-correlation.js';
 import { FairValueMarket, TruthKind, type FairValueMarketOptions, type MarketTruth } from '../loadgen/fair-value-market.js';
 import { FrameBatcher } from '../loadgen/frame-batcher.js';
@@ -64,7 +65,7 @@ export interface SeedScore {
   baselinePrCurve: PrPoint[];
   arbitrage: CrossScore;
   baselineArbitrage: CrossScore;
-  sources: { spearman: number; kendall: number; pValue: number; scores: number[]; noiseBps: number[]; errorBps: number[] };
+  sources: { spearman: number; kendall: number; pValue: number; scores: number[]; noiseBps: number[]; errorBps: number[]; faulty: FaultyScore };
   replayTicksPerSec: number;
 }
 
@@ -114,6 +115,8 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
     const sn = (sinceNews.get(cell) ?? Infinity) + 1;
     sinceNews.set(cell, sn);
     const f = flagged[s] === 1;
+    // A faulty source's ticks are judged by the source checks, not as bad ticks or clean ones.
+    if (truth.kind[s] === TruthKind.FaultySource) continue;
     if (isBad(truth.kind[s]!)) {
       const size = truth.sizeSigma[s]!;
       const band = SIZE_BANDS.find((b) => size >= b.lo && size < b.hi);
@@ -206,11 +209,20 @@ export function scoreCrosses(truth: MarketTruth, alertSeqs: Uint8Array, instrume
   };
 }
 
-interface ReplayOut { flagged: Uint8Array; crossed: Uint8Array; qualities: number[]; ticksPerSec: number }
+interface ReplayOut {
+  flagged: Uint8Array; crossed: Uint8Array; qualities: number[]; ticksPerSec: number;
+  /** The analyzer's own checks of the faulty sources (its counters); undecided cells are misses. */
+  faulty: FaultyScore;
+}
+
+export interface FaultyScore { biasedCells: number; biasedOnTime: number; frozenCells: number; frozenOnTime: number }
 
 /** Replays the frames through a fresh analyzer; detections by seq from its alerts. */
-export function replayThroughAnalyzer(frames: Uint8Array[], ticks: number, instruments: number, venues: number, config: Partial<AnalyticsConfig>): ReplayOut {
+export function replayThroughAnalyzer(
+  frames: Uint8Array[], ticks: number, instruments: number, venues: number, config: Partial<AnalyticsConfig>, labels: TickLabelsShared | null = null,
+): ReplayOut {
   const state = createAnalyticsState({ instruments, venues, fxCurrencies: 0 });
+  if (labels) state.labels = labels;
   const analyzer = new FrameAnalyzer(state, config, () => 0);
   const flagged = new Uint8Array(ticks);
   const crossed = new Uint8Array(ticks);
@@ -231,7 +243,11 @@ export function replayThroughAnalyzer(frames: Uint8Array[], ticks: number, instr
     const n = counters.venueScoreCount[v] ?? 0;
     qualities.push(n > 0 ? (counters.venueScoreSum[v]! / 1e6) / n : NaN);
   }
-  return { flagged, crossed, qualities, ticksPerSec: ticks / seconds };
+  const faulty: FaultyScore = {
+    biasedCells: counters.biasedSources, biasedOnTime: counters.biasedOnTime,
+    frozenCells: counters.frozenSources, frozenOnTime: counters.frozenSourcesOnTime,
+  };
+  return { flagged, crossed, qualities, ticksPerSec: ticks / seconds, faulty };
 }
 
 /** The baseline cross check: every tick where the quoted book crosses with no fees and no staleness check opens an alert. */
@@ -263,6 +279,10 @@ export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
   const market = { ...new FairValueMarket({ ...o.market, seed, ticks: 1 }).o };
   const { instruments, venues } = market;
   const feeConfig = { venueFeesBps: Array.from(truth.feeBps) };
+  // The faulty sources' start labels go beside the stream, as an in-process run's do.
+  const labels = createTickLabels(1, Math.max(1, truth.ticks));
+  const labelWriter = new TickLabels(labels);
+  for (let s = 0; s < truth.ticks; s++) if (truth.labels[s] !== 0) labelWriter.write(0, s, truth.labels[s]!);
   const prCurve: PrPoint[] = [];
   const baselinePrCurve: PrPoint[] = [];
   let head: ReplayOut | null = null;
@@ -270,7 +290,7 @@ export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
   let baselineOutliers: OutlierScore | null = null;
   let best = 0;
   for (const z of o.thresholds) {
-    const r = replayThroughAnalyzer(frames, o.ticks, instruments, venues, { ...o.analytics, ...feeConfig, outlierZ: z });
+    const r = replayThroughAnalyzer(frames, o.ticks, instruments, venues, { ...o.analytics, ...feeConfig, outlierZ: z }, labels);
     best = Math.max(best, r.ticksPerSec);
     const s = scoreOutliers(truth, r.flagged, venues, o.matchTicks);
     prCurve.push(pr(z, s));
@@ -292,7 +312,7 @@ export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
     baselineArbitrage: scoreCrosses(truth, naiveCrossAlerts(truth), instruments, o.matchTicks),
     sources: {
       spearman: spearman(q, truthScore), kendall: kendall(q, truthScore),
-      pValue: permutationPValue(q, truthScore, kendall, 999, random), scores: q, noiseBps: Array.from(truth.noiseBps), errorBps: Array.from(truth.errorBps),
+      pValue: permutationPValue(q, truthScore, kendall, 999, random), scores: q, noiseBps: Array.from(truth.noiseBps), errorBps: Array.from(truth.errorBps), faulty: head!.faulty,
     },
     replayTicksPerSec: best,
   };
@@ -353,6 +373,9 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
       spearman: round(mean((s) => s.sources.spearman)), spearmanMin: round(min((s) => s.sources.spearman)),
       kendall: round(mean((s) => s.sources.kendall)), kendallMin: round(min((s) => s.sources.kendall)),
       kendallPValueMax: round(max((s) => s.sources.pValue)), venues: seeds[0]!.sources.scores.length,
+      // Found within the analyzer's evalBiasedWithin / evalFrozenWithin updates; undecided cells count as misses.
+      biased: faultyBlock(seeds, (f) => [f.biasedCells, f.biasedOnTime]),
+      frozen: faultyBlock(seeds, (f) => [f.frozenCells, f.frozenOnTime]),
       perSeed: seeds.map((s) => ({ seed: s.seed, scores: s.sources.scores.map(round), errorBps: s.sources.errorBps.map(round), noiseBps: s.sources.noiseBps.map(round) })),
     },
     baseline: {
@@ -360,6 +383,15 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
       arbitrage: { name: 'fee-less cross, no staleness check', ...crossBlock((s) => s.baselineArbitrage) },
     },
     replay: { ticksPerSecPerWorker: Math.round(min((s) => s.replayTicksPerSec)) },
+  };
+}
+
+function faultyBlock(seeds: SeedScore[], pick: (f: FaultyScore) => [number, number]) {
+  const recalls = seeds.map((s) => { const [cells, found] = pick(s.sources.faulty); return cells > 0 ? found / cells : NaN; });
+  const sum = summarize(recalls);
+  return {
+    cells: seeds.reduce((a, s) => a + pick(s.sources.faulty)[0], 0), foundOnTime: seeds.reduce((a, s) => a + pick(s.sources.faulty)[1], 0),
+    recall: round(sum.mean), recallMin: round(sum.min),
   };
 }
 

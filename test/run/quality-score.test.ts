@@ -5,7 +5,7 @@ import { analyticsQualityBlock, scoreCrosses, scoreOutliers, scoreSeed, SCORE_DE
 function truthOf(n: number, fill: (s: number, t: MarketTruth) => void): MarketTruth {
   const t: MarketTruth = {
     ticks: n, instrument: new Uint32Array(n), venue: new Uint16Array(n), kind: new Uint8Array(n), sizeSigma: new Float32Array(n),
-    tradeable: new Uint8Array(n), phantom: new Uint8Array(n), naiveCross: new Uint8Array(n), newsSeqs: [],
+    tradeable: new Uint8Array(n), phantom: new Uint8Array(n), naiveCross: new Uint8Array(n), labels: new Uint16Array(n), biasedVenue: -1, frozenVenue: -1, newsSeqs: [],
     noiseBps: new Float64Array(2), errorBps: new Float64Array(2), lagUs: new Float64Array(2), feeBps: new Float64Array(2),
   };
   for (let s = 0; s < n; s++) fill(s, t);
@@ -60,5 +60,8 @@ describe('quality scoring', () => {
     // A higher threshold never flags more.
     expect(block.outliers.prCurve[1]!.falsePer10k).toBeLessThanOrEqual(block.outliers.prCurve[0]!.falsePer10k);
     expect(block.sources.venues).toBe(12);
+    // The faulty sources were seen by the analyzer's own checks (every 10th instrument of 20: 2 cells each per seed).
+    expect(block.sources.biased.cells).toBe(4);
+    expect(block.sources.frozen.cells).toBe(4);
   });
 });
