@@ -1,5 +1,5 @@
 import { ChartSet, renderPage } from './html-page.js';
-import { card, cards, escapeHtml, formatCompact, formatRate, grid, keyValues, section, table, type Tone } from './html-parts.js';
+import { card, cards, formatCompact, formatRate, grid, html, join, keyValues, section, table, type SafeHtml, type Tone } from './html-parts.js';
 import type { AnalyticsQualityBlock } from '../run/quality-score.js';
 
 /**
@@ -17,7 +17,7 @@ function tone(x: number | undefined, good: number, warn: number): Tone {
   return typeof x !== 'number' || !Number.isFinite(x) ? 'neutral' : x >= good ? 'good' : x >= warn ? 'warn' : 'bad';
 }
 
-export function analyticsQualitySection(q: AnalyticsQualityBlock, charts: ChartSet): string {
+export function analyticsQualitySection(q: AnalyticsQualityBlock, charts: ChartSet): SafeHtml {
   const o = q.outliers;
   const b = q.baseline.outliers;
   const bands = Object.keys(o.recallBySize);
@@ -66,7 +66,7 @@ export function analyticsQualitySection(q: AnalyticsQualityBlock, charts: ChartS
   ], { numeric: [1, 2, 3, 4, 5, 6] });
 
   const first = q.sources.perSeed[0];
-  let rankingHtml = '<p class="dim">No source scores.</p>';
+  let rankingHtml: SafeHtml = html`<p class="dim">No source scores.</p>`;
   if (first) {
     const byTruth = first.errorBps.map((e, v) => ({ v, e, s: first.scores[v] ?? Number.NaN })).sort((x, y) => x.e - y.e);
     const byScore = [...byTruth].sort((x, y) => y.s - x.s).map((r) => r.v);
@@ -79,19 +79,19 @@ export function analyticsQualitySection(q: AnalyticsQualityBlock, charts: ChartS
     ['headline threshold', String(q.quality.headlineThreshold)], ['event match window', `${q.quality.matchTicks} ticks`],
   ]);
 
-  return section('analytics-quality', 'Analytics quality', [
+  return section('analytics-quality', 'Analytics quality', join([
     headline,
     grid([recallChart, prChart], 2),
-    `<h3>Recall by size</h3>${bandTable}`,
-    `<h3>Threshold sweep</h3>${sweepTable}`,
-    `<h3>Crosses: tradeable (fair values apart by more than the fees) and phantom (lag, stale or bad quotes)</h3>${crossTable}`,
-    `<h3>Faulty sources (found within the analyzer's limit; undecided cells are misses)</h3>${table(['source', 'cells', 'found in time', 'recall mean', 'recall worst seed'], [
+    html`<h3>Recall by size</h3>${bandTable}`,
+    html`<h3>Threshold sweep</h3>${sweepTable}`,
+    html`<h3>Crosses: tradeable (fair values apart by more than the fees) and phantom (lag, stale or bad quotes)</h3>${crossTable}`,
+    html`<h3>Faulty sources (found within the analyzer's limit; undecided cells are misses)</h3>${table(['source', 'cells', 'found in time', 'recall mean', 'recall worst seed'], [
       ['biased venue', q.sources.biased.cells, q.sources.biased.foundOnTime, fixed(q.sources.biased.recall), fixed(q.sources.biased.recallMin)],
       ['frozen venue', q.sources.frozen.cells, q.sources.frozen.foundOnTime, fixed(q.sources.frozen.recall), fixed(q.sources.frozen.recallMin)],
     ], { numeric: [1, 2, 3, 4] })}`,
-    `<h3>Source ranking against the hidden truth (seed ${escapeHtml(String(first?.seed ?? '–'))})</h3>${rankingHtml}`,
-    `<h3>Settings</h3>${settings}`,
-  ].join('\n'), 'Labels come from the hidden fair value and the fault schedule, never from a detector\'s rule; every figure is the mean over the seeds, with the worst seed beside it.');
+    html`<h3>Source ranking against the hidden truth (seed ${first?.seed ?? '–'})</h3>${rankingHtml}`,
+    html`<h3>Settings</h3>${settings}`,
+  ], '\n'), 'Labels come from the hidden fair value and the fault schedule, never from a detector\'s rule; every figure is the mean over the seeds, with the worst seed beside it.');
 }
 
 /** A page of its own for a `firehose score` result. */
@@ -99,7 +99,7 @@ export function renderScoreReport(q: AnalyticsQualityBlock, createdAt: string): 
   const charts = new ChartSet();
   const body = analyticsQualitySection(q, charts);
   return renderPage({
-    title: `tick-firehose score · ${createdAt}`, heading: 'Analytics quality', subtitle: escapeHtml(`${q.quality.market} market · ${q.quality.seeds.length} seeds · ${createdAt}`),
+    title: `tick-firehose score · ${createdAt}`, heading: 'Analytics quality', subtitle: `${q.quality.market} market · ${q.quality.seeds.length} seeds · ${createdAt}`,
     nav: [{ id: 'analytics-quality', label: 'Quality' }], body, charts,
   });
 }
