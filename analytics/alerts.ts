@@ -9,6 +9,8 @@
  *               'crossed'    the instrument's venues became crossed net of fees (a window opened)
  *               'locked'     the instrument became locked (net bid = net ask, nothing crossed)
  *               'triangular' an FX triangle became profitable net of fees
+ *               'tradeable'  the instrument's crossed window stayed open arbitrageConfirmUs: a
+ *                            tradeable cross, not a phantom of a lagging or stale feed
  *   instrument  instrument index (for 'triangular': the pair whose tick opened the triangle)
  *   venue       venue index of the triggering tick
  *   seq         the triggering tick's sequence number, and
@@ -17,15 +19,15 @@
  *   detectedUs  when the detector flagged it, µs since the Unix epoch (same clock);
  *               detectedUs − sendTimeUs is the detection latency
  *   value       outlier: z-score of the tick's return (signed; NaN for a non-price);
- *               stale: unchanged updates so far; crossed: widest cross net of fees, bps;
+ *               stale: unchanged updates so far; crossed, tradeable: widest cross net of fees, bps;
  *               locked: 0; triangular: the opened cycle's profit net of fees, bps
  *
  * Detections are rare next to ticks, so an alert is a plain object allocated when it happens;
  * the FrameAnalyzer collects a frame's alerts in a list the worker returns with the frame.
  */
-export type AlertKind = 'outlier' | 'stale' | 'crossed' | 'locked' | 'triangular';
+export type AlertKind = 'outlier' | 'stale' | 'crossed' | 'locked' | 'triangular' | 'tradeable';
 
-export const ALERT_KINDS: readonly AlertKind[] = ['outlier', 'stale', 'crossed', 'locked', 'triangular'];
+export const ALERT_KINDS: readonly AlertKind[] = ['outlier', 'stale', 'crossed', 'locked', 'triangular', 'tradeable'];
 
 export interface Alert {
   kind: AlertKind;

@@ -45,11 +45,14 @@
  *                          +0 bid·(1 − fee), +1 ask·(1 + fee) (NaN = no quote)
  * buffers.crossPairs       Uint16Array, CROSS_PAIR_STRIDE per instrument: ordered venue pairs
  *                          (u bids, w asks, u ≠ w) that are +0 crossed, +1 locked, net of fees
+ * buffers.crossOpenedUs    Float64Array, 1 per instrument: when its open crossed window opened
+ *                          (sendTimeUs), NaN once confirmed as tradeable or when none is open
  * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
  *                          to be confirmed by another venue as a genuine jump
  *   +0 return    the flagged log return (NaN = none)
  *   +1 left      ticks of the instrument it may still be confirmed on
- *   +2..3        unused
+ *   +2 venue     the venue that raised it: only a different venue can confirm it
+ *   +3           unused
  * buffers.outlierFlat      Uint8Array, 1 per cell: consecutive accepted ticks with an unchanged mid
  * buffers.fxLegs           Float64Array, 2 per FX pair: +0 −ln best net bid, +1 ln best net ask
  *                          across venues (+∞ = no quote)
@@ -65,6 +68,7 @@
  * fxCurrencies is 0 when there is none.
  */
 
+import type { TickLabelsShared } from './tick-labels.js';
 import { DEFAULT_FX_CURRENCIES, DEFAULT_FX_FIRST_INSTRUMENT, fxLayout, type FxLayout } from './market-conventions.js';
 
 export interface AnalyticsDims {
@@ -84,6 +88,7 @@ export interface AnalyticsBuffers {
   scorerOrder: SharedArrayBuffer;
   quotes: SharedArrayBuffer;
   crossPairs: SharedArrayBuffer;
+  crossOpenedUs: SharedArrayBuffer;
   outlierJumps: SharedArrayBuffer;
   outlierFlat: SharedArrayBuffer;
   fxLegs: SharedArrayBuffer;
@@ -95,6 +100,11 @@ export interface AnalyticsBuffers {
 export interface AnalyticsSharedState {
   dims: AnalyticsDims;
   buffers: AnalyticsBuffers;
+  /**
+   * The generator's labels by (source, seq) when the generator runs in this process
+   * (analytics/tick-labels.ts); absent otherwise, and then nothing is scored against labels.
+   */
+  labels?: TickLabelsShared;
 }
 
 export const MAX_INSTRUMENTS = 1_000_000;
@@ -119,7 +129,7 @@ export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 }
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
 export const OUTLIER_JUMP_STRIDE = 4;
-export const OutlierJumpField = { ret: 0, left: 1 } as const;
+export const OutlierJumpField = { ret: 0, left: 1, venue: 2 } as const;
 export const EVAL_STRIDE = 4;
 export const EvalField = { event: 0, startUpdate: 1, startUs: 2, late: 3 } as const;
 
@@ -163,6 +173,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       scorerOrder: new SharedArrayBuffer(cells * ORDER_ROWS),
       quotes: new SharedArrayBuffer(cells * QUOTE_STRIDE * 8),
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
+      crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
@@ -188,6 +199,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   const order = scorerOrderTable(state);
   for (let k = 0; k < order.length; k++) order[k] = k % V;
   quoteTable(state).fill(NaN);
+  crossOpenedTable(state).fill(NaN);
   return state;
 }
 
@@ -235,6 +247,11 @@ export function quoteTable(state: AnalyticsSharedState): Float64Array {
 export function crossPairTable(state: AnalyticsSharedState): Uint16Array {
   checkDims(state.dims);
   return new Uint16Array(checkBuffer(state, 'crossPairs', state.dims.instruments * CROSS_PAIR_STRIDE * 2));
+}
+
+export function crossOpenedTable(state: AnalyticsSharedState): Float64Array {
+  checkDims(state.dims);
+  return new Float64Array(checkBuffer(state, 'crossOpenedUs', state.dims.instruments * 8));
 }
 
 export function outlierJumpTable(state: AnalyticsSharedState): Float64Array {

@@ -1,6 +1,7 @@
 import {
-  CROSS_PAIR_STRIDE, QUOTE_STRIDE, crossPairTable, quoteTable, type AnalyticsSharedState,
+  CROSS_PAIR_STRIDE, QUOTE_STRIDE, crossOpenedTable, crossPairTable, quoteTable, type AnalyticsSharedState,
 } from './analytics-state.js';
+import { checkRange } from './config-check.js';
 import { buyFactor, sellFactor } from './market-conventions.js';
 
 export interface CrossedMarketConfig {
@@ -9,6 +10,13 @@ export interface CrossedMarketConfig {
    * cross must survive both legs' fees.
    */
   venueFeesBps: readonly number[];
+  /**
+   * A crossed window is reported as tradeable once it has stayed open this long (µs of the
+   * ticks' send times; 0 = at once). Crosses that a lagging or stale feed shows for a moment
+   * close before then: they are phantoms. The default is the feed lag venues are known to have
+   * (tens of ms); it is the operator's knowledge of the feeds, not of any one stream. Absent: 0.
+   */
+  arbitrageConfirmUs?: number;
 }
 
 /** State of a whole instrument across its venues. */
@@ -27,6 +35,8 @@ export const CrossFlag = {
   WindowClosed: 8,
   /** The instrument became locked (some pair locked, none crossed) on this tick. */
   LockOpened: 16,
+  /** The open window has now lasted arbitrageConfirmUs: reported as tradeable (once per window). */
+  Confirmed: 32,
 } as const;
 
 /**
@@ -46,8 +56,13 @@ export class CrossedMarketDetector {
   private readonly sellFactor: Float64Array;
   /** Multiplier on an ask for what buying there costs: 1 + fee. */
   private readonly buyFactor: Float64Array;
+  private readonly openedUs: Float64Array;
+  private readonly confirmUs: number;
 
   constructor(state: AnalyticsSharedState, config: CrossedMarketConfig) {
+    this.confirmUs = config.arbitrageConfirmUs ?? 0;
+    checkRange('arbitrageConfirmUs', this.confirmUs, 0, 1e12);
+    this.openedUs = crossOpenedTable(state);
     this.quotes = quoteTable(state);
     this.pairs = crossPairTable(state);
     this.venues = state.dims.venues;
@@ -67,10 +82,11 @@ export class CrossedMarketDetector {
   /**
    * Replaces the venue's quote and re-evaluates the instrument. A side that is not a positive
    * finite price is stored as "no quote" (NaN), which takes that side out of every comparison;
-   * pass NaN, NaN to withdraw a quote (e.g. a tick already judged bad).
+   * pass NaN, NaN to withdraw a quote (e.g. a tick already judged bad). `nowUs` (the tick's send
+   * time) times the open window for the tradeable confirmation; NaN leaves it untimed.
    * Returns CrossFlag bits.
    */
-  onTick(instrument: number, venue: number, bid: number, ask: number): number {
+  onTick(instrument: number, venue: number, bid: number, ask: number, nowUs = NaN): number {
     const q = this.quotes;
     const o = (instrument * this.venues + venue) * QUOTE_STRIDE;
     const c = instrument * CROSS_PAIR_STRIDE;
@@ -93,8 +109,18 @@ export class CrossedMarketDetector {
     this.pairs[c + 1] = lockedAfter;
 
     let flags = crossedNow > 0 ? CrossFlag.Crossed : lockedNow > 0 ? CrossFlag.Locked : 0;
-    if (crossedAfter > 0 && crossedBefore === 0) flags |= CrossFlag.WindowOpened;
-    else if (crossedAfter === 0 && crossedBefore > 0) flags |= CrossFlag.WindowClosed;
+    if (crossedAfter > 0 && crossedBefore === 0) {
+      flags |= CrossFlag.WindowOpened;
+      this.openedUs[instrument] = nowUs;
+    } else if (crossedAfter === 0 && crossedBefore > 0) {
+      flags |= CrossFlag.WindowClosed;
+      this.openedUs[instrument] = NaN;
+    }
+    // An open, unconfirmed window (NaN otherwise, which fails the test) that has lasted long enough.
+    if (crossedAfter > 0 && nowUs - this.openedUs[instrument] >= this.confirmUs) {
+      flags |= CrossFlag.Confirmed;
+      this.openedUs[instrument] = NaN;
+    }
     if (crossedAfter === 0 && lockedAfter > 0 && !(crossedBefore === 0 && lockedBefore > 0)) flags |= CrossFlag.LockOpened;
     return flags;
   }

@@ -9,6 +9,7 @@ import { CrossFlag, CrossedMarketDetector, type CrossedMarketConfig } from './cr
 import { DEFAULT_VENUE_FEES_BPS } from './market-conventions.js';
 import { OutlierDetector, type OutlierConfig } from './outlier-detector.js';
 import { SourceScorer, type SourceScorerConfig } from './source-scorer.js';
+import { TickLabels } from './tick-labels.js';
 import { TriFlag, TriangularDetector } from './triangular-detector.js';
 
 export interface AnalyticsConfig extends OutlierConfig, SourceScorerConfig, CrossedMarketConfig {
@@ -52,6 +53,7 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   scorerWeightDeviation: 0.4,
   scorerWeightStall: 0.2,
   venueFeesBps: DEFAULT_VENUE_FEES_BPS,
+  arbitrageConfirmUs: 50_000,
   arbitrageSkipsOutliers: true,
   evalBiasedWithin: 500,
   evalFrozenWithin: 200,
@@ -174,6 +176,8 @@ export interface AnalyticsCounters {
   alertsCrossed: number;
   alertsLocked: number;
   alertsTriangular: number;
+  /** Crossed windows that stayed open arbitrageConfirmUs (tradeable, not phantom). */
+  alertsTradeable: number;
   alertLatencyUsSum: number;
   alertLatencyUsMax: number;
   alertLatencyUsSumOutlier: number;
@@ -198,7 +202,7 @@ export function analyticsCountersZero(): AnalyticsCounters {
     arbitrageTriggers: 0, arbitrageTriggersFlagged: 0,
     fxTicks: 0, triangularTicks: 0, triangularTicksTrue: 0, triangularLabelled: 0, triangularMissed: 0,
     triangularWindows: 0, triangularWindowsClosed: 0, triangularTriggers: 0, triangularTriggersFlagged: 0,
-    alerts: 0, alertsOutlier: 0, alertsStale: 0, alertsCrossed: 0, alertsLocked: 0, alertsTriangular: 0,
+    alerts: 0, alertsOutlier: 0, alertsStale: 0, alertsCrossed: 0, alertsLocked: 0, alertsTriangular: 0, alertsTradeable: 0,
     alertLatencyUsSum: 0, alertLatencyUsMax: 0, alertLatencyUsSumOutlier: 0, alertLatencyUsSumStale: 0,
     alertLatencyUsSumCrossed: 0, alertLatencyUsSumLocked: 0, alertLatencyUsSumTriangular: 0,
   };
@@ -281,6 +285,7 @@ export class FrameAnalyzer {
   private readonly scoreSum: Float64Array;
   private readonly scoreCount: Float64Array;
   private alerts: Alert[] | null = null;
+  private readonly labels: TickLabels | null;
 
   /** @param clock stamps `detectedUs` on alerts (default: wall clock, µs since epoch). */
   constructor(state: AnalyticsSharedState, config: Partial<AnalyticsConfig> = {}, clock: ClockUs = nowUs) {
@@ -300,6 +305,7 @@ export class FrameAnalyzer {
     this.tauUs = this.config.scorerStalenessTauUs;
     this.scoreSum = new Float64Array(this.venues);
     this.scoreCount = new Float64Array(this.venues);
+    this.labels = state.labels ? new TickLabels(state.labels) : null;
   }
 
   /**
@@ -322,6 +328,7 @@ export class FrameAnalyzer {
     const scoreWarmup = this.config.evalScoreWarmup;
     const fxFirst = triangular.first;
     const fxPairs = triangular.pairs;
+    const labels = this.labels;
     // Locals for the per-tick counts, written back once per frame: keeps the loop free of
     // property stores. Rare, labelled events update `c` directly.
     let outOfRange = 0;
@@ -336,7 +343,8 @@ export class FrameAnalyzer {
         outOfRange++;
         continue;
       }
-      const flags = r.flags(i);
+      // Labels come from the side channel, never from the wire (whose flags field is reserved).
+      const flags = labels === null ? 0 : labels.read(r.tickSource(i), r.seq(i));
       const bid = r.bid(i);
       const ask = r.ask(i);
       const sendTimeUs = r.sendTimeUs(i);
@@ -371,8 +379,8 @@ export class FrameAnalyzer {
       }
 
       const x = isOutlier && this.skipOutliers
-        ? arbitrage.onTick(instrument, venue, NaN, NaN)
-        : arbitrage.onTick(instrument, venue, bid, ask);
+        ? arbitrage.onTick(instrument, venue, NaN, NaN, sendTimeUs)
+        : arbitrage.onTick(instrument, venue, bid, ask, sendTimeUs);
       const isCrossed = (x & CrossFlag.Crossed) !== 0;
       if (isCrossed) {
         crossed++;
@@ -386,6 +394,7 @@ export class FrameAnalyzer {
         this.alert(r, i, 'crossed', instrument, venue, sendTimeUs, arbitrage.crossBps(instrument));
       }
       if ((x & CrossFlag.WindowClosed) !== 0) closed++;
+      if ((x & CrossFlag.Confirmed) !== 0) this.alert(r, i, 'tradeable', instrument, venue, sendTimeUs, arbitrage.crossBps(instrument));
       if ((x & CrossFlag.LockOpened) !== 0) this.alert(r, i, 'locked', instrument, venue, sendTimeUs, 0);
 
       const tri = isFx ? triangular.onTick(instrument) : 0;
@@ -577,6 +586,7 @@ export class FrameAnalyzer {
       case 'crossed': c.alertsCrossed++; c.alertLatencyUsSumCrossed += latency; break;
       case 'locked': c.alertsLocked++; c.alertLatencyUsSumLocked += latency; break;
       case 'triangular': c.alertsTriangular++; c.alertLatencyUsSumTriangular += latency; break;
+      case 'tradeable': c.alertsTradeable++; break;
     }
   }
 

@@ -31,7 +31,8 @@ export interface OutlierConfig {
   outlierReanchorAfterFlat: number;
   /**
    * For this many ticks of the instrument, a flagged move can be confirmed by an equally large
-   * move (within `outlierJumpConfirmZ` σ) of any venue: then it is a genuine jump, the confirming
+   * move (within `outlierJumpConfirmZ` σ) of another venue (never the one that raised it: a
+   * venue repeating its own bad price is not a second witness): then it is a genuine jump, the confirming
    * tick is accepted and every other venue's reference moves by the jump (0 = off). So a jump
    * costs one false flag, not one per venue.
    */
@@ -134,6 +135,15 @@ export class OutlierDetector {
       return false;
     }
     const r = logReturn(mid, last);
+    // A return no price can make in one tick (non-finite from an underflowing or overflowing
+    // ratio, or beyond a thousand-fold move) is flagged and kept out of the mean, the variance
+    // and the jump candidate: one such pair of prices would otherwise poison the cell for good.
+    if (!(r < MAX_LOG_RETURN && r > -MAX_LOG_RETURN)) {
+      this.lastZ = r > 0 ? Infinity : -Infinity;
+      this.flat[cell] = 0;
+      this.reject(cell, o, mid);
+      return true;
+    }
     const mean = t[o + OutlierField.mean];
     const variance = t[o + OutlierField.variance];
     const n = t[o + OutlierField.n];
@@ -148,7 +158,7 @@ export class OutlierDetector {
         this.accept(cell, o, mid);
         return false;
       }
-      if (candidate === candidate) {
+      if (candidate === candidate && J[j + OutlierJumpField.venue] !== venue) {
         const e = r - candidate;
         if (e * e <= this.confirm2 * scale2) {
           // Two ticks moved alike: a genuine jump. Every venue's reference follows it.
@@ -161,15 +171,10 @@ export class OutlierDetector {
       if (this.jumpWindow > 0) {
         J[j + OutlierJumpField.ret] = r;
         J[j + OutlierJumpField.left] = this.jumpWindow;
+        J[j + OutlierJumpField.venue] = venue;
       }
       this.flat[cell] = 0;
-      const run = this.rejects[cell] + 1;
-      if (this.maxRejects > 0 && run >= this.maxRejects) {
-        t[o + OutlierField.lastMid] = mid;
-        this.rejects[cell] = 0;
-      } else {
-        this.rejects[cell] = run;
-      }
+      this.reject(cell, o, mid);
       return true;
     }
     // max(α, 1/(n+1)) makes the first updates the exact sample mean and (population)
@@ -183,6 +188,17 @@ export class OutlierDetector {
     const f = this.flat[cell];
     if (r === 0) { if (f < 255) this.flat[cell] = f + 1; } else if (f !== 0) this.flat[cell] = 0;
     return false;
+  }
+
+  /** Counts a flagged tick; after `maxRejects` in a row its price becomes the new reference. */
+  private reject(cell: number, o: number, mid: number): void {
+    const run = this.rejects[cell] + 1;
+    if (this.maxRejects > 0 && run >= this.maxRejects) {
+      this.table[o + OutlierField.lastMid] = mid;
+      this.rejects[cell] = 0;
+    } else {
+      this.rejects[cell] = run;
+    }
   }
 
   /** Moves the reference of every venue of the instrument but `except` by the log return `jump`. */
@@ -205,6 +221,9 @@ export class OutlierDetector {
     this.flat[cell] = 0;
   }
 }
+
+/** ln 1000: no genuine or injected move (a decimal shift is ln 10) comes near it in one tick. */
+export const MAX_LOG_RETURN = Math.log(1000);
 
 /**
  * How many first EWMA updates use 1/(n+1) instead of α: the n with 1/(n+1) > α. Settled with

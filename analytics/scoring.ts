@@ -134,6 +134,8 @@ export interface AlertScore {
   crossed: number;
   locked: number;
   triangular: number;
+  /** Crossed windows confirmed as tradeable (absent in results written before it existed). */
+  tradeable?: number;
   latencyUsMean: number | null;
   latencyUsMax: number;
 }
@@ -308,6 +310,7 @@ export function scoreAnalytics(input: ScoringInput): AnalyticsScore {
     crossed: c.alertsCrossed,
     locked: c.alertsLocked,
     triangular: c.alertsTriangular,
+    tradeable: c.alertsTradeable ?? 0,
     latencyUsMean: round(ratio(c.alertLatencyUsSum, c.alerts), 1),
     latencyUsMax: Math.round(c.alertLatencyUsMax),
   };

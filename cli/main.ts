@@ -5,6 +5,7 @@ import { registerBenchCommand } from './bench-command.js';
 import { terminalSafe } from './terminal-text.js';
 import { registerReportCommands } from './report-commands.js';
 import { EXIT, registerRunCommand } from './run-command.js';
+import { registerScoreCommand } from './score-command.js';
 import { registerSplitCommands } from './split-commands.js';
 import { registerSweepCommand } from './sweep-command.js';
 
@@ -20,6 +21,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   registerReportCommands(program);
   registerSplitCommands(program, setExit);
   registerBenchCommand(program, setExit);
+  registerScoreCommand(program, setExit);
   program.addOption(new Option('--no-color', 'disable colours').hideHelp());
   return program;
 }

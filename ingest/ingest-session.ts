@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createAnalyticsState } from '../analytics/analytics-state.js';
+import type { TickLabelsShared } from '../analytics/tick-labels.js';
 import { DEFAULT_ANALYTICS_CONFIG } from '../analytics/frame-analyzer.js';
 import { SourceScorer } from '../analytics/source-scorer.js';
 import { createDeliveryLedger, DeliveryLedger } from '../metrics/delivery-ledger.js';
@@ -26,6 +27,8 @@ export interface IngestSessionOptions {
   venues: number;
   /** Share of analytics tasks made to fail, and one worker killed (a test aid); 0 for none. */
   injectWorkerFailures: number;
+  /** The generator's labels when it runs in this process (analytics/tick-labels.ts); absent: nothing is scored against labels. */
+  labels?: TickLabelsShared | null;
   /** Most consecutive frames of a partition in one worker task. */
   framesPerTask: number;
   /** Load-generator ids 0..sources-1 are checked for loss and duplicates. */
@@ -73,6 +76,7 @@ export class IngestSession {
   private constructor(private readonly options: IngestSessionOptions) {
     const { clock } = options;
     this.analytics = createAnalyticsState({ instruments: options.instruments, venues: options.venues });
+    if (options.labels) this.analytics.labels = options.labels;
     this.ledgerShared = createDeliveryLedger(options.ledgerSources, options.ledgerCapacity);
     const statsChannel = `firehose-stats-${randomUUID()}`;
     this.collector = new StatsCollector(statsChannel);

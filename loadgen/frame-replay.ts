@@ -7,6 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createAnalyticsState } from '../analytics/analytics-state.js';
+import { createTickLabels, TickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import { FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
 import { scoreAnalytics, type AnalyticsScore } from '../analytics/scoring.js';
 import { FrameBatcher } from './frame-batcher.js';
@@ -33,7 +34,9 @@ export const REPLAY_DEFAULTS: ReplayOptions = {
 };
 
 /** Generates the workload of a run into memory: frames in the order a producer would send them. */
-export function generateFrames(o: ReplayOptions): { frames: Uint8Array[]; model: MarketModel } {
+export function generateFrames(o: ReplayOptions): { frames: Uint8Array[]; model: MarketModel; labels: TickLabelsShared } {
+  const labels = createTickLabels(1, Math.max(1, o.ticks));
+  const writer = new TickLabels(labels);
   const model = new MarketModel({
     seed: o.seed, instruments: o.instruments, venues: o.venues, keyGroups: Math.min(o.instruments, o.keyGroups), fx: {}, inject: o.inject,
   });
@@ -48,10 +51,11 @@ export function generateFrames(o: ReplayOptions): { frames: Uint8Array[]; model:
   for (let k = 0; k < o.ticks; k++) {
     now = start + k * stepUs;
     model.nextTick(now);
-    batcher.add(model.keyGroup, k >>> 0, 0, model.venue, model.instrument, model.flags, now, model.bid, model.ask, model.bidSize, model.askSize);
+    writer.write(0, k, model.flags);
+    batcher.add(model.keyGroup, k >>> 0, 0, model.venue, model.instrument, 0, now, model.bid, model.ask, model.bidSize, model.askSize);
   }
   batcher.flushAll(now);
-  return { frames, model };
+  return { frames, model, labels };
 }
 
 export interface ReplayResult {
@@ -66,12 +70,14 @@ export interface ReplayResult {
  * reports the best throughput and the first pass's scores.
  */
 export function replayBenchmark(o: ReplayOptions, repeats = 3, config: Partial<AnalyticsConfig> = {}): ReplayResult {
-  const { frames, model } = generateFrames(o);
+  const { frames, model, labels } = generateFrames(o);
   let best = 0;
   let first: AnalyticsScore | null = null;
   let ticks = 0;
   for (let rep = 0; rep < repeats; rep++) {
-    const analyzer = new FrameAnalyzer(createAnalyticsState({ instruments: o.instruments, venues: o.venues }), config, () => 0);
+    const state = createAnalyticsState({ instruments: o.instruments, venues: o.venues });
+    state.labels = labels;
+    const analyzer = new FrameAnalyzer(state, config, () => 0);
     const t0 = performance.now();
     for (const frame of frames) {
       analyzer.analyze(frame);

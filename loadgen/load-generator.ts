@@ -1,3 +1,4 @@
+import { TickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import type { FrameProducer, OutgoingFrame, ProducerCallbacks } from '../kafka/client.js';
 import { createMergeHistogram, recordLatency, type Histogram } from '../metrics/latency-histogram.js';
 import type { ClockUs } from '../wire/clock.js';
@@ -27,6 +28,8 @@ export interface LoadGeneratorOptions {
    * stream. The market always includes the default FX universe (analytics/market-conventions.ts).
    */
   inject?: Partial<InjectConfig> | null;
+  /** The labels' side channel shared with in-process analytics (analytics/tick-labels.ts); absent = labels dropped. */
+  labels?: TickLabelsShared | null;
 }
 
 /** What the producing side knows at the end: the left half of the delivery accounting. */
@@ -90,7 +93,7 @@ export class LoadGenerator {
     });
     const startUs = options.clock();
     const schedule = new OpenLoopSchedule(options.ratePerSec, startUs, options.ticks);
-    this.tickSource = new TickSource(model, this.batcher, options.source, schedule);
+    this.tickSource = new TickSource(model, this.batcher, options.source, schedule, options.labels ? new TickLabels(options.labels) : null);
     this.stats = {
       produced: 0, acked: 0, failed: 0, indeterminate: 0, framesAcked: 0,
       ackedByPartition: new Array<number>(options.partitions).fill(0),

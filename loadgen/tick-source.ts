@@ -1,3 +1,4 @@
+import type { TickLabels } from '../analytics/tick-labels.js';
 import type { FrameBatcher } from './frame-batcher.js';
 import type { MarketModel } from './market-model.js';
 import type { OpenLoopSchedule } from './open-loop-schedule.js';
@@ -14,8 +15,14 @@ export class TickSource {
   private readonly schedule: OpenLoopSchedule;
   private next = 0;
 
-  /** @param source this load generator's id (u16), written into every tick and frame. */
-  constructor(model: MarketModel, batcher: FrameBatcher, source: number, schedule: OpenLoopSchedule) {
+  private readonly labels: TickLabels | null;
+
+  /**
+   * @param source this load generator's id (u16), written into every tick and frame.
+   * @param labels where the ticks' ground-truth labels go, by (source, seq); they never go on the
+   *   wire, whose flags field is written 0. Null: the labels are dropped (no scorer shares memory with us).
+   */
+  constructor(model: MarketModel, batcher: FrameBatcher, source: number, schedule: OpenLoopSchedule, labels: TickLabels | null = null) {
     if (!Number.isInteger(source) || source < 0 || source > 0xffff) {
       throw new RangeError(`tick source id must be an integer in 0..65535, got ${source}`);
     }
@@ -28,6 +35,7 @@ export class TickSource {
     this.batcher = batcher;
     this.source = source;
     this.schedule = schedule;
+    this.labels = labels;
   }
 
   /** Ticks emitted so far; also the index (and seq) of the next one. */
@@ -56,11 +64,13 @@ export class TickSource {
     const batcher = this.batcher;
     const schedule = this.schedule;
     const source = this.source;
+    const labels = this.labels;
     for (let index = start; index < end; index++) {
       const intendedUs = schedule.intendedTimeUs(index);
       model.nextTick(intendedUs);
+      if (labels !== null) labels.write(source, index, model.flags);
       batcher.add(
-        model.keyGroup, index >>> 0, source, model.venue, model.instrument, model.flags,
+        model.keyGroup, index >>> 0, source, model.venue, model.instrument, 0,
         intendedUs, model.bid, model.ask, model.bidSize, model.askSize,
       );
     }

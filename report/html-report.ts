@@ -1,3 +1,4 @@
+import { analyticsQualitySection } from './analytics-quality.js';
 import { ChartSet, renderPage, type ChartSpec } from './html-page.js';
 import {
   badge, card, cards, formatCompact, formatInt, formatPercent, formatRate, formatShare, formatUs, grid, html, join, keyValues,
@@ -59,6 +60,7 @@ export function renderRunReport(result: RunResult): string {
     partitionsSection(result, charts),
     deliverySection(result),
     analyticsSection(result),
+    result.analyticsQuality ? analyticsQualitySection(result.analyticsQuality, charts) : '',
     configSection(result),
   ], '\n');
 

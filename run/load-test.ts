@@ -1,3 +1,4 @@
+import { createTickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import type { FrameProducer } from '../kafka/client.js';
 import { createFrameProducer } from '../kafka/client-factory.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
@@ -68,8 +69,9 @@ export function groupIdFor(config: RunConfig): string {
   return `firehose-${config.topic}`;
 }
 
-export function createLoadGenerator(config: RunConfig, clock: ClockUs): LoadGenerator {
+export function createLoadGenerator(config: RunConfig, clock: ClockUs, labels: TickLabelsShared | null = null): LoadGenerator {
   return new LoadGenerator({
+    labels,
     partitions: config.partitions, ratePerSec: config.rate, ticks: config.ticks,
     instruments: config.instruments, venues: config.venues, seed: config.seed, source: config.sourceId,
     ticksPerRecord: config.ticksPerRecord, lingerUs: config.lingerMs * 1000, clock,
@@ -104,8 +106,20 @@ export function loadgenPart(config: RunConfig, loadgen: LoadGenerator): LoadgenP
   };
 }
 
-export function ingestOptionsFor(config: RunConfig, brokers: string, clock: ClockUs, log: (line: string) => void, ledger: { sources: number; capacity: number }) {
+/**
+ * The side channel of an in-process run's labels (null for a clean stream). Capped: labels of
+ * ticks past it are dropped, so a very long run scores only its first 2^27 ticks per source.
+ */
+export function createRunLabels(config: RunConfig): TickLabelsShared | null {
+  return config.inject === 'none' ? null : createTickLabels(config.sourceId + 1, Math.max(1, Math.min(config.ticks, 1 << 27)));
+}
+
+export function ingestOptionsFor(
+  config: RunConfig, brokers: string, clock: ClockUs, log: (line: string) => void, ledger: { sources: number; capacity: number },
+  labels: TickLabelsShared | null = null,
+) {
   return {
+    labels,
     brokers, client: config.client, topic: config.topic, groupId: groupIdFor(config),
     workers: config.workers, instruments: config.instruments, venues: config.venues, framesPerTask: config.framesPerTask,
     injectWorkerFailures: config.injectWorkerFailures,
@@ -134,7 +148,8 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     cluster = prepared.cluster;
     const brokers = prepared.brokers;
     const metadata = await describeTopic(brokers, config.topic).catch(() => null);
-    ingest = await IngestSession.start(ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }));
+    const labels = createRunLabels(config);
+    ingest = await IngestSession.start(ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }, labels));
     let generator: LoadGenerator | null = null;
     const kafkaProducer = createProducerFor(config, brokers, () => generator);
     const injector = config.injectMalformed > 0 ? new MalformedInjector(kafkaProducer, config.injectMalformed) : null;
@@ -144,7 +159,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     // Compile the generator's hot path on throwaway ticks (see ingest/jit-warmup.ts).
     await syntheticFrames({ instruments: config.instruments, venues: config.venues });
     // The schedule starts here, once everything is connected and the consumers are reading.
-    const loadgen = createLoadGenerator(config, clock);
+    const loadgen = createLoadGenerator(config, clock, labels);
     generator = loadgen;
     if (cluster && config.faults.length > 0) {
       faultRunner = new FaultRunner(cluster, config.faults, {

@@ -1,3 +1,4 @@
+import type { AnalyticsQualityBlock } from './quality-score.js';
 import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import { FRAME_HEADER_BYTES, TICK_BYTES } from '../wire/tick-frame.js';
 import type { InjectedTruth } from '../analytics/ground-truth.js';
@@ -92,6 +93,11 @@ export interface RunResult {
    * `counters` everything is computed from (summed exactly over workers and processes).
    */
   analytics: AnalyticsScore;
+  /**
+   * Quality curves against a hidden fair value (run/quality-score.ts): what `firehose score`
+   * writes as its `analytics`; absent from results of runs on the simple market.
+   */
+  analyticsQuality?: AnalyticsQualityBlock;
   timeline: TimelinePoint[];
   /** Encoded HDR histograms (compressed base64) for exact re-rendering and merging. */
   histograms: { e2eByPartition: Record<string, string>; stages: Record<Exclude<LatencyStage, 'e2e'>, string> };

@@ -20,7 +20,7 @@
  *     4    2  u16  source         load-generator id (same as the header's)
  *     6    2  u16  venue          venue / price source index
  *     8    4  u32  instrument     instrument index
- *    12    2  u16  flags          TickFlag bits: injected ground truth labels
+ *    12    2  u16  flags          reserved, 0 (labels travel beside the stream: analytics/tick-labels.ts)
  *    14    2  u16  reserved       0
  *    16    8  f64  sendTimeUs     intended send time from the open-loop schedule (µs since epoch)
  *    24    8  f64  bid
@@ -37,7 +37,8 @@ export const TICK_BYTES = 48;
 export const MAX_TICKS_PER_FRAME = 0xffff;
 
 /**
- * Ground-truth labels the load generator writes into a tick's `flags` (0 on a clean stream).
+ * Ground-truth labels of a tick, kept by the load generator in a side channel keyed by
+ * (source, seq) (analytics/tick-labels.ts), never in the tick on the wire (0 on a clean stream).
  * Bits 0..11 describe the tick; bits 12..15 hold the TickEvent that starts on this tick, if any
  * (one at most), so the analytics can measure detection delays from an event's first tick.
  */

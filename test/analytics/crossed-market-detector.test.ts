@@ -125,6 +125,27 @@ describe('CrossedMarketDetector', () => {
     );
   });
 
+  it('confirms a crossed window as tradeable once it has lasted arbitrageConfirmUs, once per window; a brief cross never', () => {
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 3 }), { venueFeesBps: [0, 0, 0], arbitrageConfirmUs: 50_000 });
+    const confirmed = (venue: number, bid: number, ask: number, t: number): boolean => (d.onTick(0, venue, bid, ask, t) & CrossFlag.Confirmed) !== 0;
+    expect(confirmed(0, 99.99, 100.01, 0)).toBe(false);
+    expect(confirmed(1, 99.99, 100.01, 1_000)).toBe(false);
+    // A lagging venue's old quote crosses for 30 ms, then catches up: a phantom, never confirmed.
+    expect(confirmed(2, 100.03, 100.05, 10_000)).toBe(false);
+    expect(confirmed(0, 99.99, 100.01, 30_000)).toBe(false);
+    expect(confirmed(2, 99.99, 100.01, 40_000)).toBe(false);
+    // A cross that stays: confirmed on the first tick of the instrument 50 ms after it opened, and only then.
+    expect(confirmed(2, 100.03, 100.05, 100_000)).toBe(false);
+    expect(confirmed(1, 99.99, 100.01, 149_999)).toBe(false);
+    expect(confirmed(0, 99.99, 100.01, 150_000)).toBe(true);
+    expect(confirmed(1, 99.99, 100.01, 200_000)).toBe(false);
+    // Untimed ticks (no send time) never confirm.
+    const untimed = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 2 }), { venueFeesBps: [0, 0] });
+    untimed.onTick(0, 0, 99.99, 100.01);
+    expect(untimed.onTick(0, 1, 100.03, 100.05) & CrossFlag.Confirmed).toBe(0);
+    expect(() => new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 2 }), { venueFeesBps: [], arbitrageConfirmUs: -1 })).toThrow(/arbitrageConfirmUs/);
+  });
+
   it('nets fees out of a cross', () => {
     const state = createAnalyticsState({ instruments: 1, venues: 2 });
     const free = new CrossedMarketDetector(state, { venueFeesBps: [] });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../analytics/alerts.js';
-import { createAnalyticsState } from '../../analytics/analytics-state.js';
+import { createAnalyticsState, type AnalyticsDims, type AnalyticsSharedState } from '../../analytics/analytics-state.js';
+import { createTickLabels, TickLabels, type TickLabelsShared } from '../../analytics/tick-labels.js';
 import {
   DEFAULT_ANALYTICS_CONFIG, FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsConfig,
   type AnalyticsCounters,
@@ -12,10 +13,17 @@ import { withoutTiming } from './helpers.js';
 
 const dims = { instruments: 12, venues: 5 };
 
+/** A state whose analyzers score against `labels` (the side channel an in-process generator fills). */
+function labelledState(d: AnalyticsDims, labels: TickLabelsShared): AnalyticsSharedState {
+  const state = createAnalyticsState(d);
+  state.labels = labels;
+  return state;
+}
+
 describe('FrameAnalyzer', () => {
   it('counts every tick exactly, skipping out-of-range ticks and bad frames', () => {
     const set = makeFrames({ seed: 1, ...dims, frames: 60, maxTicksPerFrame: 400, outOfRangeEvery: 97 });
-    const analyzer = new FrameAnalyzer(createAnalyticsState(dims));
+    const analyzer = new FrameAnalyzer(labelledState(dims, set.labels));
     for (const frame of set.frames) analyzer.analyze(frame);
     analyzer.analyze(set.frames[0].subarray(0, 30)); // truncated
     analyzer.analyze(new Uint8Array(10));
@@ -29,18 +37,19 @@ describe('FrameAnalyzer', () => {
     expect(c.crossedTicks).toBeGreaterThan(0);
     expect(c.stalledTicksTrue).toBeGreaterThan(0);
     expect(c.arbitrageWindows).toBeGreaterThan(0);
-    expect(c.alerts).toBe(c.alertsOutlier + c.alertsStale + c.alertsCrossed + c.alertsLocked + c.alertsTriangular);
+    expect(c.alerts).toBe(c.alertsOutlier + c.alertsStale + c.alertsCrossed + c.alertsLocked + c.alertsTriangular + c.alertsTradeable);
     expect(analyzer.takeCounters()).toEqual({ ...analyticsCountersZero(), venueScoreSum: [0, 0, 0, 0, 0], venueScoreCount: [0, 0, 0, 0, 0] });
   });
 
   it('two analyzers over one state (two workers) sum to what one analyzer counts', () => {
     const set = makeFrames({ seed: 2, ...dims, frames: 80, maxTicksPerFrame: 300 });
 
-    const single = new FrameAnalyzer(createAnalyticsState(dims));
+    const single = new FrameAnalyzer(labelledState(dims, set.labels));
     for (const frame of set.frames) single.analyze(frame);
     const expected = single.takeCounters();
+    expect(expected.outliersFlaggedTrue).toBeGreaterThan(0);
 
-    const shared = createAnalyticsState(dims);
+    const shared = labelledState(dims, set.labels);
     const workers = [new FrameAnalyzer(shared), new FrameAnalyzer(shared)];
     const total = analyticsCountersZero();
     set.frames.forEach((frame, k) => {
@@ -76,14 +85,16 @@ describe('FrameAnalyzer', () => {
 
   it('keeps a decimal-shifted tick out of arbitrage detection (arbitrageSkipsOutliers)', () => {
     const run = (arbitrageSkipsOutliers: boolean): AnalyticsCounters => {
-      const analyzer = new FrameAnalyzer(createAnalyticsState({ instruments: 1, venues: 3 }), { arbitrageSkipsOutliers });
+      const labels = createTickLabels(1, 1000);
+      const analyzer = new FrameAnalyzer(labelledState({ instruments: 1, venues: 3 }, labels), { arbitrageSkipsOutliers });
       const w = new FrameWriter(1000);
       let mid = 100;
       for (let k = 0; k < 900; k++) {
         mid *= 1 + 1e-4 * Math.sin(k * 1.7);
         const shifted = k === 800 ? 10 : 1;
         const flags = k === 800 ? TickFlag.InjectedOutlier : 0;
-        w.append(k, 0, k % 3, 0, flags, k * 1000, (mid - 0.01) * shifted, (mid + 0.01) * shifted, 1, 1);
+        new TickLabels(labels).write(0, k, flags);
+        w.append(k, 0, k % 3, 0, 0, k * 1000, (mid - 0.01) * shifted, (mid + 0.01) * shifted, 1, 1);
       }
       analyzer.analyze(w.finish(0, 0, 0));
       return analyzer.takeCounters();
@@ -97,12 +108,15 @@ describe('FrameAnalyzer', () => {
 
   it('returns one alert per detection, in tick order, with its detection latency', () => {
     let clock = 5_000_000;
-    const analyzer = new FrameAnalyzer(createAnalyticsState({ instruments: 2, venues: 3 }), {}, () => clock);
+    const labels = createTickLabels(8, 2000);
+    const labelWriter = new TickLabels(labels);
+    const analyzer = new FrameAnalyzer(labelledState({ instruments: 2, venues: 3 }, labels), {}, () => clock);
     const w = new FrameWriter(2000);
     let seq = 0;
     const tick = (venue: number, instrument: number, mid: number, flags = 0, half = 1e-4): void => {
       const t = 1_000_000 + seq * 100;
-      w.append(seq++, 7, venue, instrument, flags, t, mid * (1 - half), mid * (1 + half), 1, 1);
+      labelWriter.write(7, seq, flags);
+      w.append(seq++, 7, venue, instrument, 0, t, mid * (1 - half), mid * (1 + half), 1, 1);
     };
     // Warm up three venues of instrument 0 with small, alternating moves.
     for (let k = 0; k < 300; k++) tick(k % 3, 0, 100 * (1 + 2e-6 * ((k % 7) - 3)));
@@ -128,6 +142,29 @@ describe('FrameAnalyzer', () => {
     expect(c.alertLatencyUsSum).toBe(alerts.reduce((s, a) => s + (a.detectedUs - a.sendTimeUs), 0));
     expect(c.spikeTicks).toBe(1);
     expect(c.spikesFlagged).toBe(1);
+  });
+
+  it('reads labels only from the side channel: labels in the wire flags field score nothing', () => {
+    const set = makeFrames({ seed: 4, ...dims, frames: 40, maxTicksPerFrame: 300 });
+    // The same frames with the old in-band labels: copy each tick's label into its wire flags.
+    const table = new TickLabels(set.labels);
+    const inBand = set.frames.map((f) => {
+      const copy = Buffer.from(f);
+      const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
+      for (let o = 24; o < copy.length; o += 48) view.setUint16(o + 12, table.read(0, view.getUint32(o, true)), true);
+      return copy;
+    });
+    const wireOnly = new FrameAnalyzer(createAnalyticsState(dims));
+    for (const frame of inBand) wireOnly.analyze(frame);
+    const side = new FrameAnalyzer(labelledState(dims, set.labels));
+    for (const frame of set.frames) side.analyze(frame);
+    const a = wireOnly.takeCounters();
+    const b = side.takeCounters();
+    expect(b.outliersFlaggedTrue + b.stalledTicksTrue).toBeGreaterThan(0);
+    expect(a.outliersFlaggedTrue + a.stalledTicksTrue + a.outliersMissed + a.frozenTicks).toBe(0);
+    // Detection itself is the same: labels never steer the detectors.
+    expect(a.outliersFlagged).toBe(b.outliersFlagged);
+    expect(a.crossedTicks).toBe(b.crossedTicks);
   });
 
   it('takes defaults from DEFAULT_ANALYTICS_CONFIG and rejects bad options by name', () => {

@@ -1,4 +1,5 @@
 /** Synthetic frames with labelled anomalies for the FrameAnalyzer tests. */
+import { createTickLabels, TickLabels, type TickLabelsShared } from '../../analytics/tick-labels.js';
 import { FrameWriter, TickFlag } from '../../wire/tick-frame.js';
 import { gaussian, prng } from './helpers.js';
 
@@ -16,6 +17,8 @@ export interface FrameSet {
   frames: Buffer[];
   ticks: number;
   outOfRange: number;
+  /** The labels, beside the stream by (source 0, seq): the frames' flags fields are 0. */
+  labels: TickLabelsShared;
 }
 
 /**
@@ -33,6 +36,8 @@ export function makeFrames(o: FrameSetOptions): FrameSet {
   let timeUs = 1.7e15;
   let ticks = 0;
   let outOfRange = 0;
+  const labels = createTickLabels(1, o.frames * o.maxTicksPerFrame + 1);
+  const labelWriter = new TickLabels(labels);
   for (let f = 0; f < o.frames; f++) {
     const n = 1 + Math.floor(rand() * o.maxTicksPerFrame);
     for (let k = 0; k < n; k++) {
@@ -68,11 +73,12 @@ export function makeFrames(o: FrameSetOptions): FrameSet {
       } else if (u < 0.012) {
         frozen.set(cell, { left: 40, bid, ask });
       }
-      writer.append(seq++, 0, v, i, flags, timeUs, bid, ask, 100, 100);
+      labelWriter.write(0, seq, flags);
+      writer.append(seq++, 0, v, i, 0, timeUs, bid, ask, 100, 100);
       if (writer.full) break;
     }
     ticks += writer.length;
     frames.push(writer.finish(0, 0, timeUs));
   }
-  return { frames, ticks, outOfRange };
+  return { frames, ticks, outOfRange, labels };
 }

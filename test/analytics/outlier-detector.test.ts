@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import { DEFAULT_ANALYTICS_CONFIG } from '../../analytics/frame-analyzer.js';
-import { OutlierDetector, exactUpdates, logReturn, type OutlierConfig } from '../../analytics/outlier-detector.js';
+import { MAX_LOG_RETURN, OutlierDetector, exactUpdates, logReturn, type OutlierConfig } from '../../analytics/outlier-detector.js';
 import { gaussian, prng } from './helpers.js';
 
 /**
@@ -21,6 +21,7 @@ class ReferenceCell {
 class ReferenceInstrument {
   ticks = 0;
   candidate = NaN;
+  candidateVenue = -1;
   expires = 0;
   constructor(readonly cells: ReferenceCell[]) {}
 }
@@ -46,6 +47,16 @@ function referenceFlag(inst: ReferenceInstrument, venue: number, mid: number, ha
     return false;
   }
   const r = logReturn(mid, cell.lastMid);
+  const rejectTick = (): true => {
+    cell.flat = 0;
+    cell.rejectRun++;
+    if (cfg.outlierMaxRejects > 0 && cell.rejectRun >= cfg.outlierMaxRejects) {
+      cell.lastMid = mid;
+      cell.rejectRun = 0;
+    }
+    return true;
+  };
+  if (!(Math.abs(r) < MAX_LOG_RETURN)) return rejectTick();
   const { mean, variance } = referenceStats(cell, cfg);
   const absFloor2 = (cfg.outlierSigmaFloorBps * 1e-4) ** 2;
   const fs = cfg.outlierSigmaFloorHalfSpreads * half;
@@ -61,7 +72,7 @@ function referenceFlag(inst: ReferenceInstrument, venue: number, mid: number, ha
       return false;
     };
     if (cfg.outlierReanchorAfterFlat > 0 && cell.flat >= cfg.outlierReanchorAfterFlat) return take();
-    if (!Number.isNaN(inst.candidate) && inst.ticks <= inst.expires) {
+    if (!Number.isNaN(inst.candidate) && inst.ticks <= inst.expires && inst.candidateVenue !== venue) {
       const e = r - inst.candidate;
       if (e * e <= cfg.outlierJumpConfirmZ * cfg.outlierJumpConfirmZ * scale2) {
         const f = Math.exp(inst.candidate);
@@ -78,14 +89,9 @@ function referenceFlag(inst: ReferenceInstrument, venue: number, mid: number, ha
     if (cfg.outlierJumpWindow > 0) {
       inst.candidate = r;
       inst.expires = inst.ticks + cfg.outlierJumpWindow;
+      inst.candidateVenue = venue;
     }
-    cell.flat = 0;
-    cell.rejectRun++;
-    if (cfg.outlierMaxRejects > 0 && cell.rejectRun >= cfg.outlierMaxRejects) {
-      cell.lastMid = mid;
-      cell.rejectRun = 0;
-    }
-    return true;
+    return rejectTick();
   }
   cell.accepted.push(r);
   cell.lastMid = mid;
@@ -128,7 +134,7 @@ function messyStream(seed: number, instruments: number, venues: number, length: 
     else if (u < 0.015) mid *= rand() < 0.5 ? 10 : 0.1;
     else if (u < 0.017) shiftRun = 1 + Math.floor(rand() * 4);
     else if (u < 0.02) level[instrument] *= 1.05; // genuine jump: the level moves for good
-    else if (u < 0.022) mid = [0, -1, NaN, Infinity][Math.floor(rand() * 4)]!;
+    else if (u < 0.022) mid = [0, -1, NaN, Infinity, 5e-324, 1e307][Math.floor(rand() * 6)]!;
     else if (u < 0.027 && last.has(cell)) frozen.set(cell, { left: 3 + Math.floor(rand() * 10), mid: last.get(cell)! });
     if (mid > 0 && mid < Infinity) last.set(cell, mid);
     ticks.push({ instrument, venue, mid, half: halfOf[venue]! });
@@ -279,14 +285,14 @@ describe('OutlierDetector', () => {
     expect(detector.onTick(0, 0, mid * 1.0005)).toBe(false);
   });
 
-  it('accepts a genuine level shift when the next tick confirms it (one false flag)', () => {
+  it('accepts a level shift on a lone venue after outlierMaxRejects flags (no other venue can confirm it)', () => {
     const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG);
     const gauss = gaussian(prng(11));
     let mid = 80;
     for (let k = 0; k < 300; k++) detector.onTick(0, 0, (mid *= Math.exp(1e-3 * gauss())));
     mid *= 1.2;
     const flags = Array.from({ length: 10 }, () => detector.onTick(0, 0, (mid *= Math.exp(1e-3 * gauss()))));
-    expect(flags).toEqual([true, false, false, false, false, false, false, false, false, false]);
+    expect(flags).toEqual([true, true, true, false, false, false, false, false, false, false]);
   });
 
   it('flags only the first tick of a jump every venue follows, and moves every venue to the new level', () => {
@@ -383,6 +389,48 @@ describe('OutlierDetector', () => {
     expect(run(2, 0)).toBe(0);
     // Without a floor the same one-tick moves are thousands of "sigmas".
     expect(run(0, 0)).toBeGreaterThan(10);
+  });
+
+  it('does not let a venue confirm its own flagged move as a genuine jump (regression, issue 11)', () => {
+    const venues = 3;
+    const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues }), DEFAULT_ANALYTICS_CONFIG);
+    const gauss = gaussian(prng(21));
+    let level = 100;
+    const quote = (v: number, factor = 1): boolean => detector.onTick(0, v, level * factor * (1 + 2e-6 * gauss()), 1e-4);
+    for (let k = 0; k < 400; k++) {
+      level *= Math.exp(1e-6 * gauss());
+      quote(k % venues);
+    }
+    // Venue 0 sends two equal bad ticks in a row; nobody else moves. The second must not
+    // "confirm" the first, or every other venue's reference would shift by +40 bp.
+    expect(quote(0, Math.exp(40e-4))).toBe(true);
+    expect(quote(0, Math.exp(40e-4))).toBe(true);
+    expect(quote(1)).toBe(false);
+    expect(quote(2)).toBe(false);
+    for (let k = 0; k < 12; k++) expect(quote(k % 2 + 1)).toBe(false); // venue 0's candidate expires
+    expect(quote(0)).toBe(false);
+    // A genuine jump is still confirmed by a different venue: one flag, then all follow.
+    level *= Math.exp(40e-4);
+    expect([1, 2, 0, 1, 2, 0].map((v) => quote(v))).toEqual([true, false, false, false, false, false]);
+  });
+
+  it('keeps a venue usable after extreme but finite prices (5e-324 then 1e307): a later ×10 shift is flagged (regression, issue 12 item 7)', () => {
+    for (const warm of [0, 200]) {
+      const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 2 }), DEFAULT_ANALYTICS_CONFIG);
+      const gauss = gaussian(prng(9));
+      let mid = 100;
+      for (let k = 0; k < warm; k++) detector.onTick(0, 0, (mid *= Math.exp(1e-4 * gauss())), 1e-4);
+      detector.onTick(0, 0, 5e-324, 1e-4);
+      detector.onTick(0, 0, 1e307, 1e-4);
+      for (let k = 0; k < 300; k++) detector.onTick(0, 0, (mid *= Math.exp(1e-4 * gauss())), 1e-4);
+      let flaggedClean = 0;
+      for (let k = 0; k < 100; k++) if (detector.onTick(0, 0, (mid *= Math.exp(1e-4 * gauss())), 1e-4)) flaggedClean++;
+      expect(flaggedClean).toBeLessThanOrEqual(1);
+      expect(detector.onTick(0, 0, mid * 10, 1e-4)).toBe(true);
+      expect(detector.onTick(0, 0, mid, 1e-4)).toBe(false);
+      // The other venue never saw a bad price and is untouched.
+      expect(detector.onTick(0, 1, mid, 1e-4)).toBe(false);
+    }
   });
 
   it('flags non-prices without touching the state', () => {

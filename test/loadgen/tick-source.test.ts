@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createTickLabels, TickLabels } from '../../analytics/tick-labels.js';
 import { FrameBatcher } from '../../loadgen/frame-batcher.js';
 import { MarketModel, type MarketModelConfig } from '../../loadgen/market-model.js';
 import { OpenLoopSchedule } from '../../loadgen/open-loop-schedule.js';
@@ -56,6 +57,34 @@ function referenceTicks(schedule: OpenLoopSchedule, count: number): TickFields[]
 }
 
 describe('TickSource', () => {
+  it('keeps the labels beside the stream by (source, seq) and writes 0 into every wire flags field', () => {
+    const config: MarketModelConfig = { ...MODEL, inject: {} };
+    const frames: Buffer[] = [];
+    const model = new MarketModel(config);
+    const batcher = new FrameBatcher({ keyGroups: model.keyGroups, ticksPerRecord: 64, clock: () => START_US, onFrame: (_g, f) => frames.push(f) });
+    const labels = createTickLabels(SOURCE + 1, 60_000);
+    const source = new TickSource(model, batcher, SOURCE, new OpenLoopSchedule(1e6, START_US, 50_000), new TickLabels(labels));
+    source.generateDue(START_US + 1e6, Infinity);
+    batcher.flushAll(START_US);
+    const reference = new MarketModel(config);
+    const schedule = new OpenLoopSchedule(1e6, START_US, 50_000);
+    const table = new TickLabels(labels);
+    let labelled = 0;
+    for (let i = 0; i < 50_000; i++) {
+      reference.nextTick(schedule.intendedTimeUs(i));
+      expect(table.read(SOURCE, i)).toBe(reference.flags);
+      if (reference.flags !== 0) labelled++;
+    }
+    expect(labelled).toBeGreaterThan(100);
+    const reader = new FrameReader();
+    let ticks = 0;
+    for (const f of frames) {
+      reader.reset(f);
+      for (let i = 0; i < reader.tickCount; i++, ticks++) expect(reader.flags(i)).toBe(0);
+    }
+    expect(ticks).toBe(50_000);
+  });
+
   it('emits frames that decode to exactly the generated ticks, seq contiguous from 0', () => {
     const { source, batcher, schedule, frames, setClock } = rig(100_000);
     // Advance the clock in uneven steps, as a producer loop would.

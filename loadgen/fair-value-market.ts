@@ -1,0 +1,503 @@
+import { defaultVenueFeeBps } from '../analytics/market-conventions.js';
+import { TICK_EVENT_SHIFT, TickEvent } from '../wire/tick-frame.js';
+import { Prng } from './prng.js';
+
+/**
+ * A market with a hidden fair value per instrument, quoted by venues that see it late, noisily
+ * and sometimes not at all; the truth (fair value, the fault schedule) stays beside the stream in
+ * a `MarketTruth` keyed by seq and never rides in the ticks (their wire `flags` are 0).
+ *
+ * Fair value: log price with Student-t(ν) innovations scaled by a GARCH(1,1) variance per
+ * instrument (heavy tails, volatility clustering), plus market-wide news jumps every instrument
+ * takes at once. Venue v quotes the fair value as it was `lagUs[v]` ago (feed lag 0–50 ms), times
+ * its own slowly varying noise (graded across venues), rounded to the instrument's tick grid,
+ * with its own spread in whole ticks; a tick goes to a venue whose quote changed (feeds publish
+ * on change). Now and then a venue resends its previous quote (stale but plausible).
+ *
+ * Faults, from the schedule: single-tick spikes sized in units of the cell's true return σ
+ * (measured on the clean quotes the venue would have sent), decimal shifts, and venue
+ * dislocations (a venue's own book moves past the others': a tradeable cross). A cross of the
+ * quotes whose truth book (every venue quoting the current fair value, no lag, no staleness, no
+ * bad tick) does not cross is a phantom.
+ */
+export interface FairValueMarketOptions {
+  seed: number;
+  instruments: number;
+  venues: number;
+  /** Intended ticks per second (sets how much fair time passes per tick). */
+  ratePerSec: number;
+  /** Tick size in bps of the instrument's starting price. */
+  tickBps: number;
+  /** Fair-value volatility, bps per √second, before the GARCH clustering. */
+  volBpsPerSqrtSec: number;
+  /** Student-t degrees of freedom of the fair-value innovations. */
+  tailNu: number;
+  /** Per venue quote noise: base + step·rank (bps), rank a seeded permutation of 0..venues-1. */
+  noiseBaseBps: number;
+  noiseStepBps: number;
+  /** Largest venue feed lag, ms (each venue gets a seeded lag in 0..maxLagMs). */
+  maxLagMs: number;
+  /** Probability that a tick resends the venue's previous quote. */
+  staleProb: number;
+  /** Probability per tick of a market-wide news jump, and its size in bps (sign random). */
+  newsProb: number;
+  newsBps: number;
+  /** Probability per tick of a spike; its size is uniform in spikeMinSigma..spikeMaxSigma. */
+  spikeProb: number;
+  spikeMinSigma: number;
+  spikeMaxSigma: number;
+  /** Probability per tick of a ×10 / ÷10 decimal shift. */
+  decimalShiftProb: number;
+  /** Probability per tick of a venue dislocation, how far past the best opposite quote (bps) and for how many of the venue's updates. */
+  dislocationProb: number;
+  dislocationBps: number;
+  dislocationUpdates: number;
+  /** The venues' quoted spread in ticks (spread of venue v: spreadTicks + v % 3). */
+  spreadTicks: number;
+  /**
+   * Faulty sources: on every this-many-th instrument (0 = none), from a fifth of the stream on,
+   * one seeded venue quotes `biasTicks` ticks too high and another freezes for good.
+   */
+  faultyEvery: number;
+  biasTicks: number;
+}
+
+export const FAIR_VALUE_MARKET_DEFAULTS: Readonly<Omit<FairValueMarketOptions, 'seed'>> = Object.freeze({
+  instruments: 50,
+  venues: 12,
+  // Market time per tick: 2,000 ticks/s over 50 instruments × 12 venues is a quote per venue
+  // every 0.3 s and per instrument every 25 ms, so a 50 ms feed lag spans a couple of moves.
+  ratePerSec: 2_000,
+  tickBps: 1,
+  // About 1.5 %/√day: a busy, fairly volatile instrument (20 % a year is ~0.8 bp/√s).
+  volBpsPerSqrtSec: 2,
+  tailNu: 4,
+  noiseBaseBps: 0.05,
+  noiseStepBps: 0.05,
+  maxLagMs: 50,
+  staleProb: 0.02,
+  newsProb: 1e-5,
+  newsBps: 40,
+  spikeProb: 2e-3,
+  spikeMinSigma: 2,
+  spikeMaxSigma: 12,
+  decimalShiftProb: 2e-4,
+  dislocationProb: 2e-4,
+  dislocationBps: 3,
+  dislocationUpdates: 3,
+  spreadTicks: 2,
+  faultyEvery: 10,
+  biasTicks: 3,
+});
+
+/** What a tick is, in the truth: spikes and decimal shifts are bad ticks; the rest are clean. */
+export const TruthKind = { Clean: 0, Spike: 1, DecimalShift: 2, Stale: 3, Dislocation: 4, FaultySource: 5 } as const;
+
+/**
+ * The side channel: one entry per seq (in-process; a split run would write it to the loadgen part
+ * file). Plain typed arrays, filled as ticks are generated.
+ */
+export interface MarketTruth {
+  ticks: number;
+  instrument: Uint32Array;
+  venue: Uint16Array;
+  kind: Uint8Array;
+  /** Bad ticks: |log error| in units of the cell's true return σ (0 for clean ticks). */
+  sizeSigma: Float32Array;
+  /** 1 when, after this tick, the truth book of the instrument crosses net of fees (tradeable). */
+  tradeable: Uint8Array;
+  /** 1 when, after this tick, the quoted book crosses net of fees while the truth book does not (phantom). */
+  phantom: Uint8Array;
+  /** 1 when, after this tick, the quoted book crosses with no fees at all (the naive baseline's view). */
+  naiveCross: Uint8Array;
+  /**
+   * TickFlag bits (wire/tick-frame.ts) for the analyzer's own source checks: the TickEvent of a
+   * faulty source's first tick on a panel instrument (BiasedSource, FrozenSource), else 0.
+   */
+  labels: Uint16Array;
+  /** The faulty venues (−1: none). */
+  biasedVenue: number;
+  frozenVenue: number;
+  /** Seqs of the ticks on which a market-wide news jump happened (genuine moves, never labelled bad). */
+  newsSeqs: number[];
+  /** Per venue: quote noise (bps), feed lag (µs) and fee (bps). */
+  noiseBps: Float64Array;
+  /**
+   * Per venue: mean |log(quoted mid / fair value now)| over its clean ticks, bps:
+   * what its quotes are worth as a source (noise, lag and staleness together); the ranking's truth.
+   */
+  errorBps: Float64Array;
+  lagUs: Float64Array;
+  feeBps: Float64Array;
+}
+
+const LAG_RING = 512;
+
+export class FairValueMarket {
+  readonly o: FairValueMarketOptions;
+  readonly truth: MarketTruth;
+  // The current tick, read after nextTick() like MarketModel's fields.
+  instrument = 0;
+  venue = 0;
+  bid = 0;
+  ask = 0;
+  bidSize = 1;
+  askSize = 1;
+  private readonly rng: Prng;
+  private readonly tick: Float64Array;
+  private readonly logFair: Float64Array;
+  private readonly garchH: Float64Array;
+  private readonly lastUs: Float64Array;
+  private readonly ringT: Float64Array;
+  private readonly ringF: Float64Array;
+  private readonly ringHead: Uint32Array;
+  private readonly cellMid: Float64Array;
+  private readonly cellBid: Float64Array;
+  private readonly cellAsk: Float64Array;
+  /** Per cell: the noise and dislocation (log) of the venue's latest quote: its book now is fair now + these. */
+  private readonly noiseNow: Float64Array;
+  private readonly dislocNow: Float64Array;
+  private readonly errSum: Float64Array;
+  /** Per cell: the quote last sent (bad ticks and faulty sources included): the book a feed reader sees. */
+  private readonly wireBid: Float64Array;
+  private readonly wireAsk: Float64Array;
+  /** Per cell: 1 once its faulty source started (its first faulty tick carries the label). */
+  private readonly faultStarted: Uint8Array;
+  private readonly faultFromSeq: number;
+  /** Scheduled venue updates: cell and due time (unordered; a handful at a time), and a flag per cell. */
+  private readonly pendingCell: number[] = [];
+  private readonly pendingDue: number[] = [];
+  private readonly pendingFlag: Uint8Array;
+  private readonly errN: Float64Array;
+  private readonly cellVar: Float64Array;
+  private readonly cellN: Uint32Array;
+  private readonly dislocLeft: Uint16Array;
+  private readonly dislocSign: Int8Array;
+  private readonly sellF: Float64Array;
+  private readonly buyF: Float64Array;
+  private seq = 0;
+  private readonly dtSec: number;
+  private readonly omega: number;
+
+  constructor(options: Partial<FairValueMarketOptions> & { seed: number; ticks: number }) {
+    const o: FairValueMarketOptions = { ...FAIR_VALUE_MARKET_DEFAULTS, ...options };
+    this.o = o;
+    const { instruments: I, venues: V } = o;
+    if (!Number.isInteger(I) || I < 1 || !Number.isInteger(V) || V < 2 || V > 64) {
+      throw new RangeError(`fair-value market needs ≥ 1 instrument and 2..64 venues, got ${I} × ${V}`);
+    }
+    this.rng = new Prng(o.seed);
+    const n = options.ticks;
+    this.truth = {
+      ticks: 0,
+      instrument: new Uint32Array(n), venue: new Uint16Array(n), kind: new Uint8Array(n), sizeSigma: new Float32Array(n),
+      tradeable: new Uint8Array(n), phantom: new Uint8Array(n), naiveCross: new Uint8Array(n),
+      labels: new Uint16Array(n), biasedVenue: -1, frozenVenue: -1, newsSeqs: [], noiseBps: new Float64Array(V), errorBps: new Float64Array(V), lagUs: new Float64Array(V), feeBps: new Float64Array(V),
+    };
+    const rank = Array.from({ length: V }, (_, v) => v);
+    for (let k = V - 1; k > 0; k--) {
+      const j = this.rng.nextBelow(k + 1);
+      [rank[k], rank[j]] = [rank[j]!, rank[k]!];
+    }
+    this.sellF = new Float64Array(V);
+    this.buyF = new Float64Array(V);
+    for (let v = 0; v < V; v++) {
+      this.truth.noiseBps[v] = o.noiseBaseBps + o.noiseStepBps * rank[v]!;
+      this.truth.lagUs[v] = this.rng.nextFloat() * o.maxLagMs * 1000;
+      this.truth.feeBps[v] = defaultVenueFeeBps(v);
+      this.sellF[v] = 1 - this.truth.feeBps[v]! * 1e-4;
+      this.buyF[v] = 1 + this.truth.feeBps[v]! * 1e-4;
+    }
+    this.tick = new Float64Array(I);
+    this.logFair = new Float64Array(I);
+    this.garchH = new Float64Array(I);
+    this.lastUs = new Float64Array(I).fill(NaN);
+    this.ringT = new Float64Array(I * LAG_RING).fill(-Infinity);
+    this.ringF = new Float64Array(I * LAG_RING);
+    this.ringHead = new Uint32Array(I);
+    this.dtSec = 1 / o.ratePerSec;
+    // Unconditional variance per second of the GARCH(1,1) with α = 0.06, β = 0.92.
+    this.omega = 0.02;
+    for (let i = 0; i < I; i++) {
+      const price = 20 + this.rng.nextFloat() * 200;
+      this.tick[i] = price * o.tickBps * 1e-4;
+      this.logFair[i] = Math.log(price);
+      this.garchH[i] = 1;
+      for (let k = 0; k < LAG_RING; k++) this.ringF[i * LAG_RING + k] = this.logFair[i]!;
+    }
+    const cells = I * V;
+    this.cellMid = new Float64Array(cells).fill(NaN);
+    this.cellBid = new Float64Array(cells).fill(NaN);
+    this.cellAsk = new Float64Array(cells).fill(NaN);
+    this.noiseNow = new Float64Array(cells).fill(NaN);
+    this.dislocNow = new Float64Array(cells);
+    this.errSum = new Float64Array(V);
+    this.errN = new Float64Array(V);
+    this.pendingFlag = new Uint8Array(cells);
+    this.cellVar = new Float64Array(cells);
+    this.cellN = new Uint32Array(cells);
+    this.dislocLeft = new Uint16Array(cells);
+    this.dislocSign = new Int8Array(cells);
+    this.wireBid = new Float64Array(cells).fill(NaN);
+    this.wireAsk = new Float64Array(cells).fill(NaN);
+    this.faultStarted = new Uint8Array(cells);
+    this.faultFromSeq = Math.floor(n / 5);
+    if (o.faultyEvery > 0) {
+      this.truth.biasedVenue = this.rng.nextBelow(V);
+      this.truth.frozenVenue = (this.truth.biasedVenue + 1 + this.rng.nextBelow(V - 1)) % V;
+    }
+  }
+
+  /** Student-t(ν) scaled to unit variance. */
+  private studentT(): number {
+    const nu = this.o.tailNu;
+    let chi = 0;
+    for (let k = 0; k < nu; k++) { const g = this.rng.nextGaussian(); chi += g * g; }
+    return this.rng.nextGaussian() / Math.sqrt(chi / nu) / Math.sqrt(nu / (nu - 2));
+  }
+
+  /** Advances the instrument's fair value to `nowUs` and records it for the lagging venues. */
+  private advance(i: number, nowUs: number): void {
+    const last = this.lastUs[i]!;
+    const dt = last === last ? (nowUs - last) * 1e-6 : this.dtSec;
+    this.lastUs[i] = nowUs;
+    if (dt > 0) {
+      const h = this.garchH[i]!;
+      const eps = this.studentT();
+      const sigma = this.o.volBpsPerSqrtSec * 1e-4 * Math.sqrt(h * dt);
+      this.logFair[i] += sigma * eps;
+      // GARCH(1,1) on the standardised shock: h' = ω + α ε² h + β h, mean 1.
+      this.garchH[i] = this.omega + 0.06 * eps * eps * h + 0.92 * h;
+    }
+    const head = (this.ringHead[i]! + 1) % LAG_RING;
+    this.ringHead[i] = head;
+    this.ringT[i * LAG_RING + head] = nowUs;
+    this.ringF[i * LAG_RING + head] = this.logFair[i]!;
+  }
+
+  /** The fair value a venue lagging by `lagUs` sees at `nowUs` (the newest record at or before then). */
+  private lagged(i: number, nowUs: number, lagUs: number): number {
+    const base = i * LAG_RING;
+    let k = this.ringHead[i]!;
+    const t = nowUs - lagUs;
+    for (let step = 0; step < LAG_RING - 1; step++) {
+      if (this.ringT[base + k]! <= t) return this.ringF[base + k]!;
+      k = (k + LAG_RING - 1) % LAG_RING;
+    }
+    return this.ringF[base + k]!;
+  }
+
+  /** The venue's bid on the instrument's tick grid for a log mid (its ask is `spreadTicks(v)` ticks above). */
+  private bidTicks(i: number, v: number, logMid: number): number {
+    return Math.floor(Math.exp(logMid) / this.tick[i]! - this.spreadOf(v) / 2 + 0.5);
+  }
+
+  private spreadOf(v: number): number {
+    return this.o.spreadTicks + (v % 3);
+  }
+
+  /** Queues an update of every venue whose quote of instrument i the latest fair move changes, due after its lag. */
+  private scheduleChanges(i: number, nowUs: number): void {
+    const V = this.o.venues;
+    const f = this.logFair[i]!;
+    for (let w = 0; w < V; w++) {
+      const c = i * V + w;
+      if (this.pendingFlag[c] === 1) continue;
+      const nz = this.noiseNow[c]!;
+      const changed = nz !== nz || this.bidTicks(i, w, f + nz + this.dislocNow[c]!) * this.tick[i]! !== this.cellBid[c];
+      if (!changed) continue;
+      this.pendingFlag[c] = 1;
+      this.pendingCell.push(c);
+      this.pendingDue.push(nowUs + this.truth.lagUs[w]!);
+    }
+  }
+
+  /** Removes and returns the cell of the earliest update due by `nowUs`, or −1. */
+  private takeDue(nowUs: number): number {
+    const due = this.pendingDue;
+    let best = -1;
+    for (let k = 0; k < due.length; k++) if (due[k]! <= nowUs && (best < 0 || due[k]! < due[best]!)) best = k;
+    if (best < 0) return -1;
+    const cell = this.pendingCell[best]!;
+    const last = due.length - 1;
+    due[best] = due[last]!;
+    this.pendingCell[best] = this.pendingCell[last]!;
+    due.pop();
+    this.pendingCell.pop();
+    this.pendingFlag[cell] = 0;
+    return cell;
+  }
+
+  /** Generates the next tick at `nowUs`: fields instrument, venue, bid, ask; the truth entry at its seq. */
+  nextTick(nowUs: number): void {
+    const o = this.o;
+    const rng = this.rng;
+    const V = o.venues;
+    if (rng.nextFloat() < o.newsProb) {
+      const jump = (rng.nextFloat() < 0.5 ? -1 : 1) * o.newsBps * 1e-4;
+      for (let k = 0; k < o.instruments; k++) this.logFair[k] += jump;
+      this.truth.newsSeqs.push(this.seq);
+    }
+    const t = this.truth;
+    // Feeds publish on change: a fair move schedules, for each venue whose quote it changes, an
+    // update due after that venue's feed lag. Due updates go out first (earliest first); when
+    // none is due, an instrument's fair value moves on and one of its venues refreshes.
+    let i: number;
+    let v: number;
+    const due = this.takeDue(nowUs);
+    if (due >= 0) {
+      i = (due / V) | 0;
+      v = due - i * V;
+    } else {
+      i = rng.nextBelow(o.instruments);
+      this.advance(i, nowUs);
+      this.scheduleChanges(i, nowUs);
+      v = rng.nextBelow(V);
+    }
+    const cell = i * V + v;
+    if (this.seq >= t.instrument.length) throw new RangeError(`fair-value market: more than the ${t.instrument.length} ticks its truth was sized for`);
+    const seq = this.seq++;
+    t.instrument[seq] = i;
+    t.venue[seq] = v;
+    t.ticks = this.seq;
+    let kind: number = TruthKind.Clean;
+    let size = 0;
+    // Venue noise: a slow AR(1) offset per cell, redrawn a little on each of the venue's quotes.
+    const prevNoise = this.noiseNow[cell]!;
+    const fresh = t.noiseBps[v]! * 1e-4 * rng.nextGaussian();
+    const noise = prevNoise === prevNoise ? 0.9 * prevNoise + 0.4359 * fresh : fresh;
+    // Dislocation: the venue's own book moves; truth and quote alike.
+    if (this.dislocLeft[cell] === 0 && rng.nextFloat() < o.dislocationProb) {
+      this.dislocLeft[cell] = o.dislocationUpdates;
+      this.dislocSign[cell] = rng.nextFloat() < 0.5 ? -1 : 1;
+      kind = TruthKind.Dislocation;
+    }
+    let disloc = 0;
+    if (this.dislocLeft[cell]! > 0) {
+      this.dislocLeft[cell]--;
+      const spreadBps = (o.spreadTicks + (v % 3)) * o.tickBps;
+      disloc = this.dislocSign[cell]! * (spreadBps + 2 * this.maxFeeBps() + o.dislocationBps) * 1e-4;
+    }
+    const stale = kind === TruthKind.Clean && this.cellBid[cell] === this.cellBid[cell] && rng.nextFloat() < o.staleProb;
+    if (stale) {
+      kind = TruthKind.Stale;
+    } else {
+      const seen = this.lagged(i, nowUs, t.lagUs[v]!) + noise + disloc;
+      const bt = this.bidTicks(i, v, seen);
+      this.cellBid[cell] = bt * this.tick[i]!;
+      this.cellAsk[cell] = (bt + this.spreadOf(v)) * this.tick[i]!;
+      this.noiseNow[cell] = noise;
+      this.dislocNow[cell] = disloc;
+      // The cell's true return σ: EWMA of the squared log returns of the clean quotes.
+      const mid = 0.5 * (this.cellBid[cell]! + this.cellAsk[cell]!);
+      const prev = this.cellMid[cell]!;
+      if (prev === prev) {
+        const r = Math.log(mid / prev);
+        const n = this.cellN[cell]!;
+        const a = n < 50 ? 1 / (n + 1) : 0.02;
+        this.cellVar[cell] = (1 - a) * this.cellVar[cell]! + a * r * r;
+        this.cellN[cell] = n + 1;
+      }
+      this.cellMid[cell] = mid;
+    }
+    let bid = this.cellBid[cell]!;
+    let ask = this.cellAsk[cell]!;
+    const fault = o.faultyEvery > 0 && seq >= this.faultFromSeq && i % o.faultyEvery === o.faultyEvery - 1
+      ? (v === t.biasedVenue ? TickEvent.BiasedSource : v === t.frozenVenue ? TickEvent.FrozenSource : 0) : 0;
+    if (fault !== 0) {
+      // A faulty source: its own quotes go wrong for good (biased up, or frozen where they were).
+      if (this.faultStarted[cell] === 0) {
+        this.faultStarted[cell] = 1;
+        t.labels[seq] = fault << TICK_EVENT_SHIFT;
+      }
+      if (fault === TickEvent.BiasedSource) {
+        bid += o.biasTicks * this.tick[i]!;
+        ask += o.biasTicks * this.tick[i]!;
+      } else if (this.wireBid[cell] === this.wireBid[cell]) {
+        bid = this.wireBid[cell]!;
+        ask = this.wireAsk[cell]!;
+      }
+      kind = TruthKind.FaultySource;
+    }
+    // Bad ticks go out on the wire only: the venue's next quote is clean again.
+    const sigma = Math.sqrt(this.cellVar[cell]!);
+    if (kind !== TruthKind.Dislocation && kind !== TruthKind.FaultySource && this.cellN[cell]! >= 50 && sigma > 0) {
+      const u = rng.nextFloat();
+      if (u < o.spikeProb) {
+        const k = o.spikeMinSigma + (o.spikeMaxSigma - o.spikeMinSigma) * rng.nextFloat();
+        const f = Math.exp((rng.nextFloat() < 0.5 ? -1 : 1) * k * sigma);
+        const tick = this.tick[i]!;
+        const shiftTicks = Math.round((0.5 * (bid + ask) * (f - 1)) / tick);
+        if (shiftTicks !== 0) {
+          bid += shiftTicks * tick;
+          ask += shiftTicks * tick;
+          kind = TruthKind.Spike;
+          size = Math.abs(Math.log((0.5 * (bid + ask)) / this.cellMid[cell]!)) / sigma;
+        }
+      } else if (u < o.spikeProb + o.decimalShiftProb) {
+        const f = rng.nextFloat() < 0.5 ? 10 : 0.1;
+        bid *= f;
+        ask *= f;
+        kind = TruthKind.DecimalShift;
+        size = Math.log(10) / sigma;
+      }
+    }
+    this.instrument = i;
+    this.venue = v;
+    this.bid = bid;
+    this.ask = ask;
+    t.kind[seq] = kind;
+    t.sizeSigma[seq] = size;
+    this.wireBid[cell] = bid;
+    this.wireAsk[cell] = ask;
+    // The ranking's truth: what the venue's quotes are worth where it is not a faulty source.
+    if (kind !== TruthKind.Spike && kind !== TruthKind.DecimalShift && !(o.faultyEvery > 0 && i % o.faultyEvery === o.faultyEvery - 1)) {
+      const e = Math.log(0.5 * (bid + ask)) - this.logFair[i]!;
+      this.errSum[v] += Math.abs(e);
+      this.errN[v]++;
+      t.errorBps[v] = (this.errSum[v]! / this.errN[v]!) * 1e4;
+    }
+    this.labelCrosses(seq, i, cell, bid, ask);
+  }
+
+  private maxFeeBps(): number {
+    let m = 0;
+    for (let v = 0; v < this.o.venues; v++) m = Math.max(m, this.truth.feeBps[v]!);
+    return m;
+  }
+
+  /**
+   * Labels the instrument's books after this tick: the truth book (each venue's quote rebuilt
+   * from its fair value now, i.e. the instrument's plus the venue's dislocation: no lag, no
+   * staleness, no noise, no bad tick) crossing net of fees is tradeable; the quoted book crossing net of
+   * fees without it is a phantom. The quoted book is every venue's last quote as sent, bad ticks
+   * and faulty sources included: what a naive reader of the feed sees.
+   */
+  private labelCrosses(seq: number, i: number, cell: number, bid: number, ask: number): void {
+    const V = this.o.venues;
+    const base = i * V;
+    let tBid = -Infinity, tAsk = Infinity, qBid = -Infinity, qAsk = Infinity, nBid = -Infinity, nAsk = Infinity;
+    let tBidV = -1, tAskV = -1, qBidV = -1, qAskV = -1;
+    for (let w = 0; w < V; w++) {
+      const c = base + w;
+      const nz = this.noiseNow[c]!;
+      if (nz !== nz) continue;
+      const bt = this.bidTicks(i, w, this.logFair[i]! + this.dislocNow[c]!) * this.tick[i]!;
+      const tb = bt * this.sellF[w]!;
+      const ta = (bt + this.spreadOf(w) * this.tick[i]!) * this.buyF[w]!;
+      if (tb > tBid) { tBid = tb; tBidV = w; }
+      if (ta < tAsk) { tAsk = ta; tAskV = w; }
+      const b = c === cell ? bid : this.wireBid[c]!;
+      const a = c === cell ? ask : this.wireAsk[c]!;
+      if (b * this.sellF[w]! > qBid) { qBid = b * this.sellF[w]!; qBidV = w; }
+      if (a * this.buyF[w]! < qAsk) { qAsk = a * this.buyF[w]!; qAskV = w; }
+      if (b > nBid) nBid = b;
+      if (a < nAsk) nAsk = a;
+    }
+    const tradeable = tBidV >= 0 && tAskV >= 0 && tBidV !== tAskV && tBid > tAsk;
+    const quoted = qBidV >= 0 && qAskV >= 0 && qBidV !== qAskV && qBid > qAsk;
+    this.truth.tradeable[seq] = tradeable ? 1 : 0;
+    this.truth.phantom[seq] = quoted && !tradeable ? 1 : 0;
+    this.truth.naiveCross[seq] = nBid > nAsk ? 1 : 0;
+  }
+}
