@@ -92,7 +92,7 @@ function verdictSection(sweep: CapacitySweep): string {
   ];
   if (v.forTargetRate) {
     const t = v.forTargetRate;
-    items.push(card(`For ${formatRate(t.targetRate)}`, t.partitions === null ? 'none' : `${t.partitions} partitions`, { tone: t.partitions === null ? 'bad' : t.confident ? 'good' : 'warn', sub: t.confident ? 'with the whole interval' : t.partitions === null ? 'no setting carries it' : 'within the noise only' }));
+    items.push(card(`For ${formatRate(t.targetRate)}`, t.partitions === null ? 'none' : `${t.partitions} partition${t.partitions === 1 ? '' : 's'}`, { tone: t.partitions === null ? 'bad' : t.confident ? 'good' : 'warn', sub: t.confident ? 'with the whole interval' : t.partitions === null ? 'no setting carries it' : 'within the noise only' }));
   }
   items.push(card('Cluster', sweep.cluster.kind === 'kafka' ? 'real Kafka' : 'mock', { tone: sweep.cluster.kind === 'kafka' ? 'good' : 'warn', sub: sweep.cluster.brokers }));
   const tieRows = sweep.entries.map((e) => [
@@ -104,7 +104,8 @@ function verdictSection(sweep: CapacitySweep): string {
   ]);
   return section('verdict', 'Verdict', [
     cards(items),
-    table(['verdict'], v.summary.map((line) => [line])),
+    // A numbered first column: the table's first column never wraps, sentences must.
+    table(['', 'verdict'], v.summary.map((line, i) => [String(i + 1), line])),
     table(['', 'setting', 'capacity (95% interval)', 'limited by', 'note'], tieRows),
   ].join(''), v.reason);
 }
@@ -136,7 +137,7 @@ export function renderCapacitySweepPage(sweep: CapacitySweep): string {
       ['p99 bound', formatUs(sweep.criteria.maxP99Us)],
       ['wall time', `${sweep.wallSec} s`],
       ['status', sweep.status],
-    ]) + table(['note'], sweep.notes.map((n) => [n]))),
+    ]) + table(['', 'note'], sweep.notes.map((n, i) => [String(i + 1), n]))),
   ].join('\n');
   const partitions = [...new Set(sweep.entries.map((e) => e.settings.partitions))].sort((a, b) => a - b);
   return renderPage({
