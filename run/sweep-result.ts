@@ -50,6 +50,8 @@ export const sweepProbeSchema = z.object({
   cpuCores: count.optional(),
   busiestThreadCore: count.optional(),
   mainThreadCore: count.optional(),
+  /** The machine's 1-minute load average when the probe ended: other work competing for the cores. */
+  loadAverage: count.optional(),
 });
 export type SweepProbe = z.infer<typeof sweepProbeSchema>;
 

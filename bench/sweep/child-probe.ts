@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { type ChildRunner, judgeProbe, parseJsonOutput, type ChildRun } from '../probe.js';
 import type { ProbeOutput, SustainCriteria } from '../types.js';
@@ -61,7 +62,7 @@ export async function runChildProbe(options: ChildProbeOptions, request: ProbeRe
     const output = parseJsonOutput<RunOutput>(run.stdout);
     if (output === null && !run.timedOut && !options.runner.stopped && attempt === 0) continue;
     const judged = judgeProbe(request.rate, durationSec, options.warmupSec, run, output, options.criteria);
-    const probe: SweepProbe = { ...base, sustained: judged.sustained, reasons: judged.reasons, wallSec: judged.wallSec };
+    const probe: SweepProbe = { ...base, sustained: judged.sustained, reasons: judged.reasons, wallSec: judged.wallSec, loadAverage: Math.round(os.loadavg()[0]! * 100) / 100 };
     if (output) {
       probe.ticksPerSec = output.throughput.ticksPerSec;
       probe.producedTicksPerSec = output.throughput.producedTicksPerSec;

@@ -37,7 +37,10 @@ export function limitingSide(probe: SweepProbe, cpus: number): Limiting | null {
   else side = 'consumer';
   const cpu = probe.cpuCores === undefined ? ''
     : `; process ${probe.cpuCores.toFixed(2)} of ${cpus} cores, main thread ${Math.round((probe.mainThreadCore ?? 0) * 100)}% of a core, busiest thread ${Math.round((probe.busiestThreadCore ?? 0) * 100)}%`;
+  // A probe that got far less CPU than the machine has, on a machine busy with other work, was starved rather than limited.
+  const crowded = probe.loadAverage !== undefined && probe.loadAverage > cpus
+    ? `; machine load average ${probe.loadAverage.toFixed(1)} on ${cpus} cores: other work competed for the CPU, so this side may have been starved rather than at its limit` : '';
   const sent = probe.producedTicksPerSec === undefined ? '' : `, sent ${Math.round(probe.producedTicksPerSec).toLocaleString('en-US')}/s`;
-  const evidence = `${probe.sustained ? 'highest sustained' : 'first failing'} rate ${Math.round(probe.rate).toLocaleString('en-US')}/s${sent}: p99 by stage schedule ${ms(s.schedule)}, produce ack ${ms(s.produce)}, transport ${ms(s.transport)}, queue ${ms(s.queue)}, analytics ${ms(s.analytics)}${cpu}`;
+  const evidence = `${probe.sustained ? 'highest sustained' : 'first failing'} rate ${Math.round(probe.rate).toLocaleString('en-US')}/s${sent}: p99 by stage schedule ${ms(s.schedule)}, produce ack ${ms(s.produce)}, transport ${ms(s.transport)}, queue ${ms(s.queue)}, analytics ${ms(s.analytics)}${cpu}${crowded}`;
   return { side, evidence, atRate: probe.rate };
 }
