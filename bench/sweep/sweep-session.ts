@@ -60,13 +60,21 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
     runner, criteria, warmupSec: budget.warmupSec, windowSec: budget.windowSec, drainTimeoutSec: budget.drainTimeoutSec,
     brokers: config.brokers, passThrough: config.passThrough, runsDir,
   }, request));
+  // A probe that was not sustained may leave records unread (its drain gave up): the group moves
+  // to the end of the topic before the next probe of that setting. A sustained one read everything.
+  const leftovers = new Set<string>();
   const probe: ProbeFn = async (request) => {
-    if (request.topic !== null && used.has(request.topic)) {
+    if (request.topic !== null && leftovers.has(request.topic)) {
       await skipGroupToEnd(config.brokers, groupIdFor({ topic: request.topic }), request.topic)
         .catch((error: unknown) => config.log(`  warning: could not move ${request.topic}'s consumer group to the end: ${error instanceof Error ? error.message : String(error)}`));
+      leftovers.delete(request.topic);
     }
-    if (request.topic !== null) used.add(request.topic);
-    return childProbe(request);
+    const record = await childProbe(request);
+    if (request.topic !== null) {
+      used.add(request.topic);
+      if (!record.sustained) leftovers.add(request.topic);
+    }
+    return record;
   };
 
   const measured = await measureSettings({
