@@ -111,7 +111,11 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
         const runner = new ChildRunner();
         const uninstall = handleInterrupts({ doing: 'stopping the current probe; the figures so far will be written', first: () => runner.stop(), second: () => runner.stop(true), deadlineMs: null });
         try {
+          // Probes get --brokers as it is: the embedded mock, or a real cluster's bootstrap servers.
           const brokers = base.brokers ?? 'embedded';
+          if (typeof options.brokers === 'string' && options.brokers !== brokers) {
+            throw new FirehoseError('BAD_OPTION', `--brokers ${options.brokers} is not supported by sweep --find-capacity: give embedded or host:port,...`);
+          }
           log(`sweep --find-capacity: ${combos.length} settings × ${repeat} repeat(s) on ${brokers === 'embedded' ? 'the embedded librdkafka mock (not real Kafka)' : brokers}; at most ${hours(estimateSec)}; results in ${out}`);
           const result = await runCapacitySweep({
             settings: combos, repeat, targetRate: (options.targetRate as number | undefined) ?? null, brokers, keepTopics: options.keepTopics === true,

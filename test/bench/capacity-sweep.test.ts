@@ -30,7 +30,7 @@ describe('measureSettings (a model pipeline in place of firehose run)', () => {
     const probe = modelProbe(capacityOf, calls);
     const measured = await measureSettings({
       settings, repeat: 3, budget: DEFAULT_BUDGET, maxP99Us: 1e6, targetRate: 700_000, cpus: 2,
-      probe: async (r) => { clock += 6_000; return probe(r); },
+      probe: async (r) => { clock += 5_950; return probe(r); },
       topicFor: () => null, log: (l) => lines.push(l), shouldStop: () => false, now: () => clock,
     });
 
@@ -64,6 +64,9 @@ describe('measureSettings (a model pipeline in place of firehose run)', () => {
     expect(measured.verdict.forTargetRate?.partitions).toBe(4);
     // One progress line per probe, with its place, elapsed time and an ETA that reaches 0:00.
     expect(lines).toHaveLength(calls.length);
+    // Seconds never read 60 (59.5 s is 1:00, not 0:60).
+    for (const line of lines) expect(line).toMatch(/^\[\d+\/\d+ \d+:[0-5]\d ETA \d+:[0-5]\d\] /);
+    expect(lines[9]).toMatch(/^\[10\/\d+ 1:00 /);
     expect(lines[0]).toMatch(/^\[1\/\d+ 0:06 ETA \d+:\d\d\] 1p-2w-confluent-64tpr search 1\/3 at 200\.0k\/s: sustained/);
     expect(lines.at(-1)).toMatch(new RegExp(`^\\[${calls.length}/${calls.length} \\d+:\\d\\d ETA 0:00\\]`));
   });
