@@ -8,6 +8,7 @@ import pc from 'picocolors';
 import type { RunResult } from '../run/run-result.js';
 import type { CapacitySweep } from '../run/sweep-result.js';
 import { renderSweepReport, type SweepEntry, type SweepSummary } from '../report/sweep-report.js';
+import { renderCapacitySweepPage } from '../report/sweep-curves.js';
 import { CLIENT_KINDS, type ClientKind } from '../kafka/client.js';
 import { FirehoseError } from '../kafka/errors.js';
 import { formatCount, formatRate, formatUs } from '../report/format.js';
@@ -108,6 +109,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const log = (line: string): void => { if (options.progress !== false) process.stderr.write(pc.dim(`${line}\n`)); };
 
       if (capacity) {
+        await refuseOverwrite(path.join(out, 'sweep.json'), options.force === true);
         const runner = new ChildRunner();
         const uninstall = handleInterrupts({ doing: 'stopping the current probe; the figures so far will be written', first: () => runner.stop(), second: () => runner.stop(true), deadlineMs: null });
         try {
@@ -122,6 +124,8 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
             passThrough: passThroughArgs(options), out, log, runner, budget,
             ...(base.thresholds.maxP99Us !== undefined ? { maxP99Us: base.thresholds.maxP99Us } : {}),
           });
+          await writeFileAtomic(path.join(out, 'sweep.json'), `${JSON.stringify(result, null, 2)}\n`);
+          await writeFileAtomic(path.join(out, 'sweep.html'), renderCapacitySweepPage(result));
           process.stdout.write(`${capacityTable(result)}\n`);
           const v = result.verdict;
           process.stdout.write(`${v.best ? pc.green(v.ties.length > 0 ? 'preferred (tie):' : 'winner:') : pc.yellow('no verdict:')} ${v.best ?? ''} — ${v.reason}\n`);

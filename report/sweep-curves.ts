@@ -1,5 +1,5 @@
 import { ChartSet, renderPage, type SeriesSpec } from './html-page.js';
-import { badge, card, cards, escapeHtml, formatRate, formatUs, grid, keyValues, section, table } from './html-parts.js';
+import { badge, card, cards, formatRate, formatUs, grid, join, keyValues, section, table, type SafeHtml } from './html-parts.js';
 import type { CapacitySweep, SweepEntryResult } from '../run/sweep-result.js';
 
 /**
@@ -33,7 +33,7 @@ function colorOf(entries: readonly SweepEntryResult[], label: string): string {
   return PALETTE[Math.max(0, entries.findIndex((e) => e.label === label)) % PALETTE.length]!;
 }
 
-function curveChart(sweep: CapacitySweep, charts: ChartSet, which: 'p99' | 'p50'): string {
+function curveChart(sweep: CapacitySweep, charts: ChartSet, which: 'p99' | 'p50'): SafeHtml {
   const series: SeriesSpec[] = [];
   const offered = sweep.entries.flatMap((e) => e.curve.map((c) => c.offered));
   const lowest = Math.min(...offered);
@@ -57,7 +57,7 @@ function curveChart(sweep: CapacitySweep, charts: ChartSet, which: 'p99' | 'p50'
   });
 }
 
-function capacityChart(sweep: CapacitySweep, charts: ChartSet): string {
+function capacityChart(sweep: CapacitySweep, charts: ChartSet): SafeHtml {
   const groups = new Map<string, SweepEntryResult[]>();
   for (const e of sweep.entries) {
     const s = e.settings;
@@ -82,7 +82,7 @@ function capacityChart(sweep: CapacitySweep, charts: ChartSet): string {
   }, { height: 340, empty: 'No setting sustained a rate.', note: 'median over repeats; bars: sustained low end to failed high end (95% bootstrap)' });
 }
 
-function verdictSection(sweep: CapacitySweep): string {
+function verdictSection(sweep: CapacitySweep): SafeHtml {
   const v = sweep.verdict;
   const tone = v.best === null ? 'warn' : v.ties.length > 0 ? 'warn' : 'good';
   const items = [
@@ -102,34 +102,34 @@ function verdictSection(sweep: CapacitySweep): string {
     e.limitedBy?.side ?? '–',
     e.beyondCores ? `more partitions than the ${sweep.machine.cpus} cores` : '',
   ]);
-  return section('verdict', 'Verdict', [
+  return section('verdict', 'Verdict', join([
     cards(items),
     // A numbered first column: the table's first column never wraps, sentences must.
     table(['', 'verdict'], v.summary.map((line, i) => [String(i + 1), line])),
     table(['', 'setting', 'capacity (95% interval)', 'limited by', 'note'], tieRows),
-  ].join(''), v.reason);
+  ]), v.reason);
 }
 
-function settingsTable(sweep: CapacitySweep): string {
+function settingsTable(sweep: CapacitySweep): SafeHtml {
   const rows = sweep.entries.flatMap((e) => e.curve.map((c) => [
     e.label, `${Math.round(c.fraction * 100)}%`, formatRate(c.offered), `${formatUs(c.p50)} (${formatUs(c.p50Low)}–${formatUs(c.p50High)})`,
     `${formatUs(c.p99)} (${formatUs(c.p99Low)}–${formatUs(c.p99High)})`, `${c.sustained}/${c.repeats}`,
   ]));
   const limits = sweep.entries.map((e) => [e.label, e.limitedBy?.side ?? '–', e.limitedBy?.evidence ?? 'no probe with stage figures']);
-  return section('points', 'Curve points and limits', [
+  return section('points', 'Curve points and limits', join([
     rows.length === 0 ? '' : table(['setting', 'load', 'offered', 'p50 (interval)', 'p99 (interval)', 'sustained'], rows, { numeric: [2, 3, 4, 5] }),
     table(['setting', 'limited by', 'evidence'], limits),
-  ].join(''), 'Medians over repeats with 95% intervals; "sustained" counts the repeats that met the criteria at that rate.');
+  ]), 'Medians over repeats with 95% intervals; "sustained" counts the repeats that met the criteria at that rate.');
 }
 
 export function renderCapacitySweepPage(sweep: CapacitySweep): string {
   const charts = new ChartSet();
-  const body = [
+  const body = join([
     verdictSection(sweep),
     section('curves', 'Latency–throughput curves', grid([curveChart(sweep, charts, 'p99'), curveChart(sweep, charts, 'p50')], 2)),
     section('capacity', 'Capacity', capacityChart(sweep, charts)),
     settingsTable(sweep),
-    section('method', 'Method', keyValues([
+    section('method', 'Method', join([keyValues([
       ['cluster', `${sweep.cluster.kind === 'kafka' ? 'real Kafka' : 'librdkafka mock (embedded)'} · ${sweep.cluster.brokers}`],
       ['topics', sweep.cluster.topics],
       ['repeats', String(sweep.repeat)],
@@ -137,13 +137,13 @@ export function renderCapacitySweepPage(sweep: CapacitySweep): string {
       ['p99 bound', formatUs(sweep.criteria.maxP99Us)],
       ['wall time', `${sweep.wallSec} s`],
       ['status', sweep.status],
-    ]) + table(['', 'note'], sweep.notes.map((n, i) => [String(i + 1), n]))),
-  ].join('\n');
+    ]), table(['', 'note'], sweep.notes.map((n, i) => [String(i + 1), n]))])),
+  ], '\n');
   const partitions = [...new Set(sweep.entries.map((e) => e.settings.partitions))].sort((a, b) => a - b);
   return renderPage({
     title: 'tick-firehose sweep: capacity',
     heading: 'Sweep: capacity per setting',
-    subtitle: escapeHtml(`${sweep.entries.length} settings · partitions ${partitions.join(', ')} · ${sweep.repeat} repeat(s) · ${sweep.cluster.kind === 'kafka' ? 'real Kafka' : 'librdkafka mock'} · ${sweep.status}`),
+    subtitle: `${sweep.entries.length} settings · partitions ${partitions.join(', ')} · ${sweep.repeat} repeat(s) · ${sweep.cluster.kind === 'kafka' ? 'real Kafka' : 'librdkafka mock'} · ${sweep.status}`,
     nav: [{ id: 'verdict', label: 'Verdict' }, { id: 'curves', label: 'Curves' }, { id: 'capacity', label: 'Capacity' }, { id: 'points', label: 'Points' }, { id: 'method', label: 'Method' }],
     body,
     charts,

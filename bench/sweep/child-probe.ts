@@ -44,7 +44,8 @@ export async function runChildProbe(options: ChildProbeOptions, request: ProbeRe
   const tag = `${request.label}-${request.phase}-r${request.repeat}-${Math.round(request.rate)}`;
   const args = ['run', '--json', '--no-progress', '--brokers', options.brokers, '--partitions', String(s.partitions), '--workers', String(s.workers),
     '--client', s.client, '--ticks-per-record', String(s.ticksPerRecord), '--rate', String(Math.round(request.rate)), '--duration', String(durationSec),
-    '--drain-timeout', String(options.drainTimeoutSec), '--out', path.join(options.runsDir, tag), ...options.passThrough];
+    // --force: a probe retried after a crash replaces its own earlier files.
+    '--drain-timeout', String(options.drainTimeoutSec), '--out', path.join(options.runsDir, tag), '--force', ...options.passThrough];
   if (options.brokers === 'embedded') args.splice(args.indexOf('--brokers'), 2);
   if (request.topic !== null) args.push('--topic', request.topic);
   const base = { phase: request.phase, repeat: request.repeat, rate: request.rate };

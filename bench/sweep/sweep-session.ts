@@ -1,11 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { deleteTopics, skipGroupToEnd } from '../../kafka/topic-cleanup.js';
 import { alertsTopic, deadLetterTopic } from '../../ingest/ingest-session.js';
 import { groupIdFor } from '../../run/load-test.js';
 import { capacitySweepSchema, type CapacitySweep, type SweepSetting } from '../../run/sweep-result.js';
-import { renderCapacitySweepPage } from '../../report/sweep-curves.js';
 import { ChildRunner } from '../probe.js';
 import { DEFAULT_CRITERIA, type SustainCriteria } from '../types.js';
 import { measureSettings } from './capacity-sweep.js';
@@ -36,7 +35,7 @@ function stamp(): string {
 }
 
 /**
- * `firehose sweep --find-capacity`: every probe a `firehose run` child on the cluster given. On a
+ * `firehose sweep --find-capacity` (the caller writes sweep.json and sweep.html): every probe a `firehose run` child on the cluster given. On a
  * real cluster each setting gets its own topic (its consumer group moved to the end of it before
  * each probe, so no probe reads its predecessor's leftovers), deleted at the end unless kept; on
  * the embedded mock each probe's cluster lives and dies in its own process.
@@ -120,8 +119,5 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
       `the machine is shared: 1-minute load average ${loadAverageAtStart.toFixed(2)} at the start, ${os.loadavg()[0]!.toFixed(2)} at the end (${cpus} CPUs)`,
     ],
   };
-  capacitySweepSchema.parse(sweep);
-  await writeFile(path.join(config.out, 'sweep.json'), `${JSON.stringify(sweep, null, 2)}\n`);
-  await writeFile(path.join(config.out, 'sweep.html'), renderCapacitySweepPage(sweep));
-  return sweep;
+  return capacitySweepSchema.parse(sweep);
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,18 @@ describe('sweep: bad input ends with exit code 2 and one line, before anything s
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('sweep --find-capacity keeps earlier results', () => {
+  it('refuses an --out that holds a sweep.json, without --force', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-sweep-capacity-'));
+    writeFileSync(path.join(out, 'sweep.json'), '{}');
+    const r = firehose('sweep', '--find-capacity', '--no-progress', '--partitions', '1', '--out', out);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/sweep\.json exists: pass --force/);
+    expect(readFileSync(path.join(out, 'sweep.json'), 'utf8')).toBe('{}');
   });
 });
 
