@@ -43,7 +43,8 @@ export class ChildRunner {
 
   constructor(private readonly bin: string = findFirehoseBin(), private readonly nodeArgs: string[] = []) {}
 
-  run(args: string[], deadlineSec: number): Promise<ChildRun> {
+  /** `onSpawn` sees the child process as soon as it exists (e.g. to sample its threads' CPU). */
+  run(args: string[], deadlineSec: number, onSpawn?: (child: ChildProcess) => void): Promise<ChildRun> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
       if (this.stopped) { reject(new Error('stopped')); return; }
@@ -52,6 +53,7 @@ export class ChildRunner {
         env: { ...process.env, NO_COLOR: '1' },
       });
       this.current = child;
+      onSpawn?.(child);
       let stdout = '';
       let stderr = '';
       let timedOut = false;

@@ -2,64 +2,52 @@ import { mkdir } from 'node:fs/promises';
 import { refuseOverwrite, writeFileAtomic } from './atomic-file.js';
 import { resultPathIn } from './result-files.js';
 import path from 'node:path';
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { Option, type Command } from 'commander';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { RunResult } from '../run/run-result.js';
+import type { CapacitySweep } from '../run/sweep-result.js';
 import { renderSweepReport, type SweepEntry, type SweepSummary } from '../report/sweep-report.js';
+import { renderCapacitySweepPage } from '../report/sweep-curves.js';
 import { CLIENT_KINDS, type ClientKind } from '../kafka/client.js';
 import { FirehoseError } from '../kafka/errors.js';
 import { formatCount, formatRate, formatUs } from '../report/format.js';
+import { chooseBest } from '../bench/sweep/fixed-rate-best.js';
+import { settingLabel } from '../bench/sweep/capacity-sweep.js';
+import { runCapacitySweep } from '../bench/sweep/sweep-session.js';
+import { DEFAULT_BUDGET, TINY_BUDGET, estimateSweepSec } from '../bench/sweep/sweep-types.js';
+import { spread } from '../bench/sweep/verdict.js';
+import { ChildRunner } from '../bench/probe.js';
 import { WORKLOAD_FIELDS, addWorkloadOptions } from './option-fields.js';
 import { EXIT, executeRun, resolveCommandConfig } from './run-command.js';
+import { handleInterrupts } from './interrupts.js';
+import { clientKind, listOf, positiveInt, repeatCount, targetRate } from './sweep-options.js';
+
+export { chooseBest };
 
 /** The options a sweep varies; each takes a comma-separated list. */
 const SWEPT = ['partitions', 'workers', 'client', 'ticks-per-record'] as const;
+const SWEPT_KEYS = ['partitions', 'workers', 'client', 'ticksPerRecord'];
 
-function listOf<T>(flag: string, parse: (item: string) => T): (text: string) => T[] {
-  return (text: string) => {
-    const items = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-    if (items.length === 0) throw new InvalidArgumentError(`--${flag} expects a comma-separated list`);
-    return items.map(parse);
-  };
+/** Options every capacity probe decides itself (rate, length, where results go) or that would clash between probes. */
+const NOT_PASSED_TO_PROBES = new Set(['brokers', 'rate', 'duration', 'ticks', 'topic', 'drain-timeout', 'metrics-port', 'max-p50', 'max-p99', 'max-p999', 'max-lost', 'min-rate', ...SWEPT]);
+
+/** The workload options given on the command line, as flags again, for each probe's `firehose run`. */
+function passThroughArgs(options: Record<string, unknown>): string[] {
+  const args: string[] = [];
+  if (typeof options.workload === 'string') args.push('--workload', options.workload);
+  for (const field of WORKLOAD_FIELDS) {
+    if (NOT_PASSED_TO_PROBES.has(field.flag)) continue;
+    const value = options[field.flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())];
+    if (value === undefined || value === false) continue;
+    if (value === true) args.push(`--${field.flag}`);
+    else if (Array.isArray(value)) for (const v of value) args.push(`--${field.flag}`, String(v));
+    else args.push(`--${field.flag}`, String(value));
+  }
+  return args;
 }
 
-const positiveInt = (flag: string) => (item: string): number => {
-  if (!/^\d+$/.test(item) || Number(item) < 1) throw new InvalidArgumentError(`--${flag} expects positive integers, got "${item}"`);
-  return Number(item);
-};
-
-const clientKind = (item: string): ClientKind => {
-  if (!(CLIENT_KINDS as readonly string[]).includes(item)) throw new InvalidArgumentError(`--client expects ${CLIENT_KINDS.join(' or ')}, got "${item}"`);
-  return item as ClientKind;
-};
-
-/**
- * Picks the best setting: under a p99 limit, the highest analysed rate whose p99 meets it;
- * otherwise, among settings that kept up with the offered rate without loss, the lowest p99.
- */
-export function chooseBest(entries: SweepEntry[], maxP99Us: number | null): SweepSummary['best'] {
-  const clean = entries.filter((e) => e.result.ticks.lost === 0 && e.result.status === 'ok');
-  const keptUp = (e: SweepEntry): boolean => e.result.throughput.ticksPerSec >= 0.97 * e.result.throughput.offeredTicksPerSec;
-  if (maxP99Us !== null) {
-    const within = clean.filter((e) => e.result.latency.e2e.p99 <= maxP99Us);
-    if (within.length === 0) return null;
-    within.sort((x, y) => y.result.throughput.ticksPerSec - x.result.throughput.ticksPerSec || x.result.latency.e2e.p99 - y.result.latency.e2e.p99);
-    const best = within[0]!;
-    return { label: best.label, reason: `highest analysed rate (${formatRate(best.result.throughput.ticksPerSec)}) with p99 ${formatUs(best.result.latency.e2e.p99)} within the ${formatUs(maxP99Us)} limit and no loss` };
-  }
-  const sustaining = clean.filter(keptUp);
-  if (sustaining.length > 0) {
-    sustaining.sort((x, y) => x.result.latency.e2e.p99 - y.result.latency.e2e.p99);
-    const best = sustaining[0]!;
-    return { label: best.label, reason: `lowest end-to-end p99 (${formatUs(best.result.latency.e2e.p99)}) among the ${sustaining.length} settings that sustained the offered rate without loss` };
-  }
-  if (clean.length === 0) return null;
-  clean.sort((x, y) => y.result.throughput.ticksPerSec - x.result.throughput.ticksPerSec);
-  const best = clean[0]!;
-  return { label: best.label, reason: `no setting sustained the offered rate; this one analysed the most (${formatRate(best.result.throughput.ticksPerSec)}) without loss` };
-}
+const hours = (sec: number): string => (sec >= 3600 ? `${(sec / 3600).toFixed(1)} h` : `${Math.round(sec / 60)} min`);
 
 function row(entry: SweepEntry, best: boolean): string[] {
   const r: RunResult = entry.result;
@@ -68,21 +56,38 @@ function row(entry: SweepEntry, best: boolean): string[] {
     r.ticks.lost > 0 ? pc.red(formatCount(r.ticks.lost)) : '0', r.ticks.evicted > 0 ? pc.red(formatCount(r.ticks.evicted)) : '0'];
 }
 
+function capacityTable(sweep: CapacitySweep): string {
+  const table = new Table({ head: ['setting', 'capacity', 'interval', 'p99 @50%', 'limited by', ''].map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  for (const e of sweep.entries) {
+    const half = e.curve.find((c) => c.fraction === 0.5);
+    const mark = e.label === sweep.verdict.best ? pc.green('★ ') : sweep.verdict.ties.includes(e.label) ? pc.yellow('= ') : '  ';
+    table.push([mark + e.label, formatRate(e.capacity.ticksPerSec), `${formatRate(e.capacity.low)}–${formatRate(e.capacity.high)} ${spread(e.capacity)}`,
+      half ? formatUs(half.p99) : '-', e.limitedBy?.side ?? '-', e.beyondCores ? pc.yellow('> cores') : '']);
+  }
+  return table.toString();
+}
+
 export function registerSweepCommand(program: Command, setExit: (code: number) => void): void {
   const sweep = program.command('sweep')
-    .description('run the same workload for each partition count (and workers / client / ticks-per-record list); name the best setting')
+    .description('the same workload per partition count (and workers / client / ticks-per-record list): --find-capacity measures capacity, latency curves and a noise-aware verdict; without it, one run per setting at --rate')
     .option('--workload <file>', 'workload YAML; options given here override it')
     .option('--partitions <list>', 'partition counts to try, e.g. 1,2,4,8,16', listOf('partitions', positiveInt('partitions')))
     .option('--workers <list>', 'worker counts to try, e.g. 1,2,4', listOf('workers', positiveInt('workers')))
     .option('--client <list>', `clients to try: ${CLIENT_KINDS.join(',')}`, listOf('client', clientKind))
-    .option('--ticks-per-record <list>', 'frame sizes to try, e.g. 16,64,256', listOf('ticks-per-record', positiveInt('ticks-per-record')));
+    .option('--ticks-per-record <list>', 'frame sizes to try, e.g. 16,64,256', listOf('ticks-per-record', positiveInt('ticks-per-record')))
+    .option('--find-capacity', 'per setting: the highest sustained rate (bench\'s criteria; --max-p99 bounds every second\'s p99), then latency at 25/50/75% of it; medians with 95% intervals; a verdict that says "tie" when intervals overlap')
+    .option('--repeat <n>', 'with --find-capacity: run every search and curve point this many times, interleaved across settings (default 1)', repeatCount)
+    .option('--target-rate <ticks/s>', 'with --find-capacity: name the cheapest setting that carries this rate (e.g. 2M)', targetRate)
+    .option('--keep-topics', 'on a real cluster, keep the per-setting topics (default: deleted after the sweep)')
+    .option('--yes', 'run a sweep estimated to take over a day')
+    .addOption(new Option('--tiny', 'with --find-capacity: plumbing check, low rates and two probes per search (tests)').hideHelp());
   addWorkloadOptions(sweep, WORKLOAD_FIELDS.filter((f) => !(SWEPT as readonly string[]).includes(f.flag)))
     .option('--out <dir>', 'where sweep.json, sweep.html and each run go (default: results/sweep-<timestamp>)')
     .option('--no-progress', 'no progress output')
     .option('--force', 'overwrite results already in --out')
     .action(async (options: Record<string, unknown>) => {
       // The swept options hold lists; each run gets one value of each.
-      const common = Object.fromEntries(Object.entries(options).filter(([k]) => !['partitions', 'workers', 'client', 'ticksPerRecord'].includes(k)));
+      const common = Object.fromEntries(Object.entries(options).filter(([k]) => !SWEPT_KEYS.includes(k)));
       const base = await resolveCommandConfig(common, { progress: options.progress !== false });
       const partitions = (options.partitions as number[] | undefined) ?? [base.partitions];
       const workers = (options.workers as number[] | undefined) ?? [base.workers];
@@ -90,14 +95,57 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const frames = (options.ticksPerRecord as number[] | undefined) ?? [base.ticksPerRecord];
       const out = (options.out as string | undefined) ?? base.out.replace(/results\/(.*)$/, 'results/sweep-$1');
       const combos = clients.flatMap((client) => workers.flatMap((w) => frames.flatMap((tpr) => partitions.map((p) => ({ client, workers: w, ticksPerRecord: tpr, partitions: p })))));
-      if (combos.length > 64) throw new FirehoseError('BAD_OPTION', `the sweep has ${combos.length} combinations; at most 64`);
+      const repeat = (options.repeat as number | undefined) ?? 1;
+      const capacity = options.findCapacity === true;
+      if (!capacity && (options.repeat !== undefined || options.targetRate !== undefined)) {
+        throw new FirehoseError('BAD_OPTION', `${options.repeat !== undefined ? '--repeat' : '--target-rate'} needs --find-capacity`);
+      }
+      const budget = options.tiny === true ? TINY_BUDGET : DEFAULT_BUDGET;
+      const estimateSec = capacity ? estimateSweepSec(combos.length, repeat, budget) : combos.length * (base.durationSec + 10);
+      if (estimateSec > 86_400 && options.yes !== true) {
+        throw new FirehoseError('BAD_OPTION', `the sweep would take about ${hours(estimateSec)} (${combos.length} settings${capacity ? ` × ${repeat} repeats` : ''}): over a day; narrow the lists or pass --yes to run it anyway`);
+      }
+      if (!capacity && combos.length > 64) throw new FirehoseError('BAD_OPTION', `the sweep has ${combos.length} combinations; at most 64`);
+      const log = (line: string): void => { if (options.progress !== false) process.stderr.write(pc.dim(`${line}\n`)); };
+
+      if (capacity) {
+        await refuseOverwrite(path.join(out, 'sweep.json'), options.force === true);
+        const runner = new ChildRunner();
+        const uninstall = handleInterrupts({ doing: 'stopping the current probe; the figures so far will be written', first: () => runner.stop(), second: () => runner.stop(true), deadlineMs: null });
+        try {
+          // Probes get --brokers as it is: the embedded mock, or a real cluster's bootstrap servers.
+          const brokers = base.brokers ?? 'embedded';
+          if (typeof options.brokers === 'string' && options.brokers !== brokers) {
+            throw new FirehoseError('BAD_OPTION', `--brokers ${options.brokers} is not supported by sweep --find-capacity: give embedded or host:port,...`);
+          }
+          log(`sweep --find-capacity: ${combos.length} settings × ${repeat} repeat(s) on ${brokers === 'embedded' ? 'the embedded librdkafka mock (not real Kafka)' : brokers}; at most ${hours(estimateSec)}; results in ${out}`);
+          const result = await runCapacitySweep({
+            settings: combos, repeat, targetRate: (options.targetRate as number | undefined) ?? null, brokers, keepTopics: options.keepTopics === true,
+            passThrough: passThroughArgs(options), out, log, runner, budget,
+            ...(base.thresholds.maxP99Us !== undefined ? { maxP99Us: base.thresholds.maxP99Us } : {}),
+          });
+          await writeFileAtomic(path.join(out, 'sweep.json'), `${JSON.stringify(result, null, 2)}\n`);
+          await writeFileAtomic(path.join(out, 'sweep.html'), renderCapacitySweepPage(result));
+          process.stdout.write(`${capacityTable(result)}\n`);
+          const v = result.verdict;
+          process.stdout.write(`${v.best ? pc.green(v.ties.length > 0 ? 'preferred (tie):' : 'winner:') : pc.yellow('no verdict:')} ${v.best ?? ''} — ${v.reason}\n`);
+          if (v.ties.length > 0) process.stdout.write(`ties: ${v.ties.join(', ')}\n`);
+          for (const line of v.summary) process.stdout.write(`  ${line}\n`);
+          process.stdout.write(pc.dim(`${result.cluster.kind === 'kafka' ? 'real Kafka' : 'embedded librdkafka mock, not real Kafka'}; topics: ${result.cluster.topics}\nwrote ${path.join(out, 'sweep.json')}, ${path.join(out, 'sweep.html')} (${result.wallSec} s)\n`));
+          if (result.status === 'interrupted') setExit(EXIT.interrupted);
+          else if (!v.best) setExit(EXIT.thresholdFailed);
+        } finally {
+          uninstall();
+        }
+        return;
+      }
 
       // Every run's result path is checked before the first run starts, not after hours of sweeping.
       const labelOf = (c: (typeof combos)[number]): string => `${c.partitions}p-${c.workers}w-${c.client}-${c.ticksPerRecord}tpr`;
       for (const combo of combos) await refuseOverwrite(resultPathIn(path.join(out, labelOf(combo))), options.force === true);
       const entries: SweepEntry[] = [];
       for (const [i, combo] of combos.entries()) {
-        const label = `${combo.partitions}p-${combo.workers}w-${combo.client}-${combo.ticksPerRecord}tpr`;
+        const label = settingLabel(combo);
         const config = await resolveCommandConfig(common, {
           partitions: combo.partitions, workers: combo.workers, client: combo.client, ticksPerRecord: combo.ticksPerRecord,
           out: path.join(out, label), progress: options.progress !== false,

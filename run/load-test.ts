@@ -65,7 +65,7 @@ export async function prepareCluster(config: RunConfig, consumerProcesses = 1): 
 }
 
 /** Every ingest process of a run joins this consumer group. */
-export function groupIdFor(config: RunConfig): string {
+export function groupIdFor(config: Pick<RunConfig, 'topic'>): string {
   return `firehose-${config.topic}`;
 }
 
