@@ -4,6 +4,7 @@ import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
 import { RUN_DEFAULTS } from '../run/run-defaults.js';
 import { parseCount, parseDurationSec, parseLatencyUs, parseRateLimit } from './option-parsers.js';
 import { INJECT_MODES, type RawRunOptions } from '../run/run-config.js';
+import { RUN_PROFILES } from '../run/run-profiles.js';
 
 type Parser = (text: string) => unknown;
 
@@ -50,12 +51,14 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   { flag: 'workers', key: 'workers', argument: '<n>', help: 'analytics worker threads', parse: integer('--workers'), defaultText: String(d.workers) },
   { flag: 'rate', key: 'rate', argument: '<ticks/s>', help: 'offered load, ticks per second, open loop (100k, 1.5M)', parse: count('--rate'), defaultText: String(d.rate) },
   { flag: 'duration', key: 'durationSec', argument: '<time>', help: 'how long to send (15, 15s, 2m)', parse: duration('--duration'), defaultText: `${d.durationSec}s` },
+  { flag: 'warmup', key: 'warmupSec', argument: '<time>', help: 'the first part of --duration measured apart: its ticks go to a warm-up histogram reported beside the headline, not in it (10s, 1m)', parse: duration('--warmup'), defaultText: 'none' },
+  { flag: 'profile', key: 'profile', argument: '<profile>', help: 'throughput: big batches; latency: close frames as soon as the producer is idle, no producer linger (--linger-ms 1, --producer-linger-ms 0 unless given)', choices: RUN_PROFILES, defaultText: d.profile },
   { flag: 'ticks', key: 'ticks', argument: '<n>', help: 'send exactly this many ticks instead of --duration', parse: count('--ticks') },
   { flag: 'instruments', key: 'instruments', argument: '<n>', help: 'instruments (Zipf-skewed activity)', parse: count('--instruments'), defaultText: String(d.instruments) },
   { flag: 'venues', key: 'venues', argument: '<n>', help: 'venues quoting every instrument', parse: integer('--venues'), defaultText: String(d.venues) },
   { flag: 'ticks-per-record', key: 'ticksPerRecord', argument: '<n>', help: 'ticks packed into one Kafka record', parse: integer('--ticks-per-record'), defaultText: String(d.ticksPerRecord) },
-  { flag: 'linger-ms', key: 'lingerMs', argument: '<ms>', help: 'longest a partly filled record waits', parse: decimal('--linger-ms'), defaultText: String(d.lingerMs) },
-  { flag: 'producer-linger-ms', key: 'producerLingerMs', argument: '<ms>', help: "the Kafka producer's linger.ms: how long it gathers frames into one request", parse: decimal('--producer-linger-ms'), defaultText: String(d.producerLingerMs) },
+  { flag: 'linger-ms', key: 'lingerMs', argument: '<ms>', help: 'longest a partly filled record waits', parse: decimal('--linger-ms'), defaultText: `${d.lingerMs} (latency profile: 1)` },
+  { flag: 'producer-linger-ms', key: 'producerLingerMs', argument: '<ms>', help: "the Kafka producer's linger.ms: how long it gathers frames into one request", parse: decimal('--producer-linger-ms'), defaultText: `${d.producerLingerMs} (latency profile: 0)` },
   { flag: 'request-timeout-ms', key: 'requestTimeoutMs', argument: '<ms>', help: 'a produce request unanswered this long is retried (confluent client)', parse: integer('--request-timeout-ms'), defaultText: '5000' },
   { flag: 'frames-per-task', key: 'framesPerTask', argument: '<n>', help: 'most consecutive frames of a partition handed to a worker at once', parse: integer('--frames-per-task'), defaultText: String(d.framesPerTask) },
   { flag: 'acks', key: 'acks', argument: '<acks>', help: 'producer acks', choices: ['all', '-1', '0', '1'], defaultText: d.acks },

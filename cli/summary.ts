@@ -31,6 +31,13 @@ export function renderSummary(result: RunResult): string {
     const s = result.latency[stage];
     latency.push([STAGE_LABEL[stage] ?? stage, ...[s.p50, s.p90, s.p99, s.p999, s.p9999, s.max].map(formatUs), formatCount(s.count)]);
   }
+  // With --warmup the end-to-end row above is after the warm-up; these two put it in context.
+  const extra: Array<[string, typeof result.latency.warmup]> = [
+    [`warm-up (first ${result.warmup?.durationSec ?? 0} s)`, result.latency.warmup], ['whole run', result.latency.wholeRun],
+  ];
+  for (const [label, s] of extra) {
+    if (s) latency.push([pc.dim(label), ...[s.p50, s.p90, s.p99, s.p999, s.p9999, s.max].map(formatUs), formatCount(s.count)]);
+  }
   out.push(latency.toString());
 
   const k = result.ticks;

@@ -13,6 +13,7 @@ import {
 import { nowUs } from '../wire/clock.js';
 import { syntheticFrames, warmUpAnalysis } from './jit-warmup.js';
 import { FrameReader, validateFrame, validateTicks } from '../wire/tick-frame.js';
+import { WarmupCutoff } from './warmup-cutoff.js';
 import type { AnalyticsWorkerData, FrameTask, FrameTaskResult, StatsMessage, WorkerReport, WorkerStage } from './worker-protocol.js';
 
 const data = workerData as AnalyticsWorkerData;
@@ -32,6 +33,9 @@ const stages: Record<WorkerStage, Histogram> = {
   queue: createLatencyHistogram(),
   analytics: createLatencyHistogram(),
 };
+/** Ticks sent during the warm-up (--warmup): kept apart from the headline histograms. */
+const warmupCutoff = data.warmup ? new WarmupCutoff(data.warmup.cutoff, data.warmup.durationUs) : null;
+const warmupE2e = createLatencyHistogram();
 let duplicates = 0;
 let unchecked = 0;
 let lastReportUs = nowUs();
@@ -64,6 +68,10 @@ function report(requestId: number): void {
     h.reset();
     ticksByPartition[partition] = 0;
   });
+  if (warmupE2e.totalCount > 0) {
+    message.warmup = encodeHistogram(warmupE2e);
+    warmupE2e.reset();
+  }
   for (const stage of Object.keys(stages) as WorkerStage[]) {
     const h = stages[stage];
     if (h.totalCount > 0) message.stages[stage] = encodeHistogram(h);
@@ -129,9 +137,11 @@ function analyseFrame(bytes: Uint8Array, partition: number, receivedUs: number):
   const source = reader.source;
   const e2e = partitionHistogram(partition);
   const schedule = stages.schedule;
+  // Without --warmup every tick compares above -Infinity: one compare, no branch on the option.
+  const cutoffUs = warmupCutoff === null || count === 0 ? -Infinity : warmupCutoff.cutoffFor(reader.sendTimeUs(0));
   for (let i = 0; i < count; i++) {
     const sendTimeUs = reader.sendTimeUs(i);
-    recordLatency(e2e, endUs - sendTimeUs);
+    recordLatency(sendTimeUs < cutoffUs ? warmupE2e : e2e, endUs - sendTimeUs);
     recordLatency(schedule, producedAtUs - sendTimeUs);
     // The header's source (every tick's equals it: validateTicks), never a tick's own claim.
     const mark = ledger.mark(source, reader.seq(i));

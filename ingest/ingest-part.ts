@@ -35,7 +35,8 @@ export interface IngestPart extends ConsumeCounts {
   unchecked: number;
   counters: AnalyticsCounters;
   sourceScores: number[];
-  histograms: { e2eByPartition: Record<string, string>; stages: Record<WorkerStage, string> };
+  /** `warmup`: end-to-end latency of the warm-up's ticks (--warmup), absent in parts written without one. */
+  histograms: { e2eByPartition: Record<string, string>; stages: Record<WorkerStage, string>; warmup?: string };
   ledger: SerializedLedger;
 }
 

@@ -16,6 +16,7 @@ import type { ClockUs } from '../wire/clock.js';
 import { PartitionDispatcher, type DeadLetterKind } from './partition-dispatcher.js';
 import { createAnalyticsPool, type AnalyticsPool } from './worker-pool.js';
 import { STAGES } from './worker-protocol.js';
+import { WarmupCutoff } from './warmup-cutoff.js';
 
 export interface IngestSessionOptions {
   brokers: string;
@@ -37,6 +38,8 @@ export interface IngestSessionOptions {
   ledgerCapacity: number;
   clock: ClockUs;
   log: (line: string) => void;
+  /** Warm-up length (--warmup), µs; 0 for none. */
+  warmupUs?: number;
 }
 
 /** What this process has consumed so far, updated as frames finish. */
@@ -70,6 +73,7 @@ export class IngestSession {
   private readonly alerts: FrameProducer;
   /** Partitions this member holds now (assignedPartitions keeps every one it ever held). */
   private readonly owned = new Set<number>();
+  private readonly warmup: WarmupCutoff | null;
   private commitTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -80,9 +84,11 @@ export class IngestSession {
     this.ledgerShared = createDeliveryLedger(options.ledgerSources, options.ledgerCapacity);
     const statsChannel = `firehose-stats-${randomUUID()}`;
     this.collector = new StatsCollector(statsChannel);
+    this.warmup = (options.warmupUs ?? 0) > 0 ? WarmupCutoff.create(options.warmupUs!) : null;
     this.pool = createAnalyticsPool(options.workers, {
       analytics: this.analytics, analyticsConfig: {}, ledger: this.ledgerShared, statsChannel, reportIntervalMs: 1000,
       failures: options.injectWorkerFailures > 0 ? { share: options.injectWorkerFailures, killed: new SharedArrayBuffer(4) } : null,
+      warmup: this.warmup ? { durationUs: this.warmup.durationUs, cutoff: this.warmup.buffer } : null,
     }, (error) => { if (this.workerErrors.length < 20) this.workerErrors.push(String(error)); });
     const counts = this.counts;
     this.dispatcher = new PartitionDispatcher(
@@ -183,6 +189,11 @@ export class IngestSession {
     }
   }
 
+  /** Starts the warm-up clock at the schedule's start (µs); without this the first tick seen starts it. */
+  startWarmup(scheduleStartUs: number): void {
+    this.warmup?.startAt(scheduleStartUs);
+  }
+
   get idle(): boolean {
     return this.dispatcher.idle;
   }
@@ -237,6 +248,7 @@ export class IngestSession {
       histograms: {
         e2eByPartition: Object.fromEntries([...collector.e2eByPartition].map(([p, h]) => [String(p), encodeHistogram(h)])),
         stages: Object.fromEntries(STAGES.map((s) => [s, encodeHistogram(collector.stages[s])])) as IngestPart['histograms']['stages'],
+        ...(this.warmup ? { warmup: encodeHistogram(collector.warmup) } : {}),
       },
       ledger: new DeliveryLedger(this.ledgerShared).serialize(),
     };

@@ -22,6 +22,8 @@ export interface TimelinePoint {
 export class StatsCollector {
   readonly e2eByPartition = new Map<number, Histogram>();
   readonly stages: Record<WorkerStage, Histogram>;
+  /** End-to-end latency of the warm-up's ticks (--warmup), kept out of `e2eByPartition`. */
+  readonly warmup: Histogram = createMergeHistogram();
   readonly counters: AnalyticsCounters = analyticsCountersZero();
   ticksByPartition = new Map<number, number>();
   duplicates = 0;
@@ -47,6 +49,11 @@ export class StatsCollector {
       mergeEncoded(h, part.histogram);
       mergeEncoded(this.interval, part.histogram);
       this.ticksByPartition.set(part.partition, (this.ticksByPartition.get(part.partition) ?? 0) + part.ticks);
+    }
+    if (report.warmup) {
+      mergeEncoded(this.warmup, report.warmup);
+      // The per-second series shows the whole run, warm-up included.
+      mergeEncoded(this.interval, report.warmup);
     }
     for (const stage of STAGES) mergeEncoded(this.stages[stage], report.stages[stage]);
     addCounters(this.counters, report.counters);

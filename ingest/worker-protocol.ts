@@ -18,6 +18,12 @@ export interface AnalyticsWorkerData {
    * its 100th task exits (the pool must replace it). `killed` holds one Int32 flag shared by all.
    */
   failures: { share: number; killed: SharedArrayBuffer } | null;
+  /**
+   * Warm-up (--warmup): ticks intended before the cutoff go to a separate histogram, not the
+   * headline. `cutoff` holds one BigInt64, the cutoff in µs since the epoch (0 = not known yet:
+   * the first tick a worker sees then sets it to its send time + `durationUs`). Null: no warm-up.
+   */
+  warmup?: { durationUs: number; cutoff: SharedArrayBuffer } | null;
 }
 
 /**
@@ -63,6 +69,8 @@ export interface WorkerReport {
   requestId: number;
   atUs: number;
   e2eByPartition: Array<{ partition: number; ticks: number; histogram: string }>;
+  /** End-to-end latency of warm-up ticks (encoded; '' when none). */
+  warmup?: string;
   stages: Record<WorkerStage, string>;
   counters: AnalyticsCounters;
   duplicates: number;

@@ -22,6 +22,11 @@ export interface LoadGeneratorOptions {
   ticksPerRecord: number;
   /** A partly filled frame waits at most this long before it is sent. */
   lingerUs: number;
+  /**
+   * Close every open frame whenever the producer has taken all it was offered (the latency
+   * profile): frames batch only while a queue stands, so light load does not wait out the linger.
+   */
+  flushWhenIdle?: boolean;
   clock: ClockUs;
   /**
    * Labelled anomalies for scoring the analytics (loadgen/injector.ts): null or absent = a clean
@@ -152,7 +157,10 @@ export class LoadGenerator {
           return;
         }
         const emitted = this.tickSource.generateDue(now, SLICE_TICKS);
-        this.batcher.flushOlderThan(now, this.options.lingerUs);
+        // A full slice means the generator is behind: keep batching. Otherwise, in the latency
+        // profile, a producer with nothing waiting gets the open frames at once.
+        if (this.options.flushWhenIdle && emitted < SLICE_TICKS && this.backlogHead >= this.backlog.length) this.batcher.flushAll(now);
+        else this.batcher.flushOlderThan(now, this.options.lingerUs);
         if (emitted === SLICE_TICKS) setImmediate(step);
         else setTimeout(step, 1);
       };

@@ -6,6 +6,7 @@ import {
 } from './html-parts.js';
 import { pageSpectrum, type SpectrumPoint } from './latency-spectrum.js';
 import { LATENCY_STAGES, type LatencyStage, type RunResult } from '../run/run-result.js';
+import { warmupSection } from './warmup-section.js';
 import { assessRun, type RunAssessment, type RunVerdict } from '../run/run-status.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
 
@@ -56,6 +57,7 @@ export function renderRunReport(result: RunResult): string {
     warningsSection(result.warnings, assessment),
     thresholds.length > 0 ? thresholdsSection(thresholds) : '',
     latencySection(result, charts),
+    warmupSection(result),
     timelineSection(result, faults, charts),
     partitionsSection(result, charts),
     deliverySection(result),
@@ -68,6 +70,7 @@ export function renderRunReport(result: RunResult): string {
     { id: 'warnings', label: 'Warnings' },
     ...(thresholds.length > 0 ? [{ id: 'thresholds', label: 'Thresholds' }] : []),
     { id: 'latency', label: 'Latency' },
+    ...(result.latency.warmup ? [{ id: 'warmup', label: 'Warm-up' }] : []),
     { id: 'timeline', label: 'Over time' },
     { id: 'partitions', label: 'Partitions' },
     { id: 'delivery', label: 'Delivery' },

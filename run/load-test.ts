@@ -74,7 +74,7 @@ export function createLoadGenerator(config: RunConfig, clock: ClockUs, labels: T
     labels,
     partitions: config.partitions, ratePerSec: config.rate, ticks: config.ticks,
     instruments: config.instruments, venues: config.venues, seed: config.seed, source: config.sourceId,
-    ticksPerRecord: config.ticksPerRecord, lingerUs: config.lingerMs * 1000, clock,
+    ticksPerRecord: config.ticksPerRecord, lingerUs: config.lingerMs * 1000, flushWhenIdle: config.flushWhenIdle ?? false, clock,
     inject: config.inject === 'none' ? null : { scale: config.injectScale },
   });
 }
@@ -122,7 +122,7 @@ export function ingestOptionsFor(
     labels,
     brokers, client: config.client, topic: config.topic, groupId: groupIdFor(config),
     workers: config.workers, instruments: config.instruments, venues: config.venues, framesPerTask: config.framesPerTask,
-    injectWorkerFailures: config.injectWorkerFailures,
+    injectWorkerFailures: config.injectWorkerFailures, warmupUs: (config.warmupSec ?? 0) * 1e6,
     ledgerSources: ledger.sources, ledgerCapacity: ledger.capacity, clock, log,
   };
 }
@@ -161,6 +161,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     // The schedule starts here, once everything is connected and the consumers are reading.
     const loadgen = createLoadGenerator(config, clock, labels);
     generator = loadgen;
+    ingest.startWarmup(loadgen.produceStats.startUs);
     if (cluster && config.faults.length > 0) {
       faultRunner = new FaultRunner(cluster, config.faults, {
         topic: config.topic, partitions: config.partitions, groupId: groupIdFor(config), brokers: cluster.brokerCount,

@@ -94,6 +94,8 @@ export function mergeRunParts(input: MergeInput): RunResult {
   const e2eByPartition = new Map<number, Histogram>();
   const stages = Object.fromEntries(STAGES.map((s) => [s, createMergeHistogram()])) as Record<WorkerStage, Histogram>;
   const counters = analyticsCountersZero();
+  const warmup = createMergeHistogram();
+  let warmupMeasured = false;
   const consumedByPartition = new Array<number>(partitions).fill(0);
   const sums = Object.fromEntries(SUMMED_CONSUME_COUNTS.map((k) => [k, 0])) as Record<(typeof SUMMED_CONSUME_COUNTS)[number], number>;
   let unchecked = 0, seenTotal = 0;
@@ -115,6 +117,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
       mergeEncoded(h, encoded);
     }
     for (const s of STAGES) mergeEncoded(stages[s], i.histograms.stages[s]);
+    if (i.histograms.warmup !== undefined) { warmupMeasured = true; mergeEncoded(warmup, i.histograms.warmup); }
   }
 
   // Distinct ticks: the union of every consumer's bits, per source, below what that source produced.
@@ -157,6 +160,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
       firstConsumedUs: Number.isFinite(firstConsumedUs) ? firstConsumedUs : 0, lastConsumedUs, consumedByPartition, errors,
       // Seen by some process more than once: every analysed tick beyond the distinct ones.
       duplicates: Math.max(0, seenTotal - distinctConsumed), unchecked, counters, e2eByPartition, stages,
+      warmup: warmupMeasured ? warmup : null,
     },
     distinctConsumed, injected, timeline: input.timeline,
     interrupted: loadgens.some((l) => l.interrupted),

@@ -8,6 +8,7 @@ import { FirehoseError } from '../kafka/errors.js';
 import { MAX_TICKS_PER_FRAME } from '../wire/tick-frame.js';
 import { RUN_DEFAULTS, type RateLimit } from './run-defaults.js';
 import { parseFault, type FaultSpec } from './fault-plan.js';
+import { PROFILE_SETTINGS, RUN_PROFILES, type RunProfile } from './run-profiles.js';
 
 export interface Thresholds {
   maxP50Us?: number;
@@ -34,6 +35,12 @@ export interface RunConfig {
   ticksPerRecord: number;
   lingerMs: number;
   producerLingerMs: number;
+  /** --profile: throughput (big batches) or latency (close frames when the producer is idle, no lingers). */
+  profile: RunProfile;
+  /** Close open frames whenever the producer took everything offered (the latency profile). */
+  flushWhenIdle: boolean;
+  /** The first seconds of the run, measured apart from the headline latency (0 = none). */
+  warmupSec: number;
   framesPerTask: number;
   requestTimeoutMs: number;
   acks: Acks;
@@ -96,8 +103,10 @@ const rawRunOptions = z.object({
   instruments: intIn(1, 1_000_000).default(RUN_DEFAULTS.instruments),
   venues: intIn(2, 64).default(RUN_DEFAULTS.venues),
   ticksPerRecord: intIn(1, MAX_TICKS_PER_FRAME).default(RUN_DEFAULTS.ticksPerRecord),
-  lingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').default(RUN_DEFAULTS.lingerMs),
-  producerLingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').default(RUN_DEFAULTS.producerLingerMs),
+  lingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').optional(),
+  producerLingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').optional(),
+  profile: z.enum(RUN_PROFILES).default(RUN_DEFAULTS.profile),
+  warmupSec: z.number({ error: 'must be a duration from 0 to 3600 s' }).min(0, 'must be a duration from 0 to 3600 s').max(3600, 'must be a duration from 0 to 3600 s').default(RUN_DEFAULTS.warmupSec),
   framesPerTask: intIn(1, 1024).default(RUN_DEFAULTS.framesPerTask),
   requestTimeoutMs: intIn(100, 300_000).default(5_000),
   acks: z.enum(['all', '-1', '0', '1']).default('all'),
@@ -129,7 +138,7 @@ export type RawRunOptions = z.input<typeof rawRunOptions>;
 /** The flag a user typed for an option key (camelCase key → --kebab-case, with the few exceptions). */
 export function flagName(key: string): string {
   const special: Record<string, string> = {
-    durationSec: '--duration', drainTimeoutSec: '--drain-timeout', maxP50Us: '--max-p50', maxP99Us: '--max-p99', maxP999Us: '--max-p999',
+    durationSec: '--duration', warmupSec: '--warmup', drainTimeoutSec: '--drain-timeout', maxP50Us: '--max-p50', maxP99Us: '--max-p99', maxP999Us: '--max-p999',
   };
   return special[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
@@ -184,6 +193,10 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     throw new FirehoseError('BAD_OPTION', `${where}--instruments × --venues is invalid: ${o.instruments} × ${o.venues} is more than ${MAX_CELLS} instrument-venue cells`);
   }
   const durationSec = o.ticks !== undefined ? o.ticks / o.rate : o.durationSec;
+  if (o.warmupSec > 0 && o.warmupSec >= durationSec) {
+    throw new FirehoseError('BAD_OPTION', `${where}--warmup ${o.warmupSec}s is invalid: must be shorter than the run (${durationSec} s)`);
+  }
+  const profile = PROFILE_SETTINGS[o.profile];
   const id = runId();
   const thresholds: Thresholds = {};
   if (o.maxP50Us !== undefined) thresholds.maxP50Us = o.maxP50Us;
@@ -205,8 +218,11 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     instruments: o.instruments,
     venues: o.venues,
     ticksPerRecord: o.ticksPerRecord,
-    lingerMs: o.lingerMs,
-    producerLingerMs: o.producerLingerMs,
+    lingerMs: o.lingerMs ?? profile.lingerMs,
+    producerLingerMs: o.producerLingerMs ?? profile.producerLingerMs,
+    profile: o.profile,
+    flushWhenIdle: profile.flushWhenIdle,
+    warmupSec: o.warmupSec,
     framesPerTask: o.framesPerTask,
     requestTimeoutMs: o.requestTimeoutMs,
     acks: o.acks === 'all' ? -1 : (Number(o.acks) as Acks),

@@ -23,6 +23,9 @@ export const RUN_DEFAULTS = {
   seed: 1,
   sourceId: 0,
   drainTimeoutSec: 20,
+  /** --warmup: seconds at the start of --duration kept out of the headline latency (0 = none). */
+  warmupSec: 0,
+  profile: 'throughput' as 'throughput' | 'latency',
 };
 
 /** A lower bound on the analysed rate: a percentage of the offered rate, or ticks/s. */

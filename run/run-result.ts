@@ -22,6 +22,8 @@ export interface ConsumedTotals extends ConsumeCounts {
   counters: AnalyticsCounters;
   e2eByPartition: Map<number, Histogram>;
   stages: Record<WorkerStage, Histogram>;
+  /** End-to-end latency of the warm-up's ticks; null when the run had no --warmup. */
+  warmup?: Histogram | null;
 }
 
 export const LATENCY_STAGES = ['e2e', 'schedule', 'produce', 'transport', 'queue', 'analytics'] as const;
@@ -82,8 +84,15 @@ export interface RunResult {
     recordsPerSec: number;
     megabytesPerSec: number;
   };
-  /** Microseconds. `e2e` is from each tick's intended send time to the end of its analysis. */
-  latency: Record<LatencyStage, LatencySummary>;
+  /**
+   * Microseconds. `e2e` is from each tick's intended send time to the end of its analysis. With
+   * --warmup, `e2e` (the headline) and the per-partition figures leave out the ticks intended
+   * during the warm-up; those are in `warmup`, and `wholeRun` is both merged. The other stages
+   * always cover the whole run.
+   */
+  latency: Record<LatencyStage, LatencySummary> & { warmup?: LatencySummary; wholeRun?: LatencySummary };
+  /** The warm-up (--warmup): its length and the ticks it held; absent without one. */
+  warmup?: { durationSec: number; ticks: number };
   partitions: PartitionResult[];
   /**
    * Detector quality against the generator's injected ground truth (analytics/scoring.ts has the
@@ -100,7 +109,7 @@ export interface RunResult {
   analyticsQuality?: AnalyticsQualityBlock;
   timeline: TimelinePoint[];
   /** Encoded HDR histograms (compressed base64) for exact re-rendering and merging. */
-  histograms: { e2eByPartition: Record<string, string>; stages: Record<Exclude<LatencyStage, 'e2e'>, string> };
+  histograms: { e2eByPartition: Record<string, string>; stages: Record<Exclude<LatencyStage, 'e2e'>, string>; warmup?: string };
   /** Faults injected during the run, as they happened (embedded cluster only). */
   faults: FaultEvent[];
   /** Malformed records sent on purpose (--inject-malformed); each should be dead-lettered. */
@@ -143,6 +152,13 @@ export function buildRunResult(input: RunResultInput): RunResult {
   const sendWindowSec = Math.max(1e-6, (produce.lastSentUs - produce.startUs) / 1e6);
   const e2e = createMergeHistogram();
   for (const h of ingest.e2eByPartition.values()) e2e.add(h);
+  const warmup = ingest.warmup ?? null;
+  let wholeRun: Histogram | null = null;
+  if (warmup) {
+    wholeRun = createMergeHistogram();
+    wholeRun.add(e2e);
+    wholeRun.add(warmup);
+  }
 
   const warnings: string[] = [];
   if (lost > 0) warnings.push(`${lost} acknowledged ticks were never consumed${evicted > 0 ? ` (${evicted} evicted by retention)` : ''}`);
@@ -165,7 +181,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
   const histogramsByPartition: Record<string, string> = {};
   for (const [p, h] of ingest.e2eByPartition) histogramsByPartition[String(p)] = encodeHistogram(h);
   const c = ingest.counters;
-  return {
+  const result: RunResult = {
     tool: 'tick-firehose',
     version: 1,
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -228,4 +244,11 @@ export function buildRunResult(input: RunResultInput): RunResult {
     thresholds: [],
     warnings,
   };
+  if (warmup && wholeRun) {
+    result.latency.warmup = summarize(warmup);
+    result.latency.wholeRun = summarize(wholeRun);
+    result.warmup = { durationSec: config.warmupSec, ticks: warmup.totalCount };
+    result.histograms.warmup = encodeHistogram(warmup);
+  }
+  return result;
 }

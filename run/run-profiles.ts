@@ -1,0 +1,28 @@
+import { RUN_DEFAULTS } from './run-defaults.js';
+
+/** --profile: what the batching waits optimise for. */
+export const RUN_PROFILES = ['throughput', 'latency'] as const;
+export type RunProfile = (typeof RUN_PROFILES)[number];
+
+export interface ProfileSettings {
+  /** Longest a partly filled frame waits (--linger-ms), ms. */
+  lingerMs: number;
+  /** The Kafka producer's linger.ms (--producer-linger-ms). */
+  producerLingerMs: number;
+  /**
+   * Close every open frame as soon as the producer has taken everything offered (nothing waits in
+   * the generator's backlog): frames then batch only while there is a queue, and a lightly loaded
+   * pipeline sends each slice's ticks at once instead of waiting out the linger.
+   */
+  flushWhenIdle: boolean;
+}
+
+/**
+ * Throughput: the measured defaults (big frames, a 5 ms producer linger, because the embedded
+ * brokers return one producer batch per partition per fetch). Latency: no waiting for company;
+ * the frame linger stays as a bound for a producer that never goes idle.
+ */
+export const PROFILE_SETTINGS: Record<RunProfile, ProfileSettings> = {
+  throughput: { lingerMs: RUN_DEFAULTS.lingerMs, producerLingerMs: RUN_DEFAULTS.producerLingerMs, flushWhenIdle: false },
+  latency: { lingerMs: 1, producerLingerMs: 0, flushWhenIdle: true },
+};
