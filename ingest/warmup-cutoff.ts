@@ -19,7 +19,7 @@ export class WarmupCutoff {
 
   /** Sets the cutoff from the schedule's start (µs); a cutoff already set stays. */
   startAt(scheduleStartUs: number): void {
-    Atomics.compareExchange(this.cell, 0, 0n, BigInt(Math.ceil(scheduleStartUs + this.durationUs)));
+    Atomics.compareExchange(this.cell, 0, 0n, BigInt(Math.floor(scheduleStartUs + this.durationUs)));
   }
 
   /** The cutoff, setting it from `sendTimeUs` when no one has yet. Cached once known: per-tick cost is one compare. */

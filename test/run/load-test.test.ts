@@ -44,3 +44,23 @@ describe.each(CLIENT_KINDS)('a real run on the embedded cluster with the %s clie
     for (const p of result.cluster.metadata!.partitions) expect(p.leader).toBeGreaterThan(0);
   });
 });
+
+// --warmup: the ticks intended in the first second are measured apart, exactly those, and the
+// whole run is still there; the latency profile delivers everything too.
+describe('a run with a warm-up in the latency profile', () => {
+  it('keeps the warm-up out of the headline and reports it beside it', async () => {
+    const config = resolveRunConfig({
+      partitions: 4, workers: 2, rate: 20_000, ticks: 40_000, instruments: 200, warmupSec: 1, profile: 'latency',
+      topic: `ticks-test-warmup-${process.pid}-${Date.now()}`, progress: false, out: '/tmp/unused',
+    });
+    const result = await runLoadTest(config);
+    expect(result.ticks.distinctConsumed).toBe(40_000);
+    expect(result.ticks.lost).toBe(0);
+    expect(result.latency.warmup?.count).toBe(20_000);
+    expect(result.latency.e2e.count).toBe(20_000);
+    expect(result.latency.wholeRun?.count).toBe(40_000);
+    expect(result.warmup).toEqual({ durationSec: 1, ticks: 20_000 });
+    expect(result.histograms.warmup).toBeTruthy();
+    expect(result.partitions.reduce((n, p) => n + p.consumedTicks, 0)).toBe(40_000);
+  });
+});

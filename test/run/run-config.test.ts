@@ -48,6 +48,18 @@ describe('resolveRunConfig', () => {
     expect(rejection({ client: 'kafkajs', compression: 'lz4' })).toMatch(/--compression lz4 is invalid with --client kafkajs/);
   });
 
+  it('--profile picks the lingers unless they are given; --warmup must end before the run does', () => {
+    const throughput = resolveRunConfig({});
+    expect([throughput.profile, throughput.lingerMs, throughput.producerLingerMs, throughput.flushWhenIdle]).toEqual(['throughput', RUN_DEFAULTS.lingerMs, RUN_DEFAULTS.producerLingerMs, false]);
+    const latency = resolveRunConfig({ profile: 'latency' });
+    expect([latency.lingerMs, latency.producerLingerMs, latency.flushWhenIdle]).toEqual([1, 1, true]);
+    expect(resolveRunConfig({ profile: 'latency', producerLingerMs: 3 }).producerLingerMs).toBe(3);
+    expect(rejection({ profile: 'fast' as never })).toMatch(/^--profile "fast" is invalid/);
+    expect(resolveRunConfig({ durationSec: 10, warmupSec: 2 }).warmupSec).toBe(2);
+    expect(rejection({ durationSec: 10, warmupSec: 10 })).toMatch(/^--warmup 10s is invalid: must be shorter than the run/);
+    expect(rejection({ warmupSec: -1 })).toMatch(/^--warmup -1 is invalid/);
+  });
+
   it('thresholds appear only when given', () => {
     expect(resolveRunConfig({}).thresholds).toEqual({});
     expect(resolveRunConfig({ maxP99Us: 20_000, maxLost: 0 }).thresholds).toEqual({ maxP99Us: 20_000, maxLost: 0 });
