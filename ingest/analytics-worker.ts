@@ -14,6 +14,7 @@ import { nowUs } from '../wire/clock.js';
 import { syntheticFrames, warmUpAnalysis } from './jit-warmup.js';
 import { FrameReader, validateFrame, validateTicks } from '../wire/tick-frame.js';
 import { WarmupCutoff } from './warmup-cutoff.js';
+import { PackedFrames } from './task-packing.js';
 import type { AnalyticsWorkerData, FrameTask, FrameTaskResult, StatsMessage, WorkerReport, WorkerStage } from './worker-protocol.js';
 
 const data = workerData as AnalyticsWorkerData;
@@ -93,6 +94,7 @@ channel.onmessage = (event: unknown) => {
 const failEvery = data.failures && data.failures.share > 0 ? Math.max(1, Math.round(1 / data.failures.share)) : 0;
 const killed = data.failures ? new Int32Array(data.failures.killed) : null;
 let tasks = 0;
+const packed = new PackedFrames();
 
 export default function analyseFrames(task: FrameTask): FrameTaskResult {
   if (failEvery > 0) {
@@ -104,15 +106,16 @@ export default function analyseFrames(task: FrameTask): FrameTaskResult {
   let problem: string | null = null;
   let alerts: Alert[] | null = null;
   let rejected: Array<{ index: number; problem: string }> | null = null;
-  for (let f = 0; f < task.frames.length; f++) {
-    const bytes = new Uint8Array(task.frames[f]!);
+  packed.reset(task.packed);
+  for (let f = 0; f < packed.count; f++) {
+    const bytes = packed.frame(f);
     // Everything is checked before the analytics, the ledger or a histogram sees the frame, so
     // a refused frame leaves no trace and a retry cannot count anything twice.
     const frameProblem = validateFrame(bytes);
     if (frameProblem !== null) { problem ??= frameProblem; (rejected ??= []).push({ index: f, problem: frameProblem }); continue; }
     const tickProblem = validateTicks(bytes);
     if (tickProblem !== null) { (rejected ??= []).push({ index: f, problem: tickProblem }); continue; }
-    ticks += analyseFrame(bytes, task.partition, task.receivedUs[f]!);
+    ticks += analyseFrame(bytes, task.partition, packed.receivedUs(f));
     const raised = analyzer.takeAlerts();
     if (raised.length > 0) (alerts ??= []).push(...raised);
   }

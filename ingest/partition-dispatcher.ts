@@ -1,7 +1,15 @@
 import type { ConsumedRecord } from '../kafka/client.js';
 import type { ClockUs } from '../wire/clock.js';
-import { validateFrame } from '../wire/tick-frame.js';
+import { FRAME_HEADER_BYTES, TICK_BYTES, validateFrame } from '../wire/tick-frame.js';
+import { packFrames } from './task-packing.js';
 import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
+
+/**
+ * A task's tick budget is `maxFramesPerTask` frames of this many ticks (the default frame), so
+ * small records batch many to a task: a message between threads costs the same for one tick or
+ * a thousand.
+ */
+const BUDGET_TICKS_PER_FRAME = 64;
 
 /** Runs one frame on the worker pool; `transfer` lists what moves (not copies) to the worker. */
 export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise<FrameTaskResult>;
@@ -129,9 +137,11 @@ export class PartitionDispatcher {
     while (!lane.busy && lane.head < lane.queue.length) {
       // Consecutive well-formed frames go out together; a lane that just saw a batch fail sends
       // one frame at a time until the failing frame is found.
-      const limit = lane.singles > 0 ? 1 : this.maxFramesPerTask;
+      const single = lane.singles > 0;
+      const tickBudget = this.maxFramesPerTask * BUDGET_TICKS_PER_FRAME;
       const batch: ConsumedRecord[] = [];
-      while (lane.head < lane.queue.length && batch.length < limit) {
+      let ticks = 0;
+      while (lane.head < lane.queue.length && (single ? batch.length < 1 : batch.length < tickBudget && ticks < tickBudget)) {
         const record = lane.queue[lane.head]!;
         // Header checks only (O(1)): a malformed record never reaches a worker.
         const problem = validateFrame(record.value);
@@ -143,6 +153,7 @@ export class PartitionDispatcher {
           continue;
         }
         batch.push(record);
+        ticks += (record.value.byteLength - FRAME_HEADER_BYTES) / TICK_BYTES;
       }
       if (batch.length === 0) continue;
       if (lane.singles > 0) lane.singles--;
@@ -163,12 +174,18 @@ export class PartitionDispatcher {
   }
 
   private attempt(partition: number, lane: PartitionLane, batch: ConsumedRecord[]): void {
-    // Workers get their own copies, moved not cloned; the records stay here for a retry or the dead-letter topic.
-    const frames = batch.map((r) => transferableCopy(r.value));
+    // The worker gets its own copy, all frames in one buffer, moved not cloned; the records stay
+    // here for a retry or the dead-letter topic.
     const now = this.clock();
-    const receivedUs = batch.map((r) => r.receivedUs ?? now);
-    for (const r of batch) r.attempts = (r.attempts ?? 0) + 1;
-    this.run({ frames, partition, offset: batch[0]!.offset, receivedUs }, frames).then(
+    const values: Buffer[] = [];
+    const receivedUs: number[] = [];
+    for (const r of batch) {
+      r.attempts = (r.attempts ?? 0) + 1;
+      values.push(r.value);
+      receivedUs.push(r.receivedUs ?? now);
+    }
+    const packed = packFrames(values, receivedUs);
+    this.run({ packed, count: batch.length, partition, offset: batch[0]!.offset }, [packed]).then(
       (result) => {
         this.finished(lane, batch[batch.length - 1]!);
         const rejected = result.rejected ?? [];
@@ -253,11 +270,4 @@ export class PartitionDispatcher {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-/** A copy of a record value in an ArrayBuffer of its own, which the worker can take over. */
-export function transferableCopy(value: Buffer): ArrayBuffer {
-  const copy = new ArrayBuffer(value.byteLength);
-  new Uint8Array(copy).set(value);
-  return copy;
 }

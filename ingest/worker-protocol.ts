@@ -27,17 +27,18 @@ export interface AnalyticsWorkerData {
 }
 
 /**
- * Consecutive frames of one partition to analyse in order. The buffers are moved (transferred),
+ * Consecutive frames of one partition to analyse in order. The buffer is moved (transferred),
  * never copied. Several frames share one task because a message between threads costs about
  * as much as analysing a whole frame.
  */
 export interface FrameTask {
-  frames: ArrayBuffer[];
+  /** The frames and when the consumer received each, in one buffer (layout: ingest/task-packing.ts). */
+  packed: ArrayBuffer;
+  /** Frames in `packed`. */
+  count: number;
   partition: number;
   /** Offset of the first frame; the others follow it. */
   offset: number;
-  /** When the consumer received each frame, µs. */
-  receivedUs: number[];
 }
 
 export interface FrameTaskResult {

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import { describe, expect, it } from 'vitest';
-import { PartitionDispatcher, transferableCopy, type DispatcherHooks } from '../../ingest/partition-dispatcher.js';
+import { PartitionDispatcher, type DispatcherHooks } from '../../ingest/partition-dispatcher.js';
 import type { FrameTaskResult } from '../../ingest/worker-protocol.js';
 import type { ConsumedRecord } from '../../kafka/client.js';
 import { FrameWriter } from '../../wire/tick-frame.js';
@@ -153,7 +153,9 @@ describe('partition dispatcher', () => {
     let gap = 0;
     const h = hooks({ offsetGap: (_p, missing) => { gap += missing; } });
     const dispatcher = new PartitionDispatcher(() => new Promise<FrameTaskResult>(() => {}), h, () => 0, 100, 3, 1);
-    dispatcher.push(1, [record(1, 0, 0), record(1, 1, 0), record(1, 5, 0)]);
+    // The first record goes out at once; the others wait behind it (one task per partition in flight).
+    dispatcher.push(1, [record(1, 0, 0)]);
+    dispatcher.push(1, [record(1, 1, 0), record(1, 5, 0)]);
     expect(gap).toBe(3);
     expect(dispatcher.queuedFrames).toBe(2);
     dispatcher.revoke([1]);
@@ -177,7 +179,7 @@ describe('partition dispatcher', () => {
     const h = hooks({ frameFailed: (_p, _o, _e, willRetry) => { failures.push(willRetry); } });
     const tasks: string[] = [];
     const dispatcher = new PartitionDispatcher((task) => {
-      const offsets = task.frames.map((_, i) => task.offset + i);
+      const offsets = Array.from({ length: task.count }, (_, i) => task.offset + i);
       tasks.push(offsets.join('+'));
       return offsets.includes(1) ? Promise.reject(new Error('boom')) : Promise.resolve({ ticks: offsets.length, problem: null });
     }, h, () => 0, 100, 3);
@@ -192,12 +194,23 @@ describe('partition dispatcher', () => {
     expect(h.commits.get(0)).toBe(3);
   });
 
-  it('gives the worker its own copy of a record value', () => {
-    const slab = Buffer.alloc(64, 7);
-    const slice = slab.subarray(8, 24);
-    const copy = transferableCopy(slice);
-    expect(copy).not.toBe(slab.buffer);
-    expect(copy.byteLength).toBe(16);
-    expect(new Uint8Array(copy).every((b) => b === 7)).toBe(true);
+  it('gives the worker its own copy of the record values, one buffer per task', async () => {
+    const slab = Buffer.alloc(4096, 0);
+    const values = [record(5, 0, 0), record(5, 1, 0)].map((r, i) => {
+      const at = 100 + i * 1000;
+      r.value.copy(slab, at);
+      return { ...r, value: slab.subarray(at, at + r.value.byteLength) };
+    });
+    const seen: Array<{ packed: ArrayBuffer; count: number; transfer: ArrayBuffer[] }> = [];
+    const dispatcher = new PartitionDispatcher((task, transfer) => {
+      seen.push({ packed: task.packed, count: task.count, transfer });
+      return Promise.resolve({ ticks: 0, problem: null });
+    }, hooks(), () => 0, 100, 3);
+    dispatcher.push(5, values);
+    await dispatcher.whenIdle();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.count).toBe(2);
+    expect(seen[0]!.transfer).toEqual([seen[0]!.packed]);
+    expect(seen[0]!.packed).not.toBe(slab.buffer);
   });
 });
