@@ -53,6 +53,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   { flag: 'duration', key: 'durationSec', argument: '<time>', help: 'how long to send (15, 15s, 2m)', parse: duration('--duration'), defaultText: `${d.durationSec}s` },
   { flag: 'warmup', key: 'warmupSec', argument: '<time>', help: 'the first part of --duration measured apart: its ticks go to a warm-up histogram reported beside the headline, not in it (10s, 1m)', parse: duration('--warmup'), defaultText: 'none' },
   { flag: 'profile', key: 'profile', argument: '<profile>', help: 'throughput: big batches; latency: close frames as soon as the producer is idle, --linger-ms 1 and --producer-linger-ms 1 unless given', choices: RUN_PROFILES, defaultText: d.profile },
+  { flag: 'loadgen-thread', key: 'loadgenThread', help: 'generate and encode ticks on a thread of their own (the main thread produces, consumes and orchestrates)' },
   { flag: 'ticks', key: 'ticks', argument: '<n>', help: 'send exactly this many ticks instead of --duration', parse: count('--ticks') },
   { flag: 'instruments', key: 'instruments', argument: '<n>', help: 'instruments (Zipf-skewed activity)', parse: count('--instruments'), defaultText: String(d.instruments) },
   { flag: 'venues', key: 'venues', argument: '<n>', help: 'venues quoting every instrument', parse: integer('--venues'), defaultText: String(d.venues) },

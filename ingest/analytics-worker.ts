@@ -14,7 +14,7 @@ import { nowUs } from '../wire/clock.js';
 import { syntheticFrames, warmUpAnalysis } from './jit-warmup.js';
 import { FrameReader, validateFrame, validateTicks } from '../wire/tick-frame.js';
 import { WarmupCutoff } from './warmup-cutoff.js';
-import { PackedFrames } from './task-packing.js';
+import { PackedFrames } from '../wire/frame-pack.js';
 import type { AnalyticsWorkerData, FrameTask, FrameTaskResult, StatsMessage, WorkerReport, WorkerStage } from './worker-protocol.js';
 
 const data = workerData as AnalyticsWorkerData;

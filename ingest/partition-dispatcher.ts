@@ -1,7 +1,7 @@
 import type { ConsumedRecord } from '../kafka/client.js';
 import type { ClockUs } from '../wire/clock.js';
 import { FRAME_HEADER_BYTES, TICK_BYTES, validateFrame } from '../wire/tick-frame.js';
-import { packFrames } from './task-packing.js';
+import { packFrames } from '../wire/frame-pack.js';
 import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
 
 /**

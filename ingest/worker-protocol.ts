@@ -32,7 +32,7 @@ export interface AnalyticsWorkerData {
  * as much as analysing a whole frame.
  */
 export interface FrameTask {
-  /** The frames and when the consumer received each, in one buffer (layout: ingest/task-packing.ts). */
+  /** The frames and when the consumer received each, in one buffer (layout: wire/frame-pack.ts). */
   packed: ArrayBuffer;
   /** Frames in `packed`. */
   count: number;

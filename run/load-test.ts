@@ -9,6 +9,7 @@ import { MalformedInjector } from '../loadgen/malformed-injector.js';
 import { primeConsumers } from './consumer-priming.js';
 import { syntheticFrames } from '../ingest/jit-warmup.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
+import { ThreadedLoadGenerator } from '../loadgen/generator-thread.js';
 import type { RunConfig } from './run-config.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
 import { encodeHistogram, type LatencySummary } from '../metrics/latency-histogram.js';
@@ -69,8 +70,15 @@ export function groupIdFor(config: Pick<RunConfig, 'topic'>): string {
   return `firehose-${config.topic}`;
 }
 
+/** Either load generator: on the main thread, or generating on its own thread (--loadgen-thread). */
+export type AnyLoadGenerator = LoadGenerator | ThreadedLoadGenerator;
+
 export function createLoadGenerator(config: RunConfig, clock: ClockUs, labels: TickLabelsShared | null = null): LoadGenerator {
-  return new LoadGenerator({
+  return new LoadGenerator(loadGeneratorOptions(config, clock, labels));
+}
+
+function loadGeneratorOptions(config: RunConfig, clock: ClockUs, labels: TickLabelsShared | null): ConstructorParameters<typeof LoadGenerator>[0] {
+  return ({
     labels,
     partitions: config.partitions, ratePerSec: config.rate, ticks: config.ticks,
     instruments: config.instruments, venues: config.venues, seed: config.seed, source: config.sourceId,
@@ -84,7 +92,7 @@ export function createLoadGenerator(config: RunConfig, clock: ClockUs, labels: T
  * arrive, so the producer can be connected (and the consumers primed) before the generator and
  * its schedule exist.
  */
-export function createProducerFor(config: RunConfig, brokers: string, target: () => LoadGenerator | null): FrameProducer {
+export function createProducerFor(config: RunConfig, brokers: string, target: () => AnyLoadGenerator | null): FrameProducer {
   return createFrameProducer(config.client, {
     brokers, clientId: `firehose-loadgen-${config.sourceId}`, topic: config.topic, acks: config.acks,
     compression: config.compression, lingerMs: config.producerLingerMs, maxPendingFrames: 20_000,
@@ -95,7 +103,7 @@ export function createProducerFor(config: RunConfig, brokers: string, target: ()
   });
 }
 
-export function loadgenPart(config: RunConfig, loadgen: LoadGenerator): LoadgenPart {
+export function loadgenPart(config: RunConfig, loadgen: AnyLoadGenerator): LoadgenPart {
   return {
     sourceId: config.sourceId,
     generated: loadgen.generated,
@@ -143,6 +151,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
   let progressTimer: NodeJS.Timeout | undefined;
   let metrics: MetricsServer | null = null;
   let faultRunner: FaultRunner | null = null;
+  let generatorThread: ThreadedLoadGenerator | null = null;
   try {
     const prepared = await prepareCluster(config);
     cluster = prepared.cluster;
@@ -150,7 +159,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     const metadata = await describeTopic(brokers, config.topic).catch(() => null);
     const labels = createRunLabels(config);
     ingest = await IngestSession.start(ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }, labels));
-    let generator: LoadGenerator | null = null;
+    let generator: AnyLoadGenerator | null = null;
     const kafkaProducer = createProducerFor(config, brokers, () => generator);
     const injector = config.injectMalformed > 0 ? new MalformedInjector(kafkaProducer, config.injectMalformed) : null;
     producer = injector ?? kafkaProducer;
@@ -159,8 +168,10 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     // Compile the generator's hot path on throwaway ticks (see ingest/jit-warmup.ts).
     await syntheticFrames({ instruments: config.instruments, venues: config.venues });
     // The schedule starts here, once everything is connected and the consumers are reading.
-    const loadgen = createLoadGenerator(config, clock, labels);
+    // --loadgen-thread: ticks generated and encoded on their own thread (labels shared with it); this one produces.
+    const loadgen: AnyLoadGenerator = config.loadgenThread ? await ThreadedLoadGenerator.start(loadGeneratorOptions(config, clock, labels)) : createLoadGenerator(config, clock, labels);
     generator = loadgen;
+    if (loadgen instanceof ThreadedLoadGenerator) generatorThread = loadgen;
     ingest.startWarmup(loadgen.produceStats.startUs);
     if (cluster && config.faults.length > 0) {
       faultRunner = new FaultRunner(cluster, config.faults, {
@@ -238,6 +249,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     result.malformedInjected = injector?.injected ?? 0;
     return result;
   } finally {
+    await generatorThread?.destroy();
     await faultRunner?.stop();
     if (progressTimer) clearInterval(progressTimer);
     await metrics?.close();

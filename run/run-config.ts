@@ -41,6 +41,8 @@ export interface RunConfig {
   flushWhenIdle: boolean;
   /** The first seconds of the run, measured apart from the headline latency (0 = none). */
   warmupSec: number;
+  /** Generate and encode ticks on a thread of their own; the main thread produces, consumes and orchestrates. */
+  loadgenThread: boolean;
   framesPerTask: number;
   requestTimeoutMs: number;
   acks: Acks;
@@ -106,6 +108,7 @@ const rawRunOptions = z.object({
   lingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').optional(),
   producerLingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').optional(),
   profile: z.enum(RUN_PROFILES).default(RUN_DEFAULTS.profile),
+  loadgenThread: z.boolean().default(false),
   warmupSec: z.number({ error: 'must be a duration from 0 to 3600 s' }).min(0, 'must be a duration from 0 to 3600 s').max(3600, 'must be a duration from 0 to 3600 s').default(RUN_DEFAULTS.warmupSec),
   framesPerTask: intIn(1, 1024).default(RUN_DEFAULTS.framesPerTask),
   requestTimeoutMs: intIn(100, 300_000).default(5_000),
@@ -223,6 +226,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     profile: o.profile,
     flushWhenIdle: profile.flushWhenIdle,
     warmupSec: o.warmupSec,
+    loadgenThread: o.loadgenThread,
     framesPerTask: o.framesPerTask,
     requestTimeoutMs: o.requestTimeoutMs,
     acks: o.acks === 'all' ? -1 : (Number(o.acks) as Acks),

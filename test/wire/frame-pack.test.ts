@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PackedFrames, packFrames } from '../../ingest/task-packing.js';
+import { PackedFrames, packFrames } from '../../wire/frame-pack.js';
 
 describe('packFrames / PackedFrames', () => {
   it('gives back every frame byte for byte, and its receive time, whatever the sizes', () => {

@@ -1,6 +1,7 @@
 /**
- * One worker task's frames packed into a single ArrayBuffer, so a task costs one transferred
- * buffer however many records it holds. Moving every record as its own transferable made
+ * Frames packed into a single ArrayBuffer, so moving them between threads costs one transferred
+ * buffer however many there are: one analytics task's frames, or one slice of the generator
+ * thread's output. Moving every record as its own transferable made
  * postMessage the main thread's largest cost at one tick per record (26% of its CPU, profiled
  * with bench-style runs of 1-tick frames), and transfers are paid per buffer.
  */
@@ -14,7 +15,7 @@ function headerBytes(count: number): number {
  * Layout (little-endian):
  *   0                 u32      count n
  *   4                 u32      reserved (0)
- *   8                 f64[n]   receivedUs: when the consumer received frame i, µs
+ *   8                 f64[n]   a time per frame, µs (analytics tasks: when the consumer received it)
  *   8 + 8n            u32[n]   end of frame i, in bytes from the start of the frames area
  *   headerBytes(n)    bytes    the frames back to back, each exactly as it came from Kafka
  */

@@ -1,0 +1,182 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { InjectedTruth } from '../analytics/ground-truth.js';
+import type { FrameProducer, OutgoingFrame, ProducerCallbacks } from '../kafka/client.js';
+import { createMergeHistogram, recordLatency, type Histogram } from '../metrics/latency-histogram.js';
+import { PackedFrames } from '../wire/frame-pack.js';
+import { FrameReader } from '../wire/tick-frame.js';
+import type { LoadGeneratorOptions, ProduceStats } from './load-generator.js';
+
+export interface GeneratorThreadData {
+  options: Omit<LoadGeneratorOptions, 'clock'>;
+  /** One Int32: 1 while the main thread holds frames the Kafka client refused. */
+  hold: SharedArrayBuffer;
+}
+
+export type GeneratorThreadMessage =
+  | { type: 'started'; startUs: number }
+  | { type: 'frames'; packed: ArrayBuffer; generated: number }
+  | { type: 'done'; generated: number; injected: InjectedTruth | null; stopped: boolean };
+
+function entryScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return path.resolve(path.dirname(here), '..', 'dist', 'loadgen', 'generator-thread-entry.js');
+  return path.resolve(path.dirname(here), 'generator-thread-entry.js');
+}
+
+/**
+ * A LoadGenerator whose ticks are generated and encoded on a thread of its own
+ * (loadgen/generator-thread-entry.ts); this side, on the main thread, hands the frames to the
+ * Kafka producer and keeps the delivery accounting. Same surface as LoadGenerator.
+ */
+export class ThreadedLoadGenerator {
+  readonly produceLatency: Histogram = createMergeHistogram();
+  readonly callbacks: ProducerCallbacks;
+  private readonly stats: ProduceStats;
+  private readonly hold: Int32Array;
+  private readonly backlog: OutgoingFrame[] = [];
+  private backlogHead = 0;
+  private readonly reader = new FrameReader();
+  private readonly unpacked = new PackedFrames();
+  private readonly keys: Buffer[] = [];
+  private generatedTicks = 0;
+  private truth: InjectedTruth | null = null;
+  private stopping = false;
+  private worker: Worker | null = null;
+  private producer: FrameProducer | null = null;
+  private threadDone = false;
+
+  private constructor(private readonly options: LoadGeneratorOptions, startUs: number, hold: SharedArrayBuffer) {
+    this.hold = new Int32Array(hold);
+    this.stats = {
+      produced: 0, acked: 0, failed: 0, indeterminate: 0, framesAcked: 0,
+      ackedByPartition: new Array<number>(options.partitions).fill(0),
+      endOffsetByPartition: new Array<number>(options.partitions).fill(-1),
+      firstError: null, startUs, lastSentUs: startUs,
+    };
+    this.callbacks = {
+      delivered: (frame, offset) => {
+        this.stats.acked += frame.tickCount;
+        this.stats.framesAcked++;
+        this.stats.ackedByPartition[frame.partition]! += frame.tickCount;
+        if (offset + 1 > this.stats.endOffsetByPartition[frame.partition]!) this.stats.endOffsetByPartition[frame.partition] = offset + 1;
+        recordLatency(this.produceLatency, options.clock() - frame.producedAtUs, frame.tickCount);
+      },
+      failed: (frame, error, indeterminate) => {
+        if (indeterminate) this.stats.indeterminate += frame.tickCount;
+        else this.stats.failed += frame.tickCount;
+        this.stats.firstError ??= error.message;
+      },
+    };
+  }
+
+  /** Starts the thread and its schedule; frames wait in the thread's messages until `run` takes them. */
+  static start(options: LoadGeneratorOptions): Promise<ThreadedLoadGenerator> {
+    const { clock: _clock, ...plain } = options;
+    const hold = new SharedArrayBuffer(4);
+    const worker = new Worker(entryScript(), { workerData: { options: plain, hold } satisfies GeneratorThreadData });
+    return new Promise((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', (message: GeneratorThreadMessage) => {
+        worker.off('error', reject);
+        if (message.type !== 'started') { reject(new Error(`generator thread: unexpected ${message.type}`)); return; }
+        const generator = new ThreadedLoadGenerator(options, message.startUs, hold);
+        generator.attach(worker);
+        resolve(generator);
+      });
+    });
+  }
+
+  private attach(worker: Worker): void {
+    this.worker = worker;
+    // Messages queue until run() gives a producer: nothing is lost before then.
+    worker.on('message', (message: GeneratorThreadMessage) => this.receive(message));
+  }
+
+  get produceStats(): Readonly<ProduceStats> { return this.stats; }
+  get generated(): number { return this.generatedTicks; }
+  get injected(): InjectedTruth | null { return this.truth; }
+  get stopped(): boolean { return this.stopping; }
+
+  stop(): void {
+    this.stopping = true;
+    this.worker?.postMessage({ type: 'stop' });
+  }
+
+  private readonly pendingMessages: GeneratorThreadMessage[] = [];
+  private wake: (() => void) | null = null;
+
+  private receive(message: GeneratorThreadMessage): void {
+    if (this.producer === null) { this.pendingMessages.push(message); return; }
+    if (message.type === 'frames') {
+      this.generatedTicks = message.generated;
+      const frames = this.unpacked.reset(message.packed);
+      for (let i = 0; i < frames.count; i++) {
+        const bytes = frames.frame(i);
+        this.reader.reset(bytes);
+        const keyGroup = this.reader.keyGroup;
+        const outgoing: OutgoingFrame = {
+          partition: keyGroup % this.options.partitions,
+          key: this.key(keyGroup),
+          value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          tickCount: this.reader.tickCount,
+          producedAtUs: frames.receivedUs(i),
+        };
+        if (this.backlogHead < this.backlog.length || !this.producer.send(outgoing)) {
+          this.backlog.push(outgoing);
+          Atomics.store(this.hold, 0, 1);
+        } else this.sent(outgoing);
+      }
+    } else if (message.type === 'done') {
+      this.generatedTicks = message.generated;
+      this.truth = message.injected;
+      if (message.stopped) this.stopping = true;
+      this.threadDone = true;
+    }
+    this.wake?.();
+  }
+
+  private key(keyGroup: number): Buffer {
+    while (this.keys.length <= keyGroup) this.keys.push(Buffer.from(String(this.keys.length)));
+    return this.keys[keyGroup]!;
+  }
+
+  private sent(frame: OutgoingFrame): void {
+    this.stats.produced += frame.tickCount;
+    this.stats.lastSentUs = this.options.clock();
+  }
+
+  private drainBacklog(): boolean {
+    while (this.backlogHead < this.backlog.length) {
+      const frame = this.backlog[this.backlogHead]!;
+      if (!this.producer!.send(frame)) return false;
+      this.sent(frame);
+      this.backlogHead++;
+    }
+    this.backlog.length = 0;
+    this.backlogHead = 0;
+    Atomics.store(this.hold, 0, 0);
+    return true;
+  }
+
+  /** Sends the thread's frames until it finished and every frame was handed over, then waits for acknowledgements. */
+  async run(producer: FrameProducer): Promise<void> {
+    this.producer = producer;
+    for (const message of this.pendingMessages.splice(0)) this.receive(message);
+    while (!(this.threadDone && this.drainBacklog())) {
+      this.drainBacklog();
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, 1);
+      });
+      this.wake = null;
+    }
+    await producer.flush(30_000);
+    await this.worker?.terminate();
+  }
+
+  async destroy(): Promise<void> {
+    await this.worker?.terminate();
+  }
+}
