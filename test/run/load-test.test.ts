@@ -64,3 +64,24 @@ describe('a run with a warm-up in the latency profile', () => {
     expect(result.partitions.reduce((n, p) => n + p.consumedTicks, 0)).toBe(40_000);
   });
 });
+
+// --loadgen-thread: generation on its own thread, producing on the main one; the accounting and
+// the analytics' ground truth come through whole.
+describe('a run with the generator on its own thread', () => {
+  it('delivers, measures and scores every tick', async () => {
+    const config = resolveRunConfig({
+      partitions: 4, workers: 2, rate: 20_000, ticks: 30_000, instruments: 200, loadgenThread: true,
+      topic: `ticks-test-thread-${process.pid}-${Date.now()}`, progress: false, out: '/tmp/unused',
+    });
+    const result = await runLoadTest(config);
+    expect(result.status).toBe('ok');
+    expect(result.ticks.generated).toBe(30_000);
+    expect(result.ticks.acked).toBe(30_000);
+    expect(result.ticks.distinctConsumed).toBe(30_000);
+    expect(result.ticks.lost).toBe(0);
+    expect(result.ticks.duplicated).toBe(0);
+    expect(result.latency.e2e.count).toBe(30_000);
+    expect(result.latency.produce.count).toBe(30_000);
+    expect(result.analytics.injected).not.toBeNull();
+  });
+});
