@@ -98,12 +98,18 @@ export const runResultSchema = z.looseObject({
     distinctConsumed: count, lost: count, duplicated: count, evicted: count, deadLettered: count, unchecked: count,
   }),
   throughput: z.looseObject({ offeredTicksPerSec: count, producedTicksPerSec: count, ticksPerSec: count, recordsPerSec: count, megabytesPerSec: count }),
-  latency: z.looseObject(Object.fromEntries(LATENCY_STAGES.map((s) => [s, latencySummary])) as Record<(typeof LATENCY_STAGES)[number], typeof latencySummary>),
+  latency: z.looseObject({
+    ...(Object.fromEntries(LATENCY_STAGES.map((s) => [s, latencySummary])) as Record<(typeof LATENCY_STAGES)[number], typeof latencySummary>),
+    // --warmup: the warm-up's ticks and the whole run beside the headline.
+    warmup: latencySummary.optional(),
+    wholeRun: latencySummary.optional(),
+  }),
+  warmup: z.looseObject({ durationSec: finite, ticks: count }).optional(),
   partitions: z.array(z.looseObject({
     partition: int(0, MAX_PARTITIONS - 1), ackedTicks: count, consumedTicks: count, lagTicks: count, p50: count, p99: count, max: count,
   })).max(MAX_PARTITIONS),
   analytics: json,
-  histograms: z.looseObject({ e2eByPartition: perPartition(encoded), stages: z.record(text(40), encoded) }),
+  histograms: z.looseObject({ e2eByPartition: perPartition(encoded), stages: z.record(text(40), encoded), warmup: encoded.optional() }),
   faults: z.array(faultEvent).max(10_000).default([]),
   malformedInjected: count.default(0),
   records: z.looseObject({ analysed: count, deadLettered: count, malformed: count, alertsPublished: count.optional() }).optional(),
@@ -137,7 +143,7 @@ const ingestPart = z.looseObject({
   unchecked: count,
   counters,
   sourceScores: z.array(finite).max(64),
-  histograms: z.looseObject({ e2eByPartition: perPartition(encoded), stages: z.record(text(40), encoded) }),
+  histograms: z.looseObject({ e2eByPartition: perPartition(encoded), stages: z.record(text(40), encoded), warmup: encoded.optional() }),
   ledger: z.looseObject({ capacityPerSource: int(1, MAX_TICKS_PER_SOURCE), seen: z.record(sourceKey, encoded) }),
 });
 

@@ -121,7 +121,7 @@ describe('partition dispatcher', () => {
   it('dead-letters the frames a worker refused and counts only the others as analysed', async () => {
     const h = hooks();
     const dispatcher = new PartitionDispatcher(
-      (task) => Promise.resolve({ ticks: task.frames.length - 1, problem: null, rejected: [{ index: 1, problem: 'bad-timestamp' }] }),
+      (task) => Promise.resolve({ ticks: task.count - 1, problem: null, rejected: [{ index: 1, problem: 'bad-timestamp' }] }),
       h, () => 0, 100,
     );
     dispatcher.push(4, [record(4, 0, 0), record(4, 1, 0), record(4, 2, 0)]);
