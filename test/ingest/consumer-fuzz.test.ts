@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import { PartitionDispatcher } from '../../ingest/partition-dispatcher.js';
+import { packFrames } from '../../wire/frame-pack.js';
 import { createAnalyticsPool, type AnalyticsPool } from '../../ingest/worker-pool.js';
 import { MAX_RECORD_BYTES, type ConsumedRecord } from '../../kafka/client.js';
 import { createDeliveryLedger, DeliveryLedger } from '../../metrics/delivery-ledger.js';
@@ -154,10 +155,9 @@ describe('consumer-side fuzz through the dispatcher and real workers', () => {
     const nan = frame(3, () => 3, base, 4, (i) => (i === 2 ? Number.NaN : 1.7e15));
     // Source 2's frame claiming to carry source 3's ticks.
     const foreign = frame(2, () => 3, base + 4, 4, () => 1.7e15);
-    const toBuffer = (b: Buffer): ArrayBuffer => new Uint8Array(b).slice().buffer;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const frames = [toBuffer(nan), toBuffer(foreign)];
-      const result = await pool.run({ frames, partition: 0, offset: 0, receivedUs: [1.7e15, 1.7e15] }, frames);
+      const packed = packFrames([nan, foreign], [1.7e15, 1.7e15]);
+      const result = await pool.run({ packed, count: 2, partition: 0, offset: 0 }, [packed]);
       expect(result.ticks).toBe(0);
       expect(result.rejected).toEqual([{ index: 0, problem: 'bad-timestamp' }, { index: 1, problem: 'source-mismatch' }]);
     }

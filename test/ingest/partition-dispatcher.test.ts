@@ -78,7 +78,8 @@ describe('partition dispatcher', () => {
       () => new Promise<FrameTaskResult>((resolve) => pending.push(() => resolve({ ticks: 1, problem: null }))),
       h, () => 0, 10,
     );
-    dispatcher.push(0, Array.from({ length: 30 }, (_, i) => record(0, i, 0)));
+    // One task takes up to 16 × 64 ticks of these 1-tick frames; the rest wait and fill the queue.
+    dispatcher.push(0, Array.from({ length: 1100 }, (_, i) => record(0, i, 0)));
     expect(h.pauses).toBe(1);
     expect(dispatcher.framesInFlight).toBe(1);
     while (pending.length > 0) {
@@ -87,7 +88,7 @@ describe('partition dispatcher', () => {
     }
     await dispatcher.whenIdle();
     expect(h.resumes).toBe(1);
-    expect(h.done).toBe(30);
+    expect(h.done).toBe(1100);
   });
 
   it('resumes the consumer after a fetched batch of malformed records that filled the queue (no stall)', async () => {
