@@ -34,7 +34,7 @@ export interface ChildRun {
 
 /**
  * Runs child processes one at a time and stops the current one on request (Ctrl-C): SIGTERM
- * first, which lets `firehose run` drain and exit, then SIGKILL if it lingers.
+ * first, which lets `firehose run` write its result and exit, then SIGKILL if it lingers.
  */
 export class ChildRunner {
   private current: ChildProcess | null = null;
@@ -51,6 +51,10 @@ export class ChildRunner {
       const child = spawn(process.execPath, [...this.nodeArgs, this.bin, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, NO_COLOR: '1' },
+        // Its own process group: a Ctrl-C at the terminal signals the whole foreground group, and
+        // the child would take that SIGINT and then our SIGTERM as a second signal (exit at once,
+        // no result). This way only `stop` signals it, once.
+        detached: true,
       });
       this.current = child;
       onSpawn?.(child);
