@@ -102,6 +102,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
         },
         deadlineMs: 9_000,
       });
+      process.stderr.write(pc.dim(`loadgen ${config.sourceId}: offering ${config.rate.toLocaleString('en-US')} ticks/s for ${config.durationSec}s to ${config.topic}\n`));
       const timeline: TimelinePoint[] = [];
       const sampler = setInterval(() => {
         const s = generator.produceStats;
