@@ -138,7 +138,7 @@ export const INTERRUPTED_MS = {
    * ... and at most this long after the result was written. A consumer whose coordinator is down
    * takes about its session timeout (6 s) to close; left behind, the coordinator expires it anyway.
    */
-  closeWithin: 3_000,
+  closeWithin: 2_000,
 } as const;
 
 /** The deadline for closing after an interrupt at `interruptedAtMs`, once the result is written. */
