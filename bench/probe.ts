@@ -34,7 +34,7 @@ export interface ChildRun {
 
 /**
  * Runs child processes one at a time and stops the current one on request (Ctrl-C): SIGTERM
- * first, which lets `firehose run` drain and exit, then SIGKILL if it lingers.
+ * first, which lets `firehose run` write its result and exit, then SIGKILL if it lingers.
  */
 export class ChildRunner {
   private current: ChildProcess | null = null;
@@ -51,6 +51,10 @@ export class ChildRunner {
       const child = spawn(process.execPath, [...this.nodeArgs, this.bin, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, NO_COLOR: '1' },
+        // Its own process group: a Ctrl-C at the terminal signals the whole foreground group, and
+        // the child would take that SIGINT and then our SIGTERM as a second signal (exit at once,
+        // no result). This way only `stop` signals it, once.
+        detached: true,
       });
       this.current = child;
       onSpawn?.(child);
@@ -98,7 +102,11 @@ export function parseJsonOutput<T>(stdout: string): T | null {
 }
 
 export interface WindowFigures {
-  /** Lag at the last sample taken within the warm-up (0 without one). */
+  /**
+   * Lag at the last sample taken within the warm-up; without one (no warm-up), at the window's
+   * first sample. Never 0 by assumption: while ticks flow, lag holds the ticks in flight (rate ×
+   * latency), so growth is measured between two samples, not from zero.
+   */
   startLag: number;
   /** Lag at the last sample taken while sending. */
   endLag: number;
@@ -113,12 +121,13 @@ export interface WindowFigures {
 export function windowFigures(output: ProbeOutput, warmupSec: number): WindowFigures {
   const sendingEnd = output.config.durationSec + 0.3;
   const points = output.timeline.slice(0, -1).filter((p) => p.t <= sendingEnd);
-  let startLag = 0;
+  let startLag: number | null = null;
   let maxP99: number | null = null;
   for (const p of points) {
     if (p.t <= warmupSec + 0.05) startLag = p.lagTicks;
     else maxP99 = Math.max(maxP99 ?? 0, p.p99Us);
   }
+  startLag ??= points[0]?.lagTicks ?? 0;
   const endLag = points.at(-1)?.lagTicks ?? output.timeline.at(-1)?.lagTicks ?? 0;
   return { startLag, endLag, maxP99Us: maxP99 };
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/main.js';
+import { endProcess } from '../dist/cli/process-end.js';
 
-process.exitCode = await main(process.argv);
+await endProcess(await main(process.argv));

@@ -77,7 +77,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         return;
       }
       const runner = new ChildRunner();
-      const uninstall = handleInterrupts({
+      const interrupts = handleInterrupts({
         doing: 'stopping the current probe; the figures so far will be written',
         first: () => runner.stop(),
         second: () => runner.stop(true),
@@ -99,7 +99,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         }
         if (report.status === 'interrupted') setExit(EXIT.interrupted);
       } finally {
-        uninstall();
+        interrupts.uninstall();
       }
     });
 
@@ -111,7 +111,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--json', 'print the result as JSON'))
     .action(async (options: MarketValues & { rate: number; duration: number; drainTimeout: number; json?: boolean }) => {
       let control: NaiveControl | null = null;
-      const uninstall = handleInterrupts({ doing: 'stopping the load', first: () => control?.stop(), deadlineMs: null });
+      const interrupts = handleInterrupts({ doing: 'stopping the load', first: () => control?.stop(), deadlineMs: null });
       try {
         const result = await runNaivePipeline({
           rate: options.rate, durationSec: options.duration, partitions: options.partitions, instruments: options.instruments,
@@ -125,7 +125,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         }
         if (result.status === 'interrupted') setExit(EXIT.interrupted);
       } finally {
-        uninstall();
+        interrupts.uninstall();
       }
     });
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { checkMetricsPort } from '../run/metrics-server.js';
-import { runLoadTest, type LoadTestControl } from '../run/load-test.js';
+import { runLoadTest } from '../run/load-test.js';
 import type { RunResult } from '../run/run-result.js';
 import { evaluateThresholds } from '../run/thresholds.js';
 import { FirehoseError } from '../kafka/errors.js';
@@ -45,38 +45,51 @@ export interface ExecutedRun {
   interrupted: boolean;
 }
 
-/** Runs one load test with progress and Ctrl-C handling, checks thresholds, writes the files. */
-export async function executeRun(config: RunConfig, label = '', force = false): Promise<ExecutedRun> {
+/**
+ * Runs one load test with progress and Ctrl-C handling, checks thresholds, and writes the files
+ * before any client is closed; `written` runs right after (e.g. to print the summary), so both
+ * are done whatever the close then does.
+ */
+export async function executeRun(config: RunConfig, label = '', force = false, written?: (run: ExecutedRun) => void): Promise<ExecutedRun> {
   // Both checked before anything starts: a run must not end in a file it may not write.
   await refuseOverwrite(resultPathIn(config.out), force);
   if (config.metricsPort !== null) await checkMetricsPort(config.metricsPort);
   const log = (line: string): void => { if (!config.json) process.stderr.write(pc.dim(`${label}${line}\n`)); };
   const progress = createProgressView(process.stderr, config.progress);
-  let control: LoadTestControl | null = null;
-  let interrupted = false;
-  // The drain has a deadline: the process never hangs more than 9 s past the first signal.
-  const uninstall = handleInterrupts({
-    doing: 'stopping the load and draining',
-    first: () => { interrupted = true; control?.stop(); },
+  const stop = new AbortController();
+  // The drain, the result and the close each end by their INTERRUPTED_MS deadline; this one
+  // only ends a process whose result is on disk and whose clients are still closing.
+  const interrupts = handleInterrupts({
+    doing: 'stopping the load, writing the result, then closing',
+    first: () => stop.abort(),
     deadlineMs: 9_000,
   });
   const usage0 = process.resourceUsage();
+  let executed: ExecutedRun | null = null;
   try {
-    const result = await runLoadTest(config, { progress: (s) => progress.update(s), log }, {
-      onStart: (c) => {
-        control = c;
+    const result = await runLoadTest(config, {
+      progress: (s) => progress.update(s), log, signal: stop.signal,
+      persist: async (result) => {
+        progress.stop();
+        const usage = process.resourceUsage();
+        result.resources = { cpuUserMs: (usage.userCPUTime - usage0.userCPUTime) / 1000, cpuSystemMs: (usage.systemCPUTime - usage0.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024 };
+        result.thresholds = evaluateThresholds(result, config.thresholds);
+        const files = await writeResultFiles(result, config.out, force);
+        executed = { result, files, interrupted: stop.signal.aborted || result.status === 'interrupted' };
+        written?.(executed);
+        interrupts.resultWritten();
+      },
+    }, {
+      onStart: () => {
         log(`offering ${config.rate.toLocaleString('en-US')} ticks/s for ${config.durationSec}s (${config.ticks.toLocaleString('en-US')} ticks) to ${config.partitions} partitions with the ${config.client} client`);
       },
     });
-    progress.stop();
-    const usage = process.resourceUsage();
-    result.resources = { cpuUserMs: (usage.userCPUTime - usage0.userCPUTime) / 1000, cpuSystemMs: (usage.systemCPUTime - usage0.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024 };
-    result.thresholds = evaluateThresholds(result, config.thresholds);
-    const files = await writeResultFiles(result, config.out, force);
-    return { result, files, interrupted: interrupted || result.status === 'interrupted' };
+    // A Ctrl-C while the clients closed, after the result was written, still counts.
+    const done: ExecutedRun = executed ?? { result, files: [], interrupted: false };
+    return { ...done, interrupted: done.interrupted || stop.signal.aborted };
   } finally {
     progress.stop();
-    uninstall();
+    interrupts.uninstall();
   }
 }
 
@@ -91,16 +104,20 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .option('--force', 'overwrite a result.json already in --out')
     .action(async (options: Record<string, unknown>) => {
       const config = await resolveCommandConfig(options, { out: options.out as string | undefined, json: options.json === true, progress: options.progress !== false });
-      const { result, files, interrupted } = await executeRun(config, '', options.force === true);
-      if (config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else {
-        process.stdout.write(`${renderSummary(result)}\n`);
-        process.stdout.write(pc.dim(`wrote ${files.join(', ')}\n`));
-      }
-      if (result.ticks.failed > 0) {
-        process.stderr.write(pc.red(`error: ${result.ticks.failed} ticks failed to produce: ${terminalSafe(result.warnings.find((w) => w.includes('failed to produce')) ?? 'see result.json')}\n`));
-      }
+      const report = ({ result, files, interrupted }: ExecutedRun): void => {
+        if (config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else {
+          process.stdout.write(`${renderSummary(result)}\n`);
+          process.stdout.write(pc.dim(`wrote ${files.join(', ')}\n`));
+        }
+        if (result.ticks.failed > 0) {
+          process.stderr.write(pc.red(`error: ${result.ticks.failed} ticks failed to produce: ${terminalSafe(result.warnings.find((w) => w.includes('failed to produce')) ?? 'see result.json')}\n`));
+        }
+        if (interrupted) setExit(EXIT.interrupted);
+        else if (result.thresholds.some((t) => !t.pass) || result.ticks.failed > 0) setExit(EXIT.thresholdFailed);
+      };
+      // The summary is printed as soon as the result is written, before the clients close.
+      const { interrupted } = await executeRun(config, '', options.force === true, report);
       if (interrupted) setExit(EXIT.interrupted);
-      else if (result.thresholds.some((t) => !t.pass) || result.ticks.failed > 0) setExit(EXIT.thresholdFailed);
     });
 }

@@ -15,7 +15,8 @@ import { formatCount, formatRate } from '../report/format.js';
 import { addWorkloadOptions } from './option-fields.js';
 import { refuseOverwrite, writeFileAtomic } from './atomic-file.js';
 import { parseCount, parseDurationSec } from './option-parsers.js';
-import { handleInterrupts } from './interrupts.js';
+import { handleInterrupts, type InterruptHandlers } from './interrupts.js';
+import { INTERRUPTED_MS, interruptedCloseDeadline, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-steps.js';
 import { EXIT, resolveCommandConfig } from './run-command.js';
 import { resolveRunConfig, type RunConfig } from '../run/run-config.js';
 
@@ -36,13 +37,8 @@ async function writePart(part: PartResult, dir: string, name: string, force: boo
   return file;
 }
 
-/** Waits for SIGINT or SIGTERM. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const done = (signal: NodeJS.Signals): void => { process.off('SIGINT', done); process.off('SIGTERM', done); resolve(signal); };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
+function stderrLog(who: string): (line: string) => void {
+  return (line) => { process.stderr.write(pc.dim(`${who}: ${line}\n`)); };
 }
 
 export function registerSplitCommands(program: Command, setExit: (code: number) => void): void {
@@ -72,10 +68,11 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
       process.stderr.write(pc.dim(`embedded cluster of ${brokers} brokers${options.topic ? `, topic ${config.topic} (${config.partitions} partitions)` : ''}; Ctrl-C to stop\n`));
       // The mock's threads do not keep Node alive; this timer does, until a signal.
       const keepAlive = setInterval(() => {}, 60_000);
-      const signal = await untilSignal();
+      let interrupts: InterruptHandlers | undefined;
+      await new Promise<void>((resolve) => { interrupts = handleInterrupts({ doing: 'stopping the cluster', first: resolve, deadlineMs: null }); });
       clearInterval(keepAlive);
-      process.stderr.write(pc.dim(`${signal}: stopping the cluster\n`));
-      await cluster.stop();
+      await new ShutdownSteps(stderrLog('broker')).run('cluster stop', SHUTDOWN_BUDGET_MS.clusterStop, () => cluster.stop());
+      interrupts?.uninstall();
     });
 
   const loadgen = program.command('loadgen')
@@ -94,7 +91,18 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
       const producer = createProducerFor(config, brokers, () => generator);
       await producer.connect();
       const generator = createLoadGenerator(config, nowUs);
-      const uninstall = handleInterrupts({ doing: 'stopping the load; what was sent is awaited', first: () => generator.stop(), deadlineMs: 9_000 });
+      const steps = new ShutdownSteps(stderrLog(`loadgen ${config.sourceId}`));
+      let interruptedAtMs: number | null = null;
+      const interrupts = handleInterrupts({
+        doing: 'stopping the load, writing the part, then closing',
+        first: () => {
+          interruptedAtMs = Date.now();
+          generator.stop();
+          steps.setDeadline(interruptedAtMs + INTERRUPTED_MS.drainUntil);
+        },
+        deadlineMs: 9_000,
+      });
+      process.stderr.write(pc.dim(`loadgen ${config.sourceId}: offering ${config.rate.toLocaleString('en-US')} ticks/s for ${config.durationSec}s to ${config.topic}\n`));
       const timeline: TimelinePoint[] = [];
       const sampler = setInterval(() => {
         const s = generator.produceStats;
@@ -103,21 +111,26 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
         if (config.progress) process.stderr.write(pc.dim(`[${t.toFixed(0)}s] sent ${formatCount(s.produced)}, acked ${formatCount(s.acked)}\n`));
       }, 5_000);
       try {
-        await generator.run(producer);
+        await generator.run(producer, 0);
+        await steps.run('producer flush', SHUTDOWN_BUDGET_MS.producerFlush, (signal) => producer.flush(SHUTDOWN_BUDGET_MS.producerFlush, signal));
+        clearInterval(sampler);
+        // The part is written before the producer closes: a disconnect that waits on a down broker cannot lose it.
+        const part: PartResult = {
+          tool: 'tick-firehose', version: 1, schemaVersion: RESULT_SCHEMA_VERSION, role: 'loadgen', startedAt, finishedAt: new Date().toISOString(), config,
+          cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
+          loadgen: loadgenPart(config, generator), timeline,
+        };
+        const file = await writePart(part, config.out, `loadgen-${config.sourceId}.json`, options.force === true);
+        const s = generator.produceStats;
+        process.stdout.write(`loadgen ${config.sourceId}: produced ${formatCount(s.produced)}, acked ${formatCount(s.acked)}, failed ${formatCount(s.failed)} at ${formatRate(s.produced / Math.max(1e-6, (s.lastSentUs - s.startUs) / 1e6))}\n${pc.dim(`wrote ${file}`)}\n`);
+        if (generator.stopped) setExit(EXIT.interrupted);
+        interrupts.resultWritten();
       } finally {
         clearInterval(sampler);
-        uninstall();
-        await producer.disconnect().catch(() => {});
+        if (interruptedAtMs !== null) steps.setDeadline(interruptedCloseDeadline(interruptedAtMs));
+        await steps.run('producer disconnect', SHUTDOWN_BUDGET_MS.disconnect, () => producer.disconnect());
+        interrupts.uninstall();
       }
-      const part: PartResult = {
-        tool: 'tick-firehose', version: 1, schemaVersion: RESULT_SCHEMA_VERSION, role: 'loadgen', startedAt, finishedAt: new Date().toISOString(), config,
-        cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
-        loadgen: loadgenPart(config, generator), timeline,
-      };
-      const file = await writePart(part, config.out, `loadgen-${config.sourceId}.json`, options.force === true);
-      const s = generator.produceStats;
-      process.stdout.write(`loadgen ${config.sourceId}: produced ${formatCount(s.produced)}, acked ${formatCount(s.acked)}, failed ${formatCount(s.failed)} at ${formatRate(s.produced / Math.max(1e-6, (s.lastSentUs - s.startUs) / 1e6))}\n${pc.dim(`wrote ${file}`)}\n`);
-      if (generator.stopped) setExit(EXIT.interrupted);
     });
 
   const ingest = program.command('ingest')
@@ -143,30 +156,48 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
       const startedAt = new Date().toISOString();
       const log = (line: string): void => { process.stderr.write(pc.dim(`ingest ${process.pid}: ${line}\n`)); };
       const session = await IngestSession.start(ingestOptionsFor(config, brokers, nowUs, log, { sources, capacity }));
-      let interrupted = false;
-      const stop = untilSignal().then(() => { interrupted = true; });
-      const timeline: TimelinePoint[] = [];
-      const startUs = nowUs();
-      let lastConsumed = 0;
-      let lastChangeUs = nowUs();
-      while (!interrupted) {
-        await Promise.race([stop, new Promise((r) => setTimeout(r, 250))]);
-        const consumed = session.counts.consumedTicks;
-        if (consumed !== lastConsumed) { lastConsumed = consumed; lastChangeUs = nowUs(); }
-        if (timeline.length === 0 || nowUs() - startUs >= (timeline.at(-1)!.t + 1) * 1e6) {
-          timeline.push({ t: Math.round((nowUs() - startUs) / 1e5) / 10, producedTicks: 0, consumedTicks: consumed, lagTicks: 0, p99Us: session.takeInterval().p99 });
+      const steps = new ShutdownSteps(log);
+      let interruptedAtMs: number | null = null;
+      let wake = (): void => {};
+      const interrupts = handleInterrupts({
+        doing: 'stopping, writing the part, then closing',
+        first: () => {
+          interruptedAtMs = Date.now();
+          steps.setDeadline(interruptedAtMs + INTERRUPTED_MS.resultBy);
+          wake();
+        },
+        deadlineMs: 9_000,
+      });
+      try {
+        const timeline: TimelinePoint[] = [];
+        const startUs = nowUs();
+        let lastConsumed = 0;
+        let lastChangeUs = nowUs();
+        while (interruptedAtMs === null) {
+          await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, 250); });
+          const consumed = session.counts.consumedTicks;
+          if (consumed !== lastConsumed) { lastConsumed = consumed; lastChangeUs = nowUs(); }
+          if (timeline.length === 0 || nowUs() - startUs >= (timeline.at(-1)!.t + 1) * 1e6) {
+            timeline.push({ t: Math.round((nowUs() - startUs) / 1e5) / 10, producedTicks: 0, consumedTicks: consumed, lagTicks: 0, p99Us: session.takeInterval().p99 });
+          }
+          // Idle counts only while holding partitions: a member waiting out a rebalance is not done.
+          if (!session.holdsPartitions) lastChangeUs = nowUs();
+          if (consumed > 0 && session.idle && nowUs() - lastChangeUs > idleSec * 1e6) break;
         }
-        // Idle counts only while holding partitions: a member waiting out a rebalance is not done.
-        if (!session.holdsPartitions) lastChangeUs = nowUs();
-        if (consumed > 0 && session.idle && nowUs() - lastChangeUs > idleSec * 1e6) break;
+        // The part is written before the consumer leaves the group: a close that waits on a down broker cannot lose it.
+        const part: PartResult = {
+          tool: 'tick-firehose', version: 1, schemaVersion: RESULT_SCHEMA_VERSION, role: 'ingest', startedAt, finishedAt: new Date().toISOString(), config,
+          cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
+          ingest: await session.collect(steps), timeline,
+        };
+        const file = await writePart(part, config.out, `ingest-${process.pid}.json`, options.force === true);
+        process.stdout.write(`ingest ${process.pid}: analysed ${formatCount(part.ingest!.consumedTicks)} ticks from partitions ${part.ingest!.assignedPartitions.join(',')}\n${pc.dim(`wrote ${file}`)}\n`);
+        if (interruptedAtMs !== null) setExit(EXIT.interrupted);
+        interrupts.resultWritten();
+      } finally {
+        if (interruptedAtMs !== null) steps.setDeadline(interruptedCloseDeadline(interruptedAtMs));
+        await session.close(steps);
+        interrupts.uninstall();
       }
-      const part: PartResult = {
-        tool: 'tick-firehose', version: 1, schemaVersion: RESULT_SCHEMA_VERSION, role: 'ingest', startedAt, finishedAt: new Date().toISOString(), config,
-        cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
-        ingest: await session.finish(), timeline,
-      };
-      const file = await writePart(part, config.out, `ingest-${process.pid}.json`, options.force === true);
-      process.stdout.write(`ingest ${process.pid}: analysed ${formatCount(part.ingest!.consumedTicks)} ticks from partitions ${part.ingest!.assignedPartitions.join(',')}\n${pc.dim(`wrote ${file}`)}\n`);
-      if (interrupted) setExit(EXIT.interrupted);
     });
 }

@@ -41,11 +41,13 @@ export function renderSummary(result: RunResult): string {
   out.push(latency.toString());
 
   const k = result.ticks;
-  const delivery = table(['produced', 'acked', 'failed', 'indeterminate', 'consumed', 'lost', 'duplicated', 'evicted', 'dead-lettered']);
+  // Only an interrupted run has unconfirmed ticks (acknowledged, not yet seen when it stopped waiting).
+  const unconfirmed = k.unconfirmed ?? 0;
+  const delivery = table(['produced', 'acked', 'failed', 'indeterminate', 'consumed', 'lost', ...(unconfirmed > 0 ? ['unconfirmed'] : []), 'duplicated', 'evicted', 'dead-lettered']);
   const bad = (n: number): string => (n > 0 ? pc.red(formatCount(n)) : pc.green('0'));
   const records = result.records ?? { deadLettered: 0 };
   const deadLettered = records.deadLettered > 0 ? `${formatCount(k.deadLettered)} ticks, ${formatCount(records.deadLettered)} records` : '0';
-  delivery.push([formatCount(k.produced), formatCount(k.acked), bad(k.failed), bad(k.indeterminate ?? 0), formatCount(k.consumed), bad(k.lost), formatCount(k.duplicated), bad(k.evicted), deadLettered]);
+  delivery.push([formatCount(k.produced), formatCount(k.acked), bad(k.failed), bad(k.indeterminate ?? 0), formatCount(k.consumed), bad(k.lost), ...(unconfirmed > 0 ? [pc.yellow(formatCount(unconfirmed))] : []), formatCount(k.duplicated), bad(k.evicted), deadLettered]);
   out.push(delivery.toString());
 
   out.push(...renderAnalyticsTables(result));

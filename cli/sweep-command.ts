@@ -111,7 +111,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       if (capacity) {
         await refuseOverwrite(path.join(out, 'sweep.json'), options.force === true);
         const runner = new ChildRunner();
-        const uninstall = handleInterrupts({ doing: 'stopping the current probe; the figures so far will be written', first: () => runner.stop(), second: () => runner.stop(true), deadlineMs: null });
+        const interrupts = handleInterrupts({ doing: 'stopping the current probe; the figures so far will be written', first: () => runner.stop(), second: () => runner.stop(true), deadlineMs: null });
         try {
           // Probes get --brokers as it is: the embedded mock, or a real cluster's bootstrap servers.
           const brokers = base.brokers ?? 'embedded';
@@ -135,7 +135,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
           if (result.status === 'interrupted') setExit(EXIT.interrupted);
           else if (!v.best) setExit(EXIT.thresholdFailed);
         } finally {
-          uninstall();
+          interrupts.uninstall();
         }
         return;
       }

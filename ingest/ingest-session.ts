@@ -17,6 +17,7 @@ import { PartitionDispatcher, type DeadLetterKind } from './partition-dispatcher
 import { createAnalyticsPool, type AnalyticsPool } from './worker-pool.js';
 import { STAGES } from './worker-protocol.js';
 import { WarmupCutoff } from './warmup-cutoff.js';
+import { pause, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-steps.js';
 
 export interface IngestSessionOptions {
   brokers: string;
@@ -75,6 +76,8 @@ export class IngestSession {
   private readonly owned = new Set<number>();
   private readonly warmup: WarmupCutoff | null;
   private commitTimer: NodeJS.Timeout | undefined;
+  /** Set once the end began: records that still arrive are left in Kafka, uncommitted. */
+  private intakeStopped = false;
   private closed = false;
 
   private constructor(private readonly options: IngestSessionOptions) {
@@ -110,7 +113,7 @@ export class IngestSession {
         deadLetter: (record, reason, kind) => this.deadLetter(record, reason, kind),
         offsetGap: (_partition, missing) => { counts.evictedRecords += missing; },
         pause: () => this.consumer.pause(),
-        resume: () => this.consumer.resume(),
+        resume: () => { if (!this.intakeStopped) this.consumer.resume(); },
         commit: (partition, nextOffset) => this.consumer.commit(partition, nextOffset),
       },
       clock,
@@ -132,7 +135,7 @@ export class IngestSession {
     this.consumer = createFrameConsumer(options.client, {
       brokers: options.brokers, clientId: 'firehose-ingest', groupId: options.groupId, topic: options.topic,
     }, {
-      records: (partition, records) => this.dispatcher.push(partition, records),
+      records: (partition, records) => { if (!this.intakeStopped) this.dispatcher.push(partition, records); },
       assigned: (partitions) => {
         for (const p of partitions) { counts.assignedPartitions.add(p); this.owned.add(p); }
         options.log(`assigned partitions ${partitions.sort((a, b) => a - b).join(',')}`);
@@ -212,23 +215,43 @@ export class IngestSession {
     return this.collector.takeInterval();
   }
 
-  /** Waits until `done()` holds with nothing in flight, or nothing moves for `timeoutSec`. Returns whether it finished. */
-  async drain(done: () => boolean, timeoutSec: number): Promise<boolean> {
+  /**
+   * Waits until `done()` holds with nothing in flight, or nothing moves for `timeoutSec`, or
+   * `signal` aborts. Returns whether it finished.
+   */
+  async drain(done: () => boolean, timeoutSec: number, signal?: AbortSignal): Promise<boolean> {
     let lastProgressUs = this.options.clock();
     let lastConsumed = -1;
     while (!(this.dispatcher.idle && done())) {
       if (this.counts.consumedTicks !== lastConsumed) { lastConsumed = this.counts.consumedTicks; lastProgressUs = this.options.clock(); }
-      if (this.options.clock() - lastProgressUs > timeoutSec * 1e6) return false;
-      await new Promise((r) => setTimeout(r, 20));
+      if (this.options.clock() - lastProgressUs > timeoutSec * 1e6 || signal?.aborted) return false;
+      await pause(20, signal);
     }
     return true;
   }
 
-  /** Finishes what is in flight, commits, gathers every worker's measurements, and shuts down. */
-  async finish(): Promise<IngestPart> {
-    await this.dispatcher.whenIdle();
+  /** Finishes, commits, gathers every worker's measurements, and shuts down (see collect and close). */
+  async finish(steps = new ShutdownSteps(this.options.log)): Promise<IngestPart> {
+    const part = await this.collect(steps);
+    await this.close(steps);
+    return part;
+  }
+
+  /**
+   * What this process measured, taken before any client is closed: stops taking records (those
+   * still arriving stay in Kafka, uncommitted), lets the analysis in flight finish, commits it,
+   * and gathers every worker's measurements. Each wait has its budget within `steps`' deadline.
+   */
+  async collect(steps = new ShutdownSteps(this.options.log)): Promise<IngestPart> {
+    this.intakeStopped = true;
+    this.consumer.pause();
+    if (await steps.run('analysis in flight', SHUTDOWN_BUDGET_MS.analysis, () => this.dispatcher.whenIdle()) !== 'done') {
+      this.workerErrors.push('the analysis in flight did not finish before the shutdown went on: its ticks are not counted');
+    }
     this.dispatcher.commitFinished();
-    const answered = await this.collector.collect(this.pool.threads);
+    await steps.run('commit', SHUTDOWN_BUDGET_MS.commit, () => this.consumer.settleCommits());
+    // The workers answer from their own threads, whatever the cluster does: this wait is short.
+    const answered = await this.collector.collect(this.pool.threads, SHUTDOWN_BUDGET_MS.workerStats);
     if (!answered) this.workerErrors.push('not every analytics worker answered the final stats request');
     const scorer = new SourceScorer(this.analytics, DEFAULT_ANALYTICS_CONFIG);
     const scores = new Float64Array(this.options.venues);
@@ -252,18 +275,30 @@ export class IngestSession {
       },
       ledger: new DeliveryLedger(this.ledgerShared).serialize(),
     };
-    await this.close();
     return part;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes the consumer (leaving the group), flushes and closes the dead-letter and alerts
+   * producers, and stops the workers, each within its budget: a client still waiting on a down
+   * broker is left behind (see kafka/native-calls.ts for how the process still ends).
+   */
+  async close(steps = new ShutdownSteps(this.options.log)): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.intakeStopped = true;
     if (this.commitTimer) clearInterval(this.commitTimer);
-    await this.consumer.stop().catch(() => {});
-    await Promise.all([this.deadLetters.flush(5_000), this.alerts.flush(5_000)]);
-    await Promise.all([this.deadLetters.disconnect().catch(() => {}), this.alerts.disconnect().catch(() => {})]);
-    await this.pool.destroy().catch(() => {});
+    // Independent of each other, so one waiting on a down broker does not hold up the rest.
+    await Promise.all([
+      steps.run('consumer close', SHUTDOWN_BUDGET_MS.consumerClose, () => this.consumer.stop()),
+      (async () => {
+        await steps.run('dead-letter and alerts flush', SHUTDOWN_BUDGET_MS.producerFlushAtClose,
+          (signal) => Promise.all([this.deadLetters.flush(SHUTDOWN_BUDGET_MS.producerFlushAtClose, signal), this.alerts.flush(SHUTDOWN_BUDGET_MS.producerFlushAtClose, signal)]));
+        await steps.run('dead-letter and alerts disconnect', SHUTDOWN_BUDGET_MS.disconnect, () => Promise.all([this.deadLetters.disconnect(), this.alerts.disconnect()]));
+      })(),
+      // Nothing new reaches the workers once intake stopped.
+      steps.run('analytics workers', SHUTDOWN_BUDGET_MS.workers, () => this.pool.destroy()),
+    ]);
     this.collector.close();
   }
 }

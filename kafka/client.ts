@@ -63,8 +63,8 @@ export interface FrameProducer {
   send(frame: OutgoingFrame): boolean;
   /** Frames handed over and not yet acknowledged or failed. */
   readonly pending: number;
-  /** Waits until nothing is pending or the timeout passes. */
-  flush(timeoutMs: number): Promise<void>;
+  /** Waits until nothing is pending, the timeout passes, or `signal` aborts. */
+  flush(timeoutMs: number, signal?: AbortSignal): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -99,5 +99,8 @@ export interface FrameConsumer {
   resume(): void;
   /** Commits `nextOffset` (the offset of the next record to read) for a partition. */
   commit(partition: number, nextOffset: number): void;
+  /** Resolves once the commits handed over so far were answered (or failed). */
+  settleCommits(): Promise<void>;
+  /** Stops fetching and leaves the group. May wait on the brokers: callers bound it. */
   stop(): Promise<void>;
 }

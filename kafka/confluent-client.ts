@@ -6,6 +6,8 @@ import type {
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
 import { MAX_RECORD_BYTES } from './client.js';
+import { trackNativeCall } from './native-calls.js';
+import { pause } from './shutdown-steps.js';
 
 // librdkafka error codes the adapters branch on.
 const ERR_QUEUE_FULL = -184;
@@ -85,18 +87,18 @@ export class ConfluentFrameProducer implements FrameProducer {
     return true;
   }
 
-  async flush(timeoutMs: number): Promise<void> {
+  async flush(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.pendingFrames > 0 && Date.now() < deadline) {
-      await new Promise<void>((resolve) => this.producer.flush(Math.min(100, deadline - Date.now()), () => resolve()));
+    while (this.pendingFrames > 0 && Date.now() < deadline && !signal?.aborted) {
+      await trackNativeCall('producer flush', new Promise<void>((resolve) => this.producer.flush(Math.min(100, deadline - Date.now()), () => resolve())));
     }
   }
 
   disconnect(): Promise<void> {
-    return new Promise((resolve) => {
+    return trackNativeCall('producer disconnect', new Promise((resolve) => {
       if (!this.producer.isConnected()) { resolve(); return; }
       this.producer.disconnect(5_000, () => resolve());
-    });
+    }));
   }
 }
 
@@ -143,7 +145,8 @@ export class ConfluentFrameConsumer implements FrameConsumer {
       this.onFirstAssignment = null;
     } else if (err.code === ERR_REVOKE_PARTITIONS) {
       this.callbacks.revoked(partitions);
-      this.consumer.unassign();
+      // stop() already gave the partitions back; this callback can arrive after the close ended.
+      try { this.consumer.unassign(); } catch { /* disconnected */ }
     } else {
       this.callbacks.error(asError(err));
     }
@@ -222,12 +225,23 @@ export class ConfluentFrameConsumer implements FrameConsumer {
     }
   }
 
+  settleCommits(): Promise<void> {
+    // Commits are queued inside librdkafka and sent by its own thread; close sends what is left.
+    return Promise.resolve();
+  }
+
   async stop(): Promise<void> {
     this.running = false;
-    while (this.loopActive) await new Promise((r) => setTimeout(r, 10));
-    await new Promise<void>((resolve) => {
-      if (!this.consumer.isConnected()) { resolve(); return; }
-      this.consumer.disconnect(() => resolve());
-    });
+    // A consume call returns within its 50 ms timeout.
+    while (this.loopActive) await pause(10);
+    if (!this.consumer.isConnected()) return;
+    // Hand the partitions back from this thread first. The close (rd_kafka_consumer_close, in the
+    // libuv threadpool, with no time limit) otherwise passes the revocation to the rebalance
+    // callback, which runs on this thread: if the process is exiting by then, neither ever returns.
+    try {
+      this.consumer.unsubscribe();
+      this.consumer.unassign();
+    } catch { /* already closing */ }
+    await trackNativeCall('consumer close', new Promise<void>((resolve) => this.consumer.disconnect(() => resolve())));
   }
 }

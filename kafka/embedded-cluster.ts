@@ -2,6 +2,7 @@ import net from 'node:net';
 import { defaultReplicationFactor } from './replication.js';
 import type { KoffiFunc, LibraryHandle } from 'koffi';
 import { findLibrdkafka } from './librdkafka-path.js';
+import { trackNativeCall } from './native-calls.js';
 
 /** koffi 3 hands C pointers to JS as BigInt addresses (no type tag: passing the wrong one crashes). */
 type Ptr = bigint;
@@ -179,9 +180,9 @@ async function bind(): Promise<Librdkafka> {
 
 /** Runs a C call on koffi's worker pool so a slow native call does not stall the event loop. */
 function callAsync<A extends unknown[], R>(fn: KoffiFunc<(...args: A) => R>, ...args: A): Promise<R> {
-  return new Promise<R>((resolve, reject) => {
+  return trackNativeCall('embedded cluster call', new Promise<R>((resolve, reject) => {
     fn.async(...args, (error: unknown, result: R) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)));
-  });
+  }));
 }
 
 /**

@@ -6,6 +6,7 @@ import type {
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
 import { MAX_RECORD_BYTES } from './client.js';
+import { pause } from './shutdown-steps.js';
 
 /** Codecs kafkajs ships; the others need codec plug-ins this project does not bundle. */
 export const KAFKAJS_CODECS: readonly CompressionCodec[] = ['none', 'gzip'];
@@ -129,11 +130,9 @@ export class KafkajsFrameProducer implements FrameProducer {
     return this.queued.splice(0, n);
   }
 
-  async flush(timeoutMs: number): Promise<void> {
+  async flush(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.pendingFrames > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    while (this.pendingFrames > 0 && Date.now() < deadline && !signal?.aborted) await pause(5, signal);
   }
 
   async disconnect(): Promise<void> {
@@ -148,6 +147,7 @@ export class KafkajsFrameConsumer implements FrameConsumer {
   private running = false;
   private paused = false;
   private roomWaiters: Array<() => void> = [];
+  private readonly commitsInFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: ConsumerOptions, private readonly callbacks: ConsumerCallbacks) {
     this.consumer = createKafka(options).consumer({
@@ -219,8 +219,14 @@ export class KafkajsFrameConsumer implements FrameConsumer {
 
   commit(partition: number, nextOffset: number): void {
     if (!this.running) return;
-    this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: String(nextOffset) }])
-      .catch((error: unknown) => this.callbacks.error(error instanceof Error ? error : new Error(String(error))));
+    const commit = this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: String(nextOffset) }])
+      .catch((error: unknown) => this.callbacks.error(error instanceof Error ? error : new Error(String(error))))
+      .finally(() => this.commitsInFlight.delete(commit));
+    this.commitsInFlight.add(commit);
+  }
+
+  async settleCommits(): Promise<void> {
+    await Promise.all([...this.commitsInFlight]);
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import type {
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
 import { CompatConsumer, CompatProducer } from './platformatic-compat.js';
+import { pause } from './shutdown-steps.js';
 
 /** Codecs @platformatic/kafka ships on Node 20 (zstd needs Node's zlib zstd, Node 22+). */
 export const PLATFORMATIC_CODECS: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4'];
@@ -124,11 +125,9 @@ export class PlatformaticFrameProducer implements FrameProducer {
     return this.queued.splice(0, n);
   }
 
-  async flush(timeoutMs: number): Promise<void> {
+  async flush(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.pendingFrames > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    while (this.pendingFrames > 0 && Date.now() < deadline && !signal?.aborted) await pause(5, signal);
   }
 
   async disconnect(): Promise<void> {
@@ -148,6 +147,7 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
   private assignment = new Set<number>();
   private running = false;
   private paused = false;
+  private readonly commitsInFlight = new Set<Promise<void>>();
   private readonly byPartition = new Map<number, ConsumedRecord[]>();
   private flushQueued = false;
 
@@ -221,9 +221,15 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
 
   commit(partition: number, nextOffset: number): void {
     if (!this.running) return;
-    this.consumer.commit({ offsets: [{ topic: this.options.topic, partition, offset: BigInt(nextOffset), leaderEpoch: -1 }] })
+    const commit: Promise<void> = this.consumer.commit({ offsets: [{ topic: this.options.topic, partition, offset: BigInt(nextOffset), leaderEpoch: -1 }] })
       // A commit for a partition just revoked fails; its records are redelivered and counted as duplicates.
-      .catch((error: unknown) => { if (this.running) this.callbacks.error(asError(error)); });
+      .then(() => {}, (error: unknown) => { if (this.running) this.callbacks.error(asError(error)); })
+      .finally(() => this.commitsInFlight.delete(commit));
+    this.commitsInFlight.add(commit);
+  }
+
+  async settleCommits(): Promise<void> {
+    await Promise.all([...this.commitsInFlight]);
   }
 
   async stop(): Promise<void> {

@@ -139,8 +139,11 @@ export class LoadGenerator {
     return { counts: { ...counts }, sources: { ...sources, noiseSpreads: [...sources.noiseSpreads], noiseBps: [...sources.noiseBps] } };
   }
 
-  /** Runs until every tick was sent and acknowledged (or failed), or `stop` was called. */
-  async run(producer: FrameProducer): Promise<void> {
+  /**
+   * Runs until every tick was handed to the producer, or `stop` was called; then waits up to
+   * `flushMs` for their acknowledgements (0: the caller waits, within its own budget).
+   */
+  async run(producer: FrameProducer, flushMs = 30_000): Promise<void> {
     this.producer = producer;
     await new Promise<void>((resolve) => {
       const step = (): void => {
@@ -166,7 +169,7 @@ export class LoadGenerator {
       };
       step();
     });
-    await producer.flush(30_000);
+    if (flushMs > 0) await producer.flush(flushMs);
   }
 
   /** True once `stop` was called: the run ended before its schedule did. */

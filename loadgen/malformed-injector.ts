@@ -19,7 +19,7 @@ export class MalformedInjector implements FrameProducer {
 
   connect(): Promise<void> { return this.inner.connect(); }
   get pending(): number { return this.inner.pending; }
-  flush(timeoutMs: number): Promise<void> { return this.inner.flush(timeoutMs); }
+  flush(timeoutMs: number, signal?: AbortSignal): Promise<void> { return this.inner.flush(timeoutMs, signal); }
   disconnect(): Promise<void> { return this.inner.disconnect(); }
 
   send(frame: OutgoingFrame): boolean {

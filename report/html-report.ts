@@ -281,6 +281,7 @@ function deliverySection(result: RunResult): SafeHtml {
     ['distinct consumed', t.distinctConsumed, 'distinct acknowledged ticks analysed'],
     ['lost', t.lost, 'acknowledged but never analysed'],
     ['of which evicted', t.evicted, 'removed by retention before the consumer read them'],
+    ['unconfirmed', t.unconfirmed ?? 0, 'interrupted run: acknowledged, not yet analysed when it stopped waiting (not counted as lost)'],
     ['duplicated', t.duplicated, 'analysed more than once'],
     ['dead-lettered', t.deadLettered, 'sent to the dead-letter topic'],
     ['unchecked', t.unchecked, 'outside the ledger: not checked for loss or duplication'],

@@ -18,6 +18,7 @@ import type { IngestPart } from '../ingest/ingest-part.js';
 import { mergeRunParts, type LoadgenPart } from './result-parts.js';
 import type { RunResult } from './run-result.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
+import { INTERRUPTED_MS, interruptedCloseDeadline, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-steps.js';
 
 export interface ProgressSnapshot {
   elapsedSec: number;
@@ -36,6 +37,16 @@ export interface ProgressSnapshot {
 export interface LoadTestHooks {
   progress?(snapshot: ProgressSnapshot): void;
   log?(line: string): void;
+  /**
+   * Aborting it stops the run early (Ctrl-C): the load stops at once, and every wait after it
+   * ends by the INTERRUPTED_MS deadlines counted from then.
+   */
+  signal?: AbortSignal;
+  /**
+   * Receives the result before any client or the cluster is closed, so what was measured is
+   * kept whatever the close does (a consumer close can wait on a down broker without end).
+   */
+  persist?(result: RunResult): Promise<void>;
 }
 
 /** A handle to stop a running test early (Ctrl-C). */
@@ -138,20 +149,36 @@ export function ingestOptionsFor(
 /**
  * One load test in one process: embedded cluster (unless --brokers), topic, ingest session,
  * open-loop producer; runs the schedule, drains, and merges both halves into the result exactly
- * as `report merge` does for split processes.
+ * as `report merge` does for split processes. The result is built (and handed to
+ * `hooks.persist`) before anything is closed; every wait after the load has its own budget
+ * (kafka/shutdown-steps.ts), so a down broker cannot keep the run from ending.
  */
 export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, control?: { onStart(c: LoadTestControl): void }): Promise<RunResult> {
   const clock: ClockUs = nowUs;
   const log = hooks.log ?? (() => {});
   const startedAt = new Date().toISOString();
+  const steps = new ShutdownSteps(log);
 
   let cluster: EmbeddedCluster | null = null;
   let ingest: IngestSession | null = null;
   let producer: FrameProducer | null = null;
+  let generator: AnyLoadGenerator | null = null;
   let progressTimer: NodeJS.Timeout | undefined;
   let metrics: MetricsServer | null = null;
   let faultRunner: FaultRunner | null = null;
   let generatorThread: ThreadedLoadGenerator | null = null;
+  let interruptedAtMs: number | null = null;
+  const interrupt = (): void => {
+    interruptedAtMs = Date.now();
+    generator?.stop();
+    steps.setDeadline(interruptedAtMs + INTERRUPTED_MS.drainUntil);
+  };
+  if (hooks.signal?.aborted) interrupt();
+  else hooks.signal?.addEventListener('abort', interrupt, { once: true });
+  /** After an interrupt, moves the overall deadline to `phase` (ms after the signal). */
+  const interruptedDeadline = (phase: number): void => {
+    if (interruptedAtMs !== null) steps.setDeadline(interruptedAtMs + phase);
+  };
   try {
     const prepared = await prepareCluster(config);
     cluster = prepared.cluster;
@@ -159,11 +186,11 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     const metadata = await describeTopic(brokers, config.topic).catch(() => null);
     const labels = createRunLabels(config);
     ingest = await IngestSession.start(ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }, labels));
-    let generator: AnyLoadGenerator | null = null;
     const kafkaProducer = createProducerFor(config, brokers, () => generator);
     const injector = config.injectMalformed > 0 ? new MalformedInjector(kafkaProducer, config.injectMalformed) : null;
-    producer = injector ?? kafkaProducer;
-    await producer.connect();
+    const sink: FrameProducer = injector ?? kafkaProducer;
+    producer = sink;
+    await sink.connect();
     if (!(await primeConsumers(kafkaProducer, ingest, config.partitions, clock))) log('warning: the consumers did not read the priming records within 15 s');
     // Compile the generator's hot path on throwaway ticks (see ingest/jit-warmup.ts).
     await syntheticFrames({ instruments: config.instruments, venues: config.venues });
@@ -173,6 +200,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     generator = loadgen;
     if (loadgen instanceof ThreadedLoadGenerator) generatorThread = loadgen;
     ingest.startWarmup(loadgen.produceStats.startUs);
+    if (interruptedAtMs !== null) loadgen.stop();
     if (cluster && config.faults.length > 0) {
       faultRunner = new FaultRunner(cluster, config.faults, {
         topic: config.topic, partitions: config.partitions, groupId: groupIdFor(config), brokers: cluster.brokerCount,
@@ -225,21 +253,27 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
       log(`metrics on http://127.0.0.1:${metrics.port}/metrics`);
     }
 
-    await loadgen.run(producer);
+    await loadgen.run(sink, 0);
+    await steps.run('producer flush', SHUTDOWN_BUDGET_MS.producerFlush, (signal) => sink.flush(SHUTDOWN_BUDGET_MS.producerFlush, signal));
     phase = 'draining';
     log(`all ${loadgen.produceStats.produced} ticks sent; draining`);
 
     // Every acknowledged record read (analysed, or skipped because retention evicted it).
     const stats = loadgen.produceStats;
     const everyRecordRead = (): boolean => stats.endOffsetByPartition.every((end, p) => end <= 0 || session.nextOffset(p) >= end);
-    const drained = await session.drain(() => counts.consumedTicks >= stats.acked || everyRecordRead(), config.drainTimeoutSec);
-    if (!drained) log(`drain timed out with ${stats.acked - counts.consumedTicks} ticks unconsumed`);
+    let drained = false;
+    await steps.run('drain', Number.POSITIVE_INFINITY, async (signal) => {
+      drained = await session.drain(() => counts.consumedTicks >= stats.acked || everyRecordRead(), config.drainTimeoutSec, signal);
+    });
+    const unconsumed = Math.max(0, stats.acked - counts.consumedTicks);
+    if (!drained) log(interruptedAtMs !== null ? `interrupted: stopped waiting with ${unconsumed} ticks unconsumed (marked unconfirmed)` : `drain timed out with ${unconsumed} ticks unconsumed`);
     clearInterval(progressTimer);
     progressTimer = undefined;
     sample();
 
-    await faultRunner?.stop();
-    const ingestResult: IngestPart = await session.finish();
+    interruptedDeadline(INTERRUPTED_MS.resultBy);
+    await steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, async () => faultRunner?.stop());
+    const ingestResult: IngestPart = await session.collect(steps);
     const result = mergeRunParts({
       config, startedAt, finishedAt: new Date().toISOString(),
       cluster: { embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount, metadata },
@@ -247,14 +281,30 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     });
     result.faults = faultRunner?.events ?? [];
     result.malformedInjected = injector?.injected ?? 0;
+    result.shutdown = [...steps.records];
+    await hooks.persist?.(result);
     return result;
   } finally {
     await generatorThread?.destroy();
-    await faultRunner?.stop();
+    hooks.signal?.removeEventListener('abort', interrupt);
     if (progressTimer) clearInterval(progressTimer);
-    await metrics?.close();
-    await producer?.disconnect().catch(() => {});
-    await ingest?.close();
-    await cluster?.stop();
+    if (interruptedAtMs !== null) steps.setDeadline(interruptedCloseDeadline(interruptedAtMs));
+    await closeRun(steps, { faultRunner, metrics, producer, ingest, cluster });
   }
+}
+
+/**
+ * Closes what a run opened, in order, each within its budget: the result is already written,
+ * so a step that cannot finish (a down broker) is left behind rather than awaited.
+ */
+async function closeRun(steps: ShutdownSteps, open: { faultRunner: FaultRunner | null; metrics: MetricsServer | null; producer: FrameProducer | null; ingest: IngestSession | null; cluster: EmbeddedCluster | null }): Promise<void> {
+  const { faultRunner, metrics, producer, ingest, cluster } = open;
+  if (faultRunner) await steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, () => faultRunner.stop());
+  await Promise.all([
+    metrics && steps.run('metrics server', SHUTDOWN_BUDGET_MS.metricsServer, () => metrics.close()),
+    producer && steps.run('producer disconnect', SHUTDOWN_BUDGET_MS.disconnect, () => producer.disconnect()),
+    ingest?.close(steps),
+  ]);
+  // Last: the clients above talk to it until they are closed.
+  if (cluster) await steps.run('cluster stop', SHUTDOWN_BUDGET_MS.clusterStop, () => cluster.stop());
 }

@@ -12,6 +12,7 @@ import type { ThresholdResult } from './thresholds.js';
 import type { FaultEvent } from './fault-plan.js';
 import type { TopicMetadata } from '../kafka/topic-admin.js';
 import type { ConsumeCounts } from '../ingest/ingest-part.js';
+import type { StepRecord } from '../kafka/shutdown-steps.js';
 
 /** The consuming side, merged over every ingest process. */
 export interface ConsumedTotals extends ConsumeCounts {
@@ -67,8 +68,19 @@ export interface RunResult {
     consumed: number;
     /** Distinct acknowledged ticks consumed. */
     distinctConsumed: number;
-    /** Acknowledged but never consumed (evicted ones included). */
+    /**
+     * Acknowledged but never consumed (evicted ones included). In an interrupted run only the
+     * evicted ones: the others are `unconfirmed`.
+     */
     lost: number;
+    /**
+     * Interrupted runs: acknowledged ticks not yet consumed when the run stopped waiting for them.
+     * They may still be in the topic, so they are not counted as lost. 0 when the run ended on its
+     * own; absent in results written before this field existed.
+     */
+    unconfirmed?: number;
+    /** Handed to the client but neither acknowledged nor failed when the run stopped waiting. */
+    unacknowledged?: number;
     duplicated: number;
     /** Part of `lost` explained by retention dropping records before they were read. */
     evicted: number;
@@ -119,6 +131,11 @@ export interface RunResult {
   /** Pass or fail of each threshold option (--max-p99, --min-rate, ...); empty when none was given. */
   thresholds: ThresholdResult[];
   warnings: string[];
+  /**
+   * The waits between the end of the load (or Ctrl-C) and this result, each with its outcome
+   * ('timed out': left behind at its budget). Closing the clients comes after the result is written.
+   */
+  shutdown?: StepRecord[];
   /** CPU (every thread) over the run and peak RSS of the process that ran it; set by `firehose run`. */
   resources?: { cpuUserMs: number; cpuSystemMs: number; maxRssMb: number };
 }
@@ -145,9 +162,13 @@ export function buildRunResult(input: RunResultInput): RunResult {
   const { config, produce } = input;
   const ingest = input.consumed;
   // Dead-lettered ticks are accounted for (they sit in the dead-letter topic), not lost.
-  const lost = Math.max(0, produce.acked - input.distinctConsumed - ingest.deadLetteredTicks);
+  const unconsumed = Math.max(0, produce.acked - input.distinctConsumed - ingest.deadLetteredTicks);
   const ticksPerFrame = produce.framesAcked > 0 ? produce.acked / produce.framesAcked : config.ticksPerRecord;
-  const evicted = Math.min(lost, Math.round(ingest.evictedRecords * ticksPerFrame));
+  const evicted = Math.min(unconsumed, Math.round(ingest.evictedRecords * ticksPerFrame));
+  // An interrupted run stopped waiting: what it did not see is unknown, except what retention evicted.
+  const lost = input.interrupted ? evicted : unconsumed;
+  const unconfirmed = unconsumed - lost;
+  const unacknowledged = Math.max(0, produce.produced - produce.acked - produce.failed - produce.indeterminate);
   const consumeWindowSec = Math.max(1e-6, (ingest.lastConsumedUs - produce.startUs) / 1e6);
   const sendWindowSec = Math.max(1e-6, (produce.lastSentUs - produce.startUs) / 1e6);
   const e2e = createMergeHistogram();
@@ -162,6 +183,8 @@ export function buildRunResult(input: RunResultInput): RunResult {
 
   const warnings: string[] = [];
   if (lost > 0) warnings.push(`${lost} acknowledged ticks were never consumed${evicted > 0 ? ` (${evicted} evicted by retention)` : ''}`);
+  if (unconfirmed > 0) warnings.push(`${unconfirmed} acknowledged ticks were not consumed before the run was interrupted (unconfirmed: not counted as lost)`);
+  if (unacknowledged > 0) warnings.push(`${unacknowledged} ticks were still waiting for an acknowledgement when the run stopped waiting`);
   if (ingest.unchecked > 0) warnings.push(`${ingest.unchecked} ticks could not be checked for loss or duplication`);
   if (produce.failed > 0) warnings.push(`${produce.failed} ticks failed to produce: ${produce.firstError ?? 'unknown error'}`);
   if (produce.indeterminate > 0) warnings.push(`${produce.indeterminate} ticks timed out in flight (indeterminate): ${produce.firstError ?? 'timeout'}`);
@@ -199,6 +222,8 @@ export function buildRunResult(input: RunResultInput): RunResult {
       consumed: ingest.consumedTicks,
       distinctConsumed: input.distinctConsumed,
       lost,
+      unconfirmed,
+      unacknowledged,
       duplicated: ingest.duplicates,
       evicted,
       deadLettered: ingest.deadLetteredTicks,

@@ -75,6 +75,8 @@ describe('judging a probe', () => {
     expect(r.latency!.p99).toBe(1_500_000);
     expect(r.cpuMsPerMillionTicks).toBe(30_000);
     expect(windowFigures(output({ lag: 77 }), 2)).toEqual({ startLag: 500, endLag: 77, maxP99Us: 6_000 });
+    // No warm-up: the ticks in flight at the first sample are not growth.
+    expect(windowFigures(output({ lag: 77 }), 0)).toEqual({ startLag: 9_000, endLag: 77, maxP99Us: 2_000_000 });
   });
 
   it('fails on loss, a slow consumer, a slow second, growing lag or no result', () => {
