@@ -2,6 +2,8 @@ import { createTickLabels, type TickLabelsShared } from '../analytics/tick-label
 import type { FrameProducer } from '../kafka/client.js';
 import { createFrameProducer } from '../kafka/client-factory.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
+import { defaultStateDir } from '../kafka/local-cluster/cluster-state.js';
+import { LocalCluster } from '../kafka/local-cluster/local-cluster.js';
 import { describeTopic, ensureTopic } from '../kafka/topic-admin.js';
 import { alertsTopic, deadLetterTopic, IngestSession } from '../ingest/ingest-session.js';
 import { FaultRunner } from './fault-plan.js';
@@ -43,13 +45,51 @@ export interface LoadTestControl {
   stop(): void;
 }
 
-/** The Kafka cluster of a run: the embedded one unless --brokers, with the ticks topic in place. */
-export async function prepareCluster(config: RunConfig, consumerProcesses = 1): Promise<{ brokers: string; cluster: EmbeddedCluster | null; brokerCount: number }> {
-  if (config.brokers !== null) {
-    await ensureTopic(config.brokers, config.topic, config.partitions, config.replicationFactor, true, config.recreate);
-    await ensureTopic(config.brokers, deadLetterTopic(config.topic), 1, config.replicationFactor, false);
-    await ensureTopic(config.brokers, alertsTopic(config.topic), 1, config.replicationFactor, false);
-    return { brokers: config.brokers, cluster: null, brokerCount: config.brokers.split(',').length };
+/** The cluster a run uses, with the ticks topic in place. */
+export interface PreparedCluster {
+  brokers: string;
+  /** The in-process mock (--brokers embedded), stopped with the run. */
+  cluster: EmbeddedCluster | null;
+  /** Real Kafka on this machine (--brokers local). */
+  local: LocalCluster | null;
+  /** This run started the local cluster, so it stops it at the end (a cluster that was up stays up). */
+  startedLocal: boolean;
+  brokerCount: number;
+}
+
+/** Ensures the topics of a run on a real cluster (local or --brokers). */
+async function ensureRunTopics(brokers: string, config: RunConfig): Promise<void> {
+  await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor, true, config.recreate);
+  await ensureTopic(brokers, deadLetterTopic(config.topic), 1, config.replicationFactor, false);
+  await ensureTopic(brokers, alertsTopic(config.topic), 1, config.replicationFactor, false);
+}
+
+/**
+ * The local Apache Kafka cluster, started if it is down. A cluster this call started is killed if
+ * the process exits without stopping it, so no JVM outlives a run that started one.
+ */
+export async function ensureLocalCluster(config: Pick<RunConfig, 'localNodes'>, log: (line: string) => void = () => {}): Promise<{ local: LocalCluster; started: boolean; stop: () => Promise<void> }> {
+  const { cluster, started } = await LocalCluster.up({ stateDir: defaultStateDir(), nodes: config.localNodes, log });
+  if (!started) return { local: cluster, started, stop: async () => {} };
+  const removeHook = cluster.killOnExit();
+  return { local: cluster, started, stop: async () => { await cluster.down(); removeHook(); } };
+}
+
+/** The Kafka cluster of a run: embedded, local or --brokers, with the ticks topic in place. */
+export async function prepareCluster(config: RunConfig, consumerProcesses = 1, log: (line: string) => void = () => {}): Promise<PreparedCluster & { stopLocal: () => Promise<void> }> {
+  if (config.clusterKind === 'external' && config.brokers !== null) {
+    await ensureRunTopics(config.brokers, config);
+    return { brokers: config.brokers, cluster: null, local: null, startedLocal: false, brokerCount: config.brokers.split(',').length, stopLocal: async () => {} };
+  }
+  if (config.clusterKind === 'local') {
+    const { local, started, stop } = await ensureLocalCluster(config, log);
+    try {
+      await ensureRunTopics(local.bootstrapServers, config);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return { brokers: local.bootstrapServers, cluster: null, local, startedLocal: started, brokerCount: local.nodeCount, stopLocal: stop };
   }
   const cluster = await EmbeddedCluster.start({
     brokers: config.embeddedBrokers,
@@ -62,7 +102,14 @@ export async function prepareCluster(config: RunConfig, consumerProcesses = 1): 
       { name: alertsTopic(config.topic), partitions: 1, replicationFactor: config.replicationFactor },
     ],
   });
-  return { brokers: cluster.bootstrapServers, cluster, brokerCount: cluster.brokerCount };
+  return { brokers: cluster.bootstrapServers, cluster, local: null, startedLocal: false, brokerCount: cluster.brokerCount, stopLocal: async () => {} };
+}
+
+/** What result.json says about the cluster: real Kafka (and its version) or the mock. */
+export function clusterIdentity(prepared: Pick<PreparedCluster, 'cluster' | 'local'>): { kind: 'kafka' | 'mock' | 'unknown'; kafkaVersion: string | null; local: boolean } {
+  if (prepared.cluster) return { kind: 'mock', kafkaVersion: null, local: false };
+  if (prepared.local) return { kind: 'kafka', kafkaVersion: prepared.local.kafkaVersion, local: true };
+  return { kind: 'unknown', kafkaVersion: null, local: false };
 }
 
 /** Every ingest process of a run joins this consumer group. */
@@ -146,6 +193,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
   const startedAt = new Date().toISOString();
 
   let cluster: EmbeddedCluster | null = null;
+  let stopLocal: () => Promise<void> = async () => {};
   let ingest: IngestSession | null = null;
   let producer: FrameProducer | null = null;
   let progressTimer: NodeJS.Timeout | undefined;
@@ -153,8 +201,10 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
   let faultRunner: FaultRunner | null = null;
   let generatorThread: ThreadedLoadGenerator | null = null;
   try {
-    const prepared = await prepareCluster(config);
+    const prepared = await prepareCluster(config, 1, log);
     cluster = prepared.cluster;
+    stopLocal = prepared.stopLocal;
+    if (prepared.startedLocal) log('the local cluster was started for this run and stops at its end (firehose cluster up keeps one between runs)');
     const brokers = prepared.brokers;
     const metadata = await describeTopic(brokers, config.topic).catch(() => null);
     const labels = createRunLabels(config);
@@ -173,9 +223,10 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     generator = loadgen;
     if (loadgen instanceof ThreadedLoadGenerator) generatorThread = loadgen;
     ingest.startWarmup(loadgen.produceStats.startUs);
-    if (cluster && config.faults.length > 0) {
-      faultRunner = new FaultRunner(cluster, config.faults, {
-        topic: config.topic, partitions: config.partitions, groupId: groupIdFor(config), brokers: cluster.brokerCount,
+    const faultCluster = cluster ? { mock: cluster } : prepared.local ? { kafka: prepared.local } : null;
+    if (faultCluster && config.faults.length > 0) {
+      faultRunner = new FaultRunner(faultCluster, config.faults, {
+        topic: config.topic, partitions: config.partitions, groupId: groupIdFor(config), brokers: prepared.brokerCount,
       }, (message) => log(`warning: ${message}`));
       faultRunner.start();
     }
@@ -242,7 +293,10 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     const ingestResult: IngestPart = await session.finish();
     const result = mergeRunParts({
       config, startedAt, finishedAt: new Date().toISOString(),
-      cluster: { embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount, metadata },
+      cluster: {
+        embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount, metadata,
+        ...clusterIdentity(prepared),
+      },
       loadgens: [loadgenPart(config, loadgen)], ingests: [ingestResult], timeline,
     });
     result.faults = faultRunner?.events ?? [];
@@ -256,5 +310,6 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     await producer?.disconnect().catch(() => {});
     await ingest?.close();
     await cluster?.stop();
+    await stopLocal();
   }
 }
