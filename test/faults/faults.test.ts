@@ -97,7 +97,7 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
 
   it('SIGINT under load with a broker down: exits 130 within 10 s and writes the result marked interrupted', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-sigint-'));
-    const run = startFirehose(['run', '--rate', '50000', '--duration', '60', '--fault', 'broker-down@1s+30s', '--no-progress', '--out', out]);
+    const run = startFirehose(['run', '--brokers', 'embedded', '--rate', '50000', '--duration', '60', '--fault', 'broker-down@1s+30s', '--no-progress', '--out', out]);
     await run.waitFor(/offering/, 30_000);
     await new Promise((r) => setTimeout(r, 3_000));
     const sent = Date.now();
@@ -112,7 +112,7 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
 
   it('bad fault specs and faults against real brokers end with exit code 2 before anything starts', async () => {
     for (const args of [['--fault', 'meteor-strike'], ['--fault', 'broker-down:9'], ['--fault', 'produce-errors:NO_SUCH_ERROR'], ['--fault', 'rtt'], ['--fault', 'broker-down', '--brokers', 'localhost:9092']]) {
-      const r = startFirehose(['run', ...args]);
+      const r = startFirehose(['run', '--brokers', 'embedded', ...args]);
       expect(await r.exited).toBe(2);
       expect(r.stderr()).toMatch(/--fault/);
     }
@@ -161,7 +161,7 @@ describe('overload: far above the sustainable rate for 20 s', () => {
   it('keeps memory bounded and flat, and says the run was overloaded', async () => {
     const { readFileSync: read } = await import('node:fs');
     const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-overload-'));
-    const run = startFirehose(['run', '--rate', '3M', '--duration', '20', '--no-progress', '--out', out]);
+    const run = startFirehose(['run', '--brokers', 'embedded', '--rate', '3M', '--duration', '20', '--no-progress', '--out', out]);
     const rssMb: number[] = [];
     while (run.child.exitCode === null) {
       try {
