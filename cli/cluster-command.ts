@@ -3,6 +3,8 @@ import pc from 'picocolors';
 import { defaultStateDir } from '../kafka/local-cluster/cluster-state.js';
 import { LocalCluster } from '../kafka/local-cluster/local-cluster.js';
 import { FirehoseError } from '../kafka/errors.js';
+import { requireJava } from '../kafka/local-cluster/java-runtime.js';
+import { cacheDir, kafkaVersion, resolveKafkaClasspath } from '../kafka/local-cluster/kafka-classpath.js';
 
 function stateDirOf(options: { stateDir?: string }): string {
   return options.stateDir ?? defaultStateDir();
@@ -48,6 +50,14 @@ export function registerClusterCommand(program: Command, setExit: (code: number)
         }
       }
       if (!up) setExit(1);
+    });
+
+  cluster.command('resolve')
+    .description('resolve Apache Kafka\'s jars through Maven (once; cached) without starting anything')
+    .action(() => {
+      requireJava();
+      resolveKafkaClasspath();
+      process.stderr.write(pc.dim(`Apache Kafka ${kafkaVersion()} resolved; classpath cached in ${cacheDir()}\n`));
     });
 
   cluster.command('down')
