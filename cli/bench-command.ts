@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
+import { writeFile } from 'node:fs/promises';
 import { renderBenchTable } from '../bench/bench-table.js';
+import { runKafkaToolPeers } from '../bench/kafka-tools-peers.js';
+import { renderPeersTable } from '../bench/kafka-tools-peers-table.js';
 import { runNaivePipeline, type NaiveControl } from '../bench/naive-pipeline.js';
 import { runNoTransportLimit } from '../bench/no-transport.js';
 import { ChildRunner } from '../bench/probe.js';
@@ -107,9 +110,20 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
           ...(options.pipelines ? { pipelines: options.pipelines } : {}),
           ...(options.probeDuration !== undefined ? { windowSec: options.probeDuration } : {}),
         });
+        if (held && report.status === 'ok') {
+          report.peers = await runKafkaToolPeers({
+            bootstrapServers: held.local.bootstrapServers, kafkaVersion: held.local.kafkaVersion, nodes: held.local.nodeCount,
+            ticksPerRecord: report.workload.ticksPerRecord, partitions: report.workload.partitions, acks: 'all',
+            // As many records as the pipeline sent in one measuring window at its best rate (at least 20k).
+            records: Math.max(20_000, Math.round(((report.best?.ticksPerSec ?? 0) / report.workload.ticksPerRecord) * report.criteria.windowSec)),
+            pipelineTicksPerSec: report.best?.ticksPerSec ?? null, log,
+          });
+          await writeFile(path.join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+        }
         if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else {
           process.stdout.write(`${renderBenchTable(report)}\n`);
+          if (report.peers) process.stdout.write(`${renderPeersTable(report.peers)}\n`);
           process.stdout.write(pc.dim(`wrote ${path.join(out, 'bench.json')} (${report.wallSec} s)\n`));
         }
         if (report.status === 'interrupted') setExit(EXIT.interrupted);

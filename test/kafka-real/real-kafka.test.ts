@@ -7,6 +7,7 @@ import type { PartResult } from '../../run/result-parts.js';
 import type { RunResult } from '../../run/run-result.js';
 import { KAFKA_VERSION } from '../../kafka/local-cluster/kafka-version.js';
 import { startFirehose, type RunningCommand } from '../cli/cli-process.js';
+import { runKafkaToolPeers } from '../../bench/kafka-tools-peers.js';
 
 // Real Apache Kafka: ONE 3-node local cluster for this file (RF 3, min.insync.replicas 2),
 // started in beforeAll and stopped in afterAll; every test uses its own topic. The state dir is
@@ -150,6 +151,18 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
     expect(merged.ticks.acked).toBe(40_000);
     expect(merged.ticks.distinctConsumed).toBe(40_000);
     expect(merged.ticks.lost).toBe(0);
+  });
+
+  it("Kafka's own perf tools run as peers on the same cluster", async () => {
+    const status = JSON.parse((await succeed(['cluster', 'status', '--json'])).stdout()) as { bootstrapServers: string };
+    const peers = await runKafkaToolPeers({
+      bootstrapServers: status.bootstrapServers, kafkaVersion: KAFKA_VERSION, nodes: 3, ticksPerRecord: 64, partitions: 4,
+      records: 5_000, acks: 'all', pipelineTicksPerSec: 100_000,
+    });
+    expect(peers.notes.filter((n) => /gave no figures/.test(n))).toEqual([]);
+    expect(peers.tools.map((t) => t.tool)).toEqual(['ProducerPerformance', 'ConsumerPerformance', 'EndToEndLatency']);
+    for (const t of peers.tools) expect(t.mbPerSec, t.tool).toBeGreaterThan(0);
+    expect(peers.ratios.pipelineVsProducerPerformance).toBeGreaterThan(0);
   });
 
   it('a node whose JVM died (stale pid file) shows as down and cluster up starts it again', async () => {
