@@ -271,7 +271,8 @@ export class FaultRunner {
     const c = this.cluster.kafka;
     for (const node of c.status()) {
       if (node.state === 'paused') c.resumeNode(node.id);
-      if (node.state === 'down') await c.startNode(node.id).catch((error: unknown) => this.onError(`starting node ${node.id} again: ${(error as Error).message}`));
+      // Started, not awaited: the run's end (maybe a Ctrl-C with a deadline) must not wait for a JVM.
+      if (node.state === 'down') await c.startNode(node.id, false).catch((error: unknown) => this.onError(`starting node ${node.id} again: ${(error as Error).message}`));
     }
   }
 }

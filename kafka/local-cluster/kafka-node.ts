@@ -10,7 +10,11 @@ import { repoFile } from './repo-files.js';
  * JVM options of one node. Three nodes and the pipeline share two cores here: a small heap, and
  * few threads per node (Kafka sizes its pools for a server).
  */
-const JVM_OPTIONS = ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true'];
+const JVM_OPTIONS = [
+  '-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20',
+  // One GC thread each: three nodes' GC threads would otherwise compete for the same two cores.
+  '-XX:ParallelGCThreads=1', '-XX:ConcGCThreads=1', '-Djava.awt.headless=true',
+];
 
 /** server.properties of one node: broker and controller, loopback listeners on its own ports. */
 export function serverProperties(stateDir: string, state: ClusterState, node: NodeAddress): string {

@@ -210,8 +210,8 @@ export class LocalCluster {
     await stopNode(this.stateDir, id, 30_000);
   }
 
-  /** Starts a node that is down again, and waits until the metadata lists it. */
-  async startNode(id: number): Promise<void> {
+  /** Starts a node that is down again, and (unless `wait` is false) waits until the metadata lists it. */
+  async startNode(id: number, wait = true): Promise<void> {
     const node = this.#node(id);
     this.#java ??= requireJava();
     this.#classpath ??= resolveKafkaClasspath();
@@ -219,7 +219,7 @@ export class LocalCluster {
     const deadline = Date.now() + 10_000;
     while (livePid(this.stateDir, id) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     startNode(this.#java, this.#classpath, this.stateDir, node);
-    await this.waitReady([id]);
+    if (wait) await this.waitReady([id]);
   }
 
   /** The leader of a partition as the metadata says now (a fault's `leader` target). */

@@ -112,6 +112,8 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
     const r = await run('kill-acks-all', ['--acks', 'all', '--rate', '20000', '--duration', '9', '--partitions', '4', '--fault', 'kill:leader@3s+3s', '--drain-timeout', '30s']);
     expect(r.faults.map((f) => `${f.kind} ${f.phase}`)).toEqual(['kill start', 'kill end']);
     expect(r.faults[0]!.detail).toMatch(/SIGKILL node [123] \(leader of partition 0\)/);
+    // Drawn on the report's timeline and listed under it, like the mock's faults.
+    expect(readFileSync(path.join(tmp, 'kill-acks-all', 'report.html'), 'utf8')).toMatch(/SIGKILL node [123]/);
     expect(r.ticks.lost).toBe(0);
     expect(r.ticks.failed).toBe(0);
     expectBalanced(r);
