@@ -135,6 +135,24 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
     expectBalanced(r);
   });
 
+  it('a broker killed, then Ctrl-C: the run still writes its result and the node comes back', async () => {
+    const out = path.join(tmp, 'kill-then-sigint');
+    const r = firehose(['run', '--brokers', 'local', '--no-progress', '--topic', `t-sigint-${process.pid}`, '--rate', '10000', '--duration', '60',
+      '--partitions', '4', '--fault', 'kill:leader@2s+60s', '--out', out]);
+    await r.waitFor(/offering/, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(130);
+    const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
+    expect(result.status).toBe('interrupted');
+    expect(result.faults.map((f) => `${f.kind} ${f.phase}`)).toEqual(['kill start']);
+    // The cluster outlives the run: the killed node was started again.
+    const deadline = Date.now() + 60_000;
+    while (clusterJvms().length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(clusterJvms()).toHaveLength(3);
+    await succeed(['cluster', 'up', '--nodes', '3']);
+  });
+
   it('split roles: two ingest processes in one real consumer group and one loadgen', async () => {
     const out = path.join(tmp, 'split');
     const topic = `t-split-${process.pid}`;
