@@ -25,7 +25,10 @@ function cachedClasspath(file: string): string | null {
 
 /** The line of Maven's output that says what failed, without its [ERROR] prefix. */
 function mavenError(output: string): string {
-  const lines = output.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').replace(/^\[ERROR\]\s*/, '').trim());
+  // Maven colours its output even with -B on some terminals: strip the ANSI escapes (ESC [ ... m).
+  const escape = String.fromCharCode(27);
+  const lines = output.split('\n').map((l) => l.split(escape).map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, ''))).join('')
+    .replace(/^\[ERROR\]\s*/, '').replace(/\s*-> \[Help 1\]$/, '').trim());
   const line = lines.find((l) => /Could not (resolve|find|transfer)|Failed to (collect|read|execute)/.test(l)) ?? lines.find((l) => l !== '') ?? 'no output';
   return line.length > 400 ? `${line.slice(0, 400)}…` : line;
 }

@@ -40,7 +40,7 @@ describe('thresholds, workloads, sweep, report and compare from the command line
 
   it('sweep runs every setting, writes sweep.json and sweep.html, and names the best; report and compare read its results', async () => {
     const out = tmp();
-    const sweep = startFirehose(['sweep', '--partitions', '1,3', '--ticks', '6000', '--rate', '6000', '--no-progress', '--out', out]);
+    const sweep = startFirehose(['sweep', '--brokers', 'embedded', '--partitions', '1,3', '--ticks', '6000', '--rate', '6000', '--no-progress', '--out', out]);
     expect(await sweep.exited).toBe(0);
     expect(sweep.stdout()).toMatch(/best: \S+ — /);
     const summary = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as { best: { label: string }; entries: Array<{ label: string; resultFile: string }> };
