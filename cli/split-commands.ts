@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { clusterIdentity, createLoadGenerator, createProducerFor, ensureLocalCluster, ingestOptionsFor, loadgenPart } from '../run/load-test.js';
+import { clusterIdentity, createLoadGenerator, createProducerFor, ingestOptionsFor, loadgenPart } from '../run/load-test.js';
+import { defaultStateDir } from '../kafka/local-cluster/cluster-state.js';
+import { LocalCluster } from '../kafka/local-cluster/local-cluster.js';
 import { ensureTopic } from '../kafka/topic-admin.js';
 import { ledgerBytes, MAX_LEDGER_BYTES, MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
 import type { PartResult } from '../run/result-parts.js';
@@ -31,7 +33,8 @@ async function brokersAndTopic(config: RunConfig, role: string): Promise<{ broke
     throw new FirehoseError('BAD_OPTION', `--topic is required for firehose ${role}: every loadgen and ingest process must name the same topic`);
   }
   if (config.clusterKind === 'local') {
-    const { local, started } = await ensureLocalCluster(config, (line) => process.stderr.write(pc.dim(`${line}\n`)));
+    // Not ensureLocalCluster: that one kills a cluster it started when the process exits.
+    const { cluster: local, started } = await LocalCluster.up({ stateDir: defaultStateDir(), nodes: config.localNodes, log: (line) => process.stderr.write(pc.dim(`${line}\n`)) });
     if (started) process.stderr.write(pc.dim(`${role}: the local cluster stays up for the other roles; firehose cluster down stops it\n`));
     return { brokers: local.bootstrapServers, cluster: { embedded: false, bootstrapServers: local.bootstrapServers, brokers: local.nodeCount, ...clusterIdentity({ cluster: null, local }) } };
   }

@@ -178,7 +178,16 @@ export class FaultRunner {
     private readonly onError: (message: string) => void,
   ) {}
 
+  #exitHook: (() => void) | null = null;
+
   start(): void {
+    // If the process exits inside a fault (a Ctrl-C's deadline), a cluster that outlives the run
+    // must not stay with a node killed or frozen.
+    if ('kafka' in this.cluster && this.faults.some((f) => KAFKA_KINDS.includes(f.kind))) {
+      const c = this.cluster.kafka;
+      this.#exitHook = () => { try { c.restoreNow(); } catch { /* nothing more can be done while exiting */ } };
+      process.on('exit', this.#exitHook);
+    }
     const startMs = Date.now();
     const at = (sec: number, step: () => Promise<void | string>, event: Omit<FaultEvent, 'atSec'>): void => {
       const timer = setTimeout(() => {
@@ -267,12 +276,14 @@ export class FaultRunner {
   async stop(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     await Promise.all([...this.pending]);
-    if (!('kafka' in this.cluster) || !this.faults.some((f) => KAFKA_KINDS.includes(f.kind))) return;
-    const c = this.cluster.kafka;
-    for (const node of c.status()) {
-      if (node.state === 'paused') c.resumeNode(node.id);
-      // Started, not awaited: the run's end (maybe a Ctrl-C with a deadline) must not wait for a JVM.
-      if (node.state === 'down') await c.startNode(node.id, false).catch((error: unknown) => this.onError(`starting node ${node.id} again: ${(error as Error).message}`));
+    if (!this.#exitHook || !('kafka' in this.cluster)) return;
+    process.off('exit', this.#exitHook);
+    this.#exitHook = null;
+    // Started, not awaited: the run's end (maybe a Ctrl-C with a deadline) must not wait for a JVM.
+    try {
+      this.cluster.kafka.restoreNow();
+    } catch (error) {
+      this.onError(`bringing the nodes back: ${(error as Error).message}`);
     }
   }
 }

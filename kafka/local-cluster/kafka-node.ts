@@ -42,6 +42,10 @@ export function serverProperties(stateDir: string, state: ClusterState, node: No
     'auto.create.topics.enable': 'false',
     // Kafka's default 3 s wait for more group members would show up as latency of the first ticks.
     'group.initial.rebalance.delay.ms': 0,
+    // A killed node is noticed after its session times out; Kafka's 9 s default would leave its
+    // partitions without a leader for most of a short run (and past a Ctrl-C's deadline).
+    'broker.heartbeat.interval.ms': 500,
+    'broker.session.timeout.ms': 3000,
   };
   return `${Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { FirehoseError } from '../errors.js';
@@ -41,6 +42,52 @@ function accepting(port: number): Promise<boolean> {
     socket.once('error', () => { socket.destroy(); resolve(false); });
     socket.once('timeout', () => { socket.destroy(); resolve(false); });
   });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `work` holding `<stateDir>.lock`, so that processes starting the cluster at the same time
+ * (a loadgen and two ingest processes with --brokers local) start it once and share it. A lock
+ * whose holder has exited is taken over.
+ */
+async function withStartLock<T>(stateDir: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${stateDir}.lock`;
+  mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(path.join(lock, 'pid'), `${process.pid}\n`);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder = Number.NaN;
+      try {
+        holder = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+      } catch {
+        // Just created by another process, which has not written its pid yet.
+      }
+      if (Number.isInteger(holder) && !processAlive(holder)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new FirehoseError('LOCAL_CLUSTER', `another process (pid ${holder}) has been starting the local cluster in ${stateDir} for 3 minutes (lock ${lock})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. */
@@ -90,6 +137,10 @@ export class LocalCluster {
     const log = options.log ?? (() => {});
     if (!(LOCAL_NODE_COUNTS as readonly number[]).includes(nodes)) throw new FirehoseError('BAD_OPTION', `--nodes ${nodes} is invalid: must be 1 or 3`);
     const java = requireJava();
+    return withStartLock(stateDir, () => LocalCluster.#upLocked(stateDir, nodes, java, log));
+  }
+
+  static async #upLocked(stateDir: string, nodes: number, java: JavaRuntime, log: (line: string) => void): Promise<{ cluster: LocalCluster; started: boolean }> {
     let state = readState(stateDir);
     if (state && state.nodes.length !== nodes && state.nodes.some((n) => livePid(stateDir, n.id) !== null)) {
       throw new FirehoseError('BAD_OPTION', `a ${state.nodes.length}-node local cluster is up in ${stateDir}: firehose cluster down first to start one of ${nodes}`);
@@ -220,6 +271,21 @@ export class LocalCluster {
     while (livePid(this.stateDir, id) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     startNode(this.#java, this.#classpath, this.stateDir, node);
     if (wait) await this.waitReady([id]);
+  }
+
+  /**
+   * Brings back, synchronously, every node that is paused or down: SIGCONT, or its JVM started
+   * (not waited for). For an exit handler, where nothing asynchronous runs any more.
+   */
+  restoreNow(): void {
+    for (const node of this.status()) {
+      if (node.state === 'paused') this.resumeNode(node.id);
+      if (node.state === 'down') {
+        this.#java ??= requireJava();
+        this.#classpath ??= resolveKafkaClasspath();
+        startNode(this.#java, this.#classpath, this.stateDir, this.#node(node.id));
+      }
+    }
   }
 
   /** The leader of a partition as the metadata says now (a fault's `leader` target). */
