@@ -39,7 +39,7 @@ async function brokersAndTopic(config: RunConfig, role: string): Promise<{ broke
     return { brokers: local.bootstrapServers, cluster: { embedded: false, bootstrapServers: local.bootstrapServers, brokers: local.nodeCount, ...clusterIdentity({ cluster: null, local }) } };
   }
   const brokers = config.brokers!;
-  return { brokers, cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length } };
+  return { brokers, cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length, ...clusterIdentity({ cluster: null, local: null }) } };
 }
 
 async function writePart(part: PartResult, dir: string, name: string, force: boolean): Promise<string> {

@@ -23,7 +23,7 @@ export function formatRate(perSec: number): string {
  */
 export function clusterLabel(cluster: { embedded: boolean; bootstrapServers: string; brokers: number; kind?: string; kafkaVersion?: string | null; local?: boolean }): string {
   const nodes = `${cluster.brokers} ${cluster.brokers === 1 ? 'node' : 'nodes'}`;
-  if (cluster.kind === 'kafka') return `real Apache Kafka ${cluster.kafkaVersion ?? ''}, ${nodes}${cluster.local ? ' (local cluster)' : ''}`.replace('  ', ' ');
+  if (cluster.kind === 'kafka' && cluster.local) return `real Apache Kafka ${cluster.kafkaVersion ?? ''}, ${nodes} (local cluster)`.replace('  ', ' ');
   if (cluster.embedded || cluster.kind === 'mock') return `librdkafka mock (embedded), ${cluster.brokers} brokers — not real Kafka`;
   return `Kafka at ${cluster.bootstrapServers}`;
 }

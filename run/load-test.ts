@@ -108,10 +108,11 @@ export async function prepareCluster(config: RunConfig, consumerProcesses = 1, l
 }
 
 /** What result.json says about the cluster: real Kafka (and its version) or the mock. */
-export function clusterIdentity(prepared: Pick<PreparedCluster, 'cluster' | 'local'>): { kind: 'kafka' | 'mock' | 'unknown'; kafkaVersion: string | null; local: boolean } {
+export function clusterIdentity(prepared: Pick<PreparedCluster, 'cluster' | 'local'>): { kind: 'kafka' | 'mock'; kafkaVersion: string | null; local: boolean } {
   if (prepared.cluster) return { kind: 'mock', kafkaVersion: null, local: false };
   if (prepared.local) return { kind: 'kafka', kafkaVersion: prepared.local.kafkaVersion, local: true };
-  return { kind: 'unknown', kafkaVersion: null, local: false };
+  // --brokers host:port: a real cluster whose version the tool does not ask for.
+  return { kind: 'kafka', kafkaVersion: null, local: false };
 }
 
 /** Every ingest process of a run joins this consumer group. */
