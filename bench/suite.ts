@@ -77,6 +77,11 @@ export interface SuiteOptions {
   log?: (line: string) => void;
   /** Runs the children (tests and Ctrl-C handling pass their own). */
   runner?: ChildRunner;
+  /**
+   * The cluster of this pipeline's probes: 'local' (real Kafka, already up; the caller starts and
+   * stops it) or 'embedded' (each probe's own mock, the default). The naive baseline always uses the mock.
+   */
+  brokers?: 'local' | 'embedded';
 }
 
 const DEFAULT_WORKLOAD: BenchReport['workload'] = {
@@ -135,7 +140,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
       : ['run', '--json', '--no-progress', '--client', id, '--rate', String(rate), '--duration', String(durationSec),
         '--workers', String(workload.workers), '--ticks-per-record', String(ticksPerRecord), '--drain-timeout', String(settings.drainTimeoutSec),
         // --force: a probe repeated at the same rate (a retry) replaces its own earlier files.
-        '--out', path.join(runsDir, `${id}-${tag}-${rate}`), '--force', ...commonArgs];
+        '--out', path.join(runsDir, `${id}-${tag}-${rate}`), '--force', '--brokers', options.brokers ?? 'embedded', ...commonArgs];
     let record: ProbeRecord | null = null;
     for (let attempt = 0; attempt < 2; attempt++) {
       let run: ChildRun;
@@ -306,7 +311,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
 
   if (stopped()) report.status = 'interrupted';
   report.machine.loadAverageAtEnd = os.loadavg()[0]!;
-  finishReport(report, runNotes);
+  finishReport(report, runNotes, options.brokers);
   report.finishedAt = new Date().toISOString();
   report.wallSec = Math.round((Date.now() - started) / 100) / 10;
   await writeFile(path.join(options.out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -324,7 +329,7 @@ const ratio = (a: number | undefined, b: number | undefined): number | null =>
   a !== undefined && b !== undefined && a > 0 && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
 
 /** Best pipeline, ratios, targets and notes from the per-pipeline figures. */
-export function finishReport(report: BenchReport, runNotes: readonly string[] = []): void {
+export function finishReport(report: BenchReport, runNotes: readonly string[] = [], brokers: SuiteOptions['brokers'] = 'embedded'): void {
   const p = report.pipelines;
   const candidates = CLIENT_PIPELINE_IDS.filter((id) => (p[id]?.maxTicksPerSec ?? 0) > 0);
   candidates.sort((a, b) => p[b]!.maxTicksPerSec - p[a]!.maxTicksPerSec);
@@ -361,7 +366,9 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
     `sustained = over the whole probe nothing lost, evicted or failed and analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of the offered rate; over the ${c.windowSec} s measuring window after a ${c.warmupSec} s warm-up, every second's end-to-end p99 ≤ ${fmtMs(c.maxP99Us)}, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and grown by ≤ ${c.maxLagGrowthSec} s of ticks`,
     'a rate that failed only on lag or p99 with nothing lost is probed once more (a few times per pipeline at most) before the search believes it',
     'latency at half the sustained rate: the whole probe\'s HDR percentiles (warm-up included); windowMaxP99Us is the worst per-second p99 after the warm-up',
-    'each Kafka pipeline runs in its own process with its own embedded 3-broker cluster (librdkafka mock) in that process: its CPU and RSS include the brokers',
+    brokers === 'local'
+      ? 'this pipeline\'s probes ran on real Apache Kafka (the local cluster, started once for the suite; its JVMs\' CPU is not in the probes\' figures); the naive baseline on its own embedded mock'
+      : 'each Kafka pipeline runs in its own process with its own embedded 3-broker cluster (librdkafka mock) in that process: its CPU and RSS include the brokers',
     'CPU per million ticks = user + system time of every thread of the process over the run (cluster start and drain included) ÷ ticks analysed',
     'the no-transport limit has no latency figures: nothing travels',
     'raw clients: each client alone through the pipeline\'s own adapter and producer settings, no generation or analytics, in its own process with its own embedded cluster; produce-only = closed loop as fast as acknowledgements come; consume-only = a consumer group reading a prefilled topic from the start (new group per pass, first record to last), committing after each batch',

@@ -1,4 +1,5 @@
 import type { LatencySummary } from '../metrics/latency-histogram.js';
+import type { KafkaToolPeers } from './kafka-tools-peers.js';
 
 /** CPU and memory of one process (all of its threads: workers, librdkafka, the in-process brokers). */
 export interface ResourceUsage {
@@ -198,6 +199,8 @@ export interface BenchReport {
   };
   targets: TargetCheck[];
   notes: string[];
+  /** Kafka's own perf tools on the same (real, local) cluster in the same run; absent on the mock. */
+  peers?: KafkaToolPeers;
 }
 
 export type BenchMode = 'full' | 'quick' | 'tiny';

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
+import { writeFile } from 'node:fs/promises';
 import { renderBenchTable } from '../bench/bench-table.js';
+import { runKafkaToolPeers } from '../bench/kafka-tools-peers.js';
+import { renderPeersTable } from '../bench/kafka-tools-peers-table.js';
 import { runNaivePipeline, type NaiveControl } from '../bench/naive-pipeline.js';
 import { runNoTransportLimit } from '../bench/no-transport.js';
 import { ChildRunner } from '../bench/probe.js';
@@ -14,6 +17,9 @@ import { RUN_DEFAULTS } from '../run/run-defaults.js';
 import { parseCount, parseDurationSec, parseLatencyUs } from './option-parsers.js';
 import { handleInterrupts } from './interrupts.js';
 import { EXIT } from './run-command.js';
+import { defaultBrokers } from '../run/cluster-choice.js';
+import { ensureLocalCluster } from '../run/load-test.js';
+import { FirehoseError } from '../kafka/errors.js';
 
 function numberOption(flag: string, parse: (text: string) => number, what: string, integer = false) {
   return (text: string): number => {
@@ -61,9 +67,11 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--pipelines <list>', `which pipelines to run: ${PIPELINE_IDS.join(',')} (default: all)`, pipelineList)
     .option('--probe-duration <time>', 'measuring window of each probe, after its warm-up (default: 20s, --quick 6s)', duration('--probe-duration'))
     .option('--json', 'print bench.json to stdout instead of the table')
+    .addOption(new Option('--brokers <cluster>', 'cluster of this pipeline\'s probes: local (real Kafka, started once for the suite if down) or embedded (the mock; default where Java 17+ is missing)').choices(['local', 'embedded']))
+    .option('--nodes <n>', 'nodes of the local cluster if the suite starts it: 1 or 3 (default: 3)')
     .option('--profile', 'instead of the suite: one `node --cpu-prof` run per pipeline (--pipelines, default confluent,kafkajs,platformatic) at --profile-rate; prints the hottest functions per thread')
     .option('--profile-rate <ticks/s>', 'offered rate of the profiled runs (default: 300k)', count('--profile-rate'))
-    .action(async (options: { quick?: boolean; tiny?: boolean; out?: string; maxP99?: number; pipelines?: PipelineId[]; probeDuration?: number; json?: boolean; profile?: boolean; profileRate?: number }) => {
+    .action(async (options: { quick?: boolean; tiny?: boolean; out?: string; maxP99?: number; pipelines?: PipelineId[]; probeDuration?: number; json?: boolean; profile?: boolean; profileRate?: number; brokers?: 'local' | 'embedded'; nodes?: string }) => {
       const mode: BenchMode = options.tiny ? 'tiny' : options.quick ? 'quick' : 'full';
       const out = options.out ?? path.join('results', `bench-${timestamp()}`);
       if (options.profile) {
@@ -76,6 +84,16 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         process.stdout.write(pc.dim(`wrote ${path.join(out, 'profiles')}\n`));
         return;
       }
+      let brokers = options.brokers;
+      if (brokers === undefined) {
+        const choice = defaultBrokers();
+        if (choice.note) process.stderr.write(pc.yellow(`note: ${choice.note}\n`));
+        brokers = choice.brokers;
+      }
+      const nodes = Number(options.nodes ?? RUN_DEFAULTS.localNodes);
+      if (nodes !== 1 && nodes !== 3) throw new FirehoseError('BAD_OPTION', `--nodes ${options.nodes} is invalid: must be 1 or 3`);
+      // One local cluster for the whole suite: started here if down, stopped at the end if so.
+      const held = brokers === 'local' ? await ensureLocalCluster({ localNodes: nodes }, (line) => process.stderr.write(pc.dim(`${line}\n`))) : null;
       const runner = new ChildRunner();
       const interrupts = handleInterrupts({
         doing: 'stopping the current probe; the figures so far will be written',
@@ -87,19 +105,31 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         const log = (line: string): void => { process.stderr.write(pc.dim(`${line}\n`)); };
         log(`tick-firehose bench (${mode}): results in ${out}`);
         const report = await runBenchSuite({
-          mode, out, runner, log,
+          mode, out, runner, log, brokers,
           ...(options.maxP99 !== undefined ? { criteria: { maxP99Us: options.maxP99 } } : {}),
           ...(options.pipelines ? { pipelines: options.pipelines } : {}),
           ...(options.probeDuration !== undefined ? { windowSec: options.probeDuration } : {}),
         });
+        if (held && report.status === 'ok') {
+          report.peers = await runKafkaToolPeers({
+            bootstrapServers: held.local.bootstrapServers, kafkaVersion: held.local.kafkaVersion, nodes: held.local.nodeCount,
+            ticksPerRecord: report.workload.ticksPerRecord, partitions: report.workload.partitions, acks: 'all',
+            // As many records as the pipeline sent in one measuring window at its best rate (at least 20k).
+            records: Math.max(20_000, Math.round(((report.best?.ticksPerSec ?? 0) / report.workload.ticksPerRecord) * report.criteria.windowSec)),
+            pipelineTicksPerSec: report.best?.ticksPerSec ?? null, log,
+          });
+          await writeFile(path.join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+        }
         if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else {
           process.stdout.write(`${renderBenchTable(report)}\n`);
+          if (report.peers) process.stdout.write(`${renderPeersTable(report.peers)}\n`);
           process.stdout.write(pc.dim(`wrote ${path.join(out, 'bench.json')} (${report.wallSec} s)\n`));
         }
         if (report.status === 'interrupted') setExit(EXIT.interrupted);
       } finally {
         interrupts.uninstall();
+        await held?.stop();
       }
     });
 

@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { FirehoseError, isUsageError } from '../kafka/errors.js';
 import { registerBenchCommand } from './bench-command.js';
 import { terminalSafe } from './terminal-text.js';
+import { registerClusterCommand } from './cluster-command.js';
 import { registerReportCommands } from './report-commands.js';
 import { EXIT, registerRunCommand } from './run-command.js';
 import { registerScoreCommand } from './score-command.js';
@@ -22,6 +23,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   registerSplitCommands(program, setExit);
   registerBenchCommand(program, setExit);
   registerScoreCommand(program, setExit);
+  registerClusterCommand(program, setExit);
   program.addOption(new Option('--no-color', 'disable colours').hideHelp());
   return program;
 }

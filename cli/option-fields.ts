@@ -42,7 +42,8 @@ const latency = (flag: string) => parser(flag, parseLatencyUs, 'a latency with a
 
 const d = RUN_DEFAULTS;
 export const WORKLOAD_FIELDS: readonly OptionField[] = [
-  { flag: 'brokers', key: 'brokers', argument: '<list>', help: 'Kafka bootstrap servers host:port,...', defaultText: 'embedded cluster' },
+  { flag: 'brokers', key: 'brokers', argument: '<list>', help: 'local (real Apache Kafka on this machine, started if down), embedded (librdkafka mock, in-process) or bootstrap servers host:port,...', defaultText: 'local where Java 17+ is installed (run, sweep, bench), else embedded' },
+  { flag: 'nodes', key: 'localNodes', argument: '<n>', help: 'nodes of the local cluster when the run starts it: 1, or 3 (RF 3, min.insync.replicas 2)', parse: integer('--nodes'), defaultText: String(d.localNodes) },
   { flag: 'embedded-brokers', key: 'embeddedBrokers', argument: '<n>', help: 'brokers in the embedded cluster', parse: integer('--embedded-brokers'), defaultText: String(d.embeddedBrokers) },
   { flag: 'client', key: 'client', argument: '<kind>', help: 'Kafka client library', choices: CLIENT_KINDS, defaultText: d.client },
   { flag: 'topic', key: 'topic', argument: '<name>', help: 'ticks topic', defaultText: 'ticks-<timestamp>' },
@@ -71,7 +72,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   { flag: 'inject-scale', key: 'injectScale', argument: '<x>', help: 'multiply the default injection rates (outliers, frozen runs, jumps, arbitrage)', parse: decimal('--inject-scale'), defaultText: '1' },
   { flag: 'source-id', key: 'sourceId', argument: '<n>', help: 'load-generator id written into every tick', parse: integer('--source-id'), defaultText: String(d.sourceId) },
   { flag: 'drain-timeout', key: 'drainTimeoutSec', argument: '<time>', help: 'after sending, how long to wait without progress', parse: duration('--drain-timeout'), defaultText: `${d.drainTimeoutSec}s` },
-  { flag: 'fault', key: 'faults', argument: '<spec>', help: 'inject a fault into the embedded cluster, repeatable: KIND[:ARGS][@AT[+FOR]], e.g. broker-down:2@10s+5s, rtt:300ms@5s+10s, produce-errors:NOT_LEADER_FOR_PARTITION*5@8s, fetch-errors:REQUEST_TIMED_OUT*3, coordinator-move@12s', repeatable: true },
+  { flag: 'fault', key: 'faults', argument: '<spec>', help: 'inject a fault, repeatable: KIND[:ARGS][@AT[+FOR]]; local cluster: kill:N|leader@10s+5s (SIGKILL, restart after FOR), pause:N|leader@10s+5s (SIGSTOP/SIGCONT), restart:N@10s; embedded cluster: broker-down:2@10s+5s, rtt:300ms@5s+10s, produce-errors:NOT_LEADER_FOR_PARTITION*5@8s, fetch-errors:REQUEST_TIMED_OUT*3, coordinator-move@12s', repeatable: true },
   { flag: 'inject-malformed', key: 'injectMalformed', argument: '<share>', help: 'also send malformed records, this share of all records (0.001 = 1 per 1000)', parse: decimal('--inject-malformed') },
   { flag: 'inject-worker-failures', key: 'injectWorkerFailures', argument: '<share>', help: 'make this share of analytics tasks throw, and kill one worker thread (tests the retry and dead-letter path)', parse: decimal('--inject-worker-failures') },
   { flag: 'metrics-port', key: 'metricsPort', argument: '<port>', help: 'serve Prometheus metrics on 127.0.0.1:<port>/metrics while running', parse: integer('--metrics-port') },

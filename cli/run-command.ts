@@ -14,18 +14,25 @@ import { resultPathIn, writeResultFiles } from './result-files.js';
 import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../run/run-config.js';
 import { renderSummary } from './summary.js';
 import { loadWorkloadFile } from './workload-file.js';
+import { defaultBrokers } from '../run/cluster-choice.js';
 
 export const EXIT = { ok: 0, thresholdFailed: 1, usage: 2, interrupted: INTERRUPTED_EXIT } as const;
 
 /**
  * Options from a workload file, overridden by the command line. A bad value is reported against
- * where it came from: the file, or the flag.
+ * where it came from: the file, or the flag. With `defaultToLocal` (run, sweep, bench) a run
+ * that names no --brokers goes to real Kafka where Java allows, else to the mock with a note.
  */
-export async function resolveCommandConfig(values: Record<string, unknown>, extra: RawRunOptions = {}): Promise<RunConfig> {
+export async function resolveCommandConfig(values: Record<string, unknown>, extra: RawRunOptions = {}, defaultToLocal = false): Promise<RunConfig> {
   const cli = { ...pickWorkloadOptions(values), ...extra };
   const workload = typeof values.workload === 'string' ? values.workload : undefined;
+  const file = workload ? await loadWorkloadFile(workload) : {};
+  if (defaultToLocal && cli.brokers === undefined && file.brokers === undefined) {
+    const choice = defaultBrokers();
+    if (choice.note) noteOnce(choice.note);
+    cli.brokers = choice.brokers;
+  }
   if (!workload) return resolveRunConfig(cli);
-  const file = await loadWorkloadFile(workload);
   try {
     resolveRunConfig({ ...file, ...pickDefined(extra) });
   } catch (error) {
@@ -33,6 +40,14 @@ export async function resolveCommandConfig(values: Record<string, unknown>, extr
     throw error;
   }
   return resolveRunConfig({ ...file, ...pickDefined(cli), workload });
+}
+
+const said = new Set<string>();
+/** A sweep resolves its config once per setting: the fallback note is said once. */
+function noteOnce(line: string): void {
+  if (said.has(line)) return;
+  said.add(line);
+  process.stderr.write(pc.yellow(`note: ${line}\n`));
 }
 
 function pickDefined(raw: RawRunOptions): RawRunOptions {
@@ -95,7 +110,7 @@ export async function executeRun(config: RunConfig, label = '', force = false, w
 
 export function registerRunCommand(program: Command, setExit: (code: number) => void): void {
   const run = program.command('run')
-    .description('run one load test (default: embedded 3-broker Kafka cluster, all analytics on)')
+    .description('run one load test (default: real Apache Kafka on this machine where Java 17+ is installed, else the embedded mock; all analytics on)')
     .option('--workload <file>', 'workload YAML (keys are these option names); options given here override it');
   addWorkloadOptions(run)
     .option('--out <dir>', 'where result.json, latency.hgrm and report.html go (default: results/<timestamp>)')
@@ -103,7 +118,7 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .option('--no-progress', 'no progress output')
     .option('--force', 'overwrite a result.json already in --out')
     .action(async (options: Record<string, unknown>) => {
-      const config = await resolveCommandConfig(options, { out: options.out as string | undefined, json: options.json === true, progress: options.progress !== false });
+      const config = await resolveCommandConfig(options, { out: options.out as string | undefined, json: options.json === true, progress: options.progress !== false }, true);
       const report = ({ result, files, interrupted }: ExecutedRun): void => {
         if (config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {

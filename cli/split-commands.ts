@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { createLoadGenerator, createProducerFor, ingestOptionsFor, loadgenPart } from '../run/load-test.js';
+import { clusterIdentity, createLoadGenerator, createProducerFor, ingestOptionsFor, loadgenPart } from '../run/load-test.js';
+import { defaultStateDir } from '../kafka/local-cluster/cluster-state.js';
+import { LocalCluster } from '../kafka/local-cluster/local-cluster.js';
 import { ensureTopic } from '../kafka/topic-admin.js';
 import { ledgerBytes, MAX_LEDGER_BYTES, MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
 import type { PartResult } from '../run/result-parts.js';
@@ -20,14 +22,25 @@ import { INTERRUPTED_MS, interruptedCloseDeadline, SHUTDOWN_BUDGET_MS, ShutdownS
 import { EXIT, resolveCommandConfig } from './run-command.js';
 import { resolveRunConfig, type RunConfig } from '../run/run-config.js';
 
-function requireBrokersAndTopic(config: RunConfig, role: string): string {
-  if (config.brokers === null) {
-    throw new FirehoseError('BAD_OPTION', `--brokers is required for firehose ${role} (start an embedded cluster with: firehose broker --topic NAME --partitions N)`);
+/**
+ * The cluster of a split role: --brokers host:port, or --brokers local (started if down). A role
+ * that starts the local cluster leaves it up for the other roles: `firehose cluster down` stops it.
+ */
+async function brokersAndTopic(config: RunConfig, role: string): Promise<{ brokers: string; cluster: PartResult['cluster'] }> {
+  if (config.clusterKind === 'embedded') {
+    throw new FirehoseError('BAD_OPTION', `--brokers is required for firehose ${role}: local (real Kafka on this machine) or host:port (the mock runs in one process: firehose broker --topic NAME --partitions N prints its address)`);
   }
   if (config.topic.startsWith('ticks-') && /\d{4}-\d{2}-\d{2}_/.test(config.topic)) {
     throw new FirehoseError('BAD_OPTION', `--topic is required for firehose ${role}: every loadgen and ingest process must name the same topic`);
   }
-  return config.brokers;
+  if (config.clusterKind === 'local') {
+    // Not ensureLocalCluster: that one kills a cluster it started when the process exits.
+    const { cluster: local, started } = await LocalCluster.up({ stateDir: defaultStateDir(), nodes: config.localNodes, log: (line) => process.stderr.write(pc.dim(`${line}\n`)) });
+    if (started) process.stderr.write(pc.dim(`${role}: the local cluster stays up for the other roles; firehose cluster down stops it\n`));
+    return { brokers: local.bootstrapServers, cluster: { embedded: false, bootstrapServers: local.bootstrapServers, brokers: local.nodeCount, ...clusterIdentity({ cluster: null, local }) } };
+  }
+  const brokers = config.brokers!;
+  return { brokers, cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length, ...clusterIdentity({ cluster: null, local: null }) } };
 }
 
 async function writePart(part: PartResult, dir: string, name: string, force: boolean): Promise<string> {
@@ -84,7 +97,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
     .option('--no-progress', 'no progress output')
     .action(async (options: Record<string, unknown>) => {
       const config = await resolveCommandConfig(options, { out: options.out as string | undefined, progress: options.progress !== false });
-      const brokers = requireBrokersAndTopic(config, 'loadgen');
+      const { brokers, cluster } = await brokersAndTopic(config, 'loadgen');
       await refuseOverwrite(path.join(config.out, `loadgen-${config.sourceId}.json`), options.force === true);
       await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor, true, config.recreate);
       const startedAt = new Date().toISOString();
@@ -117,7 +130,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
         // The part is written before the producer closes: a disconnect that waits on a down broker cannot lose it.
         const part: PartResult = {
           tool: 'tick-firehose', version: 1, schemaVersion: RESULT_SCHEMA_VERSION, role: 'loadgen', startedAt, finishedAt: new Date().toISOString(), config,
-          cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
+          cluster,
           loadgen: loadgenPart(config, generator), timeline,
         };
         const file = await writePart(part, config.out, `loadgen-${config.sourceId}.json`, options.force === true);
@@ -143,7 +156,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
     .option('--out <dir>', 'where the part result goes (default: results/<timestamp>)')
     .action(async (options: Record<string, unknown>) => {
       const config = await resolveCommandConfig(options, { out: options.out as string | undefined });
-      const brokers = requireBrokersAndTopic(config, 'ingest');
+      const { brokers, cluster } = await brokersAndTopic(config, 'ingest');
       const idleSec = (options.idleTimeout as number | undefined) ?? 5;
       const sources = (options.maxSources as number | undefined) ?? 8;
       const capacity = (options.expectedTicks as number | undefined) ?? 64_000_000;
@@ -187,7 +200,7 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
         // The part is written before the consumer leaves the group: a close that waits on a down broker cannot lose it.
         const part: PartResult = {
           tool: 'tick-firehose', version: 1, schemaVersion: RESULT_SCHEMA_VERSION, role: 'ingest', startedAt, finishedAt: new Date().toISOString(), config,
-          cluster: { embedded: false, bootstrapServers: brokers, brokers: brokers.split(',').length },
+          cluster,
           ingest: await session.collect(steps), timeline,
         };
         const file = await writePart(part, config.out, `ingest-${process.pid}.json`, options.force === true);

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { LATENCY_STAGES, type RunResult } from '../run/run-result.js';
 import { assessRun } from '../run/run-status.js';
-import { formatCount, formatRate, formatUs } from '../report/format.js';
+import { clusterLabel, formatCount, formatRate, formatUs } from '../report/format.js';
 import { terminalSafe } from './terminal-text.js';
 
 const STAGE_LABEL: Record<string, string> = {
@@ -20,7 +20,7 @@ export function renderSummary(result: RunResult): string {
   const assessment = assessRun(result);
   const t = result.throughput;
   const c = result.config;
-  out.push(pc.bold(`tick-firehose ${result.status === 'interrupted' ? pc.yellow('(interrupted) ') : ''}— ${c.client} client, ${c.partitions} partitions, ${c.workers} workers, ${result.cluster.embedded ? `embedded ${result.cluster.brokers}-broker cluster` : terminalSafe(result.cluster.bootstrapServers)}`));
+  out.push(pc.bold(`tick-firehose ${result.status === 'interrupted' ? pc.yellow('(interrupted) ') : ''}— ${c.client} client, ${c.partitions} partitions, ${c.workers} workers, ${terminalSafe(clusterLabel(result.cluster))}`));
 
   const throughput = table(['offered', 'sent', 'analysed', 'records', 'MB/s']);
   throughput.push([formatRate(t.offeredTicksPerSec), formatRate(t.producedTicksPerSec), formatRate(t.ticksPerSec), formatRate(t.recordsPerSec), t.megabytesPerSec.toFixed(2)]);

@@ -24,6 +24,7 @@ import { handleInterrupts } from './interrupts.js';
 import { clientKind, listOf, positiveInt, repeatCount, targetRate } from './sweep-options.js';
 
 export { chooseBest };
+import { ensureLocalCluster } from '../run/load-test.js';
 
 /** The options a sweep varies; each takes a comma-separated list. */
 const SWEPT = ['partitions', 'workers', 'client', 'ticks-per-record'] as const;
@@ -88,7 +89,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
     .action(async (options: Record<string, unknown>) => {
       // The swept options hold lists; each run gets one value of each.
       const common = Object.fromEntries(Object.entries(options).filter(([k]) => !SWEPT_KEYS.includes(k)));
-      const base = await resolveCommandConfig(common, { progress: options.progress !== false });
+      const base = await resolveCommandConfig(common, { progress: options.progress !== false }, true);
       const partitions = (options.partitions as number[] | undefined) ?? [base.partitions];
       const workers = (options.workers as number[] | undefined) ?? [base.workers];
       const clients = (options.client as ClientKind[] | undefined) ?? [base.client];
@@ -143,17 +144,23 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       // Every run's result path is checked before the first run starts, not after hours of sweeping.
       const labelOf = (c: (typeof combos)[number]): string => `${c.partitions}p-${c.workers}w-${c.client}-${c.ticksPerRecord}tpr`;
       for (const combo of combos) await refuseOverwrite(resultPathIn(path.join(out, labelOf(combo))), options.force === true);
+      // One local cluster for every setting: started here if it is down, and stopped at the end.
+      const held = base.clusterKind === 'local' ? await ensureLocalCluster(base, (line) => process.stderr.write(pc.dim(`${line}\n`))) : null;
       const entries: SweepEntry[] = [];
-      for (const [i, combo] of combos.entries()) {
-        const label = settingLabel(combo);
-        const config = await resolveCommandConfig(common, {
-          partitions: combo.partitions, workers: combo.workers, client: combo.client, ticksPerRecord: combo.ticksPerRecord,
-          out: path.join(out, label), progress: options.progress !== false,
-        });
-        process.stderr.write(pc.bold(`[${i + 1}/${combos.length}] ${label}\n`));
-        const { result, interrupted } = await executeRun(config, `  `, options.force === true);
-        entries.push({ label, settings: combo, result });
-        if (interrupted) { setExit(EXIT.interrupted); break; }
+      try {
+        for (const [i, combo] of combos.entries()) {
+          const label = settingLabel(combo);
+          const config = await resolveCommandConfig(common, {
+            partitions: combo.partitions, workers: combo.workers, client: combo.client, ticksPerRecord: combo.ticksPerRecord,
+            out: path.join(out, label), progress: options.progress !== false, brokers: base.clusterKind === 'external' ? base.brokers! : base.clusterKind,
+          });
+          process.stderr.write(pc.bold(`[${i + 1}/${combos.length}] ${label}\n`));
+          const { result, interrupted } = await executeRun(config, `  `, options.force === true);
+          entries.push({ label, settings: combo, result });
+          if (interrupted) { setExit(EXIT.interrupted); break; }
+        }
+      } finally {
+        await held?.stop();
       }
 
       const maxP99Us = base.thresholds.maxP99Us ?? null;

@@ -2,7 +2,9 @@
 export type FirehoseErrorCode =
   | 'BAD_OPTION'
   | 'BROKERS_UNREACHABLE'
-  | 'KAFKA_CLIENT';
+  | 'KAFKA_CLIENT'
+  /** The local Apache Kafka cluster could not be resolved, started or stopped (exit 1). */
+  | 'LOCAL_CLUSTER';
 
 export class FirehoseError extends Error {
   readonly code: FirehoseErrorCode;

@@ -48,8 +48,30 @@ export async function ensureTopic(
       }
       await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
     }
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: false });
+    await waitForLeaders(admin, topic, partitions);
   });
+}
+
+/**
+ * Waits until every partition of a new topic has a leader. kafkajs's own wait gives up on the
+ * UNKNOWN_TOPIC_OR_PARTITION a real broker answers while the topic propagates; this one retries it.
+ */
+async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no metadata yet';
+  while (Date.now() < deadline) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const led = metadata.topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+      if (led >= partitions) return;
+      last = `${led} of ${partitions} partitions have a leader`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new FirehoseError('KAFKA_CLIENT', `topic ${topic} has no leader for every partition after ${timeoutMs / 1000} s: ${last}`);
 }
 
 /** The cluster's brokers and the topic's partition leaders, for the result. */

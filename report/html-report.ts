@@ -9,6 +9,7 @@ import { LATENCY_STAGES, type LatencyStage, type RunResult } from '../run/run-re
 import { warmupSection } from './warmup-section.js';
 import { assessRun, type RunAssessment, type RunVerdict } from '../run/run-status.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
+import { clusterLabel } from './format.js';
 
 export { latencySpectrum, type SpectrumPoint, type SpectrumSource, type SpectrumOptions } from './latency-spectrum.js';
 
@@ -79,6 +80,7 @@ export function renderRunReport(result: RunResult): string {
   ];
   const durationSec = (Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000;
   const subtitle = join([
+    html`${clusterLabel(result.cluster)}`,
     html`${c.client} client`,
     html`${c.partitions} partitions`,
     html`${c.workers} workers`,
@@ -333,7 +335,7 @@ function analyticsSection(result: RunResult): SafeHtml {
 function configSection(result: RunResult): SafeHtml {
   const entries: Array<[string, string]> = Object.entries(result.config as unknown as Record<string, unknown>).map(([k, v]) => [k, formatValue(v)]);
   entries.push(
-    ['cluster', result.cluster.embedded ? `embedded, ${result.cluster.brokers} brokers` : `${result.cluster.brokers} brokers`],
+    ['cluster', clusterLabel(result.cluster)],
     ['bootstrap servers', result.cluster.bootstrapServers],
     ['started', formatTime(result.startedAt)],
     ['finished', formatTime(result.finishedAt)],

@@ -2,6 +2,8 @@ import { createTickLabels, type TickLabelsShared } from '../analytics/tick-label
 import type { FrameProducer } from '../kafka/client.js';
 import { createFrameProducer } from '../kafka/client-factory.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
+import { defaultStateDir } from '../kafka/local-cluster/cluster-state.js';
+import { LocalCluster } from '../kafka/local-cluster/local-cluster.js';
 import { describeTopic, ensureTopic } from '../kafka/topic-admin.js';
 import { alertsTopic, deadLetterTopic, IngestSession } from '../ingest/ingest-session.js';
 import { FaultRunner } from './fault-plan.js';
@@ -54,13 +56,53 @@ export interface LoadTestControl {
   stop(): void;
 }
 
-/** The Kafka cluster of a run: the embedded one unless --brokers, with the ticks topic in place. */
-export async function prepareCluster(config: RunConfig, consumerProcesses = 1): Promise<{ brokers: string; cluster: EmbeddedCluster | null; brokerCount: number }> {
-  if (config.brokers !== null) {
-    await ensureTopic(config.brokers, config.topic, config.partitions, config.replicationFactor, true, config.recreate);
-    await ensureTopic(config.brokers, deadLetterTopic(config.topic), 1, config.replicationFactor, false);
-    await ensureTopic(config.brokers, alertsTopic(config.topic), 1, config.replicationFactor, false);
-    return { brokers: config.brokers, cluster: null, brokerCount: config.brokers.split(',').length };
+/** The cluster a run uses, with the ticks topic in place. */
+export interface PreparedCluster {
+  brokers: string;
+  /** The in-process mock (--brokers embedded), stopped with the run. */
+  cluster: EmbeddedCluster | null;
+  /** Real Kafka on this machine (--brokers local). */
+  local: LocalCluster | null;
+  /** This run started the local cluster, so it stops it at the end (a cluster that was up stays up). */
+  startedLocal: boolean;
+  brokerCount: number;
+}
+
+/** Ensures the topics of a run on a real cluster (local or --brokers). */
+async function ensureRunTopics(brokers: string, config: RunConfig): Promise<void> {
+  await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor, true, config.recreate);
+  await ensureTopic(brokers, deadLetterTopic(config.topic), 1, config.replicationFactor, false);
+  await ensureTopic(brokers, alertsTopic(config.topic), 1, config.replicationFactor, false);
+}
+
+/**
+ * The local Apache Kafka cluster, started if it is down. A cluster this call started is killed if
+ * the process exits without stopping it, so no JVM outlives a run that started one.
+ */
+export async function ensureLocalCluster(config: Pick<RunConfig, 'localNodes'>, log: (line: string) => void = () => {}): Promise<{ local: LocalCluster; started: boolean; stop: () => Promise<void> }> {
+  const { cluster, started } = await LocalCluster.up({ stateDir: defaultStateDir(), nodes: config.localNodes, log });
+  if (!started) return { local: cluster, started, stop: async () => {} };
+  const removeHook = cluster.killOnExit();
+  // Its data goes with it, so no clean shutdown is owed: SIGKILL at once keeps a run's end (and a
+  // Ctrl-C's deadline) free of the JVMs' shutdown time.
+  return { local: cluster, started, stop: async () => { await cluster.down(0); removeHook(); } };
+}
+
+/** The Kafka cluster of a run: embedded, local or --brokers, with the ticks topic in place. */
+export async function prepareCluster(config: RunConfig, consumerProcesses = 1, log: (line: string) => void = () => {}): Promise<PreparedCluster & { stopLocal: () => Promise<void> }> {
+  if (config.clusterKind === 'external' && config.brokers !== null) {
+    await ensureRunTopics(config.brokers, config);
+    return { brokers: config.brokers, cluster: null, local: null, startedLocal: false, brokerCount: config.brokers.split(',').length, stopLocal: async () => {} };
+  }
+  if (config.clusterKind === 'local') {
+    const { local, started, stop } = await ensureLocalCluster(config, log);
+    try {
+      await ensureRunTopics(local.bootstrapServers, config);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return { brokers: local.bootstrapServers, cluster: null, local, startedLocal: started, brokerCount: local.nodeCount, stopLocal: stop };
   }
   const cluster = await EmbeddedCluster.start({
     brokers: config.embeddedBrokers,
@@ -73,7 +115,15 @@ export async function prepareCluster(config: RunConfig, consumerProcesses = 1): 
       { name: alertsTopic(config.topic), partitions: 1, replicationFactor: config.replicationFactor },
     ],
   });
-  return { brokers: cluster.bootstrapServers, cluster, brokerCount: cluster.brokerCount };
+  return { brokers: cluster.bootstrapServers, cluster, local: null, startedLocal: false, brokerCount: cluster.brokerCount, stopLocal: async () => {} };
+}
+
+/** What result.json says about the cluster: real Kafka (and its version) or the mock. */
+export function clusterIdentity(prepared: Pick<PreparedCluster, 'cluster' | 'local'>): { kind: 'kafka' | 'mock'; kafkaVersion: string | null; local: boolean } {
+  if (prepared.cluster) return { kind: 'mock', kafkaVersion: null, local: false };
+  if (prepared.local) return { kind: 'kafka', kafkaVersion: prepared.local.kafkaVersion, local: true };
+  // --brokers host:port: a real cluster whose version the tool does not ask for.
+  return { kind: 'kafka', kafkaVersion: null, local: false };
 }
 
 /** Every ingest process of a run joins this consumer group. */
@@ -160,6 +210,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
   const steps = new ShutdownSteps(log);
 
   let cluster: EmbeddedCluster | null = null;
+  let stopLocal: () => Promise<void> = async () => {};
   let ingest: IngestSession | null = null;
   let producer: FrameProducer | null = null;
   let generator: AnyLoadGenerator | null = null;
@@ -180,8 +231,10 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     if (interruptedAtMs !== null) steps.setDeadline(interruptedAtMs + phase);
   };
   try {
-    const prepared = await prepareCluster(config);
+    const prepared = await prepareCluster(config, 1, log);
     cluster = prepared.cluster;
+    stopLocal = prepared.stopLocal;
+    if (prepared.startedLocal) log('the local cluster was started for this run and stops at its end (firehose cluster up keeps one between runs)');
     const brokers = prepared.brokers;
     const metadata = await describeTopic(brokers, config.topic).catch(() => null);
     const labels = createRunLabels(config);
@@ -201,9 +254,10 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     if (loadgen instanceof ThreadedLoadGenerator) generatorThread = loadgen;
     ingest.startWarmup(loadgen.produceStats.startUs);
     if (interruptedAtMs !== null) loadgen.stop();
-    if (cluster && config.faults.length > 0) {
-      faultRunner = new FaultRunner(cluster, config.faults, {
-        topic: config.topic, partitions: config.partitions, groupId: groupIdFor(config), brokers: cluster.brokerCount,
+    const faultCluster = cluster ? { mock: cluster } : prepared.local ? { kafka: prepared.local } : null;
+    if (faultCluster && config.faults.length > 0) {
+      faultRunner = new FaultRunner(faultCluster, config.faults, {
+        topic: config.topic, partitions: config.partitions, groupId: groupIdFor(config), brokers: prepared.brokerCount,
       }, (message) => log(`warning: ${message}`));
       faultRunner.start();
     }
@@ -276,7 +330,10 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     const ingestResult: IngestPart = await session.collect(steps);
     const result = mergeRunParts({
       config, startedAt, finishedAt: new Date().toISOString(),
-      cluster: { embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount, metadata },
+      cluster: {
+        embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount, metadata,
+        ...clusterIdentity(prepared),
+      },
       loadgens: [loadgenPart(config, loadgen)], ingests: [ingestResult], timeline,
     });
     result.faults = faultRunner?.events ?? [];
@@ -289,7 +346,7 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     hooks.signal?.removeEventListener('abort', interrupt);
     if (progressTimer) clearInterval(progressTimer);
     if (interruptedAtMs !== null) steps.setDeadline(interruptedCloseDeadline(interruptedAtMs));
-    await closeRun(steps, { faultRunner, metrics, producer, ingest, cluster });
+    await closeRun(steps, { faultRunner, metrics, producer, ingest, cluster, stopLocal });
   }
 }
 
@@ -297,8 +354,8 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
  * Closes what a run opened, in order, each within its budget: the result is already written,
  * so a step that cannot finish (a down broker) is left behind rather than awaited.
  */
-async function closeRun(steps: ShutdownSteps, open: { faultRunner: FaultRunner | null; metrics: MetricsServer | null; producer: FrameProducer | null; ingest: IngestSession | null; cluster: EmbeddedCluster | null }): Promise<void> {
-  const { faultRunner, metrics, producer, ingest, cluster } = open;
+async function closeRun(steps: ShutdownSteps, open: { faultRunner: FaultRunner | null; metrics: MetricsServer | null; producer: FrameProducer | null; ingest: IngestSession | null; cluster: EmbeddedCluster | null; stopLocal: () => Promise<void> }): Promise<void> {
+  const { faultRunner, metrics, producer, ingest, cluster, stopLocal } = open;
   if (faultRunner) await steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, () => faultRunner.stop());
   await Promise.all([
     metrics && steps.run('metrics server', SHUTDOWN_BUDGET_MS.metricsServer, () => metrics.close()),
@@ -307,4 +364,6 @@ async function closeRun(steps: ShutdownSteps, open: { faultRunner: FaultRunner |
   ]);
   // Last: the clients above talk to it until they are closed.
   if (cluster) await steps.run('cluster stop', SHUTDOWN_BUDGET_MS.clusterStop, () => cluster.stop());
+  // A local cluster this run started (SIGKILL of its JVMs; an exit hook does the same if this step is left behind).
+  await steps.run('local cluster stop', SHUTDOWN_BUDGET_MS.clusterStop, stopLocal);
 }

@@ -67,6 +67,10 @@ const cluster = z.looseObject({
   bootstrapServers: text(),
   brokers: int(0, 1_000_000),
   metadata: json.nullable().optional(),
+  // Which cluster ran: real Kafka (and its version) or the mock; absent in older files.
+  kind: z.enum(['kafka', 'mock']).optional(),
+  kafkaVersion: text(40).nullable().optional(),
+  local: z.boolean().optional(),
 });
 
 const counters = z.record(text(64), z.union([count, z.array(count).max(1024)]));

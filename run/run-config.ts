@@ -9,6 +9,17 @@ import { MAX_TICKS_PER_FRAME } from '../wire/tick-frame.js';
 import { RUN_DEFAULTS, type RateLimit } from './run-defaults.js';
 import { parseFault, type FaultSpec } from './fault-plan.js';
 import { PROFILE_SETTINGS, RUN_PROFILES, type RunProfile } from './run-profiles.js';
+import { defaultStateDir } from '../kafka/local-cluster/cluster-state.js';
+import { LocalCluster } from '../kafka/local-cluster/local-cluster.js';
+
+/** Nodes of the local cluster that is up now, or null (faults name nodes of that cluster). */
+function runningLocalNodes(): number | null {
+  try {
+    return LocalCluster.open(defaultStateDir())?.nodeCount ?? null;
+  } catch {
+    return null; // a broken state file: cluster up reports it
+  }
+}
 
 export interface Thresholds {
   maxP50Us?: number;
@@ -20,7 +31,15 @@ export interface Thresholds {
 
 /** Everything one load test needs, validated. */
 export interface RunConfig {
+  /** Bootstrap servers of a cluster given by host:port; null for the embedded and the local cluster. */
   brokers: string | null;
+  /**
+   * Which cluster: 'embedded' = librdkafka's in-process mock, 'local' = real Apache Kafka JVMs on
+   * this machine (firehose cluster up; started for the run if down), 'external' = --brokers host:port.
+   */
+  clusterKind: ClusterChoice;
+  /** Nodes of the local cluster when the run has to start it (1 or 3). */
+  localNodes: number;
   embeddedBrokers: number;
   client: ClientKind;
   topic: string;
@@ -81,6 +100,9 @@ export const MAX_RUN_TICKS = Math.min(4_000_000_000, MAX_TICKS_PER_SOURCE);
 
 const hostPort = /^[A-Za-z0-9._-]+:\d{1,5}$/;
 
+export const CLUSTER_CHOICES = ['embedded', 'local', 'external'] as const;
+export type ClusterChoice = (typeof CLUSTER_CHOICES)[number];
+
 const intIn = (min: number, max: number) => {
   const range = `must be an integer from ${min} to ${max}`;
   return z.number({ error: range }).int(range).min(min, range).max(max, range);
@@ -92,7 +114,8 @@ const positiveUpTo = (max: number) => {
 
 /** Raw option values, from the command line or a workload file (already parsed from text). */
 const rawRunOptions = z.object({
-  brokers: z.string().refine((s) => s.split(',').every((b) => hostPort.test(b.trim())), 'must be host:port[,host:port...]').optional(),
+  brokers: z.string().refine((s) => s === 'local' || s === 'embedded' || s.split(',').every((b) => hostPort.test(b.trim())), 'must be local, embedded or host:port[,host:port...]').optional(),
+  localNodes: z.union([z.literal(1), z.literal(3)], { error: 'must be 1 or 3' }).default(RUN_DEFAULTS.localNodes as 1 | 3),
   embeddedBrokers: intIn(1, 16).default(RUN_DEFAULTS.embeddedBrokers),
   client: z.enum(CLIENT_KINDS).default(RUN_DEFAULTS.client),
   topic: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 of [A-Za-z0-9._-]').optional(),
@@ -141,7 +164,7 @@ export type RawRunOptions = z.input<typeof rawRunOptions>;
 /** The flag a user typed for an option key (camelCase key → --kebab-case, with the few exceptions). */
 export function flagName(key: string): string {
   const special: Record<string, string> = {
-    durationSec: '--duration', warmupSec: '--warmup', drainTimeoutSec: '--drain-timeout', maxP50Us: '--max-p50', maxP99Us: '--max-p99', maxP999Us: '--max-p999',
+    durationSec: '--duration', warmupSec: '--warmup', localNodes: '--nodes', drainTimeoutSec: '--drain-timeout', maxP50Us: '--max-p50', maxP99Us: '--max-p99', maxP999Us: '--max-p999',
   };
   return special[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
@@ -168,10 +191,14 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     throw new FirehoseError('BAD_OPTION', `${where}${flagName(key)} ${shown}is invalid: ${issue.message}`);
   }
   const o = parsed.data;
-  const brokerCount = o.brokers ? o.brokers.split(',').length : o.embeddedBrokers;
+  const clusterKind: ClusterChoice = o.brokers === undefined || o.brokers === 'embedded' ? 'embedded' : o.brokers === 'local' ? 'local' : 'external';
+  const external = clusterKind === 'external' ? o.brokers! : null;
+  // A local cluster that is up is used as it is, whatever --nodes says.
+  const localNodes = clusterKind === 'local' ? runningLocalNodes() ?? o.localNodes : o.localNodes;
+  const brokerCount = external ? external.split(',').length : clusterKind === 'local' ? localNodes : o.embeddedBrokers;
   const replicationFactor = o.replicationFactor ?? defaultReplicationFactor(brokerCount);
-  if (!o.brokers && replicationFactor > o.embeddedBrokers) {
-    throw new FirehoseError('BAD_OPTION', `${where}--replication-factor ${replicationFactor} is invalid: above the ${o.embeddedBrokers} embedded brokers`);
+  if (clusterKind !== 'external' && replicationFactor > brokerCount) {
+    throw new FirehoseError('BAD_OPTION', `${where}--replication-factor ${replicationFactor} is invalid: above the ${brokerCount} ${clusterKind === 'local' ? 'local nodes' : 'embedded brokers'}`);
   }
   if (o.client === 'kafkajs' && !['none', 'gzip'].includes(o.compression)) {
     throw new FirehoseError('BAD_OPTION', `${where}--compression ${o.compression} is invalid with --client kafkajs: use none or gzip`);
@@ -179,8 +206,8 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
   if (o.client === 'platformatic' && o.compression === 'zstd') {
     throw new FirehoseError('BAD_OPTION', `${where}--compression zstd is invalid with --client platformatic on Node 20: use none, gzip, snappy or lz4`);
   }
-  if (o.brokers && o.faults.length > 0) {
-    throw new FirehoseError('BAD_OPTION', `${where}--fault needs the embedded cluster: faults are injected through its mock brokers, not into --brokers`);
+  if (external && o.faults.length > 0) {
+    throw new FirehoseError('BAD_OPTION', `${where}--fault needs the embedded or the local cluster: faults are not injected into --brokers host:port`);
   }
   const ticks = o.ticks ?? Math.max(1, Math.round(o.rate * o.durationSec));
   // The same bounds whichever way the count was given (--ticks, or --rate × --duration): caught
@@ -208,7 +235,9 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
   if (o.maxLost !== undefined) thresholds.maxLost = o.maxLost;
   if (o.minRate !== undefined) thresholds.minRate = o.minRate;
   return {
-    brokers: o.brokers ?? null,
+    brokers: external,
+    clusterKind,
+    localNodes,
     embeddedBrokers: o.embeddedBrokers,
     client: o.client,
     topic: o.topic ?? `ticks-${id}`,
@@ -244,7 +273,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     thresholds,
     workload: o.workload ?? null,
     metricsPort: o.metricsPort ?? null,
-    faults: o.faults.map((spec) => parseFault(spec, durationSec, brokerCount)),
+    faults: o.faults.map((spec) => parseFault(spec, durationSec, brokerCount, clusterKind === 'local' ? 'kafka' : 'mock')),
     injectMalformed: o.injectMalformed,
     injectWorkerFailures: o.injectWorkerFailures,
   };

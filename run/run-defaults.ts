@@ -4,6 +4,8 @@ import type { ClientKind, CompressionCodec } from '../kafka/client.js';
 /** Defaults in one place; the CLI help shows them and the config schema applies them. */
 export const RUN_DEFAULTS = {
   embeddedBrokers: 3,
+  // Nodes of a local cluster a run starts: 3, so replication and acks=all mean what they mean in production.
+  localNodes: 3,
   client: 'confluent' as ClientKind,
   partitions: 8,
   workers: Math.max(1, Math.min(4, os.availableParallelism())),

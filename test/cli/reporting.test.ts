@@ -12,7 +12,7 @@ const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'firehose-report-')
 describe('thresholds, workloads, sweep, report and compare from the command line', () => {
   it('a failed threshold exits 1 and is shown as FAIL; the result records it', async () => {
     const out = tmp();
-    const run = startFirehose(['run', '--ticks', '6000', '--rate', '6000', '--partitions', '2', '--max-p99', '1us', '--max-lost', '0', '--no-progress', '--out', out]);
+    const run = startFirehose(['run', '--brokers', 'embedded', '--ticks', '6000', '--rate', '6000', '--partitions', '2', '--max-p99', '1us', '--max-lost', '0', '--no-progress', '--out', out]);
     expect(await run.exited).toBe(1);
     expect(run.stdout()).toMatch(/e2e p99\s.*FAIL/);
     const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
@@ -26,7 +26,7 @@ describe('thresholds, workloads, sweep, report and compare from the command line
     const dir = tmp();
     const file = path.join(dir, 'tiny.yaml');
     writeFileSync(file, 'partitions: 3\nrate: 5k\nticks: 5000\nvenues: 4\n');
-    const run = startFirehose(['run', '--workload', file, '--venues', '3', '--no-progress', '--out', dir]);
+    const run = startFirehose(['run', '--brokers', 'embedded', '--workload', file, '--venues', '3', '--no-progress', '--out', dir]);
     expect(await run.exited).toBe(0);
     const result = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as RunResult;
     expect([result.config.partitions, result.config.rate, result.config.ticks, result.config.venues]).toEqual([3, 5000, 5000, 3]);
@@ -40,7 +40,7 @@ describe('thresholds, workloads, sweep, report and compare from the command line
 
   it('sweep runs every setting, writes sweep.json and sweep.html, and names the best; report and compare read its results', async () => {
     const out = tmp();
-    const sweep = startFirehose(['sweep', '--partitions', '1,3', '--ticks', '6000', '--rate', '6000', '--no-progress', '--out', out]);
+    const sweep = startFirehose(['sweep', '--brokers', 'embedded', '--partitions', '1,3', '--ticks', '6000', '--rate', '6000', '--no-progress', '--out', out]);
     expect(await sweep.exited).toBe(0);
     expect(sweep.stdout()).toMatch(/best: \S+ — /);
     const summary = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as { best: { label: string }; entries: Array<{ label: string; resultFile: string }> };

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { KAFKA_VERSION } from '../../kafka/local-cluster/kafka-version.js';
+import { REPLICATION_ENV_FILE, replicationEnv, replicationProperties } from '../../kafka/local-cluster/replication-settings.js';
 
 // No Docker engine runs on the machines this project is tested on, so the real cluster file is
 // checked statically: it parses, has three KRaft brokers whose settings agree, and exposes
 // distinct ports that match what the README tells people to pass to --brokers.
 const file = fileURLToPath(new URL('../../docker-compose.yml', import.meta.url));
 const compose = parse(readFileSync(file, 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; ports?: string[]; environment?: Record<string, string | number>; healthcheck?: { test: string[] } }>;
+  services: Record<string, { image?: string; ports?: string[]; env_file?: string[]; environment?: Record<string, string | number>; healthcheck?: { test: string[] } }>;
 };
 const brokers = Object.entries(compose.services).filter(([name]) => name.startsWith('kafka-'));
 
@@ -37,12 +39,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('replicates three ways with min.insync.replicas 2', () => {
+  it('replicates three ways with min.insync.replicas 2, from the file the local cluster reads too', () => {
     for (const [, service] of brokers) {
-      expect(Number(service.environment!.KAFKA_DEFAULT_REPLICATION_FACTOR)).toBe(3);
-      expect(Number(service.environment!.KAFKA_MIN_INSYNC_REPLICAS)).toBe(2);
-      expect(Number(service.environment!.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR)).toBe(3);
+      expect(service.env_file).toEqual([REPLICATION_ENV_FILE]);
+      // Set in one place only: an environment entry would override the shared file.
+      for (const name of Object.keys(replicationEnv())) expect(service.environment).not.toHaveProperty(name);
     }
+    expect(replicationEnv()).toMatchObject({ KAFKA_DEFAULT_REPLICATION_FACTOR: 3, KAFKA_MIN_INSYNC_REPLICAS: 2, KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 3 });
+    // The local 3-node cluster's server.properties get the same values.
+    expect(replicationProperties(3)).toMatchObject({ 'default.replication.factor': 3, 'min.insync.replicas': 2, 'offsets.topic.replication.factor': 3 });
+  });
+
+  it('runs the Kafka version the local cluster pins', () => {
+    for (const [, service] of brokers) expect(service.image).toBe(`apache/kafka:${KAFKA_VERSION}`);
   });
 
   it('publishes a distinct host port per broker, advertised as localhost on that port', () => {

@@ -101,7 +101,7 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
     const intoFaultSec = [0.5, 1.5, 3, 5, 8];
     const outcomes = await Promise.all(intoFaultSec.map(async (into) => {
       const out = mkdtempSync(path.join(os.tmpdir(), `firehose-sigint-${into}-`));
-      const run = startFirehose(['run', '--rate', '50000', '--duration', '60', '--fault', 'broker-down@1s+30s', '--no-progress', '--out', out,
+      const run = startFirehose(['run', '--brokers', 'embedded', '--rate', '50000', '--duration', '60', '--fault', 'broker-down@1s+30s', '--no-progress', '--out', out,
         '--topic', `ticks-sigint-${String(into).replace('.', '_')}-${process.pid}`]);
       try {
         await run.waitFor(/offering/, 60_000);
@@ -137,7 +137,7 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
 
   it('bad fault specs and faults against real brokers end with exit code 2 before anything starts', async () => {
     for (const args of [['--fault', 'meteor-strike'], ['--fault', 'broker-down:9'], ['--fault', 'produce-errors:NO_SUCH_ERROR'], ['--fault', 'rtt'], ['--fault', 'broker-down', '--brokers', 'localhost:9092']]) {
-      const r = startFirehose(['run', ...args]);
+      const r = startFirehose(['run', '--brokers', 'embedded', ...args]);
       expect(await r.exited).toBe(2);
       expect(r.stderr()).toMatch(/--fault/);
     }
@@ -222,7 +222,7 @@ describe('overload: far above the sustainable rate for 20 s', () => {
   it('keeps memory bounded and flat, and says the run was overloaded', async () => {
     const { readFileSync: read } = await import('node:fs');
     const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-overload-'));
-    const run = startFirehose(['run', '--rate', '3M', '--duration', '20', '--no-progress', '--out', out]);
+    const run = startFirehose(['run', '--brokers', 'embedded', '--rate', '3M', '--duration', '20', '--no-progress', '--out', out]);
     const rssMb: number[] = [];
     // Sample index at which the load started: start-up (cluster, priming, warm-up) can take
     // longer than 10 s on a loaded machine, and its growth is not growth under load.
