@@ -147,9 +147,7 @@ function checkDims(dims: AnalyticsDims): void {
     throw new RangeError(`dims.venues must be an integer in 1..${MAX_VENUES}, got ${venues}`);
   }
   if (instruments * venues > MAX_CELLS) {
-    throw new RangeError(
-      `dims.instruments × dims.venues must be at most ${MAX_CELLS}, got ${instruments} × ${venues}`,
-    );
+    throw new RangeError(`dims.instruments × dims.venues must be at most ${MAX_CELLS}, got ${instruments} × ${venues}`);
   }
 }
 

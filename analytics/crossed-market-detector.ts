@@ -1,5 +1,10 @@
 import {
-  CROSS_PAIR_STRIDE, QUOTE_STRIDE, crossOpenedTable, crossPairTable, quoteTable, type AnalyticsSharedState,
+  CROSS_PAIR_STRIDE,
+  QUOTE_STRIDE,
+  crossOpenedTable,
+  crossPairTable,
+  quoteTable,
+  type AnalyticsSharedState,
 } from './analytics-state.js';
 import { checkRange } from './config-check.js';
 import { buyFactor, sellFactor } from './market-conventions.js';

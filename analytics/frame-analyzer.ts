@@ -2,7 +2,13 @@ import { nowUs, type ClockUs } from '../wire/clock.js';
 import { FrameReader, TickEvent, TickFlag, tickEvent, validateFrame } from '../wire/tick-frame.js';
 import type { Alert, AlertKind } from './alerts.js';
 import {
-  EVAL_STRIDE, EvalField, SCORER_CELL_STRIDE, ScorerField, evalCellTable, evalInstrumentTable, scorerCellTable,
+  EVAL_STRIDE,
+  EvalField,
+  SCORER_CELL_STRIDE,
+  ScorerField,
+  evalCellTable,
+  evalInstrumentTable,
+  scorerCellTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
 import { CrossFlag, CrossedMarketDetector, type CrossedMarketConfig } from './crossed-market-detector.js';
@@ -189,22 +195,78 @@ export interface AnalyticsCounters {
 
 export function analyticsCountersZero(): AnalyticsCounters {
   return {
-    frames: 0, badFrames: 0, ticks: 0, ticksOutOfRange: 0,
-    outliersFlagged: 0, outliersFlaggedTrue: 0, outliersMissed: 0, spikeTicks: 0, spikesFlagged: 0,
-    decimalShiftTicks: 0, decimalShiftsFlagged: 0, genuineJumpTicks: 0, outliersFlaggedOnJumps: 0,
-    stalledTicks: 0, stalledTicksTrue: 0, frozenMissed: 0, frozenTicks: 0, frozenRunsStarted: 0, frozenRuns: 0, frozenRunsDetected: 0,
-    frozenDelayTicksSum: 0, frozenDelayTicksMax: 0, frozenDelayUsSum: 0, frozenDelayUsMax: 0,
-    biasedSources: 0, biasedRankedLast: 0, biasedOnTime: 0, biasedLate: 0, biasedDelaySum: 0, biasedDelayMax: 0,
-    frozenSources: 0, frozenSourcesBelow: 0, frozenSourcesOnTime: 0, frozenSourcesLate: 0, frozenSourceDelaySum: 0, frozenSourceDelayMax: 0,
-    venueScoreSum: [], venueScoreCount: [],
-    crossedTicks: 0, crossedTicksTrue: 0, arbitrageMissed: 0, injectedArbitrageTicks: 0, marketCrossTicks: 0,
-    marketCrossFlagged: 0, lockedTicks: 0, arbitrageWindows: 0, arbitrageWindowsClosed: 0,
-    arbitrageTriggers: 0, arbitrageTriggersFlagged: 0,
-    fxTicks: 0, triangularTicks: 0, triangularTicksTrue: 0, triangularLabelled: 0, triangularMissed: 0,
-    triangularWindows: 0, triangularWindowsClosed: 0, triangularTriggers: 0, triangularTriggersFlagged: 0,
-    alerts: 0, alertsOutlier: 0, alertsStale: 0, alertsCrossed: 0, alertsLocked: 0, alertsTriangular: 0, alertsTradeable: 0,
-    alertLatencyUsSum: 0, alertLatencyUsMax: 0, alertLatencyUsSumOutlier: 0, alertLatencyUsSumStale: 0,
-    alertLatencyUsSumCrossed: 0, alertLatencyUsSumLocked: 0, alertLatencyUsSumTriangular: 0,
+    frames: 0,
+    badFrames: 0,
+    ticks: 0,
+    ticksOutOfRange: 0,
+    outliersFlagged: 0,
+    outliersFlaggedTrue: 0,
+    outliersMissed: 0,
+    spikeTicks: 0,
+    spikesFlagged: 0,
+    decimalShiftTicks: 0,
+    decimalShiftsFlagged: 0,
+    genuineJumpTicks: 0,
+    outliersFlaggedOnJumps: 0,
+    stalledTicks: 0,
+    stalledTicksTrue: 0,
+    frozenMissed: 0,
+    frozenTicks: 0,
+    frozenRunsStarted: 0,
+    frozenRuns: 0,
+    frozenRunsDetected: 0,
+    frozenDelayTicksSum: 0,
+    frozenDelayTicksMax: 0,
+    frozenDelayUsSum: 0,
+    frozenDelayUsMax: 0,
+    biasedSources: 0,
+    biasedRankedLast: 0,
+    biasedOnTime: 0,
+    biasedLate: 0,
+    biasedDelaySum: 0,
+    biasedDelayMax: 0,
+    frozenSources: 0,
+    frozenSourcesBelow: 0,
+    frozenSourcesOnTime: 0,
+    frozenSourcesLate: 0,
+    frozenSourceDelaySum: 0,
+    frozenSourceDelayMax: 0,
+    venueScoreSum: [],
+    venueScoreCount: [],
+    crossedTicks: 0,
+    crossedTicksTrue: 0,
+    arbitrageMissed: 0,
+    injectedArbitrageTicks: 0,
+    marketCrossTicks: 0,
+    marketCrossFlagged: 0,
+    lockedTicks: 0,
+    arbitrageWindows: 0,
+    arbitrageWindowsClosed: 0,
+    arbitrageTriggers: 0,
+    arbitrageTriggersFlagged: 0,
+    fxTicks: 0,
+    triangularTicks: 0,
+    triangularTicksTrue: 0,
+    triangularLabelled: 0,
+    triangularMissed: 0,
+    triangularWindows: 0,
+    triangularWindowsClosed: 0,
+    triangularTriggers: 0,
+    triangularTriggersFlagged: 0,
+    alerts: 0,
+    alertsOutlier: 0,
+    alertsStale: 0,
+    alertsCrossed: 0,
+    alertsLocked: 0,
+    alertsTriangular: 0,
+    alertsTradeable: 0,
+    alertLatencyUsSum: 0,
+    alertLatencyUsMax: 0,
+    alertLatencyUsSumOutlier: 0,
+    alertLatencyUsSumStale: 0,
+    alertLatencyUsSumCrossed: 0,
+    alertLatencyUsSumLocked: 0,
+    alertLatencyUsSumTriangular: 0,
   };
 }
 
@@ -249,7 +311,8 @@ export function resolveAnalyticsConfig(config: Partial<AnalyticsConfig>): Readon
   }
   if (!Array.isArray(resolved.venueFeesBps)) throw new RangeError('config.venueFeesBps must be an array of bps');
   for (const k of ['evalBiasedWithin', 'evalFrozenWithin', 'evalScoreWarmup'] as const) {
-    if (!Number.isInteger(resolved[k]) || resolved[k] < 0) throw new RangeError(`config.${k} must be a non-negative integer, got ${resolved[k]}`);
+    if (!Number.isInteger(resolved[k]) || resolved[k] < 0)
+      throw new RangeError(`config.${k} must be a non-negative integer, got ${resolved[k]}`);
   }
   if (!(resolved.evalFrozenScore >= 0 && resolved.evalFrozenScore <= 1)) {
     throw new RangeError(`config.evalFrozenScore must be a number in 0..1, got ${resolved.evalFrozenScore}`);
@@ -332,10 +395,22 @@ export class FrameAnalyzer {
     // Locals for the per-tick counts, written back once per frame: keeps the loop free of
     // property stores. Rare, labelled events update `c` directly.
     let outOfRange = 0;
-    let flagged = 0, flaggedTrue = 0, missed = 0;
-    let stalledN = 0, stalledTrue = 0, frozenMissed = 0;
-    let crossed = 0, crossedTrue = 0, arbMissed = 0, locked = 0, opened = 0, closed = 0;
-    let fxTicks = 0, triOpen = 0, triTrue = 0, triMissed = 0;
+    let flagged = 0,
+      flaggedTrue = 0,
+      missed = 0;
+    let stalledN = 0,
+      stalledTrue = 0,
+      frozenMissed = 0;
+    let crossed = 0,
+      crossedTrue = 0,
+      arbMissed = 0,
+      locked = 0,
+      opened = 0,
+      closed = 0;
+    let fxTicks = 0,
+      triOpen = 0,
+      triTrue = 0,
+      triMissed = 0;
     for (let i = 0; i < n; i++) {
       const instrument = r.instrument(i);
       const venue = r.venue(i);
@@ -369,8 +444,12 @@ export class FrameAnalyzer {
       }
       // The ranking's venue averages: every 8th update of a settled venue (a sample is plenty,
       // and it keeps an exp off the per-tick path).
-      if ((sources.updates(instrument, venue) & 7) === 0 && this.faultyInstrument[instrument] === 0
-        && !isFx && sources.deviationSamples(instrument, venue) >= scoreWarmup) {
+      if (
+        (sources.updates(instrument, venue) & 7) === 0 &&
+        this.faultyInstrument[instrument] === 0 &&
+        !isFx &&
+        sources.deviationSamples(instrument, venue) >= scoreWarmup
+      ) {
         const quality = sources.quality(instrument, venue);
         if (quality === quality) {
           this.scoreSum[venue] += Math.round(quality * 1e6);
@@ -378,9 +457,10 @@ export class FrameAnalyzer {
         }
       }
 
-      const x = isOutlier && this.skipOutliers
-        ? arbitrage.onTick(instrument, venue, NaN, NaN, sendTimeUs)
-        : arbitrage.onTick(instrument, venue, bid, ask, sendTimeUs);
+      const x =
+        isOutlier && this.skipOutliers
+          ? arbitrage.onTick(instrument, venue, NaN, NaN, sendTimeUs)
+          : arbitrage.onTick(instrument, venue, bid, ask, sendTimeUs);
       const isCrossed = (x & CrossFlag.Crossed) !== 0;
       if (isCrossed) {
         crossed++;
@@ -443,8 +523,13 @@ export class FrameAnalyzer {
 
   /** Per-tick label bookkeeping of a labelled tick, and the start of a multi-tick event. */
   private scoreLabels(
-    flags: number, instrument: number, venue: number, sendTimeUs: number,
-    isOutlier: boolean, isCrossed: boolean, triOpen: boolean,
+    flags: number,
+    instrument: number,
+    venue: number,
+    sendTimeUs: number,
+    isOutlier: boolean,
+    isCrossed: boolean,
+    triOpen: boolean,
   ): void {
     const c = this.counters;
     if ((flags & TickFlag.GenuineJump) !== 0) {
@@ -506,7 +591,8 @@ export class FrameAnalyzer {
     const ev = E[e + EvalField.event];
     const delay = this.sources.updates(instrument, venue) - E[e + EvalField.startUpdate];
     if (ev === TickEvent.FrozenRun) {
-      if ((flags & TickFlag.InjectedFrozen) === 0) { // the run ended undetected
+      if ((flags & TickFlag.InjectedFrozen) === 0) {
+        // the run ended undetected
         c.frozenRuns++;
         this.closeEvent(e, instrument, venue);
         return;
@@ -581,12 +667,29 @@ export class FrameAnalyzer {
     c.alertLatencyUsSum += latency;
     if (latency > c.alertLatencyUsMax) c.alertLatencyUsMax = latency;
     switch (kind) {
-      case 'outlier': c.alertsOutlier++; c.alertLatencyUsSumOutlier += latency; break;
-      case 'stale': c.alertsStale++; c.alertLatencyUsSumStale += latency; break;
-      case 'crossed': c.alertsCrossed++; c.alertLatencyUsSumCrossed += latency; break;
-      case 'locked': c.alertsLocked++; c.alertLatencyUsSumLocked += latency; break;
-      case 'triangular': c.alertsTriangular++; c.alertLatencyUsSumTriangular += latency; break;
-      case 'tradeable': c.alertsTradeable++; break;
+      case 'outlier':
+        c.alertsOutlier++;
+        c.alertLatencyUsSumOutlier += latency;
+        break;
+      case 'stale':
+        c.alertsStale++;
+        c.alertLatencyUsSumStale += latency;
+        break;
+      case 'crossed':
+        c.alertsCrossed++;
+        c.alertLatencyUsSumCrossed += latency;
+        break;
+      case 'locked':
+        c.alertsLocked++;
+        c.alertLatencyUsSumLocked += latency;
+        break;
+      case 'triangular':
+        c.alertsTriangular++;
+        c.alertLatencyUsSumTriangular += latency;
+        break;
+      case 'tradeable':
+        c.alertsTradeable++;
+        break;
     }
   }
 
@@ -599,7 +702,11 @@ export class FrameAnalyzer {
 
   /** Returns the counts since the last call and zeroes them (per-worker deltas). */
   takeCounters(): AnalyticsCounters {
-    const out: AnalyticsCounters = { ...this.counters, venueScoreSum: Array.from(this.scoreSum), venueScoreCount: Array.from(this.scoreCount) };
+    const out: AnalyticsCounters = {
+      ...this.counters,
+      venueScoreSum: Array.from(this.scoreSum),
+      venueScoreCount: Array.from(this.scoreCount),
+    };
     for (const k of NUMBER_KEYS) this.counters[k] = 0;
     this.scoreSum.fill(0);
     this.scoreCount.fill(0);

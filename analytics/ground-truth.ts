@@ -32,9 +32,23 @@ export interface InjectedCounts {
 
 export function injectedCountsZero(): InjectedCounts {
   return {
-    events: 0, spikes: 0, decimalShifts: 0, frozenRuns: 0, genuineJumps: 0, arbitrageWindows: 0, triangular: 0,
-    biasedSources: 0, frozenSources: 0, outlierTicks: 0, frozenTicks: 0, jumpTicks: 0, arbitrageTicks: 0,
-    marketCrossTicks: 0, triangularTicks: 0, labelledTicks: 0, ticks: 0,
+    events: 0,
+    spikes: 0,
+    decimalShifts: 0,
+    frozenRuns: 0,
+    genuineJumps: 0,
+    arbitrageWindows: 0,
+    triangular: 0,
+    biasedSources: 0,
+    frozenSources: 0,
+    outlierTicks: 0,
+    frozenTicks: 0,
+    jumpTicks: 0,
+    arbitrageTicks: 0,
+    marketCrossTicks: 0,
+    triangularTicks: 0,
+    labelledTicks: 0,
+    ticks: 0,
   };
 }
 

@@ -73,7 +73,9 @@ export function fxPairIndex(currencies: number, a: number, b: number): number {
  * with the same arguments, so they agree on which instruments are pairs.
  */
 export function fxLayout(
-  instruments: number, currencies: number = DEFAULT_FX_CURRENCIES, first: number = DEFAULT_FX_FIRST_INSTRUMENT,
+  instruments: number,
+  currencies: number = DEFAULT_FX_CURRENCIES,
+  first: number = DEFAULT_FX_FIRST_INSTRUMENT,
 ): FxLayout | null {
   if (!Number.isInteger(currencies) || currencies < 0 || currencies > MAX_FX_CURRENCIES) {
     throw new RangeError(`fx currencies must be an integer in 0..${MAX_FX_CURRENCIES}, got ${currencies}`);

@@ -1,7 +1,14 @@
 import { checkRange } from './config-check.js';
 import {
-  OUTLIER_JUMP_STRIDE, OUTLIER_STRIDE, OutlierField, OutlierJumpField, outlierFlatTable, outlierJumpTable,
-  outlierRejectTable, outlierTable, type AnalyticsSharedState,
+  OUTLIER_JUMP_STRIDE,
+  OUTLIER_STRIDE,
+  OutlierField,
+  OutlierJumpField,
+  outlierFlatTable,
+  outlierJumpTable,
+  outlierRejectTable,
+  outlierTable,
+  type AnalyticsSharedState,
 } from './analytics-state.js';
 
 export interface OutlierConfig {
@@ -186,7 +193,9 @@ export class OutlierDetector {
     t[o + OutlierField.lastMid] = mid;
     if (this.rejects[cell] !== 0) this.rejects[cell] = 0;
     const f = this.flat[cell];
-    if (r === 0) { if (f < 255) this.flat[cell] = f + 1; } else if (f !== 0) this.flat[cell] = 0;
+    if (r === 0) {
+      if (f < 255) this.flat[cell] = f + 1;
+    } else if (f !== 0) this.flat[cell] = 0;
     return false;
   }
 

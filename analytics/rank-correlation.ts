@@ -12,7 +12,10 @@ export function spearman(x: readonly number[], y: readonly number[]): number {
 }
 
 export function kendall(x: readonly number[], y: readonly number[]): number {
-  let concordant = 0, discordant = 0, tiesX = 0, tiesY = 0;
+  let concordant = 0,
+    discordant = 0,
+    tiesX = 0,
+    tiesY = 0;
   for (let a = 0; a < x.length; a++) {
     for (let b = a + 1; b < x.length; b++) {
       const dx = Math.sign(x[a]! - x[b]!);
@@ -30,8 +33,11 @@ export function kendall(x: readonly number[], y: readonly number[]): number {
 
 /** One-sided permutation p-value of `stat(x, y)` against shuffles of x, with a seeded generator in [0, 1). */
 export function permutationPValue(
-  x: readonly number[], y: readonly number[], stat: (a: readonly number[], b: readonly number[]) => number,
-  rounds: number, random: () => number,
+  x: readonly number[],
+  y: readonly number[],
+  stat: (a: readonly number[], b: readonly number[]) => number,
+  rounds: number,
+  random: () => number,
 ): number {
   const observed = stat(x, y);
   const p = [...x];

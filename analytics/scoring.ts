@@ -176,7 +176,9 @@ export function spearman(a: readonly number[], b: readonly number[]): number | n
   const ra = ranks(a);
   const rb = ranks(b);
   const mean = (n + 1) / 2;
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
     const x = ra[i]! - mean;
     const y = rb[i]! - mean;
@@ -232,9 +234,18 @@ export function scoreAnalytics(input: ScoringInput): AnalyticsScore {
     const n = c.venueScoreCount[v] ?? 0;
     scores.push(n > 0 ? Math.round(((c.venueScoreSum[v] ?? 0) / 1e6 / n) * 10_000) / 10_000 : 0);
   }
-  const ranking = scores.map((score, venue) => ({ score, venue })).sort((a, b) => b.score - a.score || a.venue - b.venue).map((x) => x.venue);
+  const ranking = scores
+    .map((score, venue) => ({ score, venue }))
+    .sort((a, b) => b.score - a.score || a.venue - b.venue)
+    .map((x) => x.venue);
   const noise = input.sources?.noiseBps.slice(0, V) ?? null;
-  const rho = noise !== null && noise.length === V ? spearman(scores, noise.map((x) => -x)) : null;
+  const rho =
+    noise !== null && noise.length === V
+      ? spearman(
+          scores,
+          noise.map((x) => -x),
+        )
+      : null;
   const sources: SourceScore = {
     scores,
     ranking,

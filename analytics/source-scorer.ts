@@ -1,7 +1,15 @@
 import { checkRange } from './config-check.js';
 import {
-  ORDER_ROWS, OrderRow, SCORER_CELL_STRIDE, SCORER_ROWS, ScorerField, ScorerRow, scorerCellTable, scorerOrderTable,
-  scorerRowTable, type AnalyticsSharedState,
+  ORDER_ROWS,
+  OrderRow,
+  SCORER_CELL_STRIDE,
+  SCORER_ROWS,
+  ScorerField,
+  ScorerRow,
+  scorerCellTable,
+  scorerOrderTable,
+  scorerRowTable,
+  type AnalyticsSharedState,
 } from './analytics-state.js';
 
 export interface SourceScorerConfig {
@@ -47,8 +55,17 @@ export interface SourceScorerConfig {
  * fresh at `timeUs`, saving the scorer another pass: returns fresh << 8 | quoted.
  */
 function rerankAndCount(
-  t: Float64Array, row: number, o: Uint8Array, ord: number, pos: number, venues: number, venue: number,
-  oldX: number, rLast: number, timeUs: number, freshUs: number,
+  t: Float64Array,
+  row: number,
+  o: Uint8Array,
+  ord: number,
+  pos: number,
+  venues: number,
+  venue: number,
+  oldX: number,
+  rLast: number,
+  timeUs: number,
+  freshUs: number,
 ): number {
   const newX = t[row + venue];
   let rank = 0;
@@ -80,9 +97,7 @@ function rerankAndCount(
  * the venue's position rarely changes — the case for spreads, whose order across venues is
  * mostly fixed (the tight venue stays the tight one).
  */
-function reposition(
-  t: Float64Array, row: number, o: Uint8Array, ord: number, pos: number, venues: number, venue: number,
-): void {
+function reposition(t: Float64Array, row: number, o: Uint8Array, ord: number, pos: number, venues: number, venue: number): void {
   const x = t[row + venue];
   let p = o[pos + venue];
   while (p > 0) {
@@ -109,8 +124,15 @@ function reposition(
  * case) it is a direct lookup.
  */
 function freshMedian(
-  t: Float64Array, row: number, rLast: number, order: Uint8Array, base: number, quoted: number,
-  fresh: number, timeUs: number, freshUs: number,
+  t: Float64Array,
+  row: number,
+  rLast: number,
+  order: Uint8Array,
+  base: number,
+  quoted: number,
+  fresh: number,
+  timeUs: number,
+  freshUs: number,
 ): number {
   const lo = (fresh - 1) >> 1;
   const hi = fresh >> 1;
@@ -241,9 +263,7 @@ export class SourceScorer {
     const ob = instrument * ORDER_ROWS * V;
     const midOrd = ob + OrderRow.midOrder * V;
     const spreadOrd = ob + OrderRow.spreadOrder * V;
-    const counts = rerankAndCount(
-      t, rMid, this.order, midOrd, ob + OrderRow.midPos * V, V, venue, prevMid, rLast, timeUs, this.freshUs,
-    );
+    const counts = rerankAndCount(t, rMid, this.order, midOrd, ob + OrderRow.midPos * V, V, venue, prevMid, rLast, timeUs, this.freshUs);
     if (spread !== prevSpread) reposition(t, rSpread, this.order, spreadOrd, ob + OrderRow.spreadPos * V, V, venue);
     const fresh = counts >> 8;
     const quoted = counts & 0xff;
@@ -273,12 +293,18 @@ export class SourceScorer {
    */
   quality(instrument: number, venue: number): number {
     const V = this.venues;
-    if (this.rows[(instrument * SCORER_ROWS + ScorerRow.lastUs) * V + venue] !== this.rows[(instrument * SCORER_ROWS + ScorerRow.lastUs) * V + venue]) return NaN;
+    if (
+      this.rows[(instrument * SCORER_ROWS + ScorerRow.lastUs) * V + venue] !==
+      this.rows[(instrument * SCORER_ROWS + ScorerRow.lastUs) * V + venue]
+    )
+      return NaN;
     const c = this.cells;
     const o = (instrument * V + venue) * SCORER_CELL_STRIDE;
-    return this.wUptime * c[o + ScorerField.uptime]
-      + this.wDev * Math.exp(-this.devK * c[o + ScorerField.dev])
-      + this.wStall * (1 - c[o + ScorerField.stall]);
+    return (
+      this.wUptime * c[o + ScorerField.uptime] +
+      this.wDev * Math.exp(-this.devK * c[o + ScorerField.dev]) +
+      this.wStall * (1 - c[o + ScorerField.stall])
+    );
   }
 
   /** Time of the venue's latest quote of the instrument (NaN = never). */

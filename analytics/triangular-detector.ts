@@ -1,6 +1,4 @@
-import {
-  QUOTE_STRIDE, fxLegTable, fxTriangleTable, quoteTable, stateFxLayout, type AnalyticsSharedState,
-} from './analytics-state.js';
+import { QUOTE_STRIDE, fxLegTable, fxTriangleTable, quoteTable, stateFxLayout, type AnalyticsSharedState } from './analytics-state.js';
 import { cycleWeightBackward, cycleWeightForward, lnAsk, negLnBid, type FxLayout } from './market-conventions.js';
 
 /** Bits returned by `onTick`. */
@@ -103,8 +101,16 @@ export class TriangularDetector {
         const down = before & ~bits;
         if (up !== 0) {
           opened += (up & 1) + (up >> 1);
-          if ((up & 1) !== 0 && wf < bestWeight) { bestWeight = wf; this.lastTriangle = tri; this.lastCycle = 0; }
-          if ((up & 2) !== 0 && wb < bestWeight) { bestWeight = wb; this.lastTriangle = tri; this.lastCycle = 1; }
+          if ((up & 1) !== 0 && wf < bestWeight) {
+            bestWeight = wf;
+            this.lastTriangle = tri;
+            this.lastCycle = 0;
+          }
+          if ((up & 2) !== 0 && wb < bestWeight) {
+            bestWeight = wb;
+            this.lastTriangle = tri;
+            this.lastCycle = 1;
+          }
         }
         if (down !== 0) closed += (down & 1) + (down >> 1);
       }

@@ -12,7 +12,9 @@ export function renderBenchTable(report: BenchReport): string {
   const naive = p.naive?.maxTicksPerSec ?? 0;
   const limit = p.limit?.maxTicksPerSec ?? 0;
   const table = new Table({
-    head: ['pipeline', 'max sustained', '÷ naive', '÷ limit', 'p50 @50%', 'p99 @50%', 'p99.9 @50%', 'CPU / M ticks', 'peak RSS'].map((h) => pc.bold(h)),
+    head: ['pipeline', 'max sustained', '÷ naive', '÷ limit', 'p50 @50%', 'p99 @50%', 'p99.9 @50%', 'CPU / M ticks', 'peak RSS'].map((h) =>
+      pc.bold(h),
+    ),
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [] },
   });
@@ -39,13 +41,23 @@ export function renderBenchTable(report: BenchReport): string {
   if (raw) lines.push(raw);
   const r = report.ratios;
   if (report.best) {
-    lines.push(`best: ${pc.bold(report.best.pipeline)} at ${fmtRate(report.best.ticksPerSec)} — ${times(r.vsNaive)} the naive baseline, ${percent(r.vsLimit)} of the no-transport limit${r.confluentVsKafkajs !== null ? `; confluent ÷ kafkajs ${times(r.confluentVsKafkajs)}` : ''}`);
+    lines.push(
+      `best: ${pc.bold(report.best.pipeline)} at ${fmtRate(report.best.ticksPerSec)} — ${times(r.vsNaive)} the naive baseline, ${percent(r.vsLimit)} of the no-transport limit${r.confluentVsKafkajs !== null ? `; confluent ÷ kafkajs ${times(r.confluentVsKafkajs)}` : ''}`,
+    );
   } else {
     lines.push(pc.yellow('no Kafka pipeline of this project sustained any probed rate'));
   }
   const c = report.criteria;
-  lines.push(pc.dim(`sustained: nothing lost, evicted or failed and analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of offered; after a ${c.warmupSec} s warm-up, over a ${c.windowSec} s window: every second's p99 ≤ ${fmtMs(c.maxP99Us)}, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and grown ≤ ${c.maxLagGrowthSec} s of ticks (${report.mode} mode).`));
-  lines.push(pc.dim('Latency: whole-probe HDR percentiles at 50% of each pipeline\'s own sustained rate. CPU (every thread, brokers included: they run in the child) per million ticks analysed, and peak RSS, at the sustained rate.'));
+  lines.push(
+    pc.dim(
+      `sustained: nothing lost, evicted or failed and analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of offered; after a ${c.warmupSec} s warm-up, over a ${c.windowSec} s window: every second's p99 ≤ ${fmtMs(c.maxP99Us)}, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and grown ≤ ${c.maxLagGrowthSec} s of ticks (${report.mode} mode).`,
+    ),
+  );
+  lines.push(
+    pc.dim(
+      "Latency: whole-probe HDR percentiles at 50% of each pipeline's own sustained rate. CPU (every thread, brokers included: they run in the child) per million ticks analysed, and peak RSS, at the sustained rate.",
+    ),
+  );
   for (const t of report.targets) {
     lines.push(`${t.pass ? pc.green('pass') : pc.red('miss')}  ${t.name}: ${t.reached} (target ${t.target})`);
   }
@@ -67,15 +79,23 @@ export function renderRawClientTable(report: BenchReport): string | null {
     const tpr = report.workload.ticksPerRecord;
     const add = (f: RawClientFigures | null, pipelineRecords: number | null, share: number | null): void => {
       if (!f) return;
-      rows.push([id, `${f.recordBytes} B (${f.ticksPerRecord} tick${f.ticksPerRecord === 1 ? '' : 's'})`, records(f.produceRecordsPerSec), records(f.consumeRecordsPerSec),
-        records(pipelineRecords), share === null ? '-' : percent(share)]);
+      rows.push([
+        id,
+        `${f.recordBytes} B (${f.ticksPerRecord} tick${f.ticksPerRecord === 1 ? '' : 's'})`,
+        records(f.produceRecordsPerSec),
+        records(f.consumeRecordsPerSec),
+        records(pipelineRecords),
+        share === null ? '-' : percent(share),
+      ]);
     };
     add(p.raw.atPipelineRecordSize, p.maxTicksPerSec > 0 ? Math.round(p.maxTicksPerSec / tpr) : null, p.vsRawConsume);
     add(p.raw.atOneTickPerRecord, p.perRecord ? p.perRecord.maxRecordsPerSec : null, p.perRecord?.vsRawConsume ?? null);
   }
   if (rows.length === 0) return null;
   const table = new Table({
-    head: ['client', 'record', 'alone: produce-only', 'alone: consume-only', 'pipeline (sustained)', 'pipeline ÷ consume-only'].map((h) => pc.bold(h)),
+    head: ['client', 'record', 'alone: produce-only', 'alone: consume-only', 'pipeline (sustained)', 'pipeline ÷ consume-only'].map((h) =>
+      pc.bold(h),
+    ),
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [] },
   });

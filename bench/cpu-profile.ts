@@ -66,15 +66,27 @@ export function summarizeCpuProfile(profile: CpuProfile, file: string, root = pr
   }
   const perFunction = new Map<string, { name: string; where: string; us: number }>();
   const perFile = new Map<string, number>();
-  let idle = 0, gc = 0, program = 0, total = 0;
+  let idle = 0,
+    gc = 0,
+    program = 0,
+    total = 0;
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
     if (!node) continue;
     total += us;
     const { functionName, url, lineNumber } = node.callFrame;
-    if (functionName === '(idle)') { idle += us; continue; }
-    if (functionName === '(garbage collector)') { gc += us; continue; }
-    if (functionName === '(program)') { program += us; continue; }
+    if (functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    if (functionName === '(garbage collector)') {
+      gc += us;
+      continue;
+    }
+    if (functionName === '(program)') {
+      program += us;
+      continue;
+    }
     const where = `${shortUrl(url, root)}${url ? `:${lineNumber + 1}` : ''}`;
     const key = `${functionName}@${where}`;
     const entry = perFunction.get(key) ?? { name: functionName || '(anonymous)', where, us: 0 };
@@ -85,15 +97,23 @@ export function summarizeCpuProfile(profile: CpuProfile, file: string, root = pr
   }
   const busy = total - idle;
   const pct = (us: number): number => (busy > 0 ? Math.round((us / busy) * 1000) / 10 : 0);
-  const top = [...perFunction.values()].sort((a, b) => b.us - a.us).slice(0, topN)
+  const top = [...perFunction.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, topN)
     .map((e) => ({ name: e.name, where: e.where, selfMs: Math.round(e.us / 100) / 10, selfPercent: pct(e.us) }));
-  const byFile = [...perFile.entries()].sort((a, b) => b[1] - a[1]).slice(0, topN)
+  const byFile = [...perFile.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, topN)
     .map(([f, us]) => ({ file: f, selfMs: Math.round(us / 100) / 10, selfPercent: pct(us) }));
   return {
     file: path.basename(file),
     durationMs: Math.round((profile.endTime - profile.startTime) / 1000),
-    busyMs: Math.round(busy / 1000), idleMs: Math.round(idle / 1000), gcMs: Math.round(gc / 1000), programMs: Math.round(program / 1000),
-    top, byFile,
+    busyMs: Math.round(busy / 1000),
+    idleMs: Math.round(idle / 1000),
+    gcMs: Math.round(gc / 1000),
+    programMs: Math.round(program / 1000),
+    top,
+    byFile,
   };
 }
 
@@ -104,9 +124,13 @@ export async function summarizeCpuProfileFile(file: string, root = process.cwd()
 
 /** A plain-text rendering: one block per profile (thread), busy share and the top functions. */
 export function renderProfileSummary(s: ProfileSummary, topN = 15): string {
-  const lines = [`${s.file}: ${s.durationMs} ms profiled, busy ${s.busyMs} ms (GC ${s.gcMs} ms, (program) ${s.programMs} ms), idle ${s.idleMs} ms`];
-  for (const f of s.top.slice(0, topN)) lines.push(`  ${f.selfPercent.toFixed(1).padStart(5)}%  ${String(f.selfMs.toFixed(0)).padStart(6)} ms  ${f.name}  ${f.where}`);
+  const lines = [
+    `${s.file}: ${s.durationMs} ms profiled, busy ${s.busyMs} ms (GC ${s.gcMs} ms, (program) ${s.programMs} ms), idle ${s.idleMs} ms`,
+  ];
+  for (const f of s.top.slice(0, topN))
+    lines.push(`  ${f.selfPercent.toFixed(1).padStart(5)}%  ${String(f.selfMs.toFixed(0)).padStart(6)} ms  ${f.name}  ${f.where}`);
   lines.push('  by file:');
-  for (const f of s.byFile.slice(0, 8)) lines.push(`  ${f.selfPercent.toFixed(1).padStart(5)}%  ${String(f.selfMs.toFixed(0)).padStart(6)} ms  ${f.file}`);
+  for (const f of s.byFile.slice(0, 8))
+    lines.push(`  ${f.selfPercent.toFixed(1).padStart(5)}%  ${String(f.selfMs.toFixed(0)).padStart(6)} ms  ${f.file}`);
   return lines.join('\n');
 }

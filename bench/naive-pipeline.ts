@@ -28,7 +28,17 @@ export interface NaiveResult {
   kind: 'naive-baseline';
   status: 'ok' | 'interrupted';
   config: NaiveOptions & { ticks: number; client: 'kafkajs'; messagesPerTick: 1; format: 'json' };
-  ticks: { generated: number; produced: number; acked: number; failed: number; consumed: number; distinctConsumed: number; lost: number; duplicated: number; evicted: number };
+  ticks: {
+    generated: number;
+    produced: number;
+    acked: number;
+    failed: number;
+    consumed: number;
+    distinctConsumed: number;
+    lost: number;
+    duplicated: number;
+    evicted: number;
+  };
   throughput: { offeredTicksPerSec: number; producedTicksPerSec: number; ticksPerSec: number };
   latency: { e2e: LatencySummary };
   analytics: { outliersFlagged: number; stalledTicks: number; crossedTicks: number };
@@ -88,11 +98,16 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
   let duplicated = 0;
   let evictedMessages = 0;
   let lastConsumedUs = 0;
-  let outliersFlagged = 0, stalledTicks = 0, crossedTicks = 0;
+  let outliersFlagged = 0,
+    stalledTicks = 0,
+    crossedTicks = 0;
   const nextOffset = new Map<number, number>();
   const warnings: string[] = [];
 
-  const cluster = await EmbeddedCluster.start({ topics: [{ name: topic, partitions: options.partitions }], groupInitialRebalanceDelayMs: 0 });
+  const cluster = await EmbeddedCluster.start({
+    topics: [{ name: topic, partitions: options.partitions }],
+    groupInitialRebalanceDelayMs: 0,
+  });
   const kafka = new Kafka({ clientId: 'naive', brokers: cluster.bootstrapServers.split(','), logLevel: logLevel.NOTHING });
   // kafkajs defaults, except the fetch wait: the mock broker holds a fetch for its whole
   // maxWaitTime even when data arrives (a real broker answers at once, minBytes = 1), so the
@@ -105,7 +120,10 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => {
-      const off = consumer.on(consumer.events.GROUP_JOIN, () => { off(); resolve(); });
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
     });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
@@ -128,7 +146,10 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
         consumed++;
         lastConsumedUs = now;
         if (t.seq < ticks) {
-          if (seen[t.seq] === 0) { seen[t.seq] = 1; distinct++; } else duplicated++;
+          if (seen[t.seq] === 0) {
+            seen[t.seq] = 1;
+            distinct++;
+          } else duplicated++;
         }
       },
     });
@@ -146,7 +167,12 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
     let lastSentUs = startUs;
     let inFlight = 0;
     let firstError: string | null = null;
-    onStart?.({ stop: () => { stopping = true; interrupted = true; } });
+    onStart?.({
+      stop: () => {
+        stopping = true;
+        interrupted = true;
+      },
+    });
 
     const timeline: NaiveResult['timeline'] = [];
     const sample = (): void => {
@@ -161,29 +187,56 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
       inFlight++;
       produced += messages.length;
       lastSentUs = nowUs();
-      producer.send({ topic, messages }).then(
-        () => { acked += messages.length; },
-        (error: unknown) => { failed += messages.length; firstError ??= error instanceof Error ? error.message : String(error); },
-      ).finally(() => { inFlight--; });
+      producer
+        .send({ topic, messages })
+        .then(
+          () => {
+            acked += messages.length;
+          },
+          (error: unknown) => {
+            failed += messages.length;
+            firstError ??= error instanceof Error ? error.message : String(error);
+          },
+        )
+        .finally(() => {
+          inFlight--;
+        });
     };
 
     // The open-loop schedule: each 1 ms slot's due ticks in one send, stamped with intended times.
     await new Promise<void>((resolve) => {
       const step = (): void => {
-        if (stopping || generated >= ticks) { resolve(); return; }
-        if (inFlight >= MAX_SENDS_IN_FLIGHT) { setTimeout(step, 1); return; }
+        if (stopping || generated >= ticks) {
+          resolve();
+          return;
+        }
+        if (inFlight >= MAX_SENDS_IN_FLIGHT) {
+          setTimeout(step, 1);
+          return;
+        }
         const due = Math.min(schedule.dueBy(nowUs()), generated + SLICE_TICKS);
         let batch: Message[] = [];
         let slot = -1;
         for (; generated < due; generated++) {
           const intendedUs = schedule.intendedTimeUs(generated);
           const s = Math.floor((intendedUs - startUs) / 1000);
-          if (s !== slot && batch.length > 0) { send(batch); batch = []; }
+          if (s !== slot && batch.length > 0) {
+            send(batch);
+            batch = [];
+          }
           slot = s;
           model.nextTick(intendedUs);
           const tick: TickMessage = {
-            source: 0, seq: generated, instrument: model.instrument, venue: model.venue, bid: model.bid, ask: model.ask,
-            bidSize: model.bidSize, askSize: model.askSize, flags: model.flags, sendTimeUs: intendedUs,
+            source: 0,
+            seq: generated,
+            instrument: model.instrument,
+            venue: model.venue,
+            bid: model.bid,
+            ask: model.ask,
+            bidSize: model.bidSize,
+            askSize: model.askSize,
+            flags: model.flags,
+            sendTimeUs: intendedUs,
           };
           batch.push({ key: String(model.instrument), value: JSON.stringify(tick) });
         }

@@ -49,13 +49,20 @@ export function runNoTransportLimit(options: NoTransportOptions): NoTransportRes
   const analyzer = new FrameAnalyzer(state);
   let frames = 0;
   const model = new MarketModel({
-    seed: options.seed, instruments: options.instruments, venues: options.venues,
+    seed: options.seed,
+    instruments: options.instruments,
+    venues: options.venues,
     // As the load generator does: one key group per partition.
     keyGroups: Math.min(options.instruments, Math.max(options.partitions, 1)),
   });
   const batcher = new FrameBatcher({
-    keyGroups: model.keyGroups, ticksPerRecord: options.ticksPerRecord, clock: nowUs,
-    onFrame: (_group, frame) => { frames++; analyzer.analyze(frame); },
+    keyGroups: model.keyGroups,
+    ticksPerRecord: options.ticksPerRecord,
+    clock: nowUs,
+    onFrame: (_group, frame) => {
+      frames++;
+      analyzer.analyze(frame);
+    },
   });
   const schedule = new OpenLoopSchedule(options.nominalRate, nowUs(), total);
   const source = new TickSource(model, batcher, 0, schedule);

@@ -41,13 +41,19 @@ export class ChildRunner {
   private killTimer: NodeJS.Timeout | undefined;
   stopped = false;
 
-  constructor(private readonly bin: string = findFirehoseBin(), private readonly nodeArgs: string[] = []) {}
+  constructor(
+    private readonly bin: string = findFirehoseBin(),
+    private readonly nodeArgs: string[] = [],
+  ) {}
 
   /** `onSpawn` sees the child process as soon as it exists (e.g. to sample its threads' CPU). */
   run(args: string[], deadlineSec: number, onSpawn?: (child: ChildProcess) => void): Promise<ChildRun> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-      if (this.stopped) { reject(new Error('stopped')); return; }
+      if (this.stopped) {
+        reject(new Error('stopped'));
+        return;
+      }
       const child = spawn(process.execPath, [...this.nodeArgs, this.bin, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, NO_COLOR: '1' },
@@ -61,13 +67,27 @@ export class ChildRunner {
       let stdout = '';
       let stderr = '';
       let timedOut = false;
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-      const deadline = setTimeout(() => { timedOut = true; this.terminate(child); }, deadlineSec * 1000);
-      child.on('error', (error) => { clearTimeout(deadline); this.current = null; reject(error); });
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+      });
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        this.terminate(child);
+      }, deadlineSec * 1000);
+      child.on('error', (error) => {
+        clearTimeout(deadline);
+        this.current = null;
+        reject(error);
+      });
       child.on('close', (exitCode, signal) => {
         clearTimeout(deadline);
-        if (this.killTimer) { clearTimeout(this.killTimer); this.killTimer = undefined; }
+        if (this.killTimer) {
+          clearTimeout(this.killTimer);
+          this.killTimer = undefined;
+        }
         this.current = null;
         resolve({ exitCode, signal, stdout, stderr, wallSec: (Date.now() - started) / 1000, timedOut });
       });
@@ -154,10 +174,19 @@ const ms = (us: number): string => `${(us / 1000).toFixed(0)} ms`;
  * and p99 over the measuring window after the warm-up (the whole probe's p99 when the window has
  * no per-second samples, as in very short probes).
  */
-export function judgeProbe(rate: number, durationSec: number, warmupSec: number, run: ChildRun, output: ProbeOutput | null, criteria: SustainCriteria): ProbeRecord {
+export function judgeProbe(
+  rate: number,
+  durationSec: number,
+  warmupSec: number,
+  run: ChildRun,
+  output: ProbeOutput | null,
+  criteria: SustainCriteria,
+): ProbeRecord {
   const base = { rate, durationSec, warmupSec, wallSec: Math.round(run.wallSec * 10) / 10 };
   if (output === null) {
-    const why = run.timedOut ? 'did not finish in time (stopped)' : `no result (exit ${run.exitCode ?? run.signal}): ${errorLine(run.stderr)}`;
+    const why = run.timedOut
+      ? 'did not finish in time (stopped)'
+      : `no result (exit ${run.exitCode ?? run.signal}): ${errorLine(run.stderr)}`;
     return { ...base, sustained: false, reasons: [why] };
   }
   const reasons: string[] = [];
@@ -170,14 +199,25 @@ export function judgeProbe(rate: number, durationSec: number, warmupSec: number,
   if (output.ticks.lost > 0) reasons.push(`${output.ticks.lost} ticks lost (${output.ticks.evicted} evicted)`);
   if (e2e.count === 0) reasons.push('nothing analysed');
   const fraction = analysedFraction(output, rate, durationSec);
-  if (fraction < criteria.minAnalysedFraction) reasons.push(`analysed ${Math.round(fraction * 1000) / 10}% of the ticks offered (${Math.round(t.ticksPerSec)}/s) < ${Math.round(criteria.minAnalysedFraction * 100)}%`);
+  if (fraction < criteria.minAnalysedFraction)
+    reasons.push(
+      `analysed ${Math.round(fraction * 1000) / 10}% of the ticks offered (${Math.round(t.ticksPerSec)}/s) < ${Math.round(criteria.minAnalysedFraction * 100)}%`,
+    );
   if (w.endLag > criteria.maxFinalLagSec * rate) reasons.push(`lag ${w.endLag} ticks at the end > ${criteria.maxFinalLagSec} s of ticks`);
-  else if (w.endLag - w.startLag > criteria.maxLagGrowthSec * rate) reasons.push(`lag grew ${w.startLag} → ${w.endLag} ticks over the window`);
-  if (p99 > criteria.maxP99Us) reasons.push(`${w.maxP99Us === null ? 'p99' : 'p99 of a second in the window'} ${ms(p99)} > ${ms(criteria.maxP99Us)}`);
+  else if (w.endLag - w.startLag > criteria.maxLagGrowthSec * rate)
+    reasons.push(`lag grew ${w.startLag} → ${w.endLag} ticks over the window`);
+  if (p99 > criteria.maxP99Us)
+    reasons.push(`${w.maxP99Us === null ? 'p99' : 'p99 of a second in the window'} ${ms(p99)} > ${ms(criteria.maxP99Us)}`);
   const record: ProbeRecord = {
-    ...base, sustained: reasons.length === 0, reasons,
-    ticksPerSec: t.ticksPerSec, analysedFraction: Math.round(fraction * 10_000) / 10_000, lost: output.ticks.lost, evicted: output.ticks.evicted,
-    windowStartLagTicks: w.startLag, finalLagTicks: w.endLag,
+    ...base,
+    sustained: reasons.length === 0,
+    reasons,
+    ticksPerSec: t.ticksPerSec,
+    analysedFraction: Math.round(fraction * 10_000) / 10_000,
+    lost: output.ticks.lost,
+    evicted: output.ticks.evicted,
+    windowStartLagTicks: w.startLag,
+    finalLagTicks: w.endLag,
     latency: { p50: e2e.p50, p99: e2e.p99, p999: e2e.p999, max: e2e.max },
   };
   if (w.maxP99Us !== null) record.windowMaxP99Us = w.maxP99Us;
@@ -195,6 +235,9 @@ export function isMarginalFailure(record: ProbeRecord, criteria: SustainCriteria
 
 /** The first line of an error in a child's stderr (else its last line). */
 function errorLine(text: string): string {
-  const lines = text.trim().split('\n').filter((l) => l.trim().length > 0);
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim().length > 0);
   return (lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? '').trim().slice(0, 240);
 }

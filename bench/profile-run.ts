@@ -33,10 +33,25 @@ export async function profilePipelines(options: ProfileOptions): Promise<{ runs:
   for (const pipeline of options.pipelines) {
     const dir = path.resolve(options.out, 'profiles', pipeline);
     await mkdir(dir, { recursive: true });
-    const runner = options.runner?.(['--cpu-prof', '--cpu-prof-dir', dir]) ?? new ChildRunner(undefined, ['--cpu-prof', '--cpu-prof-dir', dir]);
-    const args = pipeline === 'naive'
-      ? ['naive', '--json', '--rate', String(options.rate), '--duration', String(options.durationSec)]
-      : ['run', '--json', '--no-progress', '--client', pipeline, '--rate', String(options.rate), '--duration', String(options.durationSec), '--out', path.join(dir, 'run'), '--force'];
+    const runner =
+      options.runner?.(['--cpu-prof', '--cpu-prof-dir', dir]) ?? new ChildRunner(undefined, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    const args =
+      pipeline === 'naive'
+        ? ['naive', '--json', '--rate', String(options.rate), '--duration', String(options.durationSec)]
+        : [
+            'run',
+            '--json',
+            '--no-progress',
+            '--client',
+            pipeline,
+            '--rate',
+            String(options.rate),
+            '--duration',
+            String(options.durationSec),
+            '--out',
+            path.join(dir, 'run'),
+            '--force',
+          ];
     options.log?.(`profiling ${pipeline} at ${options.rate} ticks/s for ${options.durationSec} s`);
     const run = await runner.run(args, options.durationSec * 3 + 60);
     const output = parseJsonOutput<ProbeOutput>(run.stdout);
@@ -45,8 +60,16 @@ export async function profilePipelines(options: ProfileOptions): Promise<{ runs:
     for (const f of files) profiles.push(await summarizeCpuProfileFile(path.join(dir, f), root, 25));
     // The busiest thread first: usually the main thread, then the analytics workers.
     profiles.sort((a, b) => b.busyMs - a.busyMs);
-    runs.push({ pipeline, rate: options.rate, ticksPerSec: output?.throughput.ticksPerSec ?? null, p99Us: output?.latency.e2e.p99 ?? null, profiles });
-    blocks.push(`== ${pipeline} at ${options.rate}/s: analysed ${output ? Math.round(output.throughput.ticksPerSec) : '-'}/s, p99 ${output ? Math.round(output.latency.e2e.p99 / 1000) : '-'} ms; ${files.length} threads profiled (${dir})`);
+    runs.push({
+      pipeline,
+      rate: options.rate,
+      ticksPerSec: output?.throughput.ticksPerSec ?? null,
+      p99Us: output?.latency.e2e.p99 ?? null,
+      profiles,
+    });
+    blocks.push(
+      `== ${pipeline} at ${options.rate}/s: analysed ${output ? Math.round(output.throughput.ticksPerSec) : '-'}/s, p99 ${output ? Math.round(output.latency.e2e.p99 / 1000) : '-'} ms; ${files.length} threads profiled (${dir})`,
+    );
     for (const p of profiles) blocks.push(renderProfileSummary(p));
   }
   await writeFile(path.join(options.out, 'profiles', 'summary.json'), `${JSON.stringify(runs, null, 2)}\n`);

@@ -35,7 +35,11 @@ export function roundRate(rate: number): number {
  * passes), then bisects geometrically between the best pass and the lowest fail. The probe
  * decides what "sustained" means; `shouldStop` ends the search early (Ctrl-C).
  */
-export async function searchMaxRate(probe: (rate: number) => Promise<boolean>, plan: SearchPlan, shouldStop: () => boolean = () => false): Promise<SearchOutcome> {
+export async function searchMaxRate(
+  probe: (rate: number) => Promise<boolean>,
+  plan: SearchPlan,
+  shouldStop: () => boolean = () => false,
+): Promise<SearchOutcome> {
   let best = 0;
   let lowestFailed: number | null = null;
   let probes = 0;

@@ -57,7 +57,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function rate(records: number, elapsedSec: number, recordBytes: number): RawRate {
   const s = Math.max(1e-6, elapsedSec);
-  return { records, elapsedSec: Math.round(s * 1000) / 1000, recordsPerSec: Math.round(records / s), megabytesPerSec: Math.round((records * recordBytes) / s / 1e4) / 100 };
+  return {
+    records,
+    elapsedSec: Math.round(s * 1000) / 1000,
+    recordsPerSec: Math.round(records / s),
+    megabytesPerSec: Math.round((records * recordBytes) / s / 1e4) / 100,
+  };
 }
 
 /**
@@ -72,7 +77,9 @@ export async function runRawClientProbe(options: RawClientOptions): Promise<RawC
   const recordBytes = frameByteLength(options.ticksPerRecord);
   const topic = `raw-${options.client}-${options.ticksPerRecord}-${process.pid}-${Date.now()}`;
   const errors: string[] = [];
-  const cluster = options.brokers ? null : await EmbeddedCluster.start({ topics: [{ name: topic, partitions: options.partitions }], groupInitialRebalanceDelayMs: 0 });
+  const cluster = options.brokers
+    ? null
+    : await EmbeddedCluster.start({ topics: [{ name: topic, partitions: options.partitions }], groupInitialRebalanceDelayMs: 0 });
   const brokers = options.brokers ?? cluster!.bootstrapServers;
   if (options.brokers) await ensureTopic(brokers, topic, options.partitions, Math.min(3, brokers.split(',').length));
   const value = Buffer.alloc(recordBytes);
@@ -83,30 +90,65 @@ export async function runRawClientProbe(options: RawClientOptions): Promise<RawC
     const consumeTopic = `${topic}-c`;
     if (cluster) await cluster.createTopic(consumeTopic, options.partitions);
     else await ensureTopic(brokers, consumeTopic, options.partitions, Math.min(3, brokers.split(',').length));
-    const perPartition = Math.max(1, Math.min(PREFILL_MAX_RECORDS_PER_PARTITION, Math.floor(PREFILL_BYTES_PER_PARTITION / (recordBytes + RECORD_OVERHEAD_BYTES))));
+    const perPartition = Math.max(
+      1,
+      Math.min(PREFILL_MAX_RECORDS_PER_PARTITION, Math.floor(PREFILL_BYTES_PER_PARTITION / (recordBytes + RECORD_OVERHEAD_BYTES))),
+    );
     const total = await prefill(brokers, consumeTopic, options.partitions, perPartition, value, key, errors);
     const consume = total > 0 ? await consumeOnly(options, brokers, consumeTopic, total, recordBytes, errors) : null;
     const usage = process.resourceUsage();
     return {
-      kind: 'raw-client', client: options.client, cluster: options.brokers ? 'brokers' : 'embedded', partitions: options.partitions,
-      ticksPerRecord: options.ticksPerRecord, recordBytes, produce: produce && rate(produce.records, produce.elapsedSec, recordBytes), consume, errors,
-      resources: { cpuUserMs: (usage.userCPUTime - usage0.userCPUTime) / 1000, cpuSystemMs: (usage.systemCPUTime - usage0.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024 },
+      kind: 'raw-client',
+      client: options.client,
+      cluster: options.brokers ? 'brokers' : 'embedded',
+      partitions: options.partitions,
+      ticksPerRecord: options.ticksPerRecord,
+      recordBytes,
+      produce: produce && rate(produce.records, produce.elapsedSec, recordBytes),
+      consume,
+      errors,
+      resources: {
+        cpuUserMs: (usage.userCPUTime - usage0.userCPUTime) / 1000,
+        cpuSystemMs: (usage.systemCPUTime - usage0.systemCPUTime) / 1000,
+        maxRssMb: usage.maxRSS / 1024,
+      },
     };
   } finally {
     await cluster?.stop();
   }
 }
 
-async function produceOnly(options: RawClientOptions, brokers: string, topic: string, value: Buffer, key: Buffer, errors: string[]): Promise<{ records: number; elapsedSec: number } | null> {
+async function produceOnly(
+  options: RawClientOptions,
+  brokers: string,
+  topic: string,
+  value: Buffer,
+  key: Buffer,
+  errors: string[],
+): Promise<{ records: number; elapsedSec: number } | null> {
   let acked = 0;
   let failed = 0;
-  const producer: FrameProducer = createFrameProducer(options.client, {
-    brokers, clientId: 'firehose-raw-producer', topic, acks: options.acks, compression: 'none',
-    lingerMs: options.producerLingerMs, maxPendingFrames: 20_000, idempotent: false,
-  }, {
-    delivered: () => { acked++; },
-    failed: (_f, error) => { if (failed++ === 0) errors.push(`produce: ${error.message}`); },
-  });
+  const producer: FrameProducer = createFrameProducer(
+    options.client,
+    {
+      brokers,
+      clientId: 'firehose-raw-producer',
+      topic,
+      acks: options.acks,
+      compression: 'none',
+      lingerMs: options.producerLingerMs,
+      maxPendingFrames: 20_000,
+      idempotent: false,
+    },
+    {
+      delivered: () => {
+        acked++;
+      },
+      failed: (_f, error) => {
+        if (failed++ === 0) errors.push(`produce: ${error.message}`);
+      },
+    },
+  );
   await producer.connect();
   try {
     const startUs = nowUs();
@@ -119,7 +161,10 @@ async function produceOnly(options: RawClientOptions, brokers: string, topic: st
     // to show any acknowledgement at all, rather than reading as 0.
     const graceEndUs = endUs + PRODUCE_GRACE_SEC * 1e6;
     while (nowUs() < endUs || (acked <= Math.max(0, measuredFromAcked) && nowUs() < graceEndUs)) {
-      if (measuredFromAcked < 0 && nowUs() - startUs >= PRODUCE_WARMUP_SEC * 1e6) { measuredFromAcked = acked; measuredFromUs = nowUs(); }
+      if (measuredFromAcked < 0 && nowUs() - startUs >= PRODUCE_WARMUP_SEC * 1e6) {
+        measuredFromAcked = acked;
+        measuredFromUs = nowUs();
+      }
       let sent = 0;
       while (sent < 4096 && producer.send({ partition, key, value, tickCount: options.ticksPerRecord, producedAtUs: 0 })) {
         partition = (partition + 1) % options.partitions;
@@ -137,14 +182,37 @@ async function produceOnly(options: RawClientOptions, brokers: string, topic: st
 }
 
 /** Fills the topic with the Confluent client (the fastest producer here), whatever client is measured. */
-async function prefill(brokers: string, topic: string, partitions: number, perPartition: number, value: Buffer, key: Buffer, errors: string[]): Promise<number> {
+async function prefill(
+  brokers: string,
+  topic: string,
+  partitions: number,
+  perPartition: number,
+  value: Buffer,
+  key: Buffer,
+  errors: string[],
+): Promise<number> {
   let acked = 0;
-  const producer = createFrameProducer('confluent', {
-    brokers, clientId: 'firehose-raw-prefill', topic, acks: -1, compression: 'none', lingerMs: 5, maxPendingFrames: 50_000, idempotent: false,
-  }, {
-    delivered: () => { acked++; },
-    failed: (_f, error) => { errors.push(`prefill: ${error.message}`); },
-  });
+  const producer = createFrameProducer(
+    'confluent',
+    {
+      brokers,
+      clientId: 'firehose-raw-prefill',
+      topic,
+      acks: -1,
+      compression: 'none',
+      lingerMs: 5,
+      maxPendingFrames: 50_000,
+      idempotent: false,
+    },
+    {
+      delivered: () => {
+        acked++;
+      },
+      failed: (_f, error) => {
+        errors.push(`prefill: ${error.message}`);
+      },
+    },
+  );
   await producer.connect();
   try {
     const total = perPartition * partitions;
@@ -161,7 +229,12 @@ async function prefill(brokers: string, topic: string, partitions: number, perPa
 }
 
 async function consumeOnly(
-  options: RawClientOptions, brokers: string, topic: string, total: number, recordBytes: number, errors: string[],
+  options: RawClientOptions,
+  brokers: string,
+  topic: string,
+  total: number,
+  recordBytes: number,
+  errors: string[],
 ): Promise<RawRate & { passes: number; recordsPerPass: number }> {
   let measuredRecords = 0;
   let measuredSec = 0;
@@ -173,26 +246,40 @@ async function consumeOnly(
     let firstBatch = 0;
     let lastUs = 0;
     let consumer: FrameConsumer | null = null;
-    consumer = createFrameConsumer(options.client, { brokers, clientId: 'firehose-raw-consumer', groupId: `${topic}-pass-${passes}`, topic }, {
-      records: (partition: number, records: ConsumedRecord[]) => {
-        const now = nowUs();
-        if (count === 0) { firstUs = now; firstBatch = records.length; }
-        count += records.length;
-        lastUs = now;
-        const next = records[records.length - 1]!.offset + 1;
-        consumer!.commit(partition, next);
+    consumer = createFrameConsumer(
+      options.client,
+      { brokers, clientId: 'firehose-raw-consumer', groupId: `${topic}-pass-${passes}`, topic },
+      {
+        records: (partition: number, records: ConsumedRecord[]) => {
+          const now = nowUs();
+          if (count === 0) {
+            firstUs = now;
+            firstBatch = records.length;
+          }
+          count += records.length;
+          lastUs = now;
+          const next = records[records.length - 1]!.offset + 1;
+          consumer!.commit(partition, next);
+        },
+        assigned: () => {},
+        revoked: () => {},
+        error: (error) => {
+          if (errors.length < 10) errors.push(`consume: ${error.message}`);
+        },
       },
-      assigned: () => {},
-      revoked: () => {},
-      error: (error) => { if (errors.length < 10) errors.push(`consume: ${error.message}`); },
-    });
+    );
     await consumer.start();
     let lastCount = -1;
     let lastProgress = Date.now();
     while (count < total) {
       await sleep(2);
-      if (count !== lastCount) { lastCount = count; lastProgress = Date.now(); }
-      else if (Date.now() - lastProgress > STALL_MS) { errors.push(`consume pass ${passes}: stalled at ${count} of ${total} records`); break; }
+      if (count !== lastCount) {
+        lastCount = count;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress > STALL_MS) {
+        errors.push(`consume pass ${passes}: stalled at ${count} of ${total} records`);
+        break;
+      }
     }
     await consumer.stop();
     // From the first record to the last: the group join before it is not the client's throughput.

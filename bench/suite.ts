@@ -6,8 +6,18 @@ import { searchMaxRate, type SearchPlan } from './rate-search.js';
 import type { NoTransportResult } from './no-transport.js';
 import type { RawClientResult } from './raw-client-probe.js';
 import {
-  DEFAULT_CRITERIA, type BenchMode, type BenchReport, type PipelineId, type PipelineReport, type ProbeOutput,
-  type ProbeRecord, type SustainCriteria, type TargetCheck, CLIENT_PIPELINE_IDS, type ClientPipelineId, type RawClientFigures,
+  DEFAULT_CRITERIA,
+  type BenchMode,
+  type BenchReport,
+  type PipelineId,
+  type PipelineReport,
+  type ProbeOutput,
+  type ProbeRecord,
+  type SustainCriteria,
+  type TargetCheck,
+  CLIENT_PIPELINE_IDS,
+  type ClientPipelineId,
+  type RawClientFigures,
   PIPELINE_IDS,
 } from './types.js';
 
@@ -42,26 +52,56 @@ export interface ModeSettings {
 
 export const MODES: Record<BenchMode, ModeSettings> = {
   full: {
-    warmupSec: 5, windowSec: 20, confirmWindowSec: 60, limitTicks: 30_000_000, limitWarmupTicks: 2_000_000, drainTimeoutSec: 10, retries: 3, budgetSec: 600,
+    warmupSec: 5,
+    windowSec: 20,
+    confirmWindowSec: 60,
+    limitTicks: 30_000_000,
+    limitWarmupTicks: 2_000_000,
+    drainTimeoutSec: 10,
+    retries: 3,
+    budgetSec: 600,
     naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 8, resolution: 0.1 },
     pipeline: { startRate: 150_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 8, resolution: 0.1 },
-    rawSec: 5, rawAtPipelineRecordSize: true, perRecordClients: ['confluent', 'kafkajs', 'platformatic'], perRecordBudgetSec: 300,
+    rawSec: 5,
+    rawAtPipelineRecordSize: true,
+    perRecordClients: ['confluent', 'kafkajs', 'platformatic'],
+    perRecordBudgetSec: 300,
     perRecord: { startRate: 20_000, growth: 2, minRate: 1_000, maxRate: 2_000_000, maxProbes: 6, resolution: 0.1 },
   },
   quick: {
-    warmupSec: 2, windowSec: 6, confirmWindowSec: null, limitTicks: 5_000_000, limitWarmupTicks: 1_000_000, drainTimeoutSec: 5, retries: 2, budgetSec: 70,
+    warmupSec: 2,
+    windowSec: 6,
+    confirmWindowSec: null,
+    limitTicks: 5_000_000,
+    limitWarmupTicks: 1_000_000,
+    drainTimeoutSec: 5,
+    retries: 2,
+    budgetSec: 70,
     naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 6, resolution: 0.2 },
     pipeline: { startRate: 150_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 6, resolution: 0.2 },
-    rawSec: 2, rawAtPipelineRecordSize: true, perRecordClients: ['confluent'], perRecordBudgetSec: 60,
+    rawSec: 2,
+    rawAtPipelineRecordSize: true,
+    perRecordClients: ['confluent'],
+    perRecordBudgetSec: 60,
     perRecord: { startRate: 20_000, growth: 2, minRate: 1_000, maxRate: 2_000_000, maxProbes: 4, resolution: 0.25 },
   },
   // Plumbing only (tests): one low-rate probe per pipeline, then the half-rate run. A probe that
   // fails only on lag or p99 is run once more: on a loaded CI machine a 1.5 s window is noisy.
   tiny: {
-    warmupSec: 0, windowSec: 1.5, confirmWindowSec: null, limitTicks: 200_000, limitWarmupTicks: 50_000, drainTimeoutSec: 5, retries: 1, budgetSec: 120,
+    warmupSec: 0,
+    windowSec: 1.5,
+    confirmWindowSec: null,
+    limitTicks: 200_000,
+    limitWarmupTicks: 50_000,
+    drainTimeoutSec: 5,
+    retries: 1,
+    budgetSec: 120,
     naive: { startRate: 500, growth: 2, minRate: 100, maxRate: 500, maxProbes: 1, resolution: 1 },
     pipeline: { startRate: 4_000, growth: 2, minRate: 100, maxRate: 4_000, maxProbes: 1, resolution: 1 },
-    rawSec: 1, rawAtPipelineRecordSize: false, perRecordClients: ['confluent'], perRecordBudgetSec: 60,
+    rawSec: 1,
+    rawAtPipelineRecordSize: false,
+    perRecordClients: ['confluent'],
+    perRecordBudgetSec: 60,
     perRecord: { startRate: 2_000, growth: 2, minRate: 100, maxRate: 2_000, maxProbes: 1, resolution: 1 },
   },
 };
@@ -85,15 +125,36 @@ export interface SuiteOptions {
 }
 
 const DEFAULT_WORKLOAD: BenchReport['workload'] = {
-  instruments: 1000, venues: 5, partitions: 8, ticksPerRecord: 64, workers: Math.max(1, Math.min(4, os.availableParallelism())), seed: 1,
+  instruments: 1000,
+  venues: 5,
+  partitions: 8,
+  ticksPerRecord: 64,
+  workers: Math.max(1, Math.min(4, os.availableParallelism())),
+  seed: 1,
 };
 
 const PIPELINE_TEXT: Record<PipelineId, { label: string; description: string }> = {
-  limit: { label: '1 no-transport limit', description: 'market model → frame batcher → FrameAnalyzer in one thread, no Kafka: as fast as it goes' },
-  naive: { label: '2 naive baseline', description: 'kafkajs defaults, one JSON message per tick, eachMessage + JSON.parse + detectors inline on the consumer thread' },
-  confluent: { label: '3 firehose · confluent', description: '`firehose run --client confluent`, default settings (binary frames of 64 ticks, worker pool)' },
-  kafkajs: { label: '4 firehose · kafkajs', description: '`firehose run --client kafkajs`, default settings (binary frames of 64 ticks, worker pool)' },
-  platformatic: { label: '5 firehose · platformatic', description: '`firehose run --client platformatic` (@platformatic/kafka 1.x), default settings (binary frames of 64 ticks, worker pool)' },
+  limit: {
+    label: '1 no-transport limit',
+    description: 'market model → frame batcher → FrameAnalyzer in one thread, no Kafka: as fast as it goes',
+  },
+  naive: {
+    label: '2 naive baseline',
+    description: 'kafkajs defaults, one JSON message per tick, eachMessage + JSON.parse + detectors inline on the consumer thread',
+  },
+  confluent: {
+    label: '3 firehose · confluent',
+    description: '`firehose run --client confluent`, default settings (binary frames of 64 ticks, worker pool)',
+  },
+  kafkajs: {
+    label: '4 firehose · kafkajs',
+    description: '`firehose run --client kafkajs`, default settings (binary frames of 64 ticks, worker pool)',
+  },
+  platformatic: {
+    label: '5 firehose · platformatic',
+    description:
+      '`firehose run --client platformatic` (@platformatic/kafka 1.x), default settings (binary frames of 64 ticks, worker pool)',
+  },
 };
 
 /**
@@ -120,38 +181,124 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
   await mkdir(runsDir, { recursive: true });
 
   const report: BenchReport = {
-    tool: 'tick-firehose', kind: 'bench', version: 1, status: 'ok', mode: options.mode, startedAt, finishedAt: startedAt, wallSec: 0,
+    tool: 'tick-firehose',
+    kind: 'bench',
+    version: 1,
+    status: 'ok',
+    mode: options.mode,
+    startedAt,
+    finishedAt: startedAt,
+    wallSec: 0,
     machine: {
-      cpus: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageAtStart: os.loadavg()[0]!, loadAverageAtEnd: 0,
-      cores: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', loadAveragesAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100) as [number, number, number],
+      cpus: os.availableParallelism(),
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      loadAverageAtStart: os.loadavg()[0]!,
+      loadAverageAtEnd: 0,
+      cores: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      loadAveragesAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100) as [number, number, number],
     },
-    criteria: { ...criteria, warmupSec: settings.warmupSec, windowSec: settings.windowSec, lost: 0, evicted: 0, latencyAtFractionOfMax: 0.5 },
-    workload, pipelines: {}, best: null, ratios: { vsNaive: null, vsLimit: null, confluentVsKafkajs: null, kafkajsVsConfluent: null, platformaticVsConfluent: null, perRecordVsRawConsume: null }, targets: [], notes: [],
+    criteria: {
+      ...criteria,
+      warmupSec: settings.warmupSec,
+      windowSec: settings.windowSec,
+      lost: 0,
+      evicted: 0,
+      latencyAtFractionOfMax: 0.5,
+    },
+    workload,
+    pipelines: {},
+    best: null,
+    ratios: {
+      vsNaive: null,
+      vsLimit: null,
+      confluentVsKafkajs: null,
+      kafkajsVsConfluent: null,
+      platformaticVsConfluent: null,
+      perRecordVsRawConsume: null,
+    },
+    targets: [],
+    notes: [],
   };
   const stopped = (): boolean => runner.stopped;
   const runNotes: string[] = [];
-  const commonArgs = ['--partitions', String(workload.partitions), '--instruments', String(workload.instruments), '--venues', String(workload.venues), '--seed', String(workload.seed)];
+  const commonArgs = [
+    '--partitions',
+    String(workload.partitions),
+    '--instruments',
+    String(workload.instruments),
+    '--venues',
+    String(workload.venues),
+    '--seed',
+    String(workload.seed),
+  ];
 
   /** One Kafka-pipeline run as a child process, judged; a crash at start-up is retried once. */
-  const probe = async (id: Exclude<PipelineId, 'limit'>, rate: number, windowSec: number, tag: string, ticksPerRecord = workload.ticksPerRecord): Promise<ProbeRecord> => {
+  const probe = async (
+    id: Exclude<PipelineId, 'limit'>,
+    rate: number,
+    windowSec: number,
+    tag: string,
+    ticksPerRecord = workload.ticksPerRecord,
+  ): Promise<ProbeRecord> => {
     const durationSec = settings.warmupSec + windowSec;
-    const args = id === 'naive'
-      ? ['naive', '--json', '--rate', String(rate), '--duration', String(durationSec), '--drain-timeout', String(settings.drainTimeoutSec), ...commonArgs]
-      : ['run', '--json', '--no-progress', '--client', id, '--rate', String(rate), '--duration', String(durationSec),
-        '--workers', String(workload.workers), '--ticks-per-record', String(ticksPerRecord), '--drain-timeout', String(settings.drainTimeoutSec),
-        // --force: a probe repeated at the same rate (a retry) replaces its own earlier files.
-        '--out', path.join(runsDir, `${id}-${tag}-${rate}`), '--force', '--brokers', options.brokers ?? 'embedded', ...commonArgs];
+    const args =
+      id === 'naive'
+        ? [
+            'naive',
+            '--json',
+            '--rate',
+            String(rate),
+            '--duration',
+            String(durationSec),
+            '--drain-timeout',
+            String(settings.drainTimeoutSec),
+            ...commonArgs,
+          ]
+        : [
+            'run',
+            '--json',
+            '--no-progress',
+            '--client',
+            id,
+            '--rate',
+            String(rate),
+            '--duration',
+            String(durationSec),
+            '--workers',
+            String(workload.workers),
+            '--ticks-per-record',
+            String(ticksPerRecord),
+            '--drain-timeout',
+            String(settings.drainTimeoutSec),
+            // --force: a probe repeated at the same rate (a retry) replaces its own earlier files.
+            '--out',
+            path.join(runsDir, `${id}-${tag}-${rate}`),
+            '--force',
+            '--brokers',
+            options.brokers ?? 'embedded',
+            ...commonArgs,
+          ];
     let record: ProbeRecord | null = null;
     for (let attempt = 0; attempt < 2; attempt++) {
       let run: ChildRun;
       try {
         run = await runner.run(args, durationSec + settings.drainTimeoutSec + 20);
       } catch (error) {
-        return { rate, durationSec, warmupSec: settings.warmupSec, sustained: false, reasons: [error instanceof Error ? error.message : String(error)], wallSec: 0 };
+        return {
+          rate,
+          durationSec,
+          warmupSec: settings.warmupSec,
+          sustained: false,
+          reasons: [error instanceof Error ? error.message : String(error)],
+          wallSec: 0,
+        };
       }
       const output = parseJsonOutput<ProbeOutput>(run.stdout);
       record = judgeProbe(rate, durationSec, settings.warmupSec, run, output, criteria);
-      if (id === 'naive' && output) await writeFile(path.join(runsDir, `naive-${tag}-${rate}.json`), `${JSON.stringify(output, null, 2)}\n`);
+      if (id === 'naive' && output)
+        await writeFile(path.join(runsDir, `naive-${tag}-${rate}.json`), `${JSON.stringify(output, null, 2)}\n`);
       if (output !== null || run.timedOut || stopped()) break;
       log(`    no result (${record.reasons.join('; ')}); running it again`);
     }
@@ -159,15 +306,33 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
   };
 
   const describe = (r: ProbeRecord): string => {
-    const figures = r.ticksPerSec === undefined ? ''
-      : ` (analysed ${fmtRate(r.ticksPerSec)}, window p99 ≤ ${fmtMs(r.windowMaxP99Us ?? r.latency?.p99)}, lag ${r.windowStartLagTicks ?? '-'} → ${r.finalLagTicks ?? '-'}, whole-probe p99 ${fmtMs(r.latency?.p99)}, lost ${r.lost ?? '-'})`;
+    const figures =
+      r.ticksPerSec === undefined
+        ? ''
+        : ` (analysed ${fmtRate(r.ticksPerSec)}, window p99 ≤ ${fmtMs(r.windowMaxP99Us ?? r.latency?.p99)}, lag ${r.windowStartLagTicks ?? '-'} → ${r.finalLagTicks ?? '-'}, whole-probe p99 ${fmtMs(r.latency?.p99)}, lost ${r.lost ?? '-'})`;
     return `${r.sustained ? 'sustained' : `NOT sustained: ${r.reasons.join('; ')}`}${figures} [${r.wallSec}s]`;
   };
 
   if (wanted.has('limit') && !stopped()) {
-    log(`1 no-transport limit: ${fmtCount(settings.limitTicks)} ticks through the market model, frame batcher and FrameAnalyzer in one thread`);
-    const run = await runner.run(['no-transport', '--json', '--ticks', String(settings.limitTicks), '--warmup-ticks', String(settings.limitWarmupTicks),
-      ...commonArgs, '--ticks-per-record', String(workload.ticksPerRecord)], 600).catch(() => null);
+    log(
+      `1 no-transport limit: ${fmtCount(settings.limitTicks)} ticks through the market model, frame batcher and FrameAnalyzer in one thread`,
+    );
+    const run = await runner
+      .run(
+        [
+          'no-transport',
+          '--json',
+          '--ticks',
+          String(settings.limitTicks),
+          '--warmup-ticks',
+          String(settings.limitWarmupTicks),
+          ...commonArgs,
+          '--ticks-per-record',
+          String(workload.ticksPerRecord),
+        ],
+        600,
+      )
+      .catch(() => null);
     const result = run ? parseJsonOutput<NoTransportResult>(run.stdout) : null;
     const pipeline = emptyPipeline('limit');
     if (result) {
@@ -188,27 +353,49 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     if (!wanted.has(id) || stopped()) continue;
     for (const ticksPerRecord of settings.rawAtPipelineRecordSize ? [workload.ticksPerRecord, 1] : [1]) {
       if (stopped()) break;
-      const args = ['raw-client', '--json', '--client', id, '--partitions', String(workload.partitions), '--ticks-per-record', String(ticksPerRecord),
-        '--produce-duration', String(settings.rawSec), '--consume-duration', String(settings.rawSec)];
+      const args = [
+        'raw-client',
+        '--json',
+        '--client',
+        id,
+        '--partitions',
+        String(workload.partitions),
+        '--ticks-per-record',
+        String(ticksPerRecord),
+        '--produce-duration',
+        String(settings.rawSec),
+        '--consume-duration',
+        String(settings.rawSec),
+      ];
       const run = await runner.run(args, 120).catch(() => null);
       const result = run ? parseJsonOutput<RawClientResult>(run.stdout) : null;
       const figures: RawClientFigures | null = result && {
-        ticksPerRecord, recordBytes: result.recordBytes,
-        produceRecordsPerSec: result.produce?.recordsPerSec ?? null, consumeRecordsPerSec: result.consume?.recordsPerSec ?? null,
-        consumePasses: result.consume?.passes ?? null, cpuMsTotal: Math.round(result.resources.cpuUserMs + result.resources.cpuSystemMs), errors: result.errors,
+        ticksPerRecord,
+        recordBytes: result.recordBytes,
+        produceRecordsPerSec: result.produce?.recordsPerSec ?? null,
+        consumeRecordsPerSec: result.consume?.recordsPerSec ?? null,
+        consumePasses: result.consume?.passes ?? null,
+        cpuMsTotal: Math.round(result.resources.cpuUserMs + result.resources.cpuSystemMs),
+        errors: result.errors,
       };
       rawFigures.set(`${id}/${ticksPerRecord}`, figures);
       if (figures) {
         await writeFile(path.join(runsDir, `raw-${id}-${ticksPerRecord}tpr.json`), `${JSON.stringify(result, null, 2)}\n`);
-        log(`raw ${id} alone, ${figures.recordBytes}-byte records: produce ${fmtRecords(figures.produceRecordsPerSec)}, consume ${fmtRecords(figures.consumeRecordsPerSec)} (${figures.consumePasses ?? 0} passes)${figures.errors.length > 0 ? `; ${figures.errors.join('; ')}` : ''}`);
+        log(
+          `raw ${id} alone, ${figures.recordBytes}-byte records: produce ${fmtRecords(figures.produceRecordsPerSec)}, consume ${fmtRecords(figures.consumeRecordsPerSec)} (${figures.consumePasses ?? 0} passes)${figures.errors.length > 0 ? `; ${figures.errors.join('; ')}` : ''}`,
+        );
       } else {
         log(`raw ${id} alone at ${ticksPerRecord} ticks/record failed: ${run?.stderr.trim().split('\n').at(-1) ?? 'not run'}`);
       }
     }
   }
-  const rawOf = (id: ClientPipelineId): PipelineReport['raw'] => (rawFigures.has(`${id}/${workload.ticksPerRecord}`) || rawFigures.has(`${id}/1`)
-    ? { atPipelineRecordSize: rawFigures.get(`${id}/${workload.ticksPerRecord}`) ?? null, atOneTickPerRecord: rawFigures.get(`${id}/1`) ?? null }
-    : null);
+  const rawOf = (id: ClientPipelineId): PipelineReport['raw'] =>
+    rawFigures.has(`${id}/${workload.ticksPerRecord}`) || rawFigures.has(`${id}/1`)
+      ? {
+          atPipelineRecordSize: rawFigures.get(`${id}/${workload.ticksPerRecord}`) ?? null,
+          atOneTickPerRecord: rawFigures.get(`${id}/1`) ?? null,
+        }
+      : null;
 
   const kafkaPipelines: Array<Exclude<PipelineId, 'limit'>> = ['naive', 'confluent', 'kafkajs', 'platformatic'];
   for (const id of kafkaPipelines) {
@@ -216,29 +403,38 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     const pipeline = emptyPipeline(id);
     report.pipelines[id] = pipeline;
     const plan = id === 'naive' ? settings.naive : settings.pipeline;
-    log(`${PIPELINE_TEXT[id].label}: searching the highest sustained rate (${settings.warmupSec} s warm-up + ${settings.windowSec} s window per probe, from ${fmtRate(plan.startRate)})`);
+    log(
+      `${PIPELINE_TEXT[id].label}: searching the highest sustained rate (${settings.warmupSec} s warm-up + ${settings.windowSec} s window per probe, from ${fmtRate(plan.startRate)})`,
+    );
     let retriesLeft = settings.retries;
     const searchStarted = Date.now();
     // A probe typically takes its sending time plus a few seconds (start-up, cluster, drain).
     const typicalProbeSec = settings.warmupSec + settings.windowSec + 4;
     const outOfTime = (): boolean => (Date.now() - searchStarted) / 1000 + 2 * typicalProbeSec > settings.budgetSec;
     let budgetReached = false;
-    const outcome = await searchMaxRate(async (rate) => {
-      for (;;) {
-        log(`  ${id}: probe ${pipeline.probes.length + 1} at ${fmtRate(rate)}`);
-        const record = await probe(id, rate, settings.windowSec, 'probe');
-        pipeline.probes.push(record);
-        log(`    ${describe(record)}`);
-        if (record.sustained) return true;
-        if (retriesLeft <= 0 || stopped() || outOfTime() || !isMarginalFailure(record, criteria)) return false;
-        retriesLeft--;
-        log(`    failed only on lag or p99 with nothing lost: probing ${fmtRate(rate)} once more before believing it`);
-      }
-    }, plan, () => {
-      if (stopped()) return true;
-      if (outOfTime()) { budgetReached = true; return true; }
-      return false;
-    });
+    const outcome = await searchMaxRate(
+      async (rate) => {
+        for (;;) {
+          log(`  ${id}: probe ${pipeline.probes.length + 1} at ${fmtRate(rate)}`);
+          const record = await probe(id, rate, settings.windowSec, 'probe');
+          pipeline.probes.push(record);
+          log(`    ${describe(record)}`);
+          if (record.sustained) return true;
+          if (retriesLeft <= 0 || stopped() || outOfTime() || !isMarginalFailure(record, criteria)) return false;
+          retriesLeft--;
+          log(`    failed only on lag or p99 with nothing lost: probing ${fmtRate(rate)} once more before believing it`);
+        }
+      },
+      plan,
+      () => {
+        if (stopped()) return true;
+        if (outOfTime()) {
+          budgetReached = true;
+          return true;
+        }
+        return false;
+      },
+    );
     if (budgetReached) {
       log(`  ${id}: time budget of ${settings.budgetSec} s reached: the search stops here`);
       runNotes.push(`${id}: the search stopped at its time budget (${settings.budgetSec} s) after ${outcome.probes} rates`);
@@ -270,7 +466,8 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
       const record = await probe(id, half, settings.windowSec, 'half');
       pipeline.probes.push(record);
       log(`    ${describe(record)}`);
-      if (record.latency) pipeline.latencyAtHalf = { rate: half, ...record.latency, windowMaxP99Us: record.windowMaxP99Us ?? null, p99AfterWarmup: null };
+      if (record.latency)
+        pipeline.latencyAtHalf = { rate: half, ...record.latency, windowMaxP99Us: record.windowMaxP99Us ?? null, p99AfterWarmup: null };
       pipeline.cpuMsPerMillionTicksAtHalf = record.cpuMsPerMillionTicks ?? null;
       pipeline.peakRssMbAtHalf = record.maxRssMb ?? null;
     }
@@ -290,23 +487,33 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     const rawConsume = raw?.consumeRecordsPerSec ?? null;
     const plan = { ...settings.perRecord };
     // Start near half the client's own rate, where a fast pipeline would be.
-    if (rawConsume !== null && options.mode !== 'tiny') plan.startRate = Math.max(plan.minRate, Math.min(plan.maxRate, Math.round(rawConsume / 2)));
+    if (rawConsume !== null && options.mode !== 'tiny')
+      plan.startRate = Math.max(plan.minRate, Math.min(plan.maxRate, Math.round(rawConsume / 2)));
     log(`${PIPELINE_TEXT[id].label} at 1 tick per record: searching the highest sustained records/s (from ${fmtRate(plan.startRate)})`);
     const probes: ProbeRecord[] = [];
     const started = Date.now();
-    const outcome = await searchMaxRate(async (rate) => {
-      log(`  ${id} 1 tick/record: probe ${probes.length + 1} at ${fmtRate(rate)}`);
-      const record = await probe(id, rate, settings.windowSec, 'per-record', 1);
-      probes.push(record);
-      log(`    ${describe(record)}`);
-      return record.sustained;
-    }, plan, () => stopped() || (Date.now() - started) / 1000 + settings.warmupSec + settings.windowSec + 4 > settings.perRecordBudgetSec);
+    const outcome = await searchMaxRate(
+      async (rate) => {
+        log(`  ${id} 1 tick/record: probe ${probes.length + 1} at ${fmtRate(rate)}`);
+        const record = await probe(id, rate, settings.windowSec, 'per-record', 1);
+        probes.push(record);
+        log(`    ${describe(record)}`);
+        return record.sustained;
+      },
+      plan,
+      () => stopped() || (Date.now() - started) / 1000 + settings.warmupSec + settings.windowSec + 4 > settings.perRecordBudgetSec,
+    );
     const atMax = [...probes].reverse().find((p) => p.rate === outcome.best && p.sustained);
     pipeline.perRecord = {
-      maxRecordsPerSec: outcome.best, rawConsumeRecordsPerSec: rawConsume, vsRawConsume: rawConsume !== null ? ratio(outcome.best, rawConsume) : null,
-      cpuMsPerMillionTicks: atMax?.cpuMsPerMillionTicks ?? null, probes,
+      maxRecordsPerSec: outcome.best,
+      rawConsumeRecordsPerSec: rawConsume,
+      vsRawConsume: rawConsume !== null ? ratio(outcome.best, rawConsume) : null,
+      cpuMsPerMillionTicks: atMax?.cpuMsPerMillionTicks ?? null,
+      probes,
     };
-    log(`  ${id} 1 tick/record: ${outcome.best > 0 ? fmtRate(outcome.best) : 'none'} sustained; the client alone consumes ${fmtRecords(rawConsume)} → ${pipeline.perRecord.vsRawConsume === null ? '-' : `${(pipeline.perRecord.vsRawConsume * 100).toFixed(1)}%`}`);
+    log(
+      `  ${id} 1 tick/record: ${outcome.best > 0 ? fmtRate(outcome.best) : 'none'} sustained; the client alone consumes ${fmtRecords(rawConsume)} → ${pipeline.perRecord.vsRawConsume === null ? '-' : `${(pipeline.perRecord.vsRawConsume * 100).toFixed(1)}%`}`,
+    );
   }
 
   if (stopped()) report.status = 'interrupted';
@@ -320,8 +527,20 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
 
 function emptyPipeline(id: PipelineId): PipelineReport {
   return {
-    id, ...PIPELINE_TEXT[id], maxTicksPerSec: 0, analysedTicksPerSec: 0, latencyAtHalf: null, latencyAtTenth: null, raw: null, vsRawConsume: null, perRecord: null,
-    cpuMsPerMillionTicks: null, cpuMsPerMillionTicksAtHalf: null, peakRssMb: null, peakRssMbAtHalf: null, probes: [],
+    id,
+    ...PIPELINE_TEXT[id],
+    maxTicksPerSec: 0,
+    analysedTicksPerSec: 0,
+    latencyAtHalf: null,
+    latencyAtTenth: null,
+    raw: null,
+    vsRawConsume: null,
+    perRecord: null,
+    cpuMsPerMillionTicks: null,
+    cpuMsPerMillionTicksAtHalf: null,
+    peakRssMb: null,
+    peakRssMbAtHalf: null,
+    probes: [],
   };
 }
 
@@ -346,32 +565,65 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
   };
   const targets: TargetCheck[] = [];
   const r = report.ratios;
-  targets.push({ name: 'vs naive baseline', target: '≥ 20×', reached: r.vsNaive === null ? '-' : `${r.vsNaive.toFixed(1)}×`, pass: (r.vsNaive ?? 0) >= 20 });
-  targets.push({ name: 'vs no-transport limit', target: '≥ 20%', reached: r.vsLimit === null ? '-' : `${(r.vsLimit * 100).toFixed(1)}%`, pass: (r.vsLimit ?? 0) >= 0.2 });
   targets.push({
-    name: 'sustained end-to-end rate', target: '≥ 1,000,000 ticks/s for 60 s',
-    reached: best ? `${fmtRate(best.maxTicksPerSec)} (${report.mode === 'full' ? 'confirmed with a 60 s window' : `${report.criteria.windowSec} s windows`})` : '-',
+    name: 'vs naive baseline',
+    target: '≥ 20×',
+    reached: r.vsNaive === null ? '-' : `${r.vsNaive.toFixed(1)}×`,
+    pass: (r.vsNaive ?? 0) >= 20,
+  });
+  targets.push({
+    name: 'vs no-transport limit',
+    target: '≥ 20%',
+    reached: r.vsLimit === null ? '-' : `${(r.vsLimit * 100).toFixed(1)}%`,
+    pass: (r.vsLimit ?? 0) >= 0.2,
+  });
+  targets.push({
+    name: 'sustained end-to-end rate',
+    target: '≥ 1,000,000 ticks/s for 60 s',
+    reached: best
+      ? `${fmtRate(best.maxTicksPerSec)} (${report.mode === 'full' ? 'confirmed with a 60 s window' : `${report.criteria.windowSec} s windows`})`
+      : '-',
     pass: (best?.maxTicksPerSec ?? 0) >= 1_000_000 && report.mode === 'full',
   });
   const half = best?.latencyAtHalf ?? null;
-  targets.push({ name: 'p99 at 50% of the sustained rate', target: '≤ 25 ms', reached: half ? fmtMs(half.p99) : '-', pass: half !== null && half.p99 <= 25_000 });
-  targets.push({ name: 'peak RSS at the sustained rate', target: '≤ 1 GiB', reached: best?.peakRssMb != null ? `${best.peakRssMb} MB` : '-', pass: best?.peakRssMb != null && best.peakRssMb <= 1024 });
+  targets.push({
+    name: 'p99 at 50% of the sustained rate',
+    target: '≤ 25 ms',
+    reached: half ? fmtMs(half.p99) : '-',
+    pass: half !== null && half.p99 <= 25_000,
+  });
+  targets.push({
+    name: 'peak RSS at the sustained rate',
+    target: '≤ 1 GiB',
+    reached: best?.peakRssMb != null ? `${best.peakRssMb} MB` : '-',
+    pass: best?.peakRssMb != null && best.peakRssMb <= 1024,
+  });
   const perRecord = r.perRecordVsRawConsume;
-  targets.push({ name: 'one tick per record: share of the raw client\'s consume rate (confluent)', target: '≥ 70%', reached: perRecord === null ? '-' : `${(perRecord * 100).toFixed(1)}%`, pass: (perRecord ?? 0) >= 0.7 });
+  targets.push({
+    name: "one tick per record: share of the raw client's consume rate (confluent)",
+    target: '≥ 70%',
+    reached: perRecord === null ? '-' : `${(perRecord * 100).toFixed(1)}%`,
+    pass: (perRecord ?? 0) >= 0.7,
+  });
   const kj = r.kafkajsVsConfluent;
-  targets.push({ name: 'kafkajs vs confluent', target: '≥ 50%', reached: kj === null ? '-' : `${(kj * 100).toFixed(1)}%`, pass: (kj ?? 0) >= 0.5 });
+  targets.push({
+    name: 'kafkajs vs confluent',
+    target: '≥ 50%',
+    reached: kj === null ? '-' : `${(kj * 100).toFixed(1)}%`,
+    pass: (kj ?? 0) >= 0.5,
+  });
   report.targets = targets;
   const c = report.criteria;
   report.notes = [
     `sustained = over the whole probe nothing lost, evicted or failed and analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of the offered rate; over the ${c.windowSec} s measuring window after a ${c.warmupSec} s warm-up, every second's end-to-end p99 ≤ ${fmtMs(c.maxP99Us)}, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and grown by ≤ ${c.maxLagGrowthSec} s of ticks`,
     'a rate that failed only on lag or p99 with nothing lost is probed once more (a few times per pipeline at most) before the search believes it',
-    'latency at half the sustained rate: the whole probe\'s HDR percentiles (warm-up included); windowMaxP99Us is the worst per-second p99 after the warm-up',
+    "latency at half the sustained rate: the whole probe's HDR percentiles (warm-up included); windowMaxP99Us is the worst per-second p99 after the warm-up",
     brokers === 'local'
-      ? 'this pipeline\'s probes ran on real Apache Kafka (the local cluster, started once for the suite; its JVMs\' CPU is not in the probes\' figures); the naive baseline on its own embedded mock'
+      ? "this pipeline's probes ran on real Apache Kafka (the local cluster, started once for the suite; its JVMs' CPU is not in the probes' figures); the naive baseline on its own embedded mock"
       : 'each Kafka pipeline runs in its own process with its own embedded 3-broker cluster (librdkafka mock) in that process: its CPU and RSS include the brokers',
     'CPU per million ticks = user + system time of every thread of the process over the run (cluster start and drain included) ÷ ticks analysed',
     'the no-transport limit has no latency figures: nothing travels',
-    'raw clients: each client alone through the pipeline\'s own adapter and producer settings, no generation or analytics, in its own process with its own embedded cluster; produce-only = closed loop as fast as acknowledgements come; consume-only = a consumer group reading a prefilled topic from the start (new group per pass, first record to last), committing after each batch',
+    "raw clients: each client alone through the pipeline's own adapter and producer settings, no generation or analytics, in its own process with its own embedded cluster; produce-only = closed loop as fast as acknowledgements come; consume-only = a consumer group reading a prefilled topic from the start (new group per pass, first record to last), committing after each batch",
     'vsRawConsume = pipeline ticks/s ÷ (raw consume-only records/s × ticks per record) at the same record size; perRecord.vsRawConsume = pipeline records/s at one tick per record ÷ raw consume-only records/s of 72-byte records',
     `the machine is shared: 1-minute load average ${report.machine.loadAverageAtStart.toFixed(2)} at the start, ${report.machine.loadAverageAtEnd.toFixed(2)} at the end (${report.machine.cpus} CPUs); anything else running skews every figure`,
     ...runNotes,

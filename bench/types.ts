@@ -24,7 +24,16 @@ export interface LagPoint {
 export interface ProbeOutput {
   status: 'ok' | 'interrupted';
   config: { rate: number; durationSec: number };
-  ticks: { produced: number; acked: number; failed: number; consumed: number; lost: number; evicted: number; duplicated: number; distinctConsumed?: number };
+  ticks: {
+    produced: number;
+    acked: number;
+    failed: number;
+    consumed: number;
+    lost: number;
+    evicted: number;
+    duplicated: number;
+    distinctConsumed?: number;
+  };
   throughput: { offeredTicksPerSec: number; ticksPerSec: number };
   latency: { e2e: LatencySummary };
   timeline: LagPoint[];
@@ -136,7 +145,12 @@ export interface PipelineReport {
   analysedTicksPerSec: number;
   /** End-to-end latency at half the sustainable rate, µs; null for the no-transport limit (no transport to measure). */
   latencyAtHalf: {
-    rate: number; p50: number; p99: number; p999: number; max: number; windowMaxP99Us: number | null;
+    rate: number;
+    p50: number;
+    p99: number;
+    p999: number;
+    max: number;
+    windowMaxP99Us: number | null;
     /** HDR p99 with the warm-up excluded; null until runs report a warm-up phase separately (--warmup). */
     p99AfterWarmup: number | null;
   } | null;
@@ -176,9 +190,14 @@ export interface BenchReport {
   wallSec: number;
   /** The 1-minute load average before and after: other work on the machine skews the figures. */
   machine: {
-    cpus: number; node: string; platform: string; loadAverageAtStart: number; loadAverageAtEnd: number;
+    cpus: number;
+    node: string;
+    platform: string;
+    loadAverageAtStart: number;
+    loadAverageAtEnd: number;
     /** Logical cores and the CPU model as the OS reports them. */
-    cores: number; cpuModel: string;
+    cores: number;
+    cpuModel: string;
     /** 1-, 5- and 15-minute load averages when the suite started. */
     loadAveragesAtStart: [number, number, number];
   };

@@ -23,6 +23,9 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
 /** Refuses (exit 2, before anything starts) to replace an existing result unless --force was given. */
 export async function refuseOverwrite(file: string, force: boolean): Promise<void> {
   if (force) return;
-  const exists = await access(file).then(() => true, () => false);
+  const exists = await access(file).then(
+    () => true,
+    () => false,
+  );
   if (exists) throw new FirehoseError('BAD_OPTION', `${file} exists: pass --force to overwrite it, or choose another --out`);
 }

@@ -62,6 +62,10 @@ export function handleInterrupts(plan: InterruptPlan): InterruptHandlers {
       if (deadlinePassed) exitAfterDeadline();
     },
     // The work is over (everything it waits for has a budget): its deadline goes with it.
-    uninstall: () => { clearTimeout(deadline); process.off('SIGINT', handler); process.off('SIGTERM', handler); },
+    uninstall: () => {
+      clearTimeout(deadline);
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
   };
 }

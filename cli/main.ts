@@ -31,7 +31,9 @@ function buildProgram(setExit: (code: number) => void): Command {
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram((code) => { exitCode = code; });
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv);
     return exitCode;
@@ -49,7 +51,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(pc.red(`error: ${terminalSafe(error.message)}`) + '\n');
       return 1;
     }
-    process.stderr.write(pc.red(`error: ${terminalSafe(error instanceof Error ? error.stack ?? error.message : String(error)).replace(/\\x0a/g, '\n')}`) + '\n');
+    process.stderr.write(
+      pc.red(`error: ${terminalSafe(error instanceof Error ? (error.stack ?? error.message) : String(error)).replace(/\\x0a/g, '\n')}`) +
+        '\n',
+    );
     return 1;
   }
 }

@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { RateLimit } from '../run/run-defaults.js';
 
-
 const SUFFIX: Record<string, number> = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 };
 
 /** "100000", "100k", "1.5M" → number; anything else → NaN. */
@@ -17,10 +16,14 @@ export function parseDurationSec(text: string): number {
   if (!match) return Number.NaN;
   const value = Number(match[1]);
   switch (match[2]) {
-    case 'ms': return value / 1000;
-    case 'm': return value * 60;
-    case 'h': return value * 3600;
-    default: return value;
+    case 'ms':
+      return value / 1000;
+    case 'm':
+      return value * 60;
+    case 'h':
+      return value * 3600;
+    default:
+      return value;
   }
 }
 
@@ -37,6 +40,7 @@ export function parseRateLimit(text: string, flag: string): RateLimit {
   const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
   if (percent) return { kind: 'percent', value: Number(percent[1]) };
   const value = parseCount(text);
-  if (!Number.isFinite(value)) throw new InvalidArgumentError(`${flag} expects a percentage of the offered rate (90%) or ticks/s (50k), got "${text}"`);
+  if (!Number.isFinite(value))
+    throw new InvalidArgumentError(`${flag} expects a percentage of the offered rate (90%) or ticks/s (50k), got "${text}"`);
   return { kind: 'absolute', value };
 }

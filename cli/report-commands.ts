@@ -43,12 +43,12 @@ async function readValidated<T>(file: string, what: string, schema: z.ZodType<T>
 
 /** Reads a part file written by `firehose loadgen` or `firehose ingest`. */
 async function readPart(file: string): Promise<PartResult> {
-  return await readValidated(file, 'loadgen or ingest part result', partResultSchema) as unknown as PartResult;
+  return (await readValidated(file, 'loadgen or ingest part result', partResultSchema)) as unknown as PartResult;
 }
 
 /** Reads and validates a result.json written by `firehose run` (or `report merge`). */
 export async function readResult(file: string): Promise<RunResult> {
-  return await readValidated(file, 'tick-firehose result.json', runResultSchema) as unknown as RunResult;
+  return (await readValidated(file, 'tick-firehose result.json', runResultSchema)) as unknown as RunResult;
 }
 
 /**
@@ -71,18 +71,23 @@ function formatValue(unit: string, value: number): string {
 export function renderComparison(a: RunResult, b: RunResult, nameA: string, nameB: string): string {
   const table = new Table({ head: ['metric', nameA, nameB, 'change', ''].map((h) => pc.bold(h)), style: { head: [], border: [] } });
   for (const row of compareResults(a, b)) {
-    const pct = row.relative === null ? (row.delta === 0 ? '0%' : 'new') : `${row.relative >= 0 ? '+' : ''}${(row.relative * 100).toFixed(1)}%`;
+    const pct =
+      row.relative === null ? (row.delta === 0 ? '0%' : 'new') : `${row.relative >= 0 ? '+' : ''}${(row.relative * 100).toFixed(1)}%`;
     const better = row.delta === 0 ? false : row.higherIsBetter ? row.delta > 0 : row.delta < 0;
     const verdict = row.withinNoise ? pc.dim('within noise') : better ? pc.green('better') : pc.red('worse');
     table.push([row.metric, formatValue(row.unit, row.a), formatValue(row.unit, row.b), pct, verdict]);
   }
-  const setting = (r: RunResult): string => `${r.config.client}, ${r.config.partitions} partitions, ${r.config.workers} workers, ${formatRate(r.config.rate)} offered`;
+  const setting = (r: RunResult): string =>
+    `${r.config.client}, ${r.config.partitions} partitions, ${r.config.workers} workers, ${formatRate(r.config.rate)} offered`;
   return [`A = ${nameA}: ${setting(a)}`, `B = ${nameB}: ${setting(b)}`, table.toString()].join('\n');
 }
 
 export function registerReportCommands(program: Command): void {
-  program.command('report')
-    .description('re-render the terminal summary and report.html of a saved result.json; `report merge PARTS...` merges the results of split loadgen/ingest processes')
+  program
+    .command('report')
+    .description(
+      're-render the terminal summary and report.html of a saved result.json; `report merge PARTS...` merges the results of split loadgen/ingest processes',
+    )
     .argument('<files...>', 'a result.json, or: merge loadgen-*.json ingest-*.json')
     .option('--out <dir>', 'where the files go (default: next to the (first) input)')
     .option('--json', 'print the (merged) result.json to stdout')
@@ -110,7 +115,8 @@ export function registerReportCommands(program: Command): void {
       else process.stdout.write(`${fromFile(files.join(', '), () => renderSummary(result))}\n${pc.dim(`wrote ${written.join(', ')}`)}\n`);
     });
 
-  program.command('compare')
+  program
+    .command('compare')
     .description('side-by-side deltas of two results, marking differences within run-to-run noise')
     .argument('<a.json>', 'baseline result')
     .argument('<b.json>', 'result to compare with the baseline')
@@ -118,7 +124,14 @@ export function registerReportCommands(program: Command): void {
     .action(async (fileA: string, fileB: string, options: { json?: boolean }) => {
       const [a, b] = await Promise.all([readResult(fileA), readResult(fileB)]);
       const both = `${fileA}, ${fileB}`;
-      if (options.json) process.stdout.write(`${JSON.stringify(fromFile(both, () => compareResults(a, b)), null, 2)}\n`);
+      if (options.json)
+        process.stdout.write(
+          `${JSON.stringify(
+            fromFile(both, () => compareResults(a, b)),
+            null,
+            2,
+          )}\n`,
+        );
       else process.stdout.write(`${fromFile(both, () => renderComparison(a, b, 'A', 'B'))}\n`);
     });
 }

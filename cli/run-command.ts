@@ -23,7 +23,11 @@ export const EXIT = { ok: 0, thresholdFailed: 1, usage: 2, interrupted: INTERRUP
  * where it came from: the file, or the flag. With `defaultToLocal` (run, sweep, bench) a run
  * that names no --brokers goes to real Kafka where Java allows, else to the mock with a note.
  */
-export async function resolveCommandConfig(values: Record<string, unknown>, extra: RawRunOptions = {}, defaultToLocal = false): Promise<RunConfig> {
+export async function resolveCommandConfig(
+  values: Record<string, unknown>,
+  extra: RawRunOptions = {},
+  defaultToLocal = false,
+): Promise<RunConfig> {
   const cli = { ...pickWorkloadOptions(values), ...extra };
   const workload = typeof values.workload === 'string' ? values.workload : undefined;
   const file = workload ? await loadWorkloadFile(workload) : {};
@@ -69,7 +73,9 @@ export async function executeRun(config: RunConfig, label = '', force = false, w
   // Both checked before anything starts: a run must not end in a file it may not write.
   await refuseOverwrite(resultPathIn(config.out), force);
   if (config.metricsPort !== null) await checkMetricsPort(config.metricsPort);
-  const log = (line: string): void => { if (!config.json) process.stderr.write(pc.dim(`${label}${line}\n`)); };
+  const log = (line: string): void => {
+    if (!config.json) process.stderr.write(pc.dim(`${label}${line}\n`));
+  };
   const progress = createProgressView(process.stderr, config.progress);
   const stop = new AbortController();
   // The drain, the result and the close each end by their INTERRUPTED_MS deadline; this one
@@ -82,23 +88,35 @@ export async function executeRun(config: RunConfig, label = '', force = false, w
   const usage0 = process.resourceUsage();
   let executed: ExecutedRun | null = null;
   try {
-    const result = await runLoadTest(config, {
-      progress: (s) => progress.update(s), log, signal: stop.signal,
-      persist: async (result) => {
-        progress.stop();
-        const usage = process.resourceUsage();
-        result.resources = { cpuUserMs: (usage.userCPUTime - usage0.userCPUTime) / 1000, cpuSystemMs: (usage.systemCPUTime - usage0.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024 };
-        result.thresholds = evaluateThresholds(result, config.thresholds);
-        const files = await writeResultFiles(result, config.out, force);
-        executed = { result, files, interrupted: stop.signal.aborted || result.status === 'interrupted' };
-        written?.(executed);
-        interrupts.resultWritten();
+    const result = await runLoadTest(
+      config,
+      {
+        progress: (s) => progress.update(s),
+        log,
+        signal: stop.signal,
+        persist: async (result) => {
+          progress.stop();
+          const usage = process.resourceUsage();
+          result.resources = {
+            cpuUserMs: (usage.userCPUTime - usage0.userCPUTime) / 1000,
+            cpuSystemMs: (usage.systemCPUTime - usage0.systemCPUTime) / 1000,
+            maxRssMb: usage.maxRSS / 1024,
+          };
+          result.thresholds = evaluateThresholds(result, config.thresholds);
+          const files = await writeResultFiles(result, config.out, force);
+          executed = { result, files, interrupted: stop.signal.aborted || result.status === 'interrupted' };
+          written?.(executed);
+          interrupts.resultWritten();
+        },
       },
-    }, {
-      onStart: () => {
-        log(`offering ${config.rate.toLocaleString('en-US')} ticks/s for ${config.durationSec}s (${config.ticks.toLocaleString('en-US')} ticks) to ${config.partitions} partitions with the ${config.client} client`);
+      {
+        onStart: () => {
+          log(
+            `offering ${config.rate.toLocaleString('en-US')} ticks/s for ${config.durationSec}s (${config.ticks.toLocaleString('en-US')} ticks) to ${config.partitions} partitions with the ${config.client} client`,
+          );
+        },
       },
-    });
+    );
     // A Ctrl-C while the clients closed, after the result was written, still counts.
     const done: ExecutedRun = executed ?? { result, files: [], interrupted: false };
     return { ...done, interrupted: done.interrupted || stop.signal.aborted };
@@ -109,8 +127,11 @@ export async function executeRun(config: RunConfig, label = '', force = false, w
 }
 
 export function registerRunCommand(program: Command, setExit: (code: number) => void): void {
-  const run = program.command('run')
-    .description('run one load test (default: real Apache Kafka on this machine where Java 17+ is installed, else the embedded mock; all analytics on)')
+  const run = program
+    .command('run')
+    .description(
+      'run one load test (default: real Apache Kafka on this machine where Java 17+ is installed, else the embedded mock; all analytics on)',
+    )
     .option('--workload <file>', 'workload YAML (keys are these option names); options given here override it');
   addWorkloadOptions(run)
     .option('--out <dir>', 'where result.json, latency.hgrm and report.html go (default: results/<timestamp>)')
@@ -118,7 +139,11 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .option('--no-progress', 'no progress output')
     .option('--force', 'overwrite a result.json already in --out')
     .action(async (options: Record<string, unknown>) => {
-      const config = await resolveCommandConfig(options, { out: options.out as string | undefined, json: options.json === true, progress: options.progress !== false }, true);
+      const config = await resolveCommandConfig(
+        options,
+        { out: options.out as string | undefined, json: options.json === true, progress: options.progress !== false },
+        true,
+      );
       const report = ({ result, files, interrupted }: ExecutedRun): void => {
         if (config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
@@ -126,7 +151,11 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
           process.stdout.write(pc.dim(`wrote ${files.join(', ')}\n`));
         }
         if (result.ticks.failed > 0) {
-          process.stderr.write(pc.red(`error: ${result.ticks.failed} ticks failed to produce: ${terminalSafe(result.warnings.find((w) => w.includes('failed to produce')) ?? 'see result.json')}\n`));
+          process.stderr.write(
+            pc.red(
+              `error: ${result.ticks.failed} ticks failed to produce: ${terminalSafe(result.warnings.find((w) => w.includes('failed to produce')) ?? 'see result.json')}\n`,
+            ),
+          );
         }
         if (interrupted) setExit(EXIT.interrupted);
         else if (result.thresholds.some((t) => !t.pass) || result.ticks.failed > 0) setExit(EXIT.thresholdFailed);

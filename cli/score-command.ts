@@ -13,7 +13,9 @@ function positive(flag: string, integer: boolean, allowZero = false) {
   return (text: string): number => {
     const v = /^\s*\d/.test(text) ? parseCount(text) : Number.NaN;
     if (!Number.isFinite(v) || (allowZero ? v < 0 : v <= 0) || (integer && !Number.isInteger(v))) {
-      throw new InvalidArgumentError(`${flag} expects a ${allowZero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}, got "${text}"`);
+      throw new InvalidArgumentError(
+        `${flag} expects a ${allowZero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}, got "${text}"`,
+      );
     }
     return v;
   };
@@ -32,7 +34,11 @@ export function parseSeeds(text: string): number[] {
   const range = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text);
   const seeds = range
     ? Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, k) => Number(range[1]) + k)
-    : text.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+    : text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+        .map(Number);
   if (seeds.length === 0 || seeds.length > 1000 || seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) {
     throw new InvalidArgumentError(`--seeds expects a range (1-10) or a list (1,2,3) of non-negative integers, got "${text}"`);
   }
@@ -41,14 +47,30 @@ export function parseSeeds(text: string): number[] {
 
 function parseThresholds(text: string): number[] {
   const items = text.split(',').map((s) => Number(s.trim()));
-  if (items.length === 0 || items.some((x) => !(x > 0 && x < 1e6))) throw new InvalidArgumentError(`--thresholds expects a list of positive numbers, got "${text}"`);
+  if (items.length === 0 || items.some((x) => !(x > 0 && x < 1e6)))
+    throw new InvalidArgumentError(`--thresholds expects a list of positive numbers, got "${text}"`);
   return items;
 }
 
 interface ScoreCliOptions {
-  seeds: number[]; ticks: number; instruments: number; venues: number; market: string; thresholds: number[]; matchTicks: number;
-  maxLagMs: number; noiseBaseBps: number; noiseStepBps: number; volBps: number; spikeMinSigma: number; spikeMaxSigma: number;
-  spikeProb: number; staleProb: number; newsProb: number; out?: string; json?: boolean;
+  seeds: number[];
+  ticks: number;
+  instruments: number;
+  venues: number;
+  market: string;
+  thresholds: number[];
+  matchTicks: number;
+  maxLagMs: number;
+  noiseBaseBps: number;
+  noiseStepBps: number;
+  volBps: number;
+  spikeMinSigma: number;
+  spikeMaxSigma: number;
+  spikeProb: number;
+  staleProb: number;
+  newsProb: number;
+  out?: string;
+  json?: boolean;
 }
 
 function timestamp(): string {
@@ -63,39 +85,82 @@ export function scoreTable(q: AnalyticsQualityBlock): string {
   const o = q.outliers;
   const b = q.baseline.outliers;
   for (const band of Object.keys(o.recallBySize)) {
-    t.push([`outlier recall ${band}σ`, f(o.recallBySize[band]!), f(o.recallBySizeMin[band]!), f(b.recallBySize[band]!), f(b.recallBySizeMin[band]!)]);
+    t.push([
+      `outlier recall ${band}σ`,
+      f(o.recallBySize[band]!),
+      f(o.recallBySizeMin[band]!),
+      f(b.recallBySize[band]!),
+      f(b.recallBySizeMin[band]!),
+    ]);
   }
   t.push(['outlier false flags /10k clean', f(o.falsePer10k, 2), f(o.falsePer10kMax, 2), f(b.falsePer10k, 2), f(b.falsePer10kMax, 2)]);
   t.push(['  flags on genuine news moves (all seeds)', String(o.flagsOnNews), '', String(b.flagsOnNews), '']);
   t.push(['outlier F1', f(o.f1), f(o.f1Min), f(b.f1), f(b.f1Min)]);
   const a = q.arbitrage;
   const ab = q.baseline.arbitrage;
-  t.push(['tradeable cross precision', f(a.tradeable.precision), f(a.tradeable.precisionMin), f(ab.tradeable.precision), f(ab.tradeable.precisionMin)]);
+  t.push([
+    'tradeable cross precision',
+    f(a.tradeable.precision),
+    f(a.tradeable.precisionMin),
+    f(ab.tradeable.precision),
+    f(ab.tradeable.precisionMin),
+  ]);
   t.push(['tradeable cross recall', f(a.tradeable.recall), f(a.tradeable.recallMin), f(ab.tradeable.recall), f(ab.tradeable.recallMin)]);
-  t.push(['phantom crosses classified', f(a.phantom.classified), f(a.phantom.classifiedMin), f(ab.phantom.classified), f(ab.phantom.classifiedMin)]);
+  t.push([
+    'phantom crosses classified',
+    f(a.phantom.classified),
+    f(a.phantom.classifiedMin),
+    f(ab.phantom.classified),
+    f(ab.phantom.classifiedMin),
+  ]);
   t.push([`source ranking Spearman ρ (${q.sources.venues} venues)`, f(q.sources.spearman), f(q.sources.spearmanMin), '–', '–']);
   t.push(['source ranking Kendall τ', f(q.sources.kendall), f(q.sources.kendallMin), '–', '–']);
-  t.push([`biased venue found in time (${q.sources.biased.cells} cells)`, f(q.sources.biased.recall), f(q.sources.biased.recallMin), '–', '–']);
-  t.push([`frozen venue found in time (${q.sources.frozen.cells} cells)`, f(q.sources.frozen.recall), f(q.sources.frozen.recallMin), '–', '–']);
+  t.push([
+    `biased venue found in time (${q.sources.biased.cells} cells)`,
+    f(q.sources.biased.recall),
+    f(q.sources.biased.recallMin),
+    '–',
+    '–',
+  ]);
+  t.push([
+    `frozen venue found in time (${q.sources.frozen.cells} cells)`,
+    f(q.sources.frozen.recall),
+    f(q.sources.frozen.recallMin),
+    '–',
+    '–',
+  ]);
   return t.toString();
 }
 
 export function registerScoreCommand(program: Command, setExit: (code: number) => void): void {
   const d = FAIR_VALUE_MARKET_DEFAULTS;
-  program.command('score')
-    .description('analytics quality curves: replays a realistic market (hidden fair value, lagging venues, bad ticks) through the analyzer in-process per seed and threshold, scored against the hidden truth beside Hampel and fee-less-cross baselines')
+  program
+    .command('score')
+    .description(
+      'analytics quality curves: replays a realistic market (hidden fair value, lagging venues, bad ticks) through the analyzer in-process per seed and threshold, scored against the hidden truth beside Hampel and fee-less-cross baselines',
+    )
     .option('--seeds <list>', 'seeds: a range (1-10) or a list (1,2,3)', parseSeeds, SCORE_DEFAULTS.seeds)
     .option('--ticks <n>', 'ticks per seed', positive('--ticks', true), SCORE_DEFAULTS.ticks)
     .option('--instruments <n>', 'instruments', positive('--instruments', true), d.instruments)
     .option('--venues <n>', 'venues (2..64)', positive('--venues', true), d.venues)
     .option('--market <name>', 'market model: fair-value (the only one scored here; `firehose run` keeps the simple market)', 'fair-value')
-    .option('--thresholds <list>', 'outlier z (and Hampel t) thresholds of the sweep; the first is the headline', parseThresholds, SCORE_DEFAULTS.thresholds)
-    .option('--match-ticks <n>', 'event matching window, ticks of the instrument (cell for outliers)', positive('--match-ticks', true, true), SCORE_DEFAULTS.matchTicks)
+    .option(
+      '--thresholds <list>',
+      'outlier z (and Hampel t) thresholds of the sweep; the first is the headline',
+      parseThresholds,
+      SCORE_DEFAULTS.thresholds,
+    )
+    .option(
+      '--match-ticks <n>',
+      'event matching window, ticks of the instrument (cell for outliers)',
+      positive('--match-ticks', true, true),
+      SCORE_DEFAULTS.matchTicks,
+    )
     .option('--max-lag-ms <ms>', 'largest venue feed lag', positive('--max-lag-ms', false, true), d.maxLagMs)
     .option('--noise-base-bps <bp>', 'quote noise of the best venue', positive('--noise-base-bps', false, true), d.noiseBaseBps)
     .option('--noise-step-bps <bp>', 'quote noise step between venues (graded)', positive('--noise-step-bps', false, true), d.noiseStepBps)
     .option('--vol-bps <bp>', 'fair-value volatility, bp per √s', positive('--vol-bps', false), d.volBpsPerSqrtSec)
-    .option('--spike-min-sigma <k>', 'smallest spike, σ of the venue\'s true returns', positive('--spike-min-sigma', false), d.spikeMinSigma)
+    .option('--spike-min-sigma <k>', "smallest spike, σ of the venue's true returns", positive('--spike-min-sigma', false), d.spikeMinSigma)
     .option('--spike-max-sigma <k>', 'largest spike', positive('--spike-max-sigma', false), d.spikeMaxSigma)
     .option('--spike-prob <p>', 'probability of a spike per tick', probability('--spike-prob'), d.spikeProb)
     .option('--stale-prob <p>', 'probability that a venue resends its previous quote', probability('--stale-prob'), d.staleProb)
@@ -104,14 +169,28 @@ export function registerScoreCommand(program: Command, setExit: (code: number) =
     .option('--json', 'print result.json to stdout instead of the table')
     .action(async (options: ScoreCliOptions) => {
       if (options.market !== 'fair-value') throw new FirehoseError('BAD_OPTION', `--market expects fair-value, got "${options.market}"`);
-      if (options.venues < 2 || options.venues > 64) throw new FirehoseError('BAD_OPTION', `--venues expects 2..64 for scoring, got ${options.venues}`);
-      if (options.spikeMaxSigma < options.spikeMinSigma) throw new FirehoseError('BAD_OPTION', '--spike-max-sigma must be at least --spike-min-sigma');
+      if (options.venues < 2 || options.venues > 64)
+        throw new FirehoseError('BAD_OPTION', `--venues expects 2..64 for scoring, got ${options.venues}`);
+      if (options.spikeMaxSigma < options.spikeMinSigma)
+        throw new FirehoseError('BAD_OPTION', '--spike-max-sigma must be at least --spike-min-sigma');
       const o: ScoreOptions = {
-        ...SCORE_DEFAULTS, seeds: options.seeds, ticks: options.ticks, thresholds: options.thresholds, matchTicks: options.matchTicks,
+        ...SCORE_DEFAULTS,
+        seeds: options.seeds,
+        ticks: options.ticks,
+        thresholds: options.thresholds,
+        matchTicks: options.matchTicks,
         market: {
-          instruments: options.instruments, venues: options.venues, maxLagMs: options.maxLagMs, noiseBaseBps: options.noiseBaseBps,
-          noiseStepBps: options.noiseStepBps, volBpsPerSqrtSec: options.volBps, spikeMinSigma: options.spikeMinSigma,
-          spikeMaxSigma: options.spikeMaxSigma, spikeProb: options.spikeProb, staleProb: options.staleProb, newsProb: options.newsProb,
+          instruments: options.instruments,
+          venues: options.venues,
+          maxLagMs: options.maxLagMs,
+          noiseBaseBps: options.noiseBaseBps,
+          noiseStepBps: options.noiseStepBps,
+          volBpsPerSqrtSec: options.volBps,
+          spikeMinSigma: options.spikeMinSigma,
+          spikeMaxSigma: options.spikeMaxSigma,
+          spikeProb: options.spikeProb,
+          staleProb: options.staleProb,
+          newsProb: options.newsProb,
         },
       };
       const t0 = performance.now();

@@ -31,7 +31,21 @@ const SWEPT = ['partitions', 'workers', 'client', 'ticks-per-record'] as const;
 const SWEPT_KEYS = ['partitions', 'workers', 'client', 'ticksPerRecord'];
 
 /** Options every capacity probe decides itself (rate, length, where results go) or that would clash between probes. */
-const NOT_PASSED_TO_PROBES = new Set(['brokers', 'rate', 'duration', 'ticks', 'topic', 'drain-timeout', 'metrics-port', 'max-p50', 'max-p99', 'max-p999', 'max-lost', 'min-rate', ...SWEPT]);
+const NOT_PASSED_TO_PROBES = new Set([
+  'brokers',
+  'rate',
+  'duration',
+  'ticks',
+  'topic',
+  'drain-timeout',
+  'metrics-port',
+  'max-p50',
+  'max-p99',
+  'max-p999',
+  'max-lost',
+  'min-rate',
+  ...SWEPT,
+]);
 
 /** The workload options given on the command line, as flags again, for each probe's `firehose run`. */
 function passThroughArgs(options: Record<string, unknown>): string[] {
@@ -53,36 +67,65 @@ const hours = (sec: number): string => (sec >= 3600 ? `${(sec / 3600).toFixed(1)
 function row(entry: SweepEntry, best: boolean): string[] {
   const r: RunResult = entry.result;
   const mark = best ? pc.green('★ ') : '  ';
-  return [mark + entry.label, formatRate(r.throughput.ticksPerSec), formatUs(r.latency.e2e.p50), formatUs(r.latency.e2e.p99), formatUs(r.latency.e2e.max),
-    r.ticks.lost > 0 ? pc.red(formatCount(r.ticks.lost)) : '0', r.ticks.evicted > 0 ? pc.red(formatCount(r.ticks.evicted)) : '0'];
+  return [
+    mark + entry.label,
+    formatRate(r.throughput.ticksPerSec),
+    formatUs(r.latency.e2e.p50),
+    formatUs(r.latency.e2e.p99),
+    formatUs(r.latency.e2e.max),
+    r.ticks.lost > 0 ? pc.red(formatCount(r.ticks.lost)) : '0',
+    r.ticks.evicted > 0 ? pc.red(formatCount(r.ticks.evicted)) : '0',
+  ];
 }
 
 function capacityTable(sweep: CapacitySweep): string {
-  const table = new Table({ head: ['setting', 'capacity', 'interval', 'p99 @50%', 'limited by', ''].map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['setting', 'capacity', 'interval', 'p99 @50%', 'limited by', ''].map((h) => pc.bold(h)),
+    style: { head: [], border: [] },
+  });
   for (const e of sweep.entries) {
     const half = e.curve.find((c) => c.fraction === 0.5);
     const mark = e.label === sweep.verdict.best ? pc.green('★ ') : sweep.verdict.ties.includes(e.label) ? pc.yellow('= ') : '  ';
-    table.push([mark + e.label, formatRate(e.capacity.ticksPerSec), `${formatRate(e.capacity.low)}–${formatRate(e.capacity.high)} ${spread(e.capacity)}`,
-      half ? formatUs(half.p99) : '-', e.limitedBy?.side ?? '-', e.beyondCores ? pc.yellow('> cores') : '']);
+    table.push([
+      mark + e.label,
+      formatRate(e.capacity.ticksPerSec),
+      `${formatRate(e.capacity.low)}–${formatRate(e.capacity.high)} ${spread(e.capacity)}`,
+      half ? formatUs(half.p99) : '-',
+      e.limitedBy?.side ?? '-',
+      e.beyondCores ? pc.yellow('> cores') : '',
+    ]);
   }
   return table.toString();
 }
 
 export function registerSweepCommand(program: Command, setExit: (code: number) => void): void {
-  const sweep = program.command('sweep')
-    .description('the same workload per partition count (and workers / client / ticks-per-record list): --find-capacity measures capacity, latency curves and a noise-aware verdict; without it, one run per setting at --rate')
+  const sweep = program
+    .command('sweep')
+    .description(
+      'the same workload per partition count (and workers / client / ticks-per-record list): --find-capacity measures capacity, latency curves and a noise-aware verdict; without it, one run per setting at --rate',
+    )
     .option('--workload <file>', 'workload YAML; options given here override it')
     .option('--partitions <list>', 'partition counts to try, e.g. 1,2,4,8,16', listOf('partitions', positiveInt('partitions')))
     .option('--workers <list>', 'worker counts to try, e.g. 1,2,4', listOf('workers', positiveInt('workers')))
     .option('--client <list>', `clients to try: ${CLIENT_KINDS.join(',')}`, listOf('client', clientKind))
     .option('--ticks-per-record <list>', 'frame sizes to try, e.g. 16,64,256', listOf('ticks-per-record', positiveInt('ticks-per-record')))
-    .option('--find-capacity', 'per setting: the highest sustained rate (bench\'s criteria; --max-p99 bounds every second\'s p99), then latency at 25/50/75% of it; medians with 95% intervals; a verdict that says "tie" when intervals overlap')
-    .option('--repeat <n>', 'with --find-capacity: run every search and curve point this many times, interleaved across settings (default 1)', repeatCount)
+    .option(
+      '--find-capacity',
+      'per setting: the highest sustained rate (bench\'s criteria; --max-p99 bounds every second\'s p99), then latency at 25/50/75% of it; medians with 95% intervals; a verdict that says "tie" when intervals overlap',
+    )
+    .option(
+      '--repeat <n>',
+      'with --find-capacity: run every search and curve point this many times, interleaved across settings (default 1)',
+      repeatCount,
+    )
     .option('--target-rate <ticks/s>', 'with --find-capacity: name the cheapest setting that carries this rate (e.g. 2M)', targetRate)
     .option('--keep-topics', 'on a real cluster, keep the per-setting topics (default: deleted after the sweep)')
     .option('--yes', 'run a sweep estimated to take over a day')
     .addOption(new Option('--tiny', 'with --find-capacity: plumbing check, low rates and two probes per search (tests)').hideHelp());
-  addWorkloadOptions(sweep, WORKLOAD_FIELDS.filter((f) => !(SWEPT as readonly string[]).includes(f.flag)))
+  addWorkloadOptions(
+    sweep,
+    WORKLOAD_FIELDS.filter((f) => !(SWEPT as readonly string[]).includes(f.flag)),
+  )
     .option('--out <dir>', 'where sweep.json, sweep.html and each run go (default: results/sweep-<timestamp>)')
     .option('--no-progress', 'no progress output')
     .option('--force', 'overwrite results already in --out')
@@ -95,7 +138,11 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const clients = (options.client as ClientKind[] | undefined) ?? [base.client];
       const frames = (options.ticksPerRecord as number[] | undefined) ?? [base.ticksPerRecord];
       const out = (options.out as string | undefined) ?? base.out.replace(/results\/(.*)$/, 'results/sweep-$1');
-      const combos = clients.flatMap((client) => workers.flatMap((w) => frames.flatMap((tpr) => partitions.map((p) => ({ client, workers: w, ticksPerRecord: tpr, partitions: p })))));
+      const combos = clients.flatMap((client) =>
+        workers.flatMap((w) =>
+          frames.flatMap((tpr) => partitions.map((p) => ({ client, workers: w, ticksPerRecord: tpr, partitions: p }))),
+        ),
+      );
       const repeat = (options.repeat as number | undefined) ?? 1;
       const capacity = options.findCapacity === true;
       if (!capacity && (options.repeat !== undefined || options.targetRate !== undefined)) {
@@ -104,35 +151,64 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const budget = options.tiny === true ? TINY_BUDGET : DEFAULT_BUDGET;
       const estimateSec = capacity ? estimateSweepSec(combos.length, repeat, budget) : combos.length * (base.durationSec + 10);
       if (estimateSec > 86_400 && options.yes !== true) {
-        throw new FirehoseError('BAD_OPTION', `the sweep would take about ${hours(estimateSec)} (${combos.length} settings${capacity ? ` × ${repeat} repeats` : ''}): over a day; narrow the lists or pass --yes to run it anyway`);
+        throw new FirehoseError(
+          'BAD_OPTION',
+          `the sweep would take about ${hours(estimateSec)} (${combos.length} settings${capacity ? ` × ${repeat} repeats` : ''}): over a day; narrow the lists or pass --yes to run it anyway`,
+        );
       }
       if (!capacity && combos.length > 64) throw new FirehoseError('BAD_OPTION', `the sweep has ${combos.length} combinations; at most 64`);
-      const log = (line: string): void => { if (options.progress !== false) process.stderr.write(pc.dim(`${line}\n`)); };
+      const log = (line: string): void => {
+        if (options.progress !== false) process.stderr.write(pc.dim(`${line}\n`));
+      };
 
       if (capacity) {
         await refuseOverwrite(path.join(out, 'sweep.json'), options.force === true);
         const runner = new ChildRunner();
-        const interrupts = handleInterrupts({ doing: 'stopping the current probe; the figures so far will be written', first: () => runner.stop(), second: () => runner.stop(true), deadlineMs: null });
+        const interrupts = handleInterrupts({
+          doing: 'stopping the current probe; the figures so far will be written',
+          first: () => runner.stop(),
+          second: () => runner.stop(true),
+          deadlineMs: null,
+        });
         try {
           // Probes get --brokers as it is: the embedded mock, or a real cluster's bootstrap servers.
           const brokers = base.brokers ?? 'embedded';
           if (typeof options.brokers === 'string' && options.brokers !== brokers) {
-            throw new FirehoseError('BAD_OPTION', `--brokers ${options.brokers} is not supported by sweep --find-capacity: give embedded or host:port,...`);
+            throw new FirehoseError(
+              'BAD_OPTION',
+              `--brokers ${options.brokers} is not supported by sweep --find-capacity: give embedded or host:port,...`,
+            );
           }
-          log(`sweep --find-capacity: ${combos.length} settings × ${repeat} repeat(s) on ${brokers === 'embedded' ? 'the embedded librdkafka mock (not real Kafka)' : brokers}; at most ${hours(estimateSec)}; results in ${out}`);
+          log(
+            `sweep --find-capacity: ${combos.length} settings × ${repeat} repeat(s) on ${brokers === 'embedded' ? 'the embedded librdkafka mock (not real Kafka)' : brokers}; at most ${hours(estimateSec)}; results in ${out}`,
+          );
           const result = await runCapacitySweep({
-            settings: combos, repeat, targetRate: (options.targetRate as number | undefined) ?? null, brokers, keepTopics: options.keepTopics === true,
-            passThrough: passThroughArgs(options), out, log, runner, budget,
+            settings: combos,
+            repeat,
+            targetRate: (options.targetRate as number | undefined) ?? null,
+            brokers,
+            keepTopics: options.keepTopics === true,
+            passThrough: passThroughArgs(options),
+            out,
+            log,
+            runner,
+            budget,
             ...(base.thresholds.maxP99Us !== undefined ? { maxP99Us: base.thresholds.maxP99Us } : {}),
           });
           await writeFileAtomic(path.join(out, 'sweep.json'), `${JSON.stringify(result, null, 2)}\n`);
           await writeFileAtomic(path.join(out, 'sweep.html'), renderCapacitySweepPage(result));
           process.stdout.write(`${capacityTable(result)}\n`);
           const v = result.verdict;
-          process.stdout.write(`${v.best ? pc.green(v.ties.length > 0 ? 'preferred (tie):' : 'winner:') : pc.yellow('no verdict:')} ${v.best ?? ''} — ${v.reason}\n`);
+          process.stdout.write(
+            `${v.best ? pc.green(v.ties.length > 0 ? 'preferred (tie):' : 'winner:') : pc.yellow('no verdict:')} ${v.best ?? ''} — ${v.reason}\n`,
+          );
           if (v.ties.length > 0) process.stdout.write(`ties: ${v.ties.join(', ')}\n`);
           for (const line of v.summary) process.stdout.write(`  ${line}\n`);
-          process.stdout.write(pc.dim(`${result.cluster.kind === 'kafka' ? 'real Kafka' : 'embedded librdkafka mock, not real Kafka'}; topics: ${result.cluster.topics}\nwrote ${path.join(out, 'sweep.json')}, ${path.join(out, 'sweep.html')} (${result.wallSec} s)\n`));
+          process.stdout.write(
+            pc.dim(
+              `${result.cluster.kind === 'kafka' ? 'real Kafka' : 'embedded librdkafka mock, not real Kafka'}; topics: ${result.cluster.topics}\nwrote ${path.join(out, 'sweep.json')}, ${path.join(out, 'sweep.html')} (${result.wallSec} s)\n`,
+            ),
+          );
           if (result.status === 'interrupted') setExit(EXIT.interrupted);
           else if (!v.best) setExit(EXIT.thresholdFailed);
         } finally {
@@ -145,19 +221,28 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const labelOf = (c: (typeof combos)[number]): string => `${c.partitions}p-${c.workers}w-${c.client}-${c.ticksPerRecord}tpr`;
       for (const combo of combos) await refuseOverwrite(resultPathIn(path.join(out, labelOf(combo))), options.force === true);
       // One local cluster for every setting: started here if it is down, and stopped at the end.
-      const held = base.clusterKind === 'local' ? await ensureLocalCluster(base, (line) => process.stderr.write(pc.dim(`${line}\n`))) : null;
+      const held =
+        base.clusterKind === 'local' ? await ensureLocalCluster(base, (line) => process.stderr.write(pc.dim(`${line}\n`))) : null;
       const entries: SweepEntry[] = [];
       try {
         for (const [i, combo] of combos.entries()) {
           const label = settingLabel(combo);
           const config = await resolveCommandConfig(common, {
-            partitions: combo.partitions, workers: combo.workers, client: combo.client, ticksPerRecord: combo.ticksPerRecord,
-            out: path.join(out, label), progress: options.progress !== false, brokers: base.clusterKind === 'external' ? base.brokers! : base.clusterKind,
+            partitions: combo.partitions,
+            workers: combo.workers,
+            client: combo.client,
+            ticksPerRecord: combo.ticksPerRecord,
+            out: path.join(out, label),
+            progress: options.progress !== false,
+            brokers: base.clusterKind === 'external' ? base.brokers! : base.clusterKind,
           });
           process.stderr.write(pc.bold(`[${i + 1}/${combos.length}] ${label}\n`));
           const { result, interrupted } = await executeRun(config, `  `, options.force === true);
           entries.push({ label, settings: combo, result });
-          if (interrupted) { setExit(EXIT.interrupted); break; }
+          if (interrupted) {
+            setExit(EXIT.interrupted);
+            break;
+          }
         }
       } finally {
         await held?.stop();
@@ -167,13 +252,23 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const best = chooseBest(entries, maxP99Us);
       const summary: SweepSummary = { entries, best, maxP99Us };
       await mkdir(out, { recursive: true });
-      await writeFileAtomic(path.join(out, 'sweep.json'), `${JSON.stringify({ best, maxP99Us, entries: entries.map((e) => ({ label: e.label, settings: e.settings, resultFile: path.join(e.label, 'result.json'), throughput: e.result.throughput, latency: e.result.latency, ticks: e.result.ticks })) }, null, 2)}\n`);
+      await writeFileAtomic(
+        path.join(out, 'sweep.json'),
+        `${JSON.stringify({ best, maxP99Us, entries: entries.map((e) => ({ label: e.label, settings: e.settings, resultFile: path.join(e.label, 'result.json'), throughput: e.result.throughput, latency: e.result.latency, ticks: e.result.ticks })) }, null, 2)}\n`,
+      );
       await writeFileAtomic(path.join(out, 'sweep.html'), renderSweepReport(summary));
 
-      const table = new Table({ head: ['setting', 'analysed', 'p50', 'p99', 'max', 'lost', 'evicted'].map((h) => pc.bold(h)), style: { head: [], border: [] } });
+      const table = new Table({
+        head: ['setting', 'analysed', 'p50', 'p99', 'max', 'lost', 'evicted'].map((h) => pc.bold(h)),
+        style: { head: [], border: [] },
+      });
       for (const entry of entries) table.push(row(entry, entry.label === best?.label));
       process.stdout.write(`${table.toString()}\n`);
-      process.stdout.write(best ? `${pc.green('best:')} ${best.label} — ${best.reason}\n` : pc.yellow(`no setting ran without loss${maxP99Us !== null ? ` within p99 ≤ ${formatUs(maxP99Us)}` : ''}\n`));
+      process.stdout.write(
+        best
+          ? `${pc.green('best:')} ${best.label} — ${best.reason}\n`
+          : pc.yellow(`no setting ran without loss${maxP99Us !== null ? ` within p99 ≤ ${formatUs(maxP99Us)}` : ''}\n`),
+      );
       process.stdout.write(pc.dim(`wrote ${path.join(out, 'sweep.json')}, ${path.join(out, 'sweep.html')}\n`));
       if (!best && maxP99Us !== null) setExit(EXIT.thresholdFailed);
     });

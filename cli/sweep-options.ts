@@ -23,19 +23,23 @@ export function listOf<T>(flag: string, parse: (item: string) => T): (text: stri
   };
 }
 
-export const positiveInt = (flag: string) => (item: string): number => {
-  if (!/^\d+$/.test(item) || Number(item) < 1) throw new InvalidArgumentError(`--${flag} expects positive integers, got "${item}"`);
-  return Number(item);
-};
+export const positiveInt =
+  (flag: string) =>
+  (item: string): number => {
+    if (!/^\d+$/.test(item) || Number(item) < 1) throw new InvalidArgumentError(`--${flag} expects positive integers, got "${item}"`);
+    return Number(item);
+  };
 
 export const clientKind = (item: string): ClientKind => {
-  if (!(CLIENT_KINDS as readonly string[]).includes(item)) throw new InvalidArgumentError(`--client expects ${CLIENT_KINDS.join(' or ')}, got "${item}"`);
+  if (!(CLIENT_KINDS as readonly string[]).includes(item))
+    throw new InvalidArgumentError(`--client expects ${CLIENT_KINDS.join(' or ')}, got "${item}"`);
   return item as ClientKind;
 };
 
 /** --repeat: how many times each point runs, 1 to 100. */
 export function repeatCount(text: string): number {
-  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || Number(text) > 100) throw new InvalidArgumentError(`--repeat expects an integer from 1 to 100, got "${text}"`);
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || Number(text) > 100)
+    throw new InvalidArgumentError(`--repeat expects an integer from 1 to 100, got "${text}"`);
   return Number(text);
 }
 
@@ -43,6 +47,7 @@ export function repeatCount(text: string): number {
 export function targetRate(text: string): number {
   const value = parseCount(text);
   if (/^\s*-/.test(text)) throw new InvalidArgumentError(`--target-rate must not be below zero, got "${text}"`);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`--target-rate expects ticks/s above 0 (e.g. 2M or 500k), got "${text}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new InvalidArgumentError(`--target-rate expects ticks/s above 0 (e.g. 2M or 500k), got "${text}"`);
   return value;
 }

@@ -30,10 +30,19 @@ export async function loadWorkloadFile(path: string): Promise<RawRunOptions> {
     const field = WORKLOAD_FIELDS.find((f) => f.flag === name);
     if (!field) throw new FirehoseError('BAD_OPTION', `--workload ${path}: unknown field "${name}"`);
     if (field.choices && !field.choices.includes(String(value))) {
-      throw new FirehoseError('BAD_OPTION', `--workload ${path}: ${name} "${String(value)}" is invalid: one of ${field.choices.join(', ')}`);
+      throw new FirehoseError(
+        'BAD_OPTION',
+        `--workload ${path}: ${name} "${String(value)}" is invalid: one of ${field.choices.join(', ')}`,
+      );
     }
-    if (field.repeatable) { raw[field.key] = (Array.isArray(value) ? value : [value]).map(String); continue; }
-    if (!field.parse) { raw[field.key] = field.argument ? String(value) : value; continue; }
+    if (field.repeatable) {
+      raw[field.key] = (Array.isArray(value) ? value : [value]).map(String);
+      continue;
+    }
+    if (!field.parse) {
+      raw[field.key] = field.argument ? String(value) : value;
+      continue;
+    }
     try {
       raw[field.key] = field.parse(String(value));
     } catch (error) {

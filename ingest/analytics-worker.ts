@@ -7,9 +7,7 @@ import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
 import type { Alert } from '../analytics/alerts.js';
 import { FrameAnalyzer } from '../analytics/frame-analyzer.js';
 import { DeliveryLedger, MarkResult } from '../metrics/delivery-ledger.js';
-import {
-  createLatencyHistogram, encodeHistogram, initHistograms, recordLatency, type Histogram,
-} from '../metrics/latency-histogram.js';
+import { createLatencyHistogram, encodeHistogram, initHistograms, recordLatency, type Histogram } from '../metrics/latency-histogram.js';
 import { nowUs } from '../wire/clock.js';
 import { syntheticFrames, warmUpAnalysis } from './jit-warmup.js';
 import { FrameReader, validateFrame, validateTicks } from '../wire/tick-frame.js';
@@ -112,9 +110,16 @@ export default function analyseFrames(task: FrameTask): FrameTaskResult {
     // Everything is checked before the analytics, the ledger or a histogram sees the frame, so
     // a refused frame leaves no trace and a retry cannot count anything twice.
     const frameProblem = validateFrame(bytes);
-    if (frameProblem !== null) { problem ??= frameProblem; (rejected ??= []).push({ index: f, problem: frameProblem }); continue; }
+    if (frameProblem !== null) {
+      problem ??= frameProblem;
+      (rejected ??= []).push({ index: f, problem: frameProblem });
+      continue;
+    }
     const tickProblem = validateTicks(bytes);
-    if (tickProblem !== null) { (rejected ??= []).push({ index: f, problem: tickProblem }); continue; }
+    if (tickProblem !== null) {
+      (rejected ??= []).push({ index: f, problem: tickProblem });
+      continue;
+    }
     ticks += analyseFrame(bytes, task.partition, packed.receivedUs(f));
     const raised = analyzer.takeAlerts();
     if (raised.length > 0) (alerts ??= []).push(...raised);

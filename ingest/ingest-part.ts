@@ -4,8 +4,14 @@ import type { WorkerStage } from './worker-protocol.js';
 
 /** The ConsumeCounts that add up across processes (the rest are first/last times). */
 export const SUMMED_CONSUME_COUNTS = [
-  'consumedTicks', 'frames', 'malformedFrames', 'failedAttempts', 'deadLetteredRecords', 'deadLetteredTicks',
-  'evictedRecords', 'alertsPublished',
+  'consumedTicks',
+  'frames',
+  'malformedFrames',
+  'failedAttempts',
+  'deadLetteredRecords',
+  'deadLetteredTicks',
+  'evictedRecords',
+  'alertsPublished',
 ] as const;
 
 /** What a consuming process counts as frames finish; summed when processes merge. */
@@ -39,4 +45,3 @@ export interface IngestPart extends ConsumeCounts {
   histograms: { e2eByPartition: Record<string, string>; stages: Record<WorkerStage, string>; warmup?: string };
   ledger: SerializedLedger;
 }
-

@@ -60,8 +60,21 @@ export interface IngestCounts extends ConsumeCounts {
  */
 export class IngestSession {
   readonly counts: IngestCounts = {
-    consumedTicks: 0, frames: 0, malformedFrames: 0, failedAttempts: 0, deadLetteredRecords: 0, deadLetteredTicks: 0, deadLetterAcked: 0, alertsPublished: 0, alertsAcked: 0, evictedRecords: 0,
-    firstConsumedUs: 0, lastConsumedUs: 0, consumedByPartition: new Map(), assignedPartitions: new Set(), errors: [],
+    consumedTicks: 0,
+    frames: 0,
+    malformedFrames: 0,
+    failedAttempts: 0,
+    deadLetteredRecords: 0,
+    deadLetteredTicks: 0,
+    deadLetterAcked: 0,
+    alertsPublished: 0,
+    alertsAcked: 0,
+    evictedRecords: 0,
+    firstConsumedUs: 0,
+    lastConsumedUs: 0,
+    consumedByPartition: new Map(),
+    assignedPartitions: new Set(),
+    errors: [],
   };
   readonly collector: StatsCollector;
   private readonly workerErrors: string[] = [];
@@ -88,11 +101,21 @@ export class IngestSession {
     const statsChannel = `firehose-stats-${randomUUID()}`;
     this.collector = new StatsCollector(statsChannel);
     this.warmup = (options.warmupUs ?? 0) > 0 ? WarmupCutoff.create(options.warmupUs!) : null;
-    this.pool = createAnalyticsPool(options.workers, {
-      analytics: this.analytics, analyticsConfig: {}, ledger: this.ledgerShared, statsChannel, reportIntervalMs: 1000,
-      failures: options.injectWorkerFailures > 0 ? { share: options.injectWorkerFailures, killed: new SharedArrayBuffer(4) } : null,
-      warmup: this.warmup ? { durationUs: this.warmup.durationUs, cutoff: this.warmup.buffer } : null,
-    }, (error) => { if (this.workerErrors.length < 20) this.workerErrors.push(String(error)); });
+    this.pool = createAnalyticsPool(
+      options.workers,
+      {
+        analytics: this.analytics,
+        analyticsConfig: {},
+        ledger: this.ledgerShared,
+        statsChannel,
+        reportIntervalMs: 1000,
+        failures: options.injectWorkerFailures > 0 ? { share: options.injectWorkerFailures, killed: new SharedArrayBuffer(4) } : null,
+        warmup: this.warmup ? { durationUs: this.warmup.durationUs, cutoff: this.warmup.buffer } : null,
+      },
+      (error) => {
+        if (this.workerErrors.length < 20) this.workerErrors.push(String(error));
+      },
+    );
     const counts = this.counts;
     this.dispatcher = new PartitionDispatcher(
       (task, transfer) => this.pool.run(task, transfer),
@@ -108,12 +131,17 @@ export class IngestSession {
         },
         frameFailed: (_partition, _offset, error, willRetry) => {
           counts.failedAttempts++;
-          if (!willRetry && counts.errors.length < 20) counts.errors.push(`analytics task failed: ${error instanceof Error ? error.message : String(error)}`);
+          if (!willRetry && counts.errors.length < 20)
+            counts.errors.push(`analytics task failed: ${error instanceof Error ? error.message : String(error)}`);
         },
         deadLetter: (record, reason, kind) => this.deadLetter(record, reason, kind),
-        offsetGap: (_partition, missing) => { counts.evictedRecords += missing; },
+        offsetGap: (_partition, missing) => {
+          counts.evictedRecords += missing;
+        },
         pause: () => this.consumer.pause(),
-        resume: () => { if (!this.intakeStopped) this.consumer.resume(); },
+        resume: () => {
+          if (!this.intakeStopped) this.consumer.resume();
+        },
         commit: (partition, nextOffset) => this.consumer.commit(partition, nextOffset),
       },
       clock,
@@ -121,32 +149,63 @@ export class IngestSession {
       3,
       options.framesPerTask,
     );
-    const sideProducer = (topic: string, acked: () => void): FrameProducer => createFrameProducer(options.client, {
-      brokers: options.brokers, clientId: 'firehose-ingest-side', topic,
-      acks: -1, compression: 'none', lingerMs: 5, maxPendingFrames: 100_000, idempotent: false,
-      // Room for the largest record the consumer fetches plus the dead letter's key.
-      maxMessageBytes: DEAD_LETTER_MAX_MESSAGE_BYTES,
-    }, {
-      delivered: acked,
-      failed: (_frame, error) => { if (counts.errors.length < 20) counts.errors.push(`${topic}: ${error.message}`); },
+    const sideProducer = (topic: string, acked: () => void): FrameProducer =>
+      createFrameProducer(
+        options.client,
+        {
+          brokers: options.brokers,
+          clientId: 'firehose-ingest-side',
+          topic,
+          acks: -1,
+          compression: 'none',
+          lingerMs: 5,
+          maxPendingFrames: 100_000,
+          idempotent: false,
+          // Room for the largest record the consumer fetches plus the dead letter's key.
+          maxMessageBytes: DEAD_LETTER_MAX_MESSAGE_BYTES,
+        },
+        {
+          delivered: acked,
+          failed: (_frame, error) => {
+            if (counts.errors.length < 20) counts.errors.push(`${topic}: ${error.message}`);
+          },
+        },
+      );
+    this.deadLetters = sideProducer(deadLetterTopic(options.topic), () => {
+      counts.deadLetterAcked++;
     });
-    this.deadLetters = sideProducer(deadLetterTopic(options.topic), () => { counts.deadLetterAcked++; });
-    this.alerts = sideProducer(alertsTopic(options.topic), () => { counts.alertsAcked++; });
-    this.consumer = createFrameConsumer(options.client, {
-      brokers: options.brokers, clientId: 'firehose-ingest', groupId: options.groupId, topic: options.topic,
-    }, {
-      records: (partition, records) => { if (!this.intakeStopped) this.dispatcher.push(partition, records); },
-      assigned: (partitions) => {
-        for (const p of partitions) { counts.assignedPartitions.add(p); this.owned.add(p); }
-        options.log(`assigned partitions ${partitions.sort((a, b) => a - b).join(',')}`);
-      },
-      revoked: (partitions) => {
-        for (const p of partitions) this.owned.delete(p);
-        options.log(`revoked partitions ${partitions.sort((a, b) => a - b).join(',')}`);
-        this.dispatcher.revoke(partitions);
-      },
-      error: (error) => { if (counts.errors.length < 20) counts.errors.push(error.message); },
+    this.alerts = sideProducer(alertsTopic(options.topic), () => {
+      counts.alertsAcked++;
     });
+    this.consumer = createFrameConsumer(
+      options.client,
+      {
+        brokers: options.brokers,
+        clientId: 'firehose-ingest',
+        groupId: options.groupId,
+        topic: options.topic,
+      },
+      {
+        records: (partition, records) => {
+          if (!this.intakeStopped) this.dispatcher.push(partition, records);
+        },
+        assigned: (partitions) => {
+          for (const p of partitions) {
+            counts.assignedPartitions.add(p);
+            this.owned.add(p);
+          }
+          options.log(`assigned partitions ${partitions.sort((a, b) => a - b).join(',')}`);
+        },
+        revoked: (partitions) => {
+          for (const p of partitions) this.owned.delete(p);
+          options.log(`revoked partitions ${partitions.sort((a, b) => a - b).join(',')}`);
+          this.dispatcher.revoke(partitions);
+        },
+        error: (error) => {
+          if (counts.errors.length < 20) counts.errors.push(error.message);
+        },
+      },
+    );
   }
 
   /** Starts the pool and joins the consumer group; resolves once partitions are assigned. */
@@ -169,7 +228,13 @@ export class IngestSession {
   private publishAlerts(alerts: readonly Alert[]): void {
     const c = this.counts;
     for (const alert of alerts) {
-      const frame = { partition: 0, key: Buffer.from(String(alert.instrument)), value: Buffer.from(JSON.stringify(alert)), tickCount: 1, producedAtUs: this.options.clock() };
+      const frame = {
+        partition: 0,
+        key: Buffer.from(String(alert.instrument)),
+        value: Buffer.from(JSON.stringify(alert)),
+        tickCount: 1,
+        producedAtUs: this.options.clock(),
+      };
       if (this.alerts.send(frame)) c.alertsPublished++;
       else if (c.errors.length < 20) c.errors.push('alerts producer queue full: an alert was dropped');
     }
@@ -223,7 +288,10 @@ export class IngestSession {
     let lastProgressUs = this.options.clock();
     let lastConsumed = -1;
     while (!(this.dispatcher.idle && done())) {
-      if (this.counts.consumedTicks !== lastConsumed) { lastConsumed = this.counts.consumedTicks; lastProgressUs = this.options.clock(); }
+      if (this.counts.consumedTicks !== lastConsumed) {
+        lastConsumed = this.counts.consumedTicks;
+        lastProgressUs = this.options.clock();
+      }
       if (this.options.clock() - lastProgressUs > timeoutSec * 1e6 || signal?.aborted) return false;
       await pause(20, signal);
     }
@@ -245,7 +313,7 @@ export class IngestSession {
   async collect(steps = new ShutdownSteps(this.options.log)): Promise<IngestPart> {
     this.intakeStopped = true;
     this.consumer.pause();
-    if (await steps.run('analysis in flight', SHUTDOWN_BUDGET_MS.analysis, () => this.dispatcher.whenIdle()) !== 'done') {
+    if ((await steps.run('analysis in flight', SHUTDOWN_BUDGET_MS.analysis, () => this.dispatcher.whenIdle())) !== 'done') {
       this.workerErrors.push('the analysis in flight did not finish before the shutdown went on: its ticks are not counted');
     }
     this.dispatcher.commitFinished();
@@ -292,9 +360,15 @@ export class IngestSession {
     await Promise.all([
       steps.run('consumer close', SHUTDOWN_BUDGET_MS.consumerClose, () => this.consumer.stop()),
       (async () => {
-        await steps.run('dead-letter and alerts flush', SHUTDOWN_BUDGET_MS.producerFlushAtClose,
-          (signal) => Promise.all([this.deadLetters.flush(SHUTDOWN_BUDGET_MS.producerFlushAtClose, signal), this.alerts.flush(SHUTDOWN_BUDGET_MS.producerFlushAtClose, signal)]));
-        await steps.run('dead-letter and alerts disconnect', SHUTDOWN_BUDGET_MS.disconnect, () => Promise.all([this.deadLetters.disconnect(), this.alerts.disconnect()]));
+        await steps.run('dead-letter and alerts flush', SHUTDOWN_BUDGET_MS.producerFlushAtClose, (signal) =>
+          Promise.all([
+            this.deadLetters.flush(SHUTDOWN_BUDGET_MS.producerFlushAtClose, signal),
+            this.alerts.flush(SHUTDOWN_BUDGET_MS.producerFlushAtClose, signal),
+          ]),
+        );
+        await steps.run('dead-letter and alerts disconnect', SHUTDOWN_BUDGET_MS.disconnect, () =>
+          Promise.all([this.deadLetters.disconnect(), this.alerts.disconnect()]),
+        );
       })(),
       // Nothing new reaches the workers once intake stopped.
       steps.run('analytics workers', SHUTDOWN_BUDGET_MS.workers, () => this.pool.destroy()),

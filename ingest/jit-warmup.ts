@@ -18,13 +18,27 @@ const WARMUP_TICKS = 200_000;
 export async function syntheticFrames(dims: AnalyticsDims, ticks = WARMUP_TICKS): Promise<Buffer[]> {
   const frames: Buffer[] = [];
   const generator = new LoadGenerator({
-    partitions: 8, ratePerSec: 1e9, ticks, instruments: dims.instruments, venues: dims.venues,
-    seed: 0x5eed, source: 0, ticksPerRecord: 64, lingerUs: 1e9, clock: () => performance.now() * 1000,
+    partitions: 8,
+    ratePerSec: 1e9,
+    ticks,
+    instruments: dims.instruments,
+    venues: dims.venues,
+    seed: 0x5eed,
+    source: 0,
+    ticksPerRecord: 64,
+    lingerUs: 1e9,
+    clock: () => performance.now() * 1000,
   });
   const sink: FrameProducer = {
     connect: async () => {},
-    send(frame: OutgoingFrame) { frames.push(frame.value); generator.callbacks.delivered(frame, 0); return true; },
-    get pending() { return 0; },
+    send(frame: OutgoingFrame) {
+      frames.push(frame.value);
+      generator.callbacks.delivered(frame, 0);
+      return true;
+    },
+    get pending() {
+      return 0;
+    },
     flush: async () => {},
     disconnect: async () => {},
   };

@@ -209,8 +209,15 @@ export class PartitionDispatcher {
           this.release(partition, lane);
           return;
         }
-        if (willRetry) { this.attempt(partition, lane, batch); return; }
-        this.hooks.deadLetter(record, `analytics failed ${attempts} times: ${error instanceof Error ? error.message : String(error)}`, 'failed');
+        if (willRetry) {
+          this.attempt(partition, lane, batch);
+          return;
+        }
+        this.hooks.deadLetter(
+          record,
+          `analytics failed ${attempts} times: ${error instanceof Error ? error.message : String(error)}`,
+          'failed',
+        );
         this.finished(lane, record);
         this.release(partition, lane);
       },

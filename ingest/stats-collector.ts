@@ -45,7 +45,10 @@ export class StatsCollector {
   private absorb(report: WorkerReport): void {
     for (const part of report.e2eByPartition) {
       let h = this.e2eByPartition.get(part.partition);
-      if (!h) { h = createMergeHistogram(); this.e2eByPartition.set(part.partition, h); }
+      if (!h) {
+        h = createMergeHistogram();
+        this.e2eByPartition.set(part.partition, h);
+      }
       mergeEncoded(h, part.histogram);
       mergeEncoded(this.interval, part.histogram);
       this.ticksByPartition.set(part.partition, (this.ticksByPartition.get(part.partition) ?? 0) + part.ticks);
@@ -80,11 +83,17 @@ export class StatsCollector {
   collect(workers: number, timeoutMs = 5_000): Promise<boolean> {
     const requestId = this.nextRequestId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.waiting.delete(requestId); resolve(false); }, timeoutMs);
+      const timer = setTimeout(() => {
+        this.waiting.delete(requestId);
+        resolve(false);
+      }, timeoutMs);
       this.waiting.set(requestId, {
         expected: workers,
         seen: new Set(),
-        resolve: () => { clearTimeout(timer); resolve(true); },
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
       });
       this.channel.postMessage({ type: 'collect', requestId } satisfies StatsMessage);
     });

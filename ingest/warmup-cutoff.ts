@@ -9,7 +9,10 @@ export class WarmupCutoff {
   private readonly cell: BigInt64Array;
   private known = 0;
 
-  constructor(readonly buffer: SharedArrayBuffer, readonly durationUs: number) {
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly durationUs: number,
+  ) {
     this.cell = new BigInt64Array(buffer);
   }
 

@@ -33,7 +33,9 @@ export function createAnalyticsPool(workers: number, data: AnalyticsWorkerData, 
   pool.on('error', onError);
   return {
     run: (task, transfer) => pool.run(task, { transferList: transfer }) as Promise<FrameTaskResult>,
-    get threads() { return pool.threads.length; },
+    get threads() {
+      return pool.threads.length;
+    },
     destroy: () => pool.destroy(),
   };
 }

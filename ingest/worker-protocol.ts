@@ -1,5 +1,5 @@
 import type { Alert } from '../analytics/alerts.js';
-import type { AnalyticsCounters, } from '../analytics/frame-analyzer.js';
+import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import type { AnalyticsSharedState } from '../analytics/analytics-state.js';
 import type { AnalyticsConfig } from '../analytics/frame-analyzer.js';
 import type { DeliveryLedgerShared } from '../metrics/delivery-ledger.js';

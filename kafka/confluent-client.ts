@@ -1,8 +1,14 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import type { LibrdKafkaError, Message, TopicPartition } from '@confluentinc/kafka-javascript';
 import type {
-  ConsumerCallbacks, ConsumerOptions, ConsumedRecord, FrameConsumer, FrameProducer, OutgoingFrame,
-  ProducerCallbacks, ProducerOptions,
+  ConsumerCallbacks,
+  ConsumerOptions,
+  ConsumedRecord,
+  FrameConsumer,
+  FrameProducer,
+  OutgoingFrame,
+  ProducerCallbacks,
+  ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
 import { MAX_RECORD_BYTES } from './client.js';
@@ -27,12 +33,15 @@ export class ConfluentFrameProducer implements FrameProducer {
   /** The most recent client-level error (delivery failures are reported per frame). */
   lastError: Error | null = null;
 
-  constructor(private readonly options: ProducerOptions, private readonly callbacks: ProducerCallbacks) {
+  constructor(
+    private readonly options: ProducerOptions,
+    private readonly callbacks: ProducerCallbacks,
+  ) {
     this.producer = new Kafka.Producer({
       'bootstrap.servers': options.brokers,
       'client.id': options.clientId,
-      'dr_cb': true,
-      'acks': options.acks,
+      dr_cb: true,
+      acks: options.acks,
       'compression.codec': options.compression,
       'linger.ms': options.lingerMs,
       // A frame still unacknowledged after this is reported as indeterminate (it may have been written).
@@ -42,11 +51,13 @@ export class ConfluentFrameProducer implements FrameProducer {
       'enable.idempotence': options.idempotent,
       'queue.buffering.max.messages': Math.max(1000, options.maxPendingFrames * 2),
       'socket.nagle.disable': true,
-      'log_level': 3,
+      log_level: 3,
       ...(options.maxMessageBytes !== undefined ? { 'message.max.bytes': options.maxMessageBytes } : {}),
     });
     // librdkafka reports client-level errors as events; unhandled, Node would throw them.
-    this.producer.on('event.error', (err) => { this.lastError = asError(err); });
+    this.producer.on('event.error', (err) => {
+      this.lastError = asError(err);
+    });
     this.producer.on('delivery-report', (err, report) => {
       this.pendingFrames--;
       const frame = report.opaque as OutgoingFrame;
@@ -90,15 +101,24 @@ export class ConfluentFrameProducer implements FrameProducer {
   async flush(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.pendingFrames > 0 && Date.now() < deadline && !signal?.aborted) {
-      await trackNativeCall('producer flush', new Promise<void>((resolve) => this.producer.flush(Math.min(100, deadline - Date.now()), () => resolve())));
+      await trackNativeCall(
+        'producer flush',
+        new Promise<void>((resolve) => this.producer.flush(Math.min(100, deadline - Date.now()), () => resolve())),
+      );
     }
   }
 
   disconnect(): Promise<void> {
-    return trackNativeCall('producer disconnect', new Promise((resolve) => {
-      if (!this.producer.isConnected()) { resolve(); return; }
-      this.producer.disconnect(5_000, () => resolve());
-    }));
+    return trackNativeCall(
+      'producer disconnect',
+      new Promise((resolve) => {
+        if (!this.producer.isConnected()) {
+          resolve();
+          return;
+        }
+        this.producer.disconnect(5_000, () => resolve());
+      }),
+    );
   }
 }
 
@@ -115,24 +135,30 @@ export class ConfluentFrameConsumer implements FrameConsumer {
   private readonly byPartition = new Map<number, ConsumedRecord[]>();
   private onFirstAssignment: (() => void) | null = null;
 
-  constructor(private readonly options: ConsumerOptions, private readonly callbacks: ConsumerCallbacks) {
-    this.consumer = new Kafka.KafkaConsumer({
-      'bootstrap.servers': options.brokers,
-      'client.id': options.clientId,
-      'group.id': options.groupId,
-      'enable.auto.commit': false,
-      'enable.auto.offset.store': false,
-      'fetch.wait.max.ms': 5,
-      'fetch.min.bytes': 1,
-      'fetch.message.max.bytes': MAX_RECORD_BYTES,
-      // Bounds what librdkafka prefetches ahead of the pipeline (memory stays flat under overload).
-      'queued.max.messages.kbytes': 32 * 1024,
-      'session.timeout.ms': 6_000,
-      'heartbeat.interval.ms': 500,
-      'socket.nagle.disable': true,
-      'log_level': 3,
-      'rebalance_cb': (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
-    }, { 'auto.offset.reset': 'earliest' });
+  constructor(
+    private readonly options: ConsumerOptions,
+    private readonly callbacks: ConsumerCallbacks,
+  ) {
+    this.consumer = new Kafka.KafkaConsumer(
+      {
+        'bootstrap.servers': options.brokers,
+        'client.id': options.clientId,
+        'group.id': options.groupId,
+        'enable.auto.commit': false,
+        'enable.auto.offset.store': false,
+        'fetch.wait.max.ms': 5,
+        'fetch.min.bytes': 1,
+        'fetch.message.max.bytes': MAX_RECORD_BYTES,
+        // Bounds what librdkafka prefetches ahead of the pipeline (memory stays flat under overload).
+        'queued.max.messages.kbytes': 32 * 1024,
+        'session.timeout.ms': 6_000,
+        'heartbeat.interval.ms': 500,
+        'socket.nagle.disable': true,
+        log_level: 3,
+        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
+      },
+      { 'auto.offset.reset': 'earliest' },
+    );
     this.consumer.on('event.error', (err) => this.callbacks.error(asError(err)));
   }
 
@@ -146,7 +172,11 @@ export class ConfluentFrameConsumer implements FrameConsumer {
     } else if (err.code === ERR_REVOKE_PARTITIONS) {
       this.callbacks.revoked(partitions);
       // stop() already gave the partitions back; this callback can arrive after the close ended.
-      try { this.consumer.unassign(); } catch { /* disconnected */ }
+      try {
+        this.consumer.unassign();
+      } catch {
+        /* disconnected */
+      }
     } else {
       this.callbacks.error(asError(err));
     }
@@ -159,7 +189,10 @@ export class ConfluentFrameConsumer implements FrameConsumer {
         this.onFirstAssignment = null;
         reject(new FirehoseError('KAFKA_CLIENT', 'the consumer group assigned no partitions within 30 s'));
       }, 30_000);
-      this.onFirstAssignment = () => { clearTimeout(timer); resolve(); };
+      this.onFirstAssignment = () => {
+        clearTimeout(timer);
+        resolve();
+      };
       this.consumer.connect({ timeout: 10_000 }, (err) => {
         if (err) {
           clearTimeout(timer);
@@ -169,8 +202,9 @@ export class ConfluentFrameConsumer implements FrameConsumer {
         }
         this.consumer.setDefaultConsumeTimeout(50);
         // Undocumented in the typings but public in lib/kafka-consumer.js: wait only for the first message.
-        (this.consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void })
-          .setDefaultIsTimeoutOnlyForFirstMessage(true);
+        (this.consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(
+          true,
+        );
         this.consumer.subscribe([this.options.topic]);
         this.running = true;
         this.loop();
@@ -197,7 +231,10 @@ export class ConfluentFrameConsumer implements FrameConsumer {
     groups.clear();
     for (const m of messages) {
       let list = groups.get(m.partition);
-      if (!list) { list = []; groups.set(m.partition, list); }
+      if (!list) {
+        list = [];
+        groups.set(m.partition, list);
+      }
       // A null value is still a record at an offset: skipping it would count it as evicted and,
       // last in its partition, keep the drain waiting for an offset that never arrives.
       list.push({ partition: m.partition, offset: m.offset, value: m.value ?? Buffer.alloc(0) });
@@ -241,7 +278,9 @@ export class ConfluentFrameConsumer implements FrameConsumer {
     try {
       this.consumer.unsubscribe();
       this.consumer.unassign();
-    } catch { /* already closing */ }
+    } catch {
+      /* already closing */
+    }
     await trackNativeCall('consumer close', new Promise<void>((resolve) => this.consumer.disconnect(() => resolve())));
   }
 }

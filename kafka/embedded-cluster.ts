@@ -180,9 +180,14 @@ async function bind(): Promise<Librdkafka> {
 
 /** Runs a C call on koffi's worker pool so a slow native call does not stall the event loop. */
 function callAsync<A extends unknown[], R>(fn: KoffiFunc<(...args: A) => R>, ...args: A): Promise<R> {
-  return trackNativeCall('embedded cluster call', new Promise<R>((resolve, reject) => {
-    fn.async(...args, (error: unknown, result: R) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)));
-  }));
+  return trackNativeCall(
+    'embedded cluster call',
+    new Promise<R>((resolve, reject) => {
+      fn.async(...args, (error: unknown, result: R) =>
+        error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result),
+      );
+    }),
+  );
 }
 
 /**
@@ -211,7 +216,6 @@ function validateTopic(name: string, partitions: number, replicationFactor: numb
   requireInteger('partitions', partitions, 1, INT32_MAX);
   requireInteger('replicationFactor', replicationFactor, 1, brokers);
 }
-
 
 function cString(buffer: Buffer): string {
   const end = buffer.indexOf(0);

@@ -1,8 +1,16 @@
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import type { Consumer, Producer } from 'kafkajs';
 import type {
-  CompressionCodec, ConnectionOptions, ConsumerCallbacks, ConsumerOptions, ConsumedRecord, FrameConsumer,
-  FrameProducer, OutgoingFrame, ProducerCallbacks, ProducerOptions,
+  CompressionCodec,
+  ConnectionOptions,
+  ConsumerCallbacks,
+  ConsumerOptions,
+  ConsumedRecord,
+  FrameConsumer,
+  FrameProducer,
+  OutgoingFrame,
+  ProducerCallbacks,
+  ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
 import { MAX_RECORD_BYTES } from './client.js';
@@ -27,7 +35,6 @@ function createKafka(options: ConnectionOptions): Kafka {
   });
 }
 
-
 /** Kafka's default max.request.size: one produce request carries at most this much. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
@@ -44,7 +51,10 @@ export class KafkajsFrameProducer implements FrameProducer {
   private flushScheduled = false;
   private static readonly MAX_IN_FLIGHT_REQUESTS = 4;
 
-  constructor(private readonly options: ProducerOptions, private readonly callbacks: ProducerCallbacks) {
+  constructor(
+    private readonly options: ProducerOptions,
+    private readonly callbacks: ProducerCallbacks,
+  ) {
     this.compression = kafkajsCompression(options.compression);
     this.producer = createKafka(options).producer({
       allowAutoTopicCreation: false,
@@ -71,7 +81,10 @@ export class KafkajsFrameProducer implements FrameProducer {
     this.pendingFrames++;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => { this.flushScheduled = false; this.sendQueued(); });
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.sendQueued();
+      });
     }
     return true;
   }
@@ -80,33 +93,39 @@ export class KafkajsFrameProducer implements FrameProducer {
     while (this.queued.length > 0 && this.inFlightRequests < KafkajsFrameProducer.MAX_IN_FLIGHT_REQUESTS) {
       const batch = this.takeRequest();
       this.inFlightRequests++;
-      this.producer.send({
-        topic: this.options.topic,
-        acks: this.options.acks,
-        compression: this.compression,
-        messages: batch.map((f) => ({ partition: f.partition, key: f.key, value: f.value })),
-      }).then((metadata) => {
-        // kafkajs reports one base offset per partition; frames of a partition follow in send order.
-        const next = new Map<number, number>();
-        for (const m of metadata) next.set(m.partition, Number(m.baseOffset ?? m.offset ?? -1));
-        for (const frame of batch) {
-          const offset = next.get(frame.partition) ?? -1;
-          if (offset >= 0) next.set(frame.partition, offset + 1);
-          this.pendingFrames--;
-          this.callbacks.delivered(frame, offset);
-        }
-      }, (error: unknown) => {
-        const err = error instanceof Error ? error : new Error(String(error));
-        // A timeout, or retries used up on a retriable error, leaves the write's fate unknown.
-        const indeterminate = /timeout|timed out|retries/i.test(`${err.name} ${err.message}`);
-        for (const frame of batch) {
-          this.pendingFrames--;
-          this.callbacks.failed(frame, err, indeterminate);
-        }
-      }).finally(() => {
-        this.inFlightRequests--;
-        this.sendQueued();
-      });
+      this.producer
+        .send({
+          topic: this.options.topic,
+          acks: this.options.acks,
+          compression: this.compression,
+          messages: batch.map((f) => ({ partition: f.partition, key: f.key, value: f.value })),
+        })
+        .then(
+          (metadata) => {
+            // kafkajs reports one base offset per partition; frames of a partition follow in send order.
+            const next = new Map<number, number>();
+            for (const m of metadata) next.set(m.partition, Number(m.baseOffset ?? m.offset ?? -1));
+            for (const frame of batch) {
+              const offset = next.get(frame.partition) ?? -1;
+              if (offset >= 0) next.set(frame.partition, offset + 1);
+              this.pendingFrames--;
+              this.callbacks.delivered(frame, offset);
+            }
+          },
+          (error: unknown) => {
+            const err = error instanceof Error ? error : new Error(String(error));
+            // A timeout, or retries used up on a retriable error, leaves the write's fate unknown.
+            const indeterminate = /timeout|timed out|retries/i.test(`${err.name} ${err.message}`);
+            for (const frame of batch) {
+              this.pendingFrames--;
+              this.callbacks.failed(frame, err, indeterminate);
+            }
+          },
+        )
+        .finally(() => {
+          this.inFlightRequests--;
+          this.sendQueued();
+        });
     }
   }
 
@@ -149,7 +168,10 @@ export class KafkajsFrameConsumer implements FrameConsumer {
   private roomWaiters: Array<() => void> = [];
   private readonly commitsInFlight = new Set<Promise<void>>();
 
-  constructor(private readonly options: ConsumerOptions, private readonly callbacks: ConsumerCallbacks) {
+  constructor(
+    private readonly options: ConsumerOptions,
+    private readonly callbacks: ConsumerCallbacks,
+  ) {
     this.consumer = createKafka(options).consumer({
       groupId: options.groupId,
       sessionTimeout: 6_000,
@@ -180,7 +202,10 @@ export class KafkajsFrameConsumer implements FrameConsumer {
     }
     this.running = true;
     const joined = new Promise<void>((resolve) => {
-      const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => { off(); resolve(); });
+      const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
     });
     await this.consumer.run({
       autoCommit: false,
@@ -219,7 +244,8 @@ export class KafkajsFrameConsumer implements FrameConsumer {
 
   commit(partition: number, nextOffset: number): void {
     if (!this.running) return;
-    const commit = this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: String(nextOffset) }])
+    const commit = this.consumer
+      .commitOffsets([{ topic: this.options.topic, partition, offset: String(nextOffset) }])
       .catch((error: unknown) => this.callbacks.error(error instanceof Error ? error : new Error(String(error))))
       .finally(() => this.commitsInFlight.delete(commit));
     this.commitsInFlight.add(commit);

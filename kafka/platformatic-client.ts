@@ -1,7 +1,15 @@
 import type { Message, MessagesStream, ProduceResult } from '@platformatic/kafka';
 import type {
-  CompressionCodec, ConnectionOptions, ConsumerCallbacks, ConsumerOptions, ConsumedRecord, FrameConsumer,
-  FrameProducer, OutgoingFrame, ProducerCallbacks, ProducerOptions,
+  CompressionCodec,
+  ConnectionOptions,
+  ConsumerCallbacks,
+  ConsumerOptions,
+  ConsumedRecord,
+  FrameConsumer,
+  FrameProducer,
+  OutgoingFrame,
+  ProducerCallbacks,
+  ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
 import { CompatConsumer, CompatProducer } from './platformatic-compat.js';
@@ -11,12 +19,30 @@ import { pause } from './shutdown-steps.js';
 export const PLATFORMATIC_CODECS: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4'];
 
 function platformaticCompression(codec: CompressionCodec): 'none' | 'gzip' | 'snappy' | 'lz4' {
-  if (codec === 'zstd') throw new FirehoseError('BAD_OPTION', '--compression zstd is not available with --client platformatic on this Node (use none, gzip, snappy or lz4)');
+  if (codec === 'zstd')
+    throw new FirehoseError(
+      'BAD_OPTION',
+      '--compression zstd is not available with --client platformatic on this Node (use none, gzip, snappy or lz4)',
+    );
   return codec;
 }
 
-function baseOptions(options: ConnectionOptions): { clientId: string; bootstrapBrokers: string[]; connectTimeout: number; timeout: number; retries: number; retryDelay: number } {
-  return { clientId: options.clientId, bootstrapBrokers: options.brokers.split(','), connectTimeout: 3_000, timeout: 10_000, retries: 3, retryDelay: 200 };
+function baseOptions(options: ConnectionOptions): {
+  clientId: string;
+  bootstrapBrokers: string[];
+  connectTimeout: number;
+  timeout: number;
+  retries: number;
+  retryDelay: number;
+} {
+  return {
+    clientId: options.clientId,
+    bootstrapBrokers: options.brokers.split(','),
+    connectTimeout: 3_000,
+    timeout: 10_000,
+    retries: 3,
+    retryDelay: 200,
+  };
 }
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
@@ -38,7 +64,10 @@ export class PlatformaticFrameProducer implements FrameProducer {
   private flushScheduled = false;
   private static readonly MAX_IN_FLIGHT_REQUESTS = 4;
 
-  constructor(private readonly options: ProducerOptions, private readonly callbacks: ProducerCallbacks) {
+  constructor(
+    private readonly options: ProducerOptions,
+    private readonly callbacks: ProducerCallbacks,
+  ) {
     this.compression = platformaticCompression(options.compression);
     this.producer = new CompatProducer({
       ...baseOptions(options),
@@ -68,7 +97,10 @@ export class PlatformaticFrameProducer implements FrameProducer {
     this.pendingFrames++;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => { this.flushScheduled = false; this.sendQueued(); });
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.sendQueued();
+      });
     }
     return true;
   }
@@ -78,30 +110,33 @@ export class PlatformaticFrameProducer implements FrameProducer {
       const batch = this.takeRequest();
       this.inFlightRequests++;
       const topic = this.options.topic;
-      this.producer.send({
-        messages: batch.map((f) => ({ topic, partition: f.partition, key: f.key, value: f.value })),
-      }, (error: Error | null, result?: ProduceResult) => {
-        this.inFlightRequests--;
-        if (error) {
-          // A timeout, or retries used up, leaves the write's fate unknown.
-          const indeterminate = /timeout|timed out|failed \d+ times|network|closed/i.test(`${error.name} ${error.message}`);
-          for (const frame of batch) {
-            this.pendingFrames--;
-            this.callbacks.failed(frame, error, indeterminate);
+      this.producer.send(
+        {
+          messages: batch.map((f) => ({ topic, partition: f.partition, key: f.key, value: f.value })),
+        },
+        (error: Error | null, result?: ProduceResult) => {
+          this.inFlightRequests--;
+          if (error) {
+            // A timeout, or retries used up, leaves the write's fate unknown.
+            const indeterminate = /timeout|timed out|failed \d+ times|network|closed/i.test(`${error.name} ${error.message}`);
+            for (const frame of batch) {
+              this.pendingFrames--;
+              this.callbacks.failed(frame, error, indeterminate);
+            }
+          } else {
+            // One base offset per partition; frames of a partition follow in send order.
+            const next = new Map<number, number>();
+            for (const o of result?.offsets ?? []) next.set(o.partition, Number(o.offset));
+            for (const frame of batch) {
+              const offset = next.get(frame.partition) ?? -1;
+              if (offset >= 0) next.set(frame.partition, offset + 1);
+              this.pendingFrames--;
+              this.callbacks.delivered(frame, offset);
+            }
           }
-        } else {
-          // One base offset per partition; frames of a partition follow in send order.
-          const next = new Map<number, number>();
-          for (const o of result?.offsets ?? []) next.set(o.partition, Number(o.offset));
-          for (const frame of batch) {
-            const offset = next.get(frame.partition) ?? -1;
-            if (offset >= 0) next.set(frame.partition, offset + 1);
-            this.pendingFrames--;
-            this.callbacks.delivered(frame, offset);
-          }
-        }
-        this.sendQueued();
-      });
+          this.sendQueued();
+        },
+      );
     }
   }
 
@@ -132,7 +167,9 @@ export class PlatformaticFrameProducer implements FrameProducer {
 
   async disconnect(): Promise<void> {
     // Errors on close are of no use: the run is over.
-    await new Promise<void>((resolve) => { this.producer.close(true, () => resolve()); });
+    await new Promise<void>((resolve) => {
+      this.producer.close(true, () => resolve());
+    });
   }
 }
 
@@ -151,7 +188,10 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
   private readonly byPartition = new Map<number, ConsumedRecord[]>();
   private flushQueued = false;
 
-  constructor(private readonly options: ConsumerOptions, private readonly callbacks: ConsumerCallbacks) {
+  constructor(
+    private readonly options: ConsumerOptions,
+    private readonly callbacks: ConsumerCallbacks,
+  ) {
     this.consumer = new CompatConsumer({
       ...baseOptions(options),
       groupId: options.groupId,
@@ -175,22 +215,34 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
   async start(): Promise<void> {
     try {
       this.stream = await this.consumer.consume({
-        topics: [this.options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false,
-        maxWaitTime: 5, minBytes: 1, maxBytesPerPartition: 4 * 1024 * 1024,
-        sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 6_000,
+        topics: [this.options.topic],
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        autocommit: false,
+        maxWaitTime: 5,
+        minBytes: 1,
+        maxBytesPerPartition: 4 * 1024 * 1024,
+        sessionTimeout: 6_000,
+        heartbeatInterval: 500,
+        rebalanceTimeout: 6_000,
       });
     } catch (error) {
       throw brokersUnreachable(this.options.brokers, error);
     }
     this.running = true;
     this.stream.on('data', (m: Message<Buffer, Buffer, Buffer, Buffer>) => this.onMessage(m));
-    this.stream.on('error', (error: unknown) => { if (this.running) this.callbacks.error(asError(error)); });
+    this.stream.on('error', (error: unknown) => {
+      if (this.running) this.callbacks.error(asError(error));
+    });
   }
 
   private onMessage(m: Message<Buffer, Buffer, Buffer, Buffer>): void {
     if (!m.value) return;
     let list = this.byPartition.get(m.partition);
-    if (!list) { list = []; this.byPartition.set(m.partition, list); }
+    if (!list) {
+      list = [];
+      this.byPartition.set(m.partition, list);
+    }
     list.push({ partition: m.partition, offset: Number(m.offset), value: m.value });
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -221,9 +273,15 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
 
   commit(partition: number, nextOffset: number): void {
     if (!this.running) return;
-    const commit: Promise<void> = this.consumer.commit({ offsets: [{ topic: this.options.topic, partition, offset: BigInt(nextOffset), leaderEpoch: -1 }] })
+    const commit: Promise<void> = this.consumer
+      .commit({ offsets: [{ topic: this.options.topic, partition, offset: BigInt(nextOffset), leaderEpoch: -1 }] })
       // A commit for a partition just revoked fails; its records are redelivered and counted as duplicates.
-      .then(() => {}, (error: unknown) => { if (this.running) this.callbacks.error(asError(error)); })
+      .then(
+        () => {},
+        (error: unknown) => {
+          if (this.running) this.callbacks.error(asError(error));
+        },
+      )
       .finally(() => this.commitsInFlight.delete(commit));
     this.commitsInFlight.add(commit);
   }
@@ -235,6 +293,8 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
   async stop(): Promise<void> {
     this.running = false;
     await this.stream?.close().catch(() => {});
-    await new Promise<void>((resolve) => { this.consumer.close(true, () => resolve()); });
+    await new Promise<void>((resolve) => {
+      this.consumer.close(true, () => resolve());
+    });
   }
 }

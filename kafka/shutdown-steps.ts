@@ -25,7 +25,10 @@ export class ShutdownSteps {
   #deadlineAt = Number.POSITIVE_INFINITY;
   readonly #running = new Set<() => void>();
 
-  constructor(private readonly log: (line: string) => void = () => {}, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly log: (line: string) => void = () => {},
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Sets the overall deadline (ms, on `now`'s clock); steps running now are cut short to it. */
   setDeadline(atMs: number): void {
@@ -71,7 +74,15 @@ export class ShutdownSteps {
       };
       this.#running.add(rearm);
       rearm();
-      Promise.resolve().then(() => work(abort.signal)).then(() => resolve('done'), (e: unknown) => { error = e; resolve('failed'); });
+      Promise.resolve()
+        .then(() => work(abort.signal))
+        .then(
+          () => resolve('done'),
+          (e: unknown) => {
+            error = e;
+            resolve('failed');
+          },
+        );
     });
     clearTimeout(timer);
     this.#running.delete(rearm);
@@ -95,8 +106,15 @@ export class ShutdownSteps {
 /** Resolves after `ms`, or at once when `signal` aborts. */
 export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) { resolve(); return; }
-    const done = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });

@@ -34,8 +34,12 @@ async function withAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>)
  * existing topic with another partition count is refused, or replaced when `recreate` is set.
  */
 export async function ensureTopic(
-  brokers: string, topic: string, partitions: number, replicationFactor: number,
-  requireSamePartitions = true, recreate = false,
+  brokers: string,
+  topic: string,
+  partitions: number,
+  replicationFactor: number,
+  requireSamePartitions = true,
+  recreate = false,
 ): Promise<void> {
   await withAdmin(brokers, async (admin) => {
     const existing = await admin.listTopics();
@@ -44,7 +48,10 @@ export async function ensureTopic(
       const have = metadata.topics[0]?.partitions.length ?? 0;
       if (have === partitions || !requireSamePartitions) return;
       if (!recreate) {
-        throw new FirehoseError('BAD_OPTION', `--topic ${topic} exists with ${have} partitions, not the ${partitions} asked for: choose another --topic, or --recreate to replace it`);
+        throw new FirehoseError(
+          'BAD_OPTION',
+          `--topic ${topic} exists with ${have} partitions, not the ${partitions} asked for: choose another --topic, or --recreate to replace it`,
+        );
       }
       await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
     }

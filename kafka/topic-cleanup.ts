@@ -3,7 +3,10 @@ import { brokersUnreachable } from './errors.js';
 
 async function withAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Kafka({
-    clientId: 'firehose-admin', brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 3_000,
+    clientId: 'firehose-admin',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
   }).admin();
   try {

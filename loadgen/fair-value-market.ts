@@ -190,9 +190,21 @@ export class FairValueMarket {
     const n = options.ticks;
     this.truth = {
       ticks: 0,
-      instrument: new Uint32Array(n), venue: new Uint16Array(n), kind: new Uint8Array(n), sizeSigma: new Float32Array(n),
-      tradeable: new Uint8Array(n), phantom: new Uint8Array(n), naiveCross: new Uint8Array(n),
-      labels: new Uint16Array(n), biasedVenue: -1, frozenVenue: -1, newsSeqs: [], noiseBps: new Float64Array(V), errorBps: new Float64Array(V), lagUs: new Float64Array(V), feeBps: new Float64Array(V),
+      instrument: new Uint32Array(n),
+      venue: new Uint16Array(n),
+      kind: new Uint8Array(n),
+      sizeSigma: new Float32Array(n),
+      tradeable: new Uint8Array(n),
+      phantom: new Uint8Array(n),
+      naiveCross: new Uint8Array(n),
+      labels: new Uint16Array(n),
+      biasedVenue: -1,
+      frozenVenue: -1,
+      newsSeqs: [],
+      noiseBps: new Float64Array(V),
+      errorBps: new Float64Array(V),
+      lagUs: new Float64Array(V),
+      feeBps: new Float64Array(V),
     };
     const rank = Array.from({ length: V }, (_, v) => v);
     for (let k = V - 1; k > 0; k--) {
@@ -252,7 +264,10 @@ export class FairValueMarket {
   private studentT(): number {
     const nu = this.o.tailNu;
     let chi = 0;
-    for (let k = 0; k < nu; k++) { const g = this.rng.nextGaussian(); chi += g * g; }
+    for (let k = 0; k < nu; k++) {
+      const g = this.rng.nextGaussian();
+      chi += g * g;
+    }
     return this.rng.nextGaussian() / Math.sqrt(chi / nu) / Math.sqrt(nu / (nu - 2));
   }
 
@@ -355,7 +370,8 @@ export class FairValueMarket {
       v = rng.nextBelow(V);
     }
     const cell = i * V + v;
-    if (this.seq >= t.instrument.length) throw new RangeError(`fair-value market: more than the ${t.instrument.length} ticks its truth was sized for`);
+    if (this.seq >= t.instrument.length)
+      throw new RangeError(`fair-value market: more than the ${t.instrument.length} ticks its truth was sized for`);
     const seq = this.seq++;
     t.instrument[seq] = i;
     t.venue[seq] = v;
@@ -402,8 +418,14 @@ export class FairValueMarket {
     }
     let bid = this.cellBid[cell]!;
     let ask = this.cellAsk[cell]!;
-    const fault = o.faultyEvery > 0 && seq >= this.faultFromSeq && i % o.faultyEvery === o.faultyEvery - 1
-      ? (v === t.biasedVenue ? TickEvent.BiasedSource : v === t.frozenVenue ? TickEvent.FrozenSource : 0) : 0;
+    const fault =
+      o.faultyEvery > 0 && seq >= this.faultFromSeq && i % o.faultyEvery === o.faultyEvery - 1
+        ? v === t.biasedVenue
+          ? TickEvent.BiasedSource
+          : v === t.frozenVenue
+            ? TickEvent.FrozenSource
+            : 0
+        : 0;
     if (fault !== 0) {
       // A faulty source: its own quotes go wrong for good (biased up, or frozen where they were).
       if (this.faultStarted[cell] === 0) {
@@ -476,8 +498,16 @@ export class FairValueMarket {
   private labelCrosses(seq: number, i: number, cell: number, bid: number, ask: number): void {
     const V = this.o.venues;
     const base = i * V;
-    let tBid = -Infinity, tAsk = Infinity, qBid = -Infinity, qAsk = Infinity, nBid = -Infinity, nAsk = Infinity;
-    let tBidV = -1, tAskV = -1, qBidV = -1, qAskV = -1;
+    let tBid = -Infinity,
+      tAsk = Infinity,
+      qBid = -Infinity,
+      qAsk = Infinity,
+      nBid = -Infinity,
+      nAsk = Infinity;
+    let tBidV = -1,
+      tAskV = -1,
+      qBidV = -1,
+      qAskV = -1;
     for (let w = 0; w < V; w++) {
       const c = base + w;
       const nz = this.noiseNow[c]!;
@@ -485,12 +515,24 @@ export class FairValueMarket {
       const bt = this.bidTicks(i, w, this.logFair[i]! + this.dislocNow[c]!) * this.tick[i]!;
       const tb = bt * this.sellF[w]!;
       const ta = (bt + this.spreadOf(w) * this.tick[i]!) * this.buyF[w]!;
-      if (tb > tBid) { tBid = tb; tBidV = w; }
-      if (ta < tAsk) { tAsk = ta; tAskV = w; }
+      if (tb > tBid) {
+        tBid = tb;
+        tBidV = w;
+      }
+      if (ta < tAsk) {
+        tAsk = ta;
+        tAskV = w;
+      }
       const b = c === cell ? bid : this.wireBid[c]!;
       const a = c === cell ? ask : this.wireAsk[c]!;
-      if (b * this.sellF[w]! > qBid) { qBid = b * this.sellF[w]!; qBidV = w; }
-      if (a * this.buyF[w]! < qAsk) { qAsk = a * this.buyF[w]!; qAskV = w; }
+      if (b * this.sellF[w]! > qBid) {
+        qBid = b * this.sellF[w]!;
+        qBidV = w;
+      }
+      if (a * this.buyF[w]! < qAsk) {
+        qAsk = a * this.buyF[w]!;
+        qAskV = w;
+      }
       if (b > nBid) nBid = b;
       if (a < nAsk) nAsk = a;
     }

@@ -49,9 +49,7 @@ export class FrameBatcher {
       throw new RangeError(`FrameBatcher keyGroups must be an integer in 1..${0xffffffff}, got ${keyGroups}`);
     }
     if (!Number.isInteger(ticksPerRecord) || ticksPerRecord < 1 || ticksPerRecord > MAX_TICKS_PER_FRAME) {
-      throw new RangeError(
-        `FrameBatcher ticksPerRecord must be an integer in 1..${MAX_TICKS_PER_FRAME}, got ${ticksPerRecord}`,
-      );
+      throw new RangeError(`FrameBatcher ticksPerRecord must be an integer in 1..${MAX_TICKS_PER_FRAME}, got ${ticksPerRecord}`);
     }
     this.keyGroups = keyGroups;
     this.ticksPerRecord = ticksPerRecord;
@@ -76,8 +74,17 @@ export class FrameBatcher {
    * single source, so a tick from a different source first closes the group's open frame.
    */
   add(
-    keyGroup: number, seq: number, source: number, venue: number, instrument: number, flags: number,
-    sendTimeUs: number, bid: number, ask: number, bidSize: number, askSize: number,
+    keyGroup: number,
+    seq: number,
+    source: number,
+    venue: number,
+    instrument: number,
+    flags: number,
+    sendTimeUs: number,
+    bid: number,
+    ask: number,
+    bidSize: number,
+    askSize: number,
   ): void {
     let writer = this.writers[keyGroup];
     if (writer === undefined) {

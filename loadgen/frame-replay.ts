@@ -30,7 +30,14 @@ export interface ReplayOptions {
 }
 
 export const REPLAY_DEFAULTS: ReplayOptions = {
-  seed: 1, instruments: 1000, venues: 5, ticks: 1_000_000, ratePerSec: 100_000, keyGroups: 8, ticksPerRecord: 64, inject: {},
+  seed: 1,
+  instruments: 1000,
+  venues: 5,
+  ticks: 1_000_000,
+  ratePerSec: 100_000,
+  keyGroups: 8,
+  ticksPerRecord: 64,
+  inject: {},
 };
 
 /** Generates the workload of a run into memory: frames in the order a producer would send them. */
@@ -38,13 +45,22 @@ export function generateFrames(o: ReplayOptions): { frames: Uint8Array[]; model:
   const labels = createTickLabels(1, Math.max(1, o.ticks));
   const writer = new TickLabels(labels);
   const model = new MarketModel({
-    seed: o.seed, instruments: o.instruments, venues: o.venues, keyGroups: Math.min(o.instruments, o.keyGroups), fx: {}, inject: o.inject,
+    seed: o.seed,
+    instruments: o.instruments,
+    venues: o.venues,
+    keyGroups: Math.min(o.instruments, o.keyGroups),
+    fx: {},
+    inject: o.inject,
   });
   const frames: Uint8Array[] = [];
   let now = o.startUs ?? 1.7e15;
   const batcher = new FrameBatcher({
-    keyGroups: model.keyGroups, ticksPerRecord: o.ticksPerRecord, clock: () => now,
-    onFrame: (_group, frame) => { frames.push(frame); },
+    keyGroups: model.keyGroups,
+    ticksPerRecord: o.ticksPerRecord,
+    clock: () => now,
+    onFrame: (_group, frame) => {
+      frames.push(frame);
+    },
   });
   const stepUs = 1e6 / o.ratePerSec;
   const start = now;
@@ -88,9 +104,13 @@ export function replayBenchmark(o: ReplayOptions, repeats = 3, config: Partial<A
     ticks = counters.ticks;
     best = Math.max(best, ticks / seconds);
     first ??= scoreAnalytics({
-      counters, injected: model.injected ? { ...model.injected } : null, sources: model.injectedSources ? { ...model.injectedSources } : null,
-      biasedWithin: analyzer.config.evalBiasedWithin, frozenWithin: analyzer.config.evalFrozenWithin,
-      frozenScore: analyzer.config.evalFrozenScore, venues: o.venues,
+      counters,
+      injected: model.injected ? { ...model.injected } : null,
+      sources: model.injectedSources ? { ...model.injectedSources } : null,
+      biasedWithin: analyzer.config.evalBiasedWithin,
+      frozenWithin: analyzer.config.evalFrozenWithin,
+      frozenScore: analyzer.config.evalFrozenScore,
+      venues: o.venues,
     });
   }
   return { ticks, ticksPerSec: best, score: first! };
@@ -112,5 +132,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   };
   const result = replayBenchmark(options, Number(flag('--repeats') ?? 3));
   const { counters: _counters, ...score } = result.score;
-  process.stdout.write(`${JSON.stringify({ ticks: result.ticks, ticksPerSecPerWorker: Math.round(result.ticksPerSec), ...score }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ticks: result.ticks, ticksPerSecPerWorker: Math.round(result.ticksPerSec), ...score }, null, 2)}\n`,
+  );
 }

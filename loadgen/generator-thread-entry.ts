@@ -50,12 +50,16 @@ const forwarder: FrameProducer = {
     flushSoon();
     return true;
   },
-  get pending() { return values.length; },
+  get pending() {
+    return values.length;
+  },
   flush: async () => {},
   disconnect: async () => {},
 };
 
-port.on('message', (message: { type: 'stop' }) => { if (message.type === 'stop') generator?.stop(); });
+port.on('message', (message: { type: 'stop' }) => {
+  if (message.type === 'stop') generator?.stop();
+});
 const loadgen = new LoadGenerator({ ...data.options, clock: nowUs });
 generator = loadgen;
 post({ type: 'started', startUs: loadgen.produceStats.startUs });

@@ -47,13 +47,23 @@ export class ThreadedLoadGenerator {
   private producer: FrameProducer | null = null;
   private threadDone = false;
 
-  private constructor(private readonly options: LoadGeneratorOptions, startUs: number, hold: SharedArrayBuffer) {
+  private constructor(
+    private readonly options: LoadGeneratorOptions,
+    startUs: number,
+    hold: SharedArrayBuffer,
+  ) {
     this.hold = new Int32Array(hold);
     this.stats = {
-      produced: 0, acked: 0, failed: 0, indeterminate: 0, framesAcked: 0,
+      produced: 0,
+      acked: 0,
+      failed: 0,
+      indeterminate: 0,
+      framesAcked: 0,
       ackedByPartition: new Array<number>(options.partitions).fill(0),
       endOffsetByPartition: new Array<number>(options.partitions).fill(-1),
-      firstError: null, startUs, lastSentUs: startUs,
+      firstError: null,
+      startUs,
+      lastSentUs: startUs,
     };
     this.callbacks = {
       delivered: (frame, offset) => {
@@ -80,7 +90,10 @@ export class ThreadedLoadGenerator {
       worker.once('error', reject);
       worker.once('message', (message: GeneratorThreadMessage) => {
         worker.off('error', reject);
-        if (message.type !== 'started') { reject(new Error(`generator thread: unexpected ${message.type}`)); return; }
+        if (message.type !== 'started') {
+          reject(new Error(`generator thread: unexpected ${message.type}`));
+          return;
+        }
         const generator = new ThreadedLoadGenerator(options, message.startUs, hold);
         generator.attach(worker);
         resolve(generator);
@@ -94,10 +107,18 @@ export class ThreadedLoadGenerator {
     worker.on('message', (message: GeneratorThreadMessage) => this.receive(message));
   }
 
-  get produceStats(): Readonly<ProduceStats> { return this.stats; }
-  get generated(): number { return this.generatedTicks; }
-  get injected(): InjectedTruth | null { return this.truth; }
-  get stopped(): boolean { return this.stopping; }
+  get produceStats(): Readonly<ProduceStats> {
+    return this.stats;
+  }
+  get generated(): number {
+    return this.generatedTicks;
+  }
+  get injected(): InjectedTruth | null {
+    return this.truth;
+  }
+  get stopped(): boolean {
+    return this.stopping;
+  }
 
   stop(): void {
     this.stopping = true;
@@ -108,7 +129,10 @@ export class ThreadedLoadGenerator {
   private wake: (() => void) | null = null;
 
   private receive(message: GeneratorThreadMessage): void {
-    if (this.producer === null) { this.pendingMessages.push(message); return; }
+    if (this.producer === null) {
+      this.pendingMessages.push(message);
+      return;
+    }
     if (message.type === 'frames') {
       this.generatedTicks = message.generated;
       const frames = this.unpacked.reset(message.packed);

@@ -1,5 +1,11 @@
 import {
-  buyFactor, cycleWeightBackward, cycleWeightForward, lnAsk, negLnBid, sellFactor, type FxLayout,
+  buyFactor,
+  cycleWeightBackward,
+  cycleWeightForward,
+  lnAsk,
+  negLnBid,
+  sellFactor,
+  type FxLayout,
 } from '../analytics/market-conventions.js';
 import { injectedCountsZero, type InjectedCounts, type InjectedSources } from '../analytics/ground-truth.js';
 import { TICK_EVENT_SHIFT, TickEvent, TickFlag } from '../wire/tick-frame.js';
@@ -158,16 +164,42 @@ function checkConfig(c: InjectConfig): void {
     const v = c[name] as number;
     if (!Number.isFinite(v) || v < 0 || v > max) throw new RangeError(`inject.${name} must be a number in 0..${max}, got ${String(v)}`);
   };
-  for (const k of ['spikeRate', 'decimalShiftRate', 'frozenRunRate', 'genuineJumpRate', 'arbitrageRate', 'triangularRate'] as const) nonNeg(k, 1);
-  for (const k of ['scale', 'spikeSigmaMin', 'spikeSigmaMax', 'jumpBpsMin', 'jumpBpsMax', 'windowMsMin', 'windowMsMax',
-    'arbitrageMarginBps', 'maxShiftHalfSpreads', 'biasSpreads', 'noiseSpreads'] as const) nonNeg(k);
-  for (const k of ['frozenRunMin', 'frozenRunMax', 'minHistory', 'sourcePanelEvery', 'faultAfterUpdates', 'biasRampUpdates', 'eventLogLimit'] as const) {
+  for (const k of ['spikeRate', 'decimalShiftRate', 'frozenRunRate', 'genuineJumpRate', 'arbitrageRate', 'triangularRate'] as const)
+    nonNeg(k, 1);
+  for (const k of [
+    'scale',
+    'spikeSigmaMin',
+    'spikeSigmaMax',
+    'jumpBpsMin',
+    'jumpBpsMax',
+    'windowMsMin',
+    'windowMsMax',
+    'arbitrageMarginBps',
+    'maxShiftHalfSpreads',
+    'biasSpreads',
+    'noiseSpreads',
+  ] as const)
+    nonNeg(k);
+  for (const k of [
+    'frozenRunMin',
+    'frozenRunMax',
+    'minHistory',
+    'sourcePanelEvery',
+    'faultAfterUpdates',
+    'biasRampUpdates',
+    'eventLogLimit',
+  ] as const) {
     nonNeg(k);
     if (!Number.isInteger(c[k])) throw new RangeError(`inject.${k} must be an integer, got ${c[k]}`);
   }
   const sum = (c.spikeRate + c.decimalShiftRate + c.frozenRunRate + c.genuineJumpRate + c.arbitrageRate + c.triangularRate) * c.scale;
   if (sum > 1) throw new RangeError(`inject rates × scale must add up to at most 1, got ${sum}`);
-  if (c.spikeSigmaMax < c.spikeSigmaMin || c.jumpBpsMax < c.jumpBpsMin || c.windowMsMax < c.windowMsMin || c.frozenRunMax < c.frozenRunMin) {
+  if (
+    c.spikeSigmaMax < c.spikeSigmaMin ||
+    c.jumpBpsMax < c.jumpBpsMin ||
+    c.windowMsMax < c.windowMsMin ||
+    c.frozenRunMax < c.frozenRunMin
+  ) {
     throw new RangeError('inject ranges must have max ≥ min');
   }
   if (c.frozenRunMin < 1 || c.biasRampUpdates < 1 || c.faultAfterUpdates < 2) {
@@ -285,8 +317,13 @@ export class Injector {
     this.biasedVenue = V >= 3 && c.sourcePanelEvery > 0 ? this.rng.nextBelow(V) : -1;
     this.frozenVenue = this.biasedVenue >= 0 ? (this.biasedVenue + 1 + this.rng.nextBelow(V - 1)) % V : -1;
     this.sources = {
-      biasedVenue: this.biasedVenue, frozenVenue: this.frozenVenue, biasSpreads: c.biasSpreads, panelEvery: c.sourcePanelEvery,
-      noiseSpreads, noiseBps: noiseSpreads.map((s) => s * consensusSpreadBps), consensusSpreadBps,
+      biasedVenue: this.biasedVenue,
+      frozenVenue: this.frozenVenue,
+      biasSpreads: c.biasSpreads,
+      panelEvery: c.sourcePanelEvery,
+      noiseSpreads,
+      noiseBps: noiseSpreads.map((s) => s * consensusSpreadBps),
+      consensusSpreadBps,
     };
 
     this.role = new Uint8Array(facts.instruments);
@@ -453,7 +490,15 @@ export class Injector {
    * sBid/sAsk and sets sFlags, sEvent, sMagnitude, sOutlier, sInjected.
    */
   private special(
-    t: TickInProgress, h: number, i: number, v: number, role: number, upd: number, prevUs: number, nowUs: number, eventDue: boolean,
+    t: TickInProgress,
+    h: number,
+    i: number,
+    v: number,
+    role: number,
+    upd: number,
+    prevUs: number,
+    nowUs: number,
+    eventDue: boolean,
   ): void {
     const H = this.hot;
     const HI = this.hotInt;
@@ -504,13 +549,15 @@ export class Injector {
     // Free. A stale price needs a good last quote to repeat (there is none right after a bad tick).
     const lastGood = H[h + Hot.bid] === H[h + Hot.bid];
     // A faulty source turns faulty at its appointed update; otherwise maybe start an event.
-    if (((role === Role.PanelBiased && v === this.biasedVenue) || (role === Role.PanelFrozen && v === this.frozenVenue))
-      && upd >= this.config.faultAfterUpdates) {
+    if (
+      ((role === Role.PanelBiased && v === this.biasedVenue) || (role === Role.PanelFrozen && v === this.frozenVenue)) &&
+      upd >= this.config.faultAfterUpdates
+    ) {
       if (role === Role.PanelBiased) {
         const sign = rng.nextFloat() < 0.5 ? -1 : 1;
         this.setState(h, c, State.Biased, upd);
         C[c + Cold.shift] = sign * this.biasFrac;
-        const f = 1 + (C[c + Cold.shift] / this.config.biasRampUpdates);
+        const f = 1 + C[c + Cold.shift] / this.config.biasRampUpdates;
         this.sBid *= f;
         this.sAsk *= f;
         this.sEvent = TickEvent.BiasedSource;
@@ -633,11 +680,17 @@ export class Injector {
       const wAsk = this.hot[row + w * HOT_STRIDE + Hot.ask] * this.buy[w];
       if (wAsk === wAsk) {
         const up = Math.log((wAsk * (1 + this.margin)) / netBid);
-        if (up > 0 && up < best) { best = up; dir = 1; }
+        if (up > 0 && up < best) {
+          best = up;
+          dir = 1;
+        }
       }
       if (wBid === wBid) {
         const down = Math.log(netAsk / (wBid * (1 - this.margin)));
-        if (down > 0 && down < best) { best = down; dir = -1; }
+        if (down > 0 && down < best) {
+          best = down;
+          dir = -1;
+        }
       }
     }
     if (dir === 0 || best > this.config.maxShiftHalfSpreads * this.halfSpread[v]) return 1;
@@ -657,7 +710,10 @@ export class Injector {
     let best = Infinity;
     let dir = 0;
     const consider = (delta: number, d: number): void => {
-      if (delta > 0 && delta < best) { best = delta; dir = d; }
+      if (delta > 0 && delta < best) {
+        best = delta;
+        dir = d;
+      }
     };
     for (let k = 0; k < fx.trianglesPerPair; k++) {
       const tri = fx.pairTriangles[p * fx.trianglesPerPair + k]!;

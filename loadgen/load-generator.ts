@@ -100,7 +100,11 @@ export class LoadGenerator {
     const schedule = new OpenLoopSchedule(options.ratePerSec, startUs, options.ticks);
     this.tickSource = new TickSource(model, this.batcher, options.source, schedule, options.labels ? new TickLabels(options.labels) : null);
     this.stats = {
-      produced: 0, acked: 0, failed: 0, indeterminate: 0, framesAcked: 0,
+      produced: 0,
+      acked: 0,
+      failed: 0,
+      indeterminate: 0,
+      framesAcked: 0,
       ackedByPartition: new Array<number>(options.partitions).fill(0),
       endOffsetByPartition: new Array<number>(options.partitions).fill(-1),
       firstError: null,
@@ -155,7 +159,10 @@ export class LoadGenerator {
         const done = this.stopping || this.tickSource.finished;
         if (done) {
           this.batcher.flushAll(now);
-          if (this.drainBacklog()) { resolve(); return; }
+          if (this.drainBacklog()) {
+            resolve();
+            return;
+          }
           setTimeout(step, 1);
           return;
         }

@@ -1,5 +1,10 @@
 import {
-  DEFAULT_FX_CURRENCIES, DEFAULT_FX_FIRST_INSTRUMENT, DEFAULT_VENUE_FEES_BPS, FX_USD_VALUE, fxLayout, type FxLayout,
+  DEFAULT_FX_CURRENCIES,
+  DEFAULT_FX_FIRST_INSTRUMENT,
+  DEFAULT_VENUE_FEES_BPS,
+  FX_USD_VALUE,
+  fxLayout,
+  type FxLayout,
 } from '../analytics/market-conventions.js';
 import type { InjectedCounts, InjectedSources } from '../analytics/ground-truth.js';
 import { Injector, type InjectConfig, type InjectedEvent } from './injector.js';
@@ -142,9 +147,10 @@ export class MarketModel {
     this.minSizeLots = c.minSizeLots;
     this.sizeChoices = c.maxSizeLots - c.minSizeLots + 1;
 
-    this.fx = config.fx == null
-      ? null
-      : fxLayout(c.instruments, config.fx.currencies ?? DEFAULT_FX_CURRENCIES, config.fx.firstInstrument ?? DEFAULT_FX_FIRST_INSTRUMENT);
+    this.fx =
+      config.fx == null
+        ? null
+        : fxLayout(c.instruments, config.fx.currencies ?? DEFAULT_FX_CURRENCIES, config.fx.firstInstrument ?? DEFAULT_FX_FIRST_INSTRUMENT);
     this.fxFirst = this.fx?.first ?? 0;
     this.fxPairs = this.fx?.pairs ?? 0;
     this.fxLogValue = new Float64Array(this.fx?.currencies ?? 0);
@@ -161,11 +167,22 @@ export class MarketModel {
     }
 
     const fees = config.venueFeesBps ?? DEFAULT_VENUE_FEES_BPS;
-    this.injector = config.inject == null ? null : new Injector({
-      seed: c.seed, instruments: c.instruments, venues: c.venues, venueSpreadBps: c.venueSpreadBps,
-      venueFeesBps: Array.from({ length: c.venues }, (_, v) => fees[v] ?? 0),
-      sigmaPerSqrtUs: this.sigmaPerSqrtUs, venueNoiseHalfWidth: this.venueNoiseHalfWidth, fx: this.fx,
-    }, config.inject);
+    this.injector =
+      config.inject == null
+        ? null
+        : new Injector(
+            {
+              seed: c.seed,
+              instruments: c.instruments,
+              venues: c.venues,
+              venueSpreadBps: c.venueSpreadBps,
+              venueFeesBps: Array.from({ length: c.venues }, (_, v) => fees[v] ?? 0),
+              sigmaPerSqrtUs: this.sigmaPerSqrtUs,
+              venueNoiseHalfWidth: this.venueNoiseHalfWidth,
+              fx: this.fx,
+            },
+            config.inject,
+          );
   }
 
   /** What was injected so far (null without injection). */
@@ -340,7 +357,18 @@ function resolveConfig(config: MarketModelConfig): ResolvedMarketModelConfig {
   const maxSizeLots = requireInteger('maxSizeLots', config.maxSizeLots ?? d.maxSizeLots, minSizeLots, 2 ** 24);
 
   return {
-    seed: config.seed, instruments, venues, keyGroups, zipfExponent, annualVolatility, timeAcceleration,
-    basePriceMin, basePriceMax, venueSpreadBps, venueNoiseBps, minSizeLots, maxSizeLots,
+    seed: config.seed,
+    instruments,
+    venues,
+    keyGroups,
+    zipfExponent,
+    annualVolatility,
+    timeAcceleration,
+    basePriceMin,
+    basePriceMax,
+    venueSpreadBps,
+    venueNoiseBps,
+    minSizeLots,
+    maxSizeLots,
   };
 }

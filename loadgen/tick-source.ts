@@ -27,9 +27,7 @@ export class TickSource {
       throw new RangeError(`tick source id must be an integer in 0..65535, got ${source}`);
     }
     if (batcher.keyGroups < model.keyGroups) {
-      throw new RangeError(
-        `FrameBatcher has ${batcher.keyGroups} key groups but the market model uses ${model.keyGroups}`,
-      );
+      throw new RangeError(`FrameBatcher has ${batcher.keyGroups} key groups but the market model uses ${model.keyGroups}`);
     }
     this.model = model;
     this.batcher = batcher;
@@ -70,8 +68,17 @@ export class TickSource {
       model.nextTick(intendedUs);
       if (labels !== null) labels.write(source, index, model.flags);
       batcher.add(
-        model.keyGroup, index >>> 0, source, model.venue, model.instrument, 0,
-        intendedUs, model.bid, model.ask, model.bidSize, model.askSize,
+        model.keyGroup,
+        index >>> 0,
+        source,
+        model.venue,
+        model.instrument,
+        0,
+        intendedUs,
+        model.bid,
+        model.ask,
+        model.bidSize,
+        model.askSize,
       );
     }
     const emitted = end > start ? end - start : 0;

@@ -21,9 +21,17 @@ export function formatRate(perSec: number): string {
  * Which cluster a run measured, in words: figures from the mock do not carry over to Kafka, so
  * every summary says which one it was. `cluster` is result.json's (older files lack `kind`).
  */
-export function clusterLabel(cluster: { embedded: boolean; bootstrapServers: string; brokers: number; kind?: string; kafkaVersion?: string | null; local?: boolean }): string {
+export function clusterLabel(cluster: {
+  embedded: boolean;
+  bootstrapServers: string;
+  brokers: number;
+  kind?: string;
+  kafkaVersion?: string | null;
+  local?: boolean;
+}): string {
   const nodes = `${cluster.brokers} ${cluster.brokers === 1 ? 'node' : 'nodes'}`;
-  if (cluster.kind === 'kafka' && cluster.local) return `real Apache Kafka ${cluster.kafkaVersion ?? ''}, ${nodes} (local cluster)`.replace('  ', ' ');
+  if (cluster.kind === 'kafka' && cluster.local)
+    return `real Apache Kafka ${cluster.kafkaVersion ?? ''}, ${nodes} (local cluster)`.replace('  ', ' ');
   if (cluster.embedded || cluster.kind === 'mock') return `librdkafka mock (embedded), ${cluster.brokers} brokers — not real Kafka`;
   return `Kafka at ${cluster.bootstrapServers}`;
 }

@@ -11,14 +11,21 @@ export function warmupSection(result: RunResult): SafeHtml | '' {
   const { warmup, wholeRun, e2e } = result.latency;
   if (!warmup || !wholeRun) return '';
   const row = (label: string, s: LatencySummary): Array<string> => [
-    label, formatInt(s.count), formatUs(s.p50), formatUs(s.p90), formatUs(s.p99), formatUs(s.p999), formatUs(s.p9999), formatUs(s.max),
+    label,
+    formatInt(s.count),
+    formatUs(s.p50),
+    formatUs(s.p90),
+    formatUs(s.p99),
+    formatUs(s.p999),
+    formatUs(s.p9999),
+    formatUs(s.max),
   ];
   const seconds = result.warmup?.durationSec ?? 0;
-  const rows = [
-    row('after the warm-up (headline)', e2e),
-    row(`warm-up (first ${seconds} s)`, warmup),
-    row('whole run', wholeRun),
-  ];
-  return section('warmup', 'Warm-up', table(['end-to-end', 'ticks', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max'], rows, { numeric: [1, 2, 3, 4, 5, 6, 7] }),
-    `Ticks intended during the first ${seconds} s are measured apart and left out of the headline latency and the per-partition figures; the other stages and the timeline cover the whole run.`);
+  const rows = [row('after the warm-up (headline)', e2e), row(`warm-up (first ${seconds} s)`, warmup), row('whole run', wholeRun)];
+  return section(
+    'warmup',
+    'Warm-up',
+    table(['end-to-end', 'ticks', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max'], rows, { numeric: [1, 2, 3, 4, 5, 6, 7] }),
+    `Ticks intended during the first ${seconds} s are measured apart and left out of the headline latency and the per-partition figures; the other stages and the timeline cover the whole run.`,
+  );
 }

@@ -9,5 +9,8 @@ export function defaultBrokers(env: NodeJS.ProcessEnv = process.env): { brokers:
   const java = findJava(env);
   if (java && java.major >= MIN_JAVA_MAJOR) return { brokers: 'local', note: null };
   const why = java ? `Java ${java.version} is older than ${MIN_JAVA_MAJOR}` : `no Java ${MIN_JAVA_MAJOR}+ found`;
-  return { brokers: 'embedded', note: `${why}: running on the librdkafka mock (embedded), not real Kafka; bash scripts/setup.sh installs Java and Maven` };
+  return {
+    brokers: 'embedded',
+    note: `${why}: running on the librdkafka mock (embedded), not real Kafka; bash scripts/setup.sh installs Java and Maven`,
+  };
 }

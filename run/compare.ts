@@ -15,7 +15,11 @@ export interface ComparisonRow {
   higherIsBetter: boolean;
 }
 
-interface Series { mean: number; variance: number; n: number }
+interface Series {
+  mean: number;
+  variance: number;
+  n: number;
+}
 
 /** Per-second samples from a run's timeline: analysed ticks/s and interval p99, warm-up second dropped. */
 function seconds(timeline: TimelinePoint[]): { rate: number[]; p99: number[] } {
@@ -59,19 +63,47 @@ export function compareResults(a: RunResult, b: RunResult): ComparisonRow[] {
   const sb = seconds(b.timeline);
   const rows: ComparisonRow[] = [];
   const add = (metric: string, unit: ComparisonRow['unit'], va: number, vb: number, higherIsBetter: boolean, noise: boolean): void => {
-    rows.push({ metric, unit, a: va, b: vb, delta: vb - va, relative: va === 0 ? null : (vb - va) / va, withinNoise: noise, higherIsBetter });
+    rows.push({
+      metric,
+      unit,
+      a: va,
+      b: vb,
+      delta: vb - va,
+      relative: va === 0 ? null : (vb - va) / va,
+      withinNoise: noise,
+      higherIsBetter,
+    });
   };
-  add('analysed ticks/s', 'ticks/s', a.throughput.ticksPerSec, b.throughput.ticksPerSec, true,
-    isNoise(a.throughput.ticksPerSec, b.throughput.ticksPerSec, sa.rate, sb.rate, 0.05));
+  add(
+    'analysed ticks/s',
+    'ticks/s',
+    a.throughput.ticksPerSec,
+    b.throughput.ticksPerSec,
+    true,
+    isNoise(a.throughput.ticksPerSec, b.throughput.ticksPerSec, sa.rate, sb.rate, 0.05),
+  );
   const p99Noise = isNoise(a.latency.e2e.p99, b.latency.e2e.p99, sa.p99, sb.p99, 0.15);
-  for (const [name, key] of [['e2e p50', 'p50'], ['e2e p90', 'p90'], ['e2e p99', 'p99'], ['e2e p99.9', 'p999'], ['e2e max', 'max']] as const) {
+  for (const [name, key] of [
+    ['e2e p50', 'p50'],
+    ['e2e p90', 'p90'],
+    ['e2e p99', 'p99'],
+    ['e2e p99.9', 'p999'],
+    ['e2e max', 'max'],
+  ] as const) {
     const va = a.latency.e2e[key];
     const vb = b.latency.e2e[key];
     const noise = key === 'p99' ? p99Noise : isNoise(va, vb, [], [], key === 'p50' || key === 'p90' ? 0.1 : 0.25);
     add(name, 'us', va, vb, false, noise);
   }
   for (const stage of ['schedule', 'produce', 'transport', 'queue', 'analytics'] as const) {
-    add(`${stage} p99`, 'us', a.latency[stage].p99, b.latency[stage].p99, false, isNoise(a.latency[stage].p99, b.latency[stage].p99, [], [], 0.25));
+    add(
+      `${stage} p99`,
+      'us',
+      a.latency[stage].p99,
+      b.latency[stage].p99,
+      false,
+      isNoise(a.latency[stage].p99, b.latency[stage].p99, [], [], 0.25),
+    );
   }
   for (const key of ['lost', 'duplicated', 'evicted'] as const) {
     // Any loss is a real difference: a count, not a measurement with spread.

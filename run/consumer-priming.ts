@@ -10,7 +10,11 @@ import { FrameWriter } from '../wire/tick-frame.js';
  * start-up and read as pipeline latency. Empty frames carry no ticks, so no count changes.
  */
 export async function primeConsumers(
-  producer: FrameProducer, session: IngestSession, partitions: number, clock: ClockUs, timeoutMs = 15_000,
+  producer: FrameProducer,
+  session: IngestSession,
+  partitions: number,
+  clock: ClockUs,
+  timeoutMs = 15_000,
 ): Promise<boolean> {
   const writer = new FrameWriter(1);
   const key = Buffer.from('prime');

@@ -87,12 +87,19 @@ export function parseFault(spec: string, runSec: number, brokers: number, target
   const [head = '', timing] = spec.split('@', 2) as [string, string | undefined];
   const [kindText = '', ...args] = head.split(':');
   const kind = kindText as FaultKind;
-  if (!KINDS.includes(kind)) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: unknown kind "${kindText}" (one of ${KINDS.join(', ')})`);
+  if (!KINDS.includes(kind))
+    throw new FirehoseError('BAD_OPTION', `--fault ${spec}: unknown kind "${kindText}" (one of ${KINDS.join(', ')})`);
   if (target === 'mock' && KAFKA_KINDS.includes(kind)) {
-    throw new FirehoseError('BAD_OPTION', `--fault ${spec}: ${kind} acts on real Kafka processes: use --brokers local (the embedded cluster has ${MOCK_KINDS.join(', ')})`);
+    throw new FirehoseError(
+      'BAD_OPTION',
+      `--fault ${spec}: ${kind} acts on real Kafka processes: use --brokers local (the embedded cluster has ${MOCK_KINDS.join(', ')})`,
+    );
   }
   if (target === 'kafka' && MOCK_KINDS.includes(kind)) {
-    throw new FirehoseError('BAD_OPTION', `--fault ${spec}: ${kind} needs the librdkafka mock: use --brokers embedded (the local cluster has ${KAFKA_KINDS.join(', ')})`);
+    throw new FirehoseError(
+      'BAD_OPTION',
+      `--fault ${spec}: ${kind} needs the librdkafka mock: use --brokers embedded (the local cluster has ${KAFKA_KINDS.join(', ')})`,
+    );
   }
   let atSec = runSec / 3;
   let forSec = kind === 'broker-down' || kind === 'rtt' || kind === 'kill' || kind === 'pause' ? 5 : 0;
@@ -109,7 +116,8 @@ export function parseFault(spec: string, runSec: number, brokers: number, target
     if (text === undefined || text === '') return fallback;
     if (text === 'all') return 'all';
     const id = Number(text);
-    if (!Number.isInteger(id) || id < 1 || id > brokers) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: broker "${text}" must be 1..${brokers} or all`);
+    if (!Number.isInteger(id) || id < 1 || id > brokers)
+      throw new FirehoseError('BAD_OPTION', `--fault ${spec}: broker "${text}" must be 1..${brokers} or all`);
     return id;
   };
   const nodeArg = (text: string | undefined, fallback: number | 'leader', leaderAllowed: boolean): number | 'leader' => {
@@ -117,7 +125,10 @@ export function parseFault(spec: string, runSec: number, brokers: number, target
     if (text === 'leader' && leaderAllowed) return 'leader';
     const id = Number(text);
     if (!Number.isInteger(id) || id < 1 || id > brokers) {
-      throw new FirehoseError('BAD_OPTION', `--fault ${spec}: node "${text}" must be 1..${brokers}${leaderAllowed ? ' or leader' : ''} (the local cluster has ${brokers} node${brokers > 1 ? 's' : ''})`);
+      throw new FirehoseError(
+        'BAD_OPTION',
+        `--fault ${spec}: node "${text}" must be 1..${brokers}${leaderAllowed ? ' or leader' : ''} (the local cluster has ${brokers} node${brokers > 1 ? 's' : ''})`,
+      );
     }
     return id;
   };
@@ -138,7 +149,8 @@ export function parseFault(spec: string, runSec: number, brokers: number, target
     case 'rtt': {
       fault.rttMs = seconds(args[0] ?? '', runSec, 'round-trip time', spec) * 1000;
       if (!(fault.rttMs > 0)) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: give the round-trip time, e.g. rtt:300ms`);
-      if (fault.rttMs > MAX_FAULT_RTT_MS) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: the round-trip time must be at most ${MAX_FAULT_RTT_MS} ms`);
+      if (fault.rttMs > MAX_FAULT_RTT_MS)
+        throw new FirehoseError('BAD_OPTION', `--fault ${spec}: the round-trip time must be at most ${MAX_FAULT_RTT_MS} ms`);
       fault.broker = brokerArg(args[1], 'all');
       break;
     }
@@ -147,11 +159,16 @@ export function parseFault(spec: string, runSec: number, brokers: number, target
       const [name = '', times] = (args[0] ?? '').split('*', 2) as [string, string | undefined];
       const known = FAULT_ERROR_CODES[name.toUpperCase()];
       const numeric = /^-?\d+$/.test(name) ? Number(name) : undefined;
-      if (!known && numeric === undefined) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: unknown error "${name}" (one of ${Object.keys(FAULT_ERROR_CODES).join(', ')}, or a number)`);
+      if (!known && numeric === undefined)
+        throw new FirehoseError(
+          'BAD_OPTION',
+          `--fault ${spec}: unknown error "${name}" (one of ${Object.keys(FAULT_ERROR_CODES).join(', ')}, or a number)`,
+        );
       fault.errorCode = known?.code ?? numeric!;
       fault.errorName = known ? name.toUpperCase() : `error ${numeric}`;
       fault.count = times === undefined ? 1 : Number(times);
-      if (!Number.isInteger(fault.count) || fault.count < 1 || fault.count > 10_000) throw new FirehoseError('BAD_OPTION', `--fault ${spec}: the count after * must be 1..10000`);
+      if (!Number.isInteger(fault.count) || fault.count < 1 || fault.count > 10_000)
+        throw new FirehoseError('BAD_OPTION', `--fault ${spec}: the count after * must be 1..10000`);
       break;
     }
     case 'coordinator-move':
@@ -185,22 +202,33 @@ export class FaultRunner {
     // must not stay with a node killed or frozen.
     if ('kafka' in this.cluster && this.faults.some((f) => KAFKA_KINDS.includes(f.kind))) {
       const c = this.cluster.kafka;
-      this.#exitHook = () => { try { c.restoreNow(); } catch { /* nothing more can be done while exiting */ } };
+      this.#exitHook = () => {
+        try {
+          c.restoreNow();
+        } catch {
+          /* nothing more can be done while exiting */
+        }
+      };
       process.on('exit', this.#exitHook);
     }
     const startMs = Date.now();
     const at = (sec: number, step: () => Promise<void | string>, event: Omit<FaultEvent, 'atSec'>): void => {
-      const timer = setTimeout(() => {
-        const atSec = Math.round(((Date.now() - startMs) / 1000) * 10) / 10;
-        // Recorded only once the step took effect: a failed step must not appear on the timeline.
-        // A step may return a better detail once it knows it (which node `leader` was).
-        const p = step().then(
-          (detail) => { this.events.push({ atSec, ...event, ...(typeof detail === 'string' ? { detail } : {}) }); },
-          (error: unknown) => this.onError(`fault ${event.kind} ${event.phase}: ${(error as Error).message}`),
-        );
-        this.pending.add(p);
-        void p.finally(() => this.pending.delete(p));
-      }, Math.max(0, sec * 1000));
+      const timer = setTimeout(
+        () => {
+          const atSec = Math.round(((Date.now() - startMs) / 1000) * 10) / 10;
+          // Recorded only once the step took effect: a failed step must not appear on the timeline.
+          // A step may return a better detail once it knows it (which node `leader` was).
+          const p = step().then(
+            (detail) => {
+              this.events.push({ atSec, ...event, ...(typeof detail === 'string' ? { detail } : {}) });
+            },
+            (error: unknown) => this.onError(`fault ${event.kind} ${event.phase}: ${(error as Error).message}`),
+          );
+          this.pending.add(p);
+          void p.finally(() => this.pending.delete(p));
+        },
+        Math.max(0, sec * 1000),
+      );
       this.timers.push(timer);
     };
     for (const f of this.faults) {
@@ -213,26 +241,45 @@ export class FaultRunner {
         case 'broker-down': {
           const down = f.broker as number;
           const others = Array.from({ length: this.target.brokers }, (_, i) => i + 1).filter((b) => b !== down);
-          at(f.atSec, async () => {
-            for (let p = 0; p < this.target.partitions; p++) await c.partitionSetLeader(this.target.topic, p, others[p % others.length]!);
-            await c.brokerSetDown(down);
-          }, { kind: f.kind, phase: 'start', detail: `broker ${down} down, leaders moved to ${others.join(',')}` });
+          at(
+            f.atSec,
+            async () => {
+              for (let p = 0; p < this.target.partitions; p++) await c.partitionSetLeader(this.target.topic, p, others[p % others.length]!);
+              await c.brokerSetDown(down);
+            },
+            { kind: f.kind, phase: 'start', detail: `broker ${down} down, leaders moved to ${others.join(',')}` },
+          );
           at(f.atSec + f.forSec, () => c.brokerSetUp(down), { kind: f.kind, phase: 'end', detail: `broker ${down} up` });
           break;
         }
         case 'rtt':
-          at(f.atSec, () => c.brokerSetRtt(f.broker as number | 'all', f.rttMs), { kind: f.kind, phase: 'start', detail: `+${f.rttMs} ms RTT on broker ${f.broker}` });
-          at(f.atSec + f.forSec, () => c.brokerSetRtt(f.broker as number | 'all', 0), { kind: f.kind, phase: 'end', detail: `RTT back to normal on broker ${f.broker}` });
+          at(f.atSec, () => c.brokerSetRtt(f.broker as number | 'all', f.rttMs), {
+            kind: f.kind,
+            phase: 'start',
+            detail: `+${f.rttMs} ms RTT on broker ${f.broker}`,
+          });
+          at(f.atSec + f.forSec, () => c.brokerSetRtt(f.broker as number | 'all', 0), {
+            kind: f.kind,
+            phase: 'end',
+            detail: `RTT back to normal on broker ${f.broker}`,
+          });
           break;
         case 'produce-errors':
         case 'fetch-errors': {
           const apiKey = f.kind === 'produce-errors' ? KafkaApiKey.Produce : KafkaApiKey.Fetch;
-          at(f.atSec, () => c.pushRequestErrors(apiKey, new Array<number>(f.count).fill(f.errorCode)),
-            { kind: f.kind, phase: 'start', detail: `next ${f.count} ${f.kind === 'produce-errors' ? 'Produce' : 'Fetch'} requests fail with ${f.errorName}` });
+          at(f.atSec, () => c.pushRequestErrors(apiKey, new Array<number>(f.count).fill(f.errorCode)), {
+            kind: f.kind,
+            phase: 'start',
+            detail: `next ${f.count} ${f.kind === 'produce-errors' ? 'Produce' : 'Fetch'} requests fail with ${f.errorName}`,
+          });
           break;
         }
         case 'coordinator-move':
-          at(f.atSec, () => c.coordinatorSet('group', this.target.groupId, f.broker as number), { kind: f.kind, phase: 'start', detail: `group coordinator moved to broker ${f.broker}` });
+          at(f.atSec, () => c.coordinatorSet('group', this.target.groupId, f.broker as number), {
+            kind: f.kind,
+            phase: 'start',
+            detail: `group coordinator moved to broker ${f.broker}`,
+          });
           break;
         default:
           break; // real-Kafka kinds are refused for the mock by parseFault
@@ -241,7 +288,11 @@ export class FaultRunner {
   }
 
   /** Faults on real Kafka JVMs: signals to the node's process. The node hit is recorded in the event. */
-  #scheduleKafka(f: FaultSpec, c: LocalCluster, at: (sec: number, step: () => Promise<void | string>, event: Omit<FaultEvent, 'atSec'>) => void): void {
+  #scheduleKafka(
+    f: FaultSpec,
+    c: LocalCluster,
+    at: (sec: number, step: () => Promise<void | string>, event: Omit<FaultEvent, 'atSec'>) => void,
+  ): void {
     // `leader` is looked up when the fault starts; the end acts on the node the start hit.
     let node = typeof f.broker === 'number' ? f.broker : 0;
     const pick = async (): Promise<number> => {
@@ -251,17 +302,50 @@ export class FaultRunner {
     const who = f.broker === 'leader' ? 'the leader of partition 0' : `node ${f.broker}`;
     switch (f.kind) {
       case 'kill':
-        at(f.atSec, async () => { c.killNode(await pick()); return `SIGKILL node ${node}${f.broker === 'leader' ? ' (leader of partition 0)' : ''}`; },
-          { kind: f.kind, phase: 'start', detail: `SIGKILL ${who}` });
-        at(f.atSec + f.forSec, async () => { await c.startNode(node); return `node ${node} started again and listed`; }, { kind: f.kind, phase: 'end', detail: 'killed node starting again' });
+        at(
+          f.atSec,
+          async () => {
+            c.killNode(await pick());
+            return `SIGKILL node ${node}${f.broker === 'leader' ? ' (leader of partition 0)' : ''}`;
+          },
+          { kind: f.kind, phase: 'start', detail: `SIGKILL ${who}` },
+        );
+        at(
+          f.atSec + f.forSec,
+          async () => {
+            await c.startNode(node);
+            return `node ${node} started again and listed`;
+          },
+          { kind: f.kind, phase: 'end', detail: 'killed node starting again' },
+        );
         break;
       case 'pause':
-        at(f.atSec, async () => { c.pauseNode(await pick()); return `SIGSTOP node ${node}${f.broker === 'leader' ? ' (leader of partition 0)' : ''}`; },
-          { kind: f.kind, phase: 'start', detail: `SIGSTOP ${who}` });
-        at(f.atSec + f.forSec, async () => { c.resumeNode(node); return `SIGCONT node ${node}`; }, { kind: f.kind, phase: 'end', detail: 'SIGCONT: paused node resumed' });
+        at(
+          f.atSec,
+          async () => {
+            c.pauseNode(await pick());
+            return `SIGSTOP node ${node}${f.broker === 'leader' ? ' (leader of partition 0)' : ''}`;
+          },
+          { kind: f.kind, phase: 'start', detail: `SIGSTOP ${who}` },
+        );
+        at(
+          f.atSec + f.forSec,
+          async () => {
+            c.resumeNode(node);
+            return `SIGCONT node ${node}`;
+          },
+          { kind: f.kind, phase: 'end', detail: 'SIGCONT: paused node resumed' },
+        );
         break;
       case 'restart':
-        at(f.atSec, async () => { await c.stopNode(node); await c.startNode(node); }, { kind: f.kind, phase: 'start', detail: `clean restart of node ${node}` });
+        at(
+          f.atSec,
+          async () => {
+            await c.stopNode(node);
+            await c.startNode(node);
+          },
+          { kind: f.kind, phase: 'start', detail: `clean restart of node ${node}` },
+        );
         break;
       default:
         break; // mock kinds are refused for real Kafka by parseFault

@@ -79,20 +79,41 @@ async function ensureRunTopics(brokers: string, config: RunConfig): Promise<void
  * The local Apache Kafka cluster, started if it is down. A cluster this call started is killed if
  * the process exits without stopping it, so no JVM outlives a run that started one.
  */
-export async function ensureLocalCluster(config: Pick<RunConfig, 'localNodes'>, log: (line: string) => void = () => {}): Promise<{ local: LocalCluster; started: boolean; stop: () => Promise<void> }> {
+export async function ensureLocalCluster(
+  config: Pick<RunConfig, 'localNodes'>,
+  log: (line: string) => void = () => {},
+): Promise<{ local: LocalCluster; started: boolean; stop: () => Promise<void> }> {
   const { cluster, started } = await LocalCluster.up({ stateDir: defaultStateDir(), nodes: config.localNodes, log });
   if (!started) return { local: cluster, started, stop: async () => {} };
   const removeHook = cluster.killOnExit();
   // Its data goes with it, so no clean shutdown is owed: SIGKILL at once keeps a run's end (and a
   // Ctrl-C's deadline) free of the JVMs' shutdown time.
-  return { local: cluster, started, stop: async () => { await cluster.down(0); removeHook(); } };
+  return {
+    local: cluster,
+    started,
+    stop: async () => {
+      await cluster.down(0);
+      removeHook();
+    },
+  };
 }
 
 /** The Kafka cluster of a run: embedded, local or --brokers, with the ticks topic in place. */
-export async function prepareCluster(config: RunConfig, consumerProcesses = 1, log: (line: string) => void = () => {}): Promise<PreparedCluster & { stopLocal: () => Promise<void> }> {
+export async function prepareCluster(
+  config: RunConfig,
+  consumerProcesses = 1,
+  log: (line: string) => void = () => {},
+): Promise<PreparedCluster & { stopLocal: () => Promise<void> }> {
   if (config.clusterKind === 'external' && config.brokers !== null) {
     await ensureRunTopics(config.brokers, config);
-    return { brokers: config.brokers, cluster: null, local: null, startedLocal: false, brokerCount: config.brokers.split(',').length, stopLocal: async () => {} };
+    return {
+      brokers: config.brokers,
+      cluster: null,
+      local: null,
+      startedLocal: false,
+      brokerCount: config.brokers.split(',').length,
+      stopLocal: async () => {},
+    };
   }
   if (config.clusterKind === 'local') {
     const { local, started, stop } = await ensureLocalCluster(config, log);
@@ -115,11 +136,22 @@ export async function prepareCluster(config: RunConfig, consumerProcesses = 1, l
       { name: alertsTopic(config.topic), partitions: 1, replicationFactor: config.replicationFactor },
     ],
   });
-  return { brokers: cluster.bootstrapServers, cluster, local: null, startedLocal: false, brokerCount: cluster.brokerCount, stopLocal: async () => {} };
+  return {
+    brokers: cluster.bootstrapServers,
+    cluster,
+    local: null,
+    startedLocal: false,
+    brokerCount: cluster.brokerCount,
+    stopLocal: async () => {},
+  };
 }
 
 /** What result.json says about the cluster: real Kafka (and its version) or the mock. */
-export function clusterIdentity(prepared: Pick<PreparedCluster, 'cluster' | 'local'>): { kind: 'kafka' | 'mock'; kafkaVersion: string | null; local: boolean } {
+export function clusterIdentity(prepared: Pick<PreparedCluster, 'cluster' | 'local'>): {
+  kind: 'kafka' | 'mock';
+  kafkaVersion: string | null;
+  local: boolean;
+} {
   if (prepared.cluster) return { kind: 'mock', kafkaVersion: null, local: false };
   if (prepared.local) return { kind: 'kafka', kafkaVersion: prepared.local.kafkaVersion, local: true };
   // --brokers host:port: a real cluster whose version the tool does not ask for.
@@ -138,14 +170,26 @@ export function createLoadGenerator(config: RunConfig, clock: ClockUs, labels: T
   return new LoadGenerator(loadGeneratorOptions(config, clock, labels));
 }
 
-function loadGeneratorOptions(config: RunConfig, clock: ClockUs, labels: TickLabelsShared | null): ConstructorParameters<typeof LoadGenerator>[0] {
-  return ({
+function loadGeneratorOptions(
+  config: RunConfig,
+  clock: ClockUs,
+  labels: TickLabelsShared | null,
+): ConstructorParameters<typeof LoadGenerator>[0] {
+  return {
     labels,
-    partitions: config.partitions, ratePerSec: config.rate, ticks: config.ticks,
-    instruments: config.instruments, venues: config.venues, seed: config.seed, source: config.sourceId,
-    ticksPerRecord: config.ticksPerRecord, lingerUs: config.lingerMs * 1000, flushWhenIdle: config.flushWhenIdle ?? false, clock,
+    partitions: config.partitions,
+    ratePerSec: config.rate,
+    ticks: config.ticks,
+    instruments: config.instruments,
+    venues: config.venues,
+    seed: config.seed,
+    source: config.sourceId,
+    ticksPerRecord: config.ticksPerRecord,
+    lingerUs: config.lingerMs * 1000,
+    flushWhenIdle: config.flushWhenIdle ?? false,
+    clock,
     inject: config.inject === 'none' ? null : { scale: config.injectScale },
-  });
+  };
 }
 
 /**
@@ -154,21 +198,35 @@ function loadGeneratorOptions(config: RunConfig, clock: ClockUs, labels: TickLab
  * its schedule exist.
  */
 export function createProducerFor(config: RunConfig, brokers: string, target: () => AnyLoadGenerator | null): FrameProducer {
-  return createFrameProducer(config.client, {
-    brokers, clientId: `firehose-loadgen-${config.sourceId}`, topic: config.topic, acks: config.acks,
-    compression: config.compression, lingerMs: config.producerLingerMs, maxPendingFrames: 20_000,
-    idempotent: config.idempotent, requestTimeoutMs: config.requestTimeoutMs,
-  }, {
-    delivered: (frame, offset) => target()?.callbacks.delivered(frame, offset),
-    failed: (frame, error, indeterminate) => target()?.callbacks.failed(frame, error, indeterminate),
-  });
+  return createFrameProducer(
+    config.client,
+    {
+      brokers,
+      clientId: `firehose-loadgen-${config.sourceId}`,
+      topic: config.topic,
+      acks: config.acks,
+      compression: config.compression,
+      lingerMs: config.producerLingerMs,
+      maxPendingFrames: 20_000,
+      idempotent: config.idempotent,
+      requestTimeoutMs: config.requestTimeoutMs,
+    },
+    {
+      delivered: (frame, offset) => target()?.callbacks.delivered(frame, offset),
+      failed: (frame, error, indeterminate) => target()?.callbacks.failed(frame, error, indeterminate),
+    },
+  );
 }
 
 export function loadgenPart(config: RunConfig, loadgen: AnyLoadGenerator): LoadgenPart {
   return {
     sourceId: config.sourceId,
     generated: loadgen.generated,
-    stats: { ...loadgen.produceStats, ackedByPartition: [...loadgen.produceStats.ackedByPartition], endOffsetByPartition: [...loadgen.produceStats.endOffsetByPartition] },
+    stats: {
+      ...loadgen.produceStats,
+      ackedByPartition: [...loadgen.produceStats.ackedByPartition],
+      endOffsetByPartition: [...loadgen.produceStats.endOffsetByPartition],
+    },
     produceHistogram: encodeHistogram(loadgen.produceLatency),
     interrupted: loadgen.stopped,
     injected: loadgen.injected,
@@ -184,15 +242,29 @@ export function createRunLabels(config: RunConfig): TickLabelsShared | null {
 }
 
 export function ingestOptionsFor(
-  config: RunConfig, brokers: string, clock: ClockUs, log: (line: string) => void, ledger: { sources: number; capacity: number },
+  config: RunConfig,
+  brokers: string,
+  clock: ClockUs,
+  log: (line: string) => void,
+  ledger: { sources: number; capacity: number },
   labels: TickLabelsShared | null = null,
 ) {
   return {
     labels,
-    brokers, client: config.client, topic: config.topic, groupId: groupIdFor(config),
-    workers: config.workers, instruments: config.instruments, venues: config.venues, framesPerTask: config.framesPerTask,
-    injectWorkerFailures: config.injectWorkerFailures, warmupUs: (config.warmupSec ?? 0) * 1e6,
-    ledgerSources: ledger.sources, ledgerCapacity: ledger.capacity, clock, log,
+    brokers,
+    client: config.client,
+    topic: config.topic,
+    groupId: groupIdFor(config),
+    workers: config.workers,
+    instruments: config.instruments,
+    venues: config.venues,
+    framesPerTask: config.framesPerTask,
+    injectWorkerFailures: config.injectWorkerFailures,
+    warmupUs: (config.warmupSec ?? 0) * 1e6,
+    ledgerSources: ledger.sources,
+    ledgerCapacity: ledger.capacity,
+    clock,
+    log,
   };
 }
 
@@ -203,7 +275,11 @@ export function ingestOptionsFor(
  * `hooks.persist`) before anything is closed; every wait after the load has its own budget
  * (kafka/shutdown-steps.ts), so a down broker cannot keep the run from ending.
  */
-export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, control?: { onStart(c: LoadTestControl): void }): Promise<RunResult> {
+export async function runLoadTest(
+  config: RunConfig,
+  hooks: LoadTestHooks = {},
+  control?: { onStart(c: LoadTestControl): void },
+): Promise<RunResult> {
   const clock: ClockUs = nowUs;
   const log = hooks.log ?? (() => {});
   const startedAt = new Date().toISOString();
@@ -234,31 +310,45 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     const prepared = await prepareCluster(config, 1, log);
     cluster = prepared.cluster;
     stopLocal = prepared.stopLocal;
-    if (prepared.startedLocal) log('the local cluster was started for this run and stops at its end (firehose cluster up keeps one between runs)');
+    if (prepared.startedLocal)
+      log('the local cluster was started for this run and stops at its end (firehose cluster up keeps one between runs)');
     const brokers = prepared.brokers;
     const metadata = await describeTopic(brokers, config.topic).catch(() => null);
     const labels = createRunLabels(config);
-    ingest = await IngestSession.start(ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }, labels));
+    ingest = await IngestSession.start(
+      ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }, labels),
+    );
     const kafkaProducer = createProducerFor(config, brokers, () => generator);
     const injector = config.injectMalformed > 0 ? new MalformedInjector(kafkaProducer, config.injectMalformed) : null;
     const sink: FrameProducer = injector ?? kafkaProducer;
     producer = sink;
     await sink.connect();
-    if (!(await primeConsumers(kafkaProducer, ingest, config.partitions, clock))) log('warning: the consumers did not read the priming records within 15 s');
+    if (!(await primeConsumers(kafkaProducer, ingest, config.partitions, clock)))
+      log('warning: the consumers did not read the priming records within 15 s');
     // Compile the generator's hot path on throwaway ticks (see ingest/jit-warmup.ts).
     await syntheticFrames({ instruments: config.instruments, venues: config.venues });
     // The schedule starts here, once everything is connected and the consumers are reading.
     // --loadgen-thread: ticks generated and encoded on their own thread (labels shared with it); this one produces.
-    const loadgen: AnyLoadGenerator = config.loadgenThread ? await ThreadedLoadGenerator.start(loadGeneratorOptions(config, clock, labels)) : createLoadGenerator(config, clock, labels);
+    const loadgen: AnyLoadGenerator = config.loadgenThread
+      ? await ThreadedLoadGenerator.start(loadGeneratorOptions(config, clock, labels))
+      : createLoadGenerator(config, clock, labels);
     generator = loadgen;
     if (loadgen instanceof ThreadedLoadGenerator) generatorThread = loadgen;
     ingest.startWarmup(loadgen.produceStats.startUs);
     if (interruptedAtMs !== null) loadgen.stop();
     const faultCluster = cluster ? { mock: cluster } : prepared.local ? { kafka: prepared.local } : null;
     if (faultCluster && config.faults.length > 0) {
-      faultRunner = new FaultRunner(faultCluster, config.faults, {
-        topic: config.topic, partitions: config.partitions, groupId: groupIdFor(config), brokers: prepared.brokerCount,
-      }, (message) => log(`warning: ${message}`));
+      faultRunner = new FaultRunner(
+        faultCluster,
+        config.faults,
+        {
+          topic: config.topic,
+          partitions: config.partitions,
+          groupId: groupIdFor(config),
+          brokers: prepared.brokerCount,
+        },
+        (message) => log(`warning: ${message}`),
+      );
       faultRunner.start();
     }
     control?.onStart({ stop: () => loadgen.stop() });
@@ -279,13 +369,25 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
       lastInterval = interval;
       const p99Us = interval.p99;
       const snapshot: ProgressSnapshot = {
-        elapsedSec: (now - runStartUs) / 1e6, durationSec: config.durationSec, generated: loadgen.generated,
-        produced: stats.produced, acked: stats.acked, consumed: counts.consumedTicks,
+        elapsedSec: (now - runStartUs) / 1e6,
+        durationSec: config.durationSec,
+        generated: loadgen.generated,
+        produced: stats.produced,
+        acked: stats.acked,
+        consumed: counts.consumedTicks,
         lagTicks: Math.max(0, stats.acked - counts.consumedTicks),
-        sendRate: (stats.produced - last.produced) / dt, consumeRate: (counts.consumedTicks - last.consumed) / dt,
-        p99Us, phase,
+        sendRate: (stats.produced - last.produced) / dt,
+        consumeRate: (counts.consumedTicks - last.consumed) / dt,
+        p99Us,
+        phase,
       };
-      timeline.push({ t: Math.round(snapshot.elapsedSec * 10) / 10, producedTicks: stats.produced, consumedTicks: counts.consumedTicks, lagTicks: snapshot.lagTicks, p99Us });
+      timeline.push({
+        t: Math.round(snapshot.elapsedSec * 10) / 10,
+        producedTicks: stats.produced,
+        consumedTicks: counts.consumedTicks,
+        lagTicks: snapshot.lagTicks,
+        p99Us,
+      });
       last = { us: now, produced: stats.produced, consumed: counts.consumedTicks };
       lastSnapshot = snapshot;
       hooks.progress?.(snapshot);
@@ -298,10 +400,23 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
         stats.ackedByPartition.forEach((acked, p) => lag.set(p, Math.max(0, acked - (counts.consumedByPartition.get(p) ?? 0))));
         const q = lastInterval;
         return {
-          producedTicks: stats.produced, ackedTicks: stats.acked, consumedTicks: counts.consumedTicks, failedTicks: stats.failed,
-          duplicatedTicks: session.collector.duplicates, sendRate: lastSnapshot?.sendRate ?? 0, consumeRate: lastSnapshot?.consumeRate ?? 0,
+          producedTicks: stats.produced,
+          ackedTicks: stats.acked,
+          consumedTicks: counts.consumedTicks,
+          failedTicks: stats.failed,
+          duplicatedTicks: session.collector.duplicates,
+          sendRate: lastSnapshot?.sendRate ?? 0,
+          consumeRate: lastSnapshot?.consumeRate ?? 0,
           lagByPartition: lag,
-          latencyQuantilesUs: q ? new Map([[0.5, q.p50], [0.9, q.p90], [0.99, q.p99], [0.999, q.p999], [1, q.max]]) : new Map(),
+          latencyQuantilesUs: q
+            ? new Map([
+                [0.5, q.p50],
+                [0.9, q.p90],
+                [0.99, q.p99],
+                [0.999, q.p999],
+                [1, q.max],
+              ])
+            : new Map(),
         };
       });
       log(`metrics on http://127.0.0.1:${metrics.port}/metrics`);
@@ -320,7 +435,12 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
       drained = await session.drain(() => counts.consumedTicks >= stats.acked || everyRecordRead(), config.drainTimeoutSec, signal);
     });
     const unconsumed = Math.max(0, stats.acked - counts.consumedTicks);
-    if (!drained) log(interruptedAtMs !== null ? `interrupted: stopped waiting with ${unconsumed} ticks unconsumed (marked unconfirmed)` : `drain timed out with ${unconsumed} ticks unconsumed`);
+    if (!drained)
+      log(
+        interruptedAtMs !== null
+          ? `interrupted: stopped waiting with ${unconsumed} ticks unconsumed (marked unconfirmed)`
+          : `drain timed out with ${unconsumed} ticks unconsumed`,
+      );
     clearInterval(progressTimer);
     progressTimer = undefined;
     sample();
@@ -329,12 +449,19 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
     await steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, async () => faultRunner?.stop());
     const ingestResult: IngestPart = await session.collect(steps);
     const result = mergeRunParts({
-      config, startedAt, finishedAt: new Date().toISOString(),
+      config,
+      startedAt,
+      finishedAt: new Date().toISOString(),
       cluster: {
-        embedded: cluster !== null, bootstrapServers: brokers, brokers: prepared.brokerCount, metadata,
+        embedded: cluster !== null,
+        bootstrapServers: brokers,
+        brokers: prepared.brokerCount,
+        metadata,
         ...clusterIdentity(prepared),
       },
-      loadgens: [loadgenPart(config, loadgen)], ingests: [ingestResult], timeline,
+      loadgens: [loadgenPart(config, loadgen)],
+      ingests: [ingestResult],
+      timeline,
     });
     result.faults = faultRunner?.events ?? [];
     result.malformedInjected = injector?.injected ?? 0;
@@ -354,7 +481,17 @@ export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}, 
  * Closes what a run opened, in order, each within its budget: the result is already written,
  * so a step that cannot finish (a down broker) is left behind rather than awaited.
  */
-async function closeRun(steps: ShutdownSteps, open: { faultRunner: FaultRunner | null; metrics: MetricsServer | null; producer: FrameProducer | null; ingest: IngestSession | null; cluster: EmbeddedCluster | null; stopLocal: () => Promise<void> }): Promise<void> {
+async function closeRun(
+  steps: ShutdownSteps,
+  open: {
+    faultRunner: FaultRunner | null;
+    metrics: MetricsServer | null;
+    producer: FrameProducer | null;
+    ingest: IngestSession | null;
+    cluster: EmbeddedCluster | null;
+    stopLocal: () => Promise<void>;
+  },
+): Promise<void> {
   const { faultRunner, metrics, producer, ingest, cluster, stopLocal } = open;
   if (faultRunner) await steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, () => faultRunner.stop());
   await Promise.all([

@@ -28,7 +28,14 @@ export class MetricsServer {
 
   private constructor(snapshot: () => MetricsSnapshot) {
     const gauge = (name: string, help: string, read: (s: MetricsSnapshot) => number): void => {
-      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read(snapshot())); } });
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(snapshot()));
+        },
+      });
     };
     gauge('firehose_ticks_produced', 'Ticks handed to the Kafka client', (s) => s.producedTicks);
     gauge('firehose_ticks_acked', 'Ticks acknowledged by Kafka', (s) => s.ackedTicks);
@@ -37,17 +44,28 @@ export class MetricsServer {
     gauge('firehose_send_rate_ticks_per_second', 'Ticks sent per second, last interval', (s) => s.sendRate);
     gauge('firehose_consume_rate_ticks_per_second', 'Ticks analysed per second, last interval', (s) => s.consumeRate);
     new Gauge({
-      name: 'firehose_partition_lag_ticks', help: 'Acknowledged but not yet analysed ticks per partition', labelNames: ['partition'],
+      name: 'firehose_partition_lag_ticks',
+      help: 'Acknowledged but not yet analysed ticks per partition',
+      labelNames: ['partition'],
       registers: [this.registry],
-      collect() { for (const [p, lag] of snapshot().lagByPartition) this.set({ partition: String(p) }, lag); },
+      collect() {
+        for (const [p, lag] of snapshot().lagByPartition) this.set({ partition: String(p) }, lag);
+      },
     });
     new Gauge({
-      name: 'firehose_e2e_latency_microseconds', help: 'End-to-end latency from intended send time, last interval', labelNames: ['quantile'],
+      name: 'firehose_e2e_latency_microseconds',
+      help: 'End-to-end latency from intended send time, last interval',
+      labelNames: ['quantile'],
       registers: [this.registry],
-      collect() { for (const [q, v] of snapshot().latencyQuantilesUs) this.set({ quantile: String(q) }, v); },
+      collect() {
+        for (const [q, v] of snapshot().latencyQuantilesUs) this.set({ quantile: String(q) }, v);
+      },
     });
     this.server = http.createServer((req, res) => {
-      if (req.url !== '/metrics') { res.writeHead(404).end('try /metrics\n'); return; }
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end('try /metrics\n');
+        return;
+      }
       this.registry.metrics().then(
         (body) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(body),
         (error: unknown) => res.writeHead(500).end(String(error)),

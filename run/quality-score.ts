@@ -16,8 +16,11 @@ import { Prng } from '../loadgen/prng.js';
  */
 
 export const SIZE_BANDS = [
-  { name: '2-3', lo: 2, hi: 3 }, { name: '3-4', lo: 3, hi: 4 }, { name: '4-6', lo: 4, hi: 6 },
-  { name: '6-8', lo: 6, hi: 8 }, { name: '>8', lo: 8, hi: Infinity },
+  { name: '2-3', lo: 2, hi: 3 },
+  { name: '3-4', lo: 3, hi: 4 },
+  { name: '4-6', lo: 4, hi: 6 },
+  { name: '6-8', lo: 6, hi: 8 },
+  { name: '>8', lo: 8, hi: Infinity },
 ] as const;
 
 export interface ScoreOptions {
@@ -34,8 +37,14 @@ export interface ScoreOptions {
 }
 
 export const SCORE_DEFAULTS: ScoreOptions = {
-  seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ticks: 200_000, market: {}, thresholds: [6, 3, 4, 5, 8, 10, 14],
-  matchTicks: 3, analytics: {}, ticksPerRecord: 64, keyGroups: 8,
+  seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  ticks: 200_000,
+  market: {},
+  thresholds: [6, 3, 4, 5, 8, 10, 14],
+  matchTicks: 3,
+  analytics: {},
+  ticksPerRecord: 64,
+  keyGroups: 8,
 };
 
 export interface OutlierScore {
@@ -52,9 +61,22 @@ export interface OutlierScore {
   flagsOnNews: number;
 }
 
-export interface PrPoint { threshold: number; precision: number; recall: number; f1: number; falsePer10k: number }
+export interface PrPoint {
+  threshold: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  falsePer10k: number;
+}
 
-export interface CrossScore { precision: number; recall: number; events: number; alerts: number; phantomClassified: number; phantomEvents: number }
+export interface CrossScore {
+  precision: number;
+  recall: number;
+  events: number;
+  alerts: number;
+  phantomClassified: number;
+  phantomEvents: number;
+}
 
 export interface SeedScore {
   seed: number;
@@ -65,17 +87,35 @@ export interface SeedScore {
   baselinePrCurve: PrPoint[];
   arbitrage: CrossScore;
   baselineArbitrage: CrossScore;
-  sources: { spearman: number; kendall: number; pValue: number; scores: number[]; noiseBps: number[]; errorBps: number[]; faulty: FaultyScore };
+  sources: {
+    spearman: number;
+    kendall: number;
+    pValue: number;
+    scores: number[];
+    noiseBps: number[];
+    errorBps: number[];
+    faulty: FaultyScore;
+  };
   replayTicksPerSec: number;
 }
 
 /** Generates one seed's stream: frames in producer order (seq = tick index, flags 0) and the truth. */
-export function generateScoredStream(seed: number, o: ScoreOptions): { frames: Uint8Array[]; truth: MarketTruth; mids: Float64Array; halves: Float64Array } {
+export function generateScoredStream(
+  seed: number,
+  o: ScoreOptions,
+): { frames: Uint8Array[]; truth: MarketTruth; mids: Float64Array; halves: Float64Array } {
   const market = new FairValueMarket({ ...o.market, seed, ticks: o.ticks });
   const frames: Uint8Array[] = [];
   let now = 1.7e15;
   const groups = Math.min(o.keyGroups, market.o.instruments);
-  const batcher = new FrameBatcher({ keyGroups: groups, ticksPerRecord: o.ticksPerRecord, clock: () => now, onFrame: (_g, f) => { frames.push(f); } });
+  const batcher = new FrameBatcher({
+    keyGroups: groups,
+    ticksPerRecord: o.ticksPerRecord,
+    clock: () => now,
+    onFrame: (_g, f) => {
+      frames.push(f);
+    },
+  });
   const stepUs = 1e6 / market.o.ratePerSec;
   const mids = new Float64Array(o.ticks);
   const halves = new Float64Array(o.ticks);
@@ -97,8 +137,16 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
   const n = truth.ticks;
   const bad: Record<string, number> = {};
   const hit: Record<string, number> = {};
-  for (const b of SIZE_BANDS) { bad[b.name] = 0; hit[b.name] = 0; }
-  let tp = 0, fp = 0, fn = 0, clean = 0, burst = 0, falseEvents = 0;
+  for (const b of SIZE_BANDS) {
+    bad[b.name] = 0;
+    hit[b.name] = 0;
+  }
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    clean = 0,
+    burst = 0,
+    falseEvents = 0;
   // Per cell: ticks of the cell since its last bad tick (to group a burst), and since its last false flag.
   const sinceBad = new Map<number, number>();
   const sinceFalse = new Map<number, number>();
@@ -110,8 +158,14 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
   let flagsOnNews = 0;
   for (let s = 0; s < n; s++) {
     const cell = truth.instrument[s]! * venues + truth.venue[s]!;
-    while (newsIndex < truth.newsSeqs.length && truth.newsSeqs[newsIndex]! <= s) { newsEpoch = newsIndex; newsIndex++; }
-    if (newsEpoch >= 0 && newsSeen.get(cell) !== newsEpoch) { newsSeen.set(cell, newsEpoch); sinceNews.set(cell, 0); }
+    while (newsIndex < truth.newsSeqs.length && truth.newsSeqs[newsIndex]! <= s) {
+      newsEpoch = newsIndex;
+      newsIndex++;
+    }
+    if (newsEpoch >= 0 && newsSeen.get(cell) !== newsEpoch) {
+      newsSeen.set(cell, newsEpoch);
+      sinceNews.set(cell, 0);
+    }
     const sn = (sinceNews.get(cell) ?? Infinity) + 1;
     sinceNews.set(cell, sn);
     const f = flagged[s] === 1;
@@ -120,8 +174,12 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
     if (isBad(truth.kind[s]!)) {
       const size = truth.sizeSigma[s]!;
       const band = SIZE_BANDS.find((b) => size >= b.lo && size < b.hi);
-      if (band) { bad[band.name]!++; if (f) hit[band.name]!++; }
-      if (f) tp++; else fn++;
+      if (band) {
+        bad[band.name]!++;
+        if (f) hit[band.name]!++;
+      }
+      if (f) tp++;
+      else fn++;
       sinceBad.set(cell, 0);
       continue;
     }
@@ -133,7 +191,10 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
     if (!f) continue;
     fp++;
     if (sn <= matchTicks) flagsOnNews++;
-    if (sb <= matchTicks) { burst++; continue; }
+    if (sb <= matchTicks) {
+      burst++;
+      continue;
+    }
     if (sf > matchTicks) falseEvents++;
     sinceFalse.set(cell, 0);
   }
@@ -142,9 +203,15 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
   const precision = tp + fp > 0 ? tp / (tp + fp) : 1;
   const recall = tp + fn > 0 ? tp / (tp + fn) : 1;
   return {
-    recallBySize, badBySize: bad, falsePer10k: clean > 0 ? (fp / clean) * 1e4 : 0, precision, recall,
+    recallBySize,
+    badBySize: bad,
+    falsePer10k: clean > 0 ? (fp / clean) * 1e4 : 0,
+    precision,
+    recall,
     f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
-    burstFlags: burst, falseEventsPer10k: clean > 0 ? (falseEvents / clean) * 1e4 : 0, flagsOnNews,
+    burstFlags: burst,
+    falseEventsPer10k: clean > 0 ? (falseEvents / clean) * 1e4 : 0,
+    flagsOnNews,
   };
 }
 
@@ -165,7 +232,10 @@ export function scoreCrosses(truth: MarketTruth, alertSeqs: Uint8Array, instrume
   const alerts: number[][] = Array.from({ length: instruments }, () => []);
   const track = (on: boolean, open: Int32Array, list: number[], i: number, k: number): void => {
     if (on && open[i] < 0) open[i] = k;
-    else if (!on && open[i]! >= 0) { list.push(open[i]!, k - 1); open[i] = -1; }
+    else if (!on && open[i]! >= 0) {
+      list.push(open[i]!, k - 1);
+      open[i] = -1;
+    }
   };
   for (let s = 0; s < n; s++) {
     const i = truth.instrument[s]!;
@@ -180,8 +250,13 @@ export function scoreCrosses(truth: MarketTruth, alertSeqs: Uint8Array, instrume
   }
   // First index of a sorted list at or above x.
   const lowerBound = (list: number[], x: number, stride: number, offset: number): number => {
-    let lo = 0, hi = list.length / stride;
-    while (lo < hi) { const m = (lo + hi) >> 1; if (list[m * stride + offset]! < x) lo = m + 1; else hi = m; }
+    let lo = 0,
+      hi = list.length / stride;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (list[m * stride + offset]! < x) lo = m + 1;
+      else hi = m;
+    }
     return lo;
   };
   const anyAlertIn = (list: number[], from: number, to: number): boolean => {
@@ -193,33 +268,61 @@ export function scoreCrosses(truth: MarketTruth, alertSeqs: Uint8Array, instrume
     const j = lowerBound(spans, k + matchTicks + 1, 2, 0) - 1;
     return j >= 0 && spans[2 * j + 1]! + matchTicks >= k;
   };
-  let events = 0, detected = 0, alertCount = 0, matchedAlerts = 0, phantomEvents = 0, phantomReported = 0;
+  let events = 0,
+    detected = 0,
+    alertCount = 0,
+    matchedAlerts = 0,
+    phantomEvents = 0,
+    phantomReported = 0;
   for (let i = 0; i < instruments; i++) {
     const t = trade[i]!;
     const p = phantom[i]!;
     const a = alerts[i]!;
-    for (let e = 0; e < t.length; e += 2) { events++; if (anyAlertIn(a, t[e]! - matchTicks, t[e + 1]! + matchTicks)) detected++; }
-    for (let e = 0; e < p.length; e += 2) { phantomEvents++; if (anyAlertIn(a, p[e]! - matchTicks, p[e + 1]! + matchTicks)) phantomReported++; }
+    for (let e = 0; e < t.length; e += 2) {
+      events++;
+      if (anyAlertIn(a, t[e]! - matchTicks, t[e + 1]! + matchTicks)) detected++;
+    }
+    for (let e = 0; e < p.length; e += 2) {
+      phantomEvents++;
+      if (anyAlertIn(a, p[e]! - matchTicks, p[e + 1]! + matchTicks)) phantomReported++;
+    }
     alertCount += a.length;
     for (const k of a) if (inInterval(t, k)) matchedAlerts++;
   }
   return {
-    precision: alertCount > 0 ? matchedAlerts / alertCount : 1, recall: events > 0 ? detected / events : 1, events, alerts: alertCount,
-    phantomClassified: phantomEvents > 0 ? 1 - phantomReported / phantomEvents : 1, phantomEvents,
+    precision: alertCount > 0 ? matchedAlerts / alertCount : 1,
+    recall: events > 0 ? detected / events : 1,
+    events,
+    alerts: alertCount,
+    phantomClassified: phantomEvents > 0 ? 1 - phantomReported / phantomEvents : 1,
+    phantomEvents,
   };
 }
 
 interface ReplayOut {
-  flagged: Uint8Array; crossed: Uint8Array; qualities: number[]; ticksPerSec: number;
+  flagged: Uint8Array;
+  crossed: Uint8Array;
+  qualities: number[];
+  ticksPerSec: number;
   /** The analyzer's own checks of the faulty sources (its counters); undecided cells are misses. */
   faulty: FaultyScore;
 }
 
-export interface FaultyScore { biasedCells: number; biasedOnTime: number; frozenCells: number; frozenOnTime: number }
+export interface FaultyScore {
+  biasedCells: number;
+  biasedOnTime: number;
+  frozenCells: number;
+  frozenOnTime: number;
+}
 
 /** Replays the frames through a fresh analyzer; detections by seq from its alerts. */
 export function replayThroughAnalyzer(
-  frames: Uint8Array[], ticks: number, instruments: number, venues: number, config: Partial<AnalyticsConfig>, labels: TickLabelsShared | null = null,
+  frames: Uint8Array[],
+  ticks: number,
+  instruments: number,
+  venues: number,
+  config: Partial<AnalyticsConfig>,
+  labels: TickLabelsShared | null = null,
 ): ReplayOut {
   const state = createAnalyticsState({ instruments, venues, fxCurrencies: 0 });
   if (labels) state.labels = labels;
@@ -241,11 +344,13 @@ export function replayThroughAnalyzer(
   const qualities: number[] = [];
   for (let v = 0; v < venues; v++) {
     const n = counters.venueScoreCount[v] ?? 0;
-    qualities.push(n > 0 ? (counters.venueScoreSum[v]! / 1e6) / n : NaN);
+    qualities.push(n > 0 ? counters.venueScoreSum[v]! / 1e6 / n : NaN);
   }
   const faulty: FaultyScore = {
-    biasedCells: counters.biasedSources, biasedOnTime: counters.biasedOnTime,
-    frozenCells: counters.frozenSources, frozenOnTime: counters.frozenSourcesOnTime,
+    biasedCells: counters.biasedSources,
+    biasedOnTime: counters.biasedOnTime,
+    frozenCells: counters.frozenSources,
+    frozenOnTime: counters.frozenSourcesOnTime,
   };
   return { flagged, crossed, qualities, ticksPerSec: ticks / seconds, faulty };
 }
@@ -263,7 +368,14 @@ function naiveCrossAlerts(truth: MarketTruth): Uint8Array {
   return out;
 }
 
-function hampelFlags(truth: MarketTruth, mids: Float64Array, halves: Float64Array, instruments: number, venues: number, t: number): Uint8Array {
+function hampelFlags(
+  truth: MarketTruth,
+  mids: Float64Array,
+  halves: Float64Array,
+  instruments: number,
+  venues: number,
+  t: number,
+): Uint8Array {
   const h = new HampelFilter(instruments * venues, 32, t);
   const out = new Uint8Array(truth.ticks);
   for (let s = 0; s < truth.ticks; s++) {
@@ -272,7 +384,13 @@ function hampelFlags(truth: MarketTruth, mids: Float64Array, halves: Float64Arra
   return out;
 }
 
-const pr = (threshold: number, s: OutlierScore): PrPoint => ({ threshold, precision: s.precision, recall: s.recall, f1: s.f1, falsePer10k: s.falsePer10k });
+const pr = (threshold: number, s: OutlierScore): PrPoint => ({
+  threshold,
+  precision: s.precision,
+  recall: s.recall,
+  f1: s.f1,
+  falsePer10k: s.falsePer10k,
+});
 
 export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
   const { frames, truth, mids, halves } = generateScoredStream(seed, o);
@@ -296,7 +414,11 @@ export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
     prCurve.push(pr(z, s));
     const b = scoreOutliers(truth, hampelFlags(truth, mids, halves, instruments, venues, z), venues, o.matchTicks);
     baselinePrCurve.push(pr(z, b));
-    if (head === null) { head = r; outliers = s; baselineOutliers = b; }
+    if (head === null) {
+      head = r;
+      outliers = s;
+      baselineOutliers = b;
+    }
   }
   const sortByThreshold = (a: PrPoint, b: PrPoint): number => a.threshold - b.threshold;
   prCurve.sort(sortByThreshold);
@@ -307,18 +429,32 @@ export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
   const random = (): number => rng.nextFloat();
   const q = head!.qualities;
   return {
-    seed, ticks: o.ticks, outliers: outliers!, prCurve, baselineOutliers: baselineOutliers!, baselinePrCurve,
+    seed,
+    ticks: o.ticks,
+    outliers: outliers!,
+    prCurve,
+    baselineOutliers: baselineOutliers!,
+    baselinePrCurve,
     arbitrage: scoreCrosses(truth, head!.crossed, instruments, o.matchTicks),
     baselineArbitrage: scoreCrosses(truth, naiveCrossAlerts(truth), instruments, o.matchTicks),
     sources: {
-      spearman: spearman(q, truthScore), kendall: kendall(q, truthScore),
-      pValue: permutationPValue(q, truthScore, kendall, 999, random), scores: q, noiseBps: Array.from(truth.noiseBps), errorBps: Array.from(truth.errorBps), faulty: head!.faulty,
+      spearman: spearman(q, truthScore),
+      kendall: kendall(q, truthScore),
+      pValue: permutationPValue(q, truthScore, kendall, 999, random),
+      scores: q,
+      noiseBps: Array.from(truth.noiseBps),
+      errorBps: Array.from(truth.errorBps),
+      faulty: head!.faulty,
     },
     replayTicksPerSec: best,
   };
 }
 
-export interface Summary { mean: number; min: number; max: number }
+export interface Summary {
+  mean: number;
+  min: number;
+  max: number;
+}
 
 export function summarize(values: number[]): Summary {
   const v = values.filter((x) => Number.isFinite(x));
@@ -336,50 +472,85 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
   const max = (f: (s: SeedScore) => number): number => summarize(seeds.map(f)).max;
   const bands = (pick: (s: SeedScore) => OutlierScore, agg: typeof mean): Record<string, number> =>
     Object.fromEntries(SIZE_BANDS.map((b) => [b.name, round(agg((s) => pick(s).recallBySize[b.name]!))]));
-  const curve = (pick: (s: SeedScore) => PrPoint[]): PrPoint[] => pick(seeds[0]!).map((p, k) => ({
-    threshold: p.threshold,
-    precision: round(mean((s) => pick(s)[k]!.precision)), recall: round(mean((s) => pick(s)[k]!.recall)),
-    f1: round(mean((s) => pick(s)[k]!.f1)), falsePer10k: round(mean((s) => pick(s)[k]!.falsePer10k)),
-  }));
+  const curve = (pick: (s: SeedScore) => PrPoint[]): PrPoint[] =>
+    pick(seeds[0]!).map((p, k) => ({
+      threshold: p.threshold,
+      precision: round(mean((s) => pick(s)[k]!.precision)),
+      recall: round(mean((s) => pick(s)[k]!.recall)),
+      f1: round(mean((s) => pick(s)[k]!.f1)),
+      falsePer10k: round(mean((s) => pick(s)[k]!.falsePer10k)),
+    }));
   const outlierBlock = (pick: (s: SeedScore) => OutlierScore, prPick: (s: SeedScore) => PrPoint[]) => ({
-    recallBySize: bands(pick, mean), recallBySizeMin: bands(pick, min),
+    recallBySize: bands(pick, mean),
+    recallBySizeMin: bands(pick, min),
     badTicksBySize: Object.fromEntries(SIZE_BANDS.map((b) => [b.name, seeds.reduce((a, s) => a + pick(s).badBySize[b.name]!, 0)])),
-    falsePer10k: round(mean((s) => pick(s).falsePer10k)), falsePer10kMax: round(max((s) => pick(s).falsePer10k)),
-    falseEventsPer10k: round(mean((s) => pick(s).falseEventsPer10k)), burstFlags: seeds.reduce((a, s) => a + pick(s).burstFlags, 0),
+    falsePer10k: round(mean((s) => pick(s).falsePer10k)),
+    falsePer10kMax: round(max((s) => pick(s).falsePer10k)),
+    falseEventsPer10k: round(mean((s) => pick(s).falseEventsPer10k)),
+    burstFlags: seeds.reduce((a, s) => a + pick(s).burstFlags, 0),
     flagsOnNews: seeds.reduce((a, s) => a + pick(s).flagsOnNews, 0),
-    precision: round(mean((s) => pick(s).precision)), recall: round(mean((s) => pick(s).recall)),
-    f1: round(mean((s) => pick(s).f1)), f1Min: round(min((s) => pick(s).f1)),
+    precision: round(mean((s) => pick(s).precision)),
+    recall: round(mean((s) => pick(s).recall)),
+    f1: round(mean((s) => pick(s).f1)),
+    f1Min: round(min((s) => pick(s).f1)),
     prCurve: curve(prPick),
   });
   const crossBlock = (pick: (s: SeedScore) => CrossScore) => ({
     tradeable: {
-      precision: round(mean((s) => pick(s).precision)), precisionMin: round(min((s) => pick(s).precision)),
-      recall: round(mean((s) => pick(s).recall)), recallMin: round(min((s) => pick(s).recall)),
-      events: seeds.reduce((a, s) => a + pick(s).events, 0), alerts: seeds.reduce((a, s) => a + pick(s).alerts, 0),
+      precision: round(mean((s) => pick(s).precision)),
+      precisionMin: round(min((s) => pick(s).precision)),
+      recall: round(mean((s) => pick(s).recall)),
+      recallMin: round(min((s) => pick(s).recall)),
+      events: seeds.reduce((a, s) => a + pick(s).events, 0),
+      alerts: seeds.reduce((a, s) => a + pick(s).alerts, 0),
     },
     phantom: {
-      classified: round(mean((s) => pick(s).phantomClassified)), classifiedMin: round(min((s) => pick(s).phantomClassified)),
+      classified: round(mean((s) => pick(s).phantomClassified)),
+      classifiedMin: round(min((s) => pick(s).phantomClassified)),
       events: seeds.reduce((a, s) => a + pick(s).phantomEvents, 0),
     },
   });
   return {
     quality: {
-      market: 'fair-value', seeds: seeds.map((s) => s.seed), ticksPerSeed: o.ticks, thresholds: o.thresholds,
-      headlineThreshold: o.thresholds[0], matchTicks: o.matchTicks, market_options: o.market,
+      market: 'fair-value',
+      seeds: seeds.map((s) => s.seed),
+      ticksPerSeed: o.ticks,
+      thresholds: o.thresholds,
+      headlineThreshold: o.thresholds[0],
+      matchTicks: o.matchTicks,
+      market_options: o.market,
     },
-    outliers: outlierBlock((s) => s.outliers, (s) => s.prCurve),
+    outliers: outlierBlock(
+      (s) => s.outliers,
+      (s) => s.prCurve,
+    ),
     arbitrage: crossBlock((s) => s.arbitrage),
     sources: {
-      spearman: round(mean((s) => s.sources.spearman)), spearmanMin: round(min((s) => s.sources.spearman)),
-      kendall: round(mean((s) => s.sources.kendall)), kendallMin: round(min((s) => s.sources.kendall)),
-      kendallPValueMax: round(max((s) => s.sources.pValue)), venues: seeds[0]!.sources.scores.length,
+      spearman: round(mean((s) => s.sources.spearman)),
+      spearmanMin: round(min((s) => s.sources.spearman)),
+      kendall: round(mean((s) => s.sources.kendall)),
+      kendallMin: round(min((s) => s.sources.kendall)),
+      kendallPValueMax: round(max((s) => s.sources.pValue)),
+      venues: seeds[0]!.sources.scores.length,
       // Found within the analyzer's evalBiasedWithin / evalFrozenWithin updates; undecided cells count as misses.
       biased: faultyBlock(seeds, (f) => [f.biasedCells, f.biasedOnTime]),
       frozen: faultyBlock(seeds, (f) => [f.frozenCells, f.frozenOnTime]),
-      perSeed: seeds.map((s) => ({ seed: s.seed, scores: s.sources.scores.map(round), errorBps: s.sources.errorBps.map(round), noiseBps: s.sources.noiseBps.map(round) })),
+      perSeed: seeds.map((s) => ({
+        seed: s.seed,
+        scores: s.sources.scores.map(round),
+        errorBps: s.sources.errorBps.map(round),
+        noiseBps: s.sources.noiseBps.map(round),
+      })),
     },
     baseline: {
-      outliers: { name: 'hampel', window: 32, ...outlierBlock((s) => s.baselineOutliers, (s) => s.baselinePrCurve) },
+      outliers: {
+        name: 'hampel',
+        window: 32,
+        ...outlierBlock(
+          (s) => s.baselineOutliers,
+          (s) => s.baselinePrCurve,
+        ),
+      },
       arbitrage: { name: 'fee-less cross, no staleness check', ...crossBlock((s) => s.baselineArbitrage) },
     },
     replay: { ticksPerSecPerWorker: Math.round(min((s) => s.replayTicksPerSec)) },
@@ -387,11 +558,16 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
 }
 
 function faultyBlock(seeds: SeedScore[], pick: (f: FaultyScore) => [number, number]) {
-  const recalls = seeds.map((s) => { const [cells, found] = pick(s.sources.faulty); return cells > 0 ? found / cells : NaN; });
+  const recalls = seeds.map((s) => {
+    const [cells, found] = pick(s.sources.faulty);
+    return cells > 0 ? found / cells : NaN;
+  });
   const sum = summarize(recalls);
   return {
-    cells: seeds.reduce((a, s) => a + pick(s.sources.faulty)[0], 0), foundOnTime: seeds.reduce((a, s) => a + pick(s.sources.faulty)[1], 0),
-    recall: round(sum.mean), recallMin: round(sum.min),
+    cells: seeds.reduce((a, s) => a + pick(s.sources.faulty)[0], 0),
+    foundOnTime: seeds.reduce((a, s) => a + pick(s.sources.faulty)[1], 0),
+    recall: round(sum.mean),
+    recallMin: round(sum.min),
   };
 }
 

@@ -69,7 +69,11 @@ export function mergeRunParts(input: MergeInput): RunResult {
   const partitions = Math.max(config.partitions, ...ingests.flatMap((i) => Object.keys(i.consumedByPartition).map((p) => Number(p) + 1)));
 
   const produce: ProduceStats = {
-    produced: 0, acked: 0, failed: 0, indeterminate: 0, framesAcked: 0,
+    produced: 0,
+    acked: 0,
+    failed: 0,
+    indeterminate: 0,
+    framesAcked: 0,
     ackedByPartition: new Array<number>(partitions).fill(0),
     endOffsetByPartition: new Array<number>(partitions).fill(-1),
     firstError: null,
@@ -87,7 +91,9 @@ export function mergeRunParts(input: MergeInput): RunResult {
     produce.framesAcked += l.stats.framesAcked;
     produce.firstError ??= l.stats.firstError;
     l.stats.ackedByPartition.forEach((n, p) => sumInto(produce.ackedByPartition, p, n));
-    l.stats.endOffsetByPartition.forEach((o, p) => { produce.endOffsetByPartition[p] = Math.max(produce.endOffsetByPartition[p] ?? -1, o); });
+    l.stats.endOffsetByPartition.forEach((o, p) => {
+      produce.endOffsetByPartition[p] = Math.max(produce.endOffsetByPartition[p] ?? -1, o);
+    });
     mergeEncoded(produceLatency, l.produceHistogram);
   }
 
@@ -98,8 +104,10 @@ export function mergeRunParts(input: MergeInput): RunResult {
   let warmupMeasured = false;
   const consumedByPartition = new Array<number>(partitions).fill(0);
   const sums = Object.fromEntries(SUMMED_CONSUME_COUNTS.map((k) => [k, 0])) as Record<(typeof SUMMED_CONSUME_COUNTS)[number], number>;
-  let unchecked = 0, seenTotal = 0;
-  let firstConsumedUs = Number.POSITIVE_INFINITY, lastConsumedUs = 0;
+  let unchecked = 0,
+    seenTotal = 0;
+  let firstConsumedUs = Number.POSITIVE_INFINITY,
+    lastConsumedUs = 0;
   const errors: string[] = [];
   for (const i of ingests) {
     // Parts written before a count existed simply lack it.
@@ -113,11 +121,17 @@ export function mergeRunParts(input: MergeInput): RunResult {
     for (const [p, n] of Object.entries(i.consumedByPartition)) sumInto(consumedByPartition, Number(p), n);
     for (const [p, encoded] of Object.entries(i.histograms.e2eByPartition)) {
       let h = e2eByPartition.get(Number(p));
-      if (!h) { h = createMergeHistogram(); e2eByPartition.set(Number(p), h); }
+      if (!h) {
+        h = createMergeHistogram();
+        e2eByPartition.set(Number(p), h);
+      }
       mergeEncoded(h, encoded);
     }
     for (const s of STAGES) mergeEncoded(stages[s], i.histograms.stages[s]);
-    if (i.histograms.warmup !== undefined) { warmupMeasured = true; mergeEncoded(warmup, i.histograms.warmup); }
+    if (i.histograms.warmup !== undefined) {
+      warmupMeasured = true;
+      mergeEncoded(warmup, i.histograms.warmup);
+    }
   }
 
   // Distinct ticks: the union of every consumer's bits, per source, below what that source produced.
@@ -125,7 +139,10 @@ export function mergeRunParts(input: MergeInput): RunResult {
   const sourceIds = new Set<number>();
   for (const l of loadgens) {
     if (sourceIds.has(l.sourceId)) {
-      throw new FirehoseError('BAD_OPTION', `two loadgen parts have --source-id ${l.sourceId}: their ticks share seqs, so loss and duplicates cannot be counted (give each loadgen its own --source-id)`);
+      throw new FirehoseError(
+        'BAD_OPTION',
+        `two loadgen parts have --source-id ${l.sourceId}: their ticks share seqs, so loss and duplicates cannot be counted (give each loadgen its own --source-id)`,
+      );
     }
     sourceIds.add(l.sourceId);
   }
@@ -133,36 +150,58 @@ export function mergeRunParts(input: MergeInput): RunResult {
   for (const l of loadgens) {
     // Bits past what the source produced are never counted; a little slack for a consumer that saw more (an older run on the topic).
     const maxBytes = Math.ceil(l.stats.produced / 8) + LEDGER_SLACK_BYTES;
-    const bits = unionBits(ingests.flatMap((i, index) => {
-      const encoded = i.ledger.seen[String(l.sourceId)];
-      if (encoded === undefined) return [];
-      try {
-        return [decodeSeenBits(encoded, maxBytes)];
-      } catch (error) {
-        throw new FirehoseError('BAD_OPTION', `${input.ingestNames?.[index] ?? `ingest part ${index + 1}`}: ingest.ledger.seen.${l.sourceId} ${(error as Error).message}`);
-      }
-    }));
+    const bits = unionBits(
+      ingests.flatMap((i, index) => {
+        const encoded = i.ledger.seen[String(l.sourceId)];
+        if (encoded === undefined) return [];
+        try {
+          return [decodeSeenBits(encoded, maxBytes)];
+        } catch (error) {
+          throw new FirehoseError(
+            'BAD_OPTION',
+            `${input.ingestNames?.[index] ?? `ingest part ${index + 1}`}: ingest.ledger.seen.${l.sourceId} ${(error as Error).message}`,
+          );
+        }
+      }),
+    );
     distinctConsumed += countBits(bits, l.stats.produced);
   }
   // The analytics' ground truth: counts summed over the generators; the venues' noise and faults
   // are the same for every generator of one seed, so the first one's are taken.
   const truths = loadgens.map((l) => l.injected).filter((t): t is InjectedTruth => t != null);
-  const injected: InjectedTruth | null = truths.length === 0 ? null : {
-    counts: truths.reduce((sum, t) => addInjectedCounts(sum, t.counts), injectedCountsZero()),
-    sources: truths[0]!.sources,
-  };
+  const injected: InjectedTruth | null =
+    truths.length === 0
+      ? null
+      : {
+          counts: truths.reduce((sum, t) => addInjectedCounts(sum, t.counts), injectedCountsZero()),
+          sources: truths[0]!.sources,
+        };
 
   return buildRunResult({
-    config, startedAt: input.startedAt, finishedAt: input.finishedAt, cluster: input.cluster,
-    generated, produce, produceLatency,
+    config,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    cluster: input.cluster,
+    generated,
+    produce,
+    produceLatency,
     consumed: {
       ...sums,
-      firstConsumedUs: Number.isFinite(firstConsumedUs) ? firstConsumedUs : 0, lastConsumedUs, consumedByPartition, errors,
+      firstConsumedUs: Number.isFinite(firstConsumedUs) ? firstConsumedUs : 0,
+      lastConsumedUs,
+      consumedByPartition,
+      errors,
       // Seen by some process more than once: every analysed tick beyond the distinct ones.
-      duplicates: Math.max(0, seenTotal - distinctConsumed), unchecked, counters, e2eByPartition, stages,
+      duplicates: Math.max(0, seenTotal - distinctConsumed),
+      unchecked,
+      counters,
+      e2eByPartition,
+      stages,
       warmup: warmupMeasured ? warmup : null,
     },
-    distinctConsumed, injected, timeline: input.timeline,
+    distinctConsumed,
+    injected,
+    timeline: input.timeline,
     interrupted: loadgens.some((l) => l.interrupted),
   });
 }
@@ -170,15 +209,21 @@ export function mergeRunParts(input: MergeInput): RunResult {
 /** `report merge`: the result of several part files (any number of loadgen and ingest processes). */
 export function mergePartFiles(parts: PartResult[], names: string[] = []): RunResult {
   const loadgens = parts.flatMap((p) => (p.role === 'loadgen' && p.loadgen ? [p.loadgen] : []));
-  const ingestParts = parts.flatMap((p, i) => (p.role === 'ingest' && p.ingest ? [{ part: p.ingest, name: names[i] ?? `part ${i + 1}` }] : []));
-  if (loadgens.length === 0) throw new FirehoseError('BAD_OPTION', 'report merge needs at least one loadgen part (loadgen-<source-id>.json)');
+  const ingestParts = parts.flatMap((p, i) =>
+    p.role === 'ingest' && p.ingest ? [{ part: p.ingest, name: names[i] ?? `part ${i + 1}` }] : [],
+  );
+  if (loadgens.length === 0)
+    throw new FirehoseError('BAD_OPTION', 'report merge needs at least one loadgen part (loadgen-<source-id>.json)');
   const first = parts.find((p) => p.role === 'loadgen') ?? parts[0]!;
   const ingests = ingestParts.map((i) => i.part);
   return mergeRunParts({
     ingestNames: ingestParts.map((i) => i.name),
     config: first.config,
     startedAt: parts.map((p) => p.startedAt).sort()[0]!,
-    finishedAt: parts.map((p) => p.finishedAt).sort().at(-1)!,
+    finishedAt: parts
+      .map((p) => p.finishedAt)
+      .sort()
+      .at(-1)!,
     cluster: first.cluster,
     loadgens,
     ingests,

@@ -22,20 +22,37 @@ const count = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const finite = z.number();
 const text = (max = 2000) => z.string().max(max);
-const encoded = z.string().max(MAX_ENCODED_CHARS).regex(/^[A-Za-z0-9+/=]*$/, 'must be base64');
-const partitionKey = z.string().regex(/^\d{1,4}$/, 'must be a partition id').refine((k) => Number(k) < MAX_PARTITIONS, `must be a partition id below ${MAX_PARTITIONS}`);
-const sourceKey = z.string().regex(/^\d{1,2}$/, 'must be a source id').refine((k) => Number(k) < MAX_SOURCES, `must be a source id below ${MAX_SOURCES}`);
+const encoded = z
+  .string()
+  .max(MAX_ENCODED_CHARS)
+  .regex(/^[A-Za-z0-9+/=]*$/, 'must be base64');
+const partitionKey = z
+  .string()
+  .regex(/^\d{1,4}$/, 'must be a partition id')
+  .refine((k) => Number(k) < MAX_PARTITIONS, `must be a partition id below ${MAX_PARTITIONS}`);
+const sourceKey = z
+  .string()
+  .regex(/^\d{1,2}$/, 'must be a source id')
+  .refine((k) => Number(k) < MAX_SOURCES, `must be a source id below ${MAX_SOURCES}`);
 const perPartition = <T extends z.ZodType>(value: T) => z.record(partitionKey, value);
 const byPartition = z.array(count).max(MAX_PARTITIONS);
 
 /** Any JSON of bounded size, finite numbers only: for sections only rendered, never computed on. */
 type Json = number | string | boolean | null | Json[] | { [key: string]: Json };
-const json: z.ZodType<Json> = z.lazy(() => z.union([
-  finite, text(), z.boolean(), z.null(), z.array(json).max(4096), z.record(text(200), json),
-]));
+const json: z.ZodType<Json> = z.lazy(() =>
+  z.union([finite, text(), z.boolean(), z.null(), z.array(json).max(4096), z.record(text(200), json)]),
+);
 
 const latencySummary = z.looseObject({
-  count, min: count, mean: count, p50: count, p90: count, p99: count, p999: count, p9999: count, max: count,
+  count,
+  min: count,
+  mean: count,
+  p50: count,
+  p90: count,
+  p99: count,
+  p999: count,
+  p9999: count,
+  max: count,
 });
 
 const timelinePoint = z.looseObject({ t: finite, producedTicks: count, consumedTicks: count, lagTicks: finite, p99Us: count });
@@ -78,8 +95,11 @@ const counters = z.record(text(64), z.union([count, z.array(count).max(1024)]));
 const injectedTruth = z.looseObject({
   counts: z.record(text(64), count),
   sources: z.looseObject({
-    biasedVenue: int(-1, 63), frozenVenue: int(-1, 63), panelEvery: count,
-    noiseSpreads: z.array(finite).max(64), noiseBps: z.array(finite).max(64),
+    biasedVenue: int(-1, 63),
+    frozenVenue: int(-1, 63),
+    panelEvery: count,
+    noiseSpreads: z.array(finite).max(64),
+    noiseBps: z.array(finite).max(64),
   }),
 });
 
@@ -98,34 +118,73 @@ export const runResultSchema = z.looseObject({
   version: z.number().optional(),
   status: z.enum(['ok', 'interrupted']).optional(),
   ticks: z.looseObject({
-    generated: count, produced: count, acked: count, failed: count, indeterminate: count.optional(), consumed: count,
-    distinctConsumed: count, lost: count, duplicated: count, evicted: count, deadLettered: count, unchecked: count,
+    generated: count,
+    produced: count,
+    acked: count,
+    failed: count,
+    indeterminate: count.optional(),
+    consumed: count,
+    distinctConsumed: count,
+    lost: count,
+    duplicated: count,
+    evicted: count,
+    deadLettered: count,
+    unchecked: count,
   }),
-  throughput: z.looseObject({ offeredTicksPerSec: count, producedTicksPerSec: count, ticksPerSec: count, recordsPerSec: count, megabytesPerSec: count }),
+  throughput: z.looseObject({
+    offeredTicksPerSec: count,
+    producedTicksPerSec: count,
+    ticksPerSec: count,
+    recordsPerSec: count,
+    megabytesPerSec: count,
+  }),
   latency: z.looseObject({
-    ...(Object.fromEntries(LATENCY_STAGES.map((s) => [s, latencySummary])) as Record<(typeof LATENCY_STAGES)[number], typeof latencySummary>),
+    ...(Object.fromEntries(LATENCY_STAGES.map((s) => [s, latencySummary])) as Record<
+      (typeof LATENCY_STAGES)[number],
+      typeof latencySummary
+    >),
     // --warmup: the warm-up's ticks and the whole run beside the headline.
     warmup: latencySummary.optional(),
     wholeRun: latencySummary.optional(),
   }),
   warmup: z.looseObject({ durationSec: finite, ticks: count }).optional(),
-  partitions: z.array(z.looseObject({
-    partition: int(0, MAX_PARTITIONS - 1), ackedTicks: count, consumedTicks: count, lagTicks: count, p50: count, p99: count, max: count,
-  })).max(MAX_PARTITIONS),
+  partitions: z
+    .array(
+      z.looseObject({
+        partition: int(0, MAX_PARTITIONS - 1),
+        ackedTicks: count,
+        consumedTicks: count,
+        lagTicks: count,
+        p50: count,
+        p99: count,
+        max: count,
+      }),
+    )
+    .max(MAX_PARTITIONS),
   analytics: json,
   histograms: z.looseObject({ e2eByPartition: perPartition(encoded), stages: z.record(text(40), encoded), warmup: encoded.optional() }),
   faults: z.array(faultEvent).max(10_000).default([]),
   malformedInjected: count.default(0),
   records: z.looseObject({ analysed: count, deadLettered: count, malformed: count, alertsPublished: count.optional() }).optional(),
-  thresholds: z.array(z.looseObject({ name: text(100), limit: text(200), actual: finite, pass: z.boolean() })).max(100).default([]),
+  thresholds: z
+    .array(z.looseObject({ name: text(100), limit: text(200), actual: finite, pass: z.boolean() }))
+    .max(100)
+    .default([]),
   warnings: z.array(text()).max(1000).default([]),
   resources: z.looseObject({ cpuUserMs: count, cpuSystemMs: count, maxRssMb: count }).optional(),
 });
 
 const produceStats = z.looseObject({
-  produced: int(0, MAX_TICKS_PER_SOURCE), acked: int(0, MAX_TICKS_PER_SOURCE), failed: count, indeterminate: count.optional(), framesAcked: count,
-  ackedByPartition: byPartition, endOffsetByPartition: z.array(z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER)).max(MAX_PARTITIONS),
-  firstError: text().nullable(), startUs: count, lastSentUs: count,
+  produced: int(0, MAX_TICKS_PER_SOURCE),
+  acked: int(0, MAX_TICKS_PER_SOURCE),
+  failed: count,
+  indeterminate: count.optional(),
+  framesAcked: count,
+  ackedByPartition: byPartition,
+  endOffsetByPartition: z.array(z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER)).max(MAX_PARTITIONS),
+  firstError: text().nullable(),
+  startUs: count,
+  lastSentUs: count,
 });
 
 const loadgenPart = z.looseObject({
@@ -138,8 +197,16 @@ const loadgenPart = z.looseObject({
 });
 
 const ingestPart = z.looseObject({
-  consumedTicks: count, frames: count, malformedFrames: count, failedAttempts: count, deadLetteredRecords: count, deadLetteredTicks: count,
-  evictedRecords: count, alertsPublished: count.optional(), firstConsumedUs: count, lastConsumedUs: count,
+  consumedTicks: count,
+  frames: count,
+  malformedFrames: count,
+  failedAttempts: count,
+  deadLetteredRecords: count,
+  deadLetteredTicks: count,
+  evictedRecords: count,
+  alertsPublished: count.optional(),
+  firstConsumedUs: count,
+  lastConsumedUs: count,
   consumedByPartition: perPartition(count),
   assignedPartitions: z.array(int(0, MAX_PARTITIONS - 1)).max(MAX_PARTITIONS),
   errors: z.array(text()).max(1000),
@@ -151,13 +218,18 @@ const ingestPart = z.looseObject({
   ledger: z.looseObject({ capacityPerSource: int(1, MAX_TICKS_PER_SOURCE), seen: z.record(sourceKey, encoded) }),
 });
 
-export const partResultSchema = z.looseObject({
-  ...versioned,
-  version: z.number().optional(),
-  role: z.enum(['loadgen', 'ingest']),
-  loadgen: loadgenPart.optional(),
-  ingest: ingestPart.optional(),
-}).refine((p) => (p.role === 'loadgen' ? p.loadgen !== undefined : p.ingest !== undefined), { message: 'the part of its role is missing', path: ['role'] });
+export const partResultSchema = z
+  .looseObject({
+    ...versioned,
+    version: z.number().optional(),
+    role: z.enum(['loadgen', 'ingest']),
+    loadgen: loadgenPart.optional(),
+    ingest: ingestPart.optional(),
+  })
+  .refine((p) => (p.role === 'loadgen' ? p.loadgen !== undefined : p.ingest !== undefined), {
+    message: 'the part of its role is missing',
+    path: ['role'],
+  });
 
 /** One line for the first problem: `the.field.path: what is wrong`. */
 export function describeIssue(error: z.ZodError): string {

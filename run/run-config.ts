@@ -113,58 +113,83 @@ const positiveUpTo = (max: number) => {
 };
 
 /** Raw option values, from the command line or a workload file (already parsed from text). */
-const rawRunOptions = z.object({
-  brokers: z.string().refine((s) => s === 'local' || s === 'embedded' || s.split(',').every((b) => hostPort.test(b.trim())), 'must be local, embedded or host:port[,host:port...]').optional(),
-  localNodes: z.union([z.literal(1), z.literal(3)], { error: 'must be 1 or 3' }).default(RUN_DEFAULTS.localNodes as 1 | 3),
-  embeddedBrokers: intIn(1, 16).default(RUN_DEFAULTS.embeddedBrokers),
-  client: z.enum(CLIENT_KINDS).default(RUN_DEFAULTS.client),
-  topic: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 of [A-Za-z0-9._-]').optional(),
-  partitions: intIn(1, 1024).default(RUN_DEFAULTS.partitions),
-  replicationFactor: intIn(1, 16).optional(),
-  workers: intIn(1, 64).default(RUN_DEFAULTS.workers),
-  rate: positiveUpTo(100_000_000).default(RUN_DEFAULTS.rate),
-  durationSec: positiveUpTo(86_400).default(RUN_DEFAULTS.durationSec),
-  ticks: intIn(1, MAX_RUN_TICKS).optional(),
-  instruments: intIn(1, 1_000_000).default(RUN_DEFAULTS.instruments),
-  venues: intIn(2, 64).default(RUN_DEFAULTS.venues),
-  ticksPerRecord: intIn(1, MAX_TICKS_PER_FRAME).default(RUN_DEFAULTS.ticksPerRecord),
-  lingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').optional(),
-  producerLingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').optional(),
-  profile: z.enum(RUN_PROFILES).default(RUN_DEFAULTS.profile),
-  loadgenThread: z.boolean().default(false),
-  warmupSec: z.number({ error: 'must be a duration from 0 to 3600 s' }).min(0, 'must be a duration from 0 to 3600 s').max(3600, 'must be a duration from 0 to 3600 s').default(RUN_DEFAULTS.warmupSec),
-  framesPerTask: intIn(1, 1024).default(RUN_DEFAULTS.framesPerTask),
-  requestTimeoutMs: intIn(100, 300_000).default(5_000),
-  acks: z.enum(['all', '-1', '0', '1']).default('all'),
-  compression: z.enum(COMPRESSION_CODECS).default(RUN_DEFAULTS.compression),
-  idempotent: z.boolean().default(false),
-  recreate: z.boolean().default(false),
-  seed: intIn(0, 0xffffffff).default(RUN_DEFAULTS.seed),
-  sourceId: intIn(0, MAX_SOURCES - 1).default(RUN_DEFAULTS.sourceId),
-  inject: z.enum(INJECT_MODES).default('default'),
-  injectScale: z.number({ error: 'must be a number from 0 to 100' }).min(0, 'must be a number from 0 to 100').max(100, 'must be a number from 0 to 100').default(1),
-  out: z.string().min(1).optional(),
-  json: z.boolean().default(false),
-  progress: z.boolean().default(true),
-  drainTimeoutSec: positiveUpTo(3600).default(RUN_DEFAULTS.drainTimeoutSec),
-  maxP50Us: positiveUpTo(3.6e9).optional(),
-  maxP99Us: positiveUpTo(3.6e9).optional(),
-  maxP999Us: positiveUpTo(3.6e9).optional(),
-  maxLost: z.number().int('must be a whole number of ticks').min(0, 'must be 0 or more').optional(),
-  minRate: z.object({ kind: z.enum(['percent', 'absolute']), value: z.number().positive('must be above 0') }).optional(),
-  workload: z.string().optional(),
-  metricsPort: intIn(0, 65535).optional(),
-  faults: z.array(z.string()).default([]),
-  injectMalformed: z.number().min(0, 'must be from 0 to 0.5').max(0.5, 'must be from 0 to 0.5').default(0),
-  injectWorkerFailures: z.number().min(0, 'must be from 0 to 0.5').max(0.5, 'must be from 0 to 0.5').default(0),
-}).strict();
+const rawRunOptions = z
+  .object({
+    brokers: z
+      .string()
+      .refine(
+        (s) => s === 'local' || s === 'embedded' || s.split(',').every((b) => hostPort.test(b.trim())),
+        'must be local, embedded or host:port[,host:port...]',
+      )
+      .optional(),
+    localNodes: z.union([z.literal(1), z.literal(3)], { error: 'must be 1 or 3' }).default(RUN_DEFAULTS.localNodes as 1 | 3),
+    embeddedBrokers: intIn(1, 16).default(RUN_DEFAULTS.embeddedBrokers),
+    client: z.enum(CLIENT_KINDS).default(RUN_DEFAULTS.client),
+    topic: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 of [A-Za-z0-9._-]')
+      .optional(),
+    partitions: intIn(1, 1024).default(RUN_DEFAULTS.partitions),
+    replicationFactor: intIn(1, 16).optional(),
+    workers: intIn(1, 64).default(RUN_DEFAULTS.workers),
+    rate: positiveUpTo(100_000_000).default(RUN_DEFAULTS.rate),
+    durationSec: positiveUpTo(86_400).default(RUN_DEFAULTS.durationSec),
+    ticks: intIn(1, MAX_RUN_TICKS).optional(),
+    instruments: intIn(1, 1_000_000).default(RUN_DEFAULTS.instruments),
+    venues: intIn(2, 64).default(RUN_DEFAULTS.venues),
+    ticksPerRecord: intIn(1, MAX_TICKS_PER_FRAME).default(RUN_DEFAULTS.ticksPerRecord),
+    lingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').optional(),
+    producerLingerMs: z.number().min(0, 'must be from 0 to 10000').max(10_000, 'must be from 0 to 10000').optional(),
+    profile: z.enum(RUN_PROFILES).default(RUN_DEFAULTS.profile),
+    loadgenThread: z.boolean().default(false),
+    warmupSec: z
+      .number({ error: 'must be a duration from 0 to 3600 s' })
+      .min(0, 'must be a duration from 0 to 3600 s')
+      .max(3600, 'must be a duration from 0 to 3600 s')
+      .default(RUN_DEFAULTS.warmupSec),
+    framesPerTask: intIn(1, 1024).default(RUN_DEFAULTS.framesPerTask),
+    requestTimeoutMs: intIn(100, 300_000).default(5_000),
+    acks: z.enum(['all', '-1', '0', '1']).default('all'),
+    compression: z.enum(COMPRESSION_CODECS).default(RUN_DEFAULTS.compression),
+    idempotent: z.boolean().default(false),
+    recreate: z.boolean().default(false),
+    seed: intIn(0, 0xffffffff).default(RUN_DEFAULTS.seed),
+    sourceId: intIn(0, MAX_SOURCES - 1).default(RUN_DEFAULTS.sourceId),
+    inject: z.enum(INJECT_MODES).default('default'),
+    injectScale: z
+      .number({ error: 'must be a number from 0 to 100' })
+      .min(0, 'must be a number from 0 to 100')
+      .max(100, 'must be a number from 0 to 100')
+      .default(1),
+    out: z.string().min(1).optional(),
+    json: z.boolean().default(false),
+    progress: z.boolean().default(true),
+    drainTimeoutSec: positiveUpTo(3600).default(RUN_DEFAULTS.drainTimeoutSec),
+    maxP50Us: positiveUpTo(3.6e9).optional(),
+    maxP99Us: positiveUpTo(3.6e9).optional(),
+    maxP999Us: positiveUpTo(3.6e9).optional(),
+    maxLost: z.number().int('must be a whole number of ticks').min(0, 'must be 0 or more').optional(),
+    minRate: z.object({ kind: z.enum(['percent', 'absolute']), value: z.number().positive('must be above 0') }).optional(),
+    workload: z.string().optional(),
+    metricsPort: intIn(0, 65535).optional(),
+    faults: z.array(z.string()).default([]),
+    injectMalformed: z.number().min(0, 'must be from 0 to 0.5').max(0.5, 'must be from 0 to 0.5').default(0),
+    injectWorkerFailures: z.number().min(0, 'must be from 0 to 0.5').max(0.5, 'must be from 0 to 0.5').default(0),
+  })
+  .strict();
 
 export type RawRunOptions = z.input<typeof rawRunOptions>;
 
 /** The flag a user typed for an option key (camelCase key → --kebab-case, with the few exceptions). */
 export function flagName(key: string): string {
   const special: Record<string, string> = {
-    durationSec: '--duration', warmupSec: '--warmup', localNodes: '--nodes', drainTimeoutSec: '--drain-timeout', maxP50Us: '--max-p50', maxP99Us: '--max-p99', maxP999Us: '--max-p999',
+    durationSec: '--duration',
+    warmupSec: '--warmup',
+    localNodes: '--nodes',
+    drainTimeoutSec: '--drain-timeout',
+    maxP50Us: '--max-p50',
+    maxP99Us: '--max-p99',
+    maxP999Us: '--max-p999',
   };
   return special[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
@@ -191,36 +216,55 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     throw new FirehoseError('BAD_OPTION', `${where}${flagName(key)} ${shown}is invalid: ${issue.message}`);
   }
   const o = parsed.data;
-  const clusterKind: ClusterChoice = o.brokers === undefined || o.brokers === 'embedded' ? 'embedded' : o.brokers === 'local' ? 'local' : 'external';
+  const clusterKind: ClusterChoice =
+    o.brokers === undefined || o.brokers === 'embedded' ? 'embedded' : o.brokers === 'local' ? 'local' : 'external';
   const external = clusterKind === 'external' ? o.brokers! : null;
   // A local cluster that is up is used as it is, whatever --nodes says.
-  const localNodes = clusterKind === 'local' ? runningLocalNodes() ?? o.localNodes : o.localNodes;
+  const localNodes = clusterKind === 'local' ? (runningLocalNodes() ?? o.localNodes) : o.localNodes;
   const brokerCount = external ? external.split(',').length : clusterKind === 'local' ? localNodes : o.embeddedBrokers;
   const replicationFactor = o.replicationFactor ?? defaultReplicationFactor(brokerCount);
   if (clusterKind !== 'external' && replicationFactor > brokerCount) {
-    throw new FirehoseError('BAD_OPTION', `${where}--replication-factor ${replicationFactor} is invalid: above the ${brokerCount} ${clusterKind === 'local' ? 'local nodes' : 'embedded brokers'}`);
+    throw new FirehoseError(
+      'BAD_OPTION',
+      `${where}--replication-factor ${replicationFactor} is invalid: above the ${brokerCount} ${clusterKind === 'local' ? 'local nodes' : 'embedded brokers'}`,
+    );
   }
   if (o.client === 'kafkajs' && !['none', 'gzip'].includes(o.compression)) {
     throw new FirehoseError('BAD_OPTION', `${where}--compression ${o.compression} is invalid with --client kafkajs: use none or gzip`);
   }
   if (o.client === 'platformatic' && o.compression === 'zstd') {
-    throw new FirehoseError('BAD_OPTION', `${where}--compression zstd is invalid with --client platformatic on Node 20: use none, gzip, snappy or lz4`);
+    throw new FirehoseError(
+      'BAD_OPTION',
+      `${where}--compression zstd is invalid with --client platformatic on Node 20: use none, gzip, snappy or lz4`,
+    );
   }
   if (external && o.faults.length > 0) {
-    throw new FirehoseError('BAD_OPTION', `${where}--fault needs the embedded or the local cluster: faults are not injected into --brokers host:port`);
+    throw new FirehoseError(
+      'BAD_OPTION',
+      `${where}--fault needs the embedded or the local cluster: faults are not injected into --brokers host:port`,
+    );
   }
   const ticks = o.ticks ?? Math.max(1, Math.round(o.rate * o.durationSec));
   // The same bounds whichever way the count was given (--ticks, or --rate × --duration): caught
   // here, before a cluster starts, rather than as wrapped seqs or a failed allocation later.
   const countFlags = o.ticks !== undefined ? '--ticks' : '--rate × --duration';
   if (ticks > MAX_RUN_TICKS) {
-    throw new FirehoseError('BAD_OPTION', `${where}${countFlags} is invalid: ${ticks} ticks, more than ${MAX_RUN_TICKS} (tick sequence numbers are 32-bit)`);
+    throw new FirehoseError(
+      'BAD_OPTION',
+      `${where}${countFlags} is invalid: ${ticks} ticks, more than ${MAX_RUN_TICKS} (tick sequence numbers are 32-bit)`,
+    );
   }
   if (ledgerBytes(o.sourceId + 1, ticks) > MAX_LEDGER_BYTES) {
-    throw new FirehoseError('BAD_OPTION', `${where}${countFlags} is invalid with --source-id ${o.sourceId}: the delivery ledger would need ${Math.ceil(ledgerBytes(o.sourceId + 1, ticks) / 2 ** 20)} MiB, more than ${MAX_LEDGER_BYTES / 2 ** 20} MiB`);
+    throw new FirehoseError(
+      'BAD_OPTION',
+      `${where}${countFlags} is invalid with --source-id ${o.sourceId}: the delivery ledger would need ${Math.ceil(ledgerBytes(o.sourceId + 1, ticks) / 2 ** 20)} MiB, more than ${MAX_LEDGER_BYTES / 2 ** 20} MiB`,
+    );
   }
   if (o.instruments * o.venues > MAX_CELLS) {
-    throw new FirehoseError('BAD_OPTION', `${where}--instruments × --venues is invalid: ${o.instruments} × ${o.venues} is more than ${MAX_CELLS} instrument-venue cells`);
+    throw new FirehoseError(
+      'BAD_OPTION',
+      `${where}--instruments × --venues is invalid: ${o.instruments} × ${o.venues} is more than ${MAX_CELLS} instrument-venue cells`,
+    );
   }
   const durationSec = o.ticks !== undefined ? o.ticks / o.rate : o.durationSec;
   if (o.warmupSec > 0 && o.warmupSec >= durationSec) {

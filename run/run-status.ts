@@ -19,10 +19,13 @@ export interface RunAssessment {
 export function assessRun(result: RunResult): RunAssessment {
   const reasons: string[] = [];
   if (result.status === 'interrupted') reasons.push('the run was interrupted before it finished');
-  if (result.ticks.evicted > 0) reasons.push(`${result.ticks.evicted.toLocaleString('en-US')} ticks were evicted by retention before being read`);
+  if (result.ticks.evicted > 0)
+    reasons.push(`${result.ticks.evicted.toLocaleString('en-US')} ticks were evicted by retention before being read`);
   const growth = lagGrowth(result.timeline, result.throughput.offeredTicksPerSec);
   if (growth) {
-    reasons.push(`consumer lag grew from ${growth.from.toLocaleString('en-US')} to ${growth.to.toLocaleString('en-US')} ticks while sending`);
+    reasons.push(
+      `consumer lag grew from ${growth.from.toLocaleString('en-US')} to ${growth.to.toLocaleString('en-US')} ticks while sending`,
+    );
   }
   const verdict: RunVerdict = result.status === 'interrupted' ? 'interrupted' : reasons.length > 0 ? 'overloaded' : 'ok';
   return { verdict, reasons, lagGrowth: growth };
@@ -38,7 +41,10 @@ export function lagGrowth(timeline: readonly TimelinePoint[], offeredPerSec: num
   const endIndex = timeline.findIndex((p) => p.producedTicks >= finalProduced);
   const sending = timeline.slice(0, endIndex + 1);
   if (sending.length < 3) return null;
-  const firstHalf = sending.slice(0, Math.ceil(sending.length / 2)).map((p) => p.lagTicks).sort((a, b) => a - b);
+  const firstHalf = sending
+    .slice(0, Math.ceil(sending.length / 2))
+    .map((p) => p.lagTicks)
+    .sort((a, b) => a - b);
   const from = firstHalf[Math.floor(firstHalf.length / 2)] ?? 0;
   const to = sending[sending.length - 1]?.lagTicks ?? 0;
   const floor = Number.isFinite(offeredPerSec) && offeredPerSec > 0 ? offeredPerSec / 4 : 0;

@@ -24,7 +24,12 @@ export function evaluateThresholds(result: Pick<RunResult, 'latency' | 'ticks' |
   if (minRate) {
     const limit = minRate.kind === 'percent' ? (result.throughput.offeredTicksPerSec * minRate.value) / 100 : minRate.value;
     const text = minRate.kind === 'percent' ? `≥ ${minRate.value}% of offered (${Math.round(limit)} ticks/s)` : `≥ ${limit} ticks/s`;
-    checks.push({ name: 'analysed rate', limit: text, actual: result.throughput.ticksPerSec, pass: result.throughput.ticksPerSec >= limit });
+    checks.push({
+      name: 'analysed rate',
+      limit: text,
+      actual: result.throughput.ticksPerSec,
+      pass: result.throughput.ticksPerSec >= limit,
+    });
   }
   return checks;
 }

@@ -28,7 +28,13 @@ if (existsSync(bindingPath) && process.env.FIREHOSE_FORCE_NATIVE_BUILD !== '1') 
 }
 
 if (process.platform === 'linux') {
-  const headers = ['/usr/include/zstd.h', '/usr/include/lz4.h', '/usr/include/sasl/sasl.h', '/usr/include/zlib.h', '/usr/include/openssl/ssl.h'];
+  const headers = [
+    '/usr/include/zstd.h',
+    '/usr/include/lz4.h',
+    '/usr/include/sasl/sasl.h',
+    '/usr/include/zlib.h',
+    '/usr/include/openssl/ssl.h',
+  ];
   const curl = ['/usr/include/curl/curl.h', '/usr/include/x86_64-linux-gnu/curl/curl.h', '/usr/include/aarch64-linux-gnu/curl/curl.h'];
   const missing = headers.filter((h) => !existsSync(h));
   if (!curl.some((h) => existsSync(h))) missing.push('curl/curl.h');
@@ -43,8 +49,8 @@ console.error('tick-firehose: building @confluentinc/kafka-javascript (librdkafk
 const preGyp = require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp', { paths: [packageDir] });
 // Outside npm, node-gyp would download Node's headers; use the installed ones when present.
 const installPrefix = path.resolve(path.dirname(process.execPath), '..');
-const nodedir = process.env.npm_config_nodedir
-  ?? (existsSync(path.join(installPrefix, 'include', 'node', 'node_api.h')) ? installPrefix : undefined);
+const nodedir =
+  process.env.npm_config_nodedir ?? (existsSync(path.join(installPrefix, 'include', 'node', 'node_api.h')) ? installPrefix : undefined);
 const started = Date.now();
 const result = spawnSync(process.execPath, [preGyp, 'install', '--build-from-source', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {
   cwd: packageDir,

@@ -136,8 +136,16 @@ export class FrameWriter {
   }
 
   append(
-    seq: number, source: number, venue: number, instrument: number, flags: number,
-    sendTimeUs: number, bid: number, ask: number, bidSize: number, askSize: number,
+    seq: number,
+    source: number,
+    venue: number,
+    instrument: number,
+    flags: number,
+    sendTimeUs: number,
+    bid: number,
+    ask: number,
+    bidSize: number,
+    askSize: number,
   ): void {
     const v = this.view;
     const o = FRAME_HEADER_BYTES + this.count * TICK_BYTES;
@@ -217,28 +225,63 @@ export class FrameReader {
     return this;
   }
 
-  get tickCount(): number { return this.view.getUint16(6, true); }
-  get source(): number { return this.view.getUint16(8, true); }
-  get keyGroup(): number { return this.view.getUint32(12, true); }
-  get producedAtUs(): number { return this.view.getFloat64(16, true); }
+  get tickCount(): number {
+    return this.view.getUint16(6, true);
+  }
+  get source(): number {
+    return this.view.getUint16(8, true);
+  }
+  get keyGroup(): number {
+    return this.view.getUint32(12, true);
+  }
+  get producedAtUs(): number {
+    return this.view.getFloat64(16, true);
+  }
 
-  seq(i: number): number { return this.view.getUint32(FRAME_HEADER_BYTES + i * TICK_BYTES, true); }
-  tickSource(i: number): number { return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 4, true); }
-  venue(i: number): number { return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 6, true); }
-  instrument(i: number): number { return this.view.getUint32(FRAME_HEADER_BYTES + i * TICK_BYTES + 8, true); }
-  flags(i: number): number { return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 12, true); }
-  sendTimeUs(i: number): number { return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 16, true); }
-  bid(i: number): number { return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 24, true); }
-  ask(i: number): number { return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 32, true); }
-  bidSize(i: number): number { return this.view.getFloat32(FRAME_HEADER_BYTES + i * TICK_BYTES + 40, true); }
-  askSize(i: number): number { return this.view.getFloat32(FRAME_HEADER_BYTES + i * TICK_BYTES + 44, true); }
+  seq(i: number): number {
+    return this.view.getUint32(FRAME_HEADER_BYTES + i * TICK_BYTES, true);
+  }
+  tickSource(i: number): number {
+    return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 4, true);
+  }
+  venue(i: number): number {
+    return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 6, true);
+  }
+  instrument(i: number): number {
+    return this.view.getUint32(FRAME_HEADER_BYTES + i * TICK_BYTES + 8, true);
+  }
+  flags(i: number): number {
+    return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 12, true);
+  }
+  sendTimeUs(i: number): number {
+    return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 16, true);
+  }
+  bid(i: number): number {
+    return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 24, true);
+  }
+  ask(i: number): number {
+    return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 32, true);
+  }
+  bidSize(i: number): number {
+    return this.view.getFloat32(FRAME_HEADER_BYTES + i * TICK_BYTES + 40, true);
+  }
+  askSize(i: number): number {
+    return this.view.getFloat32(FRAME_HEADER_BYTES + i * TICK_BYTES + 44, true);
+  }
 
   /** Copies one tick into an object. For tests and tools only: the hot path uses the accessors. */
   tick(i: number): TickFields {
     return {
-      seq: this.seq(i), source: this.tickSource(i), venue: this.venue(i), instrument: this.instrument(i),
-      flags: this.flags(i), sendTimeUs: this.sendTimeUs(i), bid: this.bid(i), ask: this.ask(i),
-      bidSize: this.bidSize(i), askSize: this.askSize(i),
+      seq: this.seq(i),
+      source: this.tickSource(i),
+      venue: this.venue(i),
+      instrument: this.instrument(i),
+      flags: this.flags(i),
+      sendTimeUs: this.sendTimeUs(i),
+      bid: this.bid(i),
+      ask: this.ask(i),
+      bidSize: this.bidSize(i),
+      askSize: this.askSize(i),
     };
   }
 }

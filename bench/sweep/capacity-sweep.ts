@@ -33,8 +33,10 @@ export function settingLabel(s: SweepSetting): string {
   return `${s.partitions}p-${s.workers}w-${s.client}-${s.ticksPerRecord}tpr`;
 }
 
-const fmtRate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M/s` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k/s` : `${Math.round(n)}/s`);
-const fmtMs = (us: number | undefined): string => (us === undefined ? '-' : us >= 10_000 ? `${Math.round(us / 1000)} ms` : `${(us / 1000).toFixed(1)} ms`);
+const fmtRate = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M/s` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k/s` : `${Math.round(n)}/s`;
+const fmtMs = (us: number | undefined): string =>
+  us === undefined ? '-' : us >= 10_000 ? `${Math.round(us / 1000)} ms` : `${(us / 1000).toFixed(1)} ms`;
 const clock = (sec: number): string => {
   const whole = Math.round(sec);
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
@@ -57,73 +59,111 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
   let done = 0;
   let interrupted = false;
 
-  const entries = await Promise.all(options.settings.map(async (setting, task): Promise<SweepEntryResult> => {
-    const label = settingLabel(setting);
-    const topic = options.topicFor(label);
-    const probes: SweepProbe[] = [];
-    const probe = (phase: SweepProbe['phase'], repeat: number, rate: number): Promise<SweepProbe> => turns.turn(task, async () => {
-      const request: ProbeRequest = { setting, label, topic, rate, repeat, phase };
-      const record = await options.probe(request);
-      probes.push(record);
-      remaining[task] = Math.max(0, remaining[task]! - 1);
-      done++;
-      const elapsedSec = (now() - started) / 1000;
-      const left = remaining.reduce((a, b) => a + b, 0);
-      const eta = done > 0 ? (elapsedSec / done) * left : 0;
-      const figures = record.ticksPerSec === undefined ? ''
-        : ` (analysed ${fmtRate(record.ticksPerSec)}, p50 ${fmtMs(record.p50)}, worst second's p99 ${fmtMs(Math.max(0, ...(record.windowP99s ?? [])) || record.p99)})`;
-      options.log(`[${done}/${done + left} ${clock(elapsedSec)} ETA ${clock(eta)}] ${label} ${phase} ${repeat}/${options.repeat} at ${fmtRate(rate)}: ${record.sustained ? 'sustained' : `NOT sustained: ${record.reasons.join('; ')}`}${figures} [${record.wallSec} s]`);
-      return record;
-    });
+  const entries = await Promise.all(
+    options.settings.map(async (setting, task): Promise<SweepEntryResult> => {
+      const label = settingLabel(setting);
+      const topic = options.topicFor(label);
+      const probes: SweepProbe[] = [];
+      const probe = (phase: SweepProbe['phase'], repeat: number, rate: number): Promise<SweepProbe> =>
+        turns.turn(task, async () => {
+          const request: ProbeRequest = { setting, label, topic, rate, repeat, phase };
+          const record = await options.probe(request);
+          probes.push(record);
+          remaining[task] = Math.max(0, remaining[task]! - 1);
+          done++;
+          const elapsedSec = (now() - started) / 1000;
+          const left = remaining.reduce((a, b) => a + b, 0);
+          const eta = done > 0 ? (elapsedSec / done) * left : 0;
+          const figures =
+            record.ticksPerSec === undefined
+              ? ''
+              : ` (analysed ${fmtRate(record.ticksPerSec)}, p50 ${fmtMs(record.p50)}, worst second's p99 ${fmtMs(Math.max(0, ...(record.windowP99s ?? [])) || record.p99)})`;
+          options.log(
+            `[${done}/${done + left} ${clock(elapsedSec)} ETA ${clock(eta)}] ${label} ${phase} ${repeat}/${options.repeat} at ${fmtRate(rate)}: ${record.sustained ? 'sustained' : `NOT sustained: ${record.reasons.join('; ')}`}${figures} [${record.wallSec} s]`,
+          );
+          return record;
+        });
 
-    const perRepeat: SweepEntryResult['capacity']['perRepeat'] = [];
-    for (let repeat = 1; repeat <= options.repeat; repeat++) {
-      if (options.shouldStop()) { interrupted = true; break; }
-      const bests = perRepeat.map((r) => r.best).filter((b) => b > 0);
-      const plan: SearchPlan = repeat === 1 || bests.length === 0 ? budget.firstSearch : {
-        ...budget.firstSearch, startRate: roundRate(median(bests)), growth: budget.refineGrowth,
-        resolution: budget.refineResolution, maxProbes: budget.refineProbes,
+      const perRepeat: SweepEntryResult['capacity']['perRepeat'] = [];
+      for (let repeat = 1; repeat <= options.repeat; repeat++) {
+        if (options.shouldStop()) {
+          interrupted = true;
+          break;
+        }
+        const bests = perRepeat.map((r) => r.best).filter((b) => b > 0);
+        const plan: SearchPlan =
+          repeat === 1 || bests.length === 0
+            ? budget.firstSearch
+            : {
+                ...budget.firstSearch,
+                startRate: roundRate(median(bests)),
+                growth: budget.refineGrowth,
+                resolution: budget.refineResolution,
+                maxProbes: budget.refineProbes,
+              };
+        const outcome = await searchMaxRate(async (rate) => (await probe('search', repeat, rate)).sustained, plan, options.shouldStop);
+        if (outcome.stoppedEarly) interrupted = true;
+        // Probes this search did not need are no longer part of the estimate.
+        const planned = repeat === 1 ? budget.firstSearch.maxProbes : budget.refineProbes;
+        remaining[task] = Math.max(0, remaining[task]! - (planned - outcome.probes));
+        perRepeat.push({ best: outcome.best, lowestFailed: outcome.lowestFailed, probes: outcome.probes });
+      }
+
+      const bests = perRepeat.map((r) => r.best);
+      const sustained = medianOfRepeats(bests);
+      const failed = medianOfRepeats(perRepeat.map((r) => r.lowestFailed ?? r.best));
+      const capacity = {
+        ticksPerSec: Number.isFinite(sustained.median) ? sustained.median : 0,
+        low: Number.isFinite(sustained.low) ? sustained.low : 0,
+        high: Number.isFinite(failed.high) ? Math.max(failed.high, sustained.median) : 0,
+        perRepeat,
       };
-      const outcome = await searchMaxRate(async (rate) => (await probe('search', repeat, rate)).sustained, plan, options.shouldStop);
-      if (outcome.stoppedEarly) interrupted = true;
-      // Probes this search did not need are no longer part of the estimate.
-      const planned = repeat === 1 ? budget.firstSearch.maxProbes : budget.refineProbes;
-      remaining[task] = Math.max(0, remaining[task]! - (planned - outcome.probes));
-      perRepeat.push({ best: outcome.best, lowestFailed: outcome.lowestFailed, probes: outcome.probes });
-    }
 
-    const bests = perRepeat.map((r) => r.best);
-    const sustained = medianOfRepeats(bests);
-    const failed = medianOfRepeats(perRepeat.map((r) => r.lowestFailed ?? r.best));
-    const capacity = { ticksPerSec: Number.isFinite(sustained.median) ? sustained.median : 0, low: Number.isFinite(sustained.low) ? sustained.low : 0, high: Number.isFinite(failed.high) ? Math.max(failed.high, sustained.median) : 0, perRepeat };
-
-    const curve: CurvePoint[] = [];
-    if (capacity.ticksPerSec > 0) {
-      const rates = budget.fractions.map((f) => ({ fraction: f, rate: roundRate(f * capacity.ticksPerSec) }));
-      for (let repeat = 1; repeat <= options.repeat && !options.shouldStop(); repeat++) {
-        for (const { rate } of rates) {
-          if (options.shouldStop()) { interrupted = true; break; }
-          await probe('curve', repeat, rate);
+      const curve: CurvePoint[] = [];
+      if (capacity.ticksPerSec > 0) {
+        const rates = budget.fractions.map((f) => ({ fraction: f, rate: roundRate(f * capacity.ticksPerSec) }));
+        for (let repeat = 1; repeat <= options.repeat && !options.shouldStop(); repeat++) {
+          for (const { rate } of rates) {
+            if (options.shouldStop()) {
+              interrupted = true;
+              break;
+            }
+            await probe('curve', repeat, rate);
+          }
+        }
+        for (const { fraction, rate } of rates) {
+          const at = probes.filter((p) => p.phase === 'curve' && p.rate === rate && p.p50 !== undefined);
+          if (at.length === 0) continue;
+          const p50 = medianOfRepeats(at.map((p) => p.p50!));
+          const p99 = medianInterval(at.map((p) => (p.windowP99s && p.windowP99s.length > 0 ? p.windowP99s : [p.p99 ?? 0])));
+          curve.push({
+            fraction,
+            offered: rate,
+            p50: p50.median,
+            p50Low: p50.low,
+            p50High: p50.high,
+            p99: p99.median,
+            p99Low: p99.low,
+            p99High: p99.high,
+            sustained: at.filter((p) => p.sustained).length,
+            repeats: at.length,
+          });
         }
       }
-      for (const { fraction, rate } of rates) {
-        const at = probes.filter((p) => p.phase === 'curve' && p.rate === rate && p.p50 !== undefined);
-        if (at.length === 0) continue;
-        const p50 = medianOfRepeats(at.map((p) => p.p50!));
-        const p99 = medianInterval(at.map((p) => (p.windowP99s && p.windowP99s.length > 0 ? p.windowP99s : [p.p99 ?? 0])));
-        curve.push({
-          fraction, offered: rate, p50: p50.median, p50Low: p50.low, p50High: p50.high, p99: p99.median, p99Low: p99.low, p99High: p99.high,
-          sustained: at.filter((p) => p.sustained).length, repeats: at.length,
-        });
-      }
-    }
-    remaining[task] = 0;
-    const which = limitingProbe(probes, capacity.ticksPerSec);
-    return {
-      label, settings: setting, beyondCores: setting.partitions > options.cpus, topic, capacity, curve,
-      limitedBy: which ? limitingSide(which, options.cpus) : null, probes,
-    };
-  }));
+      remaining[task] = 0;
+      const which = limitingProbe(probes, capacity.ticksPerSec);
+      return {
+        label,
+        settings: setting,
+        beyondCores: setting.partitions > options.cpus,
+        topic,
+        capacity,
+        curve,
+        limitedBy: which ? limitingSide(which, options.cpus) : null,
+        probes,
+      };
+    }),
+  );
 
   const verdict = decideVerdict(entries, { targetRate: options.targetRate, maxP99Us: options.maxP99Us });
   return { entries, verdict, interrupted: interrupted || options.shouldStop(), probesRun: done };

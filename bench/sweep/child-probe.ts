@@ -30,7 +30,10 @@ export interface ChildProbeOptions {
 /** The per-second p99s of the measuring window: after the warm-up, while sending, without the final after-drain point. */
 export function windowP99s(output: ProbeOutput, warmupSec: number): number[] {
   const sendingEnd = output.config.durationSec + 0.3;
-  return output.timeline.slice(0, -1).filter((p) => p.t > warmupSec + 0.05 && p.t <= sendingEnd && p.p99Us > 0).map((p) => p.p99Us);
+  return output.timeline
+    .slice(0, -1)
+    .filter((p) => p.t > warmupSec + 0.05 && p.t <= sendingEnd && p.p99Us > 0)
+    .map((p) => p.p99Us);
 }
 
 /**
@@ -42,10 +45,32 @@ export async function runChildProbe(options: ChildProbeOptions, request: ProbeRe
   const durationSec = options.warmupSec + options.windowSec;
   const s = request.setting;
   const tag = `${request.label}-${request.phase}-r${request.repeat}-${Math.round(request.rate)}`;
-  const args = ['run', '--json', '--no-progress', '--brokers', options.brokers, '--partitions', String(s.partitions), '--workers', String(s.workers),
-    '--client', s.client, '--ticks-per-record', String(s.ticksPerRecord), '--rate', String(Math.round(request.rate)), '--duration', String(durationSec),
+  const args = [
+    'run',
+    '--json',
+    '--no-progress',
+    '--brokers',
+    options.brokers,
+    '--partitions',
+    String(s.partitions),
+    '--workers',
+    String(s.workers),
+    '--client',
+    s.client,
+    '--ticks-per-record',
+    String(s.ticksPerRecord),
+    '--rate',
+    String(Math.round(request.rate)),
+    '--duration',
+    String(durationSec),
     // --force: a probe retried after a crash replaces its own earlier files.
-    '--drain-timeout', String(options.drainTimeoutSec), '--out', path.join(options.runsDir, tag), '--force', ...options.passThrough];
+    '--drain-timeout',
+    String(options.drainTimeoutSec),
+    '--out',
+    path.join(options.runsDir, tag),
+    '--force',
+    ...options.passThrough,
+  ];
   if (options.brokers === 'embedded') args.splice(args.indexOf('--brokers'), 2);
   if (request.topic !== null) args.push('--topic', request.topic);
   const base = { phase: request.phase, repeat: request.repeat, rate: request.rate };
@@ -63,7 +88,13 @@ export async function runChildProbe(options: ChildProbeOptions, request: ProbeRe
     const output = parseJsonOutput<RunOutput>(run.stdout);
     if (output === null && !run.timedOut && !options.runner.stopped && attempt === 0) continue;
     const judged = judgeProbe(request.rate, durationSec, options.warmupSec, run, output, options.criteria);
-    const probe: SweepProbe = { ...base, sustained: judged.sustained, reasons: judged.reasons, wallSec: judged.wallSec, loadAverage: Math.round(os.loadavg()[0]! * 100) / 100 };
+    const probe: SweepProbe = {
+      ...base,
+      sustained: judged.sustained,
+      reasons: judged.reasons,
+      wallSec: judged.wallSec,
+      loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
+    };
     if (output) {
       probe.ticksPerSec = output.throughput.ticksPerSec;
       probe.producedTicksPerSec = output.throughput.producedTicksPerSec;

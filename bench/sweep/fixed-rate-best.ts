@@ -12,18 +12,29 @@ export function chooseBest(entries: SweepEntry[], maxP99Us: number | null): Swee
   if (maxP99Us !== null) {
     const within = clean.filter((e) => e.result.latency.e2e.p99 <= maxP99Us);
     if (within.length === 0) return null;
-    within.sort((x, y) => y.result.throughput.ticksPerSec - x.result.throughput.ticksPerSec || x.result.latency.e2e.p99 - y.result.latency.e2e.p99);
+    within.sort(
+      (x, y) => y.result.throughput.ticksPerSec - x.result.throughput.ticksPerSec || x.result.latency.e2e.p99 - y.result.latency.e2e.p99,
+    );
     const best = within[0]!;
-    return { label: best.label, reason: `highest analysed rate (${formatRate(best.result.throughput.ticksPerSec)}) with p99 ${formatUs(best.result.latency.e2e.p99)} within the ${formatUs(maxP99Us)} limit and no loss` };
+    return {
+      label: best.label,
+      reason: `highest analysed rate (${formatRate(best.result.throughput.ticksPerSec)}) with p99 ${formatUs(best.result.latency.e2e.p99)} within the ${formatUs(maxP99Us)} limit and no loss`,
+    };
   }
   const sustaining = clean.filter(keptUp);
   if (sustaining.length > 0) {
     sustaining.sort((x, y) => x.result.latency.e2e.p99 - y.result.latency.e2e.p99);
     const best = sustaining[0]!;
-    return { label: best.label, reason: `lowest end-to-end p99 (${formatUs(best.result.latency.e2e.p99)}) among the ${sustaining.length} settings that sustained the offered rate without loss` };
+    return {
+      label: best.label,
+      reason: `lowest end-to-end p99 (${formatUs(best.result.latency.e2e.p99)}) among the ${sustaining.length} settings that sustained the offered rate without loss`,
+    };
   }
   if (clean.length === 0) return null;
   clean.sort((x, y) => y.result.throughput.ticksPerSec - x.result.throughput.ticksPerSec);
   const best = clean[0]!;
-  return { label: best.label, reason: `no setting sustained the offered rate; this one analysed the most (${formatRate(best.result.throughput.ticksPerSec)}) without loss` };
+  return {
+    label: best.label,
+    reason: `no setting sustained the offered rate; this one analysed the most (${formatRate(best.result.throughput.ticksPerSec)}) without loss`,
+  };
 }

@@ -59,7 +59,10 @@ export function medianInterval(groups: ReadonlyArray<readonly number[]>, options
 
 /** One value per repeat: each repeat is its own group of one. */
 export function medianOfRepeats(values: readonly number[], options: BootstrapOptions = DEFAULT_BOOTSTRAP): Estimate {
-  return medianInterval(values.map((v) => [v]), options);
+  return medianInterval(
+    values.map((v) => [v]),
+    options,
+  );
 }
 
 /** Do two intervals share any value? */

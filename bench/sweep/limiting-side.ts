@@ -1,6 +1,7 @@
 import type { Limiting, SweepProbe } from '../../run/sweep-result.js';
 
-const ms = (us: number | undefined): string => (us === undefined ? '-' : us >= 10_000 ? `${Math.round(us / 1000)} ms` : `${(us / 1000).toFixed(1)} ms`);
+const ms = (us: number | undefined): string =>
+  us === undefined ? '-' : us >= 10_000 ? `${Math.round(us / 1000)} ms` : `${(us / 1000).toFixed(1)} ms`;
 
 /**
  * The probe that shows what limits a setting: the failed search probe closest above its capacity
@@ -35,11 +36,15 @@ export function limitingSide(probe: SweepProbe, cpus: number): Limiting | null {
   else if (workers > transport) side = 'workers';
   else if (produce >= 0.6 * transport) side = 'broker';
   else side = 'consumer';
-  const cpu = probe.cpuCores === undefined ? ''
-    : `; process ${probe.cpuCores.toFixed(2)} of ${cpus} cores, main thread ${Math.round((probe.mainThreadCore ?? 0) * 100)}% of a core, busiest thread ${Math.round((probe.busiestThreadCore ?? 0) * 100)}%`;
+  const cpu =
+    probe.cpuCores === undefined
+      ? ''
+      : `; process ${probe.cpuCores.toFixed(2)} of ${cpus} cores, main thread ${Math.round((probe.mainThreadCore ?? 0) * 100)}% of a core, busiest thread ${Math.round((probe.busiestThreadCore ?? 0) * 100)}%`;
   // A probe that got far less CPU than the machine has, on a machine busy with other work, was starved rather than limited.
-  const crowded = probe.loadAverage !== undefined && probe.loadAverage > cpus
-    ? `; machine load average ${probe.loadAverage.toFixed(1)} on ${cpus} cores: other work competed for the CPU, so this side may have been starved rather than at its limit` : '';
+  const crowded =
+    probe.loadAverage !== undefined && probe.loadAverage > cpus
+      ? `; machine load average ${probe.loadAverage.toFixed(1)} on ${cpus} cores: other work competed for the CPU, so this side may have been starved rather than at its limit`
+      : '';
   const sent = probe.producedTicksPerSec === undefined ? '' : `, sent ${Math.round(probe.producedTicksPerSec).toLocaleString('en-US')}/s`;
   const evidence = `${probe.sustained ? 'highest sustained' : 'first failing'} rate ${Math.round(probe.rate).toLocaleString('en-US')}/s${sent}: p99 by stage schedule ${ms(s.schedule)}, produce ack ${ms(s.produce)}, transport ${ms(s.transport)}, queue ${ms(s.queue)}, analytics ${ms(s.analytics)}${cpu}${crowded}`;
   return { side, evidence, atRate: probe.rate };

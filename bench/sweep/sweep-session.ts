@@ -55,17 +55,32 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
   const prefix = `firehose-sweep-${stamp()}`;
   const topics = new Map<string, string>();
   const used = new Set<string>();
-  const childProbe: ProbeFn = config.probe ?? ((request) => runChildProbe({
-    runner, criteria, warmupSec: budget.warmupSec, windowSec: budget.windowSec, drainTimeoutSec: budget.drainTimeoutSec,
-    brokers: config.brokers, passThrough: config.passThrough, runsDir,
-  }, request));
+  const childProbe: ProbeFn =
+    config.probe ??
+    ((request) =>
+      runChildProbe(
+        {
+          runner,
+          criteria,
+          warmupSec: budget.warmupSec,
+          windowSec: budget.windowSec,
+          drainTimeoutSec: budget.drainTimeoutSec,
+          brokers: config.brokers,
+          passThrough: config.passThrough,
+          runsDir,
+        },
+        request,
+      ));
   // A probe that was not sustained may leave records unread (its drain gave up): the group moves
   // to the end of the topic before the next probe of that setting. A sustained one read everything.
   const leftovers = new Set<string>();
   const probe: ProbeFn = async (request) => {
     if (request.topic !== null && leftovers.has(request.topic)) {
-      await skipGroupToEnd(config.brokers, groupIdFor({ topic: request.topic }), request.topic)
-        .catch((error: unknown) => config.log(`  warning: could not move ${request.topic}'s consumer group to the end: ${error instanceof Error ? error.message : String(error)}`));
+      await skipGroupToEnd(config.brokers, groupIdFor({ topic: request.topic }), request.topic).catch((error: unknown) =>
+        config.log(
+          `  warning: could not move ${request.topic}'s consumer group to the end: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
       leftovers.delete(request.topic);
     }
     const record = await childProbe(request);
@@ -77,17 +92,25 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
   };
 
   const measured = await measureSettings({
-    settings: config.settings, repeat: config.repeat, budget, maxP99Us: criteria.maxP99Us, targetRate: config.targetRate, probe, cpus,
+    settings: config.settings,
+    repeat: config.repeat,
+    budget,
+    maxP99Us: criteria.maxP99Us,
+    targetRate: config.targetRate,
+    probe,
+    cpus,
     topicFor: (label) => {
       if (!real) return null;
       const name = topics.get(label) ?? `${prefix}-${label}`;
       topics.set(label, name);
       return name;
     },
-    log: config.log, shouldStop: () => runner.stopped,
+    log: config.log,
+    shouldStop: () => runner.stopped,
   });
 
-  let topicNote = 'embedded mock: each probe ran its own in-process cluster, gone with the probe (the mock cannot delete topics; nothing is left behind)';
+  let topicNote =
+    'embedded mock: each probe ran its own in-process cluster, gone with the probe (the mock cannot delete topics; nothing is left behind)';
   if (real) {
     const all = [...used].flatMap((t) => [t, deadLetterTopic(t), alertsTopic(t)]);
     if (config.keepTopics) topicNote = `kept (--keep-topics): ${all.join(', ')}`;
@@ -104,18 +127,28 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
 
   const c = criteria;
   const sweep: CapacitySweep = {
-    tool: 'tick-firehose', kind: 'sweep', mode: 'find-capacity', version: 2,
-    status: measured.interrupted ? 'interrupted' : 'ok', startedAt, finishedAt: new Date().toISOString(), wallSec: Math.round((Date.now() - started) / 100) / 10,
+    tool: 'tick-firehose',
+    kind: 'sweep',
+    mode: 'find-capacity',
+    version: 2,
+    status: measured.interrupted ? 'interrupted' : 'ok',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    wallSec: Math.round((Date.now() - started) / 100) / 10,
     cluster: { brokers: config.brokers, kind: real ? 'kafka' : 'mock', topics: topicNote },
     machine: { cpus, loadAverageAtStart, loadAverageAtEnd: os.loadavg()[0]! },
     criteria: { ...criteria, warmupSec: budget.warmupSec, windowSec: budget.windowSec },
-    repeat: config.repeat, fractions: budget.fractions, confidence: 0.95, targetRate: config.targetRate,
-    entries: measured.entries, verdict: measured.verdict,
+    repeat: config.repeat,
+    fractions: budget.fractions,
+    confidence: 0.95,
+    targetRate: config.targetRate,
+    entries: measured.entries,
+    verdict: measured.verdict,
     notes: [
       `sustained = as in firehose bench: nothing lost, evicted or failed, analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of offered; after a ${budget.warmupSec} s warm-up, every second's p99 ≤ ${c.maxP99Us / 1000} ms over the ${budget.windowSec} s window, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and grown by ≤ ${c.maxLagGrowthSec} s`,
       `capacity = median over ${config.repeat} repeat(s) of the highest sustained rate; interval = 95% bootstrap over repeats, from the sustained rates' low end to the lowest failed rates' high end (the search's step is part of it)`,
       `curve p99 = median of the per-second p99s of the measuring windows, interval by a two-level bootstrap (repeats, then seconds); p50 = median over repeats of each probe's p50`,
-      `${real ? 'real Kafka' : 'the librdkafka mock (embedded): its per-partition fetch behaviour is not Kafka\'s; figures a user compares with a cluster should come from real Kafka'}`,
+      `${real ? 'real Kafka' : "the librdkafka mock (embedded): its per-partition fetch behaviour is not Kafka's; figures a user compares with a cluster should come from real Kafka"}`,
       `the machine is shared: 1-minute load average ${loadAverageAtStart.toFixed(2)} at the start, ${os.loadavg()[0]!.toFixed(2)} at the end (${cpus} CPUs)`,
     ],
   };

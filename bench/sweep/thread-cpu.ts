@@ -65,6 +65,10 @@ export function sampleThreadCpu(pid: number, intervalMs = 1000): () => ThreadCpu
     clearInterval(timer);
     if (intervals === 0) return null;
     const round = (x: number): number => Math.round(Math.min(x, 1024) * 100) / 100;
-    return { cpuCores: round(busiest.cpuCores), busiestThreadCore: round(Math.min(1, busiest.busiestThreadCore)), mainThreadCore: round(Math.min(1, busiest.mainThreadCore)) };
+    return {
+      cpuCores: round(busiest.cpuCores),
+      busiestThreadCore: round(Math.min(1, busiest.busiestThreadCore)),
+      mainThreadCore: round(Math.min(1, busiest.mainThreadCore)),
+    };
   };
 }

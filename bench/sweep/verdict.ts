@@ -57,30 +57,53 @@ export function decideVerdict(entries: readonly Entry[], options: { targetRate: 
 
   const summary: string[] = [];
   const half = halfLoad(best);
-  summary.push(`${describeSetting(best)} ${verb(best.settings.partitions, 'carries', 'carry')} ${rate(best.capacity.ticksPerSec)} ticks/s (${spread(best.capacity)})${half ? ` with p99 ${ms(half.p99)} at ${Math.round(half.fraction * 100)}% load` : ''}${best.limitedBy ? `; the ${best.limitedBy.side} side limits it` : ''}.`);
+  summary.push(
+    `${describeSetting(best)} ${verb(best.settings.partitions, 'carries', 'carry')} ${rate(best.capacity.ticksPerSec)} ticks/s (${spread(best.capacity)})${half ? ` with p99 ${ms(half.p99)} at ${Math.round(half.fraction * 100)}% load` : ''}${best.limitedBy ? `; the ${best.limitedBy.side} side limits it` : ''}.`,
+  );
   for (const e of [...rankable].sort(byCost)) {
     if (e === best) continue;
     const eHalf = halfLoad(e);
     const p99Change = half && eHalf && half.p99 > 0 ? Math.round(((eHalf.p99 - half.p99) / half.p99) * 100) : null;
-    const latency = p99Change === null ? '' : ` and ${p99Change >= 0 ? verb(e.settings.partitions, 'raises', 'raise') : verb(e.settings.partitions, 'lowers', 'lower')} p99 at ${Math.round((eHalf?.fraction ?? 0.5) * 100)}% load by ${Math.abs(p99Change)}%`;
+    const latency =
+      p99Change === null
+        ? ''
+        : ` and ${p99Change >= 0 ? verb(e.settings.partitions, 'raises', 'raise') : verb(e.settings.partitions, 'lowers', 'lower')} p99 at ${Math.round((eHalf?.fraction ?? 0.5) * 100)}% load by ${Math.abs(p99Change)}%`;
     if (tied.includes(e)) {
-      summary.push(`${plural(e.settings.partitions, 'partition')}${e.settings.workers !== best.settings.workers ? ` with ${plural(e.settings.workers, 'worker')}` : ''} ${e.settings.partitions > best.settings.partitions || e.settings.workers > best.settings.workers ? verb(e.settings.partitions, 'adds', 'add') + ' no capacity beyond the noise' : verb(e.settings.partitions, 'carries', 'carry') + ' as much within the noise'} (${rate(e.capacity.ticksPerSec)}, ${range(e)})${latency}.`);
+      summary.push(
+        `${plural(e.settings.partitions, 'partition')}${e.settings.workers !== best.settings.workers ? ` with ${plural(e.settings.workers, 'worker')}` : ''} ${e.settings.partitions > best.settings.partitions || e.settings.workers > best.settings.workers ? verb(e.settings.partitions, 'adds', 'add') + ' no capacity beyond the noise' : verb(e.settings.partitions, 'carries', 'carry') + ' as much within the noise'} (${rate(e.capacity.ticksPerSec)}, ${range(e)})${latency}.`,
+      );
     } else {
-      summary.push(`${plural(e.settings.partitions, 'partition')}${e.settings.workers !== best.settings.workers ? ` with ${plural(e.settings.workers, 'worker')}` : ''} ${verb(e.settings.partitions, 'carries', 'carry')} ${e.capacity.ticksPerSec < best.capacity.ticksPerSec ? 'less' : 'more'}: ${rate(e.capacity.ticksPerSec)} (${range(e)})${e.limitedBy ? `; the ${e.limitedBy.side} side saturates` : ''}.`);
+      summary.push(
+        `${plural(e.settings.partitions, 'partition')}${e.settings.workers !== best.settings.workers ? ` with ${plural(e.settings.workers, 'worker')}` : ''} ${verb(e.settings.partitions, 'carries', 'carry')} ${e.capacity.ticksPerSec < best.capacity.ticksPerSec ? 'less' : 'more'}: ${rate(e.capacity.ticksPerSec)} (${range(e)})${e.limitedBy ? `; the ${e.limitedBy.side} side saturates` : ''}.`,
+      );
     }
   }
   const beyond = entries.filter((e) => e.beyondCores).map((e) => e.settings.partitions);
-  if (beyond.length > 0) summary.push(`${[...new Set(beyond)].join(', ')} partitions are more than this machine's cores: they cannot all be consumed in parallel here.`);
+  if (beyond.length > 0)
+    summary.push(
+      `${[...new Set(beyond)].join(', ')} partitions are more than this machine's cores: they cannot all be consumed in parallel here.`,
+    );
   for (const e of entries.filter((x) => x.capacity.ticksPerSec === 0)) summary.push(`${e.label} sustained none of the rates probed.`);
   if (forTarget) summary.push(forTarget.answer);
-  return { best: best.label, ties: tied.length > 1 ? tied.map((e) => e.label) : [], reason, limitedBy: best.limitedBy, summary, ...(forTarget ? { forTargetRate: forTarget } : {}) };
+  return {
+    best: best.label,
+    ties: tied.length > 1 ? tied.map((e) => e.label) : [],
+    reason,
+    limitedBy: best.limitedBy,
+    summary,
+    ...(forTarget ? { forTargetRate: forTarget } : {}),
+  };
 }
 
 /**
  * "How many partitions for this rate?": the cheapest setting whose whole capacity interval is at
  * or above it (confident), else the cheapest whose median is (within the noise), else none.
  */
-export function answerTargetRate(entries: readonly Entry[], targetRate: number, maxP99Us: number): NonNullable<SweepVerdict['forTargetRate']> {
+export function answerTargetRate(
+  entries: readonly Entry[],
+  targetRate: number,
+  maxP99Us: number,
+): NonNullable<SweepVerdict['forTargetRate']> {
   const sorted = [...entries].sort(byCost);
   const confident = sorted.find((e) => e.capacity.low >= targetRate);
   const marginal = sorted.find((e) => e.capacity.ticksPerSec >= targetRate);

@@ -14,11 +14,16 @@ const stateSchema = z.object({
   kafkaVersion: z.string().min(1),
   clusterId: z.string().min(1),
   createdAt: z.string(),
-  nodes: z.array(z.object({
-    id: z.number().int().min(1).max(9),
-    port: z.number().int().min(1).max(65535),
-    controllerPort: z.number().int().min(1).max(65535),
-  })).min(1).max(9),
+  nodes: z
+    .array(
+      z.object({
+        id: z.number().int().min(1).max(9),
+        port: z.number().int().min(1).max(65535),
+        controllerPort: z.number().int().min(1).max(65535),
+      }),
+    )
+    .min(1)
+    .max(9),
 });
 export type ClusterState = z.infer<typeof stateSchema>;
 export type NodeAddress = ClusterState['nodes'][number];
@@ -26,7 +31,13 @@ export type NodeAddress = ClusterState['nodes'][number];
 /** The files of one node inside the state dir. */
 export function nodeFiles(stateDir: string, id: number) {
   const dir = path.join(stateDir, `node-${id}`);
-  return { dir, properties: path.join(dir, 'server.properties'), data: path.join(dir, 'data'), log: path.join(dir, 'node.log'), pid: path.join(dir, 'pid') };
+  return {
+    dir,
+    properties: path.join(dir, 'server.properties'),
+    data: path.join(dir, 'data'),
+    log: path.join(dir, 'node.log'),
+    pid: path.join(dir, 'pid'),
+  };
 }
 
 export function readState(stateDir: string): ClusterState | null {
@@ -39,7 +50,11 @@ export function readState(stateDir: string): ClusterState | null {
     throw new FirehoseError('LOCAL_CLUSTER', `${file} is not JSON (${(error as Error).message}): firehose cluster down removes it`);
   }
   const parsed = stateSchema.safeParse(json);
-  if (!parsed.success) throw new FirehoseError('LOCAL_CLUSTER', `${file} is not a local cluster state file (${parsed.error.issues[0]!.message}): firehose cluster down removes it`);
+  if (!parsed.success)
+    throw new FirehoseError(
+      'LOCAL_CLUSTER',
+      `${file} is not a local cluster state file (${parsed.error.issues[0]!.message}): firehose cluster down removes it`,
+    );
   return parsed.data;
 }
 

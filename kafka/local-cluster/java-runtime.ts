@@ -28,7 +28,8 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): JavaRuntime | nu
 export function requireJava(env: NodeJS.ProcessEnv = process.env): JavaRuntime {
   const java = findJava(env);
   const install = `install Java ${MIN_JAVA_MAJOR}+ (Debian: apt-get install openjdk-17-jre-headless, or bash scripts/setup.sh)`;
-  if (!java) throw new FirehoseError('BAD_OPTION', `no Java found${env.JAVA_HOME ? ` at JAVA_HOME=${env.JAVA_HOME}` : ' on the PATH'}: ${install}`);
+  if (!java)
+    throw new FirehoseError('BAD_OPTION', `no Java found${env.JAVA_HOME ? ` at JAVA_HOME=${env.JAVA_HOME}` : ' on the PATH'}: ${install}`);
   if (java.major < MIN_JAVA_MAJOR) throw new FirehoseError('BAD_OPTION', `Java ${java.version} is too old for Kafka 4: ${install}`);
   return java;
 }

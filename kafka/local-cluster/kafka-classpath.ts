@@ -27,9 +27,19 @@ function cachedClasspath(file: string): string | null {
 function mavenError(output: string): string {
   // Maven colours its output even with -B on some terminals: strip the ANSI escapes (ESC [ ... m).
   const escape = String.fromCharCode(27);
-  const lines = output.split('\n').map((l) => l.split(escape).map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, ''))).join('')
-    .replace(/^\[ERROR\]\s*/, '').replace(/\s*-> \[Help 1\]$/, '').trim());
-  const line = lines.find((l) => /Could not (resolve|find|transfer)|Failed to (collect|read|execute)/.test(l)) ?? lines.find((l) => l !== '') ?? 'no output';
+  const lines = output.split('\n').map((l) =>
+    l
+      .split(escape)
+      .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, '')))
+      .join('')
+      .replace(/^\[ERROR\]\s*/, '')
+      .replace(/\s*-> \[Help 1\]$/, '')
+      .trim(),
+  );
+  const line =
+    lines.find((l) => /Could not (resolve|find|transfer)|Failed to (collect|read|execute)/.test(l)) ??
+    lines.find((l) => l !== '') ??
+    'no output';
   return line.length > 400 ? `${line.slice(0, 400)}…` : line;
 }
 
@@ -45,15 +55,31 @@ export function resolveKafkaClasspath(env: NodeJS.ProcessEnv = process.env): str
   mkdirSync(path.dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.tmp`;
   const artefact = `org.apache.kafka:kafka_2.13:${version} and org.apache.kafka:kafka-tools:${version}`;
-  const mvn = spawnSync('mvn', [
-    '-B', '-q', '-f', repoFile('kafka/local-cluster/pom.xml'), 'dependency:build-classpath',
-    `-Dkafka.version=${version}`, '-Dmdep.includeScope=runtime', `-Dmdep.outputFile=${partial}`,
-  ], { encoding: 'utf8', timeout: 10 * 60_000, env });
+  const mvn = spawnSync(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      '-f',
+      repoFile('kafka/local-cluster/pom.xml'),
+      'dependency:build-classpath',
+      `-Dkafka.version=${version}`,
+      '-Dmdep.includeScope=runtime',
+      `-Dmdep.outputFile=${partial}`,
+    ],
+    { encoding: 'utf8', timeout: 10 * 60_000, env },
+  );
   if (mvn.error && (mvn.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new FirehoseError('BAD_OPTION', `Maven (mvn) not found on the PATH: install it to resolve ${artefact} (Debian: apt-get install maven, or bash scripts/setup.sh)`);
+    throw new FirehoseError(
+      'BAD_OPTION',
+      `Maven (mvn) not found on the PATH: install it to resolve ${artefact} (Debian: apt-get install maven, or bash scripts/setup.sh)`,
+    );
   }
   if (mvn.status !== 0 || !existsSync(partial)) {
-    throw new FirehoseError('LOCAL_CLUSTER', `Maven could not resolve ${artefact}: ${mavenError(`${mvn.stdout ?? ''}\n${mvn.stderr ?? ''}${mvn.error ? `\n${mvn.error.message}` : ''}`)}`);
+    throw new FirehoseError(
+      'LOCAL_CLUSTER',
+      `Maven could not resolve ${artefact}: ${mavenError(`${mvn.stdout ?? ''}\n${mvn.stderr ?? ''}${mvn.error ? `\n${mvn.error.message}` : ''}`)}`,
+    );
   }
   renameSync(partial, file);
   return readFileSync(file, 'utf8').trim();

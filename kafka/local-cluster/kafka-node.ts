@@ -11,9 +11,14 @@ import { repoFile } from './repo-files.js';
  * few threads per node (Kafka sizes its pools for a server).
  */
 const JVM_OPTIONS = [
-  '-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20',
+  '-Xms256m',
+  '-Xmx512m',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
   // One GC thread each: three nodes' GC threads would otherwise compete for the same two cores.
-  '-XX:ParallelGCThreads=1', '-XX:ConcGCThreads=1', '-Djava.awt.headless=true',
+  '-XX:ParallelGCThreads=1',
+  '-XX:ConcGCThreads=1',
+  '-Djava.awt.headless=true',
 ];
 
 /** server.properties of one node: broker and controller, loopback listeners on its own ports. */
@@ -47,7 +52,9 @@ export function serverProperties(stateDir: string, state: ClusterState, node: No
     'broker.heartbeat.interval.ms': 500,
     'broker.session.timeout.ms': 3000,
   };
-  return `${Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+  return `${Object.entries(properties)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
 }
 
 function lastError(logFile: string): string {
@@ -65,12 +72,23 @@ export function formatNode(java: JavaRuntime, classpath: string, stateDir: strin
   mkdirSync(files.dir, { recursive: true });
   writeFileSync(files.properties, serverProperties(stateDir, state, node));
   if (existsSync(`${files.data}/meta.properties`)) return;
-  const format = spawnSync(java.command, ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', state.clusterId, '-c', files.properties, '--ignore-formatted'], {
-    encoding: 'utf8', timeout: 120_000,
-  });
+  const format = spawnSync(
+    java.command,
+    ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', state.clusterId, '-c', files.properties, '--ignore-formatted'],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   if (format.status !== 0) {
-    const said = `${format.stdout ?? ''}\n${format.stderr ?? ''}`.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('SLF4J')).at(-1);
-    throw new FirehoseError('LOCAL_CLUSTER', `formatting the storage of node ${node.id} in ${files.data} failed: ${said ?? format.error?.message ?? `exit ${format.status}`}`);
+    const said = `${format.stdout ?? ''}\n${format.stderr ?? ''}`
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('SLF4J'))
+      .at(-1);
+    throw new FirehoseError(
+      'LOCAL_CLUSTER',
+      `formatting the storage of node ${node.id} in ${files.data} failed: ${said ?? format.error?.message ?? `exit ${format.status}`}`,
+    );
   }
 }
 
@@ -84,10 +102,18 @@ export function startNode(java: JavaRuntime, classpath: string, stateDir: string
   if (running !== null) return running;
   const out = openSync(files.log, 'a');
   try {
-    const child = spawn(java.command, [
-      ...JVM_OPTIONS, `-Dlog4j2.configurationFile=${repoFile('kafka/local-cluster/log4j2.properties')}`,
-      '-cp', classpath, 'kafka.Kafka', files.properties,
-    ], { detached: true, stdio: ['ignore', out, out] });
+    const child = spawn(
+      java.command,
+      [
+        ...JVM_OPTIONS,
+        `-Dlog4j2.configurationFile=${repoFile('kafka/local-cluster/log4j2.properties')}`,
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        files.properties,
+      ],
+      { detached: true, stdio: ['ignore', out, out] },
+    );
     if (child.pid === undefined) throw new FirehoseError('LOCAL_CLUSTER', `could not start ${java.command} for node ${node.id}`);
     child.unref();
     writeFileSync(files.pid, `${child.pid}\n`);

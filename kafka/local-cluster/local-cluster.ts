@@ -23,11 +23,17 @@ export interface NodeStatus {
 
 /** Free loopback ports, all distinct: each is bound at once, read, then released. */
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
@@ -38,9 +44,18 @@ function accepting(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.setTimeout(1_000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => { socket.destroy(); resolve(false); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -79,7 +94,11 @@ async function withStartLock<T>(stateDir: string, work: () => Promise<T>): Promi
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new FirehoseError('LOCAL_CLUSTER', `another process (pid ${holder}) has been starting the local cluster in ${stateDir} for 3 minutes (lock ${lock})`);
+      if (Date.now() > deadline)
+        throw new FirehoseError(
+          'LOCAL_CLUSTER',
+          `another process (pid ${holder}) has been starting the local cluster in ${stateDir} for 3 minutes (lock ${lock})`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -101,7 +120,10 @@ function newClusterId(): string {
  * runs in others, `cluster down` in a third.
  */
 export class LocalCluster {
-  private constructor(readonly stateDir: string, readonly state: ClusterState) {}
+  private constructor(
+    readonly stateDir: string,
+    readonly state: ClusterState,
+  ) {}
 
   get nodeCount(): number {
     return this.state.nodes.length;
@@ -132,18 +154,31 @@ export class LocalCluster {
    * pid files are stale (a crash) are started again on their old ports and data. `started` says
    * whether this call started any node.
    */
-  static async up(options: { stateDir: string; nodes: number; log?: (line: string) => void }): Promise<{ cluster: LocalCluster; started: boolean }> {
+  static async up(options: {
+    stateDir: string;
+    nodes: number;
+    log?: (line: string) => void;
+  }): Promise<{ cluster: LocalCluster; started: boolean }> {
     const { stateDir, nodes } = options;
     const log = options.log ?? (() => {});
-    if (!(LOCAL_NODE_COUNTS as readonly number[]).includes(nodes)) throw new FirehoseError('BAD_OPTION', `--nodes ${nodes} is invalid: must be 1 or 3`);
+    if (!(LOCAL_NODE_COUNTS as readonly number[]).includes(nodes))
+      throw new FirehoseError('BAD_OPTION', `--nodes ${nodes} is invalid: must be 1 or 3`);
     const java = requireJava();
     return withStartLock(stateDir, () => LocalCluster.#upLocked(stateDir, nodes, java, log));
   }
 
-  static async #upLocked(stateDir: string, nodes: number, java: JavaRuntime, log: (line: string) => void): Promise<{ cluster: LocalCluster; started: boolean }> {
+  static async #upLocked(
+    stateDir: string,
+    nodes: number,
+    java: JavaRuntime,
+    log: (line: string) => void,
+  ): Promise<{ cluster: LocalCluster; started: boolean }> {
     let state = readState(stateDir);
     if (state && state.nodes.length !== nodes && state.nodes.some((n) => livePid(stateDir, n.id) !== null)) {
-      throw new FirehoseError('BAD_OPTION', `a ${state.nodes.length}-node local cluster is up in ${stateDir}: firehose cluster down first to start one of ${nodes}`);
+      throw new FirehoseError(
+        'BAD_OPTION',
+        `a ${state.nodes.length}-node local cluster is up in ${stateDir}: firehose cluster down first to start one of ${nodes}`,
+      );
     }
     if (state && state.nodes.length !== nodes) {
       rmSync(stateDir, { recursive: true, force: true });
@@ -153,7 +188,10 @@ export class LocalCluster {
     if (!state) {
       const ports = await freePorts(nodes * 2);
       state = {
-        tool: 'tick-firehose-local-cluster', kafkaVersion: kafkaVersion(), clusterId: newClusterId(), createdAt: new Date().toISOString(),
+        tool: 'tick-firehose-local-cluster',
+        kafkaVersion: kafkaVersion(),
+        clusterId: newClusterId(),
+        createdAt: new Date().toISOString(),
         nodes: Array.from({ length: nodes }, (_, i) => ({ id: i + 1, port: ports[2 * i]!, controllerPort: ports[2 * i + 1]! })),
       };
       writeState(stateDir, state);
@@ -161,7 +199,8 @@ export class LocalCluster {
     const cluster = new LocalCluster(stateDir, state);
     const down = state.nodes.filter((n) => livePid(stateDir, n.id) === null);
     if (down.length === 0) return { cluster, started: false };
-    if (down.length < state.nodes.length) log(`local cluster: node ${down.map((n) => n.id).join(', ')} not running (stale pid file); starting it again`);
+    if (down.length < state.nodes.length)
+      log(`local cluster: node ${down.map((n) => n.id).join(', ')} not running (stale pid file); starting it again`);
     for (const node of down) formatNode(java, classpath, stateDir, state, node);
     for (const node of down) startNode(java, classpath, stateDir, node);
     cluster.#java = java;
@@ -189,7 +228,13 @@ export class LocalCluster {
   /** Ready when the cluster's metadata lists every broker (`ids`: only these, default all). */
   async waitReady(ids: number[] = this.state.nodes.map((n) => n.id), timeoutMs = READY_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const kafka = new Kafka({ clientId: 'firehose-cluster-ready', brokers: this.bootstrapServers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 1_000, retry: { retries: 0 } });
+    const kafka = new Kafka({
+      clientId: 'firehose-cluster-ready',
+      brokers: this.bootstrapServers.split(','),
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1_000,
+      retry: { retries: 0 },
+    });
     while (true) {
       const dead = ids.find((id) => livePid(this.stateDir, id) === null);
       if (dead !== undefined) throw new FirehoseError('LOCAL_CLUSTER', nodeExitReason(this.stateDir, dead));
@@ -207,7 +252,10 @@ export class LocalCluster {
         await admin.disconnect().catch(() => {});
       }
       if (Date.now() > deadline) {
-        throw new FirehoseError('LOCAL_CLUSTER', `the local cluster did not list broker${ids.length > 1 ? 's' : ''} ${ids.join(', ')} within ${timeoutMs / 1000} s (logs: ${ids.map((id) => nodeFiles(this.stateDir, id).log).join(', ')})`);
+        throw new FirehoseError(
+          'LOCAL_CLUSTER',
+          `the local cluster did not list broker${ids.length > 1 ? 's' : ''} ${ids.join(', ')} within ${timeoutMs / 1000} s (logs: ${ids.map((id) => nodeFiles(this.stateDir, id).log).join(', ')})`,
+        );
       }
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -290,7 +338,12 @@ export class LocalCluster {
 
   /** The leader of a partition as the metadata says now (a fault's `leader` target). */
   async leaderOf(topic: string, partition: number): Promise<number> {
-    const admin = new Kafka({ clientId: 'firehose-fault', brokers: this.bootstrapServers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 2_000 }).admin();
+    const admin = new Kafka({
+      clientId: 'firehose-fault',
+      brokers: this.bootstrapServers.split(','),
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 2_000,
+    }).admin();
     await admin.connect();
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });

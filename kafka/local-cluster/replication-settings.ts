@@ -19,7 +19,10 @@ export function replicationEnv(): Record<string, number> {
  * every count capped at the node count, so a 1-node cluster gets RF 1 and min ISR 1.
  */
 export function replicationProperties(nodes: number): Record<string, number> {
-  return Object.fromEntries(Object.entries(replicationEnv()).map(([name, value]) => [
-    name.slice('KAFKA_'.length).toLowerCase().replaceAll('_', '.'), Math.min(nodes, value),
-  ]));
+  return Object.fromEntries(
+    Object.entries(replicationEnv()).map(([name, value]) => [
+      name.slice('KAFKA_'.length).toLowerCase().replaceAll('_', '.'),
+      Math.min(nodes, value),
+    ]),
+  );
 }

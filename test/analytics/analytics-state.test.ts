@@ -5,12 +5,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createAnalyticsState, quoteTable, type AnalyticsSharedState,
-} from '../../analytics/analytics-state.js';
-import {
-  FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsCounters,
-} from '../../analytics/frame-analyzer.js';
+import { createAnalyticsState, quoteTable, type AnalyticsSharedState } from '../../analytics/analytics-state.js';
+import { FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsCounters } from '../../analytics/frame-analyzer.js';
 import { DEFAULT_VENUE_FEES_BPS, buyFactor, sellFactor } from '../../analytics/market-conventions.js';
 import { FrameWriter } from '../../wire/tick-frame.js';
 import { makeFrames } from './frames.js';
@@ -68,9 +64,19 @@ describe('analytics state', () => {
     expect(() => createAnalyticsState({ instruments: 10, venues: 65 })).toThrow(/dims\.venues/);
     expect(() => createAnalyticsState({ instruments: 1.5, venues: 2 })).toThrow(/dims\.instruments/);
     expect(() => createAnalyticsState({ instruments: 1_000_000, venues: 9 })).toThrow(/at most/);
-    expect(createAnalyticsState({ instruments: 3, venues: 64 }).dims).toEqual({ instruments: 3, venues: 64, fxCurrencies: 0, fxFirstInstrument: 20 });
+    expect(createAnalyticsState({ instruments: 3, venues: 64 }).dims).toEqual({
+      instruments: 3,
+      venues: 64,
+      fxCurrencies: 0,
+      fxFirstInstrument: 20,
+    });
     // The default FX universe: 5 currencies on instruments 20..29, when they fit.
-    expect(createAnalyticsState({ instruments: 30, venues: 4 }).dims).toEqual({ instruments: 30, venues: 4, fxCurrencies: 5, fxFirstInstrument: 20 });
+    expect(createAnalyticsState({ instruments: 30, venues: 4 }).dims).toEqual({
+      instruments: 30,
+      venues: 4,
+      fxCurrencies: 5,
+      fxFirstInstrument: 20,
+    });
     expect(() => createAnalyticsState({ instruments: 30, venues: 4, fxCurrencies: 11 })).toThrow(/fx currencies/);
   });
 

@@ -12,7 +12,11 @@ export class BruteBook {
   private readonly sell: number[];
   private readonly buy: number[];
 
-  constructor(instruments: number, readonly venues: number, feesBps: readonly number[]) {
+  constructor(
+    instruments: number,
+    readonly venues: number,
+    feesBps: readonly number[],
+  ) {
     this.bids = Array.from({ length: instruments }, () => new Array<number>(venues).fill(NaN));
     this.asks = Array.from({ length: instruments }, () => new Array<number>(venues).fill(NaN));
     this.sell = Array.from({ length: venues }, (_, v) => sellFactor(feesBps[v] ?? 0));
@@ -26,8 +30,12 @@ export class BruteBook {
     this.asks[instrument]![venue] = valid(ask);
   }
 
-  netBid(i: number, v: number): number { return this.bids[i]![v]! * this.sell[v]!; }
-  netAsk(i: number, v: number): number { return this.asks[i]![v]! * this.buy[v]!; }
+  netBid(i: number, v: number): number {
+    return this.bids[i]![v]! * this.sell[v]!;
+  }
+  netAsk(i: number, v: number): number {
+    return this.asks[i]![v]! * this.buy[v]!;
+  }
 
   /** Whether venue v's quote crosses any other venue's, net of fees. */
   crossed(i: number, v: number): boolean {
@@ -39,21 +47,33 @@ export class BruteBook {
 
   bestNetBid(i: number): number {
     let best = NaN;
-    for (let v = 0; v < this.venues; v++) { const b = this.netBid(i, v); if (!Number.isNaN(b) && !(b <= best)) best = b; }
+    for (let v = 0; v < this.venues; v++) {
+      const b = this.netBid(i, v);
+      if (!Number.isNaN(b) && !(b <= best)) best = b;
+    }
     return best;
   }
 
   bestNetAsk(i: number): number {
     let best = NaN;
-    for (let v = 0; v < this.venues; v++) { const a = this.netAsk(i, v); if (!Number.isNaN(a) && !(a >= best)) best = a; }
+    for (let v = 0; v < this.venues; v++) {
+      const a = this.netAsk(i, v);
+      if (!Number.isNaN(a) && !(a >= best)) best = a;
+    }
     return best;
   }
 }
 
 /** Open cycles of every triangle of the layout (bit 0 forward a→b→c→a, bit 1 backward), from scratch. */
 export function bruteTriangles(book: BruteBook, fx: FxLayout): number[] {
-  const negLnBid = (i: number): number => { const b = book.bestNetBid(i); return b > 0 ? -Math.log(b) : Infinity; };
-  const lnAsk = (i: number): number => { const a = book.bestNetAsk(i); return a > 0 ? Math.log(a) : Infinity; };
+  const negLnBid = (i: number): number => {
+    const b = book.bestNetBid(i);
+    return b > 0 ? -Math.log(b) : Infinity;
+  };
+  const lnAsk = (i: number): number => {
+    const a = book.bestNetAsk(i);
+    return a > 0 ? Math.log(a) : Infinity;
+  };
   const out: number[] = [];
   for (let t = 0; t < fx.triangles; t++) {
     const [ab, bc, ac] = [0, 1, 2].map((k) => fx.first + fx.trianglePairs[t * 3 + k]!) as [number, number, number];

@@ -10,7 +10,11 @@ class BruteForceBook {
   private readonly sell: number[];
   private readonly buy: number[];
 
-  constructor(instruments: number, private readonly venues: number, feesBps: readonly number[]) {
+  constructor(
+    instruments: number,
+    private readonly venues: number,
+    feesBps: readonly number[],
+  ) {
     this.bids = Array.from({ length: instruments }, () => new Array<number>(venues).fill(NaN));
     this.asks = Array.from({ length: instruments }, () => new Array<number>(venues).fill(NaN));
     this.sell = Array.from({ length: venues }, (_, v) => 1 - (feesBps[v] ?? 0) * 1e-4);
@@ -23,8 +27,12 @@ class BruteForceBook {
     this.asks[instrument][venue] = valid(ask);
   }
 
-  private netBid(i: number, u: number): number { return this.bids[i][u] * this.sell[u]; }
-  private netAsk(i: number, w: number): number { return this.asks[i][w] * this.buy[w]; }
+  private netBid(i: number, u: number): number {
+    return this.bids[i][u] * this.sell[u];
+  }
+  private netAsk(i: number, w: number): number {
+    return this.asks[i][w] * this.buy[w];
+  }
 
   pairs(instrument: number): { crossed: number; locked: number } {
     let crossed = 0;
@@ -84,9 +92,18 @@ describe('CrossedMarketDetector', () => {
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 6 }),
         fc.array(fc.constantFrom(0, 0, 1, 2.5, 10), { maxLength: 6 }),
-        fc.array(fc.tuple(fc.nat(), fc.nat(), price, fc.integer({ min: -3, max: 4 }).map((d) => d / 100)), {
-          minLength: 1, maxLength: 300,
-        }),
+        fc.array(
+          fc.tuple(
+            fc.nat(),
+            fc.nat(),
+            price,
+            fc.integer({ min: -3, max: 4 }).map((d) => d / 100),
+          ),
+          {
+            minLength: 1,
+            maxLength: 300,
+          },
+        ),
         (instruments, venues, fees, ops) => {
           const feesBps = fees.slice(0, venues);
           const detector = new CrossedMarketDetector(createAnalyticsState({ instruments, venues }), { venueFeesBps: feesBps });
@@ -126,8 +143,12 @@ describe('CrossedMarketDetector', () => {
   });
 
   it('confirms a crossed window as tradeable once it has lasted arbitrageConfirmUs, once per window; a brief cross never', () => {
-    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 3 }), { venueFeesBps: [0, 0, 0], arbitrageConfirmUs: 50_000 });
-    const confirmed = (venue: number, bid: number, ask: number, t: number): boolean => (d.onTick(0, venue, bid, ask, t) & CrossFlag.Confirmed) !== 0;
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 3 }), {
+      venueFeesBps: [0, 0, 0],
+      arbitrageConfirmUs: 50_000,
+    });
+    const confirmed = (venue: number, bid: number, ask: number, t: number): boolean =>
+      (d.onTick(0, venue, bid, ask, t) & CrossFlag.Confirmed) !== 0;
     expect(confirmed(0, 99.99, 100.01, 0)).toBe(false);
     expect(confirmed(1, 99.99, 100.01, 1_000)).toBe(false);
     // A lagging venue's old quote crosses for 30 ms, then catches up: a phantom, never confirmed.
@@ -143,7 +164,9 @@ describe('CrossedMarketDetector', () => {
     const untimed = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 2 }), { venueFeesBps: [0, 0] });
     untimed.onTick(0, 0, 99.99, 100.01);
     expect(untimed.onTick(0, 1, 100.03, 100.05) & CrossFlag.Confirmed).toBe(0);
-    expect(() => new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 2 }), { venueFeesBps: [], arbitrageConfirmUs: -1 })).toThrow(/arbitrageConfirmUs/);
+    expect(
+      () => new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 2 }), { venueFeesBps: [], arbitrageConfirmUs: -1 }),
+    ).toThrow(/arbitrageConfirmUs/);
   });
 
   it('nets fees out of a cross', () => {

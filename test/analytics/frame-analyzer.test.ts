@@ -3,7 +3,11 @@ import type { Alert } from '../../analytics/alerts.js';
 import { createAnalyticsState, type AnalyticsDims, type AnalyticsSharedState } from '../../analytics/analytics-state.js';
 import { createTickLabels, TickLabels, type TickLabelsShared } from '../../analytics/tick-labels.js';
 import {
-  DEFAULT_ANALYTICS_CONFIG, FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsConfig,
+  DEFAULT_ANALYTICS_CONFIG,
+  FrameAnalyzer,
+  addCounters,
+  analyticsCountersZero,
+  type AnalyticsConfig,
   type AnalyticsCounters,
 } from '../../analytics/frame-analyzer.js';
 import { replayBenchmark, REPLAY_DEFAULTS } from '../../loadgen/frame-replay.js';
@@ -38,7 +42,11 @@ describe('FrameAnalyzer', () => {
     expect(c.stalledTicksTrue).toBeGreaterThan(0);
     expect(c.arbitrageWindows).toBeGreaterThan(0);
     expect(c.alerts).toBe(c.alertsOutlier + c.alertsStale + c.alertsCrossed + c.alertsLocked + c.alertsTriangular + c.alertsTradeable);
-    expect(analyzer.takeCounters()).toEqual({ ...analyticsCountersZero(), venueScoreSum: [0, 0, 0, 0, 0], venueScoreCount: [0, 0, 0, 0, 0] });
+    expect(analyzer.takeCounters()).toEqual({
+      ...analyticsCountersZero(),
+      venueScoreSum: [0, 0, 0, 0, 0],
+      venueScoreCount: [0, 0, 0, 0, 0],
+    });
   });
 
   it('two analyzers over one state (two workers) sum to what one analyzer counts', () => {
@@ -130,7 +138,14 @@ describe('FrameAnalyzer', () => {
     const alerts = analyzer.takeAlerts();
     expect(alerts.map((a) => a.kind)).toEqual(['outlier', 'stale', 'crossed']);
     const [outlier, stale, crossed] = alerts as [Alert, Alert, Alert];
-    expect(outlier).toMatchObject({ instrument: 0, venue: 1, seq: spikeSeq, source: 7, sendTimeUs: 1_000_000 + spikeSeq * 100, detectedUs: 5_000_000 });
+    expect(outlier).toMatchObject({
+      instrument: 0,
+      venue: 1,
+      seq: spikeSeq,
+      source: 7,
+      sendTimeUs: 1_000_000 + spikeSeq * 100,
+      detectedUs: 5_000_000,
+    });
     expect(outlier.value).toBeGreaterThan(6);
     expect(stale).toMatchObject({ venue: 2, value: 5 });
     expect(crossed).toMatchObject({ instrument: 0, venue: 0, seq: crossSeq });

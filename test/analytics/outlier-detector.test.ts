@@ -100,7 +100,12 @@ function referenceFlag(inst: ReferenceInstrument, venue: number, mid: number, ha
   return false;
 }
 
-interface Tick { instrument: number; venue: number; mid: number; half: number }
+interface Tick {
+  instrument: number;
+  venue: number;
+  mid: number;
+  half: number;
+}
 
 /**
  * GBM per instrument, venues quoting it with a little noise and their own half spreads, plus
@@ -133,7 +138,8 @@ function messyStream(seed: number, instruments: number, venues: number, length: 
     } else if (u < 0.01) mid *= Math.exp((rand() < 0.5 ? -1 : 1) * 10 * sigma);
     else if (u < 0.015) mid *= rand() < 0.5 ? 10 : 0.1;
     else if (u < 0.017) shiftRun = 1 + Math.floor(rand() * 4);
-    else if (u < 0.02) level[instrument] *= 1.05; // genuine jump: the level moves for good
+    else if (u < 0.02)
+      level[instrument] *= 1.05; // genuine jump: the level moves for good
     else if (u < 0.022) mid = [0, -1, NaN, Infinity, 5e-324, 1e307][Math.floor(rand() * 6)]!;
     else if (u < 0.027 && last.has(cell)) frozen.set(cell, { left: 3 + Math.floor(rand() * 10), mid: last.get(cell)! });
     if (mid > 0 && mid < Infinity) last.set(cell, mid);
@@ -151,11 +157,20 @@ class Hampel {
   private readonly returns: number[][] = [];
   private readonly last: number[] = [];
   private readonly run: number[] = [];
-  constructor(private readonly window: number, private readonly t: number, private readonly floor: number) {}
+  constructor(
+    private readonly window: number,
+    private readonly t: number,
+    private readonly floor: number,
+  ) {}
 
   flag(cell: number, mid: number): boolean {
     const last = this.last[cell];
-    if (last === undefined) { this.last[cell] = mid; this.returns[cell] = []; this.run[cell] = 0; return false; }
+    if (last === undefined) {
+      this.last[cell] = mid;
+      this.returns[cell] = [];
+      this.run[cell] = 0;
+      return false;
+    }
     const r = Math.log(mid / last);
     const hist = this.returns[cell]!;
     if (hist.length >= this.window) {
@@ -164,7 +179,10 @@ class Hampel {
       const dev = hist.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
       const sigma = Math.max(1.4826 * dev[dev.length >> 1]!, this.floor);
       if (Math.abs(r - med) > this.t * sigma) {
-        if (++this.run[cell]! >= 3) { this.last[cell] = mid; this.run[cell] = 0; }
+        if (++this.run[cell]! >= 3) {
+          this.last[cell] = mid;
+          this.run[cell] = 0;
+        }
         return true;
       }
     }
@@ -199,7 +217,10 @@ describe('OutlierDetector', () => {
         }),
         (seed, instruments, venues, sigma, cfg) => {
           const detector = new OutlierDetector(createAnalyticsState({ instruments, venues }), cfg);
-          const reference = Array.from({ length: instruments }, () => new ReferenceInstrument(Array.from({ length: venues }, () => new ReferenceCell())));
+          const reference = Array.from(
+            { length: instruments },
+            () => new ReferenceInstrument(Array.from({ length: venues }, () => new ReferenceCell())),
+          );
           const ticks = messyStream(seed, instruments, venues, 400, sigma);
           ticks.forEach((t, k) => {
             const expected = referenceFlag(reference[t.instrument]!, t.venue, t.mid, t.half, cfg);
@@ -316,8 +337,10 @@ describe('OutlierDetector', () => {
 
   it('re-anchors a venue that catches up after a frozen run instead of flagging it', () => {
     const run = (reanchor: number, frozenFor = 40): boolean => {
-      const detector = new OutlierDetector(
-        createAnalyticsState({ instruments: 1, venues: 1 }), { ...DEFAULT_ANALYTICS_CONFIG, outlierReanchorAfterFlat: reanchor });
+      const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), {
+        ...DEFAULT_ANALYTICS_CONFIG,
+        outlierReanchorAfterFlat: reanchor,
+      });
       let mid = 100;
       for (let k = 0; k < 200; k++) detector.onTick(0, 0, (mid *= 1 + 1e-6 * ((k % 5) - 2)), 1e-4);
       for (let k = 0; k < frozenFor; k++) detector.onTick(0, 0, mid, 1e-4); // frozen while the market drifts away
@@ -407,7 +430,7 @@ describe('OutlierDetector', () => {
     expect(quote(0, Math.exp(40e-4))).toBe(true);
     expect(quote(1)).toBe(false);
     expect(quote(2)).toBe(false);
-    for (let k = 0; k < 12; k++) expect(quote(k % 2 + 1)).toBe(false); // venue 0's candidate expires
+    for (let k = 0; k < 12; k++) expect(quote((k % 2) + 1)).toBe(false); // venue 0's candidate expires
     expect(quote(0)).toBe(false);
     // A genuine jump is still confirmed by a different venue: one flag, then all follow.
     level *= Math.exp(40e-4);
@@ -444,7 +467,11 @@ describe('OutlierDetector', () => {
     const state = createAnalyticsState({ instruments: 1, venues: 1 });
     expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierZ: 0 })).toThrow(/outlierZ/);
     expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierMaxRejects: 300 })).toThrow(/outlierMaxRejects/);
-    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierSigmaFloorHalfSpreads: -1 })).toThrow(/outlierSigmaFloorHalfSpreads/);
-    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierReanchorAfterFlat: 256 })).toThrow(/outlierReanchorAfterFlat/);
+    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierSigmaFloorHalfSpreads: -1 })).toThrow(
+      /outlierSigmaFloorHalfSpreads/,
+    );
+    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierReanchorAfterFlat: 256 })).toThrow(
+      /outlierReanchorAfterFlat/,
+    );
   });
 });

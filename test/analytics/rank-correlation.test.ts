@@ -6,24 +6,36 @@ import { prng } from './helpers.js';
 describe('rank correlations', () => {
   it('are 1 for the same order, −1 for the reverse, and known values on a small example', () => {
     const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-    expect(spearman(x, x.map((v) => v * v))).toBeCloseTo(1, 12);
-    expect(kendall(x, x.map((v) => -v))).toBeCloseTo(-1, 12);
+    expect(
+      spearman(
+        x,
+        x.map((v) => v * v),
+      ),
+    ).toBeCloseTo(1, 12);
+    expect(
+      kendall(
+        x,
+        x.map((v) => -v),
+      ),
+    ).toBeCloseTo(-1, 12);
     // One adjacent swap among 5: ρ = 1 − 6·2/(5·24) = 0.9, τ = (9 − 1)/10 = 0.8.
     expect(spearman([1, 2, 3, 4, 5], [1, 2, 3, 5, 4])).toBeCloseTo(0.9, 12);
     expect(kendall([1, 2, 3, 4, 5], [1, 2, 3, 5, 4])).toBeCloseTo(0.8, 12);
   });
 
   it('stay within [−1, 1] and are symmetric in their arguments', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 2, maxLength: 15 }), fc.integer(), (a, seed) => {
-      const r = prng(seed);
-      const b = a.map(() => Math.floor(r() * 7));
-      for (const stat of [spearman, kendall]) {
-        const v = stat(a, b);
-        expect(v).toBeGreaterThanOrEqual(-1 - 1e-12);
-        expect(v).toBeLessThanOrEqual(1 + 1e-12);
-        expect(stat(b, a)).toBeCloseTo(v, 12);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 2, maxLength: 15 }), fc.integer(), (a, seed) => {
+        const r = prng(seed);
+        const b = a.map(() => Math.floor(r() * 7));
+        for (const stat of [spearman, kendall]) {
+          const v = stat(a, b);
+          expect(v).toBeGreaterThanOrEqual(-1 - 1e-12);
+          expect(v).toBeLessThanOrEqual(1 + 1e-12);
+          expect(stat(b, a)).toBeCloseTo(v, 12);
+        }
+      }),
+    );
   });
 
   it('gives a small permutation p-value to a perfect ranking of 12 and a large one to noise', () => {

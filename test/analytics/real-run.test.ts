@@ -8,8 +8,14 @@ import { CLIENT_KINDS, type ClientKind } from '../../kafka/client.js';
 // same events are injected every time; the targets are the issue's.
 describe('analytics quality on a real run (embedded cluster, fixed seed)', () => {
   const base = {
-    client: 'confluent' as ClientKind, partitions: 4, workers: 2, rate: 60_000, instruments: 200, seed: 11,
-    progress: false, out: '/tmp/unused',
+    client: 'confluent' as ClientKind,
+    partitions: 4,
+    workers: 2,
+    rate: 60_000,
+    instruments: 200,
+    seed: 11,
+    progress: false,
+    out: '/tmp/unused',
   };
 
   // Per client: every one must deliver the same injected events to the same detectors.
@@ -48,7 +54,12 @@ describe('analytics quality on a real run (embedded cluster, fixed seed)', () =>
   });
 
   it('flags at most 1 tick in 10,000 of a clean stream (--inject none)', async () => {
-    const config = resolveRunConfig({ ...base, ticks: 200_000, inject: 'none', topic: `ticks-analytics-clean-${process.pid}-${Date.now()}` });
+    const config = resolveRunConfig({
+      ...base,
+      ticks: 200_000,
+      inject: 'none',
+      topic: `ticks-analytics-clean-${process.pid}-${Date.now()}`,
+    });
     const result = await runLoadTest(config);
     const a = result.analytics;
     expect(a.injected).toBeNull();

@@ -11,14 +11,16 @@ describe('spearman', () => {
   it('is 1 for the same order, −1 for the reverse, and the classic formula without ties', () => {
     expect(spearman([1, 2, 3, 4, 5], [10, 20, 30, 40, 50])).toBe(1);
     expect(spearman([1, 2, 3, 4, 5], [5, 4, 3, 2, 1])).toBe(-1);
-    fc.assert(fc.property(fc.uniqueArray(fc.integer(), { minLength: 3, maxLength: 12 }), fc.integer(), (a, seed) => {
-      const b = a.map((_, k) => ((k * 7919 + seed) % 1000) + k / 1000);
-      const ra = ranks(a);
-      const rb = ranks(b);
-      const n = a.length;
-      const d2 = ra.reduce((s, r, k) => s + (r - rb[k]!) ** 2, 0);
-      expect(spearman(a, b)!).toBeCloseTo(1 - (6 * d2) / (n * (n * n - 1)), 12);
-    }));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer(), { minLength: 3, maxLength: 12 }), fc.integer(), (a, seed) => {
+        const b = a.map((_, k) => ((k * 7919 + seed) % 1000) + k / 1000);
+        const ra = ranks(a);
+        const rb = ranks(b);
+        const n = a.length;
+        const d2 = ra.reduce((s, r, k) => s + (r - rb[k]!) ** 2, 0);
+        expect(spearman(a, b)!).toBeCloseTo(1 - (6 * d2) / (n * (n * n - 1)), 12);
+      }),
+    );
   });
 
   it('averages tied ranks and is null for a constant side', () => {
@@ -31,9 +33,16 @@ describe('spearman', () => {
 describe('scoreAnalytics', () => {
   it('scores counters merged from any split of the frames exactly like one analyzer (several ingest processes)', () => {
     const { frames, model } = generateFrames({ ...REPLAY_DEFAULTS, ticks: 200_000, instruments: 300, seed: 3 });
-    const score = (counters: AnalyticsCounters) => scoreAnalytics({
-      counters, injected: { ...model.injected! }, sources: model.injectedSources!, biasedWithin: 500, frozenWithin: 200, frozenScore: 0.5, venues: 5,
-    });
+    const score = (counters: AnalyticsCounters) =>
+      scoreAnalytics({
+        counters,
+        injected: { ...model.injected! },
+        sources: model.injectedSources!,
+        biasedWithin: 500,
+        frozenWithin: 200,
+        frozenScore: 0.5,
+        venues: 5,
+      });
     const one = new FrameAnalyzer(createAnalyticsState({ instruments: 300, venues: 5 }), {}, () => 0);
     for (const f of frames) one.analyze(f);
     const whole = one.takeCounters();
@@ -63,7 +72,15 @@ describe('scoreAnalytics', () => {
     c.ticks = 20_000;
     c.outliersFlagged = 3;
     c.crossedTicks = 4;
-    const s = scoreAnalytics({ counters: c, injected: null, sources: null, biasedWithin: 500, frozenWithin: 200, frozenScore: 0.5, venues: 3 });
+    const s = scoreAnalytics({
+      counters: c,
+      injected: null,
+      sources: null,
+      biasedWithin: 500,
+      frozenWithin: 200,
+      frozenScore: 0.5,
+      venues: 3,
+    });
     expect(s.injected).toBeNull();
     expect(s.outliers.precision).toBeNull();
     expect(s.outliers.recall).toBeNull();
@@ -78,7 +95,11 @@ describe('scoreAnalytics', () => {
 function stripLatency(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripLatency);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !/latency/i.test(k)).map(([k, v]) => [k, stripLatency(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !/latency/i.test(k))
+        .map(([k, v]) => [k, stripLatency(v)]),
+    );
   }
   return value;
 }

@@ -67,7 +67,12 @@ function scoresOf(scorer: SourceScorer, venues: number, nowUs?: number): number[
 describe('SourceScorer', () => {
   it('ranks a venue biased by 5 spreads last', () => {
     const { scorer } = simulate({
-      venues: 5, instruments: 10, rounds: 300, seed: 1, noise: [0.2, 0.2, 0.2, 0.2, 0.2], bias: [0, 0, 0, 5, 0],
+      venues: 5,
+      instruments: 10,
+      rounds: 300,
+      seed: 1,
+      noise: [0.2, 0.2, 0.2, 0.2, 0.2],
+      bias: [0, 0, 0, 5, 0],
     });
     const ranking = scorer.ranking();
     expect(ranking[ranking.length - 1]).toBe(3);
@@ -86,7 +91,12 @@ describe('SourceScorer', () => {
 
   it('decays the score of a venue that went silent', () => {
     const { scorer, nowUs } = simulate({
-      venues: 5, instruments: 10, rounds: 400, seed: 3, noise: [0.2, 0.2, 0.2, 0.2, 0.2], silentAfter: { venue: 4, round: 200 },
+      venues: 5,
+      instruments: 10,
+      rounds: 400,
+      seed: 3,
+      noise: [0.2, 0.2, 0.2, 0.2, 0.2],
+      silentAfter: { venue: 4, round: 200 },
     });
     const scores = scoresOf(scorer, 5, nowUs);
     expect(scores[4]).toBeLessThan(0.5);
@@ -224,7 +234,11 @@ describe('SourceScorer', () => {
             n[v]!++;
           }
         }
-        const reference = sq.map((x, v) => x / n[v]!).map((x, v) => ({ x, v })).sort((a, b) => a.x - b.x).map((e) => e.v);
+        const reference = sq
+          .map((x, v) => x / n[v]!)
+          .map((x, v) => ({ x, v }))
+          .sort((a, b) => a.x - b.x)
+          .map((e) => e.v);
         expect(spearman(scorer.ranking(now), reference)).toBeGreaterThanOrEqual(0.8);
       }),
       { numRuns: 20 },

@@ -24,7 +24,8 @@ describe('fx layout', () => {
         expect(fx.base[ab]).toBe(fx.base[ac]); // a
         expect(fx.quote[ab]).toBe(fx.base[bc]); // b
         expect(fx.quote[bc]).toBe(fx.quote[ac]); // c
-        for (const p of [ab, bc, ac]) expect([...fx.pairTriangles.subarray(p * fx.trianglesPerPair, (p + 1) * fx.trianglesPerPair)]).toContain(t);
+        for (const p of [ab, bc, ac])
+          expect([...fx.pairTriangles.subarray(p * fx.trianglesPerPair, (p + 1) * fx.trianglesPerPair)]).toContain(t);
       }
     }
     expect(fxLayout(29)).toBeNull(); // 5 currencies on 20..29 need 30 instruments

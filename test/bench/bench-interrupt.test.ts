@@ -7,7 +7,9 @@ import type { BenchReport } from '../../bench/types.js';
 import { FIREHOSE_BIN } from '../cli/cli-process.js';
 
 const dirs: string[] = [];
-afterAll(async () => { await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))); });
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
 
 // Ctrl-C at a terminal signals the whole foreground process group, not one process. The bench
 // runs each probe as a child; that child must get one signal (the bench's SIGTERM), not the
@@ -17,11 +19,19 @@ describe('Ctrl-C during firehose bench', () => {
     const out = await mkdtemp(path.join(os.tmpdir(), 'bench-interrupt-'));
     dirs.push(out);
     // Its own process group, so the SIGINT below reaches exactly what a terminal's would.
-    const bench = spawn(process.execPath, [FIREHOSE_BIN, 'bench', '--tiny', '--pipelines', 'confluent', '--probe-duration', '30', '--out', out], {
-      detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
-    });
+    const bench = spawn(
+      process.execPath,
+      [FIREHOSE_BIN, 'bench', '--tiny', '--pipelines', 'confluent', '--probe-duration', '30', '--out', out],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     let stderr = '';
-    bench.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    bench.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     bench.stdout!.resume();
     const exited = new Promise<number | null>((resolve) => bench.on('exit', (code) => resolve(code)));
     try {
@@ -35,7 +45,11 @@ describe('Ctrl-C during firehose bench', () => {
       process.kill(-bench.pid!, 'SIGINT');
       expect(await exited).toBe(130);
     } finally {
-      try { process.kill(-bench.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-bench.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     const report = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as BenchReport;
     expect(report.status).toBe('interrupted');

@@ -12,8 +12,17 @@ function modelProbe(capacityOf: (partitions: number) => number, calls: ProbeRequ
     const sustained = load <= 1;
     const p99 = Math.round(5_000 / Math.max(0.05, 1 - Math.min(load, 0.95)));
     return {
-      phase: request.phase, repeat: request.repeat, rate: request.rate, sustained, reasons: sustained ? [] : ['lag grew'], wallSec: 6,
-      ticksPerSec: Math.min(request.rate, capacity), producedTicksPerSec: request.rate, p50: Math.round(p99 / 4), p99, windowP99s: [p99 * 0.9, p99, p99 * 1.1],
+      phase: request.phase,
+      repeat: request.repeat,
+      rate: request.rate,
+      sustained,
+      reasons: sustained ? [] : ['lag grew'],
+      wallSec: 6,
+      ticksPerSec: Math.min(request.rate, capacity),
+      producedTicksPerSec: request.rate,
+      p50: Math.round(p99 / 4),
+      p99,
+      windowP99s: [p99 * 0.9, p99, p99 * 1.1],
       stagesP99: { schedule: 1000, produce: 3000, transport: sustained ? 8000 : 900_000, queue: 2000, analytics: 200 },
     };
   };
@@ -29,9 +38,20 @@ describe('measureSettings (a model pipeline in place of firehose run)', () => {
     const capacityOf = (p: number): number => (p === 1 ? 300_000 : 800_000);
     const probe = modelProbe(capacityOf, calls);
     const measured = await measureSettings({
-      settings, repeat: 3, budget: DEFAULT_BUDGET, maxP99Us: 1e6, targetRate: 700_000, cpus: 2,
-      probe: async (r) => { clock += 5_950; return probe(r); },
-      topicFor: () => null, log: (l) => lines.push(l), shouldStop: () => false, now: () => clock,
+      settings,
+      repeat: 3,
+      budget: DEFAULT_BUDGET,
+      maxP99Us: 1e6,
+      targetRate: 700_000,
+      cpus: 2,
+      probe: async (r) => {
+        clock += 5_950;
+        return probe(r);
+      },
+      topicFor: () => null,
+      log: (l) => lines.push(l),
+      shouldStop: () => false,
+      now: () => clock,
     });
 
     // Round robin: no setting gets two probes in a row while the others still have work.
@@ -75,8 +95,16 @@ describe('measureSettings (a model pipeline in place of firehose run)', () => {
     const calls: ProbeRequest[] = [];
     const probe = modelProbe(() => 500_000, calls);
     const measured = await measureSettings({
-      settings, repeat: 2, budget: DEFAULT_BUDGET, maxP99Us: 1e6, targetRate: null, cpus: 2, probe,
-      topicFor: (label) => `t-${label}`, log: () => {}, shouldStop: () => calls.length >= 4,
+      settings,
+      repeat: 2,
+      budget: DEFAULT_BUDGET,
+      maxP99Us: 1e6,
+      targetRate: null,
+      cpus: 2,
+      probe,
+      topicFor: (label) => `t-${label}`,
+      log: () => {},
+      shouldStop: () => calls.length >= 4,
     });
     expect(measured.interrupted).toBe(true);
     expect(calls.length).toBeLessThanOrEqual(6);

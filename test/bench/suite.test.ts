@@ -9,14 +9,19 @@ import { runBenchSuite } from '../../bench/suite.js';
 import { DEFAULT_CRITERIA, type BenchReport, type ProbeOutput } from '../../bench/types.js';
 
 const dirs: string[] = [];
-afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 
 describe('the rate search', () => {
   const plan = { startRate: 100_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 20, resolution: 0.1 };
 
   it('ramps up, then bisects to within the resolution of the true limit', async () => {
     const probed: number[] = [];
-    const outcome = await searchMaxRate(async (rate) => { probed.push(rate); return rate <= 530_000; }, plan);
+    const outcome = await searchMaxRate(async (rate) => {
+      probed.push(rate);
+      return rate <= 530_000;
+    }, plan);
     expect(probed.slice(0, 4)).toEqual([100_000, 200_000, 400_000, 800_000]);
     expect(outcome.best).toBeLessThanOrEqual(530_000);
     expect(outcome.lowestFailed!).toBeLessThanOrEqual(outcome.best * 1.1 + 10_000);
@@ -33,10 +38,20 @@ describe('the rate search', () => {
 
   it('respects the probe budget and the stop request', async () => {
     let calls = 0;
-    const limited = await searchMaxRate(async () => { calls++; return true; }, { ...plan, maxProbes: 3 });
+    const limited = await searchMaxRate(
+      async () => {
+        calls++;
+        return true;
+      },
+      { ...plan, maxProbes: 3 },
+    );
     expect(calls).toBe(3);
     expect(limited.best).toBe(400_000);
-    const stopped = await searchMaxRate(async () => true, plan, () => true);
+    const stopped = await searchMaxRate(
+      async () => true,
+      plan,
+      () => true,
+    );
     expect(stopped).toMatchObject({ probes: 0, stoppedEarly: true, best: 0 });
   });
 
@@ -49,16 +64,33 @@ describe('the rate search', () => {
 
 describe('judging a probe', () => {
   // A 2 s warm-up, then a 4 s window; the last timeline point is the post-drain sample.
-  const output = (over: Partial<{ lost: number; ticksPerSec: number; p99: number; lag: number; warmupP99: number; distinct: number }>): ProbeOutput => ({
+  const output = (
+    over: Partial<{ lost: number; ticksPerSec: number; p99: number; lag: number; warmupP99: number; distinct: number }>,
+  ): ProbeOutput => ({
     status: 'ok',
     config: { rate: 10_000, durationSec: 6 },
-    ticks: { produced: 60_000, acked: 60_000, failed: 0, consumed: 60_000, lost: over.lost ?? 0, evicted: 0, duplicated: 0, distinctConsumed: over.distinct ?? 60_000 },
+    ticks: {
+      produced: 60_000,
+      acked: 60_000,
+      failed: 0,
+      consumed: 60_000,
+      lost: over.lost ?? 0,
+      evicted: 0,
+      duplicated: 0,
+      distinctConsumed: over.distinct ?? 60_000,
+    },
     throughput: { offeredTicksPerSec: 10_000, ticksPerSec: over.ticksPerSec ?? 9_990 },
-    latency: { e2e: { count: 60_000, min: 1, mean: 1, p50: 1_000, p90: 2_000, p99: 1_500_000, p999: 1_900_000, p9999: 2_000_000, max: 2_000_000 } },
+    latency: {
+      e2e: { count: 60_000, min: 1, mean: 1, p50: 1_000, p90: 2_000, p99: 1_500_000, p999: 1_900_000, p9999: 2_000_000, max: 2_000_000 },
+    },
     timeline: [
-      { t: 1, lagTicks: 9_000, p99Us: over.warmupP99 ?? 2_000_000 }, { t: 2, lagTicks: 500, p99Us: 900_000 },
-      { t: 3, lagTicks: 40, p99Us: 5_000 }, { t: 4, lagTicks: 30, p99Us: over.p99 ?? 6_000 }, { t: 5, lagTicks: 20, p99Us: 5_000 },
-      { t: 6, lagTicks: over.lag ?? 20, p99Us: 4_000 }, { t: 6.4, lagTicks: 0, p99Us: 3_000 },
+      { t: 1, lagTicks: 9_000, p99Us: over.warmupP99 ?? 2_000_000 },
+      { t: 2, lagTicks: 500, p99Us: 900_000 },
+      { t: 3, lagTicks: 40, p99Us: 5_000 },
+      { t: 4, lagTicks: 30, p99Us: over.p99 ?? 6_000 },
+      { t: 5, lagTicks: 20, p99Us: 5_000 },
+      { t: 6, lagTicks: over.lag ?? 20, p99Us: 4_000 },
+      { t: 6.4, lagTicks: 0, p99Us: 3_000 },
     ],
     resources: { cpuUserMs: 1_500, cpuSystemMs: 300, maxRssMb: 150 },
   });
@@ -110,7 +142,10 @@ describe('firehose bench --tiny', () => {
     // ticks over the window" or a first-second p99 above 1 s, and the only probe failed ("kafkajs:
     // expected 0 to be greater than 0"). Lag and latency are judged by the real bench, not here.
     const report = await runBenchSuite({
-      mode: 'tiny', out, log: (l) => lines.push(l), criteria: { maxP99Us: 10_000_000, maxFinalLagSec: 10, maxLagGrowthSec: 10 },
+      mode: 'tiny',
+      out,
+      log: (l) => lines.push(l),
+      criteria: { maxP99Us: 10_000_000, maxFinalLagSec: 10, maxLagGrowthSec: 10 },
     });
     const written = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as BenchReport;
     expect(written).toEqual(report);
@@ -128,7 +163,9 @@ describe('firehose bench --tiny', () => {
     for (const id of ['naive', 'confluent', 'kafkajs', 'platformatic'] as const) {
       const p = written.pipelines[id]!;
       // The probes' reasons in the message: a failure on a loaded machine then says why.
-      expect(p.maxTicksPerSec, `${id}: ${p.probes.map((q) => `${q.rate}/s ${q.reasons.join('; ') || 'ok'}`).join(' | ')}`).toBeGreaterThan(0);
+      expect(p.maxTicksPerSec, `${id}: ${p.probes.map((q) => `${q.rate}/s ${q.reasons.join('; ') || 'ok'}`).join(' | ')}`).toBeGreaterThan(
+        0,
+      );
       expect(p.probes.length, id).toBeGreaterThanOrEqual(2);
       expect(p.latencyAtHalf, id).not.toBeNull();
       expect(p.latencyAtHalf!.rate).toBe(Math.round(p.maxTicksPerSec / 2));

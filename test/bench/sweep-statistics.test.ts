@@ -5,7 +5,10 @@ import { answerTargetRate, decideVerdict } from '../../bench/sweep/verdict.js';
 import { limitingProbe, limitingSide } from '../../bench/sweep/limiting-side.js';
 import type { SweepEntryResult, SweepProbe } from '../../run/sweep-result.js';
 
-const samples = fc.array(fc.array(fc.double({ min: 0, max: 1e7, noNaN: true }), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 6 });
+const samples = fc.array(fc.array(fc.double({ min: 0, max: 1e7, noNaN: true }), { minLength: 1, maxLength: 8 }), {
+  minLength: 1,
+  maxLength: 6,
+});
 
 describe('medians and their bootstrap intervals', () => {
   it('median of odd and even counts', () => {
@@ -15,19 +18,22 @@ describe('medians and their bootstrap intervals', () => {
   });
 
   it('the interval holds the median and lies within the samples; the same samples give the same interval', () => {
-    fc.assert(fc.property(samples, (groups) => {
-      const e = medianInterval(groups);
-      const all = groups.flat();
-      expect(e.median).toBe(median(all));
-      expect(e.low).toBeLessThanOrEqual(e.median);
-      expect(e.high).toBeGreaterThanOrEqual(e.median);
-      expect(e.low).toBeGreaterThanOrEqual(Math.min(...all));
-      expect(e.high).toBeLessThanOrEqual(Math.max(...all));
-      expect(medianInterval(groups)).toEqual(e);
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(samples, (groups) => {
+        const e = medianInterval(groups);
+        const all = groups.flat();
+        expect(e.median).toBe(median(all));
+        expect(e.low).toBeLessThanOrEqual(e.median);
+        expect(e.high).toBeGreaterThanOrEqual(e.median);
+        expect(e.low).toBeGreaterThanOrEqual(Math.min(...all));
+        expect(e.high).toBeLessThanOrEqual(Math.max(...all));
+        expect(medianInterval(groups)).toEqual(e);
+      }),
+      { numRuns: 60 },
+    );
   });
 
-  it('resamples repeats, not only seconds: the interval spans the repeats\' disagreement', () => {
+  it("resamples repeats, not only seconds: the interval spans the repeats' disagreement", () => {
     // Five repeats of five tight seconds each, drifting from 10 to 14: the interval must reflect the drift.
     const groups = [10, 11, 12, 13, 14].map((m) => [m - 0.05, m, m + 0.05, m - 0.02, m + 0.02]);
     const e = medianInterval(groups);
@@ -47,16 +53,36 @@ describe('medians and their bootstrap intervals', () => {
 function entry(partitions: number, workers: number, capacity: [number, number, number], p99AtHalf = 20_000): SweepEntryResult {
   const [ticksPerSec, low, high] = capacity;
   return {
-    label: `${partitions}p-${workers}w-confluent-64tpr`, settings: { partitions, workers, client: 'confluent', ticksPerRecord: 64 }, beyondCores: partitions > 2, topic: null,
+    label: `${partitions}p-${workers}w-confluent-64tpr`,
+    settings: { partitions, workers, client: 'confluent', ticksPerRecord: 64 },
+    beyondCores: partitions > 2,
+    topic: null,
     capacity: { ticksPerSec, low, high, perRepeat: [] },
-    curve: [{ fraction: 0.5, offered: ticksPerSec / 2, p50: 5000, p50Low: 4000, p50High: 6000, p99: p99AtHalf, p99Low: p99AtHalf * 0.9, p99High: p99AtHalf * 1.1, sustained: 3, repeats: 3 }],
-    limitedBy: { side: 'consumer', evidence: 'test', atRate: ticksPerSec * 1.2 }, probes: [],
+    curve: [
+      {
+        fraction: 0.5,
+        offered: ticksPerSec / 2,
+        p50: 5000,
+        p50Low: 4000,
+        p50High: 6000,
+        p99: p99AtHalf,
+        p99Low: p99AtHalf * 0.9,
+        p99High: p99AtHalf * 1.1,
+        sustained: 3,
+        repeats: 3,
+      },
+    ],
+    limitedBy: { side: 'consumer', evidence: 'test', atRate: ticksPerSec * 1.2 },
+    probes: [],
   };
 }
 
 describe('the verdict', () => {
   it('names a winner only when its interval is clear of every other', () => {
-    const v = decideVerdict([entry(1, 2, [200e3, 180e3, 230e3]), entry(4, 2, [800e3, 760e3, 850e3]), entry(16, 2, [500e3, 450e3, 560e3])], { targetRate: null, maxP99Us: 1e6 });
+    const v = decideVerdict([entry(1, 2, [200e3, 180e3, 230e3]), entry(4, 2, [800e3, 760e3, 850e3]), entry(16, 2, [500e3, 450e3, 560e3])], {
+      targetRate: null,
+      maxP99Us: 1e6,
+    });
     expect(v.best).toBe('4p-2w-confluent-64tpr');
     expect(v.ties).toEqual([]);
     expect(v.reason).toMatch(/clear of the next best 16p/);
@@ -66,7 +92,12 @@ describe('the verdict', () => {
   });
 
   it('overlapping intervals are a tie, and the cheapest tied setting is preferred (fewest partitions, then workers)', () => {
-    const entries = [entry(16, 2, [900e3, 800e3, 1000e3], 26_000), entry(8, 4, [870e3, 790e3, 950e3]), entry(8, 2, [850e3, 700e3, 905e3], 20_000), entry(1, 1, [100e3, 90e3, 120e3])];
+    const entries = [
+      entry(16, 2, [900e3, 800e3, 1000e3], 26_000),
+      entry(8, 4, [870e3, 790e3, 950e3]),
+      entry(8, 2, [850e3, 700e3, 905e3], 20_000),
+      entry(1, 1, [100e3, 90e3, 120e3]),
+    ];
     const v = decideVerdict(entries, { targetRate: null, maxP99Us: 1e6 });
     expect(v.best).toBe('8p-2w-confluent-64tpr');
     expect(v.ties).toEqual(['8p-2w-confluent-64tpr', '8p-4w-confluent-64tpr', '16p-2w-confluent-64tpr']);
@@ -75,19 +106,31 @@ describe('the verdict', () => {
   });
 
   it('property: the best is always in the ties or clear of all; ties are exactly those overlapping the top', () => {
-    const capacity = fc.tuple(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 0, max: 3e5 }), fc.integer({ min: 0, max: 3e5 }))
+    const capacity = fc
+      .tuple(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 0, max: 3e5 }), fc.integer({ min: 0, max: 3e5 }))
       .map(([m, down, up]) => [m, Math.max(0, m - down), m + up] as [number, number, number]);
-    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }), fc.array(capacity, { minLength: 6, maxLength: 6 }), (parts, caps) => {
-      const entries = parts.map((p, i) => entry(p, 2, caps[i]!));
-      const v = decideVerdict(entries, { targetRate: null, maxP99Us: 1e6 });
-      const top = [...entries].sort((a, b) => b.capacity.ticksPerSec - a.capacity.ticksPerSec || a.settings.partitions - b.settings.partitions)[0]!;
-      const tied = entries.filter((e) => overlaps(e.capacity, top.capacity));
-      if (tied.length === 1) { expect(v.best).toBe(top.label); expect(v.ties).toEqual([]); }
-      else {
-        expect(new Set(v.ties)).toEqual(new Set(tied.map((e) => e.label)));
-        expect(v.best).toBe([...tied].sort((a, b) => a.settings.partitions - b.settings.partitions)[0]!.label);
-      }
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }),
+        fc.array(capacity, { minLength: 6, maxLength: 6 }),
+        (parts, caps) => {
+          const entries = parts.map((p, i) => entry(p, 2, caps[i]!));
+          const v = decideVerdict(entries, { targetRate: null, maxP99Us: 1e6 });
+          const top = [...entries].sort(
+            (a, b) => b.capacity.ticksPerSec - a.capacity.ticksPerSec || a.settings.partitions - b.settings.partitions,
+          )[0]!;
+          const tied = entries.filter((e) => overlaps(e.capacity, top.capacity));
+          if (tied.length === 1) {
+            expect(v.best).toBe(top.label);
+            expect(v.ties).toEqual([]);
+          } else {
+            expect(new Set(v.ties)).toEqual(new Set(tied.map((e) => e.label)));
+            expect(v.best).toBe([...tied].sort((a, b) => a.settings.partitions - b.settings.partitions)[0]!.label);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('no setting sustained anything: no best, said so', () => {
@@ -103,7 +146,9 @@ describe('the verdict', () => {
     expect(answerTargetRate(entries, 1.25e6, 1e6)).toMatchObject({ setting: '8p-2w-confluent-64tpr', confident: false });
     const none = answerTargetRate(entries, 2e6, 1e6);
     expect(none).toMatchObject({ setting: null, partitions: null, confident: false });
-    expect(none.answer).toMatch(/No setting tried carries 2.00M ticks\/s .* the most is 1.30M with 8 partitions, limited by the consumer side/);
+    expect(none.answer).toMatch(
+      /No setting tried carries 2.00M ticks\/s .* the most is 1.30M with 8 partitions, limited by the consumer side/,
+    );
   });
 });
 
@@ -118,7 +163,11 @@ describe('which side limits a setting', () => {
     [{ schedule: 2 * ms, produce: 300 * ms, transport: 400 * ms, queue: 3 * ms, analytics: 1 * ms }, {}, 'broker'],
     [{ schedule: 2 * ms, produce: 20 * ms, transport: 900 * ms, queue: 3 * ms, analytics: 1 * ms }, {}, 'consumer'],
     [{ schedule: 800 * ms, produce: 20 * ms, transport: 90 * ms, queue: 3 * ms, analytics: 1 * ms }, {}, 'producer'],
-    [{ schedule: 2 * ms, produce: 20 * ms, transport: 900 * ms, queue: 3 * ms, analytics: 1 * ms }, { producedTicksPerSec: 500_000 }, 'producer'],
+    [
+      { schedule: 2 * ms, produce: 20 * ms, transport: 900 * ms, queue: 3 * ms, analytics: 1 * ms },
+      { producedTicksPerSec: 500_000 },
+      'producer',
+    ],
   ])('stages %j → %s', (stages, extra, side) => {
     const limit = limitingSide(probe(1e6, false, stages, extra), 2);
     expect(limit?.side).toBe(side);
@@ -126,9 +175,20 @@ describe('which side limits a setting', () => {
   });
 
   it('judges the first failure above the capacity, else the highest sustained rate', () => {
-    const probes = [probe(400e3, true, {}), probe(1.6e6, false, {}), probe(800e3, false, {}), probe(570e3, true, {}), { ...probe(600e3, false, {}), phase: 'curve' as const }];
+    const probes = [
+      probe(400e3, true, {}),
+      probe(1.6e6, false, {}),
+      probe(800e3, false, {}),
+      probe(570e3, true, {}),
+      { ...probe(600e3, false, {}), phase: 'curve' as const },
+    ];
     expect(limitingProbe(probes, 570e3)?.rate).toBe(800e3);
-    expect(limitingProbe(probes.filter((p) => p.sustained), 570e3)?.rate).toBe(570e3);
+    expect(
+      limitingProbe(
+        probes.filter((p) => p.sustained),
+        570e3,
+      )?.rate,
+    ).toBe(570e3);
     expect(limitingProbe([], 0)).toBeNull();
   });
 });

@@ -14,11 +14,18 @@ export interface RunningCommand {
 
 /** Starts `firehose ...` as its own process (as a user would), capturing its output. */
 export function startFirehose(args: string[], env: NodeJS.ProcessEnv = {}): RunningCommand {
-  const child = spawn(process.execPath, [FIREHOSE_BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FIREHOSE_BIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
@@ -30,7 +37,10 @@ export function startFirehose(args: string[], env: NodeJS.ProcessEnv = {}): Runn
         const started = Date.now();
         const check = (): void => {
           const match = (out + err).match(pattern);
-          if (match) { resolve(match); return; }
+          if (match) {
+            resolve(match);
+            return;
+          }
           if (child.exitCode !== null || Date.now() - started > timeoutMs) {
             reject(new Error(`no ${pattern} in output of firehose ${args.join(' ')}:\n${out}\n${err}`));
             return;

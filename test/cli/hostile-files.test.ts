@@ -19,12 +19,18 @@ import type { PartResult } from '../../run/result-parts.js';
 const root = mkdtempSync(path.join(os.tmpdir(), 'firehose-hostile-files-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
-const freshDir = (): string => { const d = path.join(root, String(dirs++)); return d; };
+const freshDir = (): string => {
+  const d = path.join(root, String(dirs++));
+  return d;
+};
 
 /** Runs the CLI in this process; returns its exit code and what it wrote to stderr. */
 async function firehose(...args: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
   const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
     const code = await main(['node', 'firehose', ...args]);
@@ -44,19 +50,68 @@ function validParts(): { loadgen: PartResult; ingest: PartResult } {
   const encoded = encodeHistogram(h);
   const ledger = new DeliveryLedger(createDeliveryLedger(1, 1000));
   for (let seq = 0; seq < 1000; seq++) ledger.mark(0, seq);
-  const common = { tool: 'tick-firehose' as const, version: 1 as const, schemaVersion: 1, startedAt: '2026-11-29T00:00:00.000Z', finishedAt: '2026-11-29T00:00:01.000Z', config, cluster: { embedded: false, bootstrapServers: '127.0.0.1:9092', brokers: 1 }, timeline: [] };
+  const common = {
+    tool: 'tick-firehose' as const,
+    version: 1 as const,
+    schemaVersion: 1,
+    startedAt: '2026-11-29T00:00:00.000Z',
+    finishedAt: '2026-11-29T00:00:01.000Z',
+    config,
+    cluster: { embedded: false, bootstrapServers: '127.0.0.1:9092', brokers: 1 },
+    timeline: [],
+  };
   return {
-    loadgen: { ...common, role: 'loadgen', loadgen: {
-      sourceId: 0, generated: 1000, interrupted: false, produceHistogram: encoded, injected: null,
-      stats: { produced: 1000, acked: 1000, failed: 0, indeterminate: 0, framesAcked: 16, ackedByPartition: [500, 500], endOffsetByPartition: [8, 8], firstError: null, startUs: 1.7e15, lastSentUs: 1.7e15 + 1e6 },
-    } },
-    ingest: { ...common, role: 'ingest', ingest: {
-      consumedTicks: 1000, frames: 16, malformedFrames: 0, failedAttempts: 0, deadLetteredRecords: 0, deadLetteredTicks: 0, evictedRecords: 0, alertsPublished: 0,
-      firstConsumedUs: 1.7e15, lastConsumedUs: 1.7e15 + 1e6, consumedByPartition: { 0: 500, 1: 500 }, assignedPartitions: [0, 1], errors: [],
-      duplicates: 0, unchecked: 0, counters: analyticsCountersZero(), sourceScores: [1, 1, 1, 1, 1],
-      histograms: { e2eByPartition: { 0: encoded, 1: encoded }, stages: { schedule: encoded, transport: encoded, queue: encoded, analytics: encoded } },
-      ledger: ledger.serialize(),
-    } },
+    loadgen: {
+      ...common,
+      role: 'loadgen',
+      loadgen: {
+        sourceId: 0,
+        generated: 1000,
+        interrupted: false,
+        produceHistogram: encoded,
+        injected: null,
+        stats: {
+          produced: 1000,
+          acked: 1000,
+          failed: 0,
+          indeterminate: 0,
+          framesAcked: 16,
+          ackedByPartition: [500, 500],
+          endOffsetByPartition: [8, 8],
+          firstError: null,
+          startUs: 1.7e15,
+          lastSentUs: 1.7e15 + 1e6,
+        },
+      },
+    },
+    ingest: {
+      ...common,
+      role: 'ingest',
+      ingest: {
+        consumedTicks: 1000,
+        frames: 16,
+        malformedFrames: 0,
+        failedAttempts: 0,
+        deadLetteredRecords: 0,
+        deadLetteredTicks: 0,
+        evictedRecords: 0,
+        alertsPublished: 0,
+        firstConsumedUs: 1.7e15,
+        lastConsumedUs: 1.7e15 + 1e6,
+        consumedByPartition: { 0: 500, 1: 500 },
+        assignedPartitions: [0, 1],
+        errors: [],
+        duplicates: 0,
+        unchecked: 0,
+        counters: analyticsCountersZero(),
+        sourceScores: [1, 1, 1, 1, 1],
+        histograms: {
+          e2eByPartition: { 0: encoded, 1: encoded },
+          stages: { schedule: encoded, transport: encoded, queue: encoded, analytics: encoded },
+        },
+        ledger: ledger.serialize(),
+      },
+    },
   };
 }
 
@@ -83,7 +138,24 @@ function setAt(root: Json, at: Array<string | number>, replacement: Json | undef
 }
 
 const hostileValue: fc.Arbitrary<Json | undefined> = fc.oneof(
-  fc.constantFrom<Json | undefined>(undefined, null, true, '', '<script>alert(1)</script>', -1, 0, 1e300, -1e300, 2 ** 53, 1.5, 99999, '99999', [], {}, { 1000000000: 1 }),
+  fc.constantFrom<Json | undefined>(
+    undefined,
+    null,
+    true,
+    '',
+    '<script>alert(1)</script>',
+    -1,
+    0,
+    1e300,
+    -1e300,
+    2 ** 53,
+    1.5,
+    99999,
+    '99999',
+    [],
+    {},
+    { 1000000000: 1 },
+  ),
   fc.array(fc.constant(1e9), { maxLength: 2000 }) as fc.Arbitrary<Json>,
   // A deflate bomb: a few KB inflating to many MB.
   fc.constant(deflateRawSync(Buffer.alloc(64 * 1024 * 1024, 0xff)).toString('base64')),
@@ -99,18 +171,30 @@ function expectCleanOutcome(r: { code: number; stderr: string }, files: string[]
   expect(r.code, r.stderr).toBe(2);
   const lines = r.stderr.trim().split('\n');
   expect(lines, r.stderr).toHaveLength(1);
-  expect(files.some((f) => lines[0]!.includes(f)), lines[0]).toBe(true);
+  expect(
+    files.some((f) => lines[0]!.includes(f)),
+    lines[0],
+  ).toBe(true);
   expect(lines[0]).not.toMatch(/\n\s+at /);
 }
 
 describe('hostile result and part files', () => {
-  beforeAll(async () => { await initHistograms(); });
+  beforeAll(async () => {
+    await initHistograms();
+  });
 
   it('the fixture (an older file without schemaVersion) and valid parts are read', async () => {
     const out = freshDir();
     expect((await firehose('report', fileWith(fixture as Json), '--out', out)).code).toBe(0);
     const { loadgen, ingest } = validParts();
-    const r = await firehose('report', 'merge', fileWith(loadgen as unknown as Json), fileWith(ingest as unknown as Json), '--out', freshDir());
+    const r = await firehose(
+      'report',
+      'merge',
+      fileWith(loadgen as unknown as Json),
+      fileWith(ingest as unknown as Json),
+      '--out',
+      freshDir(),
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });
@@ -136,7 +220,15 @@ describe('hostile result and part files', () => {
 
   it('refuses two loadgens with the same source id at merge', async () => {
     const { loadgen, ingest } = validParts();
-    const r = await firehose('report', 'merge', fileWith(loadgen as unknown as Json), fileWith(loadgen as unknown as Json), fileWith(ingest as unknown as Json), '--out', freshDir());
+    const r = await firehose(
+      'report',
+      'merge',
+      fileWith(loadgen as unknown as Json),
+      fileWith(loadgen as unknown as Json),
+      fileWith(ingest as unknown as Json),
+      '--out',
+      freshDir(),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--source-id 0');
   });
@@ -153,23 +245,29 @@ describe('hostile result and part files', () => {
 
   it('a mutated result.json: exit 2 with one line naming it, or a valid render', async () => {
     const all = paths(fixture as Json);
-    await fc.assert(fc.asyncProperty(fc.nat(all.length - 1), hostileValue, async (i, value) => {
-      const file = fileWith(setAt(fixture as Json, all[i]!, value));
-      const out = freshDir();
-      expectCleanOutcome(await firehose('report', file, '--out', out), [file], out);
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.nat(all.length - 1), hostileValue, async (i, value) => {
+        const file = fileWith(setAt(fixture as Json, all[i]!, value));
+        const out = freshDir();
+        expectCleanOutcome(await firehose('report', file, '--out', out), [file], out);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('mutated part files: exit 2 with one line naming one of them, or a valid merge', async () => {
     const { loadgen, ingest } = validParts();
     const targets = [loadgen, ingest] as unknown as Json[];
     const all = targets.map((t) => paths(t));
-    await fc.assert(fc.asyncProperty(fc.nat(1), fc.nat(), hostileValue, async (which, i, value) => {
-      const mutated = targets.map((t, k) => (k === which ? setAt(t, all[k]![i % all[k]!.length]!, value) : t));
-      const files = mutated.map(fileWith);
-      const out = freshDir();
-      expectCleanOutcome(await firehose('report', 'merge', ...files, '--out', out), files, out);
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.nat(1), fc.nat(), hostileValue, async (which, i, value) => {
+        const mutated = targets.map((t, k) => (k === which ? setAt(t, all[k]![i % all[k]!.length]!, value) : t));
+        const files = mutated.map(fileWith);
+        const out = freshDir();
+        expectCleanOutcome(await firehose('report', 'merge', ...files, '--out', out), files, out);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

@@ -12,14 +12,33 @@ const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'firehose-report-')
 describe('thresholds, workloads, sweep, report and compare from the command line', () => {
   it('a failed threshold exits 1 and is shown as FAIL; the result records it', async () => {
     const out = tmp();
-    const run = startFirehose(['run', '--brokers', 'embedded', '--ticks', '6000', '--rate', '6000', '--partitions', '2', '--max-p99', '1us', '--max-lost', '0', '--no-progress', '--out', out]);
+    const run = startFirehose([
+      'run',
+      '--brokers',
+      'embedded',
+      '--ticks',
+      '6000',
+      '--rate',
+      '6000',
+      '--partitions',
+      '2',
+      '--max-p99',
+      '1us',
+      '--max-lost',
+      '0',
+      '--no-progress',
+      '--out',
+      out,
+    ]);
     expect(await run.exited).toBe(1);
     expect(run.stdout()).toMatch(/e2e p99\s.*FAIL/);
     const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
-    expect(result.thresholds).toEqual(expect.arrayContaining([
-      expect.objectContaining({ name: 'e2e p99', pass: false }),
-      expect.objectContaining({ name: 'lost ticks', pass: true }),
-    ]));
+    expect(result.thresholds).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'e2e p99', pass: false }),
+        expect.objectContaining({ name: 'lost ticks', pass: true }),
+      ]),
+    );
   });
 
   it('a workload file sets options, the command line overrides them, a bad field exits 2 naming it', async () => {
@@ -40,10 +59,26 @@ describe('thresholds, workloads, sweep, report and compare from the command line
 
   it('sweep runs every setting, writes sweep.json and sweep.html, and names the best; report and compare read its results', async () => {
     const out = tmp();
-    const sweep = startFirehose(['sweep', '--brokers', 'embedded', '--partitions', '1,3', '--ticks', '6000', '--rate', '6000', '--no-progress', '--out', out]);
+    const sweep = startFirehose([
+      'sweep',
+      '--brokers',
+      'embedded',
+      '--partitions',
+      '1,3',
+      '--ticks',
+      '6000',
+      '--rate',
+      '6000',
+      '--no-progress',
+      '--out',
+      out,
+    ]);
     expect(await sweep.exited).toBe(0);
     expect(sweep.stdout()).toMatch(/best: \S+ — /);
-    const summary = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as { best: { label: string }; entries: Array<{ label: string; resultFile: string }> };
+    const summary = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as {
+      best: { label: string };
+      entries: Array<{ label: string; resultFile: string }>;
+    };
     expect(summary.entries.map((e) => e.label)).toEqual(['1p-2w-confluent-64tpr', '3p-2w-confluent-64tpr']);
     expect(summary.entries.map((e) => e.label)).toContain(summary.best.label);
     expect(existsSync(path.join(out, 'sweep.html'))).toBe(true);
@@ -65,7 +100,10 @@ describe('thresholds, workloads, sweep, report and compare from the command line
     const rows = compareResults(fixture, fixture);
     expect(rows.length).toBeGreaterThan(5);
     expect(rows.every((r) => r.withinNoise && r.delta === 0)).toBe(true);
-    const worse: RunResult = { ...fixture, latency: { ...fixture.latency, e2e: { ...fixture.latency.e2e, p99: fixture.latency.e2e.p99 * 10 } } };
+    const worse: RunResult = {
+      ...fixture,
+      latency: { ...fixture.latency, e2e: { ...fixture.latency.e2e, p99: fixture.latency.e2e.p99 * 10 } },
+    };
     const p99 = compareResults(fixture, worse).find((r) => r.metric === 'e2e p99')!;
     expect(p99.withinNoise).toBe(false);
     expect(p99.relative).toBeCloseTo(9);
@@ -74,8 +112,15 @@ describe('thresholds, workloads, sweep, report and compare from the command line
   it('the best sweep setting obeys the p99 limit, and prefers the lowest p99 among those that kept up', () => {
     const fixture = JSON.parse(readFileSync(new URL('../fixtures/result-small.json', import.meta.url), 'utf8')) as RunResult;
     const entry = (label: string, ticksPerSec: number, p99: number, lost = 0) => ({
-      label, settings: { partitions: 1, workers: 1, client: 'confluent', ticksPerRecord: 64 },
-      result: { ...fixture, status: 'ok' as const, ticks: { ...fixture.ticks, lost }, throughput: { ...fixture.throughput, offeredTicksPerSec: 1000, ticksPerSec }, latency: { ...fixture.latency, e2e: { ...fixture.latency.e2e, p99 } } },
+      label,
+      settings: { partitions: 1, workers: 1, client: 'confluent', ticksPerRecord: 64 },
+      result: {
+        ...fixture,
+        status: 'ok' as const,
+        ticks: { ...fixture.ticks, lost },
+        throughput: { ...fixture.throughput, offeredTicksPerSec: 1000, ticksPerSec },
+        latency: { ...fixture.latency, e2e: { ...fixture.latency.e2e, p99 } },
+      },
     });
     const entries = [entry('a', 1000, 9000), entry('b', 1000, 5000), entry('c', 990, 4000, 3), entry('d', 600, 3000)];
     expect(chooseBest(entries, null)!.label).toBe('b');

@@ -6,10 +6,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FIREHOSE_BIN } from './cli-process.js';
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function firehose(...args: string[]) {
-  return spawnSync(process.execPath, [FIREHOSE_BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+  return spawnSync(process.execPath, [FIREHOSE_BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
 }
 
 describe('firehose score', () => {
@@ -36,8 +42,16 @@ describe('firehose score', () => {
     const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8'));
     const a = result.analytics;
     expect(Object.keys(a.outliers.recallBySize)).toEqual(['2-3', '3-4', '4-6', '6-8', '>8']);
-    for (const x of [a.outliers.falsePer10k, a.outliers.f1, a.baseline.outliers.f1, a.arbitrage.tradeable.precision,
-      a.arbitrage.tradeable.recall, a.arbitrage.phantom.classified, a.sources.spearman, a.sources.kendall]) {
+    for (const x of [
+      a.outliers.falsePer10k,
+      a.outliers.f1,
+      a.baseline.outliers.f1,
+      a.arbitrage.tradeable.precision,
+      a.arbitrage.tradeable.recall,
+      a.arbitrage.phantom.classified,
+      a.sources.spearman,
+      a.sources.kendall,
+    ]) {
       expect(typeof x).toBe('number');
     }
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');

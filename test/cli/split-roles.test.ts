@@ -8,7 +8,11 @@ import { startFirehose, type RunningCommand } from './cli-process.js';
 
 const running: RunningCommand[] = [];
 afterEach(async () => {
-  for (const r of running.splice(0)) if (r.child.exitCode === null) { r.child.kill('SIGKILL'); await r.exited; }
+  for (const r of running.splice(0))
+    if (r.child.exitCode === null) {
+      r.child.kill('SIGKILL');
+      await r.exited;
+    }
 });
 
 describe('split roles: firehose broker + loadgen + two ingest processes', () => {
@@ -26,12 +30,29 @@ describe('split roles: firehose broker + loadgen + two ingest processes', () => 
     await Promise.all(ingests.map((i) => i.waitFor(/assigned partitions \d/, 30_000)));
     await new Promise((r) => setTimeout(r, 1500));
 
-    const loadgen = startFirehose(['loadgen', '--brokers', bootstrap, '--topic', topic, '--partitions', '6', '--ticks', '40000', '--rate', '20000', '--out', out, '--no-progress']);
+    const loadgen = startFirehose([
+      'loadgen',
+      '--brokers',
+      bootstrap,
+      '--topic',
+      topic,
+      '--partitions',
+      '6',
+      '--ticks',
+      '40000',
+      '--rate',
+      '20000',
+      '--out',
+      out,
+      '--no-progress',
+    ]);
     running.push(loadgen);
     expect(await loadgen.exited).toBe(0);
     expect(await Promise.all(ingests.map((i) => i.exited))).toEqual([0, 0]);
 
-    const files = readdirSync(out).filter((f) => f.endsWith('.json')).map((f) => path.join(out, f));
+    const files = readdirSync(out)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(out, f));
     const parts = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as PartResult);
     const ingestParts = parts.filter((p) => p.role === 'ingest');
     expect(ingestParts).toHaveLength(2);

@@ -7,7 +7,11 @@ import { capacitySweepSchema } from '../../run/sweep-result.js';
 import { FIREHOSE_BIN, startFirehose } from './cli-process.js';
 
 function firehose(...args: string[]): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, [FIREHOSE_BIN, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [FIREHOSE_BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -49,7 +53,19 @@ describe('sweep --find-capacity keeps earlier results', () => {
 describe('sweep --find-capacity on the embedded mock', () => {
   it('searches each setting, measures its curve, writes sweep.json (schema-valid) and sweep.html, and prints the verdict', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-sweep-capacity-'));
-    const sweep = startFirehose(['sweep', '--find-capacity', '--tiny', '--partitions', '1,3', '--target-rate', '3k', '--instruments', '200', '--out', out]);
+    const sweep = startFirehose([
+      'sweep',
+      '--find-capacity',
+      '--tiny',
+      '--partitions',
+      '1,3',
+      '--target-rate',
+      '3k',
+      '--instruments',
+      '200',
+      '--out',
+      out,
+    ]);
     expect(await sweep.exited).toBe(0);
     // A progress line per probe with its place and an ETA.
     expect(sweep.stderr()).toMatch(/\[1\/\d+ \d+:\d\d ETA \d+:\d\d\] 1p-2w-confluent-64tpr search 1\/1 at 2\.0k\/s/);
@@ -64,8 +80,10 @@ describe('sweep --find-capacity on the embedded mock', () => {
       expect(e.probes.length).toBeGreaterThan(0);
       expect(e.capacity.low).toBeLessThanOrEqual(e.capacity.ticksPerSec);
       expect(e.capacity.high).toBeGreaterThanOrEqual(e.capacity.ticksPerSec);
-      if (e.capacity.ticksPerSec > 0) expect(e.curve[0]).toMatchObject({ fraction: 0.5, offered: Math.round(e.capacity.ticksPerSec / 2 / 100) * 100 });
-      for (const p of e.probes) expect(existsSync(path.join(out, 'runs', `${e.label}-${p.phase}-r${p.repeat}-${p.rate}`, 'result.json'))).toBe(true);
+      if (e.capacity.ticksPerSec > 0)
+        expect(e.curve[0]).toMatchObject({ fraction: 0.5, offered: Math.round(e.capacity.ticksPerSec / 2 / 100) * 100 });
+      for (const p of e.probes)
+        expect(existsSync(path.join(out, 'runs', `${e.label}-${p.phase}-r${p.repeat}-${p.rate}`, 'result.json'))).toBe(true);
     }
     expect(result.verdict.forTargetRate?.targetRate).toBe(3000);
     expect(result.verdict.summary.length).toBeGreaterThan(0);

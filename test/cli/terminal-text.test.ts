@@ -16,10 +16,12 @@ describe('outside text printed to a terminal (issue 12)', () => {
   });
 
   it('never lets a control character through, whatever the input', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
-      // eslint-disable-next-line no-control-regex
-      expect(terminalSafe(s)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        // eslint-disable-next-line no-control-regex
+        expect(terminalSafe(s)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      }),
+    );
   });
 
   it('the summary of a result with escape sequences in its warnings and servers prints none of them', () => {

@@ -10,7 +10,16 @@ import { REPLICATION_ENV_FILE, replicationEnv, replicationProperties } from '../
 // distinct ports that match what the README tells people to pass to --brokers.
 const file = fileURLToPath(new URL('../../docker-compose.yml', import.meta.url));
 const compose = parse(readFileSync(file, 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; ports?: string[]; env_file?: string[]; environment?: Record<string, string | number>; healthcheck?: { test: string[] } }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      ports?: string[];
+      env_file?: string[];
+      environment?: Record<string, string | number>;
+      healthcheck?: { test: string[] };
+    }
+  >;
 };
 const brokers = Object.entries(compose.services).filter(([name]) => name.startsWith('kafka-'));
 
@@ -29,7 +38,9 @@ describe('docker-compose.yml', () => {
     expect(ids).toEqual([1, 2, 3]);
     for (const [name, service] of brokers) {
       const env = service.environment!;
-      const voters = String(env.KAFKA_CONTROLLER_QUORUM_VOTERS).split(',').map((v) => v.split('@'));
+      const voters = String(env.KAFKA_CONTROLLER_QUORUM_VOTERS)
+        .split(',')
+        .map((v) => v.split('@'));
       expect(voters.map(([id]) => Number(id)).sort()).toEqual([1, 2, 3]);
       expect(voters.find(([id]) => Number(id) === Number(env.KAFKA_NODE_ID))![1]).toBe(`${name}:9093`);
       expect(String(env.KAFKA_LISTENERS)).toContain('CONTROLLER://:9093');
@@ -45,9 +56,17 @@ describe('docker-compose.yml', () => {
       // Set in one place only: an environment entry would override the shared file.
       for (const name of Object.keys(replicationEnv())) expect(service.environment).not.toHaveProperty(name);
     }
-    expect(replicationEnv()).toMatchObject({ KAFKA_DEFAULT_REPLICATION_FACTOR: 3, KAFKA_MIN_INSYNC_REPLICAS: 2, KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 3 });
+    expect(replicationEnv()).toMatchObject({
+      KAFKA_DEFAULT_REPLICATION_FACTOR: 3,
+      KAFKA_MIN_INSYNC_REPLICAS: 2,
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 3,
+    });
     // The local 3-node cluster's server.properties get the same values.
-    expect(replicationProperties(3)).toMatchObject({ 'default.replication.factor': 3, 'min.insync.replicas': 2, 'offsets.topic.replication.factor': 3 });
+    expect(replicationProperties(3)).toMatchObject({
+      'default.replication.factor': 3,
+      'min.insync.replicas': 2,
+      'offsets.topic.replication.factor': 3,
+    });
   });
 
   it('runs the Kafka version the local cluster pins', () => {

@@ -12,10 +12,27 @@ import { startFirehose } from '../cli/cli-process.js';
 const table: string[] = [];
 
 async function scenario(name: string, options: RawRunOptions): Promise<RunResult> {
-  const config = resolveRunConfig({ partitions: 6, workers: 2, progress: false, topic: `ticks-fault-${name.replace(/\W+/g, '-')}-${process.pid}`, drainTimeoutSec: 15, ...options });
+  const config = resolveRunConfig({
+    partitions: 6,
+    workers: 2,
+    progress: false,
+    topic: `ticks-fault-${name.replace(/\W+/g, '-')}-${process.pid}`,
+    drainTimeoutSec: 15,
+    ...options,
+  });
   const r = await runLoadTest(config);
   const t = r.ticks;
-  const line = [name, t.produced, t.acked, t.failed + t.indeterminate, t.distinctConsumed, t.lost, t.duplicated, t.evicted, r.records.deadLettered].join(' | ');
+  const line = [
+    name,
+    t.produced,
+    t.acked,
+    t.failed + t.indeterminate,
+    t.distinctConsumed,
+    t.lost,
+    t.duplicated,
+    t.evicted,
+    r.records.deadLettered,
+  ].join(' | ');
   table.push(line);
   console.log(`| ${line} | e2e p99 ${Math.round(r.latency.e2e.p99 / 1000)} ms, max ${Math.round(r.latency.e2e.max / 1000)} ms |`);
   return r;
@@ -47,7 +64,13 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
 
   it('round-trip time above the producer request timeout for 3 s: nothing lost, duplicates counted as such', async () => {
     // Requests wait up to 3 s for their answer while the producer gives up on them after 1 s and retries.
-    const r = await scenario('rtt 2.5s > 1s request timeout', { rate: 30_000, ticks: 300_000, requestTimeoutMs: 1000, faults: ['rtt:2500ms@2s+3s'], drainTimeoutSec: 30 });
+    const r = await scenario('rtt 2.5s > 1s request timeout', {
+      rate: 30_000,
+      ticks: 300_000,
+      requestTimeoutMs: 1000,
+      faults: ['rtt:2500ms@2s+3s'],
+      drainTimeoutSec: 30,
+    });
     expect(r.ticks.lost).toBe(0);
     expect(r.ticks.acked + r.ticks.failed + r.ticks.indeterminate).toBe(r.ticks.produced);
     expect(r.ticks.consumed).toBe(r.ticks.distinctConsumed + r.ticks.duplicated);
@@ -56,7 +79,8 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
 
   it('retriable produce and fetch errors: nothing lost', async () => {
     const r = await scenario('retriable errors', {
-      rate: 30_000, ticks: 150_000,
+      rate: 30_000,
+      ticks: 150_000,
       faults: ['produce-errors:NOT_LEADER_FOR_PARTITION*5@1s', 'fetch-errors:REQUEST_TIMED_OUT*5@2s'],
     });
     expect(r.ticks.lost).toBe(0);
@@ -64,7 +88,11 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
   });
 
   it('a fatal produce error: the affected ticks are counted as failed, the rest delivered', async () => {
-    const r = await scenario('fatal produce error', { rate: 20_000, ticks: 60_000, faults: ['produce-errors:TOPIC_AUTHORIZATION_FAILED*2@1s'] });
+    const r = await scenario('fatal produce error', {
+      rate: 20_000,
+      ticks: 60_000,
+      faults: ['produce-errors:TOPIC_AUTHORIZATION_FAILED*2@1s'],
+    });
     expect(r.ticks.failed).toBeGreaterThan(0);
     expect(r.ticks.acked + r.ticks.failed + r.ticks.indeterminate).toBe(r.ticks.produced);
     expect(r.ticks.lost).toBe(0);
@@ -89,7 +117,14 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
 
   it('retention overrun: ticks evicted before they were read are counted, and reported as loss', async () => {
     // One partition and one worker at a rate far above what they analyse: the mock keeps ~5 MB.
-    const r = await scenario('retention overrun', { rate: 3_000_000, ticks: 9_000_000, partitions: 1, workers: 1, ticksPerRecord: 256, lingerMs: 5 });
+    const r = await scenario('retention overrun', {
+      rate: 3_000_000,
+      ticks: 9_000_000,
+      partitions: 1,
+      workers: 1,
+      ticksPerRecord: 256,
+      lingerMs: 5,
+    });
     expect(r.ticks.evicted).toBeGreaterThan(0);
     expect(r.ticks.lost).toBeGreaterThanOrEqual(r.ticks.evicted);
     expect(r.warnings.join('\n')).toMatch(/never consumed/);
@@ -99,28 +134,48 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
     // The five timings run side by side (one process each) to keep the suite short. The fault
     // starts 1 s after "offering" (the schedule's start).
     const intoFaultSec = [0.5, 1.5, 3, 5, 8];
-    const outcomes = await Promise.all(intoFaultSec.map(async (into) => {
-      const out = mkdtempSync(path.join(os.tmpdir(), `firehose-sigint-${into}-`));
-      const run = startFirehose(['run', '--brokers', 'embedded', '--rate', '50000', '--duration', '60', '--fault', 'broker-down@1s+30s', '--no-progress', '--out', out,
-        '--topic', `ticks-sigint-${String(into).replace('.', '_')}-${process.pid}`]);
-      try {
-        await run.waitFor(/offering/, 60_000);
-        await new Promise((r) => setTimeout(r, (1 + into) * 1000));
-        const sent = Date.now();
-        run.child.kill('SIGINT');
-        const code = await run.exited;
-        const exitSec = (Date.now() - sent) / 1000;
-        const file = path.join(out, 'result.json');
-        const result = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as RunResult : null;
-        return { into, code, exitSec, result, stderr: run.stderr() };
-      } finally {
-        run.child.kill('SIGKILL');
-      }
-    }));
-    console.log('SIGINT into the fault (s) | exit code | exit after SIGINT (s) | result.json | acked | consumed | unconfirmed | lost | left behind at close');
+    const outcomes = await Promise.all(
+      intoFaultSec.map(async (into) => {
+        const out = mkdtempSync(path.join(os.tmpdir(), `firehose-sigint-${into}-`));
+        const run = startFirehose([
+          'run',
+          '--brokers',
+          'embedded',
+          '--rate',
+          '50000',
+          '--duration',
+          '60',
+          '--fault',
+          'broker-down@1s+30s',
+          '--no-progress',
+          '--out',
+          out,
+          '--topic',
+          `ticks-sigint-${String(into).replace('.', '_')}-${process.pid}`,
+        ]);
+        try {
+          await run.waitFor(/offering/, 60_000);
+          await new Promise((r) => setTimeout(r, (1 + into) * 1000));
+          const sent = Date.now();
+          run.child.kill('SIGINT');
+          const code = await run.exited;
+          const exitSec = (Date.now() - sent) / 1000;
+          const file = path.join(out, 'result.json');
+          const result = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResult) : null;
+          return { into, code, exitSec, result, stderr: run.stderr() };
+        } finally {
+          run.child.kill('SIGKILL');
+        }
+      }),
+    );
+    console.log(
+      'SIGINT into the fault (s) | exit code | exit after SIGINT (s) | result.json | acked | consumed | unconfirmed | lost | left behind at close',
+    );
     for (const o of outcomes) {
       const left = [...o.stderr.matchAll(/shutdown: (.+?) still waiting/g)].map((m) => m[1]).join(', ') || '-';
-      console.log(`| ${o.into} | ${o.code} | ${o.exitSec.toFixed(1)} | ${o.result ? 'written' : 'MISSING'} | ${o.result?.ticks.acked ?? '-'} | ${o.result?.ticks.distinctConsumed ?? '-'} | ${o.result?.ticks.unconfirmed ?? '-'} | ${o.result?.ticks.lost ?? '-'} | ${left} |`);
+      console.log(
+        `| ${o.into} | ${o.code} | ${o.exitSec.toFixed(1)} | ${o.result ? 'written' : 'MISSING'} | ${o.result?.ticks.acked ?? '-'} | ${o.result?.ticks.distinctConsumed ?? '-'} | ${o.result?.ticks.unconfirmed ?? '-'} | ${o.result?.ticks.lost ?? '-'} | ${left} |`,
+      );
     }
     for (const o of outcomes) {
       expect(o.result, `result.json after SIGINT ${o.into} s into the fault`).not.toBeNull();
@@ -136,7 +191,13 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
   }, 150_000);
 
   it('bad fault specs and faults against real brokers end with exit code 2 before anything starts', async () => {
-    for (const args of [['--fault', 'meteor-strike'], ['--fault', 'broker-down:9'], ['--fault', 'produce-errors:NO_SUCH_ERROR'], ['--fault', 'rtt'], ['--fault', 'broker-down', '--brokers', 'localhost:9092']]) {
+    for (const args of [
+      ['--fault', 'meteor-strike'],
+      ['--fault', 'broker-down:9'],
+      ['--fault', 'produce-errors:NO_SUCH_ERROR'],
+      ['--fault', 'rtt'],
+      ['--fault', 'broker-down', '--brokers', 'localhost:9092'],
+    ]) {
       const r = startFirehose(['run', '--brokers', 'embedded', ...args]);
       expect(await r.exited).toBe(2);
       expect(r.stderr()).toMatch(/--fault/);
@@ -155,7 +216,22 @@ describe('rebalance: a second ingest process joins, then leaves, mid-run', () =>
       const ingestArgs = ['ingest', '--brokers', bootstrap, '--topic', topic, '--workers', '1', '--idle-timeout', '4s', '--out', out];
       const first = startFirehose(ingestArgs);
       await first.waitFor(/assigned partitions \d/, 30_000);
-      const loadgen = startFirehose(['loadgen', '--brokers', bootstrap, '--topic', topic, '--partitions', '6', '--rate', '20000', '--duration', '16', '--out', out, '--no-progress']);
+      const loadgen = startFirehose([
+        'loadgen',
+        '--brokers',
+        bootstrap,
+        '--topic',
+        topic,
+        '--partitions',
+        '6',
+        '--rate',
+        '20000',
+        '--duration',
+        '16',
+        '--out',
+        out,
+        '--no-progress',
+      ]);
       await new Promise((r) => setTimeout(r, 2_000));
       const second = startFirehose(ingestArgs);
       await second.waitFor(/assigned partitions \d/, 30_000);
@@ -165,12 +241,26 @@ describe('rebalance: a second ingest process joins, then leaves, mid-run', () =>
       expect(await loadgen.exited).toBe(0);
       expect(await first.exited).toBe(0);
 
-      const files = readdirSync(out).filter((f) => f.endsWith('.json')).map((f) => path.join(out, f));
+      const files = readdirSync(out)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => path.join(out, f));
       expect(files).toHaveLength(3);
       const merge = startFirehose(['report', 'merge', ...files, '--json', '--out', out]);
       expect(await merge.exited).toBe(0);
       const r = JSON.parse(merge.stdout()) as RunResult;
-      table.push(['rebalance', r.ticks.produced, r.ticks.acked, r.ticks.failed, r.ticks.distinctConsumed, r.ticks.lost, r.ticks.duplicated, r.ticks.evicted, r.records.deadLettered].join(' | '));
+      table.push(
+        [
+          'rebalance',
+          r.ticks.produced,
+          r.ticks.acked,
+          r.ticks.failed,
+          r.ticks.distinctConsumed,
+          r.ticks.lost,
+          r.ticks.duplicated,
+          r.ticks.evicted,
+          r.records.deadLettered,
+        ].join(' | '),
+      );
       console.log(`| ${table.at(-1)} |`);
       expect(r.ticks.acked).toBe(320_000);
       expect(r.ticks.lost).toBe(0);
@@ -193,7 +283,22 @@ describe('split roles: the whole cluster killed, then Ctrl-C', () => {
     let loadgen: ReturnType<typeof startFirehose> | null = null;
     try {
       await ingest.waitFor(/assigned partitions \d/, 30_000);
-      loadgen = startFirehose(['loadgen', '--brokers', bootstrap, '--topic', topic, '--partitions', '4', '--rate', '20000', '--duration', '60', '--out', out, '--no-progress']);
+      loadgen = startFirehose([
+        'loadgen',
+        '--brokers',
+        bootstrap,
+        '--topic',
+        topic,
+        '--partitions',
+        '4',
+        '--rate',
+        '20000',
+        '--duration',
+        '60',
+        '--out',
+        out,
+        '--no-progress',
+      ]);
       await loadgen.waitFor(/offering/, 30_000);
       await new Promise((r) => setTimeout(r, 3_000));
       broker.child.kill('SIGKILL');
@@ -204,12 +309,18 @@ describe('split roles: the whole cluster killed, then Ctrl-C', () => {
       ingest.child.kill('SIGINT');
       const [loadgenCode, ingestCode] = await Promise.all([loadgen.exited, ingest.exited]);
       const exitSec = (Date.now() - sent) / 1000;
-      console.log(`cluster killed, then SIGINT: loadgen exit ${loadgenCode}, ingest exit ${ingestCode}, both gone ${exitSec.toFixed(1)} s after the signal`);
+      console.log(
+        `cluster killed, then SIGINT: loadgen exit ${loadgenCode}, ingest exit ${ingestCode}, both gone ${exitSec.toFixed(1)} s after the signal`,
+      );
       expect([loadgenCode, ingestCode]).toEqual([130, 130]);
       expect(exitSec).toBeLessThan(10);
-      const files = readdirSync(out).filter((f) => f.endsWith('.json')).sort();
+      const files = readdirSync(out)
+        .filter((f) => f.endsWith('.json'))
+        .sort();
       expect(files).toEqual([`ingest-${ingest.child.pid}.json`, 'loadgen-0.json']);
-      const part = JSON.parse(readFileSync(path.join(out, 'loadgen-0.json'), 'utf8')) as { loadgen: { interrupted: boolean; stats: { produced: number } } };
+      const part = JSON.parse(readFileSync(path.join(out, 'loadgen-0.json'), 'utf8')) as {
+        loadgen: { interrupted: boolean; stats: { produced: number } };
+      };
       expect(part.loadgen.interrupted).toBe(true);
       expect(part.loadgen.stats.produced).toBeGreaterThan(0);
     } finally {
@@ -232,13 +343,17 @@ describe('overload: far above the sustainable rate for 20 s', () => {
       try {
         const status = read(`/proc/${run.child.pid}/status`, 'utf8');
         rssMb.push(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
-      } catch { /* exited between checks */ }
+      } catch {
+        /* exited between checks */
+      }
       await new Promise((r) => setTimeout(r, 1_000));
     }
     expect(await run.exited).toBe(0);
     const cap = 1024;
     const peak = Math.max(...rssMb);
-    console.log(`overload RSS (MB, 1 s apart, load from sample ${loadStart}): ${rssMb.map(Math.round).join(' ')}; peak ${Math.round(peak)} MB, cap ${cap} MB`);
+    console.log(
+      `overload RSS (MB, 1 s apart, load from sample ${loadStart}): ${rssMb.map(Math.round).join(' ')}; peak ${Math.round(peak)} MB, cap ${cap} MB`,
+    );
     expect(peak).toBeLessThan(cap);
     // Flat: after the first 10 s of load, memory never climbs much above those seconds' peak.
     expect(loadStart).not.toBeNull();

@@ -119,8 +119,19 @@ describe('IngestSession, in process against the embedded cluster', () => {
     await producer.disconnect();
 
     const session = await IngestSession.start({
-      brokers: cluster.bootstrapServers, client: 'confluent', topic, groupId: `g-${topic}`, workers: 1, instruments: 8, venues: 4,
-      injectWorkerFailures: 0, framesPerTask: 4, ledgerSources: 1, ledgerCapacity: 1 << 16, clock: nowUs, log: () => {},
+      brokers: cluster.bootstrapServers,
+      client: 'confluent',
+      topic,
+      groupId: `g-${topic}`,
+      workers: 1,
+      instruments: 8,
+      venues: 4,
+      injectWorkerFailures: 0,
+      framesPerTask: 4,
+      ledgerSources: 1,
+      ledgerCapacity: 1 << 16,
+      clock: nowUs,
+      log: () => {},
     });
     const finished = await session
       .drain(() => session.counts.consumedTicks >= ticks && session.counts.deadLetteredRecords >= 4, 10)

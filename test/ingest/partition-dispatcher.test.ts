@@ -12,17 +12,34 @@ function record(partition: number, offset: number, workUnits: number): ConsumedR
   return { partition, offset, value: writer.finish(0, partition, 1) };
 }
 
-function hooks(overrides: Partial<DispatcherHooks> = {}): DispatcherHooks & { commits: Map<number, number>; done: number; pauses: number; resumes: number; deadLetters: string[] } {
+function hooks(
+  overrides: Partial<DispatcherHooks> = {},
+): DispatcherHooks & { commits: Map<number, number>; done: number; pauses: number; resumes: number; deadLetters: string[] } {
   const state = {
-    commits: new Map<number, number>(), done: 0, pauses: 0, resumes: 0,
-    frameDone(_p: number, frames: number) { state.done += frames; },
-    frameFailed() { throw new Error('no task should fail'); },
+    commits: new Map<number, number>(),
+    done: 0,
+    pauses: 0,
+    resumes: 0,
+    frameDone(_p: number, frames: number) {
+      state.done += frames;
+    },
+    frameFailed() {
+      throw new Error('no task should fail');
+    },
     deadLetters: [] as string[],
-    deadLetter(r: ConsumedRecord, reason: string) { state.deadLetters.push(`${r.partition}/${r.offset}: ${reason}`); },
+    deadLetter(r: ConsumedRecord, reason: string) {
+      state.deadLetters.push(`${r.partition}/${r.offset}: ${reason}`);
+    },
     offsetGap() {},
-    pause() { state.pauses++; },
-    resume() { state.resumes++; },
-    commit(partition: number, nextOffset: number) { state.commits.set(partition, nextOffset); },
+    pause() {
+      state.pauses++;
+    },
+    resume() {
+      state.resumes++;
+    },
+    commit(partition: number, nextOffset: number) {
+      state.commits.set(partition, nextOffset);
+    },
     ...overrides,
   };
   return state;
@@ -40,18 +57,24 @@ describe('partition dispatcher', () => {
     new Int32Array(shared.lastOffset).fill(-1);
     const pool = new Piscina({
       filename: new URL('../fixtures/order-worker.mjs', import.meta.url).href,
-      minThreads: 4, maxThreads: 4,
+      minThreads: 4,
+      maxThreads: 4,
       workerData: shared,
     });
     const h = hooks();
     const dispatcher = new PartitionDispatcher(
       (task, transfer) => pool.run(task, { transferList: transfer }) as Promise<FrameTaskResult>,
-      h, () => 0, 1_000_000,
+      h,
+      () => 0,
+      1_000_000,
     );
     try {
       // Interleave partitions in random-sized batches, as a consumer delivers them.
       let seed = 7;
-      const rand = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff; return (seed >>> 8) % n; };
+      const rand = (n: number): number => {
+        seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+        return (seed >>> 8) % n;
+      };
       const next = new Array<number>(partitions).fill(0);
       while (next.some((n) => n < framesPerPartition)) {
         const p = rand(partitions);
@@ -76,10 +99,15 @@ describe('partition dispatcher', () => {
     const pending: Array<() => void> = [];
     const dispatcher = new PartitionDispatcher(
       () => new Promise<FrameTaskResult>((resolve) => pending.push(() => resolve({ ticks: 1, problem: null }))),
-      h, () => 0, 10,
+      h,
+      () => 0,
+      10,
     );
     // One task takes up to 16 × 64 ticks of these 1-tick frames; the rest wait and fill the queue.
-    dispatcher.push(0, Array.from({ length: 1100 }, (_, i) => record(0, i, 0)));
+    dispatcher.push(
+      0,
+      Array.from({ length: 1100 }, (_, i) => record(0, i, 0)),
+    );
     expect(h.pauses).toBe(1);
     expect(dispatcher.framesInFlight).toBe(1);
     while (pending.length > 0) {
@@ -93,8 +121,16 @@ describe('partition dispatcher', () => {
 
   it('resumes the consumer after a fetched batch of malformed records that filled the queue (no stall)', async () => {
     const h = hooks();
-    const dispatcher = new PartitionDispatcher(() => Promise.resolve({ ticks: 1, problem: null }), h, () => 0, 256);
-    dispatcher.push(0, Array.from({ length: 300 }, (_, i) => ({ partition: 0, offset: i, value: Buffer.from(`junk ${i}`) })));
+    const dispatcher = new PartitionDispatcher(
+      () => Promise.resolve({ ticks: 1, problem: null }),
+      h,
+      () => 0,
+      256,
+    );
+    dispatcher.push(
+      0,
+      Array.from({ length: 300 }, (_, i) => ({ partition: 0, offset: i, value: Buffer.from(`junk ${i}`) })),
+    );
     await dispatcher.whenIdle();
     expect(h.deadLetters).toHaveLength(300);
     // Paused or not while pushing, the consumer must be left running: nothing else would resume it.
@@ -106,10 +142,15 @@ describe('partition dispatcher', () => {
     const pending: Array<() => void> = [];
     const dispatcher = new PartitionDispatcher(
       () => new Promise<FrameTaskResult>((resolve) => pending.push(() => resolve({ ticks: 1, problem: null }))),
-      h, () => 0, 256,
+      h,
+      () => 0,
+      256,
     );
     dispatcher.push(0, [record(0, 0, 0)]);
-    dispatcher.push(0, Array.from({ length: 300 }, (_, i) => ({ partition: 0, offset: i + 1, value: Buffer.alloc(0) })));
+    dispatcher.push(
+      0,
+      Array.from({ length: 300 }, (_, i) => ({ partition: 0, offset: i + 1, value: Buffer.alloc(0) })),
+    );
     expect(h.pauses).toBe(1);
     pending.shift()!();
     await dispatcher.whenIdle();
@@ -123,7 +164,9 @@ describe('partition dispatcher', () => {
     const h = hooks();
     const dispatcher = new PartitionDispatcher(
       (task) => Promise.resolve({ ticks: task.count - 1, problem: null, rejected: [{ index: 1, problem: 'bad-timestamp' }] }),
-      h, () => 0, 100,
+      h,
+      () => 0,
+      100,
     );
     dispatcher.push(4, [record(4, 0, 0), record(4, 1, 0), record(4, 2, 0)]);
     await dispatcher.whenIdle();
@@ -138,7 +181,9 @@ describe('partition dispatcher', () => {
     const pending: Array<() => void> = [];
     const dispatcher = new PartitionDispatcher(
       () => new Promise<FrameTaskResult>((resolve) => pending.push(() => resolve({ ticks: 1, problem: null }))),
-      h, () => 0, 100,
+      h,
+      () => 0,
+      100,
     );
     dispatcher.push(3, [record(3, 100, 0), record(3, 101, 0)]);
     dispatcher.commitFinished();
@@ -152,8 +197,19 @@ describe('partition dispatcher', () => {
 
   it('reports offset gaps (records removed by retention) and drops revoked partitions', () => {
     let gap = 0;
-    const h = hooks({ offsetGap: (_p, missing) => { gap += missing; } });
-    const dispatcher = new PartitionDispatcher(() => new Promise<FrameTaskResult>(() => {}), h, () => 0, 100, 3, 1);
+    const h = hooks({
+      offsetGap: (_p, missing) => {
+        gap += missing;
+      },
+    });
+    const dispatcher = new PartitionDispatcher(
+      () => new Promise<FrameTaskResult>(() => {}),
+      h,
+      () => 0,
+      100,
+      3,
+      1,
+    );
     // The first record goes out at once; the others wait behind it (one task per partition in flight).
     dispatcher.push(1, [record(1, 0, 0)]);
     dispatcher.push(1, [record(1, 1, 0), record(1, 5, 0)]);
@@ -166,7 +222,15 @@ describe('partition dispatcher', () => {
   it('dead-letters a malformed record without sending it to a worker, and commits past it', async () => {
     const h = hooks();
     let runs = 0;
-    const dispatcher = new PartitionDispatcher(() => { runs++; return Promise.resolve({ ticks: 1, problem: null }); }, h, () => 0, 100);
+    const dispatcher = new PartitionDispatcher(
+      () => {
+        runs++;
+        return Promise.resolve({ ticks: 1, problem: null });
+      },
+      h,
+      () => 0,
+      100,
+    );
     dispatcher.push(2, [record(2, 0, 0), { partition: 2, offset: 1, value: Buffer.from('garbage') }, record(2, 2, 0)]);
     await dispatcher.whenIdle();
     dispatcher.commitFinished();
@@ -177,13 +241,23 @@ describe('partition dispatcher', () => {
 
   it('retries a failing frame, then dead-letters it and goes on in order', async () => {
     const failures: boolean[] = [];
-    const h = hooks({ frameFailed: (_p, _o, _e, willRetry) => { failures.push(willRetry); } });
+    const h = hooks({
+      frameFailed: (_p, _o, _e, willRetry) => {
+        failures.push(willRetry);
+      },
+    });
     const tasks: string[] = [];
-    const dispatcher = new PartitionDispatcher((task) => {
-      const offsets = Array.from({ length: task.count }, (_, i) => task.offset + i);
-      tasks.push(offsets.join('+'));
-      return offsets.includes(1) ? Promise.reject(new Error('boom')) : Promise.resolve({ ticks: offsets.length, problem: null });
-    }, h, () => 0, 100, 3);
+    const dispatcher = new PartitionDispatcher(
+      (task) => {
+        const offsets = Array.from({ length: task.count }, (_, i) => task.offset + i);
+        tasks.push(offsets.join('+'));
+        return offsets.includes(1) ? Promise.reject(new Error('boom')) : Promise.resolve({ ticks: offsets.length, problem: null });
+      },
+      h,
+      () => 0,
+      100,
+      3,
+    );
     dispatcher.push(0, [record(0, 0, 0), record(0, 1, 0), record(0, 2, 0)]);
     await dispatcher.whenIdle();
     dispatcher.commitFinished();
@@ -203,10 +277,16 @@ describe('partition dispatcher', () => {
       return { ...r, value: slab.subarray(at, at + r.value.byteLength) };
     });
     const seen: Array<{ packed: ArrayBuffer; count: number; transfer: ArrayBuffer[] }> = [];
-    const dispatcher = new PartitionDispatcher((task, transfer) => {
-      seen.push({ packed: task.packed, count: task.count, transfer });
-      return Promise.resolve({ ticks: 0, problem: null });
-    }, hooks(), () => 0, 100, 3);
+    const dispatcher = new PartitionDispatcher(
+      (task, transfer) => {
+        seen.push({ packed: task.packed, count: task.count, transfer });
+        return Promise.resolve({ ticks: 0, problem: null });
+      },
+      hooks(),
+      () => 0,
+      100,
+      3,
+    );
     dispatcher.push(5, values);
     await dispatcher.whenIdle();
     expect(seen).toHaveLength(1);

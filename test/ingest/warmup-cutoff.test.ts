@@ -13,15 +13,18 @@ describe('WarmupCutoff', () => {
   });
 
   it('without a schedule start, the first tick seen by any holder of the buffer sets it for all', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 1, max: 3_600_000_000 }), fc.array(fc.double({ min: 1e15, max: 2e15, noNaN: true }), { minLength: 1, maxLength: 20 }),
-      (durationUs, sendTimes) => {
-        const first = WarmupCutoff.create(durationUs);
-        const other = new WarmupCutoff(first.buffer, durationUs);
-        const expected = Math.floor(sendTimes[0]! + durationUs);
-        expect(first.cutoffFor(sendTimes[0]!)).toBe(expected);
-        for (const t of sendTimes) expect(other.cutoffFor(t)).toBe(expected);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3_600_000_000 }),
+        fc.array(fc.double({ min: 1e15, max: 2e15, noNaN: true }), { minLength: 1, maxLength: 20 }),
+        (durationUs, sendTimes) => {
+          const first = WarmupCutoff.create(durationUs);
+          const other = new WarmupCutoff(first.buffer, durationUs);
+          const expected = Math.floor(sendTimes[0]! + durationUs);
+          expect(first.cutoffFor(sendTimes[0]!)).toBe(expected);
+          for (const t of sendTimes) expect(other.cutoffFor(t)).toBe(expected);
+        },
+      ),
+    );
   });
 });

@@ -62,7 +62,11 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const r of running) if (r.child.exitCode === null) { r.child.kill('SIGKILL'); await r.exited; }
+  for (const r of running)
+    if (r.child.exitCode === null) {
+      r.child.kill('SIGKILL');
+      await r.exited;
+    }
   await startFirehose(['cluster', 'down'], env).exited;
   const left = clusterJvms();
   rmSync(tmp, { recursive: true, force: true });
@@ -72,7 +76,11 @@ afterAll(async () => {
 describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
   it('status names every node running, its pid, port and log file', async () => {
     const status = await succeed(['cluster', 'status', '--json']);
-    const s = JSON.parse(status.stdout()) as { up: boolean; kafkaVersion: string; nodes: Array<{ state: string; pid: number; log: string; port: number }> };
+    const s = JSON.parse(status.stdout()) as {
+      up: boolean;
+      kafkaVersion: string;
+      nodes: Array<{ state: string; pid: number; log: string; port: number }>;
+    };
     expect(s.up).toBe(true);
     expect(s.kafkaVersion).toBe(KAFKA_VERSION);
     expect(s.nodes.map((n) => n.state)).toEqual(['running', 'running', 'running']);
@@ -96,11 +104,40 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
     const first = await run('recreate', ['--ticks', '4000', '--rate', '4000', '--partitions', '2']);
     expect(first.cluster.metadata!.partitions).toHaveLength(2);
     const topic = `t-recreate-${process.pid}`;
-    const refused = firehose(['run', '--brokers', 'local', '--no-progress', '--topic', topic, '--partitions', '4', '--ticks', '4000', '--out', path.join(tmp, 'refused')]);
+    const refused = firehose([
+      'run',
+      '--brokers',
+      'local',
+      '--no-progress',
+      '--topic',
+      topic,
+      '--partitions',
+      '4',
+      '--ticks',
+      '4000',
+      '--out',
+      path.join(tmp, 'refused'),
+    ]);
     expect(await refused.exited).toBe(2);
     expect(refused.stderr()).toMatch(/exists with 2 partitions.*--recreate/);
     const out = path.join(tmp, 'recreated');
-    await succeed(['run', '--brokers', 'local', '--no-progress', '--topic', topic, '--partitions', '4', '--ticks', '4000', '--rate', '4000', '--recreate', '--out', out]);
+    await succeed([
+      'run',
+      '--brokers',
+      'local',
+      '--no-progress',
+      '--topic',
+      topic,
+      '--partitions',
+      '4',
+      '--ticks',
+      '4000',
+      '--rate',
+      '4000',
+      '--recreate',
+      '--out',
+      out,
+    ]);
     const second = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
     expect(second.cluster.metadata!.partitions).toHaveLength(4);
     expect(second.ticks.lost).toBe(0);
@@ -109,7 +146,20 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
   });
 
   it('acks=all with min.insync.replicas 2 loses nothing when the leader is killed (and restarted)', async () => {
-    const r = await run('kill-acks-all', ['--acks', 'all', '--rate', '20000', '--duration', '9', '--partitions', '4', '--fault', 'kill:leader@3s+3s', '--drain-timeout', '30s']);
+    const r = await run('kill-acks-all', [
+      '--acks',
+      'all',
+      '--rate',
+      '20000',
+      '--duration',
+      '9',
+      '--partitions',
+      '4',
+      '--fault',
+      'kill:leader@3s+3s',
+      '--drain-timeout',
+      '30s',
+    ]);
     expect(r.faults.map((f) => `${f.kind} ${f.phase}`)).toEqual(['kill start', 'kill end']);
     expect(r.faults[0]!.detail).toMatch(/SIGKILL node [123] \(leader of partition 0\)/);
     // Drawn on the report's timeline and listed under it, like the mock's faults.
@@ -121,7 +171,20 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
   });
 
   it('acks=1 across a leader kill: whatever is lost is detected and the accounting balances', async () => {
-    const r = await run('kill-acks-1', ['--acks', '1', '--rate', '20000', '--duration', '9', '--partitions', '4', '--fault', 'kill:leader@3s+3s', '--drain-timeout', '30s']);
+    const r = await run('kill-acks-1', [
+      '--acks',
+      '1',
+      '--rate',
+      '20000',
+      '--duration',
+      '9',
+      '--partitions',
+      '4',
+      '--fault',
+      'kill:leader@3s+3s',
+      '--drain-timeout',
+      '30s',
+    ]);
     expect(r.faults.map((f) => f.kind)).toEqual(['kill', 'kill']);
     expectBalanced(r);
     expect(r.ticks.lost).toBe(Math.max(0, r.ticks.acked - r.ticks.distinctConsumed));
@@ -129,7 +192,20 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
   });
 
   it('a paused node (SIGSTOP, then SIGCONT) costs latency, not data, with acks=all', async () => {
-    const r = await run('pause', ['--acks', 'all', '--rate', '10000', '--duration', '8', '--partitions', '4', '--fault', 'pause:2@2s+3s', '--drain-timeout', '30s']);
+    const r = await run('pause', [
+      '--acks',
+      'all',
+      '--rate',
+      '10000',
+      '--duration',
+      '8',
+      '--partitions',
+      '4',
+      '--fault',
+      'pause:2@2s+3s',
+      '--drain-timeout',
+      '30s',
+    ]);
     expect(r.faults.map((f) => `${f.kind} ${f.phase}`)).toEqual(['pause start', 'pause end']);
     expect(r.ticks.lost).toBe(0);
     expectBalanced(r);
@@ -137,8 +213,24 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
 
   it('a broker killed, then Ctrl-C: exit 130 within 10 s, the interrupted result written, and the killed node back', async () => {
     const out = path.join(tmp, 'kill-then-sigint');
-    const r = firehose(['run', '--brokers', 'local', '--no-progress', '--topic', `t-sigint-${process.pid}`, '--rate', '10000', '--duration', '60',
-      '--partitions', '4', '--fault', 'kill:leader@2s+60s', '--out', out]);
+    const r = firehose([
+      'run',
+      '--brokers',
+      'local',
+      '--no-progress',
+      '--topic',
+      `t-sigint-${process.pid}`,
+      '--rate',
+      '10000',
+      '--duration',
+      '60',
+      '--partitions',
+      '4',
+      '--fault',
+      'kill:leader@2s+60s',
+      '--out',
+      out,
+    ]);
     await r.waitFor(/offering/, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const sent = Date.now();
@@ -158,13 +250,44 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
   it('split roles: two ingest processes in one real consumer group and one loadgen', async () => {
     const out = path.join(tmp, 'split');
     const topic = `t-split-${process.pid}`;
-    const ingestArgs = ['ingest', '--brokers', 'local', '--topic', topic, '--partitions', '6', '--workers', '1', '--idle-timeout', '4s', '--out', out];
+    const ingestArgs = [
+      'ingest',
+      '--brokers',
+      'local',
+      '--topic',
+      topic,
+      '--partitions',
+      '6',
+      '--workers',
+      '1',
+      '--idle-timeout',
+      '4s',
+      '--out',
+      out,
+    ];
     const ingests = [firehose(ingestArgs), firehose(ingestArgs)];
     await Promise.all(ingests.map((i) => i.waitFor(/assigned partitions \d/, 60_000)));
     await new Promise((r) => setTimeout(r, 2_000));
-    await succeed(['loadgen', '--brokers', 'local', '--topic', topic, '--partitions', '6', '--ticks', '40000', '--rate', '20000', '--out', out, '--no-progress']);
+    await succeed([
+      'loadgen',
+      '--brokers',
+      'local',
+      '--topic',
+      topic,
+      '--partitions',
+      '6',
+      '--ticks',
+      '40000',
+      '--rate',
+      '20000',
+      '--out',
+      out,
+      '--no-progress',
+    ]);
     expect(await Promise.all(ingests.map((i) => i.exited))).toEqual([0, 0]);
-    const files = readdirSync(out).filter((f) => f.endsWith('.json')).map((f) => path.join(out, f));
+    const files = readdirSync(out)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(out, f));
     const parts = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as PartResult);
     expect(parts.filter((p) => p.role === 'ingest')).toHaveLength(2);
     expect(parts.every((p) => p.cluster.kind === 'kafka')).toBe(true);
@@ -178,8 +301,14 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
   it("Kafka's own perf tools run as peers on the same cluster", async () => {
     const status = JSON.parse((await succeed(['cluster', 'status', '--json'])).stdout()) as { bootstrapServers: string };
     const peers = await runKafkaToolPeers({
-      bootstrapServers: status.bootstrapServers, kafkaVersion: KAFKA_VERSION, nodes: 3, ticksPerRecord: 64, partitions: 4,
-      records: 5_000, acks: 'all', pipelineTicksPerSec: 100_000,
+      bootstrapServers: status.bootstrapServers,
+      kafkaVersion: KAFKA_VERSION,
+      nodes: 3,
+      ticksPerRecord: 64,
+      partitions: 4,
+      records: 5_000,
+      acks: 'all',
+      pipelineTicksPerSec: 100_000,
     });
     expect(peers.notes.filter((n) => /gave no figures/.test(n))).toEqual([]);
     expect(peers.tools.map((t) => t.tool)).toEqual(['ProducerPerformance', 'ConsumerPerformance', 'EndToEndLatency']);

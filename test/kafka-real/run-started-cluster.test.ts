@@ -29,7 +29,25 @@ afterAll(async () => {
 describe('a local cluster started by a command', () => {
   it('a run that finds no cluster starts one, runs on it, and stops it at its end', async () => {
     const out = path.join(tmp, 'run');
-    const run = startFirehose(['run', '--brokers', 'local', '--nodes', '1', '--ticks', '4000', '--rate', '4000', '--partitions', '2', '--no-progress', '--out', out], env);
+    const run = startFirehose(
+      [
+        'run',
+        '--brokers',
+        'local',
+        '--nodes',
+        '1',
+        '--ticks',
+        '4000',
+        '--rate',
+        '4000',
+        '--partitions',
+        '2',
+        '--no-progress',
+        '--out',
+        out,
+      ],
+      env,
+    );
     expect(await run.exited).toBe(0);
     expect(run.stderr()).toMatch(/started for this run and stops at its end/);
     const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
@@ -46,7 +64,7 @@ describe('a local cluster started by a command', () => {
     expect(a).toBeDefined();
     expect(a).toBe(b);
     expect(clusterJvms()).toHaveLength(1);
-    expect((await startFirehose(['cluster', 'down'], env).exited)).toBe(0);
+    expect(await startFirehose(['cluster', 'down'], env).exited).toBe(0);
     expect(clusterJvms()).toEqual([]);
   });
 });

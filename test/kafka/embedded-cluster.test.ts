@@ -47,7 +47,11 @@ describe('EmbeddedCluster', () => {
   it('round-trips messages with kafkajs and reports the partition count in metadata', async () => {
     const topic = uniqueName('kafkajs');
     await cluster.createTopic(topic, PARTITIONS);
-    const kafka = new Kafka({ brokers: cluster.bootstrapServers.split(','), clientId: 'embedded-cluster-test', logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      brokers: cluster.bootstrapServers.split(','),
+      clientId: 'embedded-cluster-test',
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     const producer = kafka.producer();
     const consumer = kafka.consumer({ groupId: uniqueName('group'), sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });

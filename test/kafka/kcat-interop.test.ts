@@ -16,7 +16,15 @@ let cluster: EmbeddedCluster;
 beforeAll(async () => {
   if (!existsSync(KCAT)) throw new Error('kcat is not installed: apt-get install kcat');
   cluster = await EmbeddedCluster.start({ topics: [{ name: topic, partitions: 4 }] });
-  const config = resolveRunConfig({ brokers: cluster.bootstrapServers, topic, partitions: 4, ticks: 4000, rate: 40_000, seed: 7, progress: false });
+  const config = resolveRunConfig({
+    brokers: cluster.bootstrapServers,
+    topic,
+    partitions: 4,
+    ticks: 4000,
+    rate: 40_000,
+    seed: 7,
+    progress: false,
+  });
   const loadgen = createLoadGenerator(config, nowUs);
   const producer = createProducerFor(config, cluster.bootstrapServers, () => loadgen);
   await producer.connect();
@@ -25,7 +33,9 @@ beforeAll(async () => {
   expect(loadgen.produceStats.acked).toBe(4000);
 });
 
-afterAll(async () => { await cluster?.stop(); });
+afterAll(async () => {
+  await cluster?.stop();
+});
 
 function kcat(args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
   const r = spawnSync(KCAT, ['-b', cluster.bootstrapServers, ...args], { timeout: 20_000 });

@@ -16,7 +16,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function firehose(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string; stdout: string } {
   const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8', timeout: 60_000,
+    encoding: 'utf8',
+    timeout: 60_000,
     // Its own state dir: never another developer's cluster, and none is up in it.
     env: { ...process.env, NO_COLOR: '1', FIREHOSE_CLUSTER_DIR: path.join(tmp, 'cluster'), ...env },
   });
@@ -96,10 +97,14 @@ describe('faults and the cluster they need', () => {
 describe('the local cluster without Java falls back to the mock', () => {
   it('firehose run with no Java says so in one line and runs on the mock (result cluster.kind mock)', () => {
     const out = path.join(tmp, 'fallback');
-    const r = firehose(['run', '--ticks', '2000', '--rate', '2000', '--partitions', '1', '--no-progress', '--out', out], { JAVA_HOME: path.join(tmp, 'no-such-jdk') });
+    const r = firehose(['run', '--ticks', '2000', '--rate', '2000', '--partitions', '1', '--no-progress', '--out', out], {
+      JAVA_HOME: path.join(tmp, 'no-such-jdk'),
+    });
     expect(r.status).toBe(0);
     expect(r.stderr.split('\n').filter((l) => /librdkafka mock/.test(l))).toHaveLength(1);
-    const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as { cluster: { kind: string; kafkaVersion: string | null } };
+    const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as {
+      cluster: { kind: string; kafkaVersion: string | null };
+    };
     expect(result.cluster).toMatchObject({ kind: 'mock', kafkaVersion: null });
     expect(r.stdout).toMatch(/librdkafka mock \(embedded\)/);
   });
@@ -113,7 +118,10 @@ describe('settings of the local cluster', () => {
 
   it('3 nodes: RF 3 and min.insync.replicas 2; 1 node: both 1; every listener on loopback', () => {
     const state = (n: number) => ({
-      tool: 'tick-firehose-local-cluster' as const, kafkaVersion: KAFKA_VERSION, clusterId: 'x', createdAt: '',
+      tool: 'tick-firehose-local-cluster' as const,
+      kafkaVersion: KAFKA_VERSION,
+      clusterId: 'x',
+      createdAt: '',
       nodes: Array.from({ length: n }, (_, i) => ({ id: i + 1, port: 20_000 + i, controllerPort: 21_000 + i })),
     });
     const three = serverProperties('/s', state(3), state(3).nodes[1]!);
@@ -124,6 +132,10 @@ describe('settings of the local cluster', () => {
     const one = serverProperties('/s', state(1), state(1).nodes[0]!);
     expect(one).toMatch(/^default\.replication\.factor=1$/m);
     expect(one).toMatch(/^min\.insync\.replicas=1$/m);
-    for (const line of [three, one].join('\n').split('\n').filter((l) => l.includes('://'))) expect(line).not.toMatch(/\/\/(?!127\.0\.0\.1)/);
+    for (const line of [three, one]
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.includes('://')))
+      expect(line).not.toMatch(/\/\/(?!127\.0\.0\.1)/);
   });
 });

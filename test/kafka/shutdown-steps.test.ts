@@ -10,7 +10,12 @@ describe('shutdown steps', () => {
     const lines: string[] = [];
     const steps = new ShutdownSteps((l) => lines.push(l));
     let aborted = false;
-    const stuck = await steps.run('consumer close', 50, (signal) => { signal.addEventListener('abort', () => { aborted = true; }); return never(); });
+    const stuck = await steps.run('consumer close', 50, (signal) => {
+      signal.addEventListener('abort', () => {
+        aborted = true;
+      });
+      return never();
+    });
     const next = await steps.run('cluster stop', 1_000, () => after(5));
     expect([stuck, next]).toEqual(['timed out', 'done']);
     expect(aborted).toBe(true);
@@ -27,15 +32,26 @@ describe('shutdown steps', () => {
     expect(await running).toBe('timed out');
     expect(Date.now() - started).toBeLessThan(1_000);
     let ran = false;
-    expect(await steps.run('flush', 1_000, async () => { ran = true; })).toBe('skipped');
+    expect(
+      await steps.run('flush', 1_000, async () => {
+        ran = true;
+      }),
+    ).toBe('skipped');
     expect(ran).toBe(false);
-    expect(steps.records.map((r) => [r.step, r.outcome])).toEqual([['drain', 'timed out'], ['flush', 'skipped']]);
+    expect(steps.records.map((r) => [r.step, r.outcome])).toEqual([
+      ['drain', 'timed out'],
+      ['flush', 'skipped'],
+    ]);
   });
 
   it('a failing step is recorded with its error and does not throw', async () => {
     const steps = new ShutdownSteps();
     expect(await steps.run('disconnect', 1_000, () => Promise.reject(new Error('broker gone')))).toBe('failed');
-    expect(await steps.run('sync throw', 1_000, () => { throw new Error('at once'); })).toBe('failed');
+    expect(
+      await steps.run('sync throw', 1_000, () => {
+        throw new Error('at once');
+      }),
+    ).toBe('failed');
     expect(steps.records.map((r) => r.error)).toEqual(['broker gone', 'at once']);
     expect(steps.incomplete).toBe(false);
   });

@@ -14,7 +14,7 @@ function generate(options: Partial<FairValueMarketOptions>, ticks: number, seed 
 }
 
 describe('FairValueMarket', () => {
-  it('quotes whole ticks of each instrument\'s tick size, ask above bid, except on injected decimal shifts', () => {
+  it("quotes whole ticks of each instrument's tick size, ask above bid, except on injected decimal shifts", () => {
     const { m, quotes } = generate({ instruments: 10 }, 40_000);
     const tick = (m as unknown as { tick: Float64Array }).tick;
     let checked = 0;
@@ -33,7 +33,10 @@ describe('FairValueMarket', () => {
     const { m } = generate({ dislocationProb: 0, instruments: 20, newsProb: 2e-4 }, 60_000);
     let tradeable = 0;
     let phantom = 0;
-    for (let s = 0; s < m.truth.ticks; s++) { tradeable += m.truth.tradeable[s]!; phantom += m.truth.phantom[s]!; }
+    for (let s = 0; s < m.truth.ticks; s++) {
+      tradeable += m.truth.tradeable[s]!;
+      phantom += m.truth.phantom[s]!;
+    }
     expect(tradeable).toBe(0);
     expect(phantom).toBeGreaterThan(0);
     const withDislocations = generate({ dislocationProb: 1e-3, instruments: 20 }, 60_000).m;
@@ -42,7 +45,7 @@ describe('FairValueMarket', () => {
     expect(t2).toBeGreaterThan(0);
   });
 
-  it('sizes spikes in σ of the cell\'s true returns, within the configured range (up to grid rounding)', () => {
+  it("sizes spikes in σ of the cell's true returns, within the configured range (up to grid rounding)", () => {
     const { m } = generate({ spikeMinSigma: 4, spikeMaxSigma: 6, spikeProb: 0.01, decimalShiftProb: 0 }, 80_000);
     const sizes: number[] = [];
     for (let s = 0; s < m.truth.ticks; s++) if (m.truth.kind[s] === TruthKind.Spike) sizes.push(m.truth.sizeSigma[s]!);
@@ -51,7 +54,7 @@ describe('FairValueMarket', () => {
     expect(inRange / sizes.length).toBeGreaterThan(0.9);
   });
 
-  it('ranks the venues\' true error by their graded noise when nothing else differs', () => {
+  it("ranks the venues' true error by their graded noise when nothing else differs", () => {
     const { m } = generate({ maxLagMs: 0, noiseBaseBps: 0.2, noiseStepBps: 0.3, venues: 6, instruments: 10, newsProb: 0 }, 60_000);
     const byNoise = [...m.truth.noiseBps.keys()].sort((a, b) => m.truth.noiseBps[a]! - m.truth.noiseBps[b]!);
     const byError = [...m.truth.errorBps.keys()].sort((a, b) => m.truth.errorBps[a]! - m.truth.errorBps[b]!);

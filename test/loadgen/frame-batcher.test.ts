@@ -3,12 +3,18 @@ import fc from 'fast-check';
 import { FrameBatcher } from '../../loadgen/frame-batcher.js';
 import { FrameReader, validateFrame } from '../../wire/tick-frame.js';
 
-interface EmittedFrame { keyGroup: number; frame: Buffer; tickCount: number }
+interface EmittedFrame {
+  keyGroup: number;
+  frame: Buffer;
+  tickCount: number;
+}
 
 function collectingBatcher(keyGroups: number, ticksPerRecord: number, clock: () => number) {
   const frames: EmittedFrame[] = [];
   const batcher = new FrameBatcher({
-    keyGroups, ticksPerRecord, clock,
+    keyGroups,
+    ticksPerRecord,
+    clock,
     onFrame: (keyGroup, frame, tickCount) => frames.push({ keyGroup, frame, tickCount }),
   });
   return { batcher, frames };
@@ -35,8 +41,16 @@ describe('FrameBatcher', () => {
     expect([reader.keyGroup, reader.source, reader.tickCount, reader.producedAtUs]).toEqual([2, 1, 3, 777]);
     expect([reader.seq(0), reader.seq(1), reader.seq(2)]).toEqual([0, 1, 3]);
     expect(reader.tick(2)).toEqual({
-      seq: 3, source: 1, venue: 3, instrument: 1002, flags: 0, sendTimeUs: 1e15 + 3, bid: 103, ask: 104,
-      bidSize: 100, askSize: 200,
+      seq: 3,
+      source: 1,
+      venue: 3,
+      instrument: 1002,
+      flags: 0,
+      sendTimeUs: 1e15 + 3,
+      bid: 103,
+      ask: 104,
+      bidSize: 100,
+      askSize: 200,
     });
     expect(batcher.framesEmitted).toBe(1);
   });
@@ -59,9 +73,16 @@ describe('FrameBatcher', () => {
     clockUs = 2_100;
     addTick(batcher, 0, 3);
     batcher.flushOlderThan(2_400, 1_000);
-    expect(frames.map((f) => [f.keyGroup, f.tickCount])).toEqual([[0, 2], [1, 1]]);
+    expect(frames.map((f) => [f.keyGroup, f.tickCount])).toEqual([
+      [0, 2],
+      [1, 1],
+    ]);
     batcher.flushAll(2_500);
-    expect(frames.map((f) => [f.keyGroup, f.tickCount])).toEqual([[0, 2], [1, 1], [0, 1]]);
+    expect(frames.map((f) => [f.keyGroup, f.tickCount])).toEqual([
+      [0, 2],
+      [1, 1],
+      [0, 1],
+    ]);
     batcher.flushAll(2_600);
     expect(frames).toHaveLength(3);
   });
@@ -83,7 +104,10 @@ describe('FrameBatcher', () => {
     addTick(batcher, 0, 0, 8);
     batcher.flushAll(1);
     const reader = new FrameReader();
-    expect(frames.map((f) => [reader.reset(f.frame).source, f.tickCount])).toEqual([[7, 2], [8, 1]]);
+    expect(frames.map((f) => [reader.reset(f.frame).source, f.tickCount])).toEqual([
+      [7, 2],
+      [8, 1],
+    ]);
   });
 
   it('loses, duplicates and reorders nothing within a group, for any interleaving', () => {

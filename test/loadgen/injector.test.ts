@@ -9,11 +9,26 @@ const START_US = 1_700_000_000_000_000;
 const BASE: MarketModelConfig = { seed: 42, instruments: 300, venues: 5, keyGroups: 8, fx: {} };
 /** Every class off: a switch-on-one-at-a-time base. */
 const NOTHING: Partial<InjectConfig> = {
-  spikeRate: 0, decimalShiftRate: 0, frozenRunRate: 0, genuineJumpRate: 0, arbitrageRate: 0, triangularRate: 0,
-  noiseSpreads: 0, sourcePanelEvery: 0,
+  spikeRate: 0,
+  decimalShiftRate: 0,
+  frozenRunRate: 0,
+  genuineJumpRate: 0,
+  arbitrageRate: 0,
+  triangularRate: 0,
+  noiseSpreads: 0,
+  sourcePanelEvery: 0,
 };
 
-interface T { instrument: number; venue: number; bid: number; ask: number; bidSize: number; askSize: number; flags: number; us: number }
+interface T {
+  instrument: number;
+  venue: number;
+  bid: number;
+  ask: number;
+  bidSize: number;
+  askSize: number;
+  flags: number;
+  us: number;
+}
 
 function record(config: MarketModelConfig, count: number, intervalUs = 10): { ticks: T[]; model: MarketModel } {
   const model = new MarketModel(config);
@@ -52,7 +67,15 @@ describe('injected ground truth', () => {
       expect([a.ticks[e.tick]!.instrument, a.ticks[e.tick]!.venue]).toEqual([e.instrument, e.venue]);
     });
     const kinds = new Set(events.map((e) => e.kind));
-    for (const k of [TickEvent.Spike, TickEvent.DecimalShift, TickEvent.FrozenRun, TickEvent.ArbitrageWindow, TickEvent.Triangular, TickEvent.BiasedSource, TickEvent.FrozenSource]) {
+    for (const k of [
+      TickEvent.Spike,
+      TickEvent.DecimalShift,
+      TickEvent.FrozenRun,
+      TickEvent.ArbitrageWindow,
+      TickEvent.Triangular,
+      TickEvent.BiasedSource,
+      TickEvent.FrozenSource,
+    ]) {
       expect(kinds.has(k)).toBe(true);
     }
     // Every tick with an event code is in the log, and only those.
@@ -76,7 +99,9 @@ describe('injected ground truth', () => {
     const idle = record({ ...BASE, inject: NOTHING }, 100_000).ticks;
     expect(idle.map((t) => [t.bid, t.ask])).toEqual(off.map((t) => [t.bid, t.ask]));
     // (Labels of real crosses still appear: the truth book is kept; no price is touched.)
-    expect(idle.every((t) => (t.flags & (TickFlag.InjectedOutlier | TickFlag.InjectedFrozen | TickFlag.InjectedArbitrage)) === 0)).toBe(true);
+    expect(idle.every((t) => (t.flags & (TickFlag.InjectedOutlier | TickFlag.InjectedFrozen | TickFlag.InjectedArbitrage)) === 0)).toBe(
+      true,
+    );
   });
 
   it('labels crosses and triangles exactly as a brute-force true book (bad ticks excluded) says', () => {
@@ -125,7 +150,9 @@ describe('injected ground truth', () => {
       expect(sigma).toBeGreaterThanOrEqual(halfSpread(e.venue) * (1 - 1e-9));
       expect(on.ticks[e.tick]!.flags & TickFlag.InjectedOutlier).toBeTruthy();
     }
-    on.ticks.forEach((t, k) => { if (!spikeTicks.has(k)) expect([t.bid, t.ask]).toEqual([clean.ticks[k]!.bid, clean.ticks[k]!.ask]); });
+    on.ticks.forEach((t, k) => {
+      if (!spikeTicks.has(k)) expect([t.bid, t.ask]).toEqual([clean.ticks[k]!.bid, clean.ticks[k]!.ask]);
+    });
   });
 
   it('shifts decimals by exactly ×10 or ÷10 on one tick', () => {
@@ -164,7 +191,7 @@ describe('injected ground truth', () => {
     }
   });
 
-  it('moves an instrument for good on a genuine jump, labelling each venue\'s first tick after it, not as an error', () => {
+  it("moves an instrument for good on a genuine jump, labelling each venue's first tick after it, not as an error", () => {
     const { on, clean } = withTwin({ genuineJumpRate: 1e-4 });
     const events = on.model.injectedEvents;
     expect(events.length).toBeGreaterThan(5);
@@ -195,14 +222,19 @@ describe('injected ground truth', () => {
       expect(shift * 1e4).toBeCloseTo(e.magnitude, 9);
       expect(t.flags & TickFlag.InjectedArbitrage).toBeTruthy();
       // The venue's ticks in the window keep the shift; the first one after D ms is clean.
-      const cellTicks = on.ticks.map((x, k) => [x, k] as const).filter(([x, k]) => k > e.tick && x.instrument === e.instrument && x.venue === e.venue);
+      const cellTicks = on.ticks
+        .map((x, k) => [x, k] as const)
+        .filter(([x, k]) => k > e.tick && x.instrument === e.instrument && x.venue === e.venue);
       for (const [x, k] of cellTicks) {
         const s = Math.log(mid(x) / mid(clean.ticks[k]!));
         if (x.us - t.us >= INJECT_DEFAULTS.windowMsMax * 1000) {
           expect(s).toBe(0);
           break;
         }
-        if (s === 0) { expect(x.us - t.us).toBeGreaterThanOrEqual(INJECT_DEFAULTS.windowMsMin * 1000); break; }
+        if (s === 0) {
+          expect(x.us - t.us).toBeGreaterThanOrEqual(INJECT_DEFAULTS.windowMsMin * 1000);
+          break;
+        }
         expect(s).toBeCloseTo(shift, 12);
       }
     }
@@ -223,7 +255,7 @@ describe('injected ground truth', () => {
     }
   });
 
-  it('biases one venue by n consensus spreads and freezes another on the panel instruments; grades the others\' noise', () => {
+  it("biases one venue by n consensus spreads and freezes another on the panel instruments; grades the others' noise", () => {
     const { on, clean } = withTwin({ sourcePanelEvery: 20, noiseSpreads: 0.3 }, 300_000);
     const s = on.model.injectedSources!;
     expect(s.biasedVenue).toBeGreaterThanOrEqual(0);
@@ -241,7 +273,9 @@ describe('injected ground truth', () => {
       expect(e.instrument % 20).toBe(5);
       expect(Math.abs(e.magnitude)).toBeCloseTo(3 * 2, 9); // 3 consensus spreads of 2 bp
       // After the ramp the venue's mid sits n spreads off (its own noise aside).
-      const late = on.ticks.map((t, k) => [t, k] as const).filter(([t, k]) => k > e.tick && t.instrument === e.instrument && t.venue === e.venue)
+      const late = on.ticks
+        .map((t, k) => [t, k] as const)
+        .filter(([t, k]) => k > e.tick && t.instrument === e.instrument && t.venue === e.venue)
         .slice(INJECT_DEFAULTS.biasRampUpdates + 5, INJECT_DEFAULTS.biasRampUpdates + 50);
       for (const [t, k] of late) {
         const noiseBound = Math.sqrt(3) * s.noiseSpreads[e.venue]! * 2e-4 + 1e-9;

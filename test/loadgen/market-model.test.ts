@@ -5,8 +5,14 @@ const START_US = 1_700_000_000_000_000;
 const US_PER_YEAR = 365.25 * 24 * 3600 * 1e6;
 
 interface RecordedTick {
-  instrument: number; venue: number; keyGroup: number; bid: number; ask: number;
-  bidSize: number; askSize: number; flags: number;
+  instrument: number;
+  venue: number;
+  keyGroup: number;
+  bid: number;
+  ask: number;
+  bidSize: number;
+  askSize: number;
+  flags: number;
 }
 
 function record(config: MarketModelConfig, count: number, intervalUs = 10): RecordedTick[] {
@@ -39,10 +45,18 @@ describe('MarketModel', () => {
     let bad = 0;
     for (const t of ticks) {
       const ok =
-        t.bid > 0 && t.bid < t.ask && Number.isFinite(t.ask) &&
-        Number.isInteger(t.bidSize) && t.bidSize >= 100 && t.bidSize <= 10_000 &&
-        Number.isInteger(t.askSize) && t.askSize >= 100 && t.askSize <= 10_000 &&
-        t.flags === 0 && t.venue >= 0 && t.venue < 4;
+        t.bid > 0 &&
+        t.bid < t.ask &&
+        Number.isFinite(t.ask) &&
+        Number.isInteger(t.bidSize) &&
+        t.bidSize >= 100 &&
+        t.bidSize <= 10_000 &&
+        Number.isInteger(t.askSize) &&
+        t.askSize >= 100 &&
+        t.askSize <= 10_000 &&
+        t.flags === 0 &&
+        t.venue >= 0 &&
+        t.venue < 4;
       if (!ok) bad++;
     }
     expect(bad).toBe(0);
@@ -101,7 +115,12 @@ describe('MarketModel', () => {
     const horizons = 1000;
     for (const ticksPerHorizon of [2, 50]) {
       const model = new MarketModel({
-        seed: 5, instruments: 1, venues: 1, annualVolatility: sigma, timeAcceleration, venueNoiseBps: 0,
+        seed: 5,
+        instruments: 1,
+        venues: 1,
+        annualVolatility: sigma,
+        timeAcceleration,
+        venueNoiseBps: 0,
       });
       const stepUs = horizonUs / ticksPerHorizon;
       let sumSq = 0;

@@ -23,12 +23,22 @@ function rig(rate: number, limit?: number, ticksPerRecord = 16): Rig {
   const frames: Rig['frames'] = [];
   const model = new MarketModel(MODEL);
   const batcher = new FrameBatcher({
-    keyGroups: model.keyGroups, ticksPerRecord, clock: () => clockUs,
+    keyGroups: model.keyGroups,
+    ticksPerRecord,
+    clock: () => clockUs,
     onFrame: (keyGroup, frame, tickCount) => frames.push({ keyGroup, frame, tickCount }),
   });
   const schedule = new OpenLoopSchedule(rate, START_US, limit);
   const source = new TickSource(model, batcher, SOURCE, schedule);
-  return { source, batcher, schedule, frames, setClock: (us) => { clockUs = us; } };
+  return {
+    source,
+    batcher,
+    schedule,
+    frames,
+    setClock: (us) => {
+      clockUs = us;
+    },
+  };
 }
 
 function decodeAll(frames: Rig['frames']): TickFields[] {
@@ -49,8 +59,16 @@ function referenceTicks(schedule: OpenLoopSchedule, count: number): TickFields[]
     const sendTimeUs = schedule.intendedTimeUs(i);
     model.nextTick(sendTimeUs);
     ticks.push({
-      seq: i, source: SOURCE, venue: model.venue, instrument: model.instrument, flags: model.flags, sendTimeUs,
-      bid: model.bid, ask: model.ask, bidSize: model.bidSize, askSize: model.askSize,
+      seq: i,
+      source: SOURCE,
+      venue: model.venue,
+      instrument: model.instrument,
+      flags: model.flags,
+      sendTimeUs,
+      bid: model.bid,
+      ask: model.ask,
+      bidSize: model.bidSize,
+      askSize: model.askSize,
     });
   }
   return ticks;
@@ -61,7 +79,12 @@ describe('TickSource', () => {
     const config: MarketModelConfig = { ...MODEL, inject: {} };
     const frames: Buffer[] = [];
     const model = new MarketModel(config);
-    const batcher = new FrameBatcher({ keyGroups: model.keyGroups, ticksPerRecord: 64, clock: () => START_US, onFrame: (_g, f) => frames.push(f) });
+    const batcher = new FrameBatcher({
+      keyGroups: model.keyGroups,
+      ticksPerRecord: 64,
+      clock: () => START_US,
+      onFrame: (_g, f) => frames.push(f),
+    });
     const labels = createTickLabels(SOURCE + 1, 60_000);
     const source = new TickSource(model, batcher, SOURCE, new OpenLoopSchedule(1e6, START_US, 50_000), new TickLabels(labels));
     source.generateDue(START_US + 1e6, Infinity);
@@ -160,7 +183,9 @@ describe('TickSource', () => {
     expect(source.emitted).toBe(1234);
     expect(source.generateDue(START_US + 1e9, Infinity)).toBe(0);
     batcher.flushAll(START_US);
-    const seqs = decodeAll(frames).map((t) => t.seq).sort((a, b) => a - b);
+    const seqs = decodeAll(frames)
+      .map((t) => t.seq)
+      .sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 1234 }, (_, i) => i));
   });
 

@@ -26,7 +26,11 @@ describe('ZipfSampler', () => {
 
   it('samples the top ranks at their exact probabilities (fixed seed, 1M draws)', () => {
     const draws = 1_000_000;
-    for (const [n, s] of [[1000, 1], [50, 1.5], [10, 0.5]] as const) {
+    for (const [n, s] of [
+      [1000, 1],
+      [50, 1.5],
+      [10, 0.5],
+    ] as const) {
       const sampler = new ZipfSampler(n, s);
       const observed = frequencies(sampler, 42, draws);
       for (let i = 0; i < Math.min(n, 20); i++) {
@@ -47,20 +51,15 @@ describe('ZipfSampler', () => {
 
   it('always samples an integer in [0, n)', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 5000 }),
-        fc.double({ min: 0, max: 4, noNaN: true }),
-        fc.integer(),
-        (n, s, seed) => {
-          const sampler = new ZipfSampler(n, s);
-          const rng = new Prng(seed);
-          for (let i = 0; i < 500; i++) {
-            const item = sampler.sample(rng);
-            if (!Number.isInteger(item) || item < 0 || item >= n) return false;
-          }
-          return true;
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.double({ min: 0, max: 4, noNaN: true }), fc.integer(), (n, s, seed) => {
+        const sampler = new ZipfSampler(n, s);
+        const rng = new Prng(seed);
+        for (let i = 0; i < 500; i++) {
+          const item = sampler.sample(rng);
+          if (!Number.isInteger(item) || item < 0 || item >= n) return false;
+        }
+        return true;
+      }),
       { numRuns: 200 },
     );
   });

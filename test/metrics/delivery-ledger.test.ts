@@ -4,9 +4,8 @@ import { countBits, createDeliveryLedger, DeliveryLedger, MarkResult } from '../
 
 describe('delivery ledger', () => {
   it('counts distinct, duplicate and missing ticks exactly', () => {
-    fc.assert(fc.property(
-      fc.array(fc.integer({ min: 0, max: 999 }), { maxLength: 3000 }),
-      (seqs) => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 999 }), { maxLength: 3000 }), (seqs) => {
         const ledger = new DeliveryLedger(createDeliveryLedger(2, 1000));
         let duplicates = 0;
         for (const seq of seqs) if (ledger.mark(1, seq) === MarkResult.Duplicate) duplicates++;
@@ -18,8 +17,8 @@ describe('delivery ledger', () => {
         expect(ledger.countSeen(1, upTo)).toBe([...distinct].filter((s) => s < upTo).length);
         const missing = ledger.missingRanges(1, 1000, 10_000).reduce((n, [a, b]) => n + b - a, 0);
         expect(missing).toBe(1000 - distinct.size);
-      },
-    ));
+      }),
+    );
   });
 
   it('reports ticks beyond its capacity as unchecked rather than guessing', () => {

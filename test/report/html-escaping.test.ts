@@ -28,7 +28,11 @@ function expectNoInjectedMarkup(page: string): void {
   expect(data).not.toContain('<');
   // Outside the page's own scripts (whose sources are constants), no tag or handler from the data.
   const scripts = [...page.matchAll(/<script[^>]*>[\s\S]*?<\/script>/gi)];
-  expect(scripts.map((m) => /^<script[^>]*>/.exec(m[0])![0])).toEqual(['<script type="application/json" id="report-data">', '<script>', '<script>']);
+  expect(scripts.map((m) => /^<script[^>]*>/.exec(m[0])![0])).toEqual([
+    '<script type="application/json" id="report-data">',
+    '<script>',
+    '<script>',
+  ]);
   const markup = page.replace(/<script[^>]*>[\s\S]*?<\/script>/gi, '');
   expect(markup).not.toMatch(/<script|<img|<svg/i);
   // Quotes from the data never close an attribute (the handler names may stay, as text).
@@ -37,7 +41,12 @@ function expectNoInjectedMarkup(page: string): void {
 
 describe('HTML escaping by construction', () => {
   it.each(PAYLOADS)('the run report escapes every field of a poisoned result (%s)', (payload) => {
-    const result = { ...(poison(fixture, payload) as RunResult), faults: [{ atSec: 1, kind: payload, phase: 'start', detail: payload }], thresholds: [{ name: payload, limit: payload, actual: payload, pass: false }], warnings: [payload] };
+    const result = {
+      ...(poison(fixture, payload) as RunResult),
+      faults: [{ atSec: 1, kind: payload, phase: 'start', detail: payload }],
+      thresholds: [{ name: payload, limit: payload, actual: payload, pass: false }],
+      warnings: [payload],
+    };
     const page = renderRunReport(result);
     expectNoInjectedMarkup(page);
     expect(page).toContain('&#60;'); // the payload is there, as text
@@ -46,7 +55,18 @@ describe('HTML escaping by construction', () => {
   it.each(PAYLOADS)('the sweep report escapes labels, settings and results (%s)', (payload) => {
     const result = poison(fixture, payload) as RunResult;
     const page = renderSweepReport({
-      entries: [{ label: payload, settings: { partitions: payload as unknown as number, workers: payload as unknown as number, client: payload, ticksPerRecord: payload as unknown as number }, result }],
+      entries: [
+        {
+          label: payload,
+          settings: {
+            partitions: payload as unknown as number,
+            workers: payload as unknown as number,
+            client: payload,
+            ticksPerRecord: payload as unknown as number,
+          },
+          result,
+        },
+      ],
       best: { label: payload, reason: payload },
       maxP99Us: null,
     });

@@ -24,11 +24,21 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the report tests draw the pages in a real browser. Install it with \`apt-get install chromium\`.`);
+    throw new Error(
+      `${CHROMIUM} is missing: the report tests draw the pages in a real browser. Install it with \`apt-get install chromium\`.`,
+    );
   }
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
   });
 });
 
@@ -38,7 +48,12 @@ afterAll(async () => {
   console.info(`report pages and screenshots: ${outDir}`);
 });
 
-interface CanvasCheck { id: string; width: number; height: number; painted: number }
+interface CanvasCheck {
+  id: string;
+  width: number;
+  height: number;
+  painted: number;
+}
 
 interface PageCheck {
   errors: string[];
@@ -67,9 +82,15 @@ async function openInBrowser(html: string, name: string): Promise<PageCheck> {
   const page = await context.newPage();
   const errors: string[] = [];
   const requests: string[] = [];
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
-  page.on('pageerror', (error) => { errors.push(`page: ${error.message}`); });
-  page.on('request', (request) => { if (!request.url().startsWith('file:') && !request.url().startsWith('data:')) requests.push(request.url()); });
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => {
+    errors.push(`page: ${error.message}`);
+  });
+  page.on('request', (request) => {
+    if (!request.url().startsWith('file:') && !request.url().startsWith('data:')) requests.push(request.url());
+  });
   await page.goto(`file://${file}`, { waitUntil: 'load' });
   // Two frames: Chart.js draws synchronously with animation off, but resizes on the next frame.
   await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
@@ -106,13 +127,17 @@ function overloadedVariant(): RunResult {
   result.timeline = result.timeline.map((p, i) => ({ ...p, lagTicks: 500 + i * 20_000 }));
   result.warnings = [...result.warnings, `${lost} acknowledged ticks were never consumed (12000 evicted by retention)`];
   const extended = result as RunResult & Record<string, unknown>;
-  extended['faults'] = [{ atSec: 2, kind: 'broker-kill', detail: 'broker 1 stopped' }, { atSec: 5.5, kind: 'broker-restart', detail: 'broker 1 back' }];
+  extended['faults'] = [
+    { atSec: 2, kind: 'broker-kill', detail: 'broker 1 stopped' },
+    { atSec: 5.5, kind: 'broker-restart', detail: 'broker 1 back' },
+  ];
   extended['thresholds'] = [
     { name: 'e2e p99', limit: '≤ 20000 µs', actual: result.latency.e2e.p99, pass: false },
     { name: 'lost ticks', limit: '≤ 0', actual: lost, pass: false },
   ];
   (result.analytics as typeof result.analytics & Record<string, unknown>)['quality'] = {
-    outliers: { precision: 0.97, recall: 0.88 }, sources: { spearman: 0.9 },
+    outliers: { precision: 0.97, recall: 0.88 },
+    sources: { spearman: 0.9 },
   };
   return result;
 }
@@ -163,8 +188,14 @@ describe('run report page', () => {
     expectAllChartsDrawn(check, charts.length);
     expect(charts.length).toBe(5);
     const e2e = result.latency.e2e;
-    for (const headline of [formatRate(result.throughput.ticksPerSec), formatRate(result.throughput.offeredTicksPerSec),
-      formatUs(e2e.p50), formatUs(e2e.p99), formatUs(e2e.p999), formatUs(e2e.max)]) {
+    for (const headline of [
+      formatRate(result.throughput.ticksPerSec),
+      formatRate(result.throughput.offeredTicksPerSec),
+      formatUs(e2e.p50),
+      formatUs(e2e.p99),
+      formatUs(e2e.p999),
+      formatUs(e2e.max),
+    ]) {
       expect(check.text).toContain(headline);
     }
     expect(check.text).toMatch(/LOST\s+0/i);
@@ -195,7 +226,11 @@ describe('run report page', () => {
     const result = loadFixture();
     result.timeline = [];
     result.partitions = [];
-    result.histograms = { ...result.histograms, e2eByPartition: {}, stages: { schedule: '', produce: '', transport: '', queue: '', analytics: '' } };
+    result.histograms = {
+      ...result.histograms,
+      e2eByPartition: {},
+      stages: { schedule: '', produce: '', transport: '', queue: '', analytics: '' },
+    };
     const html = renderRunReport(result);
     expect(embeddedCharts(html)).toHaveLength(0);
     const check = await openInBrowser(html, 'report-empty');
@@ -211,15 +246,35 @@ function fakeEntry(base: RunResult, partitions: number, workers: number, client:
   result.config = { ...result.config, partitions, workers };
   result.throughput = { ...result.throughput, ticksPerSec: Math.round(result.throughput.ticksPerSec * speed) };
   const scale = (n: number): number => Math.round(n / speed);
-  result.latency = { ...result.latency, e2e: { ...result.latency.e2e, p50: scale(result.latency.e2e.p50), p99: scale(result.latency.e2e.p99), p999: scale(result.latency.e2e.p999) } };
-  return { label: `${partitions}p-${workers}w-${client}`, settings: { partitions, workers, client, ticksPerRecord: base.config.ticksPerRecord }, result };
+  result.latency = {
+    ...result.latency,
+    e2e: {
+      ...result.latency.e2e,
+      p50: scale(result.latency.e2e.p50),
+      p99: scale(result.latency.e2e.p99),
+      p999: scale(result.latency.e2e.p999),
+    },
+  };
+  return {
+    label: `${partitions}p-${workers}w-${client}`,
+    settings: { partitions, workers, client, ticksPerRecord: base.config.ticksPerRecord },
+    result,
+  };
 }
 
 describe('sweep report page', () => {
   it('draws the scaling charts and the spectra overlay, highlighting the best setting', async () => {
     const base = loadFixture();
-    const entries = [fakeEntry(base, 2, 2, 'confluent', 0.8), fakeEntry(base, 4, 2, 'confluent', 0.97), fakeEntry(base, 8, 2, 'confluent', 0.99)];
-    const summary: SweepSummary = { entries, best: { label: '8p-2w-confluent', reason: 'lowest p99 among settings that kept up' }, maxP99Us: 200_000 };
+    const entries = [
+      fakeEntry(base, 2, 2, 'confluent', 0.8),
+      fakeEntry(base, 4, 2, 'confluent', 0.97),
+      fakeEntry(base, 8, 2, 'confluent', 0.99),
+    ];
+    const summary: SweepSummary = {
+      entries,
+      best: { label: '8p-2w-confluent', reason: 'lowest p99 among settings that kept up' },
+      maxP99Us: 200_000,
+    };
     const html = renderSweepReport(summary);
     const charts = embeddedCharts(html);
     expect(charts).toHaveLength(3);

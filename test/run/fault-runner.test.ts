@@ -8,7 +8,12 @@ describe('fault runner', () => {
     const cluster = {
       brokerSetRtt: (_broker: number | 'all', ms: number) => (ms > 0 ? Promise.reject(new Error('mock refused')) : Promise.resolve()),
     } as unknown as EmbeddedCluster;
-    const runner = new FaultRunner({ mock: cluster }, [parseFault('rtt:300ms@0s+0s', 10, 3)], { topic: 't', partitions: 1, groupId: 'g', brokers: 3 }, (m) => errors.push(m));
+    const runner = new FaultRunner(
+      { mock: cluster },
+      [parseFault('rtt:300ms@0s+0s', 10, 3)],
+      { topic: 't', partitions: 1, groupId: 'g', brokers: 3 },
+      (m) => errors.push(m),
+    );
     runner.start();
     await new Promise((r) => setTimeout(r, 50));
     await runner.stop();

@@ -50,8 +50,16 @@ describe.each(CLIENT_KINDS)('a real run on the embedded cluster with the %s clie
 describe('a run with a warm-up in the latency profile', () => {
   it('keeps the warm-up out of the headline and reports it beside it', async () => {
     const config = resolveRunConfig({
-      partitions: 4, workers: 2, rate: 20_000, ticks: 40_000, instruments: 200, warmupSec: 1, profile: 'latency',
-      topic: `ticks-test-warmup-${process.pid}-${Date.now()}`, progress: false, out: '/tmp/unused',
+      partitions: 4,
+      workers: 2,
+      rate: 20_000,
+      ticks: 40_000,
+      instruments: 200,
+      warmupSec: 1,
+      profile: 'latency',
+      topic: `ticks-test-warmup-${process.pid}-${Date.now()}`,
+      progress: false,
+      out: '/tmp/unused',
     });
     const result = await runLoadTest(config);
     expect(result.ticks.distinctConsumed).toBe(40_000);
@@ -70,8 +78,15 @@ describe('a run with a warm-up in the latency profile', () => {
 describe('a run with the generator on its own thread', () => {
   it('delivers, measures and scores every tick', async () => {
     const config = resolveRunConfig({
-      partitions: 4, workers: 2, rate: 20_000, ticks: 30_000, instruments: 200, loadgenThread: true,
-      topic: `ticks-test-thread-${process.pid}-${Date.now()}`, progress: false, out: '/tmp/unused',
+      partitions: 4,
+      workers: 2,
+      rate: 20_000,
+      ticks: 30_000,
+      instruments: 200,
+      loadgenThread: true,
+      topic: `ticks-test-thread-${process.pid}-${Date.now()}`,
+      progress: false,
+      out: '/tmp/unused',
     });
     const result = await runLoadTest(config);
     expect(result.status).toBe('ok');

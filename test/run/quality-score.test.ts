@@ -4,9 +4,22 @@ import { analyticsQualityBlock, scoreCrosses, scoreOutliers, scoreSeed, SCORE_DE
 
 function truthOf(n: number, fill: (s: number, t: MarketTruth) => void): MarketTruth {
   const t: MarketTruth = {
-    ticks: n, instrument: new Uint32Array(n), venue: new Uint16Array(n), kind: new Uint8Array(n), sizeSigma: new Float32Array(n),
-    tradeable: new Uint8Array(n), phantom: new Uint8Array(n), naiveCross: new Uint8Array(n), labels: new Uint16Array(n), biasedVenue: -1, frozenVenue: -1, newsSeqs: [],
-    noiseBps: new Float64Array(2), errorBps: new Float64Array(2), lagUs: new Float64Array(2), feeBps: new Float64Array(2),
+    ticks: n,
+    instrument: new Uint32Array(n),
+    venue: new Uint16Array(n),
+    kind: new Uint8Array(n),
+    sizeSigma: new Float32Array(n),
+    tradeable: new Uint8Array(n),
+    phantom: new Uint8Array(n),
+    naiveCross: new Uint8Array(n),
+    labels: new Uint16Array(n),
+    biasedVenue: -1,
+    frozenVenue: -1,
+    newsSeqs: [],
+    noiseBps: new Float64Array(2),
+    errorBps: new Float64Array(2),
+    lagUs: new Float64Array(2),
+    feeBps: new Float64Array(2),
   };
   for (let s = 0; s < n; s++) fill(s, t);
   return t;
@@ -16,10 +29,18 @@ describe('quality scoring', () => {
   it('scores outliers per size band, false flags per 10k clean ticks, and groups a burst after a bad tick into its event', () => {
     // One cell; bad ticks at 100 (2.5σ), 200 (5σ), 300 (9σ).
     const sizes: Record<number, number> = { 100: 2.5, 200: 5, 300: 9 };
-    const truth = truthOf(10_000, (s, t) => { if (sizes[s]) { t.kind[s] = TruthKind.Spike; t.sizeSigma[s] = sizes[s]!; } });
+    const truth = truthOf(10_000, (s, t) => {
+      if (sizes[s]) {
+        t.kind[s] = TruthKind.Spike;
+        t.sizeSigma[s] = sizes[s]!;
+      }
+    });
     const flagged = new Uint8Array(10_000);
-    flagged[200] = 1; flagged[300] = 1; flagged[301] = 1; // the tick after 300 is a burst flag
-    flagged[5000] = 1; flagged[5001] = 1; // one false event of two flags
+    flagged[200] = 1;
+    flagged[300] = 1;
+    flagged[301] = 1; // the tick after 300 is a burst flag
+    flagged[5000] = 1;
+    flagged[5001] = 1; // one false event of two flags
     const s = scoreOutliers(truth, flagged, 1, 3);
     expect(s.recallBySize).toMatchObject({ '2-3': 0, '4-6': 1, '>8': 1 });
     expect(s.recallBySize['3-4']).toBeNaN();
@@ -50,10 +71,21 @@ describe('quality scoring', () => {
 
   it('writes the fields the checks read, with finite values, from a short two-seed run', () => {
     const o = { ...SCORE_DEFAULTS, seeds: [1, 2], ticks: 60_000, thresholds: [6, 10], market: { instruments: 20 } };
-    const block = analyticsQualityBlock(o.seeds.map((s) => scoreSeed(s, o)), o);
+    const block = analyticsQualityBlock(
+      o.seeds.map((s) => scoreSeed(s, o)),
+      o,
+    );
     expect(Object.keys(block.outliers.recallBySize)).toEqual(['2-3', '3-4', '4-6', '6-8', '>8']);
-    for (const x of [block.outliers.falsePer10k, block.outliers.f1, block.baseline.outliers.f1, block.arbitrage.tradeable.precision,
-      block.arbitrage.tradeable.recall, block.arbitrage.phantom.classified, block.sources.spearman, block.sources.kendall]) {
+    for (const x of [
+      block.outliers.falsePer10k,
+      block.outliers.f1,
+      block.baseline.outliers.f1,
+      block.arbitrage.tradeable.precision,
+      block.arbitrage.tradeable.recall,
+      block.arbitrage.phantom.classified,
+      block.sources.spearman,
+      block.sources.kendall,
+    ]) {
       expect(Number.isFinite(x)).toBe(true);
     }
     expect(block.outliers.prCurve.map((p) => p.threshold)).toEqual([6, 10]);

@@ -50,7 +50,12 @@ describe('resolveRunConfig', () => {
 
   it('--profile picks the lingers unless they are given; --warmup must end before the run does', () => {
     const throughput = resolveRunConfig({});
-    expect([throughput.profile, throughput.lingerMs, throughput.producerLingerMs, throughput.flushWhenIdle]).toEqual(['throughput', RUN_DEFAULTS.lingerMs, RUN_DEFAULTS.producerLingerMs, false]);
+    expect([throughput.profile, throughput.lingerMs, throughput.producerLingerMs, throughput.flushWhenIdle]).toEqual([
+      'throughput',
+      RUN_DEFAULTS.lingerMs,
+      RUN_DEFAULTS.producerLingerMs,
+      false,
+    ]);
     const latency = resolveRunConfig({ profile: 'latency' });
     expect([latency.lingerMs, latency.producerLingerMs, latency.flushWhenIdle]).toEqual([1, 1, true]);
     expect(resolveRunConfig({ profile: 'latency', producerLingerMs: 3 }).producerLingerMs).toBe(3);

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  FRAME_HEADER_BYTES, FrameReader, FrameWriter, TICK_BYTES, frameByteLength, validateFrame, type TickFields,
+  FRAME_HEADER_BYTES,
+  FrameReader,
+  FrameWriter,
+  TICK_BYTES,
+  frameByteLength,
+  validateFrame,
+  type TickFields,
 } from '../../wire/tick-frame.js';
 
 const tickArb: fc.Arbitrary<TickFields> = fc.record({
@@ -23,27 +29,29 @@ function write(writer: FrameWriter, t: TickFields): void {
 
 describe('tick frame wire format', () => {
   it('round-trips any ticks exactly (f32 sizes rounded as f32)', () => {
-    fc.assert(fc.property(
-      fc.array(tickArb, { minLength: 1, maxLength: 80 }),
-      fc.integer({ min: 0, max: 0xffff }),
-      fc.integer({ min: 0, max: 0xffffffff }),
-      fc.double({ min: 0, max: 2 ** 53, noNaN: true }),
-      (ticks, source, keyGroup, producedAtUs) => {
-        const writer = new FrameWriter(ticks.length);
-        for (const t of ticks) write(writer, t);
-        const frame = writer.finish(source, keyGroup, producedAtUs);
-        expect(frame.length).toBe(frameByteLength(ticks.length));
-        expect(validateFrame(frame)).toBeNull();
-        const reader = new FrameReader().reset(frame);
-        expect(reader.tickCount).toBe(ticks.length);
-        expect(reader.source).toBe(source);
-        expect(reader.keyGroup).toBe(keyGroup);
-        expect(reader.producedAtUs).toBe(producedAtUs);
-        ticks.forEach((t, i) => {
-          expect(reader.tick(i)).toEqual({ ...t, bidSize: Math.fround(t.bidSize), askSize: Math.fround(t.askSize) });
-        });
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(tickArb, { minLength: 1, maxLength: 80 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.double({ min: 0, max: 2 ** 53, noNaN: true }),
+        (ticks, source, keyGroup, producedAtUs) => {
+          const writer = new FrameWriter(ticks.length);
+          for (const t of ticks) write(writer, t);
+          const frame = writer.finish(source, keyGroup, producedAtUs);
+          expect(frame.length).toBe(frameByteLength(ticks.length));
+          expect(validateFrame(frame)).toBeNull();
+          const reader = new FrameReader().reset(frame);
+          expect(reader.tickCount).toBe(ticks.length);
+          expect(reader.source).toBe(source);
+          expect(reader.keyGroup).toBe(keyGroup);
+          expect(reader.producedAtUs).toBe(producedAtUs);
+          ticks.forEach((t, i) => {
+            expect(reader.tick(i)).toEqual({ ...t, bidSize: Math.fround(t.bidSize), askSize: Math.fround(t.askSize) });
+          });
+        },
+      ),
+    );
   });
 
   it('reads a frame at a non-zero offset inside a larger buffer (as clients deliver them)', () => {
