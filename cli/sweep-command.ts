@@ -170,15 +170,11 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
           second: () => runner.stop(true),
           deadlineMs: null,
         });
+        // A local cluster is started once for every probe (and stopped at the end if this sweep started it);
+        // probes get its bootstrap servers, as they would a user's own cluster.
+        const held = base.clusterKind === 'local' ? await ensureLocalCluster(base, log) : null;
         try {
-          // Probes get --brokers as it is: the embedded mock, or a real cluster's bootstrap servers.
-          const brokers = base.brokers ?? 'embedded';
-          if (typeof options.brokers === 'string' && options.brokers !== brokers) {
-            throw new FirehoseError(
-              'BAD_OPTION',
-              `--brokers ${options.brokers} is not supported by sweep --find-capacity: give embedded or host:port,...`,
-            );
-          }
+          const brokers = held ? held.local.bootstrapServers : base.clusterKind === 'external' ? base.brokers! : 'embedded';
           log(
             `sweep --find-capacity: ${combos.length} settings × ${repeat} repeat(s) on ${brokers === 'embedded' ? 'the embedded librdkafka mock (not real Kafka)' : brokers}; at most ${hours(estimateSec)}; results in ${out}`,
           );
@@ -213,6 +209,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
           else if (!v.best) setExit(EXIT.thresholdFailed);
         } finally {
           interrupts.uninstall();
+          await held?.stop();
         }
         return;
       }

@@ -21,7 +21,7 @@ describe('Ctrl-C during firehose bench', () => {
     // Its own process group, so the SIGINT below reaches exactly what a terminal's would.
     const bench = spawn(
       process.execPath,
-      [FIREHOSE_BIN, 'bench', '--tiny', '--pipelines', 'confluent', '--probe-duration', '30', '--out', out],
+      [FIREHOSE_BIN, 'bench', '--tiny', '--brokers', 'embedded', '--pipelines', 'confluent', '--probe-duration', '30', '--out', out],
       {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],

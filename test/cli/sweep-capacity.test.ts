@@ -57,6 +57,8 @@ describe('sweep --find-capacity on the embedded mock', () => {
       'sweep',
       '--find-capacity',
       '--tiny',
+      '--brokers',
+      'embedded',
       '--partitions',
       '1,3',
       '--target-rate',
