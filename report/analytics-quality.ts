@@ -166,37 +166,31 @@ export function analyticsQualitySection(q: AnalyticsQualityBlock, charts: ChartS
       [
         headline,
         grid([recallChart, prChart], 2),
-        html`<h3>Recall by size</h3>
-          ${bandTable}`,
-        html`<h3>Threshold sweep</h3>
-          ${sweepTable}`,
-        html`<h3>Crosses: tradeable (fair values apart by more than the fees) and phantom (lag, stale or bad quotes)</h3>
-          ${crossTable}`,
-        html`<h3>Faulty sources (found within the analyzer's limit; undecided cells are misses)</h3>
-          ${table(
-            ['source', 'cells', 'found in time', 'recall mean', 'recall worst seed'],
+        html`<h3>Recall by size</h3>${bandTable}`,
+        html`<h3>Threshold sweep</h3>${sweepTable}`,
+        html`<h3>Crosses: tradeable (fair values apart by more than the fees) and phantom (lag, stale or bad quotes)</h3>${crossTable}`,
+        html`<h3>Faulty sources (found within the analyzer's limit; undecided cells are misses)</h3>${table(
+          ['source', 'cells', 'found in time', 'recall mean', 'recall worst seed'],
+          [
             [
-              [
-                'biased venue',
-                q.sources.biased.cells,
-                q.sources.biased.foundOnTime,
-                fixed(q.sources.biased.recall),
-                fixed(q.sources.biased.recallMin),
-              ],
-              [
-                'frozen venue',
-                q.sources.frozen.cells,
-                q.sources.frozen.foundOnTime,
-                fixed(q.sources.frozen.recall),
-                fixed(q.sources.frozen.recallMin),
-              ],
+              'biased venue',
+              q.sources.biased.cells,
+              q.sources.biased.foundOnTime,
+              fixed(q.sources.biased.recall),
+              fixed(q.sources.biased.recallMin),
             ],
-            { numeric: [1, 2, 3, 4] },
-          )}`,
-        html`<h3>Source ranking against the hidden truth (seed ${first?.seed ?? '–'})</h3>
-          ${rankingHtml}`,
-        html`<h3>Settings</h3>
-          ${settings}`,
+            [
+              'frozen venue',
+              q.sources.frozen.cells,
+              q.sources.frozen.foundOnTime,
+              fixed(q.sources.frozen.recall),
+              fixed(q.sources.frozen.recallMin),
+            ],
+          ],
+          { numeric: [1, 2, 3, 4] },
+        )}`,
+        html`<h3>Source ranking against the hidden truth (seed ${first?.seed ?? '–'})</h3>${rankingHtml}`,
+        html`<h3>Settings</h3>${settings}`,
       ],
       '\n',
     ),

@@ -118,11 +118,7 @@ export function card(label: string, value: Content, options: CardOptions = {}): 
   const sub = options.sub === undefined ? '' : html`<div class="card-sub">${options.sub}</div>`;
   // Words (a setting's label) need to wrap where numbers should not.
   const long = typeof value === 'string' && value.length > 11 ? ' long' : '';
-  return html`<div class="card tone-${tone}" ${title}>
-    <div class="card-label">${label}</div>
-    <div class="card-value${long}">${value}</div>
-    ${sub}
-  </div>`;
+  return html`<div class="card tone-${tone}"${title}><div class="card-label">${label}</div><div class="card-value${long}">${value}</div>${sub}</div>`;
 }
 
 export function cards(items: readonly HtmlValue[]): SafeHtml {
@@ -131,10 +127,7 @@ export function cards(items: readonly HtmlValue[]): SafeHtml {
 
 export function section(id: string, heading: string, content: HtmlValue, intro?: string): SafeHtml {
   const lead = intro ? html`<p class="intro">${intro}</p>` : '';
-  return html`<section id="${id}">
-    <h2>${heading}</h2>
-    ${lead}${content}
-  </section>`;
+  return html`<section id="${id}"><h2>${heading}</h2>${lead}${content}</section>`;
 }
 
 export interface TableOptions {
@@ -154,31 +147,12 @@ export function table(headers: readonly HtmlValue[], rows: readonly (readonly Co
     const cells = row.map((cell, i) => html`<td${cls(i)}>${cell}</td>`);
     return html`<tr${rowClass ? html` class="${rowClass}"` : ''}>${cells}</tr>`;
   });
-  return html`<div class="table-wrap">
-    <table class="${options.className ?? 'data'}">
-      <thead>
-        <tr>
-          ${head}
-        </tr>
-      </thead>
-      <tbody>
-        ${body}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-wrap"><table class="${options.className ?? 'data'}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 /** Label/value pairs laid out in columns: denser than a two-column table for long lists. */
 export function keyValues(pairs: ReadonlyArray<readonly [HtmlValue, Content]>): SafeHtml {
-  return html`<dl class="kvs">
-    ${pairs.map(
-      ([k, v]) =>
-        html`<div class="kv">
-          <dt>${k}</dt>
-          <dd>${v}</dd>
-        </div>`,
-    )}
-  </dl>`;
+  return html`<dl class="kvs">${pairs.map(([k, v]) => html`<div class="kv"><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>`;
 }
 
 export function badge(text: string, tone: Tone): SafeHtml {

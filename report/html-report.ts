@@ -189,11 +189,7 @@ function warningsSection(warnings: readonly string[], assessment: RunAssessment)
     );
   }
   const content =
-    all.length === 0
-      ? html`<p class="dim">No warnings.</p>`
-      : html`<ul class="warnings">
-          ${all.map((w) => html`<li>${w}</li>`)}
-        </ul>`;
+    all.length === 0 ? html`<p class="dim">No warnings.</p>` : html`<ul class="warnings">${all.map((w) => html`<li>${w}</li>`)}</ul>`;
   return section('warnings', `Warnings${all.length > 0 ? ` (${all.length})` : ''}`, content);
 }
 
@@ -252,9 +248,7 @@ function latencySection(result: RunResult, charts: ChartSet): SafeHtml {
   return section(
     'latency',
     'Latency',
-    html`${chart}
-      <h3>Percentiles per stage</h3>
-      ${summary}`,
+    html`${chart}<h3>Percentiles per stage</h3>${summary}`,
     "End-to-end latency runs from each tick's intended send time (open loop, so queueing delay counts) to the end of its analysis.",
   );
 }
@@ -340,33 +334,27 @@ function timelineSection(result: RunResult, faults: FaultEvent[], charts: ChartS
   const faultTable =
     faults.length === 0
       ? ''
-      : html`<h3>Injected faults</h3>
-          ${table(
-            ['at', 'kind', 'detail'],
-            faults.map((f) => [`${f.atSec.toFixed(1)} s`, f.kind, f.detail]),
-            { numeric: [0] },
-          )}`;
+      : html`<h3>Injected faults</h3>${table(
+          ['at', 'kind', 'detail'],
+          faults.map((f) => [`${f.atSec.toFixed(1)} s`, f.kind, f.detail]),
+          { numeric: [0] },
+        )}`;
   return section(
     'timeline',
     'Over time',
-    html`${grid([throughput, p99Chart], 2)}
-      <div style="height:18px"></div>
-      ${grid([lagChart, rateSummary(result)], 2)}${faultTable}`,
+    html`${grid([throughput, p99Chart], 2)}<div style="height:18px"></div>${grid([lagChart, rateSummary(result)], 2)}${faultTable}`,
   );
 }
 
 function rateSummary(result: RunResult): SafeHtml {
   const tp = result.throughput;
-  return html`<div>
-    <h3 style="margin-top:0">Rates over the run</h3>
-    ${keyValues([
-      ['offered ticks/s', formatInt(tp.offeredTicksPerSec)],
-      ['produced ticks/s', formatInt(tp.producedTicksPerSec)],
-      ['analysed ticks/s (distinct)', formatInt(tp.ticksPerSec)],
-      ['records/s', formatInt(tp.recordsPerSec)],
-      ['MB/s consumed', typeof tp.megabytesPerSec === 'number' ? tp.megabytesPerSec.toFixed(2) : String(tp.megabytesPerSec)],
-    ])}
-  </div>`;
+  return html`<div><h3 style="margin-top:0">Rates over the run</h3>${keyValues([
+    ['offered ticks/s', formatInt(tp.offeredTicksPerSec)],
+    ['produced ticks/s', formatInt(tp.producedTicksPerSec)],
+    ['analysed ticks/s (distinct)', formatInt(tp.ticksPerSec)],
+    ['records/s', formatInt(tp.recordsPerSec)],
+    ['MB/s consumed', typeof tp.megabytesPerSec === 'number' ? tp.megabytesPerSec.toFixed(2) : String(tp.megabytesPerSec)],
+  ])}</div>`;
 }
 
 function partitionsSection(result: RunResult, charts: ChartSet): SafeHtml {
@@ -406,8 +394,7 @@ function partitionsSection(result: RunResult, charts: ChartSet): SafeHtml {
   const tableHtml =
     rows.length === 0
       ? ''
-      : html`<h3>Per partition</h3>
-          ${table(['partition', 'acked', 'analysed', 'lag', 'p50', 'p99', 'max'], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] })}`;
+      : html`<h3>Per partition</h3>${table(['partition', 'acked', 'analysed', 'lag', 'p50', 'p99', 'max'], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] })}`;
   return section('partitions', 'Partitions', html`${chart}${tableHtml}`);
 }
 
@@ -468,14 +455,13 @@ function analyticsSection(result: RunResult): SafeHtml {
   const qualityHtml =
     quality.length === 0
       ? ''
-      : html`<h3>Detection quality</h3>
-          ${cards(
-            quality.map((q) =>
-              card(q.label, q.value === null ? 'n/a' : q.value.toFixed(3), {
-                tone: q.value === null ? 'neutral' : q.value >= 0.9 ? 'good' : q.value >= 0.5 ? 'warn' : 'bad',
-              }),
-            ),
-          )}`;
+      : html`<h3>Detection quality</h3>${cards(
+          quality.map((q) =>
+            card(q.label, q.value === null ? 'n/a' : q.value.toFixed(3), {
+              tone: q.value === null ? 'neutral' : q.value >= 0.9 ? 'good' : q.value >= 0.5 ? 'warn' : 'bad',
+            }),
+          ),
+        )}`;
 
   const scores = analytics?.sources?.scores ?? [];
   const ranking = analytics?.sources?.ranking ?? [];
@@ -487,9 +473,7 @@ function analyticsSection(result: RunResult): SafeHtml {
       rank + 1,
       `v${venue}`,
       typeof score === 'number' ? score.toFixed(3) : '–',
-      html`<div style="background:#e2e8f0;border-radius:3px;height:8px;min-width:120px">
-        <div style="width:${Number.isFinite(width) ? width.toFixed(1) : 0}%;background:#2563eb;height:8px;border-radius:3px"></div>
-      </div>`,
+      html`<div style="background:#e2e8f0;border-radius:3px;height:8px;min-width:120px"><div style="width:${Number.isFinite(width) ? width.toFixed(1) : 0}%;background:#2563eb;height:8px;border-radius:3px"></div></div>`,
     ];
   });
   const sources =
@@ -502,16 +486,8 @@ function analyticsSection(result: RunResult): SafeHtml {
     'Analytics',
     html`${qualityHtml}${grid(
       [
-        html`<div>
-          <h3 style="margin-top:0">Detectors</h3>
-          ${detectors}
-          <h3>Counters</h3>
-          ${others}
-        </div>`,
-        html`<div>
-          <h3 style="margin-top:0">Source ranking</h3>
-          ${sources}
-        </div>`,
+        html`<div><h3 style="margin-top:0">Detectors</h3>${detectors}<h3>Counters</h3>${others}</div>`,
+        html`<div><h3 style="margin-top:0">Source ranking</h3>${sources}</div>`,
       ],
       2,
     )}`,

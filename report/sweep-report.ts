@@ -166,7 +166,7 @@ function resultsSection(summary: SweepSummary, verdicts: Map<string, RunAssessme
   const limit = summary.maxP99Us;
   const entries = summary.entries;
   const varies = (value: (e: SweepEntry) => unknown): boolean => new Set(entries.map(value)).size > 1;
-  const red = (text: string, title?: string): SafeHtml => html`<span class="bad" ${title ? html` title="${title}"` : ''}>${text}</span>`;
+  const red = (text: string, title?: string): SafeHtml => html`<span class="bad"${title ? html` title="${title}"` : ''}>${text}</span>`;
   // Settings that are the same in every run are in the subtitle already; columns only for what varies.
   const columns: Column[] = [
     {
@@ -349,11 +349,6 @@ function warningsSection(entries: readonly SweepEntry[], verdicts: Map<string, R
     ];
     for (const line of lines) items.push(html`<li><strong>${e.label}</strong>: ${line}</li>`);
   }
-  const content =
-    items.length === 0
-      ? html`<p class="dim">No warnings in any run.</p>`
-      : html`<ul class="warnings">
-          ${items}
-        </ul>`;
+  const content = items.length === 0 ? html`<p class="dim">No warnings in any run.</p>` : html`<ul class="warnings">${items}</ul>`;
   return section('warnings', `Warnings${items.length > 0 ? ` (${items.length})` : ''}`, content);
 }
