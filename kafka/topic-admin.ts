@@ -8,7 +8,8 @@ export interface TopicMetadata {
   partitions: Array<{ partition: number; leader: number; replicas: number[]; isr: number[] }>;
 }
 
-async function withAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>): Promise<T> {
+/** A kafkajs admin client connected to `brokers` for the length of `work` (an unreachable cluster is one clear error). */
+export async function withAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Kafka({
     clientId: 'firehose-admin',
     brokers: brokers.split(','),

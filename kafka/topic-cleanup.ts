@@ -1,25 +1,4 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { brokersUnreachable } from './errors.js';
-
-async function withAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Kafka({
-    clientId: 'firehose-admin',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3_000,
-    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
-  }).admin();
-  try {
-    await admin.connect();
-  } catch (error) {
-    throw brokersUnreachable(brokers, error);
-  }
-  try {
-    return await work(admin);
-  } finally {
-    await admin.disconnect();
-  }
-}
+import { withAdmin } from './topic-admin.js';
 
 /**
  * Commits a consumer group's offsets on a topic at the topic's end, so the next run that reuses

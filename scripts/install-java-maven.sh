@@ -19,19 +19,7 @@ if [ -z "$major" ] || [ "$major" -lt 17 ]; then
 fi
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 
-if [ ${#missing[@]} -gt 0 ]; then
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "the local Kafka cluster needs Java 17+ and Maven: install ${missing[*]} (or your system's equivalents)" >&2
-    exit 1
-  fi
-  as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { echo "run as root or install sudo to install: ${missing[*]}" >&2; exit 1; }
-    as_root=(sudo)
-  fi
-  echo "installing Debian packages: ${missing[*]}" >&2
-  "${as_root[@]}" apt-get update -q >&2
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
-fi
+# The same installer as the build packages (it installs only what dpkg lacks).
+[ ${#missing[@]} -eq 0 ] || bash scripts/install-system-deps.sh "${missing[@]}"
 
 node bin/firehose.js cluster resolve
