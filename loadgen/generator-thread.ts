@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InjectedTruth } from '../analytics/ground-truth.js';
 import type { FrameProducer, OutgoingFrame, ProducerCallbacks } from '../kafka/client.js';
-import { createMergeHistogram, recordLatency, type Histogram } from '../metrics/latency-histogram.js';
+import { createMergeHistogram, type Histogram } from '../metrics/latency-histogram.js';
 import { PackedFrames } from '../wire/frame-pack.js';
 import { FrameReader } from '../wire/tick-frame.js';
-import type { LoadGeneratorOptions, ProduceStats } from './load-generator.js';
+import { produceAccounting, type LoadGeneratorOptions, type ProduceStats } from './load-generator.js';
 
 export interface GeneratorThreadData {
   options: Omit<LoadGeneratorOptions, 'clock'>;
@@ -53,32 +53,7 @@ export class ThreadedLoadGenerator {
     hold: SharedArrayBuffer,
   ) {
     this.hold = new Int32Array(hold);
-    this.stats = {
-      produced: 0,
-      acked: 0,
-      failed: 0,
-      indeterminate: 0,
-      framesAcked: 0,
-      ackedByPartition: new Array<number>(options.partitions).fill(0),
-      endOffsetByPartition: new Array<number>(options.partitions).fill(-1),
-      firstError: null,
-      startUs,
-      lastSentUs: startUs,
-    };
-    this.callbacks = {
-      delivered: (frame, offset) => {
-        this.stats.acked += frame.tickCount;
-        this.stats.framesAcked++;
-        this.stats.ackedByPartition[frame.partition]! += frame.tickCount;
-        if (offset + 1 > this.stats.endOffsetByPartition[frame.partition]!) this.stats.endOffsetByPartition[frame.partition] = offset + 1;
-        recordLatency(this.produceLatency, options.clock() - frame.producedAtUs, frame.tickCount);
-      },
-      failed: (frame, error, indeterminate) => {
-        if (indeterminate) this.stats.indeterminate += frame.tickCount;
-        else this.stats.failed += frame.tickCount;
-        this.stats.firstError ??= error.message;
-      },
-    };
+    ({ stats: this.stats, callbacks: this.callbacks } = produceAccounting(options.partitions, startUs, options.clock, this.produceLatency));
   }
 
   /** Starts the thread and its schedule; frames wait in the thread's messages until `run` takes them. */

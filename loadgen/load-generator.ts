@@ -99,32 +99,7 @@ export class LoadGenerator {
     const startUs = options.clock();
     const schedule = new OpenLoopSchedule(options.ratePerSec, startUs, options.ticks);
     this.tickSource = new TickSource(model, this.batcher, options.source, schedule, options.labels ? new TickLabels(options.labels) : null);
-    this.stats = {
-      produced: 0,
-      acked: 0,
-      failed: 0,
-      indeterminate: 0,
-      framesAcked: 0,
-      ackedByPartition: new Array<number>(options.partitions).fill(0),
-      endOffsetByPartition: new Array<number>(options.partitions).fill(-1),
-      firstError: null,
-      startUs,
-      lastSentUs: startUs,
-    };
-    this.callbacks = {
-      delivered: (frame, offset) => {
-        this.stats.acked += frame.tickCount;
-        this.stats.framesAcked++;
-        this.stats.ackedByPartition[frame.partition]! += frame.tickCount;
-        if (offset + 1 > this.stats.endOffsetByPartition[frame.partition]!) this.stats.endOffsetByPartition[frame.partition] = offset + 1;
-        recordLatency(this.produceLatency, options.clock() - frame.producedAtUs, frame.tickCount);
-      },
-      failed: (frame, error, indeterminate) => {
-        if (indeterminate) this.stats.indeterminate += frame.tickCount;
-        else this.stats.failed += frame.tickCount;
-        this.stats.firstError ??= error.message;
-      },
-    };
+    ({ stats: this.stats, callbacks: this.callbacks } = produceAccounting(options.partitions, startUs, options.clock, this.produceLatency));
   }
 
   get produceStats(): Readonly<ProduceStats> {
@@ -221,4 +196,44 @@ export class LoadGenerator {
     this.backlogHead = 0;
     return true;
   }
+}
+
+/**
+ * The produce side's counters and the client callbacks that keep them: acknowledged, failed or
+ * indeterminate ticks, each partition's end offset, and send → acknowledgement latency. Shared by
+ * the in-thread generator and the one whose ticks come from a generator thread.
+ */
+export function produceAccounting(
+  partitions: number,
+  startUs: number,
+  clock: ClockUs,
+  produceLatency: Histogram,
+): { stats: ProduceStats; callbacks: ProducerCallbacks } {
+  const stats: ProduceStats = {
+    produced: 0,
+    acked: 0,
+    failed: 0,
+    indeterminate: 0,
+    framesAcked: 0,
+    ackedByPartition: new Array<number>(partitions).fill(0),
+    endOffsetByPartition: new Array<number>(partitions).fill(-1),
+    firstError: null,
+    startUs,
+    lastSentUs: startUs,
+  };
+  const callbacks: ProducerCallbacks = {
+    delivered: (frame, offset) => {
+      stats.acked += frame.tickCount;
+      stats.framesAcked++;
+      stats.ackedByPartition[frame.partition]! += frame.tickCount;
+      if (offset + 1 > stats.endOffsetByPartition[frame.partition]!) stats.endOffsetByPartition[frame.partition] = offset + 1;
+      recordLatency(produceLatency, clock() - frame.producedAtUs, frame.tickCount);
+    },
+    failed: (frame, error, indeterminate) => {
+      if (indeterminate) stats.indeterminate += frame.tickCount;
+      else stats.failed += frame.tickCount;
+      stats.firstError ??= error.message;
+    },
+  };
+  return { stats, callbacks };
 }
