@@ -430,9 +430,13 @@ export async function runLoadTest(
     // Every acknowledged record read (analysed, or skipped because retention evicted it).
     const stats = loadgen.produceStats;
     const everyRecordRead = (): boolean => stats.endOffsetByPartition.every((end, p) => end <= 0 || session.nextOffset(p) >= end);
+    // Offsets decide, not tick counts: ticks redelivered after a failed commit or a rebalance count
+    // again, so "consumed ≥ acked" could end the drain with records still unread (reported as lost).
+    const offsetsKnown = stats.endOffsetByPartition.some((end) => end > 0);
+    const done = offsetsKnown ? everyRecordRead : (): boolean => counts.consumedTicks >= stats.acked;
     let drained = false;
     await steps.run('drain', Number.POSITIVE_INFINITY, async (signal) => {
-      drained = await session.drain(() => counts.consumedTicks >= stats.acked || everyRecordRead(), config.drainTimeoutSec, signal);
+      drained = await session.drain(done, config.drainTimeoutSec, signal);
     });
     const unconsumed = Math.max(0, stats.acked - counts.consumedTicks);
     if (!drained)
