@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALERT_KINDS, type Alert } from '../../analytics/alerts.js';
 import { alertsTopic, deadLetterTopic, IngestSession } from '../../ingest/ingest-session.js';
 import { EmbeddedCluster } from '../../kafka/embedded-cluster.js';
+import type { ClientKind } from '../../kafka/client.js';
 import { nowUs } from '../../wire/clock.js';
 import { makeFrames } from '../analytics/frames.js';
 
@@ -35,6 +36,32 @@ async function readTopic(brokers: string, topic: string, count: number): Promise
   return records;
 }
 
+/** One IngestSession over `topic` until it consumed `ticks` and dead-lettered `deadLetters` records (or `timeoutSec` passed without progress). */
+async function ingestUntil(brokers: string, client: ClientKind, topic: string, ticks: number, deadLetters: number, timeoutSec: number) {
+  const session = await IngestSession.start({
+    brokers,
+    client,
+    topic,
+    groupId: `g-${topic}`,
+    workers: 1,
+    instruments: 8,
+    venues: 4,
+    injectWorkerFailures: 0,
+    framesPerTask: 4,
+    ledgerSources: 1,
+    ledgerCapacity: 1 << 16,
+    clock: nowUs,
+    log: () => {},
+  });
+  const finished = await session
+    .drain(() => session.counts.consumedTicks >= ticks && session.counts.deadLetteredRecords >= deadLetters, timeoutSec)
+    .catch(async (error: unknown) => {
+      await session.close();
+      throw error;
+    });
+  return { finished, part: await session.finish() };
+}
+
 describe('IngestSession, in process against the embedded cluster', () => {
   let cluster: EmbeddedCluster;
   beforeAll(async () => {
@@ -58,28 +85,7 @@ describe('IngestSession, in process against the embedded cluster', () => {
     });
     await producer.disconnect();
 
-    const session = await IngestSession.start({
-      brokers: cluster.bootstrapServers,
-      client: 'kafkajs',
-      topic,
-      groupId: `g-${topic}`,
-      workers: 1,
-      instruments: 8,
-      venues: 4,
-      injectWorkerFailures: 0,
-      framesPerTask: 4,
-      ledgerSources: 1,
-      ledgerCapacity: 1 << 16,
-      clock: nowUs,
-      log: () => {},
-    });
-    const finished = await session
-      .drain(() => session.counts.consumedTicks >= ticks && session.counts.deadLetteredRecords >= 1, 20)
-      .catch(async (error: unknown) => {
-        await session.close();
-        throw error;
-      });
-    const part = await session.finish();
+    const { finished, part } = await ingestUntil(cluster.bootstrapServers, 'kafkajs', topic, ticks, 1, 20);
     {
       expect(finished).toBe(true);
       expect(part.consumedTicks).toBe(ticks);
@@ -118,28 +124,7 @@ describe('IngestSession, in process against the embedded cluster', () => {
     await producer.send({ topic, messages: [{ key: '0', value: null, partition: 0 }] });
     await producer.disconnect();
 
-    const session = await IngestSession.start({
-      brokers: cluster.bootstrapServers,
-      client: 'confluent',
-      topic,
-      groupId: `g-${topic}`,
-      workers: 1,
-      instruments: 8,
-      venues: 4,
-      injectWorkerFailures: 0,
-      framesPerTask: 4,
-      ledgerSources: 1,
-      ledgerCapacity: 1 << 16,
-      clock: nowUs,
-      log: () => {},
-    });
-    const finished = await session
-      .drain(() => session.counts.consumedTicks >= ticks && session.counts.deadLetteredRecords >= 4, 10)
-      .catch(async (error: unknown) => {
-        await session.close();
-        throw error;
-      });
-    const part = await session.finish();
+    const { finished, part } = await ingestUntil(cluster.bootstrapServers, 'confluent', topic, ticks, 4, 10);
     expect(finished).toBe(true);
     expect(part.consumedTicks).toBe(ticks);
     expect(part.duplicates).toBe(0);
