@@ -14,7 +14,7 @@ import type {
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
 import { MAX_RECORD_BYTES } from './client.js';
-import { pause } from './shutdown-steps.js';
+import { ProduceRequestQueue } from './produce-request-queue.js';
 
 /** Codecs kafkajs ships; the others need codec plug-ins this project does not bundle. */
 export const KAFKAJS_CODECS: readonly CompressionCodec[] = ['none', 'gzip'];
@@ -35,9 +35,6 @@ function createKafka(options: ConnectionOptions): Kafka {
   });
 }
 
-/** Kafka's default max.request.size: one produce request carries at most this much. */
-const MAX_REQUEST_BYTES = 1024 * 1024;
-
 /**
  * kafkajs sends one request per `send` call, so frames handed over within one event-loop turn
  * are gathered and sent together, with a bounded number of requests in flight.
@@ -45,15 +42,11 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 export class KafkajsFrameProducer implements FrameProducer {
   private readonly producer: Producer;
   private readonly compression: CompressionTypes;
-  private queued: OutgoingFrame[] = [];
-  private inFlightRequests = 0;
-  private pendingFrames = 0;
-  private flushScheduled = false;
-  private static readonly MAX_IN_FLIGHT_REQUESTS = 4;
+  private readonly requests: ProduceRequestQueue;
 
   constructor(
     private readonly options: ProducerOptions,
-    private readonly callbacks: ProducerCallbacks,
+    callbacks: ProducerCallbacks,
   ) {
     this.compression = kafkajsCompression(options.compression);
     this.producer = createKafka(options).producer({
@@ -61,6 +54,21 @@ export class KafkajsFrameProducer implements FrameProducer {
       idempotent: options.idempotent,
       maxInFlightRequests: options.idempotent ? 1 : undefined,
     });
+    this.requests = new ProduceRequestQueue(
+      options.maxPendingFrames,
+      callbacks,
+      async (batch) =>
+        (
+          await this.producer.send({
+            topic: options.topic,
+            acks: options.acks,
+            compression: this.compression,
+            messages: batch.map((f) => ({ partition: f.partition, key: f.key, value: f.value })),
+          })
+        ).map((m) => ({ partition: m.partition, offset: Number(m.baseOffset ?? m.offset ?? -1) })),
+      // A timeout, or retries used up on a retriable error, leaves the write's fate unknown.
+      (error) => /timeout|timed out|retries/i.test(`${error.name} ${error.message}`),
+    );
   }
 
   async connect(): Promise<void> {
@@ -72,86 +80,15 @@ export class KafkajsFrameProducer implements FrameProducer {
   }
 
   get pending(): number {
-    return this.pendingFrames;
+    return this.requests.pending;
   }
 
   send(frame: OutgoingFrame): boolean {
-    if (this.pendingFrames >= this.options.maxPendingFrames) return false;
-    this.queued.push(frame);
-    this.pendingFrames++;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.sendQueued();
-      });
-    }
-    return true;
+    return this.requests.send(frame);
   }
 
-  private sendQueued(): void {
-    while (this.queued.length > 0 && this.inFlightRequests < KafkajsFrameProducer.MAX_IN_FLIGHT_REQUESTS) {
-      const batch = this.takeRequest();
-      this.inFlightRequests++;
-      this.producer
-        .send({
-          topic: this.options.topic,
-          acks: this.options.acks,
-          compression: this.compression,
-          messages: batch.map((f) => ({ partition: f.partition, key: f.key, value: f.value })),
-        })
-        .then(
-          (metadata) => {
-            // kafkajs reports one base offset per partition; frames of a partition follow in send order.
-            const next = new Map<number, number>();
-            for (const m of metadata) next.set(m.partition, Number(m.baseOffset ?? m.offset ?? -1));
-            for (const frame of batch) {
-              const offset = next.get(frame.partition) ?? -1;
-              if (offset >= 0) next.set(frame.partition, offset + 1);
-              this.pendingFrames--;
-              this.callbacks.delivered(frame, offset);
-            }
-          },
-          (error: unknown) => {
-            const err = error instanceof Error ? error : new Error(String(error));
-            // A timeout, or retries used up on a retriable error, leaves the write's fate unknown.
-            const indeterminate = /timeout|timed out|retries/i.test(`${err.name} ${err.message}`);
-            for (const frame of batch) {
-              this.pendingFrames--;
-              this.callbacks.failed(frame, err, indeterminate);
-            }
-          },
-        )
-        .finally(() => {
-          this.inFlightRequests--;
-          this.sendQueued();
-        });
-    }
-  }
-
-  /**
-   * The queued frames that fit one request (at least one). Unbounded, a request grows with the
-   * queue: a slow request lets more frames queue, the next request is bigger and slower still,
-   * and the producer settles at whichever rate it happened to fall into.
-   */
-  private takeRequest(): OutgoingFrame[] {
-    let bytes = 0;
-    let n = 0;
-    while (n < this.queued.length && (n === 0 || bytes + this.queued[n]!.value.length <= MAX_REQUEST_BYTES)) {
-      bytes += this.queued[n]!.value.length;
-      n++;
-    }
-    if (n === this.queued.length) {
-      const all = this.queued;
-      this.queued = [];
-      return all;
-    }
-    return this.queued.splice(0, n);
-  }
-
-  async flush(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.pendingFrames > 0 && Date.now() < deadline && !signal?.aborted) await pause(5, signal);
+  flush(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.requests.flush(timeoutMs, signal);
   }
 
   async disconnect(): Promise<void> {

@@ -13,7 +13,7 @@ import type {
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
 import { CompatConsumer, CompatProducer } from './platformatic-compat.js';
-import { pause } from './shutdown-steps.js';
+import { ProduceRequestQueue } from './produce-request-queue.js';
 
 /** Codecs @platformatic/kafka ships on Node 20 (zstd needs Node's zlib zstd, Node 22+). */
 export const PLATFORMATIC_CODECS: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4'];
@@ -47,9 +47,6 @@ function baseOptions(options: ConnectionOptions): {
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
-/** Kafka's default max.request.size: one produce request carries at most this much. */
-const MAX_REQUEST_BYTES = 1024 * 1024;
-
 /**
  * Producer over @platformatic/kafka. Like kafkajs it sends one request set per `send` call, so
  * frames handed over within one event-loop turn are gathered into one call, with a bounded number
@@ -58,15 +55,11 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 export class PlatformaticFrameProducer implements FrameProducer {
   private readonly producer: CompatProducer;
   private readonly compression: 'none' | 'gzip' | 'snappy' | 'lz4';
-  private queued: OutgoingFrame[] = [];
-  private inFlightRequests = 0;
-  private pendingFrames = 0;
-  private flushScheduled = false;
-  private static readonly MAX_IN_FLIGHT_REQUESTS = 4;
+  private readonly requests: ProduceRequestQueue;
 
   constructor(
     private readonly options: ProducerOptions,
-    private readonly callbacks: ProducerCallbacks,
+    callbacks: ProducerCallbacks,
   ) {
     this.compression = platformaticCompression(options.compression);
     this.producer = new CompatProducer({
@@ -77,6 +70,23 @@ export class PlatformaticFrameProducer implements FrameProducer {
       acks: options.acks,
       compression: this.compression,
     });
+    this.requests = new ProduceRequestQueue(
+      options.maxPendingFrames,
+      callbacks,
+      (batch) =>
+        new Promise((resolve, reject) => {
+          const topic = options.topic;
+          this.producer.send(
+            { messages: batch.map((f) => ({ topic, partition: f.partition, key: f.key, value: f.value })) },
+            (error: Error | null, result?: ProduceResult) => {
+              if (error) reject(error);
+              else resolve((result?.offsets ?? []).map((o) => ({ partition: o.partition, offset: Number(o.offset) })));
+            },
+          );
+        }),
+      // A timeout, or retries used up, leaves the write's fate unknown.
+      (error) => /timeout|timed out|failed \d+ times|network|closed/i.test(`${error.name} ${error.message}`),
+    );
   }
 
   async connect(): Promise<void> {
@@ -88,81 +98,15 @@ export class PlatformaticFrameProducer implements FrameProducer {
   }
 
   get pending(): number {
-    return this.pendingFrames;
+    return this.requests.pending;
   }
 
   send(frame: OutgoingFrame): boolean {
-    if (this.pendingFrames >= this.options.maxPendingFrames) return false;
-    this.queued.push(frame);
-    this.pendingFrames++;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.sendQueued();
-      });
-    }
-    return true;
+    return this.requests.send(frame);
   }
 
-  private sendQueued(): void {
-    while (this.queued.length > 0 && this.inFlightRequests < PlatformaticFrameProducer.MAX_IN_FLIGHT_REQUESTS) {
-      const batch = this.takeRequest();
-      this.inFlightRequests++;
-      const topic = this.options.topic;
-      this.producer.send(
-        {
-          messages: batch.map((f) => ({ topic, partition: f.partition, key: f.key, value: f.value })),
-        },
-        (error: Error | null, result?: ProduceResult) => {
-          this.inFlightRequests--;
-          if (error) {
-            // A timeout, or retries used up, leaves the write's fate unknown.
-            const indeterminate = /timeout|timed out|failed \d+ times|network|closed/i.test(`${error.name} ${error.message}`);
-            for (const frame of batch) {
-              this.pendingFrames--;
-              this.callbacks.failed(frame, error, indeterminate);
-            }
-          } else {
-            // One base offset per partition; frames of a partition follow in send order.
-            const next = new Map<number, number>();
-            for (const o of result?.offsets ?? []) next.set(o.partition, Number(o.offset));
-            for (const frame of batch) {
-              const offset = next.get(frame.partition) ?? -1;
-              if (offset >= 0) next.set(frame.partition, offset + 1);
-              this.pendingFrames--;
-              this.callbacks.delivered(frame, offset);
-            }
-          }
-          this.sendQueued();
-        },
-      );
-    }
-  }
-
-  /**
-   * The queued frames that fit one request (at least one). Unbounded, a request grows with the
-   * queue: a slow request lets more frames queue, the next request is bigger and slower still,
-   * and the producer settles at whichever rate it happened to fall into.
-   */
-  private takeRequest(): OutgoingFrame[] {
-    let bytes = 0;
-    let n = 0;
-    while (n < this.queued.length && (n === 0 || bytes + this.queued[n]!.value.length <= MAX_REQUEST_BYTES)) {
-      bytes += this.queued[n]!.value.length;
-      n++;
-    }
-    if (n === this.queued.length) {
-      const all = this.queued;
-      this.queued = [];
-      return all;
-    }
-    return this.queued.splice(0, n);
-  }
-
-  async flush(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.pendingFrames > 0 && Date.now() < deadline && !signal?.aborted) await pause(5, signal);
+  flush(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.requests.flush(timeoutMs, signal);
   }
 
   async disconnect(): Promise<void> {
