@@ -84,7 +84,10 @@ export interface ConsumedRecord {
 }
 
 export interface ConsumerCallbacks {
-  /** Records of one partition in offset order. Called synchronously; must not block. */
+  /**
+   * Records of one partition in offset order. Called synchronously; must not block. The list is
+   * the adapter's and is reused once the call returns: keep the records, not the list.
+   */
   records(partition: number, records: ConsumedRecord[]): void;
   assigned(partitions: number[]): void;
   revoked(partitions: number[]): void;
