@@ -11,13 +11,21 @@ import { StatsCollector } from './stats-collector.js';
 import type { ClientKind, ConsumedRecord, FrameConsumer, FrameProducer } from '../kafka/client.js';
 import { DEAD_LETTER_MAX_MESSAGE_BYTES, deadLetterRecord } from './dead-letter.js';
 import { createFrameConsumer, createFrameProducer } from '../kafka/client-factory.js';
-import { FrameReader, validateFrame } from '../wire/tick-frame.js';
+import { FrameReader, frameByteLength, validateFrame } from '../wire/tick-frame.js';
 import type { ClockUs } from '../wire/clock.js';
 import { PartitionDispatcher, type DeadLetterKind } from './partition-dispatcher.js';
 import { createAnalyticsPool, type AnalyticsPool } from './worker-pool.js';
 import { STAGES } from './worker-protocol.js';
 import { WarmupCutoff } from './warmup-cutoff.js';
 import { pause, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-steps.js';
+
+/**
+ * What may wait for the workers before the consumer is paused: 256 frames of the default 64 ticks
+ * in bytes, or this many records if they are smaller. Bounded in records alone (256), one tick per
+ * record paused the consumer after almost every fetch (115 pauses in a 12 s run at 60k records/s).
+ */
+const MAX_QUEUED_BYTES = 256 * frameByteLength(64);
+const MAX_QUEUED_RECORDS = 16_384;
 
 export interface IngestSessionOptions {
   brokers: string;
@@ -145,9 +153,10 @@ export class IngestSession {
         commit: (partition, nextOffset) => this.consumer.commit(partition, nextOffset),
       },
       clock,
-      256,
+      MAX_QUEUED_RECORDS,
       3,
       options.framesPerTask,
+      MAX_QUEUED_BYTES,
     );
     const sideProducer = (topic: string, acked: () => void): FrameProducer =>
       createFrameProducer(

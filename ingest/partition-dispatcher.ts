@@ -1,7 +1,7 @@
 import type { ConsumedRecord } from '../kafka/client.js';
 import type { ClockUs } from '../wire/clock.js';
 import { FRAME_HEADER_BYTES, TICK_BYTES, validateFrame } from '../wire/tick-frame.js';
-import { packFrames } from '../wire/frame-pack.js';
+import { packedByteLength, packFrames, packFramesInto } from '../wire/frame-pack.js';
 import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
 
 /**
@@ -11,7 +11,15 @@ import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
  */
 const BUDGET_TICKS_PER_FRAME = 64;
 
-/** Runs one frame on the worker pool; `transfer` lists what moves (not copies) to the worker. */
+/**
+ * Each partition packs its tasks into shared memory of its own, reused from task to task: it has
+ * at most one task in flight, so the memory is free again when that task settles. A task larger
+ * than this (frames of thousands of ticks) gets a buffer of its own, moved to the worker.
+ */
+const LANE_SLAB_MAX_BYTES = 1 << 20;
+const LANE_SLAB_MIN_BYTES = 64 << 10;
+
+/** Runs one task on the worker pool; `transfer` lists what moves (not copies) to the worker (empty for shared memory). */
 export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise<FrameTaskResult>;
 
 /**
@@ -49,6 +57,8 @@ interface PartitionLane {
   /** Offset to commit (last completed + 1), and whether it changed since the last commit. */
   commitOffset: number;
   dirty: boolean;
+  /** This partition's task memory (see LANE_SLAB_MAX_BYTES); grown on demand. */
+  slab: SharedArrayBuffer | null;
 }
 
 /**
@@ -60,6 +70,8 @@ interface PartitionLane {
 export class PartitionDispatcher {
   private readonly lanes = new Map<number, PartitionLane>();
   private queued = 0;
+  /** Value bytes of the queued records. */
+  private queuedBytes = 0;
   private inFlight = 0;
   private paused = false;
   private idleWaiters: Array<() => void> = [];
@@ -73,12 +85,18 @@ export class PartitionDispatcher {
     private readonly maxAttempts = 3,
     /** Most consecutive frames of a partition sent to a worker as one task. */
     private readonly maxFramesPerTask = 16,
+    /**
+     * Value bytes that may wait before the consumer is paused, besides `maxQueuedFrames` records:
+     * whichever is reached first pauses it. A bound in bytes lets many small records wait (one tick
+     * per record) where a bound in records would stop the consumer after every fetch.
+     */
+    private readonly maxQueuedBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   private lane(partition: number): PartitionLane {
     let lane = this.lanes.get(partition);
     if (!lane) {
-      lane = { queue: [], head: 0, busy: false, singles: 0, expectedOffset: -1, commitOffset: -1, dirty: false };
+      lane = { queue: [], head: 0, busy: false, singles: 0, expectedOffset: -1, commitOffset: -1, dirty: false, slab: null };
       this.lanes.set(partition, lane);
     }
     return lane;
@@ -104,11 +122,12 @@ export class PartitionDispatcher {
       record.receivedUs = now;
       lane.queue.push(record);
       this.queued++;
+      this.queuedBytes += record.value.byteLength;
     }
     this.pump(partition, lane);
     // After the pump: it may have dead-lettered a run of malformed records synchronously, and a
     // pause taken before it would then wait for a release that never comes (a stall for good).
-    if (!this.paused && this.queued >= this.maxQueuedFrames) {
+    if (!this.paused && (this.queued >= this.maxQueuedFrames || this.queuedBytes >= this.maxQueuedBytes)) {
       this.paused = true;
       this.hooks.pause();
     } else {
@@ -122,6 +141,7 @@ export class PartitionDispatcher {
     for (const partition of partitions) {
       const lane = this.lanes.get(partition);
       if (!lane) continue;
+      for (let i = lane.head; i < lane.queue.length; i++) this.queuedBytes -= lane.queue[i]!.value.byteLength;
       this.queued -= lane.queue.length - lane.head;
       lane.queue = [];
       lane.head = 0;
@@ -164,6 +184,7 @@ export class PartitionDispatcher {
   }
 
   private take(lane: PartitionLane): void {
+    this.queuedBytes -= lane.queue[lane.head]!.value.byteLength;
     lane.queue[lane.head] = undefined as unknown as ConsumedRecord; // let the frame go once sent
     lane.head++;
     if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
@@ -174,8 +195,8 @@ export class PartitionDispatcher {
   }
 
   private attempt(partition: number, lane: PartitionLane, batch: ConsumedRecord[]): void {
-    // The worker gets its own copy, all frames in one buffer, moved not cloned; the records stay
-    // here for a retry or the dead-letter topic.
+    // The worker gets its own copy, all frames in one buffer (the lane's shared memory, or one moved
+    // not cloned); the records stay here for a retry or the dead-letter topic.
     const now = this.clock();
     const values: Buffer[] = [];
     const receivedUs: number[] = [];
@@ -184,8 +205,20 @@ export class PartitionDispatcher {
       values.push(r.value);
       receivedUs.push(r.receivedUs ?? now);
     }
-    const packed = packFrames(values, receivedUs);
-    this.run({ packed, count: batch.length, partition, offset: batch[0]!.offset }, [packed]).then(
+    const bytes = packedByteLength(values);
+    let packed: ArrayBuffer | SharedArrayBuffer;
+    let transfer: ArrayBuffer[];
+    if (bytes <= LANE_SLAB_MAX_BYTES) {
+      if (lane.slab === null || lane.slab.byteLength < bytes) lane.slab = new SharedArrayBuffer(slabBytes(bytes));
+      packed = lane.slab;
+      packFramesInto(packed, values, receivedUs);
+      transfer = [];
+    } else {
+      const own = packFrames(values, receivedUs);
+      packed = own;
+      transfer = [own];
+    }
+    this.run({ packed, count: batch.length, partition, offset: batch[0]!.offset }, transfer).then(
       (result) => {
         this.finished(lane, batch[batch.length - 1]!);
         const rejected = result.rejected ?? [];
@@ -205,6 +238,7 @@ export class PartitionDispatcher {
           // Which frame failed is unknown: put them back and send them one at a time.
           lane.queue.splice(lane.head, 0, ...batch);
           this.queued += batch.length;
+          for (const r of batch) this.queuedBytes += r.value.byteLength;
           lane.singles = batch.length;
           this.release(partition, lane);
           return;
@@ -277,4 +311,11 @@ export class PartitionDispatcher {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** A lane's slab size for a task of `bytes`: the next power of two, at least LANE_SLAB_MIN_BYTES. */
+function slabBytes(bytes: number): number {
+  let size = LANE_SLAB_MIN_BYTES;
+  while (size < bytes) size *= 2;
+  return size;
 }

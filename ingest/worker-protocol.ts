@@ -27,13 +27,14 @@ export interface AnalyticsWorkerData {
 }
 
 /**
- * Consecutive frames of one partition to analyse in order. The buffer is moved (transferred),
- * never copied. Several frames share one task because a message between threads costs about
- * as much as analysing a whole frame.
+ * Consecutive frames of one partition to analyse in order. The buffer is the partition's shared
+ * memory (read only until the task settles: the dispatcher refills it for the partition's next
+ * task) or, for an outsized task, a buffer moved (transferred); never copied. Several frames share
+ * one task because a message between threads costs about as much as analysing a whole frame.
  */
 export interface FrameTask {
   /** The frames and when the consumer received each, in one buffer (layout: wire/frame-pack.ts). */
-  packed: ArrayBuffer;
+  packed: ArrayBuffer | SharedArrayBuffer;
   /** Frames in `packed`. */
   count: number;
   partition: number;

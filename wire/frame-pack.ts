@@ -3,7 +3,9 @@
  * buffer however many there are: one analytics task's frames, or one slice of the generator
  * thread's output. Moving every record as its own transferable made
  * postMessage the main thread's largest cost at one tick per record (26% of its CPU, profiled
- * with bench-style runs of 1-tick frames), and transfers are paid per buffer.
+ * with bench-style runs of 1-tick frames), and transfers are paid per buffer. The analytics
+ * tasks go further: each partition packs into shared memory of its own, reused task after task
+ * (ingest/partition-dispatcher.ts), so no buffer is allocated or moved per task.
  */
 
 /** Bytes before the frames for `count` frames: header, times, ends, padded to 8. */
@@ -20,11 +22,26 @@ function headerBytes(count: number): number {
  *   headerBytes(n)    bytes    the frames back to back, each exactly as it came from Kafka
  */
 export function packFrames(values: readonly Uint8Array[], receivedUs: readonly number[]): ArrayBuffer {
+  const buffer = new ArrayBuffer(packedByteLength(values));
+  packFramesInto(buffer, values, receivedUs);
+  return buffer;
+}
+
+/** Bytes `packFrames` needs for these frames. */
+export function packedByteLength(values: readonly Uint8Array[]): number {
+  let total = headerBytes(values.length);
+  for (let i = 0; i < values.length; i++) total += values[i]!.byteLength;
+  return total;
+}
+
+/**
+ * Packs into an existing buffer (at least `packedByteLength(values)` bytes, from byte 0), so a
+ * reused buffer — shared memory that stays put rather than one allocated and moved per task — can
+ * carry the frames.
+ */
+export function packFramesInto(buffer: ArrayBufferLike, values: readonly Uint8Array[], receivedUs: readonly number[]): void {
   const count = values.length;
   const start = headerBytes(count);
-  let total = start;
-  for (let i = 0; i < count; i++) total += values[i]!.byteLength;
-  const buffer = new ArrayBuffer(total);
   new Uint32Array(buffer, 0, 1)[0] = count;
   const times = new Float64Array(buffer, 8, count);
   const ends = new Uint32Array(buffer, 8 + count * 8, count);
@@ -37,18 +54,17 @@ export function packFrames(values: readonly Uint8Array[], receivedUs: readonly n
     at += value.byteLength;
     ends[i] = at - start;
   }
-  return buffer;
 }
 
 /** Reads a packed task in place: frame i as a view, never a copy. */
 export class PackedFrames {
-  private buffer: ArrayBuffer = new ArrayBuffer(8);
+  private buffer: ArrayBufferLike = new ArrayBuffer(8);
   private times: Float64Array = new Float64Array(0);
   private ends: Uint32Array = new Uint32Array(0);
   private start = 8;
   count = 0;
 
-  reset(buffer: ArrayBuffer): this {
+  reset(buffer: ArrayBufferLike): this {
     const count = new Uint32Array(buffer, 0, 1)[0]!;
     this.buffer = buffer;
     this.count = count;

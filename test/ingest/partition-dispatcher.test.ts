@@ -4,6 +4,7 @@ import { PartitionDispatcher, type DispatcherHooks } from '../../ingest/partitio
 import type { FrameTaskResult } from '../../ingest/worker-protocol.js';
 import type { ConsumedRecord } from '../../kafka/client.js';
 import { FrameWriter } from '../../wire/tick-frame.js';
+import { PackedFrames } from '../../wire/frame-pack.js';
 
 /** A one-tick frame whose seq is the record's offset and whose venue is how long the fixture worker spins. */
 function record(partition: number, offset: number, workUnits: number): ConsumedRecord {
@@ -269,17 +270,20 @@ describe('partition dispatcher', () => {
     expect(h.commits.get(0)).toBe(3);
   });
 
-  it('gives the worker its own copy of the record values, one buffer per task', async () => {
+  it("gives the worker its own copy of the record values, one buffer per task: the partition's shared memory, reused", async () => {
     const slab = Buffer.alloc(4096, 0);
     const values = [record(5, 0, 0), record(5, 1, 0)].map((r, i) => {
       const at = 100 + i * 1000;
       r.value.copy(slab, at);
       return { ...r, value: slab.subarray(at, at + r.value.byteLength) };
     });
-    const seen: Array<{ packed: ArrayBuffer; count: number; transfer: ArrayBuffer[] }> = [];
+    const seen: Array<{ packed: ArrayBuffer | SharedArrayBuffer; count: number; transfer: ArrayBuffer[]; seq: number }> = [];
     const dispatcher = new PartitionDispatcher(
       (task, transfer) => {
-        seen.push({ packed: task.packed, count: task.count, transfer });
+        // Read now, as a worker does before its task settles: the memory is refilled for the next task.
+        const frames = new PackedFrames().reset(task.packed);
+        const seq = new DataView(frames.frame(0).slice().buffer).getUint32(24, true);
+        seen.push({ packed: task.packed, count: task.count, transfer, seq });
         return Promise.resolve({ ticks: 0, problem: null });
       },
       hooks(),
@@ -289,9 +293,61 @@ describe('partition dispatcher', () => {
     );
     dispatcher.push(5, values);
     await dispatcher.whenIdle();
-    expect(seen).toHaveLength(1);
-    expect(seen[0]!.count).toBe(2);
-    expect(seen[0]!.transfer).toEqual([seen[0]!.packed]);
+    dispatcher.push(5, [record(5, 2, 0)]);
+    await dispatcher.whenIdle();
+    expect(seen).toHaveLength(2);
+    expect(seen.map((t) => [t.count, t.seq])).toEqual([
+      [2, 0],
+      [1, 2],
+    ]);
+    expect(seen[0]!.packed).toBeInstanceOf(SharedArrayBuffer);
+    expect(seen[0]!.transfer).toEqual([]);
+    expect(seen[1]!.packed).toBe(seen[0]!.packed);
     expect(seen[0]!.packed).not.toBe(slab.buffer);
+  });
+
+  it('moves an outsized task in a buffer of its own', async () => {
+    // A frame of 30,000 ticks is 1.44 MB: above what a partition keeps in shared memory.
+    const writer = new FrameWriter(30_000);
+    for (let i = 0; i < 30_000; i++) writer.append(i, 0, 0, 0, 0, 1, 1, 2, 1, 1);
+    const big = { partition: 1, offset: 0, value: writer.finish(0, 1, 1) };
+    const seen: Array<{ packed: ArrayBuffer | SharedArrayBuffer; transfer: ArrayBuffer[] }> = [];
+    const dispatcher = new PartitionDispatcher(
+      (task, transfer) => {
+        seen.push({ packed: task.packed, transfer });
+        return Promise.resolve({ ticks: 0, problem: null });
+      },
+      hooks(),
+      () => 0,
+      100,
+    );
+    dispatcher.push(1, [big]);
+    await dispatcher.whenIdle();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.packed).toBeInstanceOf(ArrayBuffer);
+    expect(seen[0]!.transfer).toEqual([seen[0]!.packed]);
+    expect(Buffer.from(new PackedFrames().reset(seen[0]!.packed).frame(0)).equals(big.value)).toBe(true);
+  });
+
+  it('pauses on queued bytes before queued records when the bytes bound is the tighter one', () => {
+    const h = hooks();
+    const dispatcher = new PartitionDispatcher(
+      () => new Promise<FrameTaskResult>(() => {}),
+      h,
+      () => 0,
+      1_000_000,
+      3,
+      16,
+      // 72-byte records: ten of them, with one in flight.
+      72 * 10,
+    );
+    dispatcher.push(0, [record(0, 0, 0)]);
+    dispatcher.push(
+      0,
+      Array.from({ length: 9 }, (_, i) => record(0, i + 1, 0)),
+    );
+    expect(h.pauses).toBe(0);
+    dispatcher.push(0, [record(0, 10, 0)]);
+    expect(h.pauses).toBe(1);
   });
 });
