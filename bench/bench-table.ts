@@ -37,6 +37,8 @@ export function renderBenchTable(report: BenchReport): string {
     ]);
   }
   const lines = [table.toString()];
+  const latency = renderLatencyTable(report);
+  if (latency) lines.push(latency);
   const raw = renderRawClientTable(report);
   if (raw) lines.push(raw);
   const r = report.ratios;
@@ -96,6 +98,40 @@ export function renderRawClientTable(report: BenchReport): string | null {
     head: ['client', 'record', 'alone: produce-only', 'alone: consume-only', 'pipeline (sustained)', 'pipeline ÷ consume-only'].map((h) =>
       pc.bold(h),
     ),
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) table.push(r);
+  return table.toString();
+}
+
+/** Latency apart from the warm-up at half the sustained rate, and at 10% in the latency profile, per client pipeline. */
+export function renderLatencyTable(report: BenchReport): string | null {
+  const rows: string[][] = [];
+  for (const id of CLIENT_PIPELINE_IDS) {
+    const p = report.pipelines[id];
+    if (!p || (p.latencyAtHalf === null && p.latencyAtTenth === null)) continue;
+    const half = p.latencyAtHalf;
+    const tenth = p.latencyAtTenth;
+    rows.push([
+      id,
+      half ? fmtMs(half.p99AfterWarmup) : '-',
+      half?.p999AfterWarmup !== undefined ? fmtMs(half.p999AfterWarmup) : '-',
+      tenth ? fmtRate(tenth.rate) : '-',
+      tenth ? fmtMs(tenth.p50) : '-',
+      tenth ? fmtMs(tenth.p99) : '-',
+    ]);
+  }
+  if (rows.length === 0) return null;
+  const table = new Table({
+    head: [
+      'client',
+      'p99 @50% after warm-up',
+      'p99.9 @50% after warm-up',
+      '10% rate',
+      'p50 @10% (latency profile)',
+      'p99 @10% (latency profile)',
+    ].map((h) => pc.bold(h)),
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [] },
   });

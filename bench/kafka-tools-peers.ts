@@ -2,32 +2,14 @@ import { execFile } from 'node:child_process';
 import { requireJava } from '../kafka/local-cluster/java-runtime.js';
 import { resolveKafkaClasspath } from '../kafka/local-cluster/kafka-classpath.js';
 import { ensureTopic } from '../kafka/topic-admin.js';
+import type { z } from 'zod';
+import type { kafkaToolPeersSchema } from './bench-schema.js';
 import { FRAME_HEADER_BYTES, TICK_BYTES } from '../wire/tick-frame.js';
 
 /** One of Kafka's own perf tools, run on the same cluster with the same record size, count and acks. */
-export interface KafkaToolFigures {
-  tool: 'ProducerPerformance' | 'ConsumerPerformance' | 'EndToEndLatency';
-  records: number;
-  recordsPerSec: number;
-  mbPerSec: number;
-  /** Produce latency percentiles, ms (ConsumerPerformance has none). */
-  latencyMs: { p50: number; p99: number } | null;
-  /** How to read the figure (EndToEndLatency is closed loop). */
-  note: string;
-}
-
-/** bench.json's `peers`: Kafka's tools next to this pipeline, in the same run, on the same cluster. */
-export interface KafkaToolPeers {
-  cluster: { kind: 'kafka'; kafkaVersion: string; nodes: number; bootstrapServers: string };
-  recordSize: number;
-  records: number;
-  acks: string;
-  tools: KafkaToolFigures[];
-  /** This pipeline's best sustained rate as MB/s of frames, and its ratio to each tool's MB/s. */
-  pipeline: { ticksPerSec: number; recordsPerSec: number; mbPerSec: number } | null;
-  ratios: { pipelineVsProducerPerformance: number | null; pipelineVsConsumerPerformance: number | null };
-  notes: string[];
-}
+export type KafkaToolFigures = KafkaToolPeers['tools'][number];
+/** bench.json's `peers` (schema in bench-schema.ts). */
+export type KafkaToolPeers = z.infer<typeof kafkaToolPeersSchema>;
 
 const MB = 1024 * 1024; // Kafka's tools count MB as MiB
 

@@ -192,8 +192,10 @@ export function judgeProbe(
   const reasons: string[] = [];
   const t = output.throughput;
   const w = windowFigures(output, warmupSec);
-  const e2e = output.latency.e2e;
-  const p99 = w.maxP99Us ?? e2e.p99;
+  // With --warmup the headline `e2e` leaves the warm-up out and `wholeRun` has every tick.
+  const afterWarmup = output.latency.e2e;
+  const e2e = output.latency.wholeRun ?? afterWarmup;
+  const p99 = w.maxP99Us ?? afterWarmup.p99;
   if (output.status !== 'ok') reasons.push('interrupted');
   if (output.ticks.failed > 0) reasons.push(`${output.ticks.failed} ticks failed to produce`);
   if (output.ticks.lost > 0) reasons.push(`${output.ticks.lost} ticks lost (${output.ticks.evicted} evicted)`);
@@ -219,6 +221,7 @@ export function judgeProbe(
     windowStartLagTicks: w.startLag,
     finalLagTicks: w.endLag,
     latency: { p50: e2e.p50, p99: e2e.p99, p999: e2e.p999, max: e2e.max },
+    latencyAfterWarmup: { p50: afterWarmup.p50, p99: afterWarmup.p99, p999: afterWarmup.p999, max: afterWarmup.max },
   };
   if (w.maxP99Us !== null) record.windowMaxP99Us = w.maxP99Us;
   const cpu = cpuPerMillion(output);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderBenchTable } from '../../bench/bench-table.js';
 import { isMarginalFailure, judgeProbe, windowFigures } from '../../bench/probe.js';
 import { roundRate, searchMaxRate } from '../../bench/rate-search.js';
+import { benchReportSchema } from '../../bench/bench-schema.js';
 import { runBenchSuite } from '../../bench/suite.js';
 import { DEFAULT_CRITERIA, type BenchReport, type ProbeOutput } from '../../bench/types.js';
 
@@ -111,6 +112,16 @@ describe('judging a probe', () => {
     expect(windowFigures(output({ lag: 77 }), 0)).toEqual({ startLag: 9_000, endLag: 77, maxP99Us: 2_000_000 });
   });
 
+  it('keeps the whole probe and the after-warm-up latency apart when the run had --warmup', () => {
+    const o = output({});
+    const after = { ...o.latency.e2e, p50: 800, p99: 4_000, p999: 9_000, max: 20_000 };
+    const r = judge({ ...o, latency: { e2e: after, wholeRun: o.latency.e2e } });
+    expect(r.latency).toEqual({ p50: 1_000, p99: 1_500_000, p999: 1_900_000, max: 2_000_000 });
+    expect(r.latencyAfterWarmup).toEqual({ p50: 800, p99: 4_000, p999: 9_000, max: 20_000 });
+    // Without a warm-up both are the whole probe's.
+    expect(judge(o).latencyAfterWarmup).toEqual(judge(o).latency);
+  });
+
   it('fails on loss, a slow consumer, a slow second, growing lag or no result', () => {
     expect(judge(output({ lost: 1 })).reasons.join()).toMatch(/lost/);
     expect(judge(output({ distinct: 54_000 })).reasons.join()).toMatch(/analysed 90%/);
@@ -149,6 +160,9 @@ describe('firehose bench --tiny', () => {
     });
     const written = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as BenchReport;
     expect(written).toEqual(report);
+    // The file as written, against the one schema of bench.json (bench/bench-schema.ts).
+    const checked = benchReportSchema.safeParse(written);
+    expect(checked.success, checked.error?.message).toBe(true);
     expect(written.status).toBe('ok');
     expect(Number.isFinite(written.ratios.vsNaive)).toBe(true);
     expect(Number.isFinite(written.ratios.vsLimit)).toBe(true);
@@ -171,10 +185,19 @@ describe('firehose bench --tiny', () => {
       expect(p.latencyAtHalf!.rate).toBe(Math.round(p.maxTicksPerSec / 2));
       for (const q of ['p50', 'p99', 'p999'] as const) expect(p.latencyAtHalf![q], `${id} ${q}`).toBeGreaterThan(0);
       expect(p.latencyAtHalf!.p99).toBeGreaterThanOrEqual(p.latencyAtHalf!.p50);
+      expect(p.latencyAtHalf!.p99AfterWarmup, id).toBeGreaterThan(0);
+      if (id !== 'naive') {
+        // Light load in the latency profile: filled whenever the pipeline sustained anything.
+        expect(p.latencyAtTenth, id).not.toBeNull();
+        expect(p.latencyAtTenth!.rate).toBe(Math.round(p.maxTicksPerSec / 10));
+        expect(p.latencyAtTenth!.p50, id).toBeGreaterThan(0);
+        expect(p.latencyAtTenth!.p99, id).toBeGreaterThanOrEqual(p.latencyAtTenth!.p50);
+        expect(p.probes.some((q) => q.profile === 'latency' && q.rate === p.latencyAtTenth!.rate)).toBe(true);
+      }
       expect(p.cpuMsPerMillionTicks, id).toBeGreaterThan(0);
       expect(p.peakRssMb, id).toBeGreaterThan(0);
     }
-    expect(written.targets.map((t) => t.name)).toHaveLength(7);
+    expect(written.targets.map((t) => t.name)).toHaveLength(10);
     // Each client alone in the same run, and the pipeline at one tick per record against it.
     for (const id of ['confluent', 'kafkajs', 'platformatic'] as const) {
       const raw = written.pipelines[id]!.raw!.atOneTickPerRecord!;

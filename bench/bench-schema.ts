@@ -1,0 +1,239 @@
+import { z } from 'zod';
+
+/**
+ * The shape of bench.json, defined once: the suite's types are derived from these schemas, and a
+ * bench.json read back (tests, tools) is checked against them. Figures are µs unless named
+ * otherwise; `null` means "not measured in this run", never "zero".
+ */
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const nonNegative = finite.refine((x) => x >= 0, 'must be ≥ 0');
+const count = z.number().int().min(0);
+
+export const PIPELINE_IDS = ['limit', 'naive', 'confluent', 'kafkajs', 'platformatic'] as const;
+export const pipelineIdSchema = z.enum(PIPELINE_IDS);
+/** The pipelines of this project, one per client library. */
+export const CLIENT_PIPELINE_IDS = ['confluent', 'kafkajs', 'platformatic'] as const;
+export const clientPipelineIdSchema = z.enum(CLIENT_PIPELINE_IDS);
+export const BENCH_MODES = ['full', 'quick', 'tiny'] as const;
+
+const latencyPercentiles = z.object({ p50: nonNegative, p99: nonNegative, p999: nonNegative, max: nonNegative });
+
+export const probeRecordSchema = z.object({
+  /** Offered ticks/s. */
+  rate: nonNegative,
+  /** Sending time in all: warm-up plus measuring window. */
+  durationSec: nonNegative,
+  warmupSec: nonNegative,
+  sustained: z.boolean(),
+  /** Why not sustained (empty when sustained). */
+  reasons: z.array(z.string()),
+  wallSec: nonNegative,
+  /** --profile of the run (absent: the default, throughput). */
+  profile: z.enum(['throughput', 'latency']).optional(),
+  /** Absent when the probe did not produce a result (crashed, killed after its deadline). */
+  ticksPerSec: nonNegative.optional(),
+  /** Distinct ticks analysed ÷ ticks offered over the sending time. */
+  analysedFraction: nonNegative.optional(),
+  lost: count.optional(),
+  evicted: count.optional(),
+  /** Lag when the window started and when it ended. */
+  windowStartLagTicks: finite.optional(),
+  finalLagTicks: finite.optional(),
+  /** Highest per-second p99 in the measuring window, µs. */
+  windowMaxP99Us: nonNegative.optional(),
+  /** The whole probe's end-to-end latency (warm-up included), µs. */
+  latency: latencyPercentiles.optional(),
+  /** End-to-end latency of the ticks intended after the warm-up (the run's --warmup), µs; the whole probe's when it had none. */
+  latencyAfterWarmup: latencyPercentiles.optional(),
+  cpuMsPerMillionTicks: nonNegative.optional(),
+  maxRssMb: nonNegative.optional(),
+});
+
+/** One client alone (no generation, no analytics) at one record size, measured in the same bench run. */
+export const rawClientFiguresSchema = z.object({
+  ticksPerRecord: count,
+  recordBytes: count,
+  produceRecordsPerSec: nonNegative.nullable(),
+  consumeRecordsPerSec: nonNegative.nullable(),
+  /** Passes over the prefilled topic the consume figure comes from. */
+  consumePasses: count.nullable(),
+  cpuMsTotal: nonNegative.nullable(),
+  errors: z.array(z.string()),
+});
+
+/** The pipeline at one tick per record (every detector on), against the same client alone. */
+export const perRecordReportSchema = z.object({
+  /** Highest sustained records/s (= ticks/s at one tick per record). */
+  maxRecordsPerSec: nonNegative,
+  rawConsumeRecordsPerSec: nonNegative.nullable(),
+  /** maxRecordsPerSec ÷ rawConsumeRecordsPerSec: what share of the client's own consume rate the pipeline keeps. */
+  vsRawConsume: nonNegative.nullable(),
+  cpuMsPerMillionTicks: nonNegative.nullable(),
+  probes: z.array(probeRecordSchema),
+});
+
+export const pipelineReportSchema = z.object({
+  id: pipelineIdSchema,
+  label: z.string(),
+  description: z.string(),
+  /**
+   * The highest offered rate judged sustained (ticks/s); for the no-transport limit, the measured
+   * generation + analytics rate. 0 when even the lowest probed rate failed.
+   */
+  maxTicksPerSec: nonNegative,
+  /** Analysed ticks/s measured in the probe at `maxTicksPerSec`. */
+  analysedTicksPerSec: nonNegative,
+  /**
+   * End-to-end latency at half the sustainable rate, µs: p50…max over the whole probe (warm-up
+   * included), p99AfterWarmup with the warm-up's ticks left out. Null for the no-transport limit
+   * (nothing travels) and for a pipeline that sustained nothing.
+   */
+  latencyAtHalf: z
+    .object({
+      rate: nonNegative,
+      p50: nonNegative,
+      p99: nonNegative,
+      p999: nonNegative,
+      max: nonNegative,
+      windowMaxP99Us: nonNegative.nullable(),
+      p99AfterWarmup: nonNegative,
+      p999AfterWarmup: nonNegative.optional(),
+    })
+    .nullable(),
+  /**
+   * At 10% of the sustained rate in the latency profile (--profile latency), after the warm-up, µs.
+   * Null for the no-transport limit, the naive baseline and a pipeline that sustained nothing.
+   */
+  latencyAtTenth: z
+    .object({
+      rate: nonNegative,
+      p50: nonNegative,
+      p99: nonNegative,
+      p999: nonNegative.optional(),
+      /** The whole probe's p99, warm-up included. */
+      p99WholeRun: nonNegative.optional(),
+    })
+    .nullable(),
+  /** The client alone in the same run: at this pipeline's record size and at one tick per record. */
+  raw: z
+    .object({ atPipelineRecordSize: rawClientFiguresSchema.nullable(), atOneTickPerRecord: rawClientFiguresSchema.nullable() })
+    .nullable(),
+  /** Pipeline ticks/s ÷ (the client's own consume-only records/s × ticks per record), at the pipeline's record size. */
+  vsRawConsume: nonNegative.nullable(),
+  /** The pipeline at --ticks-per-record 1 (only for the clients the mode measures it for). */
+  perRecord: perRecordReportSchema.nullable(),
+  /** Process CPU (user + system, every thread) per million ticks analysed, at the sustainable rate. */
+  cpuMsPerMillionTicks: nonNegative.nullable(),
+  /** The same at half the sustainable rate. */
+  cpuMsPerMillionTicksAtHalf: nonNegative.nullable(),
+  /** Peak resident memory of the process at the sustainable rate. */
+  peakRssMb: nonNegative.nullable(),
+  peakRssMbAtHalf: nonNegative.nullable(),
+  probes: z.array(probeRecordSchema),
+});
+
+export const targetCheckSchema = z.object({ name: z.string(), target: z.string(), reached: z.string(), pass: z.boolean() });
+
+/**
+ * When a probed rate counts as sustained. A probe sends for `warmupSec + windowSec`; the lag and
+ * p99 criteria apply to the measuring window after the warm-up (connections, JIT, the first
+ * fetches), the loss and rate criteria to the whole probe.
+ */
+export const sustainCriteriaSchema = z.object({
+  /**
+   * The distinct ticks analysed must be at least this fraction of the ticks offered over the
+   * sending time (offered rate × duration). A count, not a rate over the time the last tick took to
+   * arrive: that time includes the end-to-end latency of the last ticks, which a short probe cannot
+   * absorb (1.5 s probes failed at 90% with a 150 ms tail), and latency has its own criterion.
+   */
+  minAnalysedFraction: nonNegative,
+  /** In every second of the measuring window, the end-to-end p99 of the ticks analysed in that second must be at most this. */
+  maxP99Us: nonNegative,
+  /** Consumer lag at the end of the window must be at most this many seconds of offered ticks. */
+  maxFinalLagSec: nonNegative,
+  /** ... and must not have grown over the window by more than this many seconds of offered ticks (bounded, not diverging). */
+  maxLagGrowthSec: nonNegative,
+});
+
+const kafkaToolFiguresSchema = z.object({
+  tool: z.enum(['ProducerPerformance', 'ConsumerPerformance', 'EndToEndLatency']),
+  records: count,
+  recordsPerSec: nonNegative,
+  mbPerSec: nonNegative,
+  /** Produce latency percentiles, ms (ConsumerPerformance has none). */
+  latencyMs: z.object({ p50: nonNegative, p99: nonNegative }).nullable(),
+  /** How to read the figure (EndToEndLatency is closed loop). */
+  note: z.string(),
+});
+
+/** bench.json's `peers`: Kafka's tools next to this pipeline, in the same run, on the same cluster. */
+export const kafkaToolPeersSchema = z.object({
+  cluster: z.object({ kind: z.literal('kafka'), kafkaVersion: z.string(), nodes: count, bootstrapServers: z.string() }),
+  recordSize: count,
+  records: count,
+  acks: z.string(),
+  tools: z.array(kafkaToolFiguresSchema),
+  /** This pipeline's best sustained rate as MB/s of frames, and its ratio to each tool's MB/s. */
+  pipeline: z.object({ ticksPerSec: nonNegative, recordsPerSec: nonNegative, mbPerSec: nonNegative }).nullable(),
+  ratios: z.object({ pipelineVsProducerPerformance: nonNegative.nullable(), pipelineVsConsumerPerformance: nonNegative.nullable() }),
+  notes: z.array(z.string()),
+});
+
+export const benchReportSchema = z.object({
+  tool: z.literal('tick-firehose'),
+  kind: z.literal('bench'),
+  version: z.literal(1),
+  status: z.enum(['ok', 'interrupted']),
+  mode: z.enum(BENCH_MODES),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  wallSec: nonNegative,
+  /** The 1-minute load average before and after: other work on the machine skews the figures. */
+  machine: z.object({
+    cpus: count,
+    node: z.string(),
+    platform: z.string(),
+    loadAverageAtStart: nonNegative,
+    loadAverageAtEnd: nonNegative,
+    /** Logical cores and the CPU model as the OS reports them. */
+    cores: count,
+    cpuModel: z.string(),
+    /** 1-, 5- and 15-minute load averages when the suite started. */
+    loadAveragesAtStart: z.tuple([nonNegative, nonNegative, nonNegative]),
+  }),
+  criteria: sustainCriteriaSchema.extend({
+    warmupSec: nonNegative,
+    windowSec: nonNegative,
+    lost: z.literal(0),
+    evicted: z.literal(0),
+    latencyAtFractionOfMax: nonNegative,
+    /** The fraction of the sustained rate of the latency-profile probe (latencyAtTenth). */
+    latencyProfileAtFractionOfMax: nonNegative.optional(),
+  }),
+  workload: z.object({
+    instruments: count,
+    venues: count,
+    partitions: count,
+    ticksPerRecord: count,
+    workers: count,
+    seed: z.number().int(),
+  }),
+  pipelines: z.partialRecord(pipelineIdSchema, pipelineReportSchema),
+  best: z.object({ pipeline: clientPipelineIdSchema, ticksPerSec: nonNegative }).nullable(),
+  ratios: z.object({
+    /** Best of this pipeline over the naive baseline's sustainable rate. */
+    vsNaive: nonNegative.nullable(),
+    /** Best of this pipeline over the no-transport limit. */
+    vsLimit: nonNegative.nullable(),
+    confluentVsKafkajs: nonNegative.nullable(),
+    kafkajsVsConfluent: nonNegative.nullable(),
+    platformaticVsConfluent: nonNegative.nullable(),
+    /** Confluent pipeline at one tick per record ÷ the Confluent client's own consume-only rate of 72-byte records, same run. */
+    perRecordVsRawConsume: nonNegative.nullable(),
+  }),
+  targets: z.array(targetCheckSchema),
+  notes: z.array(z.string()),
+  /** Kafka's own perf tools on the same (real, local) cluster in the same run; absent on the mock. */
+  peers: kafkaToolPeersSchema.optional(),
+});
