@@ -47,6 +47,40 @@ function baseOptions(options: ConnectionOptions): {
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
+type FetchCallback = (error: Error | null, response?: unknown) => void;
+interface FetchPartition {
+  partitionIndex: number;
+  errorCode: number;
+  logStartOffset: bigint;
+  records?: unknown;
+}
+interface FetchError {
+  errors?: Array<{ apiCode?: number; path?: string }>;
+  response?: { responses: Array<{ partitions: FetchPartition[] }> };
+}
+
+/** Kafka's OFFSET_OUT_OF_RANGE: the fetch asked for an offset below the log start (or past the end). */
+const OFFSET_OUT_OF_RANGE = 1;
+
+/**
+ * The partitions of a failed fetch that failed only because retention evicted the offset asked
+ * for; null when any error is of another kind (or the response is missing), which stays an error.
+ */
+function evictedPartitions(error: unknown): FetchPartition[] | null {
+  const e = error as FetchError | null;
+  const errors = e?.errors;
+  const response = e?.response;
+  if (!errors || errors.length === 0 || !response) return null;
+  const found: FetchPartition[] = [];
+  for (const x of errors) {
+    const m = x.apiCode === OFFSET_OUT_OF_RANGE ? /^\/responses\/(\d+)\/partitions\/(\d+)$/.exec(x.path ?? '') : null;
+    const partition = m ? response.responses[Number(m[1])]?.partitions[Number(m[2])] : undefined;
+    if (!partition || partition.logStartOffset < 0n) return null;
+    found.push(partition);
+  }
+  return found;
+}
+
 /**
  * Producer over @platformatic/kafka. Like kafkajs it sends one request set per `send` call, so
  * frames handed over within one event-loop turn are gathered into one call, with a bounded number
@@ -131,6 +165,8 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
   private readonly commitsInFlight = new Set<Promise<void>>();
   private readonly byPartition = new Map<number, ConsumedRecord[]>();
   private flushQueued = false;
+  /** Partitions moved on to the log start after retention evicted what they were to read next. */
+  offsetResets = 0;
 
   constructor(
     private readonly options: ConsumerOptions,
@@ -147,6 +183,7 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
       maxBytesPerPartition: 4 * 1024 * 1024,
       autocommit: false,
     });
+    this.skipEvictedOffsets();
     this.consumer.on('consumer:group:join', (payload: { assignments?: Array<{ topic: string; partitions: number[] }> }) => {
       const mine = new Set((payload.assignments ?? []).filter((a) => a.topic === options.topic).flatMap((a) => a.partitions));
       const revoked = [...this.assignment].filter((p) => !mine.has(p));
@@ -154,6 +191,36 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
       this.assignment = mine;
       this.callbacks.assigned([...mine]);
     });
+  }
+
+  /**
+   * @platformatic/kafka ends its stream when a fetch answers OFFSET_OUT_OF_RANGE: after retention
+   * evicted records not yet read (the embedded cluster keeps ~5 MB per partition), the consumer
+   * then read nothing more and every unread tick counted as lost, none as evicted. Like
+   * librdkafka's auto.offset.reset=earliest, such a partition moves on to the log start the broker
+   * reported, and the rest of the response is delivered; the pipeline sees the skipped offsets
+   * and counts them as evicted. The stream calls `consumer.fetch`, so the wrapper goes there.
+   */
+  private skipEvictedOffsets(): void {
+    const consumer = this.consumer as unknown as { fetch(options: unknown, callback: FetchCallback): void };
+    const stock = consumer.fetch.bind(consumer);
+    consumer.fetch = (options: unknown, callback: FetchCallback): void => {
+      stock(options, (error, response) => {
+        const evicted = error ? evictedPartitions(error) : null;
+        const offsets = this.stream?.offsetsToFetch;
+        if (!evicted || !offsets) {
+          callback(error, response);
+          return;
+        }
+        for (const partition of evicted) {
+          partition.errorCode = 0;
+          partition.records = undefined;
+          offsets.set(`${this.options.topic}:${partition.partitionIndex}`, partition.logStartOffset);
+        }
+        this.offsetResets += evicted.length;
+        callback(null, (error as FetchError).response);
+      });
+    };
   }
 
   async start(): Promise<void> {
