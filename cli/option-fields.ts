@@ -119,7 +119,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     flag: 'profile',
     key: 'profile',
     argument: '<profile>',
-    help: 'throughput: big batches; latency: close frames as soon as the producer is idle, --linger-ms 1 and --producer-linger-ms 1 unless given',
+    help: 'throughput: big batches once a queue forms; latency: --linger-ms 1 and --producer-linger-ms 1 unless given (both close frames as soon as the producer is idle)',
     choices: RUN_PROFILES,
     defaultText: d.profile,
   },

@@ -23,8 +23,9 @@ export interface LoadGeneratorOptions {
   /** A partly filled frame waits at most this long before it is sent. */
   lingerUs: number;
   /**
-   * Close every open frame whenever the producer has taken all it was offered (the latency
-   * profile): frames batch only while a queue stands, so light load does not wait out the linger.
+   * Close every open frame whenever the producer is idle: it has taken all it was offered and has
+   * nothing in flight. Frames then batch only while a queue stands, so light load does not wait
+   * out the linger (the run profiles turn it on; off, frames wait for size or linger only).
    */
   flushWhenIdle?: boolean;
   clock: ClockUs;
@@ -142,9 +143,12 @@ export class LoadGenerator {
           return;
         }
         const emitted = this.tickSource.generateDue(now, SLICE_TICKS);
-        // A full slice means the generator is behind: keep batching. Otherwise, in the latency
-        // profile, a producer with nothing waiting gets the open frames at once.
-        if (this.options.flushWhenIdle && emitted < SLICE_TICKS && this.backlogHead >= this.backlog.length) this.batcher.flushAll(now);
+        // Batch only while there is a queue (Nagle's rule): a full slice means the generator is
+        // behind, and frames in flight mean the client is busy, so the open frames keep filling
+        // until their acknowledgements return (bounded by the linger). An idle producer with
+        // nothing waiting gets the open frames at once: light load does not wait for company.
+        if (this.options.flushWhenIdle && emitted < SLICE_TICKS && this.backlogHead >= this.backlog.length && producer.pending === 0)
+          this.batcher.flushAll(now);
         else this.batcher.flushOlderThan(now, this.options.lingerUs);
         if (emitted === SLICE_TICKS) setImmediate(step);
         else setTimeout(step, 1);

@@ -54,7 +54,7 @@ describe('resolveRunConfig', () => {
       'throughput',
       RUN_DEFAULTS.lingerMs,
       RUN_DEFAULTS.producerLingerMs,
-      false,
+      true,
     ]);
     const latency = resolveRunConfig({ profile: 'latency' });
     expect([latency.lingerMs, latency.producerLingerMs, latency.flushWhenIdle]).toEqual([1, 1, true]);
