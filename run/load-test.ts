@@ -306,27 +306,40 @@ export async function runLoadTest(
   const interruptedDeadline = (phase: number): void => {
     if (interruptedAtMs !== null) steps.setDeadline(interruptedAtMs + phase);
   };
+  const startup: { step: string; ms: number }[] = [];
+  let stepStartedMs = Date.now();
+  const startupStep = (step: string): void => {
+    const nowMs = Date.now();
+    startup.push({ step, ms: nowMs - stepStartedMs });
+    stepStartedMs = nowMs;
+  };
   try {
     const prepared = await prepareCluster(config, 1, log);
+    startupStep('cluster and topics');
     cluster = prepared.cluster;
     stopLocal = prepared.stopLocal;
     if (prepared.startedLocal)
       log('the local cluster was started for this run and stops at its end (firehose cluster up keeps one between runs)');
     const brokers = prepared.brokers;
     const metadata = await describeTopic(brokers, config.topic).catch(() => null);
+    startupStep('topic metadata');
     const labels = createRunLabels(config);
     ingest = await IngestSession.start(
       ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }, labels),
     );
+    startupStep('consumer group join');
     const kafkaProducer = createProducerFor(config, brokers, () => generator);
     const injector = config.injectMalformed > 0 ? new MalformedInjector(kafkaProducer, config.injectMalformed) : null;
     const sink: FrameProducer = injector ?? kafkaProducer;
     producer = sink;
     await sink.connect();
+    startupStep('producer connect');
     if (!(await primeConsumers(kafkaProducer, ingest, config.partitions, clock)))
       log('warning: the consumers did not read the priming records within 15 s');
+    startupStep('priming');
     // Compile the generator's hot path on throwaway ticks (see ingest/jit-warmup.ts).
     await syntheticFrames({ instruments: config.instruments, venues: config.venues });
+    startupStep('JIT warm-up');
     // The schedule starts here, once everything is connected and the consumers are reading.
     // --loadgen-thread: ticks generated and encoded on their own thread (labels shared with it); this one produces.
     const loadgen: AnyLoadGenerator = config.loadgenThread
@@ -470,6 +483,7 @@ export async function runLoadTest(
     result.faults = faultRunner?.events ?? [];
     result.malformedInjected = injector?.injected ?? 0;
     result.shutdown = [...steps.records];
+    result.startup = startup;
     await hooks.persist?.(result);
     return result;
   } finally {

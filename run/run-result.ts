@@ -149,6 +149,11 @@ export interface RunResult {
    * ('timed out': left behind at its budget). Closing the clients comes after the result is written.
    */
   shutdown?: StepRecord[];
+  /**
+   * Where the time before the schedule went, in order (cluster and topics, consumer group join,
+   * producer connect, priming, JIT warm-up), ms each; the cost of a short run that is not load.
+   */
+  startup?: { step: string; ms: number }[];
   /** CPU (every thread) over the run and peak RSS of the process that ran it; set by `firehose run`. */
   resources?: { cpuUserMs: number; cpuSystemMs: number; maxRssMb: number };
 }
