@@ -15,7 +15,8 @@ import { formatCount, formatRate, formatUs } from '../report/format.js';
 import { chooseBest } from '../bench/sweep/fixed-rate-best.js';
 import { settingLabel } from '../bench/sweep/capacity-sweep.js';
 import { runCapacitySweep } from '../bench/sweep/sweep-session.js';
-import { DEFAULT_BUDGET, TINY_BUDGET, estimateSweepSec } from '../bench/sweep/sweep-types.js';
+import { SweepTopics, sweepTopicPrefix } from '../bench/sweep/sweep-topics.js';
+import { DEFAULT_BUDGET, TINY_BUDGET, estimateSweepSec, maxProbesPerSetting } from '../bench/sweep/sweep-types.js';
 import { spread } from '../bench/sweep/verdict.js';
 import { ChildRunner } from '../bench/probe.js';
 import { WORKLOAD_FIELDS, addWorkloadOptions } from './option-fields.js';
@@ -25,6 +26,7 @@ import { clientKind, listOf, positiveInt, repeatCount, targetRate } from './swee
 
 export { chooseBest };
 import { ensureLocalCluster } from '../run/load-test.js';
+import { RUN_DEFAULTS } from '../run/run-defaults.js';
 
 /** The options a sweep varies; each takes a comma-separated list. */
 const SWEPT = ['partitions', 'workers', 'client', 'ticks-per-record'] as const;
@@ -121,7 +123,11 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
     .option('--target-rate <ticks/s>', 'with --find-capacity: name the cheapest setting that carries this rate (e.g. 2M)', targetRate)
     .option('--keep-topics', 'on a real cluster, keep the per-setting topics (default: deleted after the sweep)')
     .option('--yes', 'run a sweep estimated to take over a day')
-    .addOption(new Option('--tiny', 'with --find-capacity: plumbing check, low rates and two probes per search (tests)').hideHelp());
+    .addOption(new Option('--tiny', 'with --find-capacity: plumbing check, low rates and two probes per search (tests)').hideHelp())
+    .addHelpText(
+      'after',
+      `\nCluster: a local cluster the sweep starts has ${RUN_DEFAULTS.sweepLocalNodes} node unless --nodes 3 is given (on 2 cores three broker JVMs take CPU from the pipeline being compared); a cluster already up is used as it is; --brokers host:port,... sweeps a cluster of your own (one topic per setting, deleted afterwards unless --keep-topics).\nTime: --find-capacity plans its probes against a ${Math.round(DEFAULT_BUDGET.targetSec / 60)}-minute target (--partitions 1,4,16 --repeat 3 fits); if the probes run slower than planned (a loaded machine), later repeats' searches stop after one probe and later repeats of a curve point are left out, and the intervals widen (sweep.json's notes say how many).`,
+    );
   addWorkloadOptions(
     sweep,
     WORKLOAD_FIELDS.filter((f) => !(SWEPT as readonly string[]).includes(f.flag)),
@@ -132,7 +138,11 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
     .action(async (options: Record<string, unknown>) => {
       // The swept options hold lists; each run gets one value of each.
       const common = Object.fromEntries(Object.entries(options).filter(([k]) => !SWEPT_KEYS.includes(k)));
-      const base = await resolveCommandConfig(common, { progress: options.progress !== false }, true);
+      const base = await resolveCommandConfig(
+        common,
+        { progress: options.progress !== false, ...(options.nodes === undefined ? { localNodes: RUN_DEFAULTS.sweepLocalNodes } : {}) },
+        true,
+      );
       const partitions = (options.partitions as number[] | undefined) ?? [base.partitions];
       const workers = (options.workers as number[] | undefined) ?? [base.workers];
       const clients = (options.client as ClientKind[] | undefined) ?? [base.client];
@@ -176,7 +186,10 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
         try {
           const brokers = held ? held.local.bootstrapServers : base.clusterKind === 'external' ? base.brokers! : 'embedded';
           log(
-            `sweep --find-capacity: ${combos.length} settings × ${repeat} repeat(s) on ${brokers === 'embedded' ? 'the embedded librdkafka mock (not real Kafka)' : brokers}; at most ${hours(estimateSec)}; results in ${out}`,
+            `sweep --find-capacity: ${combos.length} settings × ${repeat} repeat(s) on ${brokers === 'embedded' ? 'the embedded librdkafka mock (not real Kafka)' : held ? `the local cluster (${held.local.nodeCount} node${held.local.nodeCount > 1 ? 's' : ''}, ${brokers})` : brokers}; results in ${out}`,
+          );
+          log(
+            `plan: per setting ≤ ${budget.firstSearch.maxProbes} probes for the first capacity search, ≤ ${budget.refineProbes} for each later repeat's (around the first's capacity, ±${Math.round((budget.refineGrowth - 1) * 100)}%), ${budget.fractions.length} curve points × ${repeat}, ≤ ${budget.searchRetries} retry per search; probes of ${budget.warmupSec} + ${budget.windowSec} s; at most ${combos.length * maxProbesPerSetting(budget, repeat)} probes ≈ ${hours(estimateSec)} at ~${budget.warmupSec + budget.windowSec + budget.probeOverheadSec} s a probe; target ${hours(budget.targetSec)}`,
           );
           const result = await runCapacitySweep({
             settings: combos,
@@ -221,9 +234,15 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       const held =
         base.clusterKind === 'local' ? await ensureLocalCluster(base, (line) => process.stderr.write(pc.dim(`${line}\n`))) : null;
       const entries: SweepEntry[] = [];
+      // On a real cluster each setting gets a topic of its own (a partition count belongs to a topic),
+      // named after the sweep (or --topic) and the setting, and deleted at the end unless --keep-topics.
+      const real = base.clusterKind !== 'embedded';
+      const topics = new SweepTopics(typeof options.topic === 'string' ? options.topic : sweepTopicPrefix());
+      let topicNote = 'embedded mock: each run had its own in-process cluster, gone with the run';
       try {
         for (const [i, combo] of combos.entries()) {
           const label = settingLabel(combo);
+          const topic = real ? topics.topicFor(label) : undefined;
           const config = await resolveCommandConfig(common, {
             partitions: combo.partitions,
             workers: combo.workers,
@@ -232,8 +251,10 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
             out: path.join(out, label),
             progress: options.progress !== false,
             brokers: base.clusterKind === 'external' ? base.brokers! : base.clusterKind,
+            ...(topic !== undefined ? { topic } : {}),
           });
           process.stderr.write(pc.bold(`[${i + 1}/${combos.length}] ${label}\n`));
+          if (topic !== undefined) topics.markUsed(topic);
           const { result, interrupted } = await executeRun(config, `  `, options.force === true);
           entries.push({ label, settings: combo, result });
           if (interrupted) {
@@ -242,6 +263,11 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
           }
         }
       } finally {
+        if (real) {
+          const brokers = held ? held.local.bootstrapServers : base.brokers!;
+          topicNote = await topics.cleanUp(brokers, options.keepTopics === true);
+          process.stderr.write(pc.dim(`topics ${topicNote}\n`));
+        }
         await held?.stop();
       }
 
@@ -251,7 +277,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       await mkdir(out, { recursive: true });
       await writeFileAtomic(
         path.join(out, 'sweep.json'),
-        `${JSON.stringify({ best, maxP99Us, entries: entries.map((e) => ({ label: e.label, settings: e.settings, resultFile: path.join(e.label, 'result.json'), throughput: e.result.throughput, latency: e.result.latency, ticks: e.result.ticks })) }, null, 2)}\n`,
+        `${JSON.stringify({ best, maxP99Us, topics: topicNote, entries: entries.map((e) => ({ label: e.label, settings: e.settings, resultFile: path.join(e.label, 'result.json'), throughput: e.result.throughput, latency: e.result.latency, ticks: e.result.ticks })) }, null, 2)}\n`,
       );
       await writeFileAtomic(path.join(out, 'sweep.html'), renderSweepReport(summary));
 

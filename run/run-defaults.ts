@@ -6,6 +6,9 @@ export const RUN_DEFAULTS = {
   embeddedBrokers: 3,
   // Nodes of a local cluster a run starts: 3, so replication and acks=all mean what they mean in production.
   localNodes: 3,
+  // A sweep's local cluster (when it starts one): 1 node. On 2 cores three broker JVMs take CPU from
+  // the pipeline being measured, and a sweep compares settings on one cluster, not replication.
+  sweepLocalNodes: 1 as 1 | 3,
   client: 'confluent' as ClientKind,
   partitions: 8,
   workers: Math.max(1, Math.min(4, os.availableParallelism())),

@@ -52,6 +52,16 @@ export const sweepProbeSchema = z.object({
   mainThreadCore: count.optional(),
   /** The machine's 1-minute load average when the probe ended: other work competing for the cores. */
   loadAverage: count.optional(),
+  /** Ticks acknowledged but never read (the drain gave up): they stay in the topic. */
+  lost: count.optional(),
+  /** Failed only on lag or p99 with nothing lost (bench's rule for probing the rate once more). */
+  marginal: z.boolean().optional(),
+  /**
+   * Where the probe's wall time went, seconds: process start and module loading (boot), topic,
+   * consumer group join, priming and warm-up (startup), the schedule (sending), flush, drain and
+   * close (end).
+   */
+  timings: z.object({ bootSec: count, startupSec: count, sendingSec: count, endSec: count }).optional(),
 });
 export type SweepProbe = z.infer<typeof sweepProbeSchema>;
 

@@ -27,6 +27,10 @@ export interface Measured {
   verdict: SweepVerdict;
   interrupted: boolean;
   probesRun: number;
+  /** Later repeats' searches ended early because the sweep ran behind its time target. */
+  cutSearches: number;
+  /** Curve probes of later repeats left out for the same reason. */
+  cutCurvePoints: number;
 }
 
 export function settingLabel(s: SweepSetting): string {
@@ -58,6 +62,15 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
   const remaining = options.settings.map(() => maxProbesPerSetting(budget, options.repeat));
   let done = 0;
   let interrupted = false;
+  /** Wall time the probes so far say the rest of the sweep needs, seconds (the estimate before any probe ran). */
+  const projectedSec = (): number => {
+    const elapsedSec = (now() - started) / 1000;
+    const perProbe = done > 0 ? elapsedSec / done : budget.warmupSec + budget.windowSec + budget.probeOverheadSec;
+    return elapsedSec + perProbe * remaining.reduce((a, b) => a + b, 0);
+  };
+  const behind = (): boolean => projectedSec() > budget.targetSec;
+  let cutSearches = 0;
+  let cutCurvePoints = 0;
 
   const entries = await Promise.all(
     options.settings.map(async (setting, task): Promise<SweepEntryResult> => {
@@ -79,7 +92,7 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
               ? ''
               : ` (analysed ${fmtRate(record.ticksPerSec)}, p50 ${fmtMs(record.p50)}, worst second's p99 ${fmtMs(Math.max(0, ...(record.windowP99s ?? [])) || record.p99)})`;
           options.log(
-            `[${done}/${done + left} ${clock(elapsedSec)} ETA ${clock(eta)}] ${label} ${phase} ${repeat}/${options.repeat} at ${fmtRate(rate)}: ${record.sustained ? 'sustained' : `NOT sustained: ${record.reasons.join('; ')}`}${figures} [${record.wallSec} s]`,
+            `[${done}/${done + left} ${clock(elapsedSec)} ETA ${clock(eta)}] ${label} ${phase} ${repeat}/${options.repeat} at ${fmtRate(rate)}: ${record.sustained ? 'sustained' : `NOT sustained: ${record.reasons.join('; ')}`}${figures} [${record.wallSec} s${record.timings ? `: boot ${record.timings.bootSec}, start ${record.timings.startupSec}, send ${record.timings.sendingSec}, end ${record.timings.endSec}` : ''}]`,
           );
           return record;
         });
@@ -101,12 +114,35 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
                 resolution: budget.refineResolution,
                 maxProbes: budget.refineProbes,
               };
-        const outcome = await searchMaxRate(async (rate) => (await probe('search', repeat, rate)).sustained, plan, options.shouldStop);
-        if (outcome.stoppedEarly) interrupted = true;
+        let retriesLeft = budget.searchRetries;
+        let searchProbes = 0;
+        let cut = false;
+        const outcome = await searchMaxRate(
+          async (rate) => {
+            for (;;) {
+              const record = await probe('search', repeat, rate);
+              searchProbes++;
+              if (record.sustained || !record.marginal || retriesLeft <= 0 || options.shouldStop() || behind()) return record.sustained;
+              retriesLeft--;
+              options.log(
+                `  ${label}: failed only on lag or p99 with nothing lost: probing ${fmtRate(rate)} once more before believing it`,
+              );
+            }
+          },
+          plan,
+          () => {
+            if (options.shouldStop()) return true;
+            // Behind the time target: a later repeat's search ends after its first probe (the bracket stays wider).
+            cut = repeat > 1 && searchProbes >= 1 && behind();
+            return cut;
+          },
+        );
+        if (outcome.stoppedEarly && options.shouldStop()) interrupted = true;
+        if (cut) cutSearches++;
         // Probes this search did not need are no longer part of the estimate.
-        const planned = repeat === 1 ? budget.firstSearch.maxProbes : budget.refineProbes;
-        remaining[task] = Math.max(0, remaining[task]! - (planned - outcome.probes));
-        perRepeat.push({ best: outcome.best, lowestFailed: outcome.lowestFailed, probes: outcome.probes });
+        const planned = (repeat === 1 ? budget.firstSearch.maxProbes : budget.refineProbes) + budget.searchRetries;
+        remaining[task] = Math.max(0, remaining[task]! - (planned - searchProbes));
+        perRepeat.push({ best: outcome.best, lowestFailed: outcome.lowestFailed, probes: searchProbes });
       }
 
       const bests = perRepeat.map((r) => r.best);
@@ -127,6 +163,13 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
             if (options.shouldStop()) {
               interrupted = true;
               break;
+            }
+            // Behind the time target: a point measured once already is not measured again (its
+            // interval then rests on that probe's per-second samples; `repeats` says how many ran).
+            if (repeat > 1 && behind()) {
+              cutCurvePoints++;
+              remaining[task] = Math.max(0, remaining[task]! - 1);
+              continue;
             }
             await probe('curve', repeat, rate);
           }
@@ -166,5 +209,5 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
   );
 
   const verdict = decideVerdict(entries, { targetRate: options.targetRate, maxP99Us: options.maxP99Us });
-  return { entries, verdict, interrupted: interrupted || options.shouldStop(), probesRun: done };
+  return { entries, verdict, interrupted: interrupted || options.shouldStop(), probesRun: done, cutSearches, cutCurvePoints };
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { type ChildRunner, judgeProbe, parseJsonOutput, type ChildRun } from '../probe.js';
+import { type ChildRunner, isMarginalFailure, judgeProbe, parseJsonOutput, type ChildRun } from '../probe.js';
 import type { ProbeOutput, SustainCriteria } from '../types.js';
 import type { LatencySummary } from '../../metrics/latency-histogram.js';
 import type { SweepProbe } from '../../run/sweep-result.js';
@@ -9,6 +9,9 @@ import type { ProbeRequest } from './sweep-types.js';
 
 /** The fields of a `firehose run --json` result the sweep reads beyond what `bench` judges. */
 interface RunOutput extends ProbeOutput {
+  startedAt: string;
+  finishedAt: string;
+  startup?: { step: string; ms: number }[];
   throughput: ProbeOutput['throughput'] & { producedTicksPerSec: number };
   latency: ProbeOutput['latency'] & Partial<Record<'schedule' | 'produce' | 'transport' | 'queue' | 'analytics', LatencySummary>>;
 }
@@ -34,6 +37,25 @@ export function windowP99s(output: ProbeOutput, warmupSec: number): number[] {
     .slice(0, -1)
     .filter((p) => p.t > warmupSec + 0.05 && p.t <= sendingEnd && p.p99Us > 0)
     .map((p) => p.p99Us);
+}
+
+const tenths = (sec: number): number => Math.max(0, Math.round(sec * 10) / 10);
+
+/**
+ * Splits a probe's wall time: the run's own start-up steps, the schedule, and everything after it
+ * (flush, drain, result, close); boot is what is left before the run started (node, modules, config).
+ */
+export function probeTimings(output: RunOutput, wallSec: number, durationSec: number): NonNullable<SweepProbe['timings']> {
+  const runSec = (Date.parse(output.finishedAt) - Date.parse(output.startedAt)) / 1000;
+  const startupSec = (output.startup ?? []).reduce((sum, s) => sum + s.ms, 0) / 1000;
+  const sendingSec = Math.min(durationSec, Math.max(0, runSec - startupSec));
+  const bootSec = Math.max(0, wallSec - runSec);
+  return {
+    bootSec: tenths(bootSec),
+    startupSec: tenths(startupSec),
+    sendingSec: tenths(sendingSec),
+    endSec: tenths(wallSec - bootSec - startupSec - sendingSec),
+  };
 }
 
 /**
@@ -95,7 +117,10 @@ export async function runChildProbe(options: ChildProbeOptions, request: ProbeRe
       wallSec: judged.wallSec,
       loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
     };
+    if (!judged.sustained) probe.marginal = isMarginalFailure(judged, options.criteria);
     if (output) {
+      probe.timings = probeTimings(output, run.wallSec, durationSec);
+      probe.lost = output.ticks.lost;
       probe.ticksPerSec = output.throughput.ticksPerSec;
       probe.producedTicksPerSec = output.throughput.producedTicksPerSec;
       probe.p50 = output.latency.e2e.p50;

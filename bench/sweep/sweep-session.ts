@@ -1,15 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { deleteTopics, skipGroupToEnd } from '../../kafka/topic-cleanup.js';
-import { alertsTopic, deadLetterTopic } from '../../ingest/ingest-session.js';
+import { skipGroupToEnd } from '../../kafka/topic-cleanup.js';
 import { groupIdFor } from '../../run/load-test.js';
-import { capacitySweepSchema, type CapacitySweep, type SweepSetting } from '../../run/sweep-result.js';
+import { capacitySweepSchema, type CapacitySweep, type SweepProbe, type SweepSetting } from '../../run/sweep-result.js';
 import { ChildRunner } from '../probe.js';
 import { DEFAULT_CRITERIA, type SustainCriteria } from '../types.js';
 import { measureSettings } from './capacity-sweep.js';
 import { runChildProbe } from './child-probe.js';
 import { DEFAULT_BUDGET, type ProbeFn, type SweepBudget } from './sweep-types.js';
+import { SweepTopics, sweepTopicPrefix, type TopicDeleter } from './sweep-topics.js';
 
 export interface CapacitySweepConfig {
   settings: SweepSetting[];
@@ -28,10 +28,8 @@ export interface CapacitySweepConfig {
   runner?: ChildRunner;
   /** Replaces the child-process probe (tests). */
   probe?: ProbeFn;
-}
-
-function stamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  /** Replaces the topic deletion at the end (tests). */
+  deleteTopics?: TopicDeleter;
 }
 
 /**
@@ -52,9 +50,7 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
   const cpus = os.availableParallelism();
   const loadAverageAtStart = os.loadavg()[0]!;
 
-  const prefix = `firehose-sweep-${stamp()}`;
-  const topics = new Map<string, string>();
-  const used = new Set<string>();
+  const topics = new SweepTopics(sweepTopicPrefix(), config.deleteTopics);
   const childProbe: ProbeFn =
     config.probe ??
     ((request) =>
@@ -71,8 +67,9 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
         },
         request,
       ));
-  // A probe that was not sustained may leave records unread (its drain gave up): the group moves
-  // to the end of the topic before the next probe of that setting. A sustained one read everything.
+  // A probe whose drain gave up (ticks lost) or that left no result may leave records unread: the
+  // group moves to the end of the topic before the next probe of that setting. One that read
+  // everything (every sustained probe, most failed ones) needs no admin round trip.
   const leftovers = new Set<string>();
   const probe: ProbeFn = async (request) => {
     if (request.topic !== null && leftovers.has(request.topic)) {
@@ -85,8 +82,8 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
     }
     const record = await childProbe(request);
     if (request.topic !== null) {
-      used.add(request.topic);
-      if (!record.sustained) leftovers.add(request.topic);
+      topics.markUsed(request.topic);
+      if (record.lost === undefined || record.lost > 0) leftovers.add(request.topic);
     }
     return record;
   };
@@ -99,12 +96,7 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
     targetRate: config.targetRate,
     probe,
     cpus,
-    topicFor: (label) => {
-      if (!real) return null;
-      const name = topics.get(label) ?? `${prefix}-${label}`;
-      topics.set(label, name);
-      return name;
-    },
+    topicFor: (label) => (real ? topics.topicFor(label) : null),
     log: config.log,
     shouldStop: () => runner.stopped,
   });
@@ -112,20 +104,17 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
   let topicNote =
     'embedded mock: each probe ran its own in-process cluster, gone with the probe (the mock cannot delete topics; nothing is left behind)';
   if (real) {
-    const all = [...used].flatMap((t) => [t, deadLetterTopic(t), alertsTopic(t)]);
-    if (config.keepTopics) topicNote = `kept (--keep-topics): ${all.join(', ')}`;
-    else {
-      try {
-        const deleted = await deleteTopics(config.brokers, all);
-        topicNote = `deleted after the sweep: ${deleted.join(', ') || 'none'}`;
-      } catch (error) {
-        topicNote = `NOT deleted (${error instanceof Error ? error.message : String(error)}): ${all.join(', ')}`;
-      }
-    }
+    topicNote = await topics.cleanUp(config.brokers, config.keepTopics);
     config.log(`topics ${topicNote}`);
   }
 
   const c = criteria;
+  const wallSec = (Date.now() - started) / 1000;
+  const split = wallTimeSplit(
+    measured.entries.flatMap((e) => e.probes),
+    wallSec,
+  );
+  if (split) config.log(split);
   const sweep: CapacitySweep = {
     tool: 'tick-firehose',
     kind: 'sweep',
@@ -134,7 +123,7 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
     status: measured.interrupted ? 'interrupted' : 'ok',
     startedAt,
     finishedAt: new Date().toISOString(),
-    wallSec: Math.round((Date.now() - started) / 100) / 10,
+    wallSec: Math.round(wallSec * 10) / 10,
     cluster: { brokers: config.brokers, kind: real ? 'kafka' : 'mock', topics: topicNote },
     machine: { cpus, loadAverageAtStart, loadAverageAtEnd: os.loadavg()[0]! },
     criteria: { ...criteria, warmupSec: budget.warmupSec, windowSec: budget.windowSec },
@@ -149,8 +138,44 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
       `capacity = median over ${config.repeat} repeat(s) of the highest sustained rate; interval = 95% bootstrap over repeats, from the sustained rates' low end to the lowest failed rates' high end (the search's step is part of it)`,
       `curve p99 = median of the per-second p99s of the measuring windows, interval by a two-level bootstrap (repeats, then seconds); p50 = median over repeats of each probe's p50`,
       `${real ? 'real Kafka' : "the librdkafka mock (embedded): its per-partition fetch behaviour is not Kafka's; figures a user compares with a cluster should come from real Kafka"}`,
+      ...(split ? [split] : []),
+      ...(measured.cutSearches > 0
+        ? [
+            `${measured.cutSearches} later-repeat search(es) stopped after one probe: the sweep ran behind its ${Math.round(budget.targetSec / 60)}-minute target (their brackets, and so the intervals, are wider)`,
+          ]
+        : []),
+      ...(measured.cutCurvePoints > 0
+        ? [
+            `${measured.cutCurvePoints} later-repeat curve probe(s) left out for the same reason: each curve point's "repeats" says how many ran; its p99 interval then rests on fewer probes' per-second samples`,
+          ]
+        : []),
       `the machine is shared: 1-minute load average ${loadAverageAtStart.toFixed(2)} at the start, ${os.loadavg()[0]!.toFixed(2)} at the end (${cpus} CPUs)`,
     ],
   };
   return capacitySweepSchema.parse(sweep);
+}
+
+/**
+ * Where a sweep's wall time went, as one line: each probe's boot, start-up, sending and end
+ * (flush, drain, close) summed, and what is left between probes (cluster start, topic resets, deletion).
+ */
+export function wallTimeSplit(probes: readonly SweepProbe[], wallSec: number): string | null {
+  const timed = probes.filter((p) => p.timings);
+  if (timed.length === 0 || wallSec <= 0) return null;
+  const sum = { boot: 0, startup: 0, sending: 0, end: 0 };
+  for (const p of timed) {
+    sum.boot += p.timings!.bootSec;
+    sum.startup += p.timings!.startupSec;
+    sum.sending += p.timings!.sendingSec;
+    sum.end += p.timings!.endSec;
+  }
+  const between = Math.max(0, wallSec - probes.reduce((a, p) => a + p.wallSec, 0));
+  const part = (label: string, sec: number): string => `${label} ${Math.round(sec)} s (${Math.round((sec / wallSec) * 100)}%)`;
+  return `wall time ${Math.round(wallSec)} s over ${probes.length} probes: ${[
+    part('sending', sum.sending),
+    part('start-up (topic, group join, priming, JIT)', sum.startup),
+    part('process boot', sum.boot),
+    part('flush, drain and close', sum.end),
+    part('between probes', between),
+  ].join(', ')}`;
 }

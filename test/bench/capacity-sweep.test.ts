@@ -111,6 +111,73 @@ describe('measureSettings (a model pipeline in place of firehose run)', () => {
     expect(calls.every((c) => c.topic === `t-${c.label}`)).toBe(true);
   });
 
+  it("probes a marginal failure once more before the search believes it (bench's rule), and a real one only once", async () => {
+    const calls: ProbeRequest[] = [];
+    const lines: string[] = [];
+    const model = modelProbe(() => 300_000, calls);
+    // The first probe of the 200k rate hits a noisy second: it fails on p99 alone, with nothing lost.
+    let noisy = true;
+    const measured = await measureSettings({
+      settings: settings.slice(0, 1),
+      repeat: 1,
+      budget: DEFAULT_BUDGET,
+      maxP99Us: 1e6,
+      targetRate: null,
+      cpus: 2,
+      probe: async (r) => {
+        const record = await model(r);
+        if (noisy && r.rate === 200_000) {
+          noisy = false;
+          return { ...record, sustained: false, marginal: true, reasons: ['p99 of a second in the window 1200 ms > 1000 ms'] };
+        }
+        return record.sustained ? record : { ...record, marginal: false };
+      },
+      topicFor: () => null,
+      log: (l) => lines.push(l),
+      shouldStop: () => false,
+    });
+    const at200k = calls.filter((c) => c.rate === 200_000);
+    expect(at200k).toHaveLength(2);
+    expect(lines.some((l) => /failed only on lag or p99 with nothing lost: probing 200\.0k\/s once more/.test(l))).toBe(true);
+    // Failures that are not marginal (the model's overloads) are not repeated.
+    const failedRates = calls.filter((c) => c.rate > 300_000).map((c) => c.rate);
+    expect(new Set(failedRates).size).toBe(failedRates.length);
+    expect(measured.entries[0]!.capacity.ticksPerSec).toBeGreaterThan(200_000);
+  });
+
+  it('behind its time target, later repeats search with one probe each and measure each curve point once; the first search always runs', async () => {
+    const calls: ProbeRequest[] = [];
+    let clock = 0;
+    const probe = modelProbe(() => 500_000, calls);
+    // Probes of 60 s: far behind a 14-minute target from the first probe on.
+    const measured = await measureSettings({
+      settings,
+      repeat: 3,
+      budget: DEFAULT_BUDGET,
+      maxP99Us: 1e6,
+      targetRate: null,
+      cpus: 2,
+      probe: async (r) => {
+        clock += 60_000;
+        return probe(r);
+      },
+      topicFor: () => null,
+      log: () => {},
+      shouldStop: () => false,
+      now: () => clock,
+    });
+    expect(measured.interrupted).toBe(false);
+    expect(measured.cutSearches).toBe(6);
+    expect(measured.cutCurvePoints).toBe(18);
+    for (const e of measured.entries) {
+      const [first, ...later] = e.capacity.perRepeat;
+      expect(first!.probes).toBeGreaterThan(1);
+      for (const r of later) expect(r.probes).toBe(1);
+      expect(e.curve.map((c) => c.repeats)).toEqual([1, 1, 1]);
+      expect(e.capacity.ticksPerSec).toBeGreaterThan(0);
+    }
+  });
+
   it('the default budget keeps `--partitions 1,4,16 --repeat 3` under 15 minutes even with every search at its probe limit', () => {
     expect(estimateSweepSec(3, 3, DEFAULT_BUDGET)).toBeLessThan(15 * 60);
   });

@@ -8,6 +8,7 @@ import type { RunResult } from '../../run/run-result.js';
 import { KAFKA_VERSION } from '../../kafka/local-cluster/kafka-version.js';
 import { startFirehose, type RunningCommand } from '../cli/cli-process.js';
 import { runKafkaToolPeers } from '../../bench/kafka-tools-peers.js';
+import { withAdmin } from '../../kafka/topic-admin.js';
 
 // Real Apache Kafka: ONE 3-node local cluster for this file (RF 3, min.insync.replicas 2),
 // started in beforeAll and stopped in afterAll; every test uses its own topic. The state dir is
@@ -143,6 +144,38 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
     expect(second.ticks.lost).toBe(0);
     // Only this run's ticks: the old topic's records went with it.
     expect(second.ticks.distinctConsumed).toBe(4_000);
+  });
+
+  it('a fixed-rate sweep runs each setting on a topic of its own and deletes them all afterwards', async () => {
+    const out = path.join(tmp, 'sweep-fixed');
+    const sweep = await succeed([
+      'sweep',
+      '--brokers',
+      'local',
+      '--no-progress',
+      '--partitions',
+      '1,2',
+      '--workers',
+      '2',
+      '--ticks',
+      '2000',
+      '--rate',
+      '2000',
+      '--out',
+      out,
+    ]);
+    const written = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as { topics: string; entries: { label: string }[] };
+    expect(written.entries.map((e) => e.label)).toEqual(['1p-2w-confluent-64tpr', '2p-2w-confluent-64tpr']);
+    const runTopics = written.entries.map(
+      (e) => (JSON.parse(readFileSync(path.join(out, e.label, 'result.json'), 'utf8')) as RunResult).config.topic,
+    );
+    expect(new Set(runTopics).size).toBe(2);
+    expect(written.topics).toMatch(/^deleted after the sweep: /);
+    for (const t of runTopics) expect(written.topics).toContain(`${t}.alerts`);
+    const status = JSON.parse((await succeed(['cluster', 'status', '--json'])).stdout()) as { nodes: Array<{ port: number }> };
+    const left = await withAdmin(status.nodes.map((n) => `127.0.0.1:${n.port}`).join(','), (admin) => admin.listTopics());
+    expect(left.filter((t) => runTopics.some((r) => t.startsWith(r)))).toEqual([]);
+    expect(sweep.stderr()).toMatch(/topics deleted after the sweep/);
   });
 
   // Before the fault tests: a consumer group forming on a cluster whose nodes were just killed and
