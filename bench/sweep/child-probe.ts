@@ -42,14 +42,20 @@ export function windowP99s(output: ProbeOutput, warmupSec: number): number[] {
 const tenths = (sec: number): number => Math.max(0, Math.round(sec * 10) / 10);
 
 /**
- * Splits a probe's wall time: the run's own start-up steps, the schedule, and everything after it
- * (flush, drain, result, close); boot is what is left before the run started (node, modules, config).
+ * Splits a probe's wall time: boot (process start, modules, config: from the spawn to the run's
+ * start), the run's own start-up steps, the schedule, and the end (flush, drain, result, close and
+ * exit). `spawnedAtMs` is when the child was spawned.
  */
-export function probeTimings(output: RunOutput, wallSec: number, durationSec: number): NonNullable<SweepProbe['timings']> {
+export function probeTimings(
+  output: Pick<RunOutput, 'startedAt' | 'finishedAt' | 'startup'>,
+  spawnedAtMs: number,
+  wallSec: number,
+  durationSec: number,
+): NonNullable<SweepProbe['timings']> {
   const runSec = (Date.parse(output.finishedAt) - Date.parse(output.startedAt)) / 1000;
   const startupSec = (output.startup ?? []).reduce((sum, s) => sum + s.ms, 0) / 1000;
   const sendingSec = Math.min(durationSec, Math.max(0, runSec - startupSec));
-  const bootSec = Math.max(0, wallSec - runSec);
+  const bootSec = Math.min(wallSec, Math.max(0, (Date.parse(output.startedAt) - spawnedAtMs) / 1000));
   return {
     bootSec: tenths(bootSec),
     startupSec: tenths(startupSec),
@@ -99,6 +105,7 @@ export async function runChildProbe(options: ChildProbeOptions, request: ProbeRe
   for (let attempt = 0; ; attempt++) {
     let stopSampling: () => ThreadCpu | null = () => null;
     let run: ChildRun;
+    const spawnedAtMs = Date.now();
     try {
       run = await options.runner.run(args, durationSec + options.drainTimeoutSec + 30, (child) => {
         if (child.pid !== undefined) stopSampling = sampleThreadCpu(child.pid);
@@ -119,7 +126,7 @@ export async function runChildProbe(options: ChildProbeOptions, request: ProbeRe
     };
     if (!judged.sustained) probe.marginal = isMarginalFailure(judged, options.criteria);
     if (output) {
-      probe.timings = probeTimings(output, run.wallSec, durationSec);
+      probe.timings = probeTimings(output, spawnedAtMs, run.wallSec, durationSec);
       probe.lost = output.ticks.lost;
       probe.ticksPerSec = output.throughput.ticksPerSec;
       probe.producedTicksPerSec = output.throughput.producedTicksPerSec;
