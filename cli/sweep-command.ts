@@ -126,7 +126,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
     .addOption(new Option('--tiny', 'with --find-capacity: plumbing check, low rates and two probes per search (tests)').hideHelp())
     .addHelpText(
       'after',
-      `\nCluster: a local cluster the sweep starts has ${RUN_DEFAULTS.sweepLocalNodes} node unless --nodes 3 is given (on 2 cores three broker JVMs take CPU from the pipeline being compared); a cluster already up is used as it is; --brokers host:port,... sweeps a cluster of your own (one topic per setting, deleted afterwards unless --keep-topics).\nTime: --find-capacity plans its probes against a ${Math.round(DEFAULT_BUDGET.targetSec / 60)}-minute target (--partitions 1,4,16 --repeat 3 fits); if the probes run slower than planned (a loaded machine), later repeats' searches stop after one probe and later repeats of a curve point are left out, and the intervals widen (sweep.json's notes say how many).`,
+      `\nCluster: a local cluster the sweep starts has ${RUN_DEFAULTS.sweepLocalNodes} node unless --nodes 3 is given (on 2 cores three broker JVMs take CPU from the pipeline being compared); a cluster already up is used as it is; --brokers host:port,... sweeps a cluster of your own (one topic per setting, deleted afterwards unless --keep-topics).\nTime: --find-capacity plans its probes against a ${Math.round(DEFAULT_BUDGET.targetSec / 60)}-minute target (--partitions 1,4,16 --repeat 3 fits); if the probes run slower than planned (a loaded machine), later repeats' searches stop at their first sustained rate and later repeats of a curve point are left out, and the intervals widen (sweep.json's notes say how many).`,
     );
   addWorkloadOptions(
     sweep,

@@ -116,12 +116,14 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
               };
         let retriesLeft = budget.searchRetries;
         let searchProbes = 0;
+        let passed = false;
         let cut = false;
         const outcome = await searchMaxRate(
           async (rate) => {
             for (;;) {
               const record = await probe('search', repeat, rate);
               searchProbes++;
+              passed ||= record.sustained;
               if (record.sustained || !record.marginal || retriesLeft <= 0 || options.shouldStop() || behind()) return record.sustained;
               retriesLeft--;
               options.log(
@@ -132,8 +134,10 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
           plan,
           () => {
             if (options.shouldStop()) return true;
-            // Behind the time target: a later repeat's search ends after its first probe (the bracket stays wider).
-            cut = repeat > 1 && searchProbes >= 1 && behind();
+            // Behind the time target: a later repeat's search ends at its first sustained rate (the
+            // bracket stays wider). Never before one: a repeat that failed once at the first repeat's
+            // capacity has only an upper bound, and counting it as 0 would drag the median to 0.
+            cut = repeat > 1 && passed && behind();
             return cut;
           },
         );

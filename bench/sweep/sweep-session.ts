@@ -141,7 +141,7 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
       ...(split ? [split] : []),
       ...(measured.cutSearches > 0
         ? [
-            `${measured.cutSearches} later-repeat search(es) stopped after one probe: the sweep ran behind its ${Math.round(budget.targetSec / 60)}-minute target (their brackets, and so the intervals, are wider)`,
+            `${measured.cutSearches} later-repeat search(es) stopped at their first sustained rate: the sweep ran behind its ${Math.round(budget.targetSec / 60)}-minute target (their brackets, and so the intervals, are wider)`,
           ]
         : []),
       ...(measured.cutCurvePoints > 0

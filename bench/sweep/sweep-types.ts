@@ -34,7 +34,7 @@ export interface SweepBudget {
   probeOverheadSec: number;
   /**
    * The whole sweep's target, seconds. Once the probes measured so far say it would be passed, later
-   * repeats' searches stop after their first probe (a wider bracket, so a wider interval) and later
+   * repeats' searches stop at their first sustained rate (a wider bracket, so a wider interval) and later
    * repeats of curve points are left out; the first search and first curve of each setting always run.
    */
   targetSec: number;

@@ -145,10 +145,21 @@ describe('measureSettings (a model pipeline in place of firehose run)', () => {
     expect(measured.entries[0]!.capacity.ticksPerSec).toBeGreaterThan(200_000);
   });
 
-  it('behind its time target, later repeats search with one probe each and measure each curve point once; the first search always runs', async () => {
+  it('behind its time target, later repeats search until their first sustained rate and measure each curve point once; the first search always runs', async () => {
     const calls: ProbeRequest[] = [];
     let clock = 0;
-    const probe = modelProbe(() => 500_000, calls);
+    const model = modelProbe(() => 500_000, calls);
+    // The 4-partition setting's second repeat fails its first probe (a noisy second): its search
+    // goes on down until a rate is sustained rather than ending with nothing (a capacity of 0).
+    let noisy = true;
+    const probe = async (r: ProbeRequest): Promise<SweepProbe> => {
+      const record = await model(r);
+      if (noisy && r.setting.partitions === 4 && r.repeat === 2) {
+        noisy = false;
+        return { ...record, sustained: false, marginal: true, reasons: ['p99 of a second in the window 1200 ms > 1000 ms'] };
+      }
+      return record;
+    };
     // Probes of 60 s: far behind a 14-minute target from the first probe on.
     const measured = await measureSettings({
       settings,
@@ -172,7 +183,8 @@ describe('measureSettings (a model pipeline in place of firehose run)', () => {
     for (const e of measured.entries) {
       const [first, ...later] = e.capacity.perRepeat;
       expect(first!.probes).toBeGreaterThan(1);
-      for (const r of later) expect(r.probes).toBe(1);
+      expect(later.map((r) => r.probes)).toEqual(e.settings.partitions === 4 ? [2, 1] : [1, 1]);
+      for (const r of later) expect(r.best).toBeGreaterThan(0);
       expect(e.curve.map((c) => c.repeats)).toEqual([1, 1, 1]);
       expect(e.capacity.ticksPerSec).toBeGreaterThan(0);
     }
