@@ -98,6 +98,7 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
         });
 
       const perRepeat: SweepEntryResult['capacity']['perRepeat'] = [];
+      const cutRepeats = new Set<number>();
       for (let repeat = 1; repeat <= options.repeat; repeat++) {
         if (options.shouldStop()) {
           interrupted = true;
@@ -142,7 +143,10 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
           },
         );
         if (outcome.stoppedEarly && options.shouldStop()) interrupted = true;
-        if (cut) cutSearches++;
+        if (cut) {
+          cutSearches++;
+          cutRepeats.add(perRepeat.length);
+        }
         // Probes this search did not need are no longer part of the estimate.
         const planned = (repeat === 1 ? budget.firstSearch.maxProbes : budget.refineProbes) + budget.searchRetries;
         remaining[task] = Math.max(0, remaining[task]! - (planned - searchProbes));
@@ -151,7 +155,11 @@ export async function measureSettings(options: MeasureOptions): Promise<Measured
 
       const bests = perRepeat.map((r) => r.best);
       const sustained = medianOfRepeats(bests);
-      const failed = medianOfRepeats(perRepeat.map((r) => r.lowestFailed ?? r.best));
+      // A search cut for time at a sustained rate never saw a failure above it: its upper end is
+      // taken one search step up (where it would have probed next), not at the rate it passed.
+      const failed = medianOfRepeats(
+        perRepeat.map((r, i) => r.lowestFailed ?? (cutRepeats.has(i) ? r.best * budget.refineGrowth : r.best)),
+      );
       const capacity = {
         ticksPerSec: Number.isFinite(sustained.median) ? sustained.median : 0,
         low: Number.isFinite(sustained.low) ? sustained.low : 0,

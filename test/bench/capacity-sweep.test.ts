@@ -185,6 +185,8 @@ describe('measureSettings (a model pipeline in place of firehose run)', () => {
       expect(first!.probes).toBeGreaterThan(1);
       expect(later.map((r) => r.probes)).toEqual(e.settings.partitions === 4 ? [2, 1] : [1, 1]);
       for (const r of later) expect(r.best).toBeGreaterThan(0);
+      // The cut repeats saw no failure above their sustained rate: the interval reaches a step above it.
+      if (later.every((r) => r.lowestFailed === null)) expect(e.capacity.high).toBeGreaterThan(Math.max(...later.map((r) => r.best)));
       expect(e.curve.map((c) => c.repeats)).toEqual([1, 1, 1]);
       expect(e.capacity.ticksPerSec).toBeGreaterThan(0);
     }
