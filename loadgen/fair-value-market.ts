@@ -1,5 +1,5 @@
 import { defaultVenueFeeBps } from '../analytics/market-conventions.js';
-import { TICK_EVENT_SHIFT, TickEvent } from '../wire/tick-frame.js';
+import { TICK_EVENT_SHIFT, TickEvent, TickFlag } from '../wire/tick-frame.js';
 import { Prng } from './prng.js';
 
 /**
@@ -60,6 +60,8 @@ export interface FairValueMarketOptions {
    */
   faultyEvery: number;
   biasTicks: number;
+  /** Instruments are spread over this many key groups (record key / partition), `instrument % keyGroups`. */
+  keyGroups: number;
 }
 
 export const FAIR_VALUE_MARKET_DEFAULTS: Readonly<Omit<FairValueMarketOptions, 'seed'>> = Object.freeze({
@@ -88,7 +90,48 @@ export const FAIR_VALUE_MARKET_DEFAULTS: Readonly<Omit<FairValueMarketOptions, '
   spreadTicks: 2,
   faultyEvery: 10,
   biasTicks: 3,
+  keyGroups: 1,
 });
+
+/**
+ * What regenerates a generated stream, and so its truth, exactly: the market's seed and options,
+ * the schedule (start, rate; tick k was generated at startUs + k·10⁶/ratePerSec) and the stream's
+ * length. `checksum` (the sum of every bid and ask sent) proves a regeneration matches.
+ */
+export interface FairValueStreamSpec {
+  market: 'fair-value';
+  seed: number;
+  options: Omit<FairValueMarketOptions, 'seed'>;
+  /** The schedule's length: the truth's capacity, and where the faulty sources start. */
+  ticks: number;
+  startUs: number;
+  ratePerSec: number;
+  generated: number;
+  checksum: number;
+}
+
+/**
+ * The fair-value market of a run: its size and time scale from the run, the rest at defaults;
+ * `inject` null turns bad ticks, dislocations and faulty sources off, `scale` multiplies their rates.
+ */
+export function fairValueOptionsFor(
+  run: { instruments: number; venues: number; ratePerSec: number; inject?: { scale?: number } | null },
+  keyGroups: number,
+): Omit<FairValueMarketOptions, 'seed'> {
+  const d = FAIR_VALUE_MARKET_DEFAULTS;
+  const scale = run.inject == null ? 0 : (run.inject.scale ?? 1);
+  return {
+    ...d,
+    instruments: run.instruments,
+    venues: run.venues,
+    ratePerSec: run.ratePerSec,
+    keyGroups,
+    spikeProb: Math.min(1, d.spikeProb * scale),
+    decimalShiftProb: Math.min(1, d.decimalShiftProb * scale),
+    dislocationProb: Math.min(1, d.dislocationProb * scale),
+    faultyEvery: run.inject == null ? 0 : d.faultyEvery,
+  };
+}
 
 /** What a tick is, in the truth: spikes and decimal shifts are bad ticks; the rest are clean. */
 export const TruthKind = { Clean: 0, Spike: 1, DecimalShift: 2, Stale: 3, Dislocation: 4, FaultySource: 5 } as const;
@@ -111,8 +154,9 @@ export interface MarketTruth {
   /** 1 when, after this tick, the quoted book crosses with no fees at all (the naive baseline's view). */
   naiveCross: Uint8Array;
   /**
-   * TickFlag bits (wire/tick-frame.ts) for the analyzer's own source checks: the TickEvent of a
-   * faulty source's first tick on a panel instrument (BiasedSource, FrozenSource), else 0.
+   * The tick's TickFlag bits (wire/tick-frame.ts), as the side channel carries them: InjectedOutlier
+   * with the Spike / DecimalShift event on bad ticks, InjectedFrozen on a frozen source's ticks, and
+   * the TickEvent of a faulty source's first tick on a panel instrument (BiasedSource, FrozenSource).
    */
   labels: Uint16Array;
   /** The faulty venues (−1: none). */
@@ -131,7 +175,16 @@ export interface MarketTruth {
   feeBps: Float64Array;
 }
 
-const LAG_RING = 512;
+/**
+ * Fair-value records kept per instrument for the lagging venues: enough for the moves an
+ * instrument makes within the largest lag (4× the expected count, at least 16), at most 512.
+ */
+export function lagRingSize(o: Pick<FairValueMarketOptions, 'ratePerSec' | 'instruments' | 'maxLagMs'>): number {
+  const moves = (o.ratePerSec / o.instruments) * (o.maxLagMs / 1000);
+  let size = 16;
+  while (size < 512 && size < 4 * moves + 8) size *= 2;
+  return size;
+}
 
 export class FairValueMarket {
   readonly o: FairValueMarketOptions;
@@ -143,6 +196,17 @@ export class FairValueMarket {
   ask = 0;
   bidSize = 1;
   askSize = 1;
+  keyGroup = 0;
+  /** The tick's TickFlag labels (wire/tick-frame.ts) for the side channel; never written to the wire. */
+  flags = 0;
+  /** Running sum of every tick's bid and ask: a regenerated stream must reproduce it exactly. */
+  checksum = 0;
+  readonly keyGroups: number;
+  readonly instruments: number;
+  readonly venues: number;
+  /** Whether per-tick truth is kept (scoring) or only the stream is generated (a run). */
+  readonly recording: boolean;
+  private readonly lagRing: number;
   private readonly rng: Prng;
   private readonly tick: Float64Array;
   private readonly logFair: Float64Array;
@@ -179,15 +243,31 @@ export class FairValueMarket {
   private readonly dtSec: number;
   private readonly omega: number;
 
-  constructor(options: Partial<FairValueMarketOptions> & { seed: number; ticks: number }) {
-    const o: FairValueMarketOptions = { ...FAIR_VALUE_MARKET_DEFAULTS, ...options };
+  /**
+   * @param options.ticks the stream's length: the truth's capacity (per-tick truth is kept for
+   *   that many ticks), and where the faulty sources start (a fifth of it).
+   * @param options.recordTicks keep per-tick truth for the first this-many ticks only (default: all).
+   * @param options.record false: keep no per-tick truth (a run: the stream is regenerated with
+   *   record on to be scored, run/run-quality.ts); the per-venue truth is kept either way.
+   */
+  constructor(options: Partial<FairValueMarketOptions> & { seed: number; ticks: number; record?: boolean; recordTicks?: number }) {
+    const { ticks: total, record, recordTicks, ...given } = options;
+    const o: FairValueMarketOptions = { ...FAIR_VALUE_MARKET_DEFAULTS, ...given };
     this.o = o;
     const { instruments: I, venues: V } = o;
     if (!Number.isInteger(I) || I < 1 || !Number.isInteger(V) || V < 2 || V > 64) {
       throw new RangeError(`fair-value market needs ≥ 1 instrument and 2..64 venues, got ${I} × ${V}`);
     }
+    if (!Number.isInteger(o.keyGroups) || o.keyGroups < 1 || o.keyGroups > I) {
+      throw new RangeError(`fair-value market key groups must be an integer in 1..${I}, got ${o.keyGroups}`);
+    }
+    this.keyGroups = o.keyGroups;
+    this.instruments = I;
+    this.venues = V;
+    this.recording = record ?? true;
+    this.lagRing = lagRingSize(o);
     this.rng = new Prng(o.seed);
-    const n = options.ticks;
+    const n = this.recording ? Math.min(total, recordTicks ?? total) : 0;
     this.truth = {
       ticks: 0,
       instrument: new Uint32Array(n),
@@ -224,6 +304,7 @@ export class FairValueMarket {
     this.logFair = new Float64Array(I);
     this.garchH = new Float64Array(I);
     this.lastUs = new Float64Array(I).fill(NaN);
+    const LAG_RING = this.lagRing;
     this.ringT = new Float64Array(I * LAG_RING).fill(-Infinity);
     this.ringF = new Float64Array(I * LAG_RING);
     this.ringHead = new Uint32Array(I);
@@ -253,7 +334,7 @@ export class FairValueMarket {
     this.wireBid = new Float64Array(cells).fill(NaN);
     this.wireAsk = new Float64Array(cells).fill(NaN);
     this.faultStarted = new Uint8Array(cells);
-    this.faultFromSeq = Math.floor(n / 5);
+    this.faultFromSeq = Math.floor(total / 5);
     if (o.faultyEvery > 0) {
       this.truth.biasedVenue = this.rng.nextBelow(V);
       this.truth.frozenVenue = (this.truth.biasedVenue + 1 + this.rng.nextBelow(V - 1)) % V;
@@ -284,6 +365,7 @@ export class FairValueMarket {
       // GARCH(1,1) on the standardised shock: h' = ω + α ε² h + β h, mean 1.
       this.garchH[i] = this.omega + 0.06 * eps * eps * h + 0.92 * h;
     }
+    const LAG_RING = this.lagRing;
     const head = (this.ringHead[i]! + 1) % LAG_RING;
     this.ringHead[i] = head;
     this.ringT[i * LAG_RING + head] = nowUs;
@@ -292,6 +374,7 @@ export class FairValueMarket {
 
   /** The fair value a venue lagging by `lagUs` sees at `nowUs` (the newest record at or before then). */
   private lagged(i: number, nowUs: number, lagUs: number): number {
+    const LAG_RING = this.lagRing;
     const base = i * LAG_RING;
     let k = this.ringHead[i]!;
     const t = nowUs - lagUs;
@@ -370,12 +453,16 @@ export class FairValueMarket {
       v = rng.nextBelow(V);
     }
     const cell = i * V + v;
-    if (this.seq >= t.instrument.length)
+    const rec = this.recording;
+    if (rec && this.seq >= t.instrument.length)
       throw new RangeError(`fair-value market: more than the ${t.instrument.length} ticks its truth was sized for`);
     const seq = this.seq++;
-    t.instrument[seq] = i;
-    t.venue[seq] = v;
-    t.ticks = this.seq;
+    if (rec) {
+      t.instrument[seq] = i;
+      t.venue[seq] = v;
+      t.ticks = this.seq;
+    }
+    let flags = 0;
     let kind: number = TruthKind.Clean;
     let size = 0;
     // Venue noise: a slow AR(1) offset per cell, redrawn a little on each of the venue's quotes.
@@ -430,8 +517,9 @@ export class FairValueMarket {
       // A faulty source: its own quotes go wrong for good (biased up, or frozen where they were).
       if (this.faultStarted[cell] === 0) {
         this.faultStarted[cell] = 1;
-        t.labels[seq] = fault << TICK_EVENT_SHIFT;
+        flags |= fault << TICK_EVENT_SHIFT;
       }
+      if (fault === TickEvent.FrozenSource) flags |= TickFlag.InjectedFrozen;
       if (fault === TickEvent.BiasedSource) {
         bid += o.biasTicks * this.tick[i]!;
         ask += o.biasTicks * this.tick[i]!;
@@ -455,6 +543,7 @@ export class FairValueMarket {
           ask += shiftTicks * tick;
           kind = TruthKind.Spike;
           size = Math.abs(Math.log((0.5 * (bid + ask)) / this.cellMid[cell]!)) / sigma;
+          flags |= TickFlag.InjectedOutlier | (TickEvent.Spike << TICK_EVENT_SHIFT);
         }
       } else if (u < o.spikeProb + o.decimalShiftProb) {
         const f = rng.nextFloat() < 0.5 ? 10 : 0.1;
@@ -462,14 +551,16 @@ export class FairValueMarket {
         ask *= f;
         kind = TruthKind.DecimalShift;
         size = Math.log(10) / sigma;
+        flags |= TickFlag.InjectedOutlier | (TickEvent.DecimalShift << TICK_EVENT_SHIFT);
       }
     }
     this.instrument = i;
     this.venue = v;
+    this.keyGroup = i % this.keyGroups;
     this.bid = bid;
     this.ask = ask;
-    t.kind[seq] = kind;
-    t.sizeSigma[seq] = size;
+    this.flags = flags;
+    this.checksum += bid + ask;
     this.wireBid[cell] = bid;
     this.wireAsk[cell] = ask;
     // The ranking's truth: what the venue's quotes are worth where it is not a faulty source.
@@ -479,7 +570,12 @@ export class FairValueMarket {
       this.errN[v]++;
       t.errorBps[v] = (this.errSum[v]! / this.errN[v]!) * 1e4;
     }
-    this.labelCrosses(seq, i, cell, bid, ask);
+    if (rec) {
+      t.kind[seq] = kind;
+      t.sizeSigma[seq] = size;
+      t.labels[seq] = flags;
+      this.labelCrosses(seq, i, cell, bid, ask);
+    }
   }
 
   private maxFeeBps(): number {

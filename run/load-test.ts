@@ -188,6 +188,7 @@ function loadGeneratorOptions(
     lingerUs: config.lingerMs * 1000,
     flushWhenIdle: config.flushWhenIdle ?? false,
     clock,
+    market: config.market,
     inject: config.inject === 'none' ? null : { scale: config.injectScale },
   };
 }
@@ -230,6 +231,7 @@ export function loadgenPart(config: RunConfig, loadgen: AnyLoadGenerator): Loadg
     produceHistogram: encodeHistogram(loadgen.produceLatency),
     interrupted: loadgen.stopped,
     injected: loadgen.injected,
+    truth: loadgen.truthSpec,
   };
 }
 
@@ -258,6 +260,7 @@ export function ingestOptionsFor(
     workers: config.workers,
     instruments: config.instruments,
     venues: config.venues,
+    fxCurrencies: config.market === 'simple' ? undefined : 0,
     framesPerTask: config.framesPerTask,
     injectWorkerFailures: config.injectWorkerFailures,
     warmupUs: (config.warmupSec ?? 0) * 1e6,

@@ -356,7 +356,7 @@ export function replayThroughAnalyzer(
 }
 
 /** The baseline cross check: every tick where the quoted book crosses with no fees and no staleness check opens an alert. */
-function naiveCrossAlerts(truth: MarketTruth): Uint8Array {
+export function naiveCrossAlerts(truth: MarketTruth): Uint8Array {
   const out = new Uint8Array(truth.ticks);
   const prev = new Map<number, number>();
   for (let s = 0; s < truth.ticks; s++) {
@@ -368,7 +368,7 @@ function naiveCrossAlerts(truth: MarketTruth): Uint8Array {
   return out;
 }
 
-function hampelFlags(
+export function hampelFlags(
   truth: MarketTruth,
   mids: Float64Array,
   halves: Float64Array,
