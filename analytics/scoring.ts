@@ -31,7 +31,11 @@ export interface AnalyticsScore {
    * Fair-value market only (run/run-quality.ts): the baselines' scores beside the detectors'
    * (Hampel outliers, fee-less cross), and what the figures were scored on.
    */
-  baseline?: { outliers: Record<string, unknown> & { f1: number }; arbitrage: Record<string, unknown> };
+  baseline?: {
+    outliers: Record<string, unknown> & { f1: number };
+    arbitrage: Record<string, unknown>;
+    triangular: Record<string, unknown>;
+  };
   fairValue?: { scoredTicks: number; generatedTicks: number; checksumMatched: boolean | null; detectionsTruncated: number };
   /** Counts of what the generator injected, and its faulty and noisy venues; null when nothing was injected. */
   injected: (InjectedCounts & { sources: InjectedSources }) | null;
@@ -127,6 +131,8 @@ export interface ArbitrageScore {
   delayTicks: number;
   alertLatencyUsMean: number | null;
   triangular: {
+    /** Fair-value market only: triangle alerts against triangles the fair cross rates open (tradeable), and phantoms left unreported. */
+    fairValue?: { tradeable: Record<string, number>; phantom: Record<string, number> };
     fxTicks: number;
     openTicks: number;
     precision: number | null;

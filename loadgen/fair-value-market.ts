@@ -1,4 +1,15 @@
-import { defaultVenueFeeBps } from '../analytics/market-conventions.js';
+import {
+  cycleWeightBackward,
+  cycleWeightForward,
+  DEFAULT_FX_CURRENCIES,
+  DEFAULT_FX_FIRST_INSTRUMENT,
+  defaultVenueFeeBps,
+  FX_USD_VALUE,
+  fxLayout,
+  lnAsk,
+  negLnBid,
+  type FxLayout,
+} from '../analytics/market-conventions.js';
 import { TICK_EVENT_SHIFT, TickEvent, TickFlag } from '../wire/tick-frame.js';
 import { Prng } from './prng.js';
 
@@ -19,6 +30,12 @@ import { Prng } from './prng.js';
  * dislocations (a venue's own book moves past the others': a tradeable cross). A cross of the
  * quotes whose truth book (every venue quoting the current fair value, no lag, no staleness, no
  * bad tick) does not cross is a phantom.
+ *
+ * FX: with `fxCurrencies` ≥ 3 (and room for the pairs), instruments DEFAULT_FX_FIRST_INSTRUMENT..
+ * are the currency pairs of the analytics' FX layout (analytics/market-conventions.ts), their fair
+ * values cross rates of per-currency fair values (USD the numeraire), so fair triangles are
+ * consistent and only a venue's dislocation opens one in the truth; a triangle open in the quotes
+ * (lag, noise, stale, bad ticks) but not in the fair cross rates is a phantom.
  */
 export interface FairValueMarketOptions {
   seed: number;
@@ -60,6 +77,8 @@ export interface FairValueMarketOptions {
    */
   faultyEvery: number;
   biasTicks: number;
+  /** Currencies of the FX universe (0: none; it is also off when its pairs do not fit the instruments). */
+  fxCurrencies: number;
   /** Instruments are spread over this many key groups (record key / partition), `instrument % keyGroups`. */
   keyGroups: number;
 }
@@ -90,6 +109,7 @@ export const FAIR_VALUE_MARKET_DEFAULTS: Readonly<Omit<FairValueMarketOptions, '
   spreadTicks: 2,
   faultyEvery: 10,
   biasTicks: 3,
+  fxCurrencies: DEFAULT_FX_CURRENCIES,
   keyGroups: 1,
 });
 
@@ -153,6 +173,14 @@ export interface MarketTruth {
   phantom: Uint8Array;
   /** 1 when, after this tick, the quoted book crosses with no fees at all (the naive baseline's view). */
   naiveCross: Uint8Array;
+  /**
+   * FX ticks: 1 when, after this tick, a triangle containing the pair is open net of fees in the
+   * fair cross rates' book (tradeable); open in the quoted book only (phantom); open in the quoted
+   * book with no fees (the naive baseline's view).
+   */
+  triTradeable: Uint8Array;
+  triPhantom: Uint8Array;
+  triNaive: Uint8Array;
   /**
    * The tick's TickFlag bits (wire/tick-frame.ts), as the side channel carries them: InjectedOutlier
    * with the Spike / DecimalShift event on bad ticks, InjectedFrozen on a frozen source's ticks, and
@@ -240,6 +268,15 @@ export class FairValueMarket {
   private readonly sellF: Float64Array;
   private readonly buyF: Float64Array;
   private seq = 0;
+  readonly fx: FxLayout | null;
+  private readonly fxFirst: number;
+  private readonly fxPairs: number;
+  /** Per currency: log USD value, GARCH variance, last move time (FX pairs' fair values are their cross rates). */
+  private readonly curLog: Float64Array;
+  private readonly curH: Float64Array;
+  private readonly curLast: Float64Array;
+  /** Per triangle leg: best net bid and ask, truth / quoted / fee-less quoted (scratch of labelTriangles). */
+  private readonly legs = new Float64Array(6);
   private readonly dtSec: number;
   private readonly omega: number;
 
@@ -277,6 +314,9 @@ export class FairValueMarket {
       tradeable: new Uint8Array(n),
       phantom: new Uint8Array(n),
       naiveCross: new Uint8Array(n),
+      triTradeable: new Uint8Array(n),
+      triPhantom: new Uint8Array(n),
+      triNaive: new Uint8Array(n),
       labels: new Uint16Array(n),
       biasedVenue: -1,
       frozenVenue: -1,
@@ -311,8 +351,19 @@ export class FairValueMarket {
     this.dtSec = 1 / o.ratePerSec;
     // Unconditional variance per second of the GARCH(1,1) with α = 0.06, β = 0.92.
     this.omega = 0.02;
+    this.fx = o.fxCurrencies >= 3 ? fxLayout(I, o.fxCurrencies, DEFAULT_FX_FIRST_INSTRUMENT) : null;
+    this.fxFirst = this.fx?.first ?? 0;
+    this.fxPairs = this.fx?.pairs ?? 0;
+    const C = this.fx?.currencies ?? 0;
+    this.curLog = new Float64Array(C);
+    this.curH = new Float64Array(C).fill(1);
+    this.curLast = new Float64Array(C).fill(NaN);
+    for (let k = 0; k < C; k++) this.curLog[k] = Math.log(FX_USD_VALUE[k]!);
     for (let i = 0; i < I; i++) {
-      const price = 20 + this.rng.nextFloat() * 200;
+      // Drawn for every instrument, so the FX universe leaves the other instruments' prices as they were.
+      const drawn = 20 + this.rng.nextFloat() * 200;
+      const p = i - this.fxFirst;
+      const price = p >= 0 && p < this.fxPairs ? Math.exp(this.curLog[this.fx!.base[p]!]! - this.curLog[this.fx!.quote[p]!]!) : drawn;
       this.tick[i] = price * o.tickBps * 1e-4;
       this.logFair[i] = Math.log(price);
       this.garchH[i] = 1;
@@ -352,8 +403,45 @@ export class FairValueMarket {
     return this.rng.nextGaussian() / Math.sqrt(chi / nu) / Math.sqrt(nu / (nu - 2));
   }
 
+  private isFx(i: number): boolean {
+    return i >= this.fxFirst && i - this.fxFirst < this.fxPairs;
+  }
+
+  /** The instrument's fair value now (log): an FX pair's is the cross rate of its currencies' values now. */
+  private fairNow(i: number): number {
+    const p = i - this.fxFirst;
+    if (p >= 0 && p < this.fxPairs) return this.curLog[this.fx!.base[p]!]! - this.curLog[this.fx!.quote[p]!]!;
+    return this.logFair[i]!;
+  }
+
+  /** One GARCH–Student-t step of a log value over `dt` seconds; returns the new variance state. */
+  private step(log: Float64Array, h: Float64Array, k: number, dt: number): void {
+    if (!(dt > 0)) return;
+    const hk = h[k]!;
+    const eps = this.studentT();
+    log[k] += this.o.volBpsPerSqrtSec * 1e-4 * Math.sqrt(hk * dt) * eps;
+    // GARCH(1,1) on the standardised shock: h' = ω + α ε² h + β h, mean 1.
+    h[k] = this.omega + 0.06 * eps * eps * hk + 0.92 * hk;
+  }
+
+  /** Advances an FX pair's two currencies to `nowUs` (USD, the numeraire, stays put). */
+  private advanceCurrency(c: number, nowUs: number): void {
+    if (c === 0) return;
+    const last = this.curLast[c]!;
+    this.curLast[c] = nowUs;
+    this.step(this.curLog, this.curH, c, last === last ? (nowUs - last) * 1e-6 : this.dtSec);
+  }
+
   /** Advances the instrument's fair value to `nowUs` and records it for the lagging venues. */
   private advance(i: number, nowUs: number): void {
+    if (this.isFx(i)) {
+      const p = i - this.fxFirst;
+      this.advanceCurrency(this.fx!.base[p]!, nowUs);
+      this.advanceCurrency(this.fx!.quote[p]!, nowUs);
+      this.logFair[i] = this.fairNow(i);
+      this.record(i, nowUs);
+      return;
+    }
     const last = this.lastUs[i]!;
     const dt = last === last ? (nowUs - last) * 1e-6 : this.dtSec;
     this.lastUs[i] = nowUs;
@@ -365,6 +453,11 @@ export class FairValueMarket {
       // GARCH(1,1) on the standardised shock: h' = ω + α ε² h + β h, mean 1.
       this.garchH[i] = this.omega + 0.06 * eps * eps * h + 0.92 * h;
     }
+    this.record(i, nowUs);
+  }
+
+  /** Records the instrument's fair value at `nowUs` for the lagging venues. */
+  private record(i: number, nowUs: number): void {
     const LAG_RING = this.lagRing;
     const head = (this.ringHead[i]! + 1) % LAG_RING;
     this.ringHead[i] = head;
@@ -433,7 +526,8 @@ export class FairValueMarket {
     const V = o.venues;
     if (rng.nextFloat() < o.newsProb) {
       const jump = (rng.nextFloat() < 0.5 ? -1 : 1) * o.newsBps * 1e-4;
-      for (let k = 0; k < o.instruments; k++) this.logFair[k] += jump;
+      // Market-wide news moves every instrument but the FX pairs (whose values are cross rates).
+      for (let k = 0; k < o.instruments; k++) if (!this.isFx(k)) this.logFair[k] += jump;
       this.truth.newsSeqs.push(this.seq);
     }
     const t = this.truth;
@@ -506,7 +600,7 @@ export class FairValueMarket {
     let bid = this.cellBid[cell]!;
     let ask = this.cellAsk[cell]!;
     const fault =
-      o.faultyEvery > 0 && seq >= this.faultFromSeq && i % o.faultyEvery === o.faultyEvery - 1
+      o.faultyEvery > 0 && seq >= this.faultFromSeq && i % o.faultyEvery === o.faultyEvery - 1 && !this.isFx(i)
         ? v === t.biasedVenue
           ? TickEvent.BiasedSource
           : v === t.frozenVenue
@@ -564,7 +658,13 @@ export class FairValueMarket {
     this.wireBid[cell] = bid;
     this.wireAsk[cell] = ask;
     // The ranking's truth: what the venue's quotes are worth where it is not a faulty source.
-    if (kind !== TruthKind.Spike && kind !== TruthKind.DecimalShift && !(o.faultyEvery > 0 && i % o.faultyEvery === o.faultyEvery - 1)) {
+    // FX pairs are left out, as the analyzer leaves them out of its venue averages.
+    if (
+      kind !== TruthKind.Spike &&
+      kind !== TruthKind.DecimalShift &&
+      !this.isFx(i) &&
+      !(o.faultyEvery > 0 && i % o.faultyEvery === o.faultyEvery - 1)
+    ) {
       const e = Math.log(0.5 * (bid + ask)) - this.logFair[i]!;
       this.errSum[v] += Math.abs(e);
       this.errN[v]++;
@@ -575,6 +675,7 @@ export class FairValueMarket {
       t.sizeSigma[seq] = size;
       t.labels[seq] = flags;
       this.labelCrosses(seq, i, cell, bid, ask);
+      if (this.isFx(i)) this.labelTriangles(seq, i - this.fxFirst);
     }
   }
 
@@ -608,7 +709,7 @@ export class FairValueMarket {
       const c = base + w;
       const nz = this.noiseNow[c]!;
       if (nz !== nz) continue;
-      const bt = this.bidTicks(i, w, this.logFair[i]! + this.dislocNow[c]!) * this.tick[i]!;
+      const bt = this.bidTicks(i, w, this.fairNow(i) + this.dislocNow[c]!) * this.tick[i]!;
       const tb = bt * this.sellF[w]!;
       const ta = (bt + this.spreadOf(w) * this.tick[i]!) * this.buyF[w]!;
       if (tb > tBid) {
@@ -637,5 +738,61 @@ export class FairValueMarket {
     this.truth.tradeable[seq] = tradeable ? 1 : 0;
     this.truth.phantom[seq] = quoted && !tradeable ? 1 : 0;
     this.truth.naiveCross[seq] = nBid > nAsk ? 1 : 0;
+  }
+
+  /**
+   * Fills `legs` with pair p's best net bid and ask over the venues that quote it: mode 0 the
+   * truth book (fair cross rate now plus the venue's dislocation, on the grid, net of fees),
+   * 1 the quoted book (the last quotes sent, net of fees), 2 the quoted book without fees.
+   */
+  private bestOfPair(p: number, mode: number, out: number): void {
+    const V = this.o.venues;
+    const i = this.fxFirst + p;
+    const tick = this.tick[i]!;
+    const fair = this.fairNow(i);
+    let bb = -Infinity,
+      ba = Infinity;
+    for (let w = 0; w < V; w++) {
+      const c = i * V + w;
+      if (this.noiseNow[c] !== this.noiseNow[c]) continue;
+      let b: number, a: number;
+      if (mode === 0) {
+        const bt = this.bidTicks(i, w, fair + this.dislocNow[c]!) * tick;
+        b = bt * this.sellF[w]!;
+        a = (bt + this.spreadOf(w) * tick) * this.buyF[w]!;
+      } else if (mode === 1) {
+        b = this.wireBid[c]! * this.sellF[w]!;
+        a = this.wireAsk[c]! * this.buyF[w]!;
+      } else {
+        b = this.wireBid[c]!;
+        a = this.wireAsk[c]!;
+      }
+      if (b > bb) bb = b;
+      if (a < ba) ba = a;
+    }
+    this.legs[out] = negLnBid(bb > 0 ? bb : NaN);
+    this.legs[out + 1] = lnAsk(ba < Infinity ? ba : NaN);
+  }
+
+  /** Whether a triangle containing pair p is open in the given book (see bestOfPair). */
+  private triangleOpen(p: number, mode: number): boolean {
+    const fx = this.fx!;
+    const L = this.legs;
+    for (let k = 0; k < fx.trianglesPerPair; k++) {
+      const tri = fx.pairTriangles[p * fx.trianglesPerPair + k]!;
+      this.bestOfPair(fx.trianglePairs[tri * 3]!, mode, 0); // AB
+      this.bestOfPair(fx.trianglePairs[tri * 3 + 1]!, mode, 2); // BC
+      this.bestOfPair(fx.trianglePairs[tri * 3 + 2]!, mode, 4); // AC
+      if (cycleWeightForward(L[0]!, L[2]!, L[5]!) < 0 || cycleWeightBackward(L[4]!, L[3]!, L[1]!) < 0) return true;
+    }
+    return false;
+  }
+
+  /** Labels FX pair p's triangles after this tick: tradeable in the fair cross rates, phantom in the quotes only, fee-less in the quotes. */
+  private labelTriangles(seq: number, p: number): void {
+    const tradeable = this.triangleOpen(p, 0);
+    this.truth.triTradeable[seq] = tradeable ? 1 : 0;
+    this.truth.triPhantom[seq] = !tradeable && this.triangleOpen(p, 1) ? 1 : 0;
+    this.truth.triNaive[seq] = this.triangleOpen(p, 2) ? 1 : 0;
   }
 }

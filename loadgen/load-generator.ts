@@ -31,7 +31,7 @@ export interface LoadGeneratorOptions {
   flushWhenIdle?: boolean;
   clock: ClockUs;
   /**
-   * 'fair-value' (absent: the default): loadgen/fair-value-market.ts, no FX universe; its stream
+   * 'fair-value' (absent: the default): loadgen/fair-value-market.ts, with the default FX universe; its stream
    * can be regenerated from `truthSpec` to be scored. 'simple': loadgen/market-model.ts with the
    * default FX universe (analytics/market-conventions.ts) and the injector.
    */

@@ -260,7 +260,6 @@ export function ingestOptionsFor(
     workers: config.workers,
     instruments: config.instruments,
     venues: config.venues,
-    fxCurrencies: config.market === 'simple' ? undefined : 0,
     framesPerTask: config.framesPerTask,
     injectWorkerFailures: config.injectWorkerFailures,
     warmupUs: (config.warmupSec ?? 0) * 1e6,

@@ -10,6 +10,7 @@ import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
 import { MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
 import { MAX_DETECTIONS_PER_KIND } from '../analytics/detection-log.js';
 import { MAX_CELLS } from '../analytics/analytics-state.js';
+import { COUNTER_FIELDS } from '../analytics/analytics-counters.js';
 import { LATENCY_STAGES, RESULT_SCHEMA_VERSION } from './run-result.js';
 
 /** Layouts this version reads; files without the field are older ones, read as version 1. */
@@ -93,7 +94,16 @@ const cluster = z.looseObject({
   local: z.boolean().optional(),
 });
 
-const counters = z.record(text(64), z.union([count, z.array(count).max(1024)]));
+/** The analytics counters, from their one field list (analytics/analytics-counters.ts); each optional (older parts lack newer ones). */
+const counterValue = z.union([count, z.array(count).max(1024)]);
+const counters = z
+  .object(
+    Object.fromEntries(
+      Object.entries(COUNTER_FIELDS).map(([name, kind]) => [name, (kind === 'array' ? z.array(count).max(1024) : count).optional()]),
+    ),
+  )
+  .catchall(counterValue)
+  .refine((c) => Object.keys(c).every((k) => k.length <= 64), 'counter names are at most 64 characters');
 
 const injectedTruth = z.looseObject({
   counts: z.record(text(64), count),
@@ -223,6 +233,7 @@ const fairValueStreamSpec = z.looseObject({
       spreadTicks: int(1, 10_000),
       faultyEvery: int(0, 1_000_000),
       biasTicks: z.number().min(0).max(10_000),
+      fxCurrencies: int(0, 10),
       keyGroups: int(1, 1_000_000),
     })
     .refine((o) => o.instruments * o.venues <= MAX_CELLS, `instruments × venues must be at most ${MAX_CELLS}`),
@@ -239,6 +250,8 @@ const detections = z.looseObject({
     z.looseObject({
       outlier: z.array(int(0, MAX_TICKS_PER_SOURCE)).max(MAX_DETECTIONS_PER_KIND),
       tradeable: z.array(int(0, MAX_TICKS_PER_SOURCE)).max(MAX_DETECTIONS_PER_KIND),
+      // Absent in parts written before triangles were scored.
+      triangular: z.array(int(0, MAX_TICKS_PER_SOURCE)).max(MAX_DETECTIONS_PER_KIND).optional(),
     }),
   ),
   truncated: count,

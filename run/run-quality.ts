@@ -88,14 +88,22 @@ export function scoreRunQuality(
     scored += n;
     generated += spec.generated;
     const { instruments, venues } = spec.options;
-    const lists = merged.bySource[String(sources[k])] ?? { outlier: [], tradeable: [] };
+    const lists = merged.bySource[String(sources[k])] ?? { outlier: [], tradeable: [], triangular: [] };
     const flagged = new Uint8Array(n);
     for (const seq of lists.outlier) if (seq < n) flagged[seq] = 1;
     const crossed = new Uint8Array(n);
     for (const seq of lists.tradeable) if (seq < n) crossed[seq] = 1;
+    const triangles = new Uint8Array(n);
+    for (const seq of lists.triangular) if (seq < n) triangles[seq] = 1;
     const outliers = scoreOutliers(truth, flagged, venues, o.matchTicks);
     const baselineOutliers = scoreOutliers(truth, hampelFlags(truth, mids, halves, instruments, venues, 6), venues, o.matchTicks);
-    const point = (s: typeof outliers) => ({ threshold: 6, precision: s.precision, recall: s.recall, f1: s.f1, falsePer10k: s.falsePer10k });
+    const point = (s: typeof outliers) => ({
+      threshold: 6,
+      precision: s.precision,
+      recall: s.recall,
+      f1: s.f1,
+      falsePer10k: s.falsePer10k,
+    });
     const truthScore = Array.from(truth.errorBps, (x) => -x);
     const rng = new Prng(spec.seed * 7919 + 1);
     return {
@@ -107,6 +115,15 @@ export function scoreRunQuality(
       baselinePrCurve: [point(baselineOutliers)],
       arbitrage: scoreCrosses(truth, crossed, instruments, o.matchTicks),
       baselineArbitrage: scoreCrosses(truth, naiveCrossAlerts(truth), instruments, o.matchTicks),
+      triangular: scoreCrosses(truth, triangles, instruments, o.matchTicks, truth.triTradeable, truth.triPhantom),
+      baselineTriangular: scoreCrosses(
+        truth,
+        naiveCrossAlerts(truth, truth.triNaive),
+        instruments,
+        o.matchTicks,
+        truth.triTradeable,
+        truth.triPhantom,
+      ),
       sources: {
         spearman: spearman(qualities, truthScore),
         kendall: kendall(qualities, truthScore),
@@ -153,10 +170,11 @@ export function attachRunQuality(result: RunResult, q: RunQuality): void {
     alerts: b.arbitrage.tradeable.alerts,
   };
   a.arbitrage.phantom = { classified: b.arbitrage.phantom.classified, events: b.arbitrage.phantom.events };
+  a.arbitrage.triangular.fairValue = b.triangular;
   a.sources.spearman = Number.isFinite(b.sources.spearman) ? b.sources.spearman : null;
   a.sources.kendall = b.sources.kendall;
   a.sources.kendallPValue = b.sources.kendallPValueMax;
-  a.baseline = { outliers: b.baseline.outliers, arbitrage: b.baseline.arbitrage };
+  a.baseline = { outliers: b.baseline.outliers, arbitrage: b.baseline.arbitrage, triangular: b.baseline.triangular };
   a.fairValue = {
     scoredTicks: q.scoredTicks,
     generatedTicks: q.generatedTicks,
@@ -164,7 +182,9 @@ export function attachRunQuality(result: RunResult, q: RunQuality): void {
     detectionsTruncated: q.detectionsTruncated,
   };
   if (q.checksumMatched === false)
-    result.warnings.push('the fair-value stream regenerated for scoring does not match the one sent (checksum): its quality figures are not valid');
+    result.warnings.push(
+      'the fair-value stream regenerated for scoring does not match the one sent (checksum): its quality figures are not valid',
+    );
   if (q.scoredTicks < q.generatedTicks)
     result.warnings.push(`analytics quality scored on the first ${q.scoredTicks} of ${q.generatedTicks} ticks per source`);
 }
