@@ -1,16 +1,8 @@
 import { nowUs, type ClockUs } from '../wire/clock.js';
-import { FrameReader, TickEvent, TickFlag, tickEvent, validateFrame } from '../wire/tick-frame.js';
+import { FrameReader, TickFlag, validateFrame } from '../wire/tick-frame.js';
 import type { Alert, AlertKind } from './alerts.js';
-import {
-  EVAL_STRIDE,
-  EvalField,
-  SCORER_CELL_STRIDE,
-  ScorerField,
-  evalCellTable,
-  evalInstrumentTable,
-  scorerCellTable,
-  type AnalyticsSharedState,
-} from './analytics-state.js';
+import { SCORER_CELL_STRIDE, ScorerField, evalInstrumentTable, scorerCellTable, type AnalyticsSharedState } from './analytics-state.js';
+import { GroundTruthTracker } from './ground-truth-tracker.js';
 import { CrossFlag, CrossedMarketDetector, type CrossedMarketConfig } from './crossed-market-detector.js';
 import { DEFAULT_VENUE_FEES_BPS } from './market-conventions.js';
 import { OutlierDetector, type OutlierConfig } from './outlier-detector.js';
@@ -114,12 +106,12 @@ export class FrameAnalyzer {
   private readonly venues: number;
   private readonly skipOutliers: boolean;
   private readonly clock: ClockUs;
-  private readonly evalCells: Float64Array;
   /** The scorer's per-cell line, whose evalOpen slot says the cell has an event to follow. */
   private readonly scorerCells: Float64Array;
   private readonly faultyInstrument: Uint8Array;
   private readonly stallAfter: number;
-  private readonly tauUs: number;
+  /** Scoring against the labels: called only on labelled ticks and cells with an event open. */
+  private readonly truth: GroundTruthTracker;
   private readonly scoreSum: Float64Array;
   private readonly scoreCount: Float64Array;
   private alerts: Alert[] | null = null;
@@ -136,11 +128,10 @@ export class FrameAnalyzer {
     this.venues = state.dims.venues;
     this.skipOutliers = this.config.arbitrageSkipsOutliers;
     this.clock = clock;
-    this.evalCells = evalCellTable(state);
     this.scorerCells = scorerCellTable(state);
     this.faultyInstrument = evalInstrumentTable(state);
     this.stallAfter = this.config.scorerStallAfter;
-    this.tauUs = this.config.scorerStalenessTauUs;
+    this.truth = new GroundTruthTracker(state, this.config, this.sources, this.counters);
     this.scoreSum = new Float64Array(this.venues);
     this.scoreCount = new Float64Array(this.venues);
     this.labels = state.labels ? new TickLabels(state.labels) : null;
@@ -167,6 +158,7 @@ export class FrameAnalyzer {
     const fxFirst = triangular.first;
     const fxPairs = triangular.pairs;
     const labels = this.labels;
+    const truth = this.truth;
     // Locals for the per-tick counts, written back once per frame: keeps the loop free of
     // property stores. Rare, labelled events update `c` directly.
     let outOfRange = 0;
@@ -270,9 +262,9 @@ export class FrameAnalyzer {
       }
 
       // Scoring against the labels: rare paths only (a labelled tick, or a cell with an open event).
-      if (flags !== 0) this.scoreLabels(flags, instrument, venue, sendTimeUs, isOutlier, isCrossed, (tri & TriFlag.Open) !== 0);
+      if (flags !== 0) truth.onLabelled(flags, instrument, venue, sendTimeUs, isOutlier, isCrossed, (tri & TriFlag.Open) !== 0);
       if (this.scorerCells[(instrument * V + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] !== 0) {
-        this.followEvent(instrument, venue, flags, sendTimeUs, stalled);
+        truth.follow(instrument, venue, flags, sendTimeUs, stalled);
       }
     }
     c.frames++;
@@ -294,142 +286,6 @@ export class FrameAnalyzer {
     c.triangularTicks += triOpen;
     c.triangularTicksTrue += triTrue;
     c.triangularMissed += triMissed;
-  }
-
-  /** Per-tick label bookkeeping of a labelled tick, and the start of a multi-tick event. */
-  private scoreLabels(
-    flags: number,
-    instrument: number,
-    venue: number,
-    sendTimeUs: number,
-    isOutlier: boolean,
-    isCrossed: boolean,
-    triOpen: boolean,
-  ): void {
-    const c = this.counters;
-    if ((flags & TickFlag.GenuineJump) !== 0) {
-      c.genuineJumpTicks++;
-      if (isOutlier) c.outliersFlaggedOnJumps++;
-    }
-    if ((flags & TickFlag.InjectedFrozen) !== 0) c.frozenTicks++;
-    if ((flags & TickFlag.InjectedArbitrage) !== 0) c.injectedArbitrageTicks++;
-    if ((flags & TickFlag.MarketCross) !== 0) {
-      c.marketCrossTicks++;
-      if (isCrossed) c.marketCrossFlagged++;
-    }
-    if ((flags & TickFlag.TriangularOpen) !== 0) c.triangularLabelled++;
-    const ev = tickEvent(flags);
-    switch (ev) {
-      case TickEvent.Spike:
-        c.spikeTicks++;
-        if (isOutlier) c.spikesFlagged++;
-        break;
-      case TickEvent.DecimalShift:
-        c.decimalShiftTicks++;
-        if (isOutlier) c.decimalShiftsFlagged++;
-        break;
-      case TickEvent.ArbitrageWindow:
-        c.arbitrageTriggers++;
-        if (isCrossed) c.arbitrageTriggersFlagged++;
-        break;
-      case TickEvent.Triangular:
-        c.triangularTriggers++;
-        if (triOpen) c.triangularTriggersFlagged++;
-        break;
-      case TickEvent.FrozenRun:
-      case TickEvent.FrozenSource:
-      case TickEvent.BiasedSource: {
-        if (ev === TickEvent.FrozenRun) c.frozenRunsStarted++;
-        else if (ev === TickEvent.FrozenSource) c.frozenSources++;
-        else c.biasedSources++;
-        // Faulty sources are kept out of the venue averages the noise ranking is checked on.
-        if (ev !== TickEvent.FrozenRun) this.faultyInstrument[instrument] = 1;
-        const e = (instrument * this.venues + venue) * EVAL_STRIDE;
-        const E = this.evalCells;
-        E[e + EvalField.event] = ev;
-        this.scorerCells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] = 1;
-        E[e + EvalField.startUpdate] = this.sources.updates(instrument, venue);
-        E[e + EvalField.startUs] = sendTimeUs;
-        E[e + EvalField.late] = 0;
-        break;
-      }
-      default:
-        break;
-    }
-  }
-
-  /** Follows a cell's open event (frozen run, frozen or biased source) until it is detected or over. */
-  private followEvent(instrument: number, venue: number, flags: number, sendTimeUs: number, stalled: boolean): void {
-    const c = this.counters;
-    const E = this.evalCells;
-    const e = (instrument * this.venues + venue) * EVAL_STRIDE;
-    const ev = E[e + EvalField.event];
-    const delay = this.sources.updates(instrument, venue) - E[e + EvalField.startUpdate];
-    if (ev === TickEvent.FrozenRun) {
-      if ((flags & TickFlag.InjectedFrozen) === 0) {
-        // the run ended undetected
-        c.frozenRuns++;
-        this.closeEvent(e, instrument, venue);
-        return;
-      }
-      if (!stalled) return;
-      const delayUs = sendTimeUs - E[e + EvalField.startUs];
-      c.frozenRuns++;
-      c.frozenRunsDetected++;
-      c.frozenDelayTicksSum += delay;
-      c.frozenDelayUsSum += delayUs;
-      if (delay > c.frozenDelayTicksMax) c.frozenDelayTicksMax = delay;
-      if (delayUs > c.frozenDelayUsMax) c.frozenDelayUsMax = delayUs;
-      this.closeEvent(e, instrument, venue);
-      return;
-    }
-    const quality = this.sources.quality(instrument, venue);
-    if (ev === TickEvent.FrozenSource) {
-      if (quality < this.config.evalFrozenScore) {
-        c.frozenSourcesBelow++;
-        if (delay <= this.config.evalFrozenWithin) c.frozenSourcesOnTime++;
-        c.frozenSourceDelaySum += delay;
-        if (delay > c.frozenSourceDelayMax) c.frozenSourceDelayMax = delay;
-        this.closeEvent(e, instrument, venue);
-      } else if (delay > this.config.evalFrozenWithin && E[e + EvalField.late] === 0) {
-        c.frozenSourcesLate++;
-        E[e + EvalField.late] = 1;
-      }
-      return;
-    }
-    if (ev === TickEvent.BiasedSource) {
-      if (this.ranksLast(instrument, venue, quality, sendTimeUs)) {
-        c.biasedRankedLast++;
-        if (delay <= this.config.evalBiasedWithin) c.biasedOnTime++;
-        c.biasedDelaySum += delay;
-        if (delay > c.biasedDelayMax) c.biasedDelayMax = delay;
-        this.closeEvent(e, instrument, venue);
-      } else if (delay > this.config.evalBiasedWithin && E[e + EvalField.late] === 0) {
-        c.biasedLate++;
-        E[e + EvalField.late] = 1;
-      }
-    }
-  }
-
-  private closeEvent(e: number, instrument: number, venue: number): void {
-    this.evalCells[e + EvalField.event] = 0;
-    this.scorerCells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] = 0;
-  }
-
-  /** Whether the venue's score (at this tick) is below every other quoting venue's score, decayed to now. */
-  private ranksLast(instrument: number, venue: number, quality: number, nowUs: number): boolean {
-    if (!(quality === quality)) return false;
-    let others = 0;
-    for (let w = 0; w < this.venues; w++) {
-      if (w === venue) continue;
-      const q = this.sources.quality(instrument, w);
-      if (q !== q) continue;
-      const last = this.sources.lastQuoteUs(instrument, w);
-      const s = q * Math.exp(-(nowUs > last ? nowUs - last : 0) / this.tauUs);
-      if (!(quality < s)) return false;
-      others++;
-    }
-    return others > 0;
   }
 
   private alert(r: FrameReader, i: number, kind: AlertKind, instrument: number, venue: number, sendTimeUs: number, value: number): void {
