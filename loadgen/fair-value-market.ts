@@ -256,9 +256,14 @@ export class FairValueMarket {
   /** Per cell: 1 once its faulty source started (its first faulty tick carries the label). */
   private readonly faultStarted: Uint8Array;
   private readonly faultFromSeq: number;
-  /** Scheduled venue updates: cell and due time (unordered; a handful at a time), and a flag per cell. */
-  private readonly pendingCell: number[] = [];
-  private readonly pendingDue: number[] = [];
+  /**
+   * Scheduled venue updates: a binary min-heap of due times with their cells (at most one entry
+   * per cell, which pendingFlag marks), so taking the earliest costs O(log pending) however many
+   * cells wait out their feed lag at a high tick rate.
+   */
+  private readonly heapDue: Float64Array;
+  private readonly heapCell: Int32Array;
+  private heapSize = 0;
   private readonly pendingFlag: Uint8Array;
   private readonly errN: Float64Array;
   private readonly cellVar: Float64Array;
@@ -378,6 +383,8 @@ export class FairValueMarket {
     this.errSum = new Float64Array(V);
     this.errN = new Float64Array(V);
     this.pendingFlag = new Uint8Array(cells);
+    this.heapDue = new Float64Array(cells);
+    this.heapCell = new Int32Array(cells);
     this.cellVar = new Float64Array(cells);
     this.cellN = new Uint32Array(cells);
     this.dislocLeft = new Uint16Array(cells);
@@ -498,25 +505,50 @@ export class FairValueMarket {
       const changed = nz !== nz || this.bidTicks(i, w, f + nz + this.dislocNow[c]!) * this.tick[i]! !== this.cellBid[c];
       if (!changed) continue;
       this.pendingFlag[c] = 1;
-      this.pendingCell.push(c);
-      this.pendingDue.push(nowUs + this.truth.lagUs[w]!);
+      this.heapPush(c, nowUs + this.truth.lagUs[w]!);
     }
   }
 
   /** Removes and returns the cell of the earliest update due by `nowUs`, or −1. */
   private takeDue(nowUs: number): number {
-    const due = this.pendingDue;
-    let best = -1;
-    for (let k = 0; k < due.length; k++) if (due[k]! <= nowUs && (best < 0 || due[k]! < due[best]!)) best = k;
-    if (best < 0) return -1;
-    const cell = this.pendingCell[best]!;
-    const last = due.length - 1;
-    due[best] = due[last]!;
-    this.pendingCell[best] = this.pendingCell[last]!;
-    due.pop();
-    this.pendingCell.pop();
+    if (this.heapSize === 0 || this.heapDue[0]! > nowUs) return -1;
+    const D = this.heapDue;
+    const C = this.heapCell;
+    const cell = C[0]!;
+    const n = --this.heapSize;
+    // Sift the last entry down from the root.
+    const due = D[n]!;
+    const c = C[n]!;
+    let k = 0;
+    for (;;) {
+      const l = 2 * k + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && D[r]! < D[l]! ? r : l;
+      if (!(D[m]! < due)) break;
+      D[k] = D[m]!;
+      C[k] = C[m]!;
+      k = m;
+    }
+    D[k] = due;
+    C[k] = c;
     this.pendingFlag[cell] = 0;
     return cell;
+  }
+
+  private heapPush(cell: number, due: number): void {
+    const D = this.heapDue;
+    const C = this.heapCell;
+    let k = this.heapSize++;
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      if (!(D[parent]! > due)) break;
+      D[k] = D[parent]!;
+      C[k] = C[parent]!;
+      k = parent;
+    }
+    D[k] = due;
+    C[k] = cell;
   }
 
   /** Generates the next tick at `nowUs`: fields instrument, venue, bid, ask; the truth entry at its seq. */
@@ -657,9 +689,11 @@ export class FairValueMarket {
     this.checksum += bid + ask;
     this.wireBid[cell] = bid;
     this.wireAsk[cell] = ask;
-    // The ranking's truth: what the venue's quotes are worth where it is not a faulty source.
+    // The ranking's truth: what the venue's quotes are worth where it is not a faulty source
+    // (recorded only: a run's regeneration computes it).
     // FX pairs are left out, as the analyzer leaves them out of its venue averages.
     if (
+      rec &&
       kind !== TruthKind.Spike &&
       kind !== TruthKind.DecimalShift &&
       !this.isFx(i) &&

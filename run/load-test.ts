@@ -328,7 +328,7 @@ export async function runLoadTest(
     if (!(await primeConsumers(kafkaProducer, ingest, config.partitions, clock)))
       log('warning: the consumers did not read the priming records within 15 s');
     // Compile the generator's hot path on throwaway ticks (see ingest/jit-warmup.ts).
-    await syntheticFrames({ instruments: config.instruments, venues: config.venues });
+    await syntheticFrames({ instruments: config.instruments, venues: config.venues }, undefined, config.market);
     // The schedule starts here, once everything is connected and the consumers are reading.
     // --loadgen-thread: ticks generated and encoded on their own thread (labels shared with it); this one produces.
     const loadgen: AnyLoadGenerator = config.loadgenThread
