@@ -12,6 +12,7 @@ import { primeConsumers } from './consumer-priming.js';
 import { syntheticFrames } from '../ingest/jit-warmup.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
 import { ThreadedLoadGenerator } from '../loadgen/generator-thread.js';
+import { INTERRUPTED_SCORED_TICKS, MAX_SCORED_TICKS } from './run-quality.js';
 import type { RunConfig } from './run-config.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
 import { encodeHistogram, type LatencySummary } from '../metrics/latency-histogram.js';
@@ -468,6 +469,8 @@ export async function runLoadTest(
       loadgens: [loadgenPart(config, loadgen)],
       ingests: [ingestResult],
       timeline,
+      // The result of an interrupted run is due within seconds: its quality is scored on a prefix.
+      qualityTickLimit: interruptedAtMs !== null ? INTERRUPTED_SCORED_TICKS : MAX_SCORED_TICKS,
     });
     result.faults = faultRunner?.events ?? [];
     result.malformedInjected = injector?.injected ?? 0;

@@ -9,7 +9,7 @@ import { countBits, decodeSeenBits, unionBits } from '../metrics/delivery-ledger
 import { createMergeHistogram, mergeEncoded, type Histogram } from '../metrics/latency-histogram.js';
 import { SUMMED_CONSUME_COUNTS, type IngestPart } from '../ingest/ingest-part.js';
 import { buildRunResult, type RunResult } from './run-result.js';
-import { attachRunQuality, scoreRunQuality } from './run-quality.js';
+import { attachRunQuality, MAX_SCORED_TICKS, scoreRunQuality } from './run-quality.js';
 import { FirehoseError } from '../kafka/errors.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
 
@@ -56,6 +56,8 @@ export interface MergeInput {
   timeline: TimelinePoint[];
   /** Where each ingest part came from (file names), for error messages. */
   ingestNames?: string[];
+  /** Fair-value market: ticks per source scored against the regenerated truth (default MAX_SCORED_TICKS). */
+  qualityTickLimit?: number;
 }
 
 /** Ledger bytes a part may hold beyond its source's produced ticks (8M ticks). */
@@ -218,6 +220,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
     fair.map((l) => l.sourceId),
     ingests.flatMap((i) => (i.detections ? [i.detections] : [])),
     counters,
+    input.qualityTickLimit ?? MAX_SCORED_TICKS,
   );
   if (quality !== null) attachRunQuality(result, quality);
   return result;

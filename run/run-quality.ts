@@ -24,8 +24,14 @@ import {
  * ticks flow: the producer's hot path keeps no per-tick truth, and the detectors never see it.
  */
 
-/** Ticks scored per source: a longer run is scored on its first this-many ticks (the figures say how many). */
-export const MAX_SCORED_TICKS = 20_000_000;
+/**
+ * Ticks scored per source: a longer run is scored on its first this-many ticks (the figures say
+ * how many). Regenerating and scoring costs about 3 µs of CPU per tick, so this bounds the wait
+ * at the end of a run to ~15 s; an interrupted run scores INTERRUPTED_SCORED_TICKS (its result
+ * is due within seconds of the interrupt).
+ */
+export const MAX_SCORED_TICKS = 5_000_000;
+export const INTERRUPTED_SCORED_TICKS = 300_000;
 
 export interface RegeneratedStream {
   truth: MarketTruth;
