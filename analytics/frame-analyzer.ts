@@ -1,22 +1,15 @@
 import { nowUs, type ClockUs } from '../wire/clock.js';
-import { FrameReader, TickEvent, TickFlag, tickEvent, validateFrame } from '../wire/tick-frame.js';
+import { FrameReader, TickFlag, validateFrame } from '../wire/tick-frame.js';
 import type { Alert, AlertKind } from './alerts.js';
-import {
-  EVAL_STRIDE,
-  EvalField,
-  SCORER_CELL_STRIDE,
-  ScorerField,
-  evalCellTable,
-  evalInstrumentTable,
-  scorerCellTable,
-  type AnalyticsSharedState,
-} from './analytics-state.js';
+import { SCORER_CELL_STRIDE, ScorerField, evalInstrumentTable, scorerCellTable, type AnalyticsSharedState } from './analytics-state.js';
+import { GroundTruthTracker } from './ground-truth-tracker.js';
 import { CrossFlag, CrossedMarketDetector, type CrossedMarketConfig } from './crossed-market-detector.js';
 import { DEFAULT_VENUE_FEES_BPS } from './market-conventions.js';
 import { OutlierDetector, type OutlierConfig } from './outlier-detector.js';
 import { SourceScorer, type SourceScorerConfig } from './source-scorer.js';
 import { TickLabels } from './tick-labels.js';
 import { TriFlag, TriangularDetector } from './triangular-detector.js';
+import { analyticsCountersZero, NUMBER_KEYS, type AnalyticsCounters } from './analytics-counters.js';
 
 export interface AnalyticsConfig extends OutlierConfig, SourceScorerConfig, CrossedMarketConfig {
   /**
@@ -67,233 +60,7 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   evalScoreWarmup: 20,
 });
 
-/**
- * Per-analyzer event counts. Each worker sends deltas (`takeCounters`); the main thread sums
- * them with `addCounters` (fields ending in `Max` take the maximum, arrays add element-wise), so
- * counts from any number of workers and processes merge exactly. Ratios are computed only from
- * the merged counts (bench/run-result.ts).
- *
- * "Labelled" means the generator's TickFlag ground truth (0 on a clean stream).
- */
-export interface AnalyticsCounters {
-  frames: number;
-  /** Frames rejected by validateFrame; none of their ticks is counted or analysed. */
-  badFrames: number;
-  /** Ticks in valid frames, including out-of-range ones. */
-  ticks: number;
-  /** Ticks whose instrument or venue lies outside the state's dims (skipped). */
-  ticksOutOfRange: number;
-
-  // Outliers: spikes and decimal shifts (labelled InjectedOutlier), judged on the offending tick.
-  outliersFlagged: number;
-  /** Flagged and labelled InjectedOutlier. */
-  outliersFlaggedTrue: number;
-  /** Labelled InjectedOutlier but not flagged. */
-  outliersMissed: number;
-  spikeTicks: number;
-  spikesFlagged: number;
-  decimalShiftTicks: number;
-  decimalShiftsFlagged: number;
-  /** Ticks labelled GenuineJump (a real move reaching a venue), and those flagged: false flags on real moves. */
-  genuineJumpTicks: number;
-  outliersFlaggedOnJumps: number;
-
-  // Stale prices: frozen runs and frozen sources (labelled InjectedFrozen).
-  stalledTicks: number;
-  /** Stalled and labelled InjectedFrozen. */
-  stalledTicksTrue: number;
-  /** Labelled InjectedFrozen but not stalled. */
-  frozenMissed: number;
-  frozenTicks: number;
-  /**
-   * Injected frozen runs seen starting; decided (detected, or ended undetected — a run still
-   * going when the stream ends is neither); detected (stalled before the run ended); and the
-   * delays from the run's first tick to detection.
-   */
-  frozenRunsStarted: number;
-  frozenRuns: number;
-  frozenRunsDetected: number;
-  frozenDelayTicksSum: number;
-  frozenDelayTicksMax: number;
-  frozenDelayUsSum: number;
-  frozenDelayUsMax: number;
-
-  // Source confidence against the injected faulty sources (one event per panel instrument).
-  biasedSources: number;
-  /** The biased venue ranked last on the instrument (score below every other venue's), at all / within evalBiasedWithin of its updates. */
-  biasedRankedLast: number;
-  biasedOnTime: number;
-  /** ... not last yet when evalBiasedWithin of its updates had passed (counted once, when the limit passes). */
-  biasedLate: number;
-  /** Updates of the biased venue from the bias's start until it ranked last. */
-  biasedDelaySum: number;
-  biasedDelayMax: number;
-  /** The frozen venue scored below evalFrozenScore on the instrument, at all / within evalFrozenWithin of its updates; or not by then. */
-  frozenSources: number;
-  frozenSourcesBelow: number;
-  frozenSourcesOnTime: number;
-  frozenSourcesLate: number;
-  frozenSourceDelaySum: number;
-  frozenSourceDelayMax: number;
-  /**
-   * Per venue: sum (in millionths, rounded, so sums merge exactly in any order) and count of its
-   * score sampled at every 8th of its own updates (non-FX instruments without faulty sources).
-   */
-  venueScoreSum: number[];
-  venueScoreCount: number[];
-
-  // Cross-venue arbitrage.
-  /** Ticks whose venue crosses another venue after the update. */
-  crossedTicks: number;
-  /** Crossed and labelled crossed in the true book (InjectedArbitrage or MarketCross). */
-  crossedTicksTrue: number;
-  /** Labelled InjectedArbitrage but not crossed. */
-  arbitrageMissed: number;
-  injectedArbitrageTicks: number;
-  marketCrossTicks: number;
-  marketCrossFlagged: number;
-  /** Ticks whose venue is locked with another venue (and crosses none). */
-  lockedTicks: number;
-  /** Instruments going from not crossed to crossed. */
-  arbitrageWindows: number;
-  arbitrageWindowsClosed: number;
-  /** Triggering ticks of injected arbitrage windows, and those crossed on that very tick. */
-  arbitrageTriggers: number;
-  arbitrageTriggersFlagged: number;
-
-  // Triangular FX arbitrage.
-  fxTicks: number;
-  /** FX ticks after which a triangle containing the pair is open. */
-  triangularTicks: number;
-  /** ... and labelled TriangularOpen. */
-  triangularTicksTrue: number;
-  triangularLabelled: number;
-  triangularMissed: number;
-  /** Cycles opened / closed. */
-  triangularWindows: number;
-  triangularWindowsClosed: number;
-  triangularTriggers: number;
-  triangularTriggersFlagged: number;
-
-  // Alerts (see analytics/alerts.ts), by kind, with detection latency (send time → detection).
-  alerts: number;
-  alertsOutlier: number;
-  alertsStale: number;
-  alertsCrossed: number;
-  alertsLocked: number;
-  alertsTriangular: number;
-  /** Crossed windows that stayed open arbitrageConfirmUs (tradeable, not phantom). */
-  alertsTradeable: number;
-  alertLatencyUsSum: number;
-  alertLatencyUsMax: number;
-  alertLatencyUsSumOutlier: number;
-  alertLatencyUsSumStale: number;
-  alertLatencyUsSumCrossed: number;
-  alertLatencyUsSumLocked: number;
-  alertLatencyUsSumTriangular: number;
-}
-
-export function analyticsCountersZero(): AnalyticsCounters {
-  return {
-    frames: 0,
-    badFrames: 0,
-    ticks: 0,
-    ticksOutOfRange: 0,
-    outliersFlagged: 0,
-    outliersFlaggedTrue: 0,
-    outliersMissed: 0,
-    spikeTicks: 0,
-    spikesFlagged: 0,
-    decimalShiftTicks: 0,
-    decimalShiftsFlagged: 0,
-    genuineJumpTicks: 0,
-    outliersFlaggedOnJumps: 0,
-    stalledTicks: 0,
-    stalledTicksTrue: 0,
-    frozenMissed: 0,
-    frozenTicks: 0,
-    frozenRunsStarted: 0,
-    frozenRuns: 0,
-    frozenRunsDetected: 0,
-    frozenDelayTicksSum: 0,
-    frozenDelayTicksMax: 0,
-    frozenDelayUsSum: 0,
-    frozenDelayUsMax: 0,
-    biasedSources: 0,
-    biasedRankedLast: 0,
-    biasedOnTime: 0,
-    biasedLate: 0,
-    biasedDelaySum: 0,
-    biasedDelayMax: 0,
-    frozenSources: 0,
-    frozenSourcesBelow: 0,
-    frozenSourcesOnTime: 0,
-    frozenSourcesLate: 0,
-    frozenSourceDelaySum: 0,
-    frozenSourceDelayMax: 0,
-    venueScoreSum: [],
-    venueScoreCount: [],
-    crossedTicks: 0,
-    crossedTicksTrue: 0,
-    arbitrageMissed: 0,
-    injectedArbitrageTicks: 0,
-    marketCrossTicks: 0,
-    marketCrossFlagged: 0,
-    lockedTicks: 0,
-    arbitrageWindows: 0,
-    arbitrageWindowsClosed: 0,
-    arbitrageTriggers: 0,
-    arbitrageTriggersFlagged: 0,
-    fxTicks: 0,
-    triangularTicks: 0,
-    triangularTicksTrue: 0,
-    triangularLabelled: 0,
-    triangularMissed: 0,
-    triangularWindows: 0,
-    triangularWindowsClosed: 0,
-    triangularTriggers: 0,
-    triangularTriggersFlagged: 0,
-    alerts: 0,
-    alertsOutlier: 0,
-    alertsStale: 0,
-    alertsCrossed: 0,
-    alertsLocked: 0,
-    alertsTriangular: 0,
-    alertsTradeable: 0,
-    alertLatencyUsSum: 0,
-    alertLatencyUsMax: 0,
-    alertLatencyUsSumOutlier: 0,
-    alertLatencyUsSumStale: 0,
-    alertLatencyUsSumCrossed: 0,
-    alertLatencyUsSumLocked: 0,
-    alertLatencyUsSumTriangular: 0,
-  };
-}
-
-type NumberKey = { [K in keyof AnalyticsCounters]: AnalyticsCounters[K] extends number ? K : never }[keyof AnalyticsCounters];
-type ArrayKey = { [K in keyof AnalyticsCounters]: AnalyticsCounters[K] extends number[] ? K : never }[keyof AnalyticsCounters];
-
-const ZERO = analyticsCountersZero();
-const NUMBER_KEYS = (Object.keys(ZERO) as Array<keyof AnalyticsCounters>).filter((k): k is NumberKey => typeof ZERO[k] === 'number');
-const SUM_KEYS = NUMBER_KEYS.filter((k) => !k.endsWith('Max'));
-const MAX_KEYS = NUMBER_KEYS.filter((k) => k.endsWith('Max'));
-const ARRAY_KEYS = (Object.keys(ZERO) as Array<keyof AnalyticsCounters>).filter((k): k is ArrayKey => Array.isArray(ZERO[k]));
-
-/**
- * Adds `from` into `into` and returns `into`: counts are summed, `…Max` fields take the larger,
- * arrays add element-wise (growing as needed). A counter missing in `from` (an older part file)
- * counts as 0.
- */
-export function addCounters(into: AnalyticsCounters, from: Readonly<Partial<AnalyticsCounters>>): AnalyticsCounters {
-  for (const k of SUM_KEYS) into[k] += from[k] ?? 0;
-  for (const k of MAX_KEYS) into[k] = Math.max(into[k], from[k] ?? 0);
-  for (const k of ARRAY_KEYS) {
-    const src = from[k] ?? [];
-    const dst = into[k];
-    for (let v = 0; v < src.length; v++) dst[v] = (dst[v] ?? 0) + (src[v] ?? 0);
-  }
-  return into;
-}
+export { addCounters, analyticsCountersZero, COUNTER_FIELDS, type AnalyticsCounters } from './analytics-counters.js';
 
 /**
  * Defaults overlaid with the given options. An option given as undefined keeps its default; an
@@ -339,12 +106,12 @@ export class FrameAnalyzer {
   private readonly venues: number;
   private readonly skipOutliers: boolean;
   private readonly clock: ClockUs;
-  private readonly evalCells: Float64Array;
   /** The scorer's per-cell line, whose evalOpen slot says the cell has an event to follow. */
   private readonly scorerCells: Float64Array;
   private readonly faultyInstrument: Uint8Array;
   private readonly stallAfter: number;
-  private readonly tauUs: number;
+  /** Scoring against the labels: called only on labelled ticks and cells with an event open. */
+  private readonly truth: GroundTruthTracker;
   private readonly scoreSum: Float64Array;
   private readonly scoreCount: Float64Array;
   private alerts: Alert[] | null = null;
@@ -361,11 +128,10 @@ export class FrameAnalyzer {
     this.venues = state.dims.venues;
     this.skipOutliers = this.config.arbitrageSkipsOutliers;
     this.clock = clock;
-    this.evalCells = evalCellTable(state);
     this.scorerCells = scorerCellTable(state);
     this.faultyInstrument = evalInstrumentTable(state);
     this.stallAfter = this.config.scorerStallAfter;
-    this.tauUs = this.config.scorerStalenessTauUs;
+    this.truth = new GroundTruthTracker(state, this.config, this.sources, this.counters);
     this.scoreSum = new Float64Array(this.venues);
     this.scoreCount = new Float64Array(this.venues);
     this.labels = state.labels ? new TickLabels(state.labels) : null;
@@ -392,6 +158,7 @@ export class FrameAnalyzer {
     const fxFirst = triangular.first;
     const fxPairs = triangular.pairs;
     const labels = this.labels;
+    const truth = this.truth;
     // Locals for the per-tick counts, written back once per frame: keeps the loop free of
     // property stores. Rare, labelled events update `c` directly.
     let outOfRange = 0;
@@ -495,9 +262,9 @@ export class FrameAnalyzer {
       }
 
       // Scoring against the labels: rare paths only (a labelled tick, or a cell with an open event).
-      if (flags !== 0) this.scoreLabels(flags, instrument, venue, sendTimeUs, isOutlier, isCrossed, (tri & TriFlag.Open) !== 0);
+      if (flags !== 0) truth.onLabelled(flags, instrument, venue, sendTimeUs, isOutlier, isCrossed, (tri & TriFlag.Open) !== 0);
       if (this.scorerCells[(instrument * V + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] !== 0) {
-        this.followEvent(instrument, venue, flags, sendTimeUs, stalled);
+        truth.follow(instrument, venue, flags, sendTimeUs, stalled);
       }
     }
     c.frames++;
@@ -519,142 +286,6 @@ export class FrameAnalyzer {
     c.triangularTicks += triOpen;
     c.triangularTicksTrue += triTrue;
     c.triangularMissed += triMissed;
-  }
-
-  /** Per-tick label bookkeeping of a labelled tick, and the start of a multi-tick event. */
-  private scoreLabels(
-    flags: number,
-    instrument: number,
-    venue: number,
-    sendTimeUs: number,
-    isOutlier: boolean,
-    isCrossed: boolean,
-    triOpen: boolean,
-  ): void {
-    const c = this.counters;
-    if ((flags & TickFlag.GenuineJump) !== 0) {
-      c.genuineJumpTicks++;
-      if (isOutlier) c.outliersFlaggedOnJumps++;
-    }
-    if ((flags & TickFlag.InjectedFrozen) !== 0) c.frozenTicks++;
-    if ((flags & TickFlag.InjectedArbitrage) !== 0) c.injectedArbitrageTicks++;
-    if ((flags & TickFlag.MarketCross) !== 0) {
-      c.marketCrossTicks++;
-      if (isCrossed) c.marketCrossFlagged++;
-    }
-    if ((flags & TickFlag.TriangularOpen) !== 0) c.triangularLabelled++;
-    const ev = tickEvent(flags);
-    switch (ev) {
-      case TickEvent.Spike:
-        c.spikeTicks++;
-        if (isOutlier) c.spikesFlagged++;
-        break;
-      case TickEvent.DecimalShift:
-        c.decimalShiftTicks++;
-        if (isOutlier) c.decimalShiftsFlagged++;
-        break;
-      case TickEvent.ArbitrageWindow:
-        c.arbitrageTriggers++;
-        if (isCrossed) c.arbitrageTriggersFlagged++;
-        break;
-      case TickEvent.Triangular:
-        c.triangularTriggers++;
-        if (triOpen) c.triangularTriggersFlagged++;
-        break;
-      case TickEvent.FrozenRun:
-      case TickEvent.FrozenSource:
-      case TickEvent.BiasedSource: {
-        if (ev === TickEvent.FrozenRun) c.frozenRunsStarted++;
-        else if (ev === TickEvent.FrozenSource) c.frozenSources++;
-        else c.biasedSources++;
-        // Faulty sources are kept out of the venue averages the noise ranking is checked on.
-        if (ev !== TickEvent.FrozenRun) this.faultyInstrument[instrument] = 1;
-        const e = (instrument * this.venues + venue) * EVAL_STRIDE;
-        const E = this.evalCells;
-        E[e + EvalField.event] = ev;
-        this.scorerCells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] = 1;
-        E[e + EvalField.startUpdate] = this.sources.updates(instrument, venue);
-        E[e + EvalField.startUs] = sendTimeUs;
-        E[e + EvalField.late] = 0;
-        break;
-      }
-      default:
-        break;
-    }
-  }
-
-  /** Follows a cell's open event (frozen run, frozen or biased source) until it is detected or over. */
-  private followEvent(instrument: number, venue: number, flags: number, sendTimeUs: number, stalled: boolean): void {
-    const c = this.counters;
-    const E = this.evalCells;
-    const e = (instrument * this.venues + venue) * EVAL_STRIDE;
-    const ev = E[e + EvalField.event];
-    const delay = this.sources.updates(instrument, venue) - E[e + EvalField.startUpdate];
-    if (ev === TickEvent.FrozenRun) {
-      if ((flags & TickFlag.InjectedFrozen) === 0) {
-        // the run ended undetected
-        c.frozenRuns++;
-        this.closeEvent(e, instrument, venue);
-        return;
-      }
-      if (!stalled) return;
-      const delayUs = sendTimeUs - E[e + EvalField.startUs];
-      c.frozenRuns++;
-      c.frozenRunsDetected++;
-      c.frozenDelayTicksSum += delay;
-      c.frozenDelayUsSum += delayUs;
-      if (delay > c.frozenDelayTicksMax) c.frozenDelayTicksMax = delay;
-      if (delayUs > c.frozenDelayUsMax) c.frozenDelayUsMax = delayUs;
-      this.closeEvent(e, instrument, venue);
-      return;
-    }
-    const quality = this.sources.quality(instrument, venue);
-    if (ev === TickEvent.FrozenSource) {
-      if (quality < this.config.evalFrozenScore) {
-        c.frozenSourcesBelow++;
-        if (delay <= this.config.evalFrozenWithin) c.frozenSourcesOnTime++;
-        c.frozenSourceDelaySum += delay;
-        if (delay > c.frozenSourceDelayMax) c.frozenSourceDelayMax = delay;
-        this.closeEvent(e, instrument, venue);
-      } else if (delay > this.config.evalFrozenWithin && E[e + EvalField.late] === 0) {
-        c.frozenSourcesLate++;
-        E[e + EvalField.late] = 1;
-      }
-      return;
-    }
-    if (ev === TickEvent.BiasedSource) {
-      if (this.ranksLast(instrument, venue, quality, sendTimeUs)) {
-        c.biasedRankedLast++;
-        if (delay <= this.config.evalBiasedWithin) c.biasedOnTime++;
-        c.biasedDelaySum += delay;
-        if (delay > c.biasedDelayMax) c.biasedDelayMax = delay;
-        this.closeEvent(e, instrument, venue);
-      } else if (delay > this.config.evalBiasedWithin && E[e + EvalField.late] === 0) {
-        c.biasedLate++;
-        E[e + EvalField.late] = 1;
-      }
-    }
-  }
-
-  private closeEvent(e: number, instrument: number, venue: number): void {
-    this.evalCells[e + EvalField.event] = 0;
-    this.scorerCells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] = 0;
-  }
-
-  /** Whether the venue's score (at this tick) is below every other quoting venue's score, decayed to now. */
-  private ranksLast(instrument: number, venue: number, quality: number, nowUs: number): boolean {
-    if (!(quality === quality)) return false;
-    let others = 0;
-    for (let w = 0; w < this.venues; w++) {
-      if (w === venue) continue;
-      const q = this.sources.quality(instrument, w);
-      if (q !== q) continue;
-      const last = this.sources.lastQuoteUs(instrument, w);
-      const s = q * Math.exp(-(nowUs > last ? nowUs - last : 0) / this.tauUs);
-      if (!(quality < s)) return false;
-      others++;
-    }
-    return others > 0;
   }
 
   private alert(r: FrameReader, i: number, kind: AlertKind, instrument: number, venue: number, sendTimeUs: number, value: number): void {

@@ -27,6 +27,16 @@ import type { InjectedCounts, InjectedSources } from './ground-truth.js';
  */
 export interface AnalyticsScore {
   counters: AnalyticsCounters;
+  /**
+   * Fair-value market only (run/run-quality.ts): the baselines' scores beside the detectors'
+   * (Hampel outliers, fee-less cross), and what the figures were scored on.
+   */
+  baseline?: {
+    outliers: Record<string, unknown> & { f1: number };
+    arbitrage: Record<string, unknown>;
+    triangular: Record<string, unknown>;
+  };
+  fairValue?: { scoredTicks: number; generatedTicks: number; checksumMatched: boolean | null; detectionsTruncated: number };
   /** Counts of what the generator injected, and its faulty and noisy venues; null when nothing was injected. */
   injected: (InjectedCounts & { sources: InjectedSources }) | null;
   outliers: OutlierScore;
@@ -36,6 +46,10 @@ export interface AnalyticsScore {
 }
 
 export interface OutlierScore {
+  /** Fair-value market only: recall per band of the venue's true return σ, false flags per 10k clean ticks, F1. */
+  recallBySize?: Record<string, number>;
+  falsePer10k?: number;
+  f1?: number;
   flagged: number;
   flaggedInjected: number;
   missedInjected: number;
@@ -72,6 +86,9 @@ export interface SourceScore {
   ranking: number[];
   noiseBps: number[] | null;
   spearman: number | null;
+  /** Fair-value market only: Kendall τ of the scores against the venues' true error, and its permutation p-value. */
+  kendall?: number;
+  kendallPValue?: number;
   /**
    * Per (instrument, venue) turned faulty: detected at all, within the limit (`within` updates),
    * late (the limit passed undetected), undecided (the run ended first). recall = onTime / (onTime + late).
@@ -94,6 +111,9 @@ export interface FaultScore {
 }
 
 export interface ArbitrageScore {
+  /** Fair-value market only: tradeable-cross alerts against crosses of the fair values, and phantom crosses left unreported. */
+  tradeable?: { precision: number; recall: number; events: number; alerts: number };
+  phantom?: { classified: number; events: number };
   crossedTicks: number;
   lockedTicks: number;
   windows: number;
@@ -111,6 +131,8 @@ export interface ArbitrageScore {
   delayTicks: number;
   alertLatencyUsMean: number | null;
   triangular: {
+    /** Fair-value market only: triangle alerts against triangles the fair cross rates open (tradeable), and phantoms left unreported. */
+    fairValue?: { tradeable: Record<string, number>; phantom: Record<string, number> };
     fxTicks: number;
     openTicks: number;
     precision: number | null;

@@ -3,7 +3,7 @@ import { createAnalyticsState } from '../analytics/analytics-state.js';
 import { CrossFlag } from '../analytics/crossed-market-detector.js';
 import { FrameAnalyzer } from '../analytics/frame-analyzer.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
-import { MarketModel } from '../loadgen/market-model.js';
+import { FairValueMarket, fairValueOptionsFor } from '../loadgen/fair-value-market.js';
 import { OpenLoopSchedule } from '../loadgen/open-loop-schedule.js';
 import { nowUs } from '../wire/clock.js';
 import { createLatencyHistogram, initHistograms, recordLatency, summarize, type LatencySummary } from '../metrics/latency-histogram.js';
@@ -57,7 +57,6 @@ interface TickMessage {
   ask: number;
   bidSize: number;
   askSize: number;
-  flags: number;
   sendTimeUs: number;
 }
 
@@ -157,7 +156,13 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
     await producer.connect();
     log(`naive: kafkajs producer and consumer connected to ${cluster.bootstrapServers}`);
 
-    const model = new MarketModel({ seed: options.seed, instruments: options.instruments, venues: options.venues });
+    // The run's default market (labels stay with it: a real feed carries none).
+    const model = new FairValueMarket({
+      ...fairValueOptionsFor({ instruments: options.instruments, venues: options.venues, ratePerSec: options.rate, inject: {} }, 1),
+      seed: options.seed,
+      ticks,
+      record: false,
+    });
     const startUs = nowUs();
     const schedule = new OpenLoopSchedule(options.rate, startUs, ticks);
     let generated = 0;
@@ -235,7 +240,6 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
             ask: model.ask,
             bidSize: model.bidSize,
             askSize: model.askSize,
-            flags: model.flags,
             sendTimeUs: intendedUs,
           };
           batch.push({ key: String(model.instrument), value: JSON.stringify(tick) });

@@ -3,7 +3,8 @@ import { FrameAnalyzer } from '../analytics/frame-analyzer.js';
 import { FrameBatcher } from '../loadgen/frame-batcher.js';
 import { MarketModel } from '../loadgen/market-model.js';
 import { OpenLoopSchedule } from '../loadgen/open-loop-schedule.js';
-import { TickSource } from '../loadgen/tick-source.js';
+import { TickSource, type TickModel } from '../loadgen/tick-source.js';
+import { FairValueMarket, fairValueOptionsFor } from '../loadgen/fair-value-market.js';
 import { nowUs } from '../wire/clock.js';
 import type { ResourceUsage } from './types.js';
 
@@ -22,10 +23,13 @@ export interface NoTransportOptions {
    * an instrument's ticks, so the stream should look like the one sent at a realistic rate.
    */
   nominalRate: number;
+  /** The generated market (default: fair-value, as a run's; generation is part of what is measured). */
+  market?: 'fair-value' | 'simple';
 }
 
 export interface NoTransportResult {
   kind: 'no-transport-limit';
+  market: 'fair-value' | 'simple';
   ticks: number;
   frames: number;
   elapsedSec: number;
@@ -48,13 +52,20 @@ export function runNoTransportLimit(options: NoTransportOptions): NoTransportRes
   const state = createAnalyticsState({ instruments: options.instruments, venues: options.venues });
   const analyzer = new FrameAnalyzer(state);
   let frames = 0;
-  const model = new MarketModel({
-    seed: options.seed,
-    instruments: options.instruments,
-    venues: options.venues,
-    // As the load generator does: one key group per partition.
-    keyGroups: Math.min(options.instruments, Math.max(options.partitions, 1)),
-  });
+  // As the load generator does: one key group per partition.
+  const keyGroups = Math.min(options.instruments, Math.max(options.partitions, 1));
+  const model: TickModel =
+    options.market === 'simple'
+      ? new MarketModel({ seed: options.seed, instruments: options.instruments, venues: options.venues, keyGroups })
+      : new FairValueMarket({
+          ...fairValueOptionsFor(
+            { instruments: options.instruments, venues: options.venues, ratePerSec: options.nominalRate, inject: {} },
+            keyGroups,
+          ),
+          seed: options.seed,
+          ticks: total,
+          record: false,
+        });
   const batcher = new FrameBatcher({
     keyGroups: model.keyGroups,
     ticksPerRecord: options.ticksPerRecord,
@@ -81,6 +92,7 @@ export function runNoTransportLimit(options: NoTransportOptions): NoTransportRes
   const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
     kind: 'no-transport-limit',
+    market: options.market ?? 'fair-value',
     ticks: options.ticks,
     frames: frames - framesBefore,
     elapsedSec,

@@ -14,6 +14,7 @@ import { profilePipelines } from '../bench/profile-run.js';
 import { runBenchSuite } from '../bench/suite.js';
 import { PIPELINE_IDS, type BenchMode, type PipelineId } from '../bench/types.js';
 import { RUN_DEFAULTS } from '../run/run-defaults.js';
+import { MARKET_KINDS, type MarketKind } from '../run/run-config.js';
 import { parseCount, parseDurationSec, parseLatencyUs } from './option-parsers.js';
 import { handleInterrupts } from './interrupts.js';
 import { EXIT } from './run-command.js';
@@ -248,9 +249,11 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
       .option('--ticks <n>', 'ticks measured', count('--ticks'), 10_000_000)
       .option('--warmup-ticks <n>', 'ticks run before measuring', count('--warmup-ticks'), 1_000_000)
       .option('--ticks-per-record <n>', 'ticks per frame', integer('--ticks-per-record'), RUN_DEFAULTS.ticksPerRecord)
+      .addOption(new Option('--market <kind>', 'generated market').choices(MARKET_KINDS).default(RUN_DEFAULTS.market))
       .option('--json', 'print the result as JSON'),
-  ).action((options: MarketValues & { ticks: number; warmupTicks: number; ticksPerRecord: number; json?: boolean }) => {
+  ).action((options: MarketValues & { ticks: number; warmupTicks: number; ticksPerRecord: number; market: MarketKind; json?: boolean }) => {
     const result = runNoTransportLimit({
+      market: options.market,
       ticks: Math.round(options.ticks),
       warmupTicks: Math.round(options.warmupTicks),
       instruments: options.instruments,

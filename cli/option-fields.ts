@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
 import { RUN_DEFAULTS } from '../run/run-defaults.js';
 import { parseCount, parseDurationSec, parseLatencyUs, parseRateLimit } from './option-parsers.js';
-import { INJECT_MODES, type RawRunOptions } from '../run/run-config.js';
+import { INJECT_MODES, MARKET_KINDS, type RawRunOptions } from '../run/run-config.js';
 import { RUN_PROFILES } from '../run/run-profiles.js';
 
 type Parser = (text: string) => unknown;
@@ -203,6 +203,14 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     help: 'random seed: same seed and --ticks give the same tick stream',
     parse: integer('--seed'),
     defaultText: String(d.seed),
+  },
+  {
+    flag: 'market',
+    key: 'market',
+    argument: '<kind>',
+    help: 'generated market: fair-value (hidden fair value, lagging noisy venues, tick grid, heavy tails; scored against it) or simple (GBM mids, injected anomalies)',
+    choices: MARKET_KINDS,
+    defaultText: d.market,
   },
   {
     flag: 'inject',

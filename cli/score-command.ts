@@ -113,6 +113,29 @@ export function scoreTable(q: AnalyticsQualityBlock): string {
     f(ab.phantom.classified),
     f(ab.phantom.classifiedMin),
   ]);
+  const tr = q.triangular;
+  const tb = q.baseline.triangular;
+  t.push([
+    'tradeable triangle precision',
+    f(tr.tradeable.precision),
+    f(tr.tradeable.precisionMin),
+    f(tb.tradeable.precision),
+    f(tb.tradeable.precisionMin),
+  ]);
+  t.push([
+    'tradeable triangle recall',
+    f(tr.tradeable.recall),
+    f(tr.tradeable.recallMin),
+    f(tb.tradeable.recall),
+    f(tb.tradeable.recallMin),
+  ]);
+  t.push([
+    'phantom triangles classified',
+    f(tr.phantom.classified),
+    f(tr.phantom.classifiedMin),
+    f(tb.phantom.classified),
+    f(tb.phantom.classifiedMin),
+  ]);
   t.push([`source ranking Spearman ρ (${q.sources.venues} venues)`, f(q.sources.spearman), f(q.sources.spearmanMin), '–', '–']);
   t.push(['source ranking Kendall τ', f(q.sources.kendall), f(q.sources.kendallMin), '–', '–']);
   t.push([

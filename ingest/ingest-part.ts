@@ -1,5 +1,6 @@
 import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import type { SerializedLedger } from '../metrics/delivery-ledger.js';
+import type { SerializedDetections } from '../analytics/detection-log.js';
 import type { WorkerStage } from './worker-protocol.js';
 
 /** The ConsumeCounts that add up across processes (the rest are first/last times). */
@@ -44,4 +45,6 @@ export interface IngestPart extends ConsumeCounts {
   /** `warmup`: end-to-end latency of the warm-up's ticks (--warmup), absent in parts written without one. */
   histograms: { e2eByPartition: Record<string, string>; stages: Record<WorkerStage, string>; warmup?: string };
   ledger: SerializedLedger;
+  /** Seqs of the ticks flagged (outlier, tradeable cross) per source; absent in older parts. */
+  detections?: SerializedDetections;
 }

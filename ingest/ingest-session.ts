@@ -7,6 +7,7 @@ import { createDeliveryLedger, DeliveryLedger } from '../metrics/delivery-ledger
 import { encodeHistogram, initHistograms, type LatencySummary } from '../metrics/latency-histogram.js';
 import type { ConsumeCounts, IngestPart } from './ingest-part.js';
 import type { Alert } from '../analytics/alerts.js';
+import { DetectionLog } from '../analytics/detection-log.js';
 import { StatsCollector } from './stats-collector.js';
 import type { ClientKind, ConsumedRecord, FrameConsumer, FrameProducer } from '../kafka/client.js';
 import { DEAD_LETTER_MAX_MESSAGE_BYTES, deadLetterRecord } from './dead-letter.js';
@@ -37,6 +38,8 @@ export interface IngestSessionOptions {
   venues: number;
   /** Share of analytics tasks made to fail, and one worker killed (a test aid); 0 for none. */
   injectWorkerFailures: number;
+  /** FX currencies of the analytics state (absent: the default universe; 0 on the fair-value market, which has none). */
+  fxCurrencies?: number;
   /** The generator's labels when it runs in this process (analytics/tick-labels.ts); absent: nothing is scored against labels. */
   labels?: TickLabelsShared | null;
   /** Most consecutive frames of a partition in one worker task. */
@@ -93,6 +96,8 @@ export class IngestSession {
   private readonly ledgerShared;
   private readonly deadLetters: FrameProducer;
   private readonly alerts: FrameProducer;
+  /** The flagged ticks' seqs, for scoring against a truth kept beside the stream. */
+  private readonly detections = new DetectionLog();
   /** Partitions this member holds now (assignedPartitions keeps every one it ever held). */
   private readonly owned = new Set<number>();
   private readonly warmup: WarmupCutoff | null;
@@ -103,7 +108,7 @@ export class IngestSession {
 
   private constructor(private readonly options: IngestSessionOptions) {
     const { clock } = options;
-    this.analytics = createAnalyticsState({ instruments: options.instruments, venues: options.venues });
+    this.analytics = createAnalyticsState({ instruments: options.instruments, venues: options.venues, fxCurrencies: options.fxCurrencies });
     if (options.labels) this.analytics.labels = options.labels;
     this.ledgerShared = createDeliveryLedger(options.ledgerSources, options.ledgerCapacity);
     const statsChannel = `firehose-stats-${randomUUID()}`;
@@ -135,7 +140,10 @@ export class IngestSession {
           counts.consumedTicks += result.ticks;
           counts.frames += frames;
           counts.consumedByPartition.set(partition, (counts.consumedByPartition.get(partition) ?? 0) + result.ticks);
-          if (result.alerts) this.publishAlerts(result.alerts);
+          if (result.alerts) {
+            this.publishAlerts(result.alerts);
+            this.detections.add(result.alerts);
+          }
         },
         frameFailed: (_partition, _offset, error, willRetry) => {
           counts.failedAttempts++;
@@ -351,6 +359,7 @@ export class IngestSession {
         ...(this.warmup ? { warmup: encodeHistogram(collector.warmup) } : {}),
       },
       ledger: new DeliveryLedger(this.ledgerShared).serialize(),
+      detections: this.detections.serialize(),
     };
     return part;
   }

@@ -1,5 +1,6 @@
 import { createAnalyticsState, type AnalyticsDims } from '../analytics/analytics-state.js';
 import { FrameAnalyzer, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
+import { createTickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import { createDeliveryLedger, DeliveryLedger } from '../metrics/delivery-ledger.js';
 import { createLatencyHistogram, recordLatency } from '../metrics/latency-histogram.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
@@ -14,9 +15,24 @@ import { FrameReader } from '../wire/tick-frame.js';
  */
 const WARMUP_TICKS = 200_000;
 
-/** Generates throwaway frames with the real generator (and its anomaly injection). */
-export async function syntheticFrames(dims: AnalyticsDims, ticks = WARMUP_TICKS): Promise<Buffer[]> {
+/** Throwaway frames from the real generator, with its labels beside them (as an in-process run's). */
+export interface SyntheticStream {
+  frames: Buffer[];
+  labels: TickLabelsShared;
+}
+
+/**
+ * Generates throwaway frames with the real generator (the default market, its bad ticks and
+ * faulty sources on), its labels in a side channel of their own, so the analysis warm-up runs the
+ * label-scoring paths too.
+ */
+export async function syntheticFrames(
+  dims: AnalyticsDims,
+  ticks = WARMUP_TICKS,
+  market: 'fair-value' | 'simple' = 'fair-value',
+): Promise<SyntheticStream> {
   const frames: Buffer[] = [];
+  const labels = createTickLabels(1, ticks);
   const generator = new LoadGenerator({
     partitions: 8,
     ratePerSec: 1e9,
@@ -28,6 +44,9 @@ export async function syntheticFrames(dims: AnalyticsDims, ticks = WARMUP_TICKS)
     ticksPerRecord: 64,
     lingerUs: 1e9,
     clock: () => performance.now() * 1000,
+    market,
+    inject: {},
+    labels,
   });
   const sink: FrameProducer = {
     connect: async () => {},
@@ -43,12 +62,15 @@ export async function syntheticFrames(dims: AnalyticsDims, ticks = WARMUP_TICKS)
     disconnect: async () => {},
   };
   await generator.run(sink);
-  return frames;
+  return { frames, labels };
 }
 
 /** Runs the analysis and measurement paths of a worker on throwaway frames. */
-export function warmUpAnalysis(dims: AnalyticsDims, config: Partial<AnalyticsConfig>, frames: readonly Buffer[]): void {
-  const analyzer = new FrameAnalyzer(createAnalyticsState(dims), config);
+export function warmUpAnalysis(dims: AnalyticsDims, config: Partial<AnalyticsConfig>, stream: SyntheticStream): void {
+  const state = createAnalyticsState(dims);
+  state.labels = stream.labels;
+  const analyzer = new FrameAnalyzer(state, config);
+  const frames = stream.frames;
   const ledger = new DeliveryLedger(createDeliveryLedger(1, WARMUP_TICKS));
   const histogram = createLatencyHistogram();
   const reader = new FrameReader();

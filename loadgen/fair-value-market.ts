@@ -1,5 +1,16 @@
-import { defaultVenueFeeBps } from '../analytics/market-conventions.js';
-import { TICK_EVENT_SHIFT, TickEvent } from '../wire/tick-frame.js';
+import {
+  cycleWeightBackward,
+  cycleWeightForward,
+  DEFAULT_FX_CURRENCIES,
+  DEFAULT_FX_FIRST_INSTRUMENT,
+  defaultVenueFeeBps,
+  FX_USD_VALUE,
+  fxLayout,
+  lnAsk,
+  negLnBid,
+  type FxLayout,
+} from '../analytics/market-conventions.js';
+import { TICK_EVENT_SHIFT, TickEvent, TickFlag } from '../wire/tick-frame.js';
 import { Prng } from './prng.js';
 
 /**
@@ -19,6 +30,12 @@ import { Prng } from './prng.js';
  * dislocations (a venue's own book moves past the others': a tradeable cross). A cross of the
  * quotes whose truth book (every venue quoting the current fair value, no lag, no staleness, no
  * bad tick) does not cross is a phantom.
+ *
+ * FX: with `fxCurrencies` ≥ 3 (and room for the pairs), instruments DEFAULT_FX_FIRST_INSTRUMENT..
+ * are the currency pairs of the analytics' FX layout (analytics/market-conventions.ts), their fair
+ * values cross rates of per-currency fair values (USD the numeraire), so fair triangles are
+ * consistent and only a venue's dislocation opens one in the truth; a triangle open in the quotes
+ * (lag, noise, stale, bad ticks) but not in the fair cross rates is a phantom.
  */
 export interface FairValueMarketOptions {
   seed: number;
@@ -60,6 +77,10 @@ export interface FairValueMarketOptions {
    */
   faultyEvery: number;
   biasTicks: number;
+  /** Currencies of the FX universe (0: none; it is also off when its pairs do not fit the instruments). */
+  fxCurrencies: number;
+  /** Instruments are spread over this many key groups (record key / partition), `instrument % keyGroups`. */
+  keyGroups: number;
 }
 
 export const FAIR_VALUE_MARKET_DEFAULTS: Readonly<Omit<FairValueMarketOptions, 'seed'>> = Object.freeze({
@@ -88,7 +109,49 @@ export const FAIR_VALUE_MARKET_DEFAULTS: Readonly<Omit<FairValueMarketOptions, '
   spreadTicks: 2,
   faultyEvery: 10,
   biasTicks: 3,
+  fxCurrencies: DEFAULT_FX_CURRENCIES,
+  keyGroups: 1,
 });
+
+/**
+ * What regenerates a generated stream, and so its truth, exactly: the market's seed and options,
+ * the schedule (start, rate; tick k was generated at startUs + k·10⁶/ratePerSec) and the stream's
+ * length. `checksum` (the sum of every bid and ask sent) proves a regeneration matches.
+ */
+export interface FairValueStreamSpec {
+  market: 'fair-value';
+  seed: number;
+  options: Omit<FairValueMarketOptions, 'seed'>;
+  /** The schedule's length: the truth's capacity, and where the faulty sources start. */
+  ticks: number;
+  startUs: number;
+  ratePerSec: number;
+  generated: number;
+  checksum: number;
+}
+
+/**
+ * The fair-value market of a run: its size and time scale from the run, the rest at defaults;
+ * `inject` null turns bad ticks, dislocations and faulty sources off, `scale` multiplies their rates.
+ */
+export function fairValueOptionsFor(
+  run: { instruments: number; venues: number; ratePerSec: number; inject?: { scale?: number } | null },
+  keyGroups: number,
+): Omit<FairValueMarketOptions, 'seed'> {
+  const d = FAIR_VALUE_MARKET_DEFAULTS;
+  const scale = run.inject == null ? 0 : (run.inject.scale ?? 1);
+  return {
+    ...d,
+    instruments: run.instruments,
+    venues: run.venues,
+    ratePerSec: run.ratePerSec,
+    keyGroups,
+    spikeProb: Math.min(1, d.spikeProb * scale),
+    decimalShiftProb: Math.min(1, d.decimalShiftProb * scale),
+    dislocationProb: Math.min(1, d.dislocationProb * scale),
+    faultyEvery: run.inject == null ? 0 : d.faultyEvery,
+  };
+}
 
 /** What a tick is, in the truth: spikes and decimal shifts are bad ticks; the rest are clean. */
 export const TruthKind = { Clean: 0, Spike: 1, DecimalShift: 2, Stale: 3, Dislocation: 4, FaultySource: 5 } as const;
@@ -111,8 +174,17 @@ export interface MarketTruth {
   /** 1 when, after this tick, the quoted book crosses with no fees at all (the naive baseline's view). */
   naiveCross: Uint8Array;
   /**
-   * TickFlag bits (wire/tick-frame.ts) for the analyzer's own source checks: the TickEvent of a
-   * faulty source's first tick on a panel instrument (BiasedSource, FrozenSource), else 0.
+   * FX ticks: 1 when, after this tick, a triangle containing the pair is open net of fees in the
+   * fair cross rates' book (tradeable); open in the quoted book only (phantom); open in the quoted
+   * book with no fees (the naive baseline's view).
+   */
+  triTradeable: Uint8Array;
+  triPhantom: Uint8Array;
+  triNaive: Uint8Array;
+  /**
+   * The tick's TickFlag bits (wire/tick-frame.ts), as the side channel carries them: InjectedOutlier
+   * with the Spike / DecimalShift event on bad ticks, InjectedFrozen on a frozen source's ticks, and
+   * the TickEvent of a faulty source's first tick on a panel instrument (BiasedSource, FrozenSource).
    */
   labels: Uint16Array;
   /** The faulty venues (−1: none). */
@@ -131,7 +203,16 @@ export interface MarketTruth {
   feeBps: Float64Array;
 }
 
-const LAG_RING = 512;
+/**
+ * Fair-value records kept per instrument for the lagging venues: enough for the moves an
+ * instrument makes within the largest lag (4× the expected count, at least 16), at most 512.
+ */
+export function lagRingSize(o: Pick<FairValueMarketOptions, 'ratePerSec' | 'instruments' | 'maxLagMs'>): number {
+  const moves = (o.ratePerSec / o.instruments) * (o.maxLagMs / 1000);
+  let size = 16;
+  while (size < 512 && size < 4 * moves + 8) size *= 2;
+  return size;
+}
 
 export class FairValueMarket {
   readonly o: FairValueMarketOptions;
@@ -143,6 +224,17 @@ export class FairValueMarket {
   ask = 0;
   bidSize = 1;
   askSize = 1;
+  keyGroup = 0;
+  /** The tick's TickFlag labels (wire/tick-frame.ts) for the side channel; never written to the wire. */
+  flags = 0;
+  /** Running sum of every tick's bid and ask: a regenerated stream must reproduce it exactly. */
+  checksum = 0;
+  readonly keyGroups: number;
+  readonly instruments: number;
+  readonly venues: number;
+  /** Whether per-tick truth is kept (scoring) or only the stream is generated (a run). */
+  readonly recording: boolean;
+  private readonly lagRing: number;
   private readonly rng: Prng;
   private readonly tick: Float64Array;
   private readonly logFair: Float64Array;
@@ -164,9 +256,14 @@ export class FairValueMarket {
   /** Per cell: 1 once its faulty source started (its first faulty tick carries the label). */
   private readonly faultStarted: Uint8Array;
   private readonly faultFromSeq: number;
-  /** Scheduled venue updates: cell and due time (unordered; a handful at a time), and a flag per cell. */
-  private readonly pendingCell: number[] = [];
-  private readonly pendingDue: number[] = [];
+  /**
+   * Scheduled venue updates: a binary min-heap of due times with their cells (at most one entry
+   * per cell, which pendingFlag marks), so taking the earliest costs O(log pending) however many
+   * cells wait out their feed lag at a high tick rate.
+   */
+  private readonly heapDue: Float64Array;
+  private readonly heapCell: Int32Array;
+  private heapSize = 0;
   private readonly pendingFlag: Uint8Array;
   private readonly errN: Float64Array;
   private readonly cellVar: Float64Array;
@@ -176,18 +273,43 @@ export class FairValueMarket {
   private readonly sellF: Float64Array;
   private readonly buyF: Float64Array;
   private seq = 0;
+  readonly fx: FxLayout | null;
+  private readonly fxFirst: number;
+  private readonly fxPairs: number;
+  /** Per currency: log USD value, GARCH variance, last move time (FX pairs' fair values are their cross rates). */
+  private readonly curLog: Float64Array;
+  private readonly curH: Float64Array;
+  private readonly curLast: Float64Array;
+  /** Per triangle leg: best net bid and ask, truth / quoted / fee-less quoted (scratch of labelTriangles). */
+  private readonly legs = new Float64Array(6);
   private readonly dtSec: number;
   private readonly omega: number;
 
-  constructor(options: Partial<FairValueMarketOptions> & { seed: number; ticks: number }) {
-    const o: FairValueMarketOptions = { ...FAIR_VALUE_MARKET_DEFAULTS, ...options };
+  /**
+   * @param options.ticks the stream's length: the truth's capacity (per-tick truth is kept for
+   *   that many ticks), and where the faulty sources start (a fifth of it).
+   * @param options.recordTicks keep per-tick truth for the first this-many ticks only (default: all).
+   * @param options.record false: keep no per-tick truth (a run: the stream is regenerated with
+   *   record on to be scored, run/run-quality.ts); the per-venue truth is kept either way.
+   */
+  constructor(options: Partial<FairValueMarketOptions> & { seed: number; ticks: number; record?: boolean; recordTicks?: number }) {
+    const { ticks: total, record, recordTicks, ...given } = options;
+    const o: FairValueMarketOptions = { ...FAIR_VALUE_MARKET_DEFAULTS, ...given };
     this.o = o;
     const { instruments: I, venues: V } = o;
     if (!Number.isInteger(I) || I < 1 || !Number.isInteger(V) || V < 2 || V > 64) {
       throw new RangeError(`fair-value market needs ≥ 1 instrument and 2..64 venues, got ${I} × ${V}`);
     }
+    if (!Number.isInteger(o.keyGroups) || o.keyGroups < 1 || o.keyGroups > I) {
+      throw new RangeError(`fair-value market key groups must be an integer in 1..${I}, got ${o.keyGroups}`);
+    }
+    this.keyGroups = o.keyGroups;
+    this.instruments = I;
+    this.venues = V;
+    this.recording = record ?? true;
+    this.lagRing = lagRingSize(o);
     this.rng = new Prng(o.seed);
-    const n = options.ticks;
+    const n = this.recording ? Math.min(total, recordTicks ?? total) : 0;
     this.truth = {
       ticks: 0,
       instrument: new Uint32Array(n),
@@ -197,6 +319,9 @@ export class FairValueMarket {
       tradeable: new Uint8Array(n),
       phantom: new Uint8Array(n),
       naiveCross: new Uint8Array(n),
+      triTradeable: new Uint8Array(n),
+      triPhantom: new Uint8Array(n),
+      triNaive: new Uint8Array(n),
       labels: new Uint16Array(n),
       biasedVenue: -1,
       frozenVenue: -1,
@@ -224,14 +349,26 @@ export class FairValueMarket {
     this.logFair = new Float64Array(I);
     this.garchH = new Float64Array(I);
     this.lastUs = new Float64Array(I).fill(NaN);
+    const LAG_RING = this.lagRing;
     this.ringT = new Float64Array(I * LAG_RING).fill(-Infinity);
     this.ringF = new Float64Array(I * LAG_RING);
     this.ringHead = new Uint32Array(I);
     this.dtSec = 1 / o.ratePerSec;
     // Unconditional variance per second of the GARCH(1,1) with α = 0.06, β = 0.92.
     this.omega = 0.02;
+    this.fx = o.fxCurrencies >= 3 ? fxLayout(I, o.fxCurrencies, DEFAULT_FX_FIRST_INSTRUMENT) : null;
+    this.fxFirst = this.fx?.first ?? 0;
+    this.fxPairs = this.fx?.pairs ?? 0;
+    const C = this.fx?.currencies ?? 0;
+    this.curLog = new Float64Array(C);
+    this.curH = new Float64Array(C).fill(1);
+    this.curLast = new Float64Array(C).fill(NaN);
+    for (let k = 0; k < C; k++) this.curLog[k] = Math.log(FX_USD_VALUE[k]!);
     for (let i = 0; i < I; i++) {
-      const price = 20 + this.rng.nextFloat() * 200;
+      // Drawn for every instrument, so the FX universe leaves the other instruments' prices as they were.
+      const drawn = 20 + this.rng.nextFloat() * 200;
+      const p = i - this.fxFirst;
+      const price = p >= 0 && p < this.fxPairs ? Math.exp(this.curLog[this.fx!.base[p]!]! - this.curLog[this.fx!.quote[p]!]!) : drawn;
       this.tick[i] = price * o.tickBps * 1e-4;
       this.logFair[i] = Math.log(price);
       this.garchH[i] = 1;
@@ -246,6 +383,8 @@ export class FairValueMarket {
     this.errSum = new Float64Array(V);
     this.errN = new Float64Array(V);
     this.pendingFlag = new Uint8Array(cells);
+    this.heapDue = new Float64Array(cells);
+    this.heapCell = new Int32Array(cells);
     this.cellVar = new Float64Array(cells);
     this.cellN = new Uint32Array(cells);
     this.dislocLeft = new Uint16Array(cells);
@@ -253,7 +392,7 @@ export class FairValueMarket {
     this.wireBid = new Float64Array(cells).fill(NaN);
     this.wireAsk = new Float64Array(cells).fill(NaN);
     this.faultStarted = new Uint8Array(cells);
-    this.faultFromSeq = Math.floor(n / 5);
+    this.faultFromSeq = Math.floor(total / 5);
     if (o.faultyEvery > 0) {
       this.truth.biasedVenue = this.rng.nextBelow(V);
       this.truth.frozenVenue = (this.truth.biasedVenue + 1 + this.rng.nextBelow(V - 1)) % V;
@@ -271,8 +410,45 @@ export class FairValueMarket {
     return this.rng.nextGaussian() / Math.sqrt(chi / nu) / Math.sqrt(nu / (nu - 2));
   }
 
+  private isFx(i: number): boolean {
+    return i >= this.fxFirst && i - this.fxFirst < this.fxPairs;
+  }
+
+  /** The instrument's fair value now (log): an FX pair's is the cross rate of its currencies' values now. */
+  private fairNow(i: number): number {
+    const p = i - this.fxFirst;
+    if (p >= 0 && p < this.fxPairs) return this.curLog[this.fx!.base[p]!]! - this.curLog[this.fx!.quote[p]!]!;
+    return this.logFair[i]!;
+  }
+
+  /** One GARCH–Student-t step of a log value over `dt` seconds; returns the new variance state. */
+  private step(log: Float64Array, h: Float64Array, k: number, dt: number): void {
+    if (!(dt > 0)) return;
+    const hk = h[k]!;
+    const eps = this.studentT();
+    log[k] += this.o.volBpsPerSqrtSec * 1e-4 * Math.sqrt(hk * dt) * eps;
+    // GARCH(1,1) on the standardised shock: h' = ω + α ε² h + β h, mean 1.
+    h[k] = this.omega + 0.06 * eps * eps * hk + 0.92 * hk;
+  }
+
+  /** Advances an FX pair's two currencies to `nowUs` (USD, the numeraire, stays put). */
+  private advanceCurrency(c: number, nowUs: number): void {
+    if (c === 0) return;
+    const last = this.curLast[c]!;
+    this.curLast[c] = nowUs;
+    this.step(this.curLog, this.curH, c, last === last ? (nowUs - last) * 1e-6 : this.dtSec);
+  }
+
   /** Advances the instrument's fair value to `nowUs` and records it for the lagging venues. */
   private advance(i: number, nowUs: number): void {
+    if (this.isFx(i)) {
+      const p = i - this.fxFirst;
+      this.advanceCurrency(this.fx!.base[p]!, nowUs);
+      this.advanceCurrency(this.fx!.quote[p]!, nowUs);
+      this.logFair[i] = this.fairNow(i);
+      this.record(i, nowUs);
+      return;
+    }
     const last = this.lastUs[i]!;
     const dt = last === last ? (nowUs - last) * 1e-6 : this.dtSec;
     this.lastUs[i] = nowUs;
@@ -284,6 +460,12 @@ export class FairValueMarket {
       // GARCH(1,1) on the standardised shock: h' = ω + α ε² h + β h, mean 1.
       this.garchH[i] = this.omega + 0.06 * eps * eps * h + 0.92 * h;
     }
+    this.record(i, nowUs);
+  }
+
+  /** Records the instrument's fair value at `nowUs` for the lagging venues. */
+  private record(i: number, nowUs: number): void {
+    const LAG_RING = this.lagRing;
     const head = (this.ringHead[i]! + 1) % LAG_RING;
     this.ringHead[i] = head;
     this.ringT[i * LAG_RING + head] = nowUs;
@@ -292,6 +474,7 @@ export class FairValueMarket {
 
   /** The fair value a venue lagging by `lagUs` sees at `nowUs` (the newest record at or before then). */
   private lagged(i: number, nowUs: number, lagUs: number): number {
+    const LAG_RING = this.lagRing;
     const base = i * LAG_RING;
     let k = this.ringHead[i]!;
     const t = nowUs - lagUs;
@@ -322,25 +505,50 @@ export class FairValueMarket {
       const changed = nz !== nz || this.bidTicks(i, w, f + nz + this.dislocNow[c]!) * this.tick[i]! !== this.cellBid[c];
       if (!changed) continue;
       this.pendingFlag[c] = 1;
-      this.pendingCell.push(c);
-      this.pendingDue.push(nowUs + this.truth.lagUs[w]!);
+      this.heapPush(c, nowUs + this.truth.lagUs[w]!);
     }
   }
 
   /** Removes and returns the cell of the earliest update due by `nowUs`, or −1. */
   private takeDue(nowUs: number): number {
-    const due = this.pendingDue;
-    let best = -1;
-    for (let k = 0; k < due.length; k++) if (due[k]! <= nowUs && (best < 0 || due[k]! < due[best]!)) best = k;
-    if (best < 0) return -1;
-    const cell = this.pendingCell[best]!;
-    const last = due.length - 1;
-    due[best] = due[last]!;
-    this.pendingCell[best] = this.pendingCell[last]!;
-    due.pop();
-    this.pendingCell.pop();
+    if (this.heapSize === 0 || this.heapDue[0]! > nowUs) return -1;
+    const D = this.heapDue;
+    const C = this.heapCell;
+    const cell = C[0]!;
+    const n = --this.heapSize;
+    // Sift the last entry down from the root.
+    const due = D[n]!;
+    const c = C[n]!;
+    let k = 0;
+    for (;;) {
+      const l = 2 * k + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && D[r]! < D[l]! ? r : l;
+      if (!(D[m]! < due)) break;
+      D[k] = D[m]!;
+      C[k] = C[m]!;
+      k = m;
+    }
+    D[k] = due;
+    C[k] = c;
     this.pendingFlag[cell] = 0;
     return cell;
+  }
+
+  private heapPush(cell: number, due: number): void {
+    const D = this.heapDue;
+    const C = this.heapCell;
+    let k = this.heapSize++;
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      if (!(D[parent]! > due)) break;
+      D[k] = D[parent]!;
+      C[k] = C[parent]!;
+      k = parent;
+    }
+    D[k] = due;
+    C[k] = cell;
   }
 
   /** Generates the next tick at `nowUs`: fields instrument, venue, bid, ask; the truth entry at its seq. */
@@ -350,7 +558,8 @@ export class FairValueMarket {
     const V = o.venues;
     if (rng.nextFloat() < o.newsProb) {
       const jump = (rng.nextFloat() < 0.5 ? -1 : 1) * o.newsBps * 1e-4;
-      for (let k = 0; k < o.instruments; k++) this.logFair[k] += jump;
+      // Market-wide news moves every instrument but the FX pairs (whose values are cross rates).
+      for (let k = 0; k < o.instruments; k++) if (!this.isFx(k)) this.logFair[k] += jump;
       this.truth.newsSeqs.push(this.seq);
     }
     const t = this.truth;
@@ -370,12 +579,16 @@ export class FairValueMarket {
       v = rng.nextBelow(V);
     }
     const cell = i * V + v;
-    if (this.seq >= t.instrument.length)
+    const rec = this.recording;
+    if (rec && this.seq >= t.instrument.length)
       throw new RangeError(`fair-value market: more than the ${t.instrument.length} ticks its truth was sized for`);
     const seq = this.seq++;
-    t.instrument[seq] = i;
-    t.venue[seq] = v;
-    t.ticks = this.seq;
+    if (rec) {
+      t.instrument[seq] = i;
+      t.venue[seq] = v;
+      t.ticks = this.seq;
+    }
+    let flags = 0;
     let kind: number = TruthKind.Clean;
     let size = 0;
     // Venue noise: a slow AR(1) offset per cell, redrawn a little on each of the venue's quotes.
@@ -419,7 +632,7 @@ export class FairValueMarket {
     let bid = this.cellBid[cell]!;
     let ask = this.cellAsk[cell]!;
     const fault =
-      o.faultyEvery > 0 && seq >= this.faultFromSeq && i % o.faultyEvery === o.faultyEvery - 1
+      o.faultyEvery > 0 && seq >= this.faultFromSeq && i % o.faultyEvery === o.faultyEvery - 1 && !this.isFx(i)
         ? v === t.biasedVenue
           ? TickEvent.BiasedSource
           : v === t.frozenVenue
@@ -430,8 +643,9 @@ export class FairValueMarket {
       // A faulty source: its own quotes go wrong for good (biased up, or frozen where they were).
       if (this.faultStarted[cell] === 0) {
         this.faultStarted[cell] = 1;
-        t.labels[seq] = fault << TICK_EVENT_SHIFT;
+        flags |= fault << TICK_EVENT_SHIFT;
       }
+      if (fault === TickEvent.FrozenSource) flags |= TickFlag.InjectedFrozen;
       if (fault === TickEvent.BiasedSource) {
         bid += o.biasTicks * this.tick[i]!;
         ask += o.biasTicks * this.tick[i]!;
@@ -455,6 +669,7 @@ export class FairValueMarket {
           ask += shiftTicks * tick;
           kind = TruthKind.Spike;
           size = Math.abs(Math.log((0.5 * (bid + ask)) / this.cellMid[cell]!)) / sigma;
+          flags |= TickFlag.InjectedOutlier | (TickEvent.Spike << TICK_EVENT_SHIFT);
         }
       } else if (u < o.spikeProb + o.decimalShiftProb) {
         const f = rng.nextFloat() < 0.5 ? 10 : 0.1;
@@ -462,24 +677,40 @@ export class FairValueMarket {
         ask *= f;
         kind = TruthKind.DecimalShift;
         size = Math.log(10) / sigma;
+        flags |= TickFlag.InjectedOutlier | (TickEvent.DecimalShift << TICK_EVENT_SHIFT);
       }
     }
     this.instrument = i;
     this.venue = v;
+    this.keyGroup = i % this.keyGroups;
     this.bid = bid;
     this.ask = ask;
-    t.kind[seq] = kind;
-    t.sizeSigma[seq] = size;
+    this.flags = flags;
+    this.checksum += bid + ask;
     this.wireBid[cell] = bid;
     this.wireAsk[cell] = ask;
-    // The ranking's truth: what the venue's quotes are worth where it is not a faulty source.
-    if (kind !== TruthKind.Spike && kind !== TruthKind.DecimalShift && !(o.faultyEvery > 0 && i % o.faultyEvery === o.faultyEvery - 1)) {
+    // The ranking's truth: what the venue's quotes are worth where it is not a faulty source
+    // (recorded only: a run's regeneration computes it).
+    // FX pairs are left out, as the analyzer leaves them out of its venue averages.
+    if (
+      rec &&
+      kind !== TruthKind.Spike &&
+      kind !== TruthKind.DecimalShift &&
+      !this.isFx(i) &&
+      !(o.faultyEvery > 0 && i % o.faultyEvery === o.faultyEvery - 1)
+    ) {
       const e = Math.log(0.5 * (bid + ask)) - this.logFair[i]!;
       this.errSum[v] += Math.abs(e);
       this.errN[v]++;
       t.errorBps[v] = (this.errSum[v]! / this.errN[v]!) * 1e4;
     }
-    this.labelCrosses(seq, i, cell, bid, ask);
+    if (rec) {
+      t.kind[seq] = kind;
+      t.sizeSigma[seq] = size;
+      t.labels[seq] = flags;
+      this.labelCrosses(seq, i, cell, bid, ask);
+      if (this.isFx(i)) this.labelTriangles(seq, i - this.fxFirst);
+    }
   }
 
   private maxFeeBps(): number {
@@ -512,7 +743,7 @@ export class FairValueMarket {
       const c = base + w;
       const nz = this.noiseNow[c]!;
       if (nz !== nz) continue;
-      const bt = this.bidTicks(i, w, this.logFair[i]! + this.dislocNow[c]!) * this.tick[i]!;
+      const bt = this.bidTicks(i, w, this.fairNow(i) + this.dislocNow[c]!) * this.tick[i]!;
       const tb = bt * this.sellF[w]!;
       const ta = (bt + this.spreadOf(w) * this.tick[i]!) * this.buyF[w]!;
       if (tb > tBid) {
@@ -541,5 +772,61 @@ export class FairValueMarket {
     this.truth.tradeable[seq] = tradeable ? 1 : 0;
     this.truth.phantom[seq] = quoted && !tradeable ? 1 : 0;
     this.truth.naiveCross[seq] = nBid > nAsk ? 1 : 0;
+  }
+
+  /**
+   * Fills `legs` with pair p's best net bid and ask over the venues that quote it: mode 0 the
+   * truth book (fair cross rate now plus the venue's dislocation, on the grid, net of fees),
+   * 1 the quoted book (the last quotes sent, net of fees), 2 the quoted book without fees.
+   */
+  private bestOfPair(p: number, mode: number, out: number): void {
+    const V = this.o.venues;
+    const i = this.fxFirst + p;
+    const tick = this.tick[i]!;
+    const fair = this.fairNow(i);
+    let bb = -Infinity,
+      ba = Infinity;
+    for (let w = 0; w < V; w++) {
+      const c = i * V + w;
+      if (this.noiseNow[c] !== this.noiseNow[c]) continue;
+      let b: number, a: number;
+      if (mode === 0) {
+        const bt = this.bidTicks(i, w, fair + this.dislocNow[c]!) * tick;
+        b = bt * this.sellF[w]!;
+        a = (bt + this.spreadOf(w) * tick) * this.buyF[w]!;
+      } else if (mode === 1) {
+        b = this.wireBid[c]! * this.sellF[w]!;
+        a = this.wireAsk[c]! * this.buyF[w]!;
+      } else {
+        b = this.wireBid[c]!;
+        a = this.wireAsk[c]!;
+      }
+      if (b > bb) bb = b;
+      if (a < ba) ba = a;
+    }
+    this.legs[out] = negLnBid(bb > 0 ? bb : NaN);
+    this.legs[out + 1] = lnAsk(ba < Infinity ? ba : NaN);
+  }
+
+  /** Whether a triangle containing pair p is open in the given book (see bestOfPair). */
+  private triangleOpen(p: number, mode: number): boolean {
+    const fx = this.fx!;
+    const L = this.legs;
+    for (let k = 0; k < fx.trianglesPerPair; k++) {
+      const tri = fx.pairTriangles[p * fx.trianglesPerPair + k]!;
+      this.bestOfPair(fx.trianglePairs[tri * 3]!, mode, 0); // AB
+      this.bestOfPair(fx.trianglePairs[tri * 3 + 1]!, mode, 2); // BC
+      this.bestOfPair(fx.trianglePairs[tri * 3 + 2]!, mode, 4); // AC
+      if (cycleWeightForward(L[0]!, L[2]!, L[5]!) < 0 || cycleWeightBackward(L[4]!, L[3]!, L[1]!) < 0) return true;
+    }
+    return false;
+  }
+
+  /** Labels FX pair p's triangles after this tick: tradeable in the fair cross rates, phantom in the quotes only, fee-less in the quotes. */
+  private labelTriangles(seq: number, p: number): void {
+    const tradeable = this.triangleOpen(p, 0);
+    this.truth.triTradeable[seq] = tradeable ? 1 : 0;
+    this.truth.triPhantom[seq] = !tradeable && this.triangleOpen(p, 1) ? 1 : 0;
+    this.truth.triNaive[seq] = this.triangleOpen(p, 2) ? 1 : 0;
   }
 }

@@ -65,5 +65,5 @@ generator = loadgen;
 post({ type: 'started', startUs: loadgen.produceStats.startUs });
 await loadgen.run(forwarder);
 await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve))); // the last slice's frames go first
-post({ type: 'done', generated: loadgen.generated, injected: loadgen.injected, stopped: loadgen.stopped });
+post({ type: 'done', generated: loadgen.generated, injected: loadgen.injected, truthSpec: loadgen.truthSpec, stopped: loadgen.stopped });
 port.close();

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InjectedTruth } from '../analytics/ground-truth.js';
+import type { FairValueStreamSpec } from './fair-value-market.js';
 import type { FrameProducer, OutgoingFrame, ProducerCallbacks } from '../kafka/client.js';
 import { createMergeHistogram, type Histogram } from '../metrics/latency-histogram.js';
 import { PackedFrames } from '../wire/frame-pack.js';
@@ -17,7 +18,7 @@ export interface GeneratorThreadData {
 export type GeneratorThreadMessage =
   | { type: 'started'; startUs: number }
   | { type: 'frames'; packed: ArrayBuffer; generated: number }
-  | { type: 'done'; generated: number; injected: InjectedTruth | null; stopped: boolean };
+  | { type: 'done'; generated: number; injected: InjectedTruth | null; truthSpec: FairValueStreamSpec | null; stopped: boolean };
 
 function entryScript(): string {
   const here = fileURLToPath(import.meta.url);
@@ -42,6 +43,7 @@ export class ThreadedLoadGenerator {
   private readonly keys: Buffer[] = [];
   private generatedTicks = 0;
   private truth: InjectedTruth | null = null;
+  private spec: FairValueStreamSpec | null = null;
   private stopping = false;
   private worker: Worker | null = null;
   private producer: FrameProducer | null = null;
@@ -88,6 +90,11 @@ export class ThreadedLoadGenerator {
   get generated(): number {
     return this.generatedTicks;
   }
+  /** What regenerates the fair-value stream (LoadGenerator.truthSpec), once the thread is done. */
+  get truthSpec(): FairValueStreamSpec | null {
+    return this.spec;
+  }
+
   get injected(): InjectedTruth | null {
     return this.truth;
   }
@@ -130,6 +137,7 @@ export class ThreadedLoadGenerator {
     } else if (message.type === 'done') {
       this.generatedTicks = message.generated;
       this.truth = message.injected;
+      this.spec = message.truthSpec;
       if (message.stopped) this.stopping = true;
       this.threadDone = true;
     }

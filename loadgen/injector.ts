@@ -8,7 +8,7 @@ import {
   type FxLayout,
 } from '../analytics/market-conventions.js';
 import { injectedCountsZero, type InjectedCounts, type InjectedSources } from '../analytics/ground-truth.js';
-import { TICK_EVENT_SHIFT, TickEvent, TickFlag } from '../wire/tick-frame.js';
+import { TICK_EVENT_MASK, TICK_EVENT_SHIFT, TickEvent, TickFlag } from '../wire/tick-frame.js';
 import { Prng } from './prng.js';
 
 /**
@@ -152,6 +152,13 @@ const JUMP_PENDING = 16;
 const COLD_STRIDE = 4;
 const Cold = { remaining: 0, shift: 1, untilUs: 2 } as const;
 const Role = { Normal: 0, Fx: 1, PanelBiased: 2, PanelFrozen: 3 } as const;
+/**
+ * What a special tick's method returns: the tick's TickFlag labels (bits 0..11), the TickEvent
+ * starting on it (bits 12..15), and above them whether the quote is a bad tick (not a quote for
+ * the true book) or an injected shift (its crosses are injected ones).
+ */
+const Outcome = { outlier: 1 << 16, injected: 1 << 17 } as const;
+const LABEL_BITS = 0x0fff;
 
 function median(values: Float64Array): number {
   const s = Array.from(values).sort((a, b) => a - b);
@@ -257,14 +264,6 @@ export class Injector {
   private tickIndex = -1;
   /** Ticks left until the next event draw (geometric gaps with the per-tick event rate). */
   private countdown: number;
-  // Results of `special` for the tick in progress.
-  private sBid = 0;
-  private sAsk = 0;
-  private sFlags = 0;
-  private sEvent = 0;
-  private sMagnitude = 0;
-  private sOutlier = false;
-  private sInjected = false;
 
   constructor(facts: MarketFacts, config: Partial<InjectConfig> = {}) {
     const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Partial<InjectConfig>;
@@ -384,47 +383,37 @@ export class Injector {
     const row = i * V * HOT_STRIDE;
     const h = row + v * HOT_STRIDE;
     const m = 2 * (h + Hot.meta);
-    const upd = HI[m] + 1;
-    HI[m] = upd;
+    HI[m] += 1;
     const prevUs = H[h + Hot.lastUs];
     H[h + Hot.lastUs] = nowUs;
     const role = this.role[i];
-    let bid = t.bid;
-    let ask = t.ask;
     if (role !== Role.Fx && this.noiseHalfWidth[v] > 0) {
       const x = 1 + this.noiseHalfWidth[v] * (2 * this.rng.nextFloat() - 1);
-      bid *= x;
-      ask *= x;
+      t.bid *= x;
+      t.ask *= x;
     }
     // The common tick: a free cell and no event due. Everything else goes through `special`,
-    // which leaves its results in the s* fields.
-    this.sFlags = 0;
-    this.sEvent = 0;
-    this.sOutlier = false;
-    this.sInjected = false;
+    // which rewrites the quote in `t` and returns the outcome.
+    let outcome = 0;
     const eventDue = --this.countdown <= 0;
     if ((HI[m + 1] & (STATE_MASK | JUMP_PENDING)) !== 0 || eventDue || role >= Role.PanelBiased) {
       if (eventDue) this.countdown = this.nextGap();
-      this.sBid = bid;
-      this.sAsk = ask;
-      this.special(t, h, i, v, role, upd, prevUs, nowUs, eventDue);
-      bid = this.sBid;
-      ask = this.sAsk;
+      outcome = this.special(t, h, prevUs, nowUs, eventDue);
     }
-    let flags = this.sFlags;
-    t.bid = bid;
-    t.ask = ask;
+    let flags = outcome & LABEL_BITS;
+    const bid = t.bid;
+    const ask = t.ask;
 
     // The true book and the labels read from it. Bad ticks are not quotes: a detector should
     // take them out of the book, as the FrameAnalyzer does with the ticks it flags.
-    if (this.sOutlier) {
+    if ((outcome & Outcome.outlier) !== 0) {
       H[h + Hot.bid] = NaN;
       H[h + Hot.ask] = NaN;
       HI[m + 1] &= ~INJECTED;
     } else {
       H[h + Hot.bid] = bid;
       H[h + Hot.ask] = ask;
-      const injectedQuote = this.sInjected;
+      const injectedQuote = (outcome & Outcome.injected) !== 0;
       if (injectedQuote) HI[m + 1] |= INJECTED;
       else HI[m + 1] &= ~INJECTED;
       // Net of fees exactly as the detector stores them: price × (1 ∓ fee).
@@ -446,31 +435,29 @@ export class Injector {
     }
     if (role === Role.Fx && this.triangleOpenAfter(i - this.fxFirst, row)) flags |= TickFlag.TriangularOpen;
 
-    if (flags !== 0 || this.sEvent !== 0) flags = this.record(flags, i, v, nowUs);
-    return flags;
+    if (flags !== 0) this.countLabels(flags);
+    return flags | (outcome & TICK_EVENT_MASK);
   }
 
-  /** Counts a labelled tick and logs the event starting on it; returns the flags with the event code. */
-  private record(flags: number, i: number, v: number, nowUs: number): number {
+  /** Counts a labelled tick by its labels. */
+  private countLabels(flags: number): void {
     const k = this.tally;
-    if (flags !== 0) {
-      k.labelledTicks++;
-      if ((flags & TickFlag.InjectedOutlier) !== 0) k.outlierTicks++;
-      if ((flags & TickFlag.InjectedFrozen) !== 0) k.frozenTicks++;
-      if ((flags & TickFlag.GenuineJump) !== 0) k.jumpTicks++;
-      if ((flags & TickFlag.InjectedArbitrage) !== 0) k.arbitrageTicks++;
-      if ((flags & TickFlag.MarketCross) !== 0) k.marketCrossTicks++;
-      if ((flags & TickFlag.TriangularOpen) !== 0) k.triangularTicks++;
+    k.labelledTicks++;
+    if ((flags & TickFlag.InjectedOutlier) !== 0) k.outlierTicks++;
+    if ((flags & TickFlag.InjectedFrozen) !== 0) k.frozenTicks++;
+    if ((flags & TickFlag.GenuineJump) !== 0) k.jumpTicks++;
+    if ((flags & TickFlag.InjectedArbitrage) !== 0) k.arbitrageTicks++;
+    if ((flags & TickFlag.MarketCross) !== 0) k.marketCrossTicks++;
+    if ((flags & TickFlag.TriangularOpen) !== 0) k.triangularTicks++;
+  }
+
+  /** Logs an event starting on the tick in progress (with its id) and returns its TickEvent bits. */
+  private logEvent(kind: number, t: TickInProgress, nowUs: number, magnitude: number): number {
+    const id = this.tally.events++;
+    if (this.events.length < this.config.eventLogLimit) {
+      this.events.push({ id, kind, tick: this.tickIndex, instrument: t.instrument, venue: t.venue, intendedUs: nowUs, magnitude });
     }
-    const ev = this.sEvent;
-    if (ev !== 0) {
-      const id = k.events++;
-      if (this.events.length < this.config.eventLogLimit) {
-        this.events.push({ id, kind: ev, tick: this.tickIndex, instrument: i, venue: v, intendedUs: nowUs, magnitude: this.sMagnitude });
-      }
-      flags |= ev << TICK_EVENT_SHIFT;
-    }
-    return flags;
+    return kind << TICK_EVENT_SHIFT;
   }
 
   /** Ticks until the next event is drawn: geometric with the per-tick event probability. */
@@ -482,178 +469,202 @@ export class Injector {
   }
 
   /**
-   * A cell with an injected state, a faulty-source instrument, or an event due: rewrites
-   * sBid/sAsk and sets sFlags, sEvent, sMagnitude, sOutlier, sInjected.
+   * A cell with an injected state, a faulty-source instrument, or an event due: one method per
+   * state or event, each rewriting the quote in `t` and returning the outcome (labels, event
+   * bits, Outcome bits). `h` is the cell's hot record; `prevUs` the time of its previous quote.
    */
-  /**
-   * A cell with an injected state, a faulty-source instrument, or an event due: rewrites
-   * sBid/sAsk and sets sFlags, sEvent, sMagnitude, sOutlier, sInjected.
-   */
-  private special(
-    t: TickInProgress,
-    h: number,
-    i: number,
-    v: number,
-    role: number,
-    upd: number,
-    prevUs: number,
-    nowUs: number,
-    eventDue: boolean,
-  ): void {
-    const H = this.hot;
-    const HI = this.hotInt;
+  private special(t: TickInProgress, h: number, prevUs: number, nowUs: number, eventDue: boolean): number {
     const m1 = 2 * (h + Hot.meta) + 1;
-    const c = (h / HOT_STRIDE) * COLD_STRIDE;
-    const C = this.cold;
-    const rng = this.rng;
-    const bits = HI[m1];
+    const bits = this.hotInt[m1];
     const st = bits & STATE_MASK;
+    let jump = 0;
     if ((bits & JUMP_PENDING) !== 0 && st !== State.FrozenRun && st !== State.FrozenSource) {
-      this.sFlags |= TickFlag.GenuineJump;
-      HI[m1] = bits & ~JUMP_PENDING;
+      jump = TickFlag.GenuineJump;
+      this.hotInt[m1] = bits & ~JUMP_PENDING;
     }
     switch (st) {
       case State.FrozenRun:
-        this.sBid = H[h + Hot.bid];
-        this.sAsk = H[h + Hot.ask];
-        this.sFlags |= TickFlag.InjectedFrozen;
-        if (--C[c + Cold.remaining] <= 0) this.setState(h, c, State.Cooldown, 1); // the catch-up tick after the run is left clean
-        return;
+        return this.frozenRunTick(t, h);
       case State.Window:
-        if (nowUs < C[c + Cold.untilUs]) {
-          this.sBid *= C[c + Cold.shift];
-          this.sAsk *= C[c + Cold.shift];
-          this.sInjected = true;
-        } else {
-          this.setState(h, c, State.Free, 0); // this closing tick is clean
-        }
-        return;
+        return jump | this.windowTick(t, h, nowUs);
       case State.Cooldown:
-        if (--C[c + Cold.remaining] <= 0) this.setState(h, c, State.Free, 0);
-        return;
-      case State.Biased: {
-        const ramp = Math.min(1, (upd - C[c + Cold.remaining] + 1) / this.config.biasRampUpdates);
-        const f = 1 + C[c + Cold.shift] * ramp;
-        this.sBid *= f;
-        this.sAsk *= f;
-        return;
-      }
+        return jump | this.cooldownTick(h);
+      case State.Biased:
+        return jump | this.biasedTick(t, h);
       case State.FrozenSource:
-        this.sBid = H[h + Hot.bid];
-        this.sAsk = H[h + Hot.ask];
-        this.sFlags |= TickFlag.InjectedFrozen;
-        return;
+        return this.frozenTick(t, h);
       default:
-        break;
+        return jump | this.freeTick(t, h, prevUs, nowUs, eventDue);
     }
-    // Free. A stale price needs a good last quote to repeat (there is none right after a bad tick).
-    const lastGood = H[h + Hot.bid] === H[h + Hot.bid];
-    // A faulty source turns faulty at its appointed update; otherwise maybe start an event.
+  }
+
+  /** The cell's cold record (rare states' slots). */
+  private coldOf(h: number): number {
+    return (h / HOT_STRIDE) * COLD_STRIDE;
+  }
+
+  /** The cell's update count (this tick included). */
+  private updatesOf(h: number): number {
+    return this.hotInt[2 * (h + Hot.meta)];
+  }
+
+  /** Repeats the cell's last good quote: a frozen tick. */
+  private frozenTick(t: TickInProgress, h: number): number {
+    t.bid = this.hot[h + Hot.bid];
+    t.ask = this.hot[h + Hot.ask];
+    return TickFlag.InjectedFrozen;
+  }
+
+  private frozenRunTick(t: TickInProgress, h: number): number {
+    const c = this.coldOf(h);
+    if (--this.cold[c + Cold.remaining] <= 0) this.setState(h, c, State.Cooldown, 1); // the catch-up tick after the run is left clean
+    return this.frozenTick(t, h);
+  }
+
+  private windowTick(t: TickInProgress, h: number, nowUs: number): number {
+    const c = this.coldOf(h);
+    if (nowUs >= this.cold[c + Cold.untilUs]) {
+      this.setState(h, c, State.Free, 0); // this closing tick is clean
+      return 0;
+    }
+    t.bid *= this.cold[c + Cold.shift];
+    t.ask *= this.cold[c + Cold.shift];
+    return Outcome.injected;
+  }
+
+  private cooldownTick(h: number): number {
+    const c = this.coldOf(h);
+    if (--this.cold[c + Cold.remaining] <= 0) this.setState(h, c, State.Free, 0);
+    return 0;
+  }
+
+  private biasedTick(t: TickInProgress, h: number): number {
+    const c = this.coldOf(h);
+    const ramp = Math.min(1, (this.updatesOf(h) - this.cold[c + Cold.remaining] + 1) / this.config.biasRampUpdates);
+    const f = 1 + this.cold[c + Cold.shift] * ramp;
+    t.bid *= f;
+    t.ask *= f;
+    return 0;
+  }
+
+  /** A free cell: a faulty source turns faulty at its appointed update; otherwise maybe an event starts. */
+  private freeTick(t: TickInProgress, h: number, prevUs: number, nowUs: number, eventDue: boolean): number {
+    const role = this.role[t.instrument];
+    const v = t.venue;
+    const upd = this.updatesOf(h);
     if (
       ((role === Role.PanelBiased && v === this.biasedVenue) || (role === Role.PanelFrozen && v === this.frozenVenue)) &&
       upd >= this.config.faultAfterUpdates
     ) {
-      if (role === Role.PanelBiased) {
-        const sign = rng.nextFloat() < 0.5 ? -1 : 1;
-        this.setState(h, c, State.Biased, upd);
-        C[c + Cold.shift] = sign * this.biasFrac;
-        const f = 1 + C[c + Cold.shift] / this.config.biasRampUpdates;
-        this.sBid *= f;
-        this.sAsk *= f;
-        this.sEvent = TickEvent.BiasedSource;
-        this.sMagnitude = sign * this.biasFrac * 1e4;
-        this.tally.biasedSources++;
-      } else if (lastGood) {
-        this.setState(h, c, State.FrozenSource, 0);
-        this.sBid = H[h + Hot.bid];
-        this.sAsk = H[h + Hot.ask];
-        this.sFlags |= TickFlag.InjectedFrozen;
-        this.sEvent = TickEvent.FrozenSource;
-        this.sMagnitude = 0;
-        this.tally.frozenSources++;
-      }
-      return;
+      return role === Role.PanelBiased ? this.startBiased(t, h, nowUs) : this.startFrozenSource(t, h, nowUs);
     }
-    if (!eventDue || upd <= this.config.minHistory) return;
+    if (!eventDue || upd <= this.config.minHistory) return 0;
     // Which event: in proportion to the rates.
-    const u = rng.nextFloat() * this.cTri;
-    if (u < this.cSpike) {
-      const gamma = this.halfSpread[v];
-      let variance = 2 * (this.baseNoiseVar + this.noiseVar[v]);
-      const dt = nowUs - prevUs;
-      if (dt > 0) variance += this.sigma2PerUs * dt * (role === Role.Fx ? 2 : 1);
-      const sigma = Math.max(Math.sqrt(variance), gamma);
-      const k = this.config.spikeSigmaMin + (this.config.spikeSigmaMax - this.config.spikeSigmaMin) * rng.nextFloat();
-      const signed = rng.nextFloat() < 0.5 ? -k : k;
-      const f = Math.exp(signed * sigma);
-      this.sBid *= f;
-      this.sAsk *= f;
-      this.sOutlier = true;
-      this.sFlags |= TickFlag.InjectedOutlier;
-      this.sEvent = TickEvent.Spike;
-      this.sMagnitude = signed;
-      this.tally.spikes++;
-    } else if (u < this.cShift) {
-      const f = rng.nextFloat() < 0.5 ? 10 : 0.1;
-      this.sBid *= f;
-      this.sAsk *= f;
-      this.sOutlier = true;
-      this.sFlags |= TickFlag.InjectedOutlier;
-      this.sEvent = TickEvent.DecimalShift;
-      this.sMagnitude = f;
-      this.tally.decimalShifts++;
-    } else if (u < this.cFrozen) {
-      if (!lastGood) return;
-      const span = this.config.frozenRunMax - this.config.frozenRunMin + 1;
-      const length = this.config.frozenRunMin + rng.nextBelow(span);
-      this.sBid = H[h + Hot.bid];
-      this.sAsk = H[h + Hot.ask];
-      this.sFlags |= TickFlag.InjectedFrozen;
-      if (length > 1) this.setState(h, c, State.FrozenRun, length - 1);
-      else this.setState(h, c, State.Cooldown, 1);
-      this.sEvent = TickEvent.FrozenRun;
-      this.sMagnitude = length;
-      this.tally.frozenRuns++;
-    } else if (u < this.cJump) {
-      if (role !== Role.Normal) return;
-      const bps = this.config.jumpBpsMin + (this.config.jumpBpsMax - this.config.jumpBpsMin) * rng.nextFloat();
-      const signed = rng.nextFloat() < 0.5 ? -bps : bps;
-      const f = Math.exp(signed * 1e-4);
-      t.scaleMid(i, f);
-      this.sBid *= f;
-      this.sAsk *= f;
-      this.sFlags |= TickFlag.GenuineJump;
-      const V = this.V;
-      for (let w = 0; w < V; w++) if (w !== v) HI[2 * ((i * V + w) * HOT_STRIDE + Hot.meta) + 1] |= JUMP_PENDING;
-      this.sEvent = TickEvent.GenuineJump;
-      this.sMagnitude = signed;
-      this.tally.genuineJumps++;
-    } else if (u < this.cArb) {
-      if (role !== Role.Normal) return;
-      const f = this.crossingShift(i, v, this.sBid, this.sAsk);
-      if (f === 1) return;
-      this.shiftWindow(h, c, f, nowUs, TickEvent.ArbitrageWindow);
-      this.tally.arbitrageWindows++;
-    } else {
-      if (role !== Role.Fx) return;
-      const f = this.triangleShift(i - this.fxFirst, v, this.sBid, this.sAsk);
-      if (f === 1) return;
-      this.shiftWindow(h, c, f, nowUs, TickEvent.Triangular);
-      this.tally.triangular++;
-    }
+    const u = this.rng.nextFloat() * this.cTri;
+    if (u < this.cSpike) return this.spike(t, prevUs, nowUs);
+    if (u < this.cShift) return this.decimalShift(t, nowUs);
+    if (u < this.cFrozen) return this.frozenRun(t, h, nowUs);
+    if (u < this.cJump) return role === Role.Normal ? this.genuineJump(t, nowUs) : 0;
+    if (u < this.cArb) return role === Role.Normal ? this.arbitrageWindow(t, h, nowUs) : 0;
+    return role === Role.Fx ? this.triangularWindow(t, h, nowUs) : 0;
   }
 
-  private shiftWindow(h: number, c: number, factor: number, nowUs: number, event: number): void {
-    this.sBid *= factor;
-    this.sAsk *= factor;
+  private startBiased(t: TickInProgress, h: number, nowUs: number): number {
+    const c = this.coldOf(h);
+    const sign = this.rng.nextFloat() < 0.5 ? -1 : 1;
+    this.setState(h, c, State.Biased, this.updatesOf(h));
+    this.cold[c + Cold.shift] = sign * this.biasFrac;
+    const f = 1 + this.cold[c + Cold.shift] / this.config.biasRampUpdates;
+    t.bid *= f;
+    t.ask *= f;
+    this.tally.biasedSources++;
+    return this.logEvent(TickEvent.BiasedSource, t, nowUs, sign * this.biasFrac * 1e4);
+  }
+
+  /** A frozen source needs a good last quote to repeat (there is none right after a bad tick). */
+  private startFrozenSource(t: TickInProgress, h: number, nowUs: number): number {
+    if (this.hot[h + Hot.bid] !== this.hot[h + Hot.bid]) return 0;
+    this.setState(h, this.coldOf(h), State.FrozenSource, 0);
+    this.tally.frozenSources++;
+    return this.frozenTick(t, h) | this.logEvent(TickEvent.FrozenSource, t, nowUs, 0);
+  }
+
+  private spike(t: TickInProgress, prevUs: number, nowUs: number): number {
+    const v = t.venue;
+    const gamma = this.halfSpread[v];
+    let variance = 2 * (this.baseNoiseVar + this.noiseVar[v]);
+    const dt = nowUs - prevUs;
+    if (dt > 0) variance += this.sigma2PerUs * dt * (this.role[t.instrument] === Role.Fx ? 2 : 1);
+    const sigma = Math.max(Math.sqrt(variance), gamma);
+    const k = this.config.spikeSigmaMin + (this.config.spikeSigmaMax - this.config.spikeSigmaMin) * this.rng.nextFloat();
+    const signed = this.rng.nextFloat() < 0.5 ? -k : k;
+    const f = Math.exp(signed * sigma);
+    t.bid *= f;
+    t.ask *= f;
+    this.tally.spikes++;
+    return TickFlag.InjectedOutlier | Outcome.outlier | this.logEvent(TickEvent.Spike, t, nowUs, signed);
+  }
+
+  private decimalShift(t: TickInProgress, nowUs: number): number {
+    const f = this.rng.nextFloat() < 0.5 ? 10 : 0.1;
+    t.bid *= f;
+    t.ask *= f;
+    this.tally.decimalShifts++;
+    return TickFlag.InjectedOutlier | Outcome.outlier | this.logEvent(TickEvent.DecimalShift, t, nowUs, f);
+  }
+
+  /** A frozen run needs a good last quote to repeat. */
+  private frozenRun(t: TickInProgress, h: number, nowUs: number): number {
+    if (this.hot[h + Hot.bid] !== this.hot[h + Hot.bid]) return 0;
+    const span = this.config.frozenRunMax - this.config.frozenRunMin + 1;
+    const length = this.config.frozenRunMin + this.rng.nextBelow(span);
+    const c = this.coldOf(h);
+    if (length > 1) this.setState(h, c, State.FrozenRun, length - 1);
+    else this.setState(h, c, State.Cooldown, 1);
+    this.tally.frozenRuns++;
+    return this.frozenTick(t, h) | this.logEvent(TickEvent.FrozenRun, t, nowUs, length);
+  }
+
+  /** A genuine jump: the instrument's common mid moves, and every other venue's next quote carries the label. */
+  private genuineJump(t: TickInProgress, nowUs: number): number {
+    const i = t.instrument;
+    const bps = this.config.jumpBpsMin + (this.config.jumpBpsMax - this.config.jumpBpsMin) * this.rng.nextFloat();
+    const signed = this.rng.nextFloat() < 0.5 ? -bps : bps;
+    const f = Math.exp(signed * 1e-4);
+    t.scaleMid(i, f);
+    t.bid *= f;
+    t.ask *= f;
+    const V = this.V;
+    for (let w = 0; w < V; w++) if (w !== t.venue) this.hotInt[2 * ((i * V + w) * HOT_STRIDE + Hot.meta) + 1] |= JUMP_PENDING;
+    this.tally.genuineJumps++;
+    return TickFlag.GenuineJump | this.logEvent(TickEvent.GenuineJump, t, nowUs, signed);
+  }
+
+  private arbitrageWindow(t: TickInProgress, h: number, nowUs: number): number {
+    const f = this.crossingShift(t.instrument, t.venue, t.bid, t.ask);
+    if (f === 1) return 0;
+    this.tally.arbitrageWindows++;
+    return this.shiftWindow(t, h, f, nowUs, TickEvent.ArbitrageWindow);
+  }
+
+  private triangularWindow(t: TickInProgress, h: number, nowUs: number): number {
+    const f = this.triangleShift(t.instrument - this.fxFirst, t.venue, t.bid, t.ask);
+    if (f === 1) return 0;
+    this.tally.triangular++;
+    return this.shiftWindow(t, h, f, nowUs, TickEvent.Triangular);
+  }
+
+  /** Shifts the venue's quote by `factor` for a drawn window (the state ends it). */
+  private shiftWindow(t: TickInProgress, h: number, factor: number, nowUs: number, event: number): number {
+    t.bid *= factor;
+    t.ask *= factor;
     const cfg = this.config;
     const ms = cfg.windowMsMin + (cfg.windowMsMax - cfg.windowMsMin) * this.rng.nextFloat();
+    const c = this.coldOf(h);
     this.setState(h, c, State.Window, 0);
     this.cold[c + Cold.shift] = factor;
     this.cold[c + Cold.untilUs] = nowUs + ms * 1000;
-    this.sInjected = true;
-    this.sEvent = event;
-    this.sMagnitude = Math.log(factor) * 1e4;
+    return Outcome.injected | this.logEvent(event, t, nowUs, Math.log(factor) * 1e4);
   }
 
   /** Sets a cell's state (keeping its other bits) and its remaining-updates slot. */

@@ -5,9 +5,10 @@ import type { ClockUs } from '../wire/clock.js';
 import type { InjectedTruth } from '../analytics/ground-truth.js';
 import { FrameBatcher } from './frame-batcher.js';
 import type { InjectConfig } from './injector.js';
+import { FairValueMarket, fairValueOptionsFor, type FairValueStreamSpec } from './fair-value-market.js';
 import { MarketModel } from './market-model.js';
 import { OpenLoopSchedule } from './open-loop-schedule.js';
-import { TickSource } from './tick-source.js';
+import { TickSource, type TickModel } from './tick-source.js';
 
 export interface LoadGeneratorOptions {
   partitions: number;
@@ -30,8 +31,15 @@ export interface LoadGeneratorOptions {
   flushWhenIdle?: boolean;
   clock: ClockUs;
   /**
-   * Labelled anomalies for scoring the analytics (loadgen/injector.ts): null or absent = a clean
-   * stream. The market always includes the default FX universe (analytics/market-conventions.ts).
+   * 'fair-value' (absent: the default): loadgen/fair-value-market.ts, with the default FX universe; its stream
+   * can be regenerated from `truthSpec` to be scored. 'simple': loadgen/market-model.ts with the
+   * default FX universe (analytics/market-conventions.ts) and the injector.
+   */
+  market?: 'fair-value' | 'simple';
+  /**
+   * Labelled anomalies for scoring the analytics: null = a clean stream. Simple market: the
+   * injector's options (loadgen/injector.ts). Fair-value market: only `scale` is read (it
+   * multiplies the bad-tick and dislocation rates; null turns those and the faulty sources off).
    */
   inject?: Partial<InjectConfig> | null;
   /** The labels' side channel shared with in-process analytics (analytics/tick-labels.ts); absent = labels dropped. */
@@ -70,7 +78,9 @@ export class LoadGenerator {
   readonly produceLatency: Histogram = createMergeHistogram();
   private readonly stats: ProduceStats;
   private readonly tickSource: TickSource;
-  private readonly model: MarketModel;
+  private readonly model: TickModel;
+  private readonly simple: MarketModel | null;
+  private readonly fair: FairValueMarket | null;
   private readonly batcher: FrameBatcher;
   private readonly keys: Buffer[];
   private readonly backlog: OutgoingFrame[] = [];
@@ -80,14 +90,23 @@ export class LoadGenerator {
   readonly callbacks: ProducerCallbacks;
 
   constructor(private readonly options: LoadGeneratorOptions) {
-    const model = new MarketModel({
-      seed: options.seed,
-      instruments: options.instruments,
-      venues: options.venues,
-      keyGroups: Math.min(options.instruments, Math.max(options.partitions, 1)),
-      fx: {},
-      inject: options.inject ?? null,
-    });
+    const keyGroups = Math.min(options.instruments, Math.max(options.partitions, 1));
+    this.fair =
+      options.market === 'simple'
+        ? null
+        : new FairValueMarket({ ...fairValueOptionsFor(options, keyGroups), seed: options.seed, ticks: options.ticks, record: false });
+    this.simple =
+      this.fair === null
+        ? new MarketModel({
+            seed: options.seed,
+            instruments: options.instruments,
+            venues: options.venues,
+            keyGroups,
+            fx: {},
+            inject: options.inject ?? null,
+          })
+        : null;
+    const model: TickModel = this.fair ?? this.simple!;
     this.model = model;
     this.keys = [];
     for (let g = 0; g < model.keyGroups; g++) this.keys.push(Buffer.from(String(g)));
@@ -113,10 +132,31 @@ export class LoadGenerator {
 
   /** What was injected into the ticks generated so far (null for a clean stream). */
   get injected(): InjectedTruth | null {
-    const counts = this.model.injected;
-    const sources = this.model.injectedSources;
+    if (this.simple === null) return null;
+    const counts = this.simple.injected;
+    const sources = this.simple.injectedSources;
     if (counts === null || sources === null) return null;
     return { counts: { ...counts }, sources: { ...sources, noiseSpreads: [...sources.noiseSpreads], noiseBps: [...sources.noiseBps] } };
+  }
+
+  /**
+   * What regenerates this generator's fair-value stream to score it (run/run-quality.ts): a few
+   * numbers instead of per-tick truth. Null on the simple market.
+   */
+  get truthSpec(): FairValueStreamSpec | null {
+    const fair = this.fair;
+    if (fair === null) return null;
+    const { seed, ...market } = fair.o;
+    return {
+      market: 'fair-value',
+      seed,
+      options: market,
+      ticks: this.options.ticks,
+      startUs: this.stats.startUs,
+      ratePerSec: this.options.ratePerSec,
+      generated: this.tickSource.emitted,
+      checksum: fair.checksum,
+    };
   }
 
   /**

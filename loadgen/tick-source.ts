@@ -1,7 +1,24 @@
 import type { TickLabels } from '../analytics/tick-labels.js';
 import type { FrameBatcher } from './frame-batcher.js';
-import type { MarketModel } from './market-model.js';
 import type { OpenLoopSchedule } from './open-loop-schedule.js';
+
+/**
+ * A market that writes its next tick into these fields (no object per tick): the simple market
+ * (loadgen/market-model.ts) and the fair-value market (loadgen/fair-value-market.ts).
+ * `flags` are the tick's ground-truth labels for the side channel, never for the wire.
+ */
+export interface TickModel {
+  readonly keyGroups: number;
+  instrument: number;
+  venue: number;
+  keyGroup: number;
+  bid: number;
+  ask: number;
+  bidSize: number;
+  askSize: number;
+  flags: number;
+  nextTick(intendedUs: number): void;
+}
 
 /**
  * Turns the schedule's due ticks into market ticks and frames: tick i of the schedule gets
@@ -10,7 +27,7 @@ import type { OpenLoopSchedule } from './open-loop-schedule.js';
  */
 export class TickSource {
   readonly source: number;
-  private readonly model: MarketModel;
+  private readonly model: TickModel;
   private readonly batcher: FrameBatcher;
   private readonly schedule: OpenLoopSchedule;
   private next = 0;
@@ -22,7 +39,7 @@ export class TickSource {
    * @param labels where the ticks' ground-truth labels go, by (source, seq); they never go on the
    *   wire, whose flags field is written 0. Null: the labels are dropped (no scorer shares memory with us).
    */
-  constructor(model: MarketModel, batcher: FrameBatcher, source: number, schedule: OpenLoopSchedule, labels: TickLabels | null = null) {
+  constructor(model: TickModel, batcher: FrameBatcher, source: number, schedule: OpenLoopSchedule, labels: TickLabels | null = null) {
     if (!Number.isInteger(source) || source < 0 || source > 0xffff) {
       throw new RangeError(`tick source id must be an integer in 0..65535, got ${source}`);
     }

@@ -112,10 +112,26 @@ export function analyticsQualitySection(q: AnalyticsQualityBlock, charts: ChartS
     numeric: [0, 1, 2, 3, 4, 5, 6, 7, 8],
   });
 
+  type CrossRow = (typeof q)['arbitrage'];
+  const crossRow = (name: string, x: CrossRow) => [
+    name,
+    fixed(x.tradeable.precision),
+    fixed(x.tradeable.recall),
+    fixed(x.phantom.classified),
+    formatCompact(x.tradeable.alerts),
+    formatCompact(x.tradeable.events),
+    formatCompact(x.phantom.events),
+  ];
+  const crossHead = ['', 'tradeable P', 'tradeable R', 'phantoms classified', 'alerts', 'tradeable events', 'phantom events'];
+  const triangleTable = table(
+    crossHead,
+    [crossRow('triangular detector (net of fees)', q.triangular), crossRow(q.baseline.triangular.name, q.baseline.triangular)],
+    { numeric: [1, 2, 3, 4, 5, 6] },
+  );
   const a = q.arbitrage;
   const ab = q.baseline.arbitrage;
   const crossTable = table(
-    ['', 'tradeable P', 'tradeable R', 'phantoms classified', 'alerts', 'tradeable events', 'phantom events'],
+    crossHead,
     [
       [
         'detector (net of fees)',
@@ -169,6 +185,7 @@ export function analyticsQualitySection(q: AnalyticsQualityBlock, charts: ChartS
         html`<h3>Recall by size</h3>${bandTable}`,
         html`<h3>Threshold sweep</h3>${sweepTable}`,
         html`<h3>Crosses: tradeable (fair values apart by more than the fees) and phantom (lag, stale or bad quotes)</h3>${crossTable}`,
+        html`<h3>Triangles: tradeable (fair cross rates open one by more than the fees) and phantom</h3>${triangleTable}`,
         html`<h3>Faulty sources (found within the analyzer's limit; undecided cells are misses)</h3>${table(
           ['source', 'cells', 'found in time', 'recall mean', 'recall worst seed'],
           [

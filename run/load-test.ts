@@ -12,6 +12,7 @@ import { primeConsumers } from './consumer-priming.js';
 import { syntheticFrames } from '../ingest/jit-warmup.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
 import { ThreadedLoadGenerator } from '../loadgen/generator-thread.js';
+import { INTERRUPTED_SCORED_TICKS, MAX_SCORED_TICKS } from './run-quality.js';
 import type { RunConfig } from './run-config.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
 import { encodeHistogram, type LatencySummary } from '../metrics/latency-histogram.js';
@@ -188,6 +189,7 @@ function loadGeneratorOptions(
     lingerUs: config.lingerMs * 1000,
     flushWhenIdle: config.flushWhenIdle ?? false,
     clock,
+    market: config.market,
     inject: config.inject === 'none' ? null : { scale: config.injectScale },
   };
 }
@@ -230,6 +232,7 @@ export function loadgenPart(config: RunConfig, loadgen: AnyLoadGenerator): Loadg
     produceHistogram: encodeHistogram(loadgen.produceLatency),
     interrupted: loadgen.stopped,
     injected: loadgen.injected,
+    truth: loadgen.truthSpec,
   };
 }
 
@@ -338,7 +341,7 @@ export async function runLoadTest(
       log('warning: the consumers did not read the priming records within 15 s');
     startupStep('priming');
     // Compile the generator's hot path on throwaway ticks (see ingest/jit-warmup.ts).
-    await syntheticFrames({ instruments: config.instruments, venues: config.venues });
+    await syntheticFrames({ instruments: config.instruments, venues: config.venues }, undefined, config.market);
     startupStep('JIT warm-up');
     // The schedule starts here, once everything is connected and the consumers are reading.
     // --loadgen-thread: ticks generated and encoded on their own thread (labels shared with it); this one produces.
@@ -479,6 +482,8 @@ export async function runLoadTest(
       loadgens: [loadgenPart(config, loadgen)],
       ingests: [ingestResult],
       timeline,
+      // The result of an interrupted run is due within seconds: its quality is scored on a prefix.
+      qualityTickLimit: interruptedAtMs !== null ? INTERRUPTED_SCORED_TICKS : MAX_SCORED_TICKS,
     });
     result.faults = faultRunner?.events ?? [];
     result.malformedInjected = injector?.injected ?? 0;

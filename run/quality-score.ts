@@ -87,6 +87,9 @@ export interface SeedScore {
   baselinePrCurve: PrPoint[];
   arbitrage: CrossScore;
   baselineArbitrage: CrossScore;
+  /** Triangles (FX pairs) against the fair cross rates: the triangular detector's alerts, and the fee-less baseline's. */
+  triangular: CrossScore;
+  baselineTriangular: CrossScore;
   sources: {
     spearman: number;
     kendall: number;
@@ -222,7 +225,14 @@ export function scoreOutliers(truth: MarketTruth, flagged: Uint8Array, venues: n
  * alert; precision: alerts that belong to a tradeable event; phantoms classified: phantom events
  * with no alert.
  */
-export function scoreCrosses(truth: MarketTruth, alertSeqs: Uint8Array, instruments: number, matchTicks: number): CrossScore {
+export function scoreCrosses(
+  truth: MarketTruth,
+  alertSeqs: Uint8Array,
+  instruments: number,
+  matchTicks: number,
+  tradeable: Uint8Array = truth.tradeable,
+  phantomLabel: Uint8Array = truth.phantom,
+): CrossScore {
   const n = truth.ticks;
   const counter = new Uint32Array(instruments);
   const openT = new Int32Array(instruments).fill(-1);
@@ -240,8 +250,8 @@ export function scoreCrosses(truth: MarketTruth, alertSeqs: Uint8Array, instrume
   for (let s = 0; s < n; s++) {
     const i = truth.instrument[s]!;
     const k = counter[i]!++;
-    track(truth.tradeable[s] === 1, openT, trade[i]!, i, k);
-    track(truth.phantom[s] === 1, openP, phantom[i]!, i, k);
+    track(tradeable[s] === 1, openT, trade[i]!, i, k);
+    track(phantomLabel[s] === 1, openP, phantom[i]!, i, k);
     if (alertSeqs[s] === 1) alerts[i]!.push(k);
   }
   for (let i = 0; i < instruments; i++) {
@@ -302,6 +312,7 @@ export function scoreCrosses(truth: MarketTruth, alertSeqs: Uint8Array, instrume
 interface ReplayOut {
   flagged: Uint8Array;
   crossed: Uint8Array;
+  triangles: Uint8Array;
   qualities: number[];
   ticksPerSec: number;
   /** The analyzer's own checks of the faulty sources (its counters); undecided cells are misses. */
@@ -323,18 +334,21 @@ export function replayThroughAnalyzer(
   venues: number,
   config: Partial<AnalyticsConfig>,
   labels: TickLabelsShared | null = null,
+  fxCurrencies = 0,
 ): ReplayOut {
-  const state = createAnalyticsState({ instruments, venues, fxCurrencies: 0 });
+  const state = createAnalyticsState({ instruments, venues, fxCurrencies });
   if (labels) state.labels = labels;
   const analyzer = new FrameAnalyzer(state, config, () => 0);
   const flagged = new Uint8Array(ticks);
   const crossed = new Uint8Array(ticks);
+  const triangles = new Uint8Array(ticks);
   const t0 = performance.now();
   for (const frame of frames) {
     analyzer.analyze(frame);
     for (const a of analyzer.takeAlerts()) {
       if (a.kind === 'outlier') flagged[a.seq] = 1;
       else if (a.kind === 'tradeable') crossed[a.seq] = 1;
+      else if (a.kind === 'triangular') triangles[a.seq] = 1;
     }
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -352,23 +366,26 @@ export function replayThroughAnalyzer(
     frozenCells: counters.frozenSources,
     frozenOnTime: counters.frozenSourcesOnTime,
   };
-  return { flagged, crossed, qualities, ticksPerSec: ticks / seconds, faulty };
+  return { flagged, crossed, triangles, qualities, ticksPerSec: ticks / seconds, faulty };
 }
 
-/** The baseline cross check: every tick where the quoted book crosses with no fees and no staleness check opens an alert. */
-function naiveCrossAlerts(truth: MarketTruth): Uint8Array {
+/**
+ * The baseline cross (or triangle) check: an alert wherever the quoted book starts to cross (a
+ * triangle starts to open) with no fees and no staleness check.
+ */
+export function naiveCrossAlerts(truth: MarketTruth, naive: Uint8Array = truth.naiveCross): Uint8Array {
   const out = new Uint8Array(truth.ticks);
   const prev = new Map<number, number>();
   for (let s = 0; s < truth.ticks; s++) {
     const i = truth.instrument[s]!;
-    const c = truth.naiveCross[s]!;
+    const c = naive[s]!;
     if (c === 1 && (prev.get(i) ?? 0) === 0) out[s] = 1;
     prev.set(i, c);
   }
   return out;
 }
 
-function hampelFlags(
+export function hampelFlags(
   truth: MarketTruth,
   mids: Float64Array,
   halves: Float64Array,
@@ -408,7 +425,15 @@ export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
   let baselineOutliers: OutlierScore | null = null;
   let best = 0;
   for (const z of o.thresholds) {
-    const r = replayThroughAnalyzer(frames, o.ticks, instruments, venues, { ...o.analytics, ...feeConfig, outlierZ: z }, labels);
+    const r = replayThroughAnalyzer(
+      frames,
+      o.ticks,
+      instruments,
+      venues,
+      { ...o.analytics, ...feeConfig, outlierZ: z },
+      labels,
+      market.fxCurrencies,
+    );
     best = Math.max(best, r.ticksPerSec);
     const s = scoreOutliers(truth, r.flagged, venues, o.matchTicks);
     prCurve.push(pr(z, s));
@@ -437,6 +462,15 @@ export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
     baselinePrCurve,
     arbitrage: scoreCrosses(truth, head!.crossed, instruments, o.matchTicks),
     baselineArbitrage: scoreCrosses(truth, naiveCrossAlerts(truth), instruments, o.matchTicks),
+    triangular: scoreCrosses(truth, head!.triangles, instruments, o.matchTicks, truth.triTradeable, truth.triPhantom),
+    baselineTriangular: scoreCrosses(
+      truth,
+      naiveCrossAlerts(truth, truth.triNaive),
+      instruments,
+      o.matchTicks,
+      truth.triTradeable,
+      truth.triPhantom,
+    ),
     sources: {
       spearman: spearman(q, truthScore),
       kendall: kendall(q, truthScore),
@@ -525,6 +559,8 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
       (s) => s.prCurve,
     ),
     arbitrage: crossBlock((s) => s.arbitrage),
+    // Against fair cross rates: tradeable triangles, and phantom ones (open in the quotes only) left unreported.
+    triangular: crossBlock((s) => s.triangular),
     sources: {
       spearman: round(mean((s) => s.sources.spearman)),
       spearmanMin: round(min((s) => s.sources.spearman)),
@@ -552,6 +588,7 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
         ),
       },
       arbitrage: { name: 'fee-less cross, no staleness check', ...crossBlock((s) => s.baselineArbitrage) },
+      triangular: { name: 'fee-less triangle, no staleness check', ...crossBlock((s) => s.baselineTriangular) },
     },
     replay: { ticksPerSecPerWorker: Math.round(min((s) => s.replayTicksPerSec)) },
   };

@@ -4,10 +4,12 @@ import type { RunConfig } from './run-config.js';
 import type { WorkerStage } from '../ingest/worker-protocol.js';
 import { STAGES } from '../ingest/worker-protocol.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
+import type { FairValueStreamSpec } from '../loadgen/fair-value-market.js';
 import { countBits, decodeSeenBits, unionBits } from '../metrics/delivery-ledger.js';
 import { createMergeHistogram, mergeEncoded, type Histogram } from '../metrics/latency-histogram.js';
 import { SUMMED_CONSUME_COUNTS, type IngestPart } from '../ingest/ingest-part.js';
 import { buildRunResult, type RunResult } from './run-result.js';
+import { attachRunQuality, MAX_SCORED_TICKS, scoreRunQuality } from './run-quality.js';
 import { FirehoseError } from '../kafka/errors.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
 
@@ -21,6 +23,11 @@ export interface LoadgenPart {
   interrupted: boolean;
   /** The labelled anomalies this generator injected (analytics ground truth); null for a clean stream. */
   injected?: InjectedTruth | null;
+  /**
+   * Fair-value market: what regenerates this generator's stream and its hidden truth (a few
+   * numbers), scored at merge against the ingest parts' detections (run/run-quality.ts).
+   */
+  truth?: FairValueStreamSpec | null;
 }
 
 /** The file `firehose loadgen` and `firehose ingest` write; `report merge` combines them. */
@@ -49,6 +56,8 @@ export interface MergeInput {
   timeline: TimelinePoint[];
   /** Where each ingest part came from (file names), for error messages. */
   ingestNames?: string[];
+  /** Fair-value market: ticks per source scored against the regenerated truth (default MAX_SCORED_TICKS). */
+  qualityTickLimit?: number;
 }
 
 /** Ledger bytes a part may hold beyond its source's produced ticks (8M ticks). */
@@ -177,7 +186,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
           sources: truths[0]!.sources,
         };
 
-  return buildRunResult({
+  const result = buildRunResult({
     config,
     startedAt: input.startedAt,
     finishedAt: input.finishedAt,
@@ -204,6 +213,17 @@ export function mergeRunParts(input: MergeInput): RunResult {
     timeline: input.timeline,
     interrupted: loadgens.some((l) => l.interrupted),
   });
+  // Fair-value market: the generators' streams regenerated with their truth, scored against what the ingest side flagged.
+  const fair = loadgens.filter((l) => l.truth != null);
+  const quality = scoreRunQuality(
+    fair.map((l) => l.truth!),
+    fair.map((l) => l.sourceId),
+    ingests.flatMap((i) => (i.detections ? [i.detections] : [])),
+    counters,
+    input.qualityTickLimit ?? MAX_SCORED_TICKS,
+  );
+  if (quality !== null) attachRunQuality(result, quality);
+  return result;
 }
 
 /** `report merge`: the result of several part files (any number of loadgen and ingest processes). */

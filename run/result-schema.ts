@@ -8,6 +8,9 @@
 import { z } from 'zod';
 import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
 import { MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
+import { MAX_DETECTIONS_PER_KIND } from '../analytics/detection-log.js';
+import { MAX_CELLS } from '../analytics/analytics-state.js';
+import { COUNTER_FIELDS } from '../analytics/analytics-counters.js';
 import { LATENCY_STAGES, RESULT_SCHEMA_VERSION } from './run-result.js';
 
 /** Layouts this version reads; files without the field are older ones, read as version 1. */
@@ -74,6 +77,7 @@ const storedConfig = z.looseObject({
   ticksPerRecord: int(1, 0xffff),
   compression: z.enum(COMPRESSION_CODECS).optional(),
   sourceId: int(0, MAX_SOURCES - 1),
+  market: z.enum(['fair-value', 'simple']).optional(),
   inject: text(40).optional(),
   faults: z.array(json).max(64).optional(),
   thresholds: json.optional(),
@@ -90,7 +94,16 @@ const cluster = z.looseObject({
   local: z.boolean().optional(),
 });
 
-const counters = z.record(text(64), z.union([count, z.array(count).max(1024)]));
+/** The analytics counters, from their one field list (analytics/analytics-counters.ts); each optional (older parts lack newer ones). */
+const counterValue = z.union([count, z.array(count).max(1024)]);
+const counters = z
+  .object(
+    Object.fromEntries(
+      Object.entries(COUNTER_FIELDS).map(([name, kind]) => [name, (kind === 'array' ? z.array(count).max(1024) : count).optional()]),
+    ),
+  )
+  .catchall(counterValue)
+  .refine((c) => Object.keys(c).every((k) => k.length <= 64), 'counter names are at most 64 characters');
 
 const injectedTruth = z.looseObject({
   counts: z.record(text(64), count),
@@ -187,6 +200,63 @@ const produceStats = z.looseObject({
   lastSentUs: count,
 });
 
+const probability = z.number().min(0).max(1);
+/**
+ * A fair-value stream's spec (loadgen/fair-value-market.ts FairValueStreamSpec): merge regenerates
+ * the stream from it, so every number that sizes memory or work is bounded (cells as a run's,
+ * the Student-t's ν loop, the market's time scale).
+ */
+const fairValueStreamSpec = z.looseObject({
+  market: z.literal('fair-value'),
+  seed: int(0, 0xffffffff),
+  options: z
+    .looseObject({
+      instruments: int(1, 1_000_000),
+      venues: int(2, 64),
+      ratePerSec: z.number().positive().max(1e9),
+      tickBps: z.number().positive().max(1000),
+      volBpsPerSqrtSec: z.number().min(0).max(1000),
+      tailNu: int(3, 100),
+      noiseBaseBps: z.number().min(0).max(1000),
+      noiseStepBps: z.number().min(0).max(1000),
+      maxLagMs: z.number().min(0).max(10_000),
+      staleProb: probability,
+      newsProb: probability,
+      newsBps: z.number().min(0).max(10_000),
+      spikeProb: probability,
+      spikeMinSigma: z.number().min(0).max(1000),
+      spikeMaxSigma: z.number().min(0).max(1000),
+      decimalShiftProb: probability,
+      dislocationProb: probability,
+      dislocationBps: z.number().min(0).max(10_000),
+      dislocationUpdates: int(0, 0xffff),
+      spreadTicks: int(1, 10_000),
+      faultyEvery: int(0, 1_000_000),
+      biasTicks: z.number().min(0).max(10_000),
+      fxCurrencies: int(0, 10),
+      keyGroups: int(1, 1_000_000),
+    })
+    .refine((o) => o.instruments * o.venues <= MAX_CELLS, `instruments × venues must be at most ${MAX_CELLS}`),
+  ticks: int(1, MAX_TICKS_PER_SOURCE),
+  startUs: count,
+  ratePerSec: z.number().positive().max(1e9),
+  generated: int(0, MAX_TICKS_PER_SOURCE),
+  checksum: finite,
+});
+
+const detections = z.looseObject({
+  bySource: z.record(
+    sourceKey,
+    z.looseObject({
+      outlier: z.array(int(0, MAX_TICKS_PER_SOURCE)).max(MAX_DETECTIONS_PER_KIND),
+      tradeable: z.array(int(0, MAX_TICKS_PER_SOURCE)).max(MAX_DETECTIONS_PER_KIND),
+      // Absent in parts written before triangles were scored.
+      triangular: z.array(int(0, MAX_TICKS_PER_SOURCE)).max(MAX_DETECTIONS_PER_KIND).optional(),
+    }),
+  ),
+  truncated: count,
+});
+
 const loadgenPart = z.looseObject({
   sourceId: int(0, MAX_SOURCES - 1),
   generated: count,
@@ -194,6 +264,7 @@ const loadgenPart = z.looseObject({
   produceHistogram: encoded,
   interrupted: z.boolean(),
   injected: injectedTruth.nullable().optional(),
+  truth: fairValueStreamSpec.nullable().optional(),
 });
 
 const ingestPart = z.looseObject({
@@ -216,6 +287,7 @@ const ingestPart = z.looseObject({
   sourceScores: z.array(finite).max(64),
   histograms: z.looseObject({ e2eByPartition: perPartition(encoded), stages: z.record(text(40), encoded), warmup: encoded.optional() }),
   ledger: z.looseObject({ capacityPerSource: int(1, MAX_TICKS_PER_SOURCE), seen: z.record(sourceKey, encoded) }),
+  detections: detections.optional(),
 });
 
 export const partResultSchema = z

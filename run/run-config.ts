@@ -70,6 +70,12 @@ export interface RunConfig {
   recreate: boolean;
   seed: number;
   sourceId: number;
+  /**
+   * The generated market: 'fair-value' (the default: a hidden fair value quoted by lagging,
+   * noisy venues on a tick grid, loadgen/fair-value-market.ts; the run is scored against that
+   * truth) or 'simple' (one GBM mid per instrument with injected anomalies, loadgen/market-model.ts).
+   */
+  market: MarketKind;
   /** Labelled anomalies in the generated stream, to score the analytics against ('none' = a clean stream). */
   inject: InjectMode;
   /** Multiplies the default injection rates. */
@@ -90,6 +96,10 @@ export interface RunConfig {
   /** The workload file the options came from, if any. */
   workload: string | null;
 }
+
+/** --market: the fair-value market (default) or the simple one. */
+export const MARKET_KINDS = ['fair-value', 'simple'] as const;
+export type MarketKind = (typeof MARKET_KINDS)[number];
 
 /** --inject: the default labelled anomalies, or none (a clean stream). */
 export const INJECT_MODES = ['default', 'none'] as const;
@@ -155,6 +165,7 @@ const rawRunOptions = z
     recreate: z.boolean().default(false),
     seed: intIn(0, 0xffffffff).default(RUN_DEFAULTS.seed),
     sourceId: intIn(0, MAX_SOURCES - 1).default(RUN_DEFAULTS.sourceId),
+    market: z.enum(MARKET_KINDS).default(RUN_DEFAULTS.market),
     inject: z.enum(INJECT_MODES).default('default'),
     injectScale: z
       .number({ error: 'must be a number from 0 to 100' })
@@ -308,6 +319,7 @@ export function resolveRunConfig(raw: RawRunOptions, where = ''): RunConfig {
     recreate: o.recreate,
     seed: o.seed,
     sourceId: o.sourceId,
+    market: o.market,
     inject: o.inject,
     injectScale: o.injectScale,
     out: o.out ?? `results/${id}`,

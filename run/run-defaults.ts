@@ -26,6 +26,8 @@ export const RUN_DEFAULTS = {
   acks: 'all',
   compression: 'none' as CompressionCodec,
   seed: 1,
+  // The realistic market: its quality figures are the ones worth reading.
+  market: 'fair-value' as 'fair-value' | 'simple',
   sourceId: 0,
   drainTimeoutSec: 20,
   /** --warmup: seconds at the start of --duration kept out of the headline latency (0 = none). */

@@ -5,9 +5,11 @@ import { CLIENT_KINDS, type ClientKind } from '../../kafka/client.js';
 
 // The analytics scored against the injected ground truth through the whole pipeline: embedded
 // Kafka cluster, consumer group, worker pool, shared state, merged counters. Fixed seed, so the
-// same events are injected every time; the targets are the issue's.
+// same events are injected every time; the targets are the issue's. The simple market: its
+// injector's labels are what these counters score (the fair-value market's test is below).
 describe('analytics quality on a real run (embedded cluster, fixed seed)', () => {
   const base = {
+    market: 'simple' as const,
     client: 'confluent' as ClientKind,
     partitions: 4,
     workers: 2,
@@ -67,5 +69,31 @@ describe('analytics quality on a real run (embedded cluster, fixed seed)', () =>
     expect(a.outliers.flagged).toBeLessThanOrEqual(20);
     expect(a.outliers.frozen.stalledTicks).toBe(0);
     expect(a.arbitrage.triangular.openTicks).toBe(0);
+  });
+
+  it('scores a run on the default fair-value market against its regenerated truth', async () => {
+    const config = resolveRunConfig({
+      ...base,
+      market: undefined,
+      ticks: 120_000,
+      topic: `ticks-analytics-fair-${process.pid}-${Date.now()}`,
+    });
+    expect(config.market).toBe('fair-value');
+    const result = await runLoadTest(config);
+    const a = result.analytics;
+    expect(result.ticks.lost).toBe(0);
+    expect(a.fairValue).toEqual({ scoredTicks: 120_000, generatedTicks: 120_000, checksumMatched: true, detectionsTruncated: 0 });
+    // The fields the issue's checks read, filled (bands without bad ticks are null).
+    expect(Object.keys(a.outliers.recallBySize!)).toEqual(['2-3', '3-4', '4-6', '6-8', '>8']);
+    expect(a.outliers.falsePer10k).toBeGreaterThanOrEqual(0);
+    expect(a.outliers.f1).toBeGreaterThan(0);
+    expect(a.baseline!.outliers.f1).toBeGreaterThanOrEqual(0);
+    expect(a.arbitrage.tradeable!.precision).toBeGreaterThanOrEqual(0);
+    expect(a.arbitrage.tradeable!.recall).toBeGreaterThanOrEqual(0);
+    expect(a.arbitrage.phantom!.classified).toBeGreaterThanOrEqual(0);
+    expect(a.sources.kendall).toBeGreaterThanOrEqual(-1);
+    expect(result.analyticsQuality?.triangular.phantom.events).toBeGreaterThan(0);
+    // The detectors raised what was scored: outlier alerts reached the scorer.
+    expect(a.counters.alertsOutlier).toBeGreaterThan(0);
   });
 });
