@@ -152,7 +152,7 @@ export const sustainCriteriaSchema = z.object({
   maxP99Us: nonNegative,
   /** Consumer lag at the end of the window must be at most this many seconds of offered ticks. */
   maxFinalLagSec: nonNegative,
-  /** ... and must not have grown over the window by more than this many seconds of offered ticks (bounded, not diverging). */
+  /** ... and its trend (least-squares slope × window) must not have grown by more than this many seconds of offered ticks (bounded, not diverging). */
   maxLagGrowthSec: nonNegative,
 });
 

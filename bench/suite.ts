@@ -684,7 +684,7 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
   report.targets = targets;
   const c = report.criteria;
   report.notes = [
-    `sustained = over the whole probe nothing lost, evicted or failed and analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of the offered rate; over the ${c.windowSec} s measuring window after a ${c.warmupSec} s warm-up, every second's end-to-end p99 ≤ ${fmtMs(c.maxP99Us)}, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and grown by ≤ ${c.maxLagGrowthSec} s of ticks`,
+    `sustained = over the whole probe nothing lost, evicted or failed and analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of the offered rate; over the ${c.windowSec} s measuring window after a ${c.warmupSec} s warm-up, every second's end-to-end p99 ≤ ${fmtMs(c.maxP99Us)}, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and its trend (least squares over the window) grown by ≤ ${c.maxLagGrowthSec} s of ticks`,
     'a rate that failed only on lag or p99 with nothing lost is probed once more (a few times per pipeline at most) before the search believes it',
     "latency at half the sustained rate: the whole probe's HDR percentiles (warm-up included); p99AfterWarmup leaves the warm-up's ticks out (the run's --warmup); windowMaxP99Us is the worst per-second p99 after the warm-up",
     'latencyAtTenth: a run at 10% of the sustained rate with --profile latency (frames close as soon as the producer is idle, 1 ms lingers); p50/p99 after the warm-up',

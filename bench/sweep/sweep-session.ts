@@ -134,7 +134,7 @@ export async function runCapacitySweep(config: CapacitySweepConfig): Promise<Cap
     entries: measured.entries,
     verdict: measured.verdict,
     notes: [
-      `sustained = as in firehose bench: nothing lost, evicted or failed, analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of offered; after a ${budget.warmupSec} s warm-up, every second's p99 ≤ ${c.maxP99Us / 1000} ms over the ${budget.windowSec} s window, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and grown by ≤ ${c.maxLagGrowthSec} s`,
+      `sustained = as in firehose bench: nothing lost, evicted or failed, analysed ≥ ${Math.round(c.minAnalysedFraction * 100)}% of offered; after a ${budget.warmupSec} s warm-up, every second's p99 ≤ ${c.maxP99Us / 1000} ms over the ${budget.windowSec} s window, lag at the end ≤ ${c.maxFinalLagSec} s of ticks and its trend grown by ≤ ${c.maxLagGrowthSec} s`,
       `capacity = median over ${config.repeat} repeat(s) of the highest sustained rate; interval = 95% bootstrap over repeats, from the sustained rates' low end to the lowest failed rates' high end (the search's step is part of it)`,
       `curve p99 = median of the per-second p99s of the measuring windows, interval by a two-level bootstrap (repeats, then seconds); p50 = median over repeats of each probe's p50`,
       `${real ? 'real Kafka' : "the librdkafka mock (embedded): its per-partition fetch behaviour is not Kafka's; figures a user compares with a cluster should come from real Kafka"}`,

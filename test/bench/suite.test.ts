@@ -107,9 +107,9 @@ describe('judging a probe', () => {
     expect(r.finalLagTicks).toBe(20);
     expect(r.latency!.p99).toBe(1_500_000);
     expect(r.cpuMsPerMillionTicks).toBe(30_000);
-    expect(windowFigures(output({ lag: 77 }), 2)).toEqual({ startLag: 500, endLag: 77, maxP99Us: 6_000 });
+    expect(windowFigures(output({ lag: 77 }), 2)).toMatchObject({ startLag: 500, endLag: 77, maxP99Us: 6_000 });
     // No warm-up: the ticks in flight at the first sample are not growth.
-    expect(windowFigures(output({ lag: 77 }), 0)).toEqual({ startLag: 9_000, endLag: 77, maxP99Us: 2_000_000 });
+    expect(windowFigures(output({ lag: 77 }), 0)).toMatchObject({ startLag: 9_000, endLag: 77, maxP99Us: 2_000_000 });
   });
 
   it('keeps the whole probe and the after-warm-up latency apart when the run had --warmup', () => {
@@ -130,8 +130,27 @@ describe('judging a probe', () => {
     expect(judge(output({ ticksPerSec: 9_000 })).sustained).toBe(true);
     expect(judge(output({ p99: 1_200_000 })).reasons.join()).toMatch(/p99/);
     expect(judge(output({ lag: 4_000 })).reasons.join()).toMatch(/lag grew/);
+    expect(windowFigures(output({ lag: 4_000 }), 2).lagGrowth).toBe(2_792);
     expect(judge(output({ lag: 20_000 })).reasons.join()).toMatch(/lag 20000/);
     expect(judge(null, { ...run, timedOut: true }).sustained).toBe(false);
+  });
+
+  it('judges lag growth by its trend, not by two samples', () => {
+    const steady = output({});
+    // A steady lag of about rate × latency, sampled at a quiet instant first and a busy one last.
+    steady.timeline = [
+      { t: 2, lagTicks: 24, p99Us: 400_000 },
+      { t: 3, lagTicks: 4_900, p99Us: 400_000 },
+      { t: 4, lagTicks: 300, p99Us: 400_000 },
+      { t: 5, lagTicks: 5_000, p99Us: 400_000 },
+      { t: 6, lagTicks: 3_000, p99Us: 400_000 },
+      { t: 6.4, lagTicks: 0, p99Us: 3_000 },
+    ];
+    expect(judge(steady).reasons).toEqual([]);
+    // The same end points with a backlog building second by second.
+    const building = { ...steady, timeline: steady.timeline.map((p, i) => (i < 5 ? { ...p, lagTicks: 24 + i * 750 } : p)) };
+    expect(windowFigures(building, 2).lagGrowth).toBe(3_000);
+    expect(judge(building).reasons.join()).toMatch(/lag grew 24 → 3024 ticks over the window \(trend \+3000\)/);
   });
 
   it('retries only failures that lost nothing and kept the rate', () => {
