@@ -1,13 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import Table from 'cli-table3';
 import pc from 'picocolors';
 import { FirehoseError } from '../kafka/errors.js';
 import { FAIR_VALUE_MARKET_DEFAULTS } from '../loadgen/fair-value-market.js';
 import { renderScoreReport } from '../report/analytics-quality.js';
-import { analyticsQualityBlock, scoreSeed, SCORE_DEFAULTS, type AnalyticsQualityBlock, type ScoreOptions } from '../run/quality-score.js';
+import { analyticsQualityBlock, scoreSeed, SCORE_DEFAULTS, type ScoreOptions } from '../run/quality-score.js';
 import { parseCount } from './option-parsers.js';
+import { qualityTable } from './quality-table.js';
 
 function positive(flag: string, integer: boolean, allowZero = false) {
   return (text: string): number => {
@@ -79,82 +79,6 @@ function timestamp(): string {
 
 const f = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
-/** The mean/min table printed at the end, detector beside baseline. */
-export function scoreTable(q: AnalyticsQualityBlock): string {
-  const t = new Table({ head: ['figure', 'detector mean', 'detector worst', 'baseline mean', 'baseline worst'] });
-  const o = q.outliers;
-  const b = q.baseline.outliers;
-  for (const band of Object.keys(o.recallBySize)) {
-    t.push([
-      `outlier recall ${band}σ`,
-      f(o.recallBySize[band]!),
-      f(o.recallBySizeMin[band]!),
-      f(b.recallBySize[band]!),
-      f(b.recallBySizeMin[band]!),
-    ]);
-  }
-  t.push(['outlier false flags /10k clean', f(o.falsePer10k, 2), f(o.falsePer10kMax, 2), f(b.falsePer10k, 2), f(b.falsePer10kMax, 2)]);
-  t.push(['  flags on genuine news moves (all seeds)', String(o.flagsOnNews), '', String(b.flagsOnNews), '']);
-  t.push(['outlier F1', f(o.f1), f(o.f1Min), f(b.f1), f(b.f1Min)]);
-  const a = q.arbitrage;
-  const ab = q.baseline.arbitrage;
-  t.push([
-    'tradeable cross precision',
-    f(a.tradeable.precision),
-    f(a.tradeable.precisionMin),
-    f(ab.tradeable.precision),
-    f(ab.tradeable.precisionMin),
-  ]);
-  t.push(['tradeable cross recall', f(a.tradeable.recall), f(a.tradeable.recallMin), f(ab.tradeable.recall), f(ab.tradeable.recallMin)]);
-  t.push([
-    'phantom crosses classified',
-    f(a.phantom.classified),
-    f(a.phantom.classifiedMin),
-    f(ab.phantom.classified),
-    f(ab.phantom.classifiedMin),
-  ]);
-  const tr = q.triangular;
-  const tb = q.baseline.triangular;
-  t.push([
-    'tradeable triangle precision',
-    f(tr.tradeable.precision),
-    f(tr.tradeable.precisionMin),
-    f(tb.tradeable.precision),
-    f(tb.tradeable.precisionMin),
-  ]);
-  t.push([
-    'tradeable triangle recall',
-    f(tr.tradeable.recall),
-    f(tr.tradeable.recallMin),
-    f(tb.tradeable.recall),
-    f(tb.tradeable.recallMin),
-  ]);
-  t.push([
-    'phantom triangles classified',
-    f(tr.phantom.classified),
-    f(tr.phantom.classifiedMin),
-    f(tb.phantom.classified),
-    f(tb.phantom.classifiedMin),
-  ]);
-  t.push([`source ranking Spearman ρ (${q.sources.venues} venues)`, f(q.sources.spearman), f(q.sources.spearmanMin), '–', '–']);
-  t.push(['source ranking Kendall τ', f(q.sources.kendall), f(q.sources.kendallMin), '–', '–']);
-  t.push([
-    `biased venue found in time (${q.sources.biased.cells} cells)`,
-    f(q.sources.biased.recall),
-    f(q.sources.biased.recallMin),
-    '–',
-    '–',
-  ]);
-  t.push([
-    `frozen venue found in time (${q.sources.frozen.cells} cells)`,
-    f(q.sources.frozen.recall),
-    f(q.sources.frozen.recallMin),
-    '–',
-    '–',
-  ]);
-  return t.toString();
-}
-
 export function registerScoreCommand(program: Command, setExit: (code: number) => void): void {
   const d = FAIR_VALUE_MARKET_DEFAULTS;
   program
@@ -166,7 +90,11 @@ export function registerScoreCommand(program: Command, setExit: (code: number) =
     .option('--ticks <n>', 'ticks per seed', positive('--ticks', true), SCORE_DEFAULTS.ticks)
     .option('--instruments <n>', 'instruments', positive('--instruments', true), d.instruments)
     .option('--venues <n>', 'venues (2..64)', positive('--venues', true), d.venues)
-    .option('--market <name>', 'market model: fair-value (the only one scored here; `firehose run` keeps the simple market)', 'fair-value')
+    .option(
+      '--market <name>',
+      'market model: fair-value (the only one scored here; `firehose run --market simple` runs the old one, unscored against a fair value)',
+      'fair-value',
+    )
     .option(
       '--thresholds <list>',
       'outlier z (and Hampel t) thresholds of the sweep; the first is the headline',
@@ -232,7 +160,7 @@ export function registerScoreCommand(program: Command, setExit: (code: number) =
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
-        process.stdout.write(`${scoreTable(block)}\n`);
+        process.stdout.write(`${qualityTable(block)}\n`);
         process.stdout.write(pc.dim(`wrote ${path.join(out, 'result.json')} and report.html (${result.elapsedSec} s)\n`));
       }
       setExit(0);

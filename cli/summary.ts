@@ -1,8 +1,10 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
+import type { AnalyticsQualityBlock } from '../run/quality-score.js';
 import { LATENCY_STAGES, type RunResult } from '../run/run-result.js';
 import { assessRun } from '../run/run-status.js';
 import { clusterLabel, formatCount, formatRate, formatUs } from '../report/format.js';
+import { qualityTable } from './quality-table.js';
 import { terminalSafe } from './terminal-text.js';
 
 const STAGE_LABEL: Record<string, string> = {
@@ -144,6 +146,7 @@ function renderAnalyticsTables(result: RunResult): string[] {
     ]);
     return [old.toString()];
   }
+  if (result.analyticsQuality) return renderFairValueTables(result, result.analyticsQuality);
   const truth = a.injected != null;
   const q = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(3));
   const tone = (x: number | null | undefined, good: number): string =>
@@ -206,4 +209,25 @@ function renderAnalyticsTables(result: RunResult): string[] {
     `${formatCount(a.alerts.total)} · ${us(a.alerts.latencyUsMean)}`,
   ]);
   return [quality.toString(), sources.toString()];
+}
+
+/**
+ * A run on the fair-value market: scored at its end against the hidden truth it regenerates, so
+ * the table is `firehose score`'s (detector beside baseline), plus what only a run has: stalled-quote
+ * flags per 10k clean ticks, the ranking as the pipeline saw it, and alert counts.
+ */
+function renderFairValueTables(result: RunResult, q: AnalyticsQualityBlock): string[] {
+  const a = result.analytics;
+  const frozen = a.outliers.frozen;
+  const fv = a.fairValue;
+  const extra: Array<[string, string, string]> = [];
+  if (frozen && frozen.falsePositiveRate !== null)
+    extra.push(['stalled-quote flags /10k clean', (frozen.falsePositiveRate * 1e4).toFixed(2), '–']);
+  extra.push(['venues best → worst (pipeline)', a.sources.ranking.map((v) => `v${v}`).join(' '), '–']);
+  if (a.alerts)
+    extra.push(['alerts · mean alert latency', `${formatCount(a.alerts.total)} · ${formatUs(a.alerts.latencyUsMean ?? 0)}`, '–']);
+  const scored = fv
+    ? `scored ${formatCount(fv.scoredTicks)} of ${formatCount(fv.generatedTicks)} ticks against the hidden fair value${fv.checksumMatched ? '' : pc.red(' — the regenerated stream did NOT match what was sent')}`
+    : '';
+  return [qualityTable(q, extra), ...(scored ? [pc.dim(scored)] : [])];
 }
