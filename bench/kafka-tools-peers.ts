@@ -4,7 +4,8 @@ import { resolveKafkaClasspath } from '../kafka/local-cluster/kafka-classpath.js
 import { ensureTopic } from '../kafka/topic-admin.js';
 import type { z } from 'zod';
 import type { kafkaToolPeersSchema } from './bench-schema.js';
-import { FRAME_HEADER_BYTES, TICK_BYTES } from '../wire/tick-frame.js';
+import { frameByteLength } from '../wire/tick-frame.js';
+import { defaultReplicationFactor } from '../kafka/replication.js';
 
 /** One of Kafka's own perf tools, run on the same cluster with the same record size, count and acks. */
 export type KafkaToolFigures = KafkaToolPeers['tools'][number];
@@ -15,7 +16,7 @@ const MB = 1024 * 1024; // Kafka's tools count MB as MiB
 
 /** Bytes of one frame of `ticksPerRecord` ticks, as loadgen writes it (wire/tick-frame.ts). */
 export function frameBytes(ticksPerRecord: number): number {
-  return FRAME_HEADER_BYTES + ticksPerRecord * TICK_BYTES;
+  return frameByteLength(ticksPerRecord);
 }
 
 function java(args: string[], timeoutMs: number): Promise<string> {
@@ -113,7 +114,7 @@ export async function runKafkaToolPeers(options: {
 }): Promise<KafkaToolPeers> {
   const log = options.log ?? (() => {});
   const recordSize = frameBytes(options.ticksPerRecord);
-  const rf = Math.min(3, options.nodes);
+  const rf = defaultReplicationFactor(options.nodes);
   const stamp = Date.now().toString(36);
   const topic = `peers-${stamp}`;
   const e2eTopic = `peers-e2e-${stamp}`;

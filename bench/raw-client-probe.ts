@@ -5,6 +5,7 @@ import { ensureTopic } from '../kafka/topic-admin.js';
 import { frameByteLength } from '../wire/tick-frame.js';
 import { nowUs } from '../wire/clock.js';
 import type { ResourceUsage } from './types.js';
+import { defaultReplicationFactor } from '../kafka/replication.js';
 
 export interface RawClientOptions {
   client: ClientKind;
@@ -81,7 +82,7 @@ export async function runRawClientProbe(options: RawClientOptions): Promise<RawC
     ? null
     : await EmbeddedCluster.start({ topics: [{ name: topic, partitions: options.partitions }], groupInitialRebalanceDelayMs: 0 });
   const brokers = options.brokers ?? cluster!.bootstrapServers;
-  if (options.brokers) await ensureTopic(brokers, topic, options.partitions, Math.min(3, brokers.split(',').length));
+  if (options.brokers) await ensureTopic(brokers, topic, options.partitions, defaultReplicationFactor(brokers.split(',').length));
   const value = Buffer.alloc(recordBytes);
   const key = Buffer.from('raw');
   try {
@@ -89,7 +90,7 @@ export async function runRawClientProbe(options: RawClientOptions): Promise<RawC
     // A fresh topic for consuming: the produce-only topic lost its oldest data to the mock's retention.
     const consumeTopic = `${topic}-c`;
     if (cluster) await cluster.createTopic(consumeTopic, options.partitions);
-    else await ensureTopic(brokers, consumeTopic, options.partitions, Math.min(3, brokers.split(',').length));
+    else await ensureTopic(brokers, consumeTopic, options.partitions, defaultReplicationFactor(brokers.split(',').length));
     const perPartition = Math.max(
       1,
       Math.min(PREFILL_MAX_RECORDS_PER_PARTITION, Math.floor(PREFILL_BYTES_PER_PARTITION / (recordBytes + RECORD_OVERHEAD_BYTES))),

@@ -21,6 +21,7 @@ import { EXIT } from './run-command.js';
 import { defaultBrokers } from '../run/cluster-choice.js';
 import { ensureLocalCluster } from '../run/load-test.js';
 import { FirehoseError } from '../kafka/errors.js';
+import { FRAME_HEADER_BYTES, TICK_BYTES } from '../wire/tick-frame.js';
 
 function numberOption(flag: string, parse: (text: string) => number, what: string, integer = false) {
   return (text: string): number => {
@@ -276,7 +277,12 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .addOption(new Option('--client <kind>', 'Kafka client library').choices(CLIENT_KINDS).default('confluent'))
     .option('--brokers <list>', 'real brokers (default: an embedded cluster in this process)')
     .option('--partitions <n>', 'partitions', integer('--partitions'), RUN_DEFAULTS.partitions)
-    .option('--ticks-per-record <n>', 'record size: 24 + 48 × this many bytes', integer('--ticks-per-record'), RUN_DEFAULTS.ticksPerRecord)
+    .option(
+      '--ticks-per-record <n>',
+      `record size: ${FRAME_HEADER_BYTES} + ${TICK_BYTES} × this many bytes`,
+      integer('--ticks-per-record'),
+      RUN_DEFAULTS.ticksPerRecord,
+    )
     .option('--produce-duration <time>', 'measured produce-only time', duration('--produce-duration'), 3)
     .option('--consume-duration <time>', 'measured consume-only time (passes over the prefilled topic)', duration('--consume-duration'), 3)
     .option('--json', 'print the result as JSON')

@@ -4,7 +4,8 @@ import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
 import { RUN_DEFAULTS } from '../run/run-defaults.js';
 import { parseCount, parseDurationSec, parseLatencyUs, parseRateLimit } from './option-parsers.js';
 import { INJECT_MODES, MARKET_KINDS, type RawRunOptions } from '../run/run-config.js';
-import { RUN_PROFILES } from '../run/run-profiles.js';
+import { PROFILE_SETTINGS, RUN_PROFILES } from '../run/run-profiles.js';
+import { DEFAULT_REPLICATION_TEXT } from '../kafka/replication.js';
 
 type Parser = (text: string) => unknown;
 
@@ -23,6 +24,8 @@ export interface OptionField {
   defaultText?: string;
   /** May be given several times; the values collect into a list. */
   repeatable?: boolean;
+  /** An old name kept working but left out of --help. */
+  hidden?: boolean;
 }
 
 function parser(flag: string, parse: (text: string) => number, what: string): Parser {
@@ -81,7 +84,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     argument: '<n>',
     help: 'replication factor',
     parse: integer('--replication-factor'),
-    defaultText: 'min(3, brokers)',
+    defaultText: DEFAULT_REPLICATION_TEXT,
   },
   {
     flag: 'workers',
@@ -119,7 +122,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     flag: 'profile',
     key: 'profile',
     argument: '<profile>',
-    help: 'throughput: big batches once a queue forms; latency: --linger-ms 1 and --producer-linger-ms 1 unless given (both close frames as soon as the producer is idle)',
+    help: `throughput: big batches once a queue forms; latency: --frame-linger ${PROFILE_SETTINGS.latency.frameLingerMs} and --producer-linger-ms ${PROFILE_SETTINGS.latency.producerLingerMs} unless given (both close frames as soon as the producer is idle)`,
     choices: RUN_PROFILES,
     defaultText: d.profile,
   },
@@ -154,12 +157,21 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     defaultText: String(d.ticksPerRecord),
   },
   {
-    flag: 'linger-ms',
-    key: 'lingerMs',
+    flag: 'frame-linger',
+    key: 'frameLingerMs',
     argument: '<ms>',
-    help: 'longest a partly filled record waits',
+    help: 'longest a partly filled frame (one Kafka record of ticks) waits for more ticks; not the producer linger.ms',
+    parse: decimal('--frame-linger'),
+    defaultText: `${d.frameLingerMs} (latency profile: ${PROFILE_SETTINGS.latency.frameLingerMs})`,
+  },
+  // The old name, kept as an alias on the command line and in workload files.
+  {
+    flag: 'linger-ms',
+    key: 'frameLingerMs',
+    argument: '<ms>',
+    help: 'old name of --frame-linger',
     parse: decimal('--linger-ms'),
-    defaultText: `${d.lingerMs} (latency profile: 1)`,
+    hidden: true,
   },
   {
     flag: 'producer-linger-ms',
@@ -167,7 +179,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     argument: '<ms>',
     help: "the Kafka producer's linger.ms: how long it gathers frames into one request",
     parse: decimal('--producer-linger-ms'),
-    defaultText: `${d.producerLingerMs} (latency profile: 1)`,
+    defaultText: `${d.producerLingerMs} (latency profile: ${PROFILE_SETTINGS.latency.producerLingerMs})`,
   },
   {
     flag: 'request-timeout-ms',
@@ -175,7 +187,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     argument: '<ms>',
     help: 'a produce request unanswered this long is retried (confluent client)',
     parse: integer('--request-timeout-ms'),
-    defaultText: '5000',
+    defaultText: String(d.requestTimeoutMs),
   },
   {
     flag: 'frames-per-task',
@@ -218,7 +230,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     argument: '<mode>',
     help: 'labelled anomalies in the ticks to score the analytics against (none: a clean stream)',
     choices: INJECT_MODES,
-    defaultText: 'default',
+    defaultText: d.inject,
   },
   {
     flag: 'inject-scale',
@@ -226,7 +238,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     argument: '<x>',
     help: 'multiply the default injection rates (outliers, frozen runs, jumps, arbitrage)',
     parse: decimal('--inject-scale'),
-    defaultText: '1',
+    defaultText: String(d.injectScale),
   },
   {
     flag: 'source-id',
@@ -316,6 +328,7 @@ export function addWorkloadOptions(command: Command, fields: readonly OptionFiel
     const help = field.defaultText ? `${field.help} (default: ${field.defaultText})` : field.help;
     const option = new Option(flags, help);
     if (field.choices) option.choices(field.choices);
+    if (field.hidden) option.hideHelp();
     if (field.repeatable) option.argParser((value: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), value]);
     else if (field.parse) option.argParser(field.parse as (value: string, previous: unknown) => unknown);
     command.addOption(option);

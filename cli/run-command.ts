@@ -3,7 +3,6 @@ import pc from 'picocolors';
 import { checkMetricsPort } from '../run/metrics-server.js';
 import { runLoadTest } from '../run/load-test.js';
 import type { RunResult } from '../run/run-result.js';
-import { evaluateThresholds } from '../run/thresholds.js';
 import { FirehoseError } from '../kafka/errors.js';
 import { handleInterrupts, INTERRUPTED_EXIT } from './interrupts.js';
 import { addWorkloadOptions, pickWorkloadOptions } from './option-fields.js';
@@ -71,12 +70,12 @@ export interface ExecutedRun {
  */
 export async function executeRun(config: RunConfig, label = '', force = false, written?: (run: ExecutedRun) => void): Promise<ExecutedRun> {
   // Both checked before anything starts: a run must not end in a file it may not write.
-  await refuseOverwrite(resultPathIn(config.out), force);
-  if (config.metricsPort !== null) await checkMetricsPort(config.metricsPort);
+  await refuseOverwrite(resultPathIn(config.output.out), force);
+  if (config.output.metricsPort !== null) await checkMetricsPort(config.output.metricsPort);
   const log = (line: string): void => {
-    if (!config.json) process.stderr.write(pc.dim(`${label}${line}\n`));
+    if (!config.output.json) process.stderr.write(pc.dim(`${label}${line}\n`));
   };
-  const progress = createProgressView(process.stderr, config.progress);
+  const progress = createProgressView(process.stderr, config.output.progress);
   const stop = new AbortController();
   // The drain, the result and the close each end by their INTERRUPTED_MS deadline; this one
   // only ends a process whose result is on disk and whose clients are still closing.
@@ -85,38 +84,20 @@ export async function executeRun(config: RunConfig, label = '', force = false, w
     first: () => stop.abort(),
     deadlineMs: 9_000,
   });
-  const usage0 = process.resourceUsage();
   let executed: ExecutedRun | null = null;
   try {
-    const result = await runLoadTest(
-      config,
-      {
-        progress: (s) => progress.update(s),
-        log,
-        signal: stop.signal,
-        persist: async (result) => {
-          progress.stop();
-          const usage = process.resourceUsage();
-          result.resources = {
-            cpuUserMs: (usage.userCPUTime - usage0.userCPUTime) / 1000,
-            cpuSystemMs: (usage.systemCPUTime - usage0.systemCPUTime) / 1000,
-            maxRssMb: usage.maxRSS / 1024,
-          };
-          result.thresholds = evaluateThresholds(result, config.thresholds);
-          const files = await writeResultFiles(result, config.out, force);
-          executed = { result, files, interrupted: stop.signal.aborted || result.status === 'interrupted' };
-          written?.(executed);
-          interrupts.resultWritten();
-        },
+    const result = await runLoadTest(config, {
+      progress: (s) => progress.update(s),
+      log,
+      signal: stop.signal,
+      persist: async (result) => {
+        progress.stop();
+        const files = await writeResultFiles(result, config.output.out, force);
+        executed = { result, files, interrupted: stop.signal.aborted || result.status === 'interrupted' };
+        written?.(executed);
+        interrupts.resultWritten();
       },
-      {
-        onStart: () => {
-          log(
-            `offering ${config.rate.toLocaleString('en-US')} ticks/s for ${config.durationSec}s (${config.ticks.toLocaleString('en-US')} ticks) to ${config.partitions} partitions with the ${config.client} client`,
-          );
-        },
-      },
-    );
+    });
     // A Ctrl-C while the clients closed, after the result was written, still counts.
     const done: ExecutedRun = executed ?? { result, files: [], interrupted: false };
     return { ...done, interrupted: done.interrupted || stop.signal.aborted };
@@ -145,16 +126,15 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
         true,
       );
       const report = ({ result, files, interrupted }: ExecutedRun): void => {
-        if (config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        if (config.output.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           process.stdout.write(`${renderSummary(result)}\n`);
           process.stdout.write(pc.dim(`wrote ${files.join(', ')}\n`));
         }
+        const produceFailed = result.problems?.find((p) => p.code === 'PRODUCE_FAILED');
         if (result.ticks.failed > 0) {
           process.stderr.write(
-            pc.red(
-              `error: ${result.ticks.failed} ticks failed to produce: ${terminalSafe(result.warnings.find((w) => w.includes('failed to produce')) ?? 'see result.json')}\n`,
-            ),
+            pc.red(`error: ${terminalSafe(produceFailed?.message ?? `${result.ticks.failed} ticks failed to produce: see result.json`)}\n`),
           );
         }
         if (interrupted) setExit(EXIT.interrupted);

@@ -143,11 +143,11 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
         { progress: options.progress !== false, ...(options.nodes === undefined ? { localNodes: RUN_DEFAULTS.sweepLocalNodes } : {}) },
         true,
       );
-      const partitions = (options.partitions as number[] | undefined) ?? [base.partitions];
-      const workers = (options.workers as number[] | undefined) ?? [base.workers];
-      const clients = (options.client as ClientKind[] | undefined) ?? [base.client];
-      const frames = (options.ticksPerRecord as number[] | undefined) ?? [base.ticksPerRecord];
-      const out = (options.out as string | undefined) ?? base.out.replace(/results\/(.*)$/, 'results/sweep-$1');
+      const partitions = (options.partitions as number[] | undefined) ?? [base.workload.partitions];
+      const workers = (options.workers as number[] | undefined) ?? [base.ingest.workers];
+      const clients = (options.client as ClientKind[] | undefined) ?? [base.producer.client];
+      const frames = (options.ticksPerRecord as number[] | undefined) ?? [base.workload.ticksPerRecord];
+      const out = (options.out as string | undefined) ?? base.output.out.replace(/results\/(.*)$/, 'results/sweep-$1');
       const combos = clients.flatMap((client) =>
         workers.flatMap((w) =>
           frames.flatMap((tpr) => partitions.map((p) => ({ client, workers: w, ticksPerRecord: tpr, partitions: p }))),
@@ -159,7 +159,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
         throw new FirehoseError('BAD_OPTION', `${options.repeat !== undefined ? '--repeat' : '--target-rate'} needs --find-capacity`);
       }
       const budget = options.tiny === true ? TINY_BUDGET : DEFAULT_BUDGET;
-      const estimateSec = capacity ? estimateSweepSec(combos.length, repeat, budget) : combos.length * (base.durationSec + 10);
+      const estimateSec = capacity ? estimateSweepSec(combos.length, repeat, budget) : combos.length * (base.workload.durationSec + 10);
       if (estimateSec > 86_400 && options.yes !== true) {
         throw new FirehoseError(
           'BAD_OPTION',
@@ -182,9 +182,9 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
         });
         // A local cluster is started once for every probe (and stopped at the end if this sweep started it);
         // probes get its bootstrap servers, as they would a user's own cluster.
-        const held = base.clusterKind === 'local' ? await ensureLocalCluster(base, log) : null;
+        const held = base.cluster.clusterKind === 'local' ? await ensureLocalCluster(base.cluster, log) : null;
         try {
-          const brokers = held ? held.local.bootstrapServers : base.clusterKind === 'external' ? base.brokers! : 'embedded';
+          const brokers = held ? held.local.bootstrapServers : base.cluster.clusterKind === 'external' ? base.cluster.brokers! : 'embedded';
           log(
             `sweep --find-capacity: ${combos.length} settings × ${repeat} repeat(s) on ${brokers === 'embedded' ? 'the embedded librdkafka mock (not real Kafka)' : held ? `the local cluster (${held.local.nodeCount} node${held.local.nodeCount > 1 ? 's' : ''}, ${brokers})` : brokers}; results in ${out}`,
           );
@@ -232,11 +232,13 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
       for (const combo of combos) await refuseOverwrite(resultPathIn(path.join(out, labelOf(combo))), options.force === true);
       // One local cluster for every setting: started here if it is down, and stopped at the end.
       const held =
-        base.clusterKind === 'local' ? await ensureLocalCluster(base, (line) => process.stderr.write(pc.dim(`${line}\n`))) : null;
+        base.cluster.clusterKind === 'local'
+          ? await ensureLocalCluster(base.cluster, (line) => process.stderr.write(pc.dim(`${line}\n`)))
+          : null;
       const entries: SweepEntry[] = [];
       // On a real cluster each setting gets a topic of its own (a partition count belongs to a topic),
       // named after the sweep (or --topic) and the setting, and deleted at the end unless --keep-topics.
-      const real = base.clusterKind !== 'embedded';
+      const real = base.cluster.clusterKind !== 'embedded';
       const topics = new SweepTopics(typeof options.topic === 'string' ? options.topic : sweepTopicPrefix());
       let topicNote = 'embedded mock: each run had its own in-process cluster, gone with the run';
       try {
@@ -250,7 +252,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
             ticksPerRecord: combo.ticksPerRecord,
             out: path.join(out, label),
             progress: options.progress !== false,
-            brokers: base.clusterKind === 'external' ? base.brokers! : base.clusterKind,
+            brokers: base.cluster.clusterKind === 'external' ? base.cluster.brokers! : base.cluster.clusterKind,
             ...(topic !== undefined ? { topic } : {}),
           });
           process.stderr.write(pc.bold(`[${i + 1}/${combos.length}] ${label}\n`));
@@ -264,7 +266,7 @@ export function registerSweepCommand(program: Command, setExit: (code: number) =
         }
       } finally {
         if (real) {
-          const brokers = held ? held.local.bootstrapServers : base.brokers!;
+          const brokers = held ? held.local.bootstrapServers : base.cluster.brokers!;
           topicNote = await topics.cleanUp(brokers, options.keepTopics === true);
           process.stderr.write(pc.dim(`topics ${topicNote}\n`));
         }

@@ -26,6 +26,7 @@ import { warmupSection } from './warmup-section.js';
 import { assessRun, type RunAssessment, type RunVerdict } from '../run/run-status.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
 import { clusterLabel } from './format.js';
+import { LEGACY_CONFIG_KEYS } from '../run/run-config.js';
 
 export { latencySpectrum, type SpectrumPoint, type SpectrumSource, type SpectrumOptions } from './latency-spectrum.js';
 
@@ -496,10 +497,9 @@ function analyticsSection(result: RunResult): SafeHtml {
 }
 
 function configSection(result: RunResult): SafeHtml {
-  const entries: Array<[string, string]> = Object.entries(result.config as unknown as Record<string, unknown>).map(([k, v]) => [
-    k,
-    formatValue(v),
-  ]);
+  const entries: Array<[string, string]> = Object.entries(result.config as unknown as Record<string, unknown>)
+    .filter(([k]) => !LEGACY_CONFIG_KEYS.includes(k))
+    .map(([k, v]) => [k, formatValue(v)]);
   entries.push(
     ['cluster', clusterLabel(result.cluster)],
     ['bootstrap servers', result.cluster.bootstrapServers],

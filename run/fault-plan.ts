@@ -1,6 +1,7 @@
 import { FirehoseError } from '../kafka/errors.js';
 import { KafkaApiKey, type EmbeddedCluster } from '../kafka/embedded-cluster.js';
 import type { LocalCluster } from '../kafka/local-cluster/local-cluster.js';
+import { defaultReplicationFactor } from '../kafka/replication.js';
 
 /**
  * Faults injected into the cluster during a run.
@@ -172,7 +173,7 @@ export function parseFault(spec: string, runSec: number, brokers: number, target
       break;
     }
     case 'coordinator-move':
-      fault.broker = brokerArg(args[0], Math.min(3, brokers));
+      fault.broker = brokerArg(args[0], defaultReplicationFactor(brokers));
       if (fault.broker === 'all') throw new FirehoseError('BAD_OPTION', `--fault ${spec}: the coordinator moves to one broker`);
       break;
   }

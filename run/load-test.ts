@@ -1,41 +1,46 @@
-import { createTickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
+import type { TickLabelsShared } from '../analytics/tick-labels.js';
 import type { FrameProducer } from '../kafka/client.js';
-import { createFrameProducer } from '../kafka/client-factory.js';
-import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
-import { defaultStateDir } from '../kafka/local-cluster/cluster-state.js';
-import { LocalCluster } from '../kafka/local-cluster/local-cluster.js';
-import { describeTopic, ensureTopic } from '../kafka/topic-admin.js';
-import { alertsTopic, deadLetterTopic, IngestSession } from '../ingest/ingest-session.js';
-import { FaultRunner } from './fault-plan.js';
-import { MalformedInjector } from '../loadgen/malformed-injector.js';
-import { primeConsumers } from './consumer-priming.js';
-import { syntheticFrames } from '../ingest/jit-warmup.js';
-import { LoadGenerator } from '../loadgen/load-generator.js';
-import { ThreadedLoadGenerator } from '../loadgen/generator-thread.js';
-import { INTERRUPTED_SCORED_TICKS, MAX_SCORED_TICKS } from './run-quality.js';
-import type { RunConfig } from './run-config.js';
-import { nowUs, type ClockUs } from '../wire/clock.js';
-import { encodeHistogram, type LatencySummary } from '../metrics/latency-histogram.js';
-import { MetricsServer } from './metrics-server.js';
-import type { IngestPart } from '../ingest/ingest-part.js';
-import { mergeRunParts, type LoadgenPart } from './result-parts.js';
-import type { RunResult } from './run-result.js';
-import type { TimelinePoint } from '../ingest/stats-collector.js';
+import type { EmbeddedCluster } from '../kafka/embedded-cluster.js';
+import { describeTopic, type TopicMetadata } from '../kafka/topic-admin.js';
 import { INTERRUPTED_MS, interruptedCloseDeadline, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-steps.js';
+import { IngestSession } from '../ingest/ingest-session.js';
+import { syntheticFrames } from '../ingest/jit-warmup.js';
+import type { IngestPart } from '../ingest/ingest-part.js';
+import { MalformedInjector } from '../loadgen/malformed-injector.js';
+import { ThreadedLoadGenerator } from '../loadgen/generator-thread.js';
+import { nowUs, type ClockUs } from '../wire/clock.js';
+import { primeConsumers } from './consumer-priming.js';
+import { INTERRUPTED_SCORED_TICKS, MAX_SCORED_TICKS } from './run-quality.js';
+import { FaultRunner } from './fault-plan.js';
+import { MetricsServer } from './metrics-server.js';
+import { ProgressSampler, type ProgressSnapshot } from './progress-sampler.js';
+import { mergeRunParts } from './result-parts.js';
+import { storedConfig, type RunConfig } from './run-config.js';
+import { clusterIdentity, prepareCluster, type PreparedCluster } from './run-cluster.js';
+import {
+  createLoadGenerator,
+  createProducerFor,
+  createRunLabels,
+  groupIdFor,
+  ingestOptionsFor,
+  loadGeneratorOptions,
+  loadgenPart,
+  type AnyLoadGenerator,
+} from './run-clients.js';
+import type { RunResult } from './run-result.js';
 
-export interface ProgressSnapshot {
-  elapsedSec: number;
-  durationSec: number;
-  generated: number;
-  produced: number;
-  acked: number;
-  consumed: number;
-  lagTicks: number;
-  sendRate: number;
-  consumeRate: number;
-  p99Us: number;
-  phase: 'sending' | 'draining';
-}
+// Where these lived before the run was split into steps; callers import them from here.
+export type { ProgressSnapshot } from './progress-sampler.js';
+export { clusterIdentity, ensureLocalCluster, prepareCluster, type PreparedCluster } from './run-cluster.js';
+export {
+  createLoadGenerator,
+  createProducerFor,
+  createRunLabels,
+  groupIdFor,
+  ingestOptionsFor,
+  loadgenPart,
+  type AnyLoadGenerator,
+} from './run-clients.js';
 
 export interface LoadTestHooks {
   progress?(snapshot: ProgressSnapshot): void;
@@ -52,478 +57,318 @@ export interface LoadTestHooks {
   persist?(result: RunResult): Promise<void>;
 }
 
-/** A handle to stop a running test early (Ctrl-C). */
-export interface LoadTestControl {
-  stop(): void;
-}
-
-/** The cluster a run uses, with the ticks topic in place. */
-export interface PreparedCluster {
-  brokers: string;
-  /** The in-process mock (--brokers embedded), stopped with the run. */
-  cluster: EmbeddedCluster | null;
-  /** Real Kafka on this machine (--brokers local). */
-  local: LocalCluster | null;
-  /** This run started the local cluster, so it stops it at the end (a cluster that was up stays up). */
-  startedLocal: boolean;
-  brokerCount: number;
-}
-
-/** Ensures the topics of a run on a real cluster (local or --brokers). */
-async function ensureRunTopics(brokers: string, config: RunConfig): Promise<void> {
-  await ensureTopic(brokers, config.topic, config.partitions, config.replicationFactor, true, config.recreate);
-  await ensureTopic(brokers, deadLetterTopic(config.topic), 1, config.replicationFactor, false);
-  await ensureTopic(brokers, alertsTopic(config.topic), 1, config.replicationFactor, false);
-}
-
 /**
- * The local Apache Kafka cluster, started if it is down. A cluster this call started is killed if
- * the process exits without stopping it, so no JVM outlives a run that started one.
+ * One load test in one process, as named steps (like OpenMessaging Benchmark's
+ * WorkloadGenerator.run()): prepare the cluster, start ingest, connect the producer, prime the
+ * consumers, warm up, run the schedule, drain, finish, build the result. Both halves are merged
+ * exactly as `report merge` does for split processes. The result is built once (faults,
+ * thresholds and resources passed in) and handed to `hooks.persist` before anything is closed;
+ * every wait after the load has its own budget (kafka/shutdown-steps.ts), so a down broker
+ * cannot keep the run from ending.
  */
-export async function ensureLocalCluster(
-  config: Pick<RunConfig, 'localNodes'>,
-  log: (line: string) => void = () => {},
-): Promise<{ local: LocalCluster; started: boolean; stop: () => Promise<void> }> {
-  const { cluster, started } = await LocalCluster.up({ stateDir: defaultStateDir(), nodes: config.localNodes, log });
-  if (!started) return { local: cluster, started, stop: async () => {} };
-  const removeHook = cluster.killOnExit();
-  // Its data goes with it, so no clean shutdown is owed: SIGKILL at once keeps a run's end (and a
-  // Ctrl-C's deadline) free of the JVMs' shutdown time.
-  return {
-    local: cluster,
-    started,
-    stop: async () => {
-      await cluster.down(0);
-      removeHook();
-    },
-  };
-}
-
-/** The Kafka cluster of a run: embedded, local or --brokers, with the ticks topic in place. */
-export async function prepareCluster(
-  config: RunConfig,
-  consumerProcesses = 1,
-  log: (line: string) => void = () => {},
-): Promise<PreparedCluster & { stopLocal: () => Promise<void> }> {
-  if (config.clusterKind === 'external' && config.brokers !== null) {
-    await ensureRunTopics(config.brokers, config);
-    return {
-      brokers: config.brokers,
-      cluster: null,
-      local: null,
-      startedLocal: false,
-      brokerCount: config.brokers.split(',').length,
-      stopLocal: async () => {},
-    };
-  }
-  if (config.clusterKind === 'local') {
-    const { local, started, stop } = await ensureLocalCluster(config, log);
-    try {
-      await ensureRunTopics(local.bootstrapServers, config);
-    } catch (error) {
-      await stop();
-      throw error;
-    }
-    return { brokers: local.bootstrapServers, cluster: null, local, startedLocal: started, brokerCount: local.nodeCount, stopLocal: stop };
-  }
-  const cluster = await EmbeddedCluster.start({
-    brokers: config.embeddedBrokers,
-    // Kafka's default 3 s wait for more group members would show up as latency of the first
-    // ticks; with several consumer processes a short wait lets them all join one generation.
-    groupInitialRebalanceDelayMs: consumerProcesses > 1 ? 300 : 0,
-    topics: [
-      { name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor },
-      { name: deadLetterTopic(config.topic), partitions: 1, replicationFactor: config.replicationFactor },
-      { name: alertsTopic(config.topic), partitions: 1, replicationFactor: config.replicationFactor },
-    ],
-  });
-  return {
-    brokers: cluster.bootstrapServers,
-    cluster,
-    local: null,
-    startedLocal: false,
-    brokerCount: cluster.brokerCount,
-    stopLocal: async () => {},
-  };
-}
-
-/** What result.json says about the cluster: real Kafka (and its version) or the mock. */
-export function clusterIdentity(prepared: Pick<PreparedCluster, 'cluster' | 'local'>): {
-  kind: 'kafka' | 'mock';
-  kafkaVersion: string | null;
-  local: boolean;
-} {
-  if (prepared.cluster) return { kind: 'mock', kafkaVersion: null, local: false };
-  if (prepared.local) return { kind: 'kafka', kafkaVersion: prepared.local.kafkaVersion, local: true };
-  // --brokers host:port: a real cluster whose version the tool does not ask for.
-  return { kind: 'kafka', kafkaVersion: null, local: false };
-}
-
-/** Every ingest process of a run joins this consumer group. */
-export function groupIdFor(config: Pick<RunConfig, 'topic'>): string {
-  return `firehose-${config.topic}`;
-}
-
-/** Either load generator: on the main thread, or generating on its own thread (--loadgen-thread). */
-export type AnyLoadGenerator = LoadGenerator | ThreadedLoadGenerator;
-
-export function createLoadGenerator(config: RunConfig, clock: ClockUs, labels: TickLabelsShared | null = null): LoadGenerator {
-  return new LoadGenerator(loadGeneratorOptions(config, clock, labels));
-}
-
-function loadGeneratorOptions(
-  config: RunConfig,
-  clock: ClockUs,
-  labels: TickLabelsShared | null,
-): ConstructorParameters<typeof LoadGenerator>[0] {
-  return {
-    labels,
-    partitions: config.partitions,
-    ratePerSec: config.rate,
-    ticks: config.ticks,
-    instruments: config.instruments,
-    venues: config.venues,
-    seed: config.seed,
-    source: config.sourceId,
-    ticksPerRecord: config.ticksPerRecord,
-    lingerUs: config.lingerMs * 1000,
-    flushWhenIdle: config.flushWhenIdle ?? false,
-    clock,
-    market: config.market,
-    inject: config.inject === 'none' ? null : { scale: config.injectScale },
-  };
-}
-
-/**
- * The loadgen's producer. Deliveries go to whichever load generator `target()` returns when they
- * arrive, so the producer can be connected (and the consumers primed) before the generator and
- * its schedule exist.
- */
-export function createProducerFor(config: RunConfig, brokers: string, target: () => AnyLoadGenerator | null): FrameProducer {
-  return createFrameProducer(
-    config.client,
-    {
-      brokers,
-      clientId: `firehose-loadgen-${config.sourceId}`,
-      topic: config.topic,
-      acks: config.acks,
-      compression: config.compression,
-      lingerMs: config.producerLingerMs,
-      maxPendingFrames: 20_000,
-      idempotent: config.idempotent,
-      requestTimeoutMs: config.requestTimeoutMs,
-    },
-    {
-      delivered: (frame, offset) => target()?.callbacks.delivered(frame, offset),
-      failed: (frame, error, indeterminate) => target()?.callbacks.failed(frame, error, indeterminate),
-    },
-  );
-}
-
-export function loadgenPart(config: RunConfig, loadgen: AnyLoadGenerator): LoadgenPart {
-  return {
-    sourceId: config.sourceId,
-    generated: loadgen.generated,
-    stats: {
-      ...loadgen.produceStats,
-      ackedByPartition: [...loadgen.produceStats.ackedByPartition],
-      endOffsetByPartition: [...loadgen.produceStats.endOffsetByPartition],
-    },
-    produceHistogram: encodeHistogram(loadgen.produceLatency),
-    interrupted: loadgen.stopped,
-    injected: loadgen.injected,
-    truth: loadgen.truthSpec,
-  };
-}
-
-/**
- * The side channel of an in-process run's labels (null for a clean stream). Capped: labels of
- * ticks past it are dropped, so a very long run scores only its first 2^27 ticks per source.
- */
-export function createRunLabels(config: RunConfig): TickLabelsShared | null {
-  return config.inject === 'none' ? null : createTickLabels(config.sourceId + 1, Math.max(1, Math.min(config.ticks, 1 << 27)));
-}
-
-export function ingestOptionsFor(
-  config: RunConfig,
-  brokers: string,
-  clock: ClockUs,
-  log: (line: string) => void,
-  ledger: { sources: number; capacity: number },
-  labels: TickLabelsShared | null = null,
-) {
-  return {
-    labels,
-    brokers,
-    client: config.client,
-    topic: config.topic,
-    groupId: groupIdFor(config),
-    workers: config.workers,
-    instruments: config.instruments,
-    venues: config.venues,
-    framesPerTask: config.framesPerTask,
-    injectWorkerFailures: config.injectWorkerFailures,
-    warmupUs: (config.warmupSec ?? 0) * 1e6,
-    ledgerSources: ledger.sources,
-    ledgerCapacity: ledger.capacity,
-    clock,
-    log,
-  };
-}
-
-/**
- * One load test in one process: embedded cluster (unless --brokers), topic, ingest session,
- * open-loop producer; runs the schedule, drains, and merges both halves into the result exactly
- * as `report merge` does for split processes. The result is built (and handed to
- * `hooks.persist`) before anything is closed; every wait after the load has its own budget
- * (kafka/shutdown-steps.ts), so a down broker cannot keep the run from ending.
- */
-export async function runLoadTest(
-  config: RunConfig,
-  hooks: LoadTestHooks = {},
-  control?: { onStart(c: LoadTestControl): void },
-): Promise<RunResult> {
-  const clock: ClockUs = nowUs;
-  const log = hooks.log ?? (() => {});
-  const startedAt = new Date().toISOString();
-  const steps = new ShutdownSteps(log);
-
-  let cluster: EmbeddedCluster | null = null;
-  let stopLocal: () => Promise<void> = async () => {};
-  let ingest: IngestSession | null = null;
-  let producer: FrameProducer | null = null;
-  let generator: AnyLoadGenerator | null = null;
-  let progressTimer: NodeJS.Timeout | undefined;
-  let metrics: MetricsServer | null = null;
-  let faultRunner: FaultRunner | null = null;
-  let generatorThread: ThreadedLoadGenerator | null = null;
-  let interruptedAtMs: number | null = null;
-  const interrupt = (): void => {
-    interruptedAtMs = Date.now();
-    generator?.stop();
-    steps.setDeadline(interruptedAtMs + INTERRUPTED_MS.drainUntil);
-  };
-  if (hooks.signal?.aborted) interrupt();
-  else hooks.signal?.addEventListener('abort', interrupt, { once: true });
-  /** After an interrupt, moves the overall deadline to `phase` (ms after the signal). */
-  const interruptedDeadline = (phase: number): void => {
-    if (interruptedAtMs !== null) steps.setDeadline(interruptedAtMs + phase);
-  };
-  const startup: { step: string; ms: number }[] = [];
-  let stepStartedMs = Date.now();
-  const startupStep = (step: string): void => {
-    const nowMs = Date.now();
-    startup.push({ step, ms: nowMs - stepStartedMs });
-    stepStartedMs = nowMs;
-  };
+export async function runLoadTest(config: RunConfig, hooks: LoadTestHooks = {}): Promise<RunResult> {
+  const run = new LoadTestRun(config, hooks);
   try {
-    const prepared = await prepareCluster(config, 1, log);
-    startupStep('cluster and topics');
-    cluster = prepared.cluster;
-    stopLocal = prepared.stopLocal;
+    await run.prepareCluster();
+    await run.startIngest();
+    await run.connectProducer();
+    await run.prime();
+    await run.warmUp();
+    await run.runSchedule();
+    await run.drain();
+    const ingestPart = await run.finish();
+    const result = run.buildResult(ingestPart);
+    await hooks.persist?.(result);
+    return result;
+  } finally {
+    await run.close();
+  }
+}
+
+/** The state of one run between its steps; each step is a method, in the order they run. */
+class LoadTestRun {
+  private readonly clock: ClockUs = nowUs;
+  private readonly log: (line: string) => void;
+  private readonly startedAt = new Date().toISOString();
+  private readonly usageAtStart = process.resourceUsage();
+  private readonly steps: ShutdownSteps;
+  private interruptedAtMs: number | null = null;
+  /** Where the time before the schedule went, step by step (result.json `startup`). */
+  private readonly startup: { step: string; ms: number }[] = [];
+  private stepStartedMs = Date.now();
+  private readonly onAbort = (): void => this.interrupt();
+
+  private prepared: (PreparedCluster & { stopLocal: () => Promise<void> }) | null = null;
+  private metadata: TopicMetadata | null = null;
+  private labels: TickLabelsShared | null = null;
+  private ingest: IngestSession | null = null;
+  /** The Kafka producer, and what the schedule sends to (the same, or a malformed-record injector around it). */
+  private producer: FrameProducer | null = null;
+  private sink: FrameProducer | null = null;
+  private injector: MalformedInjector | null = null;
+  private generator: AnyLoadGenerator | null = null;
+  private faultRunner: FaultRunner | null = null;
+  private sampler: ProgressSampler | null = null;
+  private metrics: MetricsServer | null = null;
+
+  constructor(
+    private readonly config: RunConfig,
+    private readonly hooks: LoadTestHooks,
+  ) {
+    this.log = hooks.log ?? (() => {});
+    this.steps = new ShutdownSteps(this.log);
+    if (hooks.signal?.aborted) this.interrupt();
+    else hooks.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private interrupt(): void {
+    this.interruptedAtMs = Date.now();
+    this.generator?.stop();
+    this.steps.setDeadline(this.interruptedAtMs + INTERRUPTED_MS.drainUntil);
+  }
+
+  private startupStep(step: string): void {
+    const nowMs = Date.now();
+    this.startup.push({ step, ms: nowMs - this.stepStartedMs });
+    this.stepStartedMs = nowMs;
+  }
+
+  private need<T>(value: T | null, what: string): T {
+    if (value === null) throw new Error(`load test step out of order: no ${what} yet`);
+    return value;
+  }
+
+  /** 1. The cluster (embedded, local or --brokers) with the run's topics in place. */
+  async prepareCluster(): Promise<void> {
+    const prepared = await prepareCluster(this.config, 1, this.log);
+    this.prepared = prepared;
+    this.startupStep('cluster and topics');
     if (prepared.startedLocal)
-      log('the local cluster was started for this run and stops at its end (firehose cluster up keeps one between runs)');
-    const brokers = prepared.brokers;
-    const metadata = await describeTopic(brokers, config.topic).catch(() => null);
-    startupStep('topic metadata');
-    const labels = createRunLabels(config);
-    ingest = await IngestSession.start(
-      ingestOptionsFor(config, brokers, clock, () => {}, { sources: config.sourceId + 1, capacity: config.ticks }, labels),
+      this.log('the local cluster was started for this run and stops at its end (firehose cluster up keeps one between runs)');
+    this.metadata = await describeTopic(prepared.brokers, this.config.workload.topic).catch(() => null);
+    this.startupStep('topic metadata');
+  }
+
+  /** 2. The consumer group and its analytics workers. */
+  async startIngest(): Promise<void> {
+    const { brokers } = this.need(this.prepared, 'cluster');
+    const w = this.config.workload;
+    this.labels = createRunLabels(this.config);
+    this.ingest = await IngestSession.start(
+      ingestOptionsFor(this.config, brokers, this.clock, () => {}, { sources: w.sourceId + 1, capacity: w.ticks }, this.labels),
     );
-    startupStep('consumer group join');
-    const kafkaProducer = createProducerFor(config, brokers, () => generator);
-    const injector = config.injectMalformed > 0 ? new MalformedInjector(kafkaProducer, config.injectMalformed) : null;
-    const sink: FrameProducer = injector ?? kafkaProducer;
-    producer = sink;
-    await sink.connect();
-    startupStep('producer connect');
-    if (!(await primeConsumers(kafkaProducer, ingest, config.partitions, clock)))
-      log('warning: the consumers did not read the priming records within 15 s');
-    startupStep('priming');
-    // Compile the generator's hot path on throwaway ticks (see ingest/jit-warmup.ts).
-    await syntheticFrames({ instruments: config.instruments, venues: config.venues }, undefined, config.market);
-    startupStep('JIT warm-up');
-    // The schedule starts here, once everything is connected and the consumers are reading.
+    this.startupStep('consumer group join');
+  }
+
+  /** 3. The producer (behind the malformed-record injector with --inject-malformed). */
+  async connectProducer(): Promise<void> {
+    const { brokers } = this.need(this.prepared, 'cluster');
+    const producer = createProducerFor(this.config, brokers, () => this.generator);
+    const share = this.config.testAids.injectMalformed;
+    this.injector = share > 0 ? new MalformedInjector(producer, share) : null;
+    this.producer = producer;
+    this.sink = this.injector ?? producer;
+    await this.sink.connect();
+    this.startupStep('producer connect');
+  }
+
+  /** 4. One record per partition, read back, so the consumers hold their partitions before the schedule starts. */
+  async prime(): Promise<void> {
+    const ingest = this.need(this.ingest, 'ingest');
+    if (!(await primeConsumers(this.need(this.producer, 'producer'), ingest, this.config.workload.partitions, this.clock)))
+      this.log('warning: the consumers did not read the priming records within 15 s');
+    this.startupStep('priming');
+  }
+
+  /** 5. The generator's hot path compiled on throwaway ticks (ingest/jit-warmup.ts), then the generator itself. */
+  async warmUp(): Promise<void> {
+    const w = this.config.workload;
+    await syntheticFrames({ instruments: w.instruments, venues: w.venues }, undefined, w.market);
+    this.startupStep('JIT warm-up');
     // --loadgen-thread: ticks generated and encoded on their own thread (labels shared with it); this one produces.
-    const loadgen: AnyLoadGenerator = config.loadgenThread
-      ? await ThreadedLoadGenerator.start(loadGeneratorOptions(config, clock, labels))
-      : createLoadGenerator(config, clock, labels);
-    generator = loadgen;
-    if (loadgen instanceof ThreadedLoadGenerator) generatorThread = loadgen;
-    ingest.startWarmup(loadgen.produceStats.startUs);
-    if (interruptedAtMs !== null) loadgen.stop();
-    const faultCluster = cluster ? { mock: cluster } : prepared.local ? { kafka: prepared.local } : null;
-    if (faultCluster && config.faults.length > 0) {
-      faultRunner = new FaultRunner(
-        faultCluster,
-        config.faults,
-        {
-          topic: config.topic,
-          partitions: config.partitions,
-          groupId: groupIdFor(config),
-          brokers: prepared.brokerCount,
-        },
-        (message) => log(`warning: ${message}`),
-      );
-      faultRunner.start();
-    }
-    control?.onStart({ stop: () => loadgen.stop() });
+    this.generator = this.config.producer.loadgenThread
+      ? await ThreadedLoadGenerator.start(loadGeneratorOptions(this.config, this.clock, this.labels))
+      : createLoadGenerator(this.config, this.clock, this.labels);
+    if (this.interruptedAtMs !== null) this.generator.stop();
+  }
 
-    const session = ingest;
-    const counts = session.counts;
-    const timeline: TimelinePoint[] = [];
-    const runStartUs = loadgen.produceStats.startUs;
-    let phase: ProgressSnapshot['phase'] = 'sending';
-    let last = { us: clock(), produced: 0, consumed: 0 };
-    let lastSnapshot: ProgressSnapshot | null = null;
-    let lastInterval: LatencySummary | null = null;
-    const sample = (): void => {
-      const now = clock();
-      const stats = loadgen.produceStats;
-      const dt = Math.max(1e-3, (now - last.us) / 1e6);
-      const interval = session.takeInterval();
-      lastInterval = interval;
-      const p99Us = interval.p99;
-      const snapshot: ProgressSnapshot = {
-        elapsedSec: (now - runStartUs) / 1e6,
-        durationSec: config.durationSec,
-        generated: loadgen.generated,
-        produced: stats.produced,
-        acked: stats.acked,
-        consumed: counts.consumedTicks,
-        lagTicks: Math.max(0, stats.acked - counts.consumedTicks),
-        sendRate: (stats.produced - last.produced) / dt,
-        consumeRate: (counts.consumedTicks - last.consumed) / dt,
-        p99Us,
-        phase,
-      };
-      timeline.push({
-        t: Math.round(snapshot.elapsedSec * 10) / 10,
+  /** 6. The open-loop schedule, with faults, progress and metrics running beside it, then the producer flushed. */
+  async runSchedule(): Promise<void> {
+    const generator = this.need(this.generator, 'generator');
+    const ingest = this.need(this.ingest, 'ingest');
+    const sink = this.need(this.sink, 'producer');
+    const w = this.config.workload;
+    // The schedule starts here, once everything is connected and the consumers are reading.
+    ingest.startWarmup(generator.produceStats.startUs);
+    this.startFaults();
+    this.log(
+      `offering ${w.rate.toLocaleString('en-US')} ticks/s for ${w.durationSec}s (${w.ticks.toLocaleString('en-US')} ticks) to ${w.partitions} partitions with the ${this.config.producer.client} client`,
+    );
+    const counts = ingest.counts;
+    this.sampler = new ProgressSampler(
+      {
+        clock: this.clock,
+        startUs: generator.produceStats.startUs,
+        durationSec: w.durationSec,
+        bothHalves: true,
+        counts: () => ({
+          generated: generator.generated,
+          produced: generator.produceStats.produced,
+          acked: generator.produceStats.acked,
+          consumed: counts.consumedTicks,
+        }),
+        takeInterval: () => ingest.takeInterval(),
+      },
+      (snapshot) => this.hooks.progress?.(snapshot),
+    );
+    this.sampler.start(1000);
+    if (this.config.output.metricsPort !== null) await this.startMetrics(this.config.output.metricsPort);
+    await generator.run(sink, 0);
+    await this.steps.run('producer flush', SHUTDOWN_BUDGET_MS.producerFlush, (signal) =>
+      sink.flush(SHUTDOWN_BUDGET_MS.producerFlush, signal),
+    );
+  }
+
+  private startFaults(): void {
+    const prepared = this.need(this.prepared, 'cluster');
+    const { workload: w, cluster: c } = this.config;
+    const target = prepared.cluster ? { mock: prepared.cluster } : prepared.local ? { kafka: prepared.local } : null;
+    if (!target || c.faults.length === 0) return;
+    this.faultRunner = new FaultRunner(
+      target,
+      c.faults,
+      { topic: w.topic, partitions: w.partitions, groupId: groupIdFor(w), brokers: prepared.brokerCount },
+      (message) => this.log(`warning: ${message}`),
+    );
+    this.faultRunner.start();
+  }
+
+  private async startMetrics(port: number): Promise<void> {
+    const generator = this.need(this.generator, 'generator');
+    const ingest = this.need(this.ingest, 'ingest');
+    const sampler = this.need(this.sampler, 'sampler');
+    const counts = ingest.counts;
+    this.metrics = await MetricsServer.start(port, () => {
+      const stats = generator.produceStats;
+      const lag = new Map<number, number>();
+      stats.ackedByPartition.forEach((acked, p) => lag.set(p, Math.max(0, acked - (counts.consumedByPartition.get(p) ?? 0))));
+      const q = sampler.lastInterval;
+      return {
         producedTicks: stats.produced,
+        ackedTicks: stats.acked,
         consumedTicks: counts.consumedTicks,
-        lagTicks: snapshot.lagTicks,
-        p99Us,
-      });
-      last = { us: now, produced: stats.produced, consumed: counts.consumedTicks };
-      lastSnapshot = snapshot;
-      hooks.progress?.(snapshot);
-    };
-    progressTimer = setInterval(sample, 1000);
-    if (config.metricsPort !== null) {
-      metrics = await MetricsServer.start(config.metricsPort, () => {
-        const stats = loadgen.produceStats;
-        const lag = new Map<number, number>();
-        stats.ackedByPartition.forEach((acked, p) => lag.set(p, Math.max(0, acked - (counts.consumedByPartition.get(p) ?? 0))));
-        const q = lastInterval;
-        return {
-          producedTicks: stats.produced,
-          ackedTicks: stats.acked,
-          consumedTicks: counts.consumedTicks,
-          failedTicks: stats.failed,
-          duplicatedTicks: session.collector.duplicates,
-          sendRate: lastSnapshot?.sendRate ?? 0,
-          consumeRate: lastSnapshot?.consumeRate ?? 0,
-          lagByPartition: lag,
-          latencyQuantilesUs: q
-            ? new Map([
-                [0.5, q.p50],
-                [0.9, q.p90],
-                [0.99, q.p99],
-                [0.999, q.p999],
-                [1, q.max],
-              ])
-            : new Map(),
-        };
-      });
-      log(`metrics on http://127.0.0.1:${metrics.port}/metrics`);
-    }
+        failedTicks: stats.failed,
+        duplicatedTicks: ingest.collector.duplicates,
+        sendRate: sampler.lastSnapshot?.sendRate ?? 0,
+        consumeRate: sampler.lastSnapshot?.consumeRate ?? 0,
+        lagByPartition: lag,
+        latencyQuantilesUs: q
+          ? new Map([
+              [0.5, q.p50],
+              [0.9, q.p90],
+              [0.99, q.p99],
+              [0.999, q.p999],
+              [1, q.max],
+            ])
+          : new Map(),
+      };
+    });
+    this.log(`metrics on http://127.0.0.1:${this.metrics.port}/metrics`);
+  }
 
-    await loadgen.run(sink, 0);
-    await steps.run('producer flush', SHUTDOWN_BUDGET_MS.producerFlush, (signal) => sink.flush(SHUTDOWN_BUDGET_MS.producerFlush, signal));
-    phase = 'draining';
-    log(`all ${loadgen.produceStats.produced} ticks sent; draining`);
-
-    // Every acknowledged record read (analysed, or skipped because retention evicted it).
-    const stats = loadgen.produceStats;
+  /** 7. Waits until every acknowledged record was read (analysed, or skipped because retention evicted it). */
+  async drain(): Promise<void> {
+    const generator = this.need(this.generator, 'generator');
+    const session = this.need(this.ingest, 'ingest');
+    const sampler = this.need(this.sampler, 'sampler');
+    const stats = generator.produceStats;
+    const counts = session.counts;
+    sampler.phase = 'draining';
+    this.log(`all ${stats.produced} ticks sent; draining`);
     const everyRecordRead = (): boolean => stats.endOffsetByPartition.every((end, p) => end <= 0 || session.nextOffset(p) >= end);
     // Offsets decide, not tick counts: ticks redelivered after a failed commit or a rebalance count
     // again, so "consumed ≥ acked" could end the drain with records still unread (reported as lost).
     const offsetsKnown = stats.endOffsetByPartition.some((end) => end > 0);
     const done = offsetsKnown ? everyRecordRead : (): boolean => counts.consumedTicks >= stats.acked;
     let drained = false;
-    await steps.run('drain', Number.POSITIVE_INFINITY, async (signal) => {
-      drained = await session.drain(done, config.drainTimeoutSec, signal);
+    await this.steps.run('drain', Number.POSITIVE_INFINITY, async (signal) => {
+      drained = await session.drain(done, this.config.ingest.drainTimeoutSec, signal);
     });
     const unconsumed = Math.max(0, stats.acked - counts.consumedTicks);
     if (!drained)
-      log(
-        interruptedAtMs !== null
+      this.log(
+        this.interruptedAtMs !== null
           ? `interrupted: stopped waiting with ${unconsumed} ticks unconsumed (marked unconfirmed)`
           : `drain timed out with ${unconsumed} ticks unconsumed`,
       );
-    clearInterval(progressTimer);
-    progressTimer = undefined;
-    sample();
+  }
 
-    interruptedDeadline(INTERRUPTED_MS.resultBy);
-    await steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, async () => faultRunner?.stop());
-    const ingestResult: IngestPart = await session.collect(steps);
-    const result = mergeRunParts({
-      config,
-      startedAt,
+  /** 8. The last progress sample, the fault runner stopped, and the ingest side's part collected from its workers. */
+  async finish(): Promise<IngestPart> {
+    const sampler = this.need(this.sampler, 'sampler');
+    sampler.stop();
+    sampler.sample();
+    if (this.interruptedAtMs !== null) this.steps.setDeadline(this.interruptedAtMs + INTERRUPTED_MS.resultBy);
+    await this.steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, async () => this.faultRunner?.stop());
+    return this.need(this.ingest, 'ingest').collect(this.steps);
+  }
+
+  /** 9. Both halves merged into the result, with everything the run recorded beside them. */
+  buildResult(ingestPart: IngestPart): RunResult {
+    const prepared = this.need(this.prepared, 'cluster');
+    const usage = process.resourceUsage();
+    return mergeRunParts({
+      config: storedConfig(this.config),
+      startedAt: this.startedAt,
       finishedAt: new Date().toISOString(),
       cluster: {
-        embedded: cluster !== null,
-        bootstrapServers: brokers,
+        embedded: prepared.cluster !== null,
+        bootstrapServers: prepared.brokers,
         brokers: prepared.brokerCount,
-        metadata,
+        metadata: this.metadata,
         ...clusterIdentity(prepared),
       },
-      loadgens: [loadgenPart(config, loadgen)],
-      ingests: [ingestResult],
-      timeline,
+      loadgens: [loadgenPart(this.config, this.need(this.generator, 'generator'))],
+      ingests: [ingestPart],
+      timeline: this.need(this.sampler, 'sampler').timeline,
       // The result of an interrupted run is due within seconds: its quality is scored on a prefix.
-      qualityTickLimit: interruptedAtMs !== null ? INTERRUPTED_SCORED_TICKS : MAX_SCORED_TICKS,
+      qualityTickLimit: this.interruptedAtMs !== null ? INTERRUPTED_SCORED_TICKS : MAX_SCORED_TICKS,
+      recorded: {
+        startup: this.startup,
+        faults: this.faultRunner?.events ?? [],
+        malformedInjected: this.injector?.injected ?? 0,
+        shutdown: [...this.steps.records],
+        thresholds: this.config.thresholds,
+        resources: {
+          cpuUserMs: (usage.userCPUTime - this.usageAtStart.userCPUTime) / 1000,
+          cpuSystemMs: (usage.systemCPUTime - this.usageAtStart.systemCPUTime) / 1000,
+          maxRssMb: usage.maxRSS / 1024,
+        },
+      },
     });
-    result.faults = faultRunner?.events ?? [];
-    result.malformedInjected = injector?.injected ?? 0;
-    result.shutdown = [...steps.records];
-    result.startup = startup;
-    await hooks.persist?.(result);
-    return result;
-  } finally {
-    await generatorThread?.destroy();
-    hooks.signal?.removeEventListener('abort', interrupt);
-    if (progressTimer) clearInterval(progressTimer);
-    if (interruptedAtMs !== null) steps.setDeadline(interruptedCloseDeadline(interruptedAtMs));
-    await closeRun(steps, { faultRunner, metrics, producer, ingest, cluster, stopLocal });
   }
-}
 
-/**
- * Closes what a run opened, in order, each within its budget: the result is already written,
- * so a step that cannot finish (a down broker) is left behind rather than awaited.
- */
-async function closeRun(
-  steps: ShutdownSteps,
-  open: {
-    faultRunner: FaultRunner | null;
-    metrics: MetricsServer | null;
-    producer: FrameProducer | null;
-    ingest: IngestSession | null;
-    cluster: EmbeddedCluster | null;
-    stopLocal: () => Promise<void>;
-  },
-): Promise<void> {
-  const { faultRunner, metrics, producer, ingest, cluster, stopLocal } = open;
-  if (faultRunner) await steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, () => faultRunner.stop());
-  await Promise.all([
-    metrics && steps.run('metrics server', SHUTDOWN_BUDGET_MS.metricsServer, () => metrics.close()),
-    producer && steps.run('producer disconnect', SHUTDOWN_BUDGET_MS.disconnect, () => producer.disconnect()),
-    ingest?.close(steps),
-  ]);
-  // Last: the clients above talk to it until they are closed.
-  if (cluster) await steps.run('cluster stop', SHUTDOWN_BUDGET_MS.clusterStop, () => cluster.stop());
-  // A local cluster this run started (SIGKILL of its JVMs; an exit hook does the same if this step is left behind).
-  await steps.run('local cluster stop', SHUTDOWN_BUDGET_MS.clusterStop, stopLocal);
+  /**
+   * Closes what the run opened, in order, each within its budget: the result is already written,
+   * so a step that cannot finish (a down broker) is left behind rather than awaited.
+   */
+  async close(): Promise<void> {
+    const { steps } = this;
+    if (this.generator instanceof ThreadedLoadGenerator) await this.generator.destroy();
+    this.hooks.signal?.removeEventListener('abort', this.onAbort);
+    this.sampler?.stop();
+    if (this.interruptedAtMs !== null) steps.setDeadline(interruptedCloseDeadline(this.interruptedAtMs));
+    const { faultRunner, metrics, sink, ingest } = this;
+    const cluster: EmbeddedCluster | null = this.prepared?.cluster ?? null;
+    if (faultRunner) await steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, () => faultRunner.stop());
+    await Promise.all([
+      metrics && steps.run('metrics server', SHUTDOWN_BUDGET_MS.metricsServer, () => metrics.close()),
+      sink && steps.run('producer disconnect', SHUTDOWN_BUDGET_MS.disconnect, () => sink.disconnect()),
+      ingest?.close(steps),
+    ]);
+    // Last: the clients above talk to it until they are closed.
+    if (cluster) await steps.run('cluster stop', SHUTDOWN_BUDGET_MS.clusterStop, () => cluster.stop());
+    // A local cluster this run started (SIGKILL of its JVMs; an exit hook does the same if this step is left behind).
+    await steps.run('local cluster stop', SHUTDOWN_BUDGET_MS.clusterStop, this.prepared?.stopLocal ?? (async () => {}));
+  }
 }

@@ -1,6 +1,6 @@
 import { addCounters, analyticsCountersZero } from '../analytics/frame-analyzer.js';
 import { addInjectedCounts, injectedCountsZero, type InjectedTruth } from '../analytics/ground-truth.js';
-import type { RunConfig } from './run-config.js';
+import type { StoredRunConfig } from './run-config.js';
 import type { WorkerStage } from '../ingest/worker-protocol.js';
 import { STAGES } from '../ingest/worker-protocol.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
@@ -8,7 +8,7 @@ import type { FairValueStreamSpec } from '../loadgen/fair-value-market.js';
 import { countBits, decodeSeenBits, unionBits } from '../metrics/delivery-ledger.js';
 import { createMergeHistogram, mergeEncoded, type Histogram } from '../metrics/latency-histogram.js';
 import { SUMMED_CONSUME_COUNTS, type IngestPart } from '../ingest/ingest-part.js';
-import { buildRunResult, type RunResult } from './run-result.js';
+import { buildRunResult, type RunRecorded, type RunResult } from './run-result.js';
 import { attachRunQuality, MAX_SCORED_TICKS, scoreRunQuality } from './run-quality.js';
 import { FirehoseError } from '../kafka/errors.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
@@ -39,7 +39,7 @@ export interface PartResult {
   role: 'loadgen' | 'ingest';
   startedAt: string;
   finishedAt: string;
-  config: RunConfig;
+  config: StoredRunConfig;
   cluster: RunResult['cluster'];
   loadgen?: LoadgenPart;
   ingest?: IngestPart;
@@ -47,7 +47,7 @@ export interface PartResult {
 }
 
 export interface MergeInput {
-  config: RunConfig;
+  config: StoredRunConfig;
   startedAt: string;
   finishedAt: string;
   cluster: PartResult['cluster'];
@@ -58,6 +58,8 @@ export interface MergeInput {
   ingestNames?: string[];
   /** Fair-value market: ticks per source scored against the regenerated truth (default MAX_SCORED_TICKS). */
   qualityTickLimit?: number;
+  /** What the run recorded beside the parts (an in-process run; `report merge` has none). */
+  recorded?: RunRecorded;
 }
 
 /** Ledger bytes a part may hold beyond its source's produced ticks (8M ticks). */
@@ -212,6 +214,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
     injected,
     timeline: input.timeline,
     interrupted: loadgens.some((l) => l.interrupted),
+    recorded: input.recorded ?? {},
   });
   // Fair-value market: the generators' streams regenerated with their truth, scored against what the ingest side flagged.
   const fair = loadgens.filter((l) => l.truth != null);

@@ -62,26 +62,33 @@ const timelinePoint = z.looseObject({ t: finite, producedTicks: count, consumedT
 
 const faultEvent = z.looseObject({ atSec: finite, kind: text(40), phase: z.enum(['start', 'end']), detail: text(500) });
 
-/** The resolved configuration a result records (run/run-config.ts RunConfig), with the option limits. */
-const storedConfig = z.looseObject({
-  brokers: text().nullable(),
-  client: z.enum(CLIENT_KINDS),
-  topic: text(249),
-  partitions: int(1, MAX_PARTITIONS),
-  workers: int(1, 1024),
-  rate: z.number().positive().max(1e9),
-  durationSec: z.number().positive().max(1e7),
-  ticks: int(1, MAX_TICKS_PER_SOURCE),
-  instruments: int(1, 1_000_000),
-  venues: int(1, 64),
-  ticksPerRecord: int(1, 0xffff),
-  compression: z.enum(COMPRESSION_CODECS).optional(),
-  sourceId: int(0, MAX_SOURCES - 1),
-  market: z.enum(['fair-value', 'simple']).optional(),
-  inject: text(40).optional(),
-  faults: z.array(json).max(64).optional(),
-  thresholds: json.optional(),
-});
+/**
+ * The resolved configuration a result records (run/run-config.ts storedConfig), with the option
+ * limits. Files written before --frame-linger name it `lingerMs` only: read as frameLingerMs.
+ */
+const storedConfig = z
+  .looseObject({
+    brokers: text().nullable(),
+    client: z.enum(CLIENT_KINDS),
+    topic: text(249),
+    partitions: int(1, MAX_PARTITIONS),
+    workers: int(1, 1024),
+    rate: z.number().positive().max(1e9),
+    durationSec: z.number().positive().max(1e7),
+    ticks: int(1, MAX_TICKS_PER_SOURCE),
+    instruments: int(1, 1_000_000),
+    venues: int(1, 64),
+    ticksPerRecord: int(1, 0xffff),
+    compression: z.enum(COMPRESSION_CODECS).optional(),
+    sourceId: int(0, MAX_SOURCES - 1),
+    market: z.enum(['fair-value', 'simple']).optional(),
+    inject: text(40).optional(),
+    faults: z.array(json).max(64).optional(),
+    thresholds: json.optional(),
+    frameLingerMs: z.number().min(0).max(10_000).optional(),
+    lingerMs: z.number().min(0).max(10_000).optional(),
+  })
+  .transform((c) => (c.frameLingerMs === undefined && c.lingerMs !== undefined ? { ...c, frameLingerMs: c.lingerMs } : c));
 
 const cluster = z.looseObject({
   embedded: z.boolean(),
@@ -184,6 +191,10 @@ export const runResultSchema = z.looseObject({
     .max(100)
     .default([]),
   warnings: z.array(text()).max(1000).default([]),
+  problems: z
+    .array(z.looseObject({ code: text(40), message: text() }))
+    .max(1000)
+    .optional(),
   resources: z.looseObject({ cpuUserMs: count, cpuSystemMs: count, maxRssMb: count }).optional(),
 });
 

@@ -5,7 +5,7 @@ import type { ClientKind, CompressionCodec } from '../kafka/client.js';
 export const RUN_DEFAULTS = {
   embeddedBrokers: 3,
   // Nodes of a local cluster a run starts: 3, so replication and acks=all mean what they mean in production.
-  localNodes: 3,
+  localNodes: 3 as 1 | 3,
   // A sweep's local cluster (when it starts one): 1 node. On 2 cores three broker JVMs take CPU from
   // the pipeline being measured, and a sweep compares settings on one cluster, not replication.
   sweepLocalNodes: 1 as 1 | 3,
@@ -17,22 +17,33 @@ export const RUN_DEFAULTS = {
   instruments: 1000,
   venues: 5,
   ticksPerRecord: 64,
-  lingerMs: 2,
+  /** --frame-linger: longest a partly filled frame (Kafka record) waits for more ticks, ms. */
+  frameLingerMs: 2,
   // Measured on the embedded cluster at 900k ticks/s offered: 2 ms sustained 557k/s, 5 ms 802k/s,
   // 10 ms 850k/s (its brokers return one producer batch per partition per fetch).
   producerLingerMs: 5,
   // A message between threads costs about as much as analysing a 64-tick frame.
   framesPerTask: 16,
-  acks: 'all',
+  requestTimeoutMs: 5_000,
+  acks: 'all' as 'all' | '-1' | '0' | '1',
   compression: 'none' as CompressionCodec,
+  idempotent: false,
+  recreate: false,
+  loadgenThread: false,
   seed: 1,
   // The realistic market: its quality figures are the ones worth reading.
   market: 'fair-value' as 'fair-value' | 'simple',
   sourceId: 0,
+  inject: 'default' as 'default' | 'none',
+  injectScale: 1,
   drainTimeoutSec: 20,
   /** --warmup: seconds at the start of --duration kept out of the headline latency (0 = none). */
   warmupSec: 0,
   profile: 'throughput' as 'throughput' | 'latency',
+  json: false,
+  progress: true,
+  injectMalformed: 0,
+  injectWorkerFailures: 0,
 };
 
 /** A lower bound on the analysed rate: a percentage of the offered rate, or ticks/s. */

@@ -5,8 +5,8 @@ export const RUN_PROFILES = ['throughput', 'latency'] as const;
 export type RunProfile = (typeof RUN_PROFILES)[number];
 
 export interface ProfileSettings {
-  /** Longest a partly filled frame waits (--linger-ms), ms. */
-  lingerMs: number;
+  /** Longest a partly filled frame waits (--frame-linger), ms. */
+  frameLingerMs: number;
   /** The Kafka producer's linger.ms (--producer-linger-ms). */
   producerLingerMs: number;
   /**
@@ -27,11 +27,11 @@ export interface ProfileSettings {
  * where the producer is never idle, nothing changes.
  */
 export const PROFILE_SETTINGS: Record<RunProfile, ProfileSettings> = {
-  throughput: { lingerMs: RUN_DEFAULTS.lingerMs, producerLingerMs: RUN_DEFAULTS.producerLingerMs, flushWhenIdle: true },
+  throughput: { frameLingerMs: RUN_DEFAULTS.frameLingerMs, producerLingerMs: RUN_DEFAULTS.producerLingerMs, flushWhenIdle: true },
   // Producer linger 0 made one produce request per frame: on the embedded cluster at 100k ticks/s
   // acknowledgements then took seconds (it returns one producer batch per partition per fetch).
   // "Idle" once meant only an empty backlog: frames then left every 1 ms slice in small pieces
   // and the mock took seconds too (p50 0.41 s, p99 5.0 s at 50k ticks/s); waiting also for the
   // acknowledgements in flight gave p50 14 ms, p99 0.42 s on the same loaded machine.
-  latency: { lingerMs: 1, producerLingerMs: 1, flushWhenIdle: true },
+  latency: { frameLingerMs: 1, producerLingerMs: 1, flushWhenIdle: true },
 };

@@ -3,12 +3,12 @@ import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsCounters } from '../analytics/f
 import { FRAME_HEADER_BYTES, TICK_BYTES } from '../wire/tick-frame.js';
 import type { InjectedTruth } from '../analytics/ground-truth.js';
 import { scoreAnalytics, type AnalyticsScore } from '../analytics/scoring.js';
-import type { RunConfig } from './run-config.js';
+import type { StoredRunConfig, Thresholds } from './run-config.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
 import { createMergeHistogram, encodeHistogram, summarize, type Histogram, type LatencySummary } from '../metrics/latency-histogram.js';
 import type { WorkerStage } from '../ingest/worker-protocol.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
-import type { ThresholdResult } from './thresholds.js';
+import { evaluateThresholds, type ThresholdResult } from './thresholds.js';
 import type { FaultEvent } from './fault-plan.js';
 import type { TopicMetadata } from '../kafka/topic-admin.js';
 import type { ConsumeCounts } from '../ingest/ingest-part.js';
@@ -51,7 +51,7 @@ export interface RunResult {
   status: 'ok' | 'interrupted';
   startedAt: string;
   finishedAt: string;
-  config: RunConfig;
+  config: StoredRunConfig;
   /** `metadata`: brokers and partition leaders as the cluster reported them at the start (null if it would not say). */
   /**
    * `kind`: 'kafka' for a real cluster (the local one, with `kafkaVersion`; or --brokers host:port,
@@ -144,6 +144,8 @@ export interface RunResult {
   /** Pass or fail of each threshold option (--max-p99, --min-rate, ...); empty when none was given. */
   thresholds: ThresholdResult[];
   warnings: string[];
+  /** The warnings with their codes (absent in results written before they had codes). */
+  problems?: RunProblem[];
   /**
    * The waits between the end of the load (or Ctrl-C) and this result, each with its outcome
    * ('timed out': left behind at its budget). Closing the clients comes after the result is written.
@@ -154,12 +156,12 @@ export interface RunResult {
    * producer connect, priming, JIT warm-up), ms each; the cost of a short run that is not load.
    */
   startup?: { step: string; ms: number }[];
-  /** CPU (every thread) over the run and peak RSS of the process that ran it; set by `firehose run`. */
+  /** CPU (every thread) over the run and peak RSS of the process that ran it (an in-process run). */
   resources?: { cpuUserMs: number; cpuSystemMs: number; maxRssMb: number };
 }
 
 export interface RunResultInput {
-  config: RunConfig;
+  config: StoredRunConfig;
   startedAt: string;
   finishedAt: string;
   cluster: RunResult['cluster'];
@@ -172,12 +174,45 @@ export interface RunResultInput {
   injected: InjectedTruth | null;
   timeline: TimelinePoint[];
   interrupted: boolean;
+  recorded: RunRecorded;
+}
+
+/** What a run records beside the two halves' counts; each goes into the result as it is built. */
+export interface RunRecorded {
+  faults?: FaultEvent[];
+  malformedInjected?: number;
+  shutdown?: StepRecord[];
+  startup?: RunResult['startup'];
+  /** Checked against the result as it is built (evaluateThresholds). */
+  thresholds?: Thresholds;
+  resources?: RunResult['resources'];
+}
+
+/**
+ * Why a run's result carries a warning, as a stable code: callers decide on the code, never on
+ * the text (which is for people and may change).
+ */
+export const RUN_PROBLEM_CODES = [
+  'TICKS_LOST',
+  'TICKS_UNCONFIRMED',
+  'TICKS_UNACKNOWLEDGED',
+  'TICKS_UNCHECKED',
+  'PRODUCE_FAILED',
+  'PRODUCE_INDETERMINATE',
+  'DEAD_LETTERED',
+  'ANALYTICS_RETRIED',
+  'INGEST_ERROR',
+] as const;
+export type RunProblemCode = (typeof RUN_PROBLEM_CODES)[number];
+export interface RunProblem {
+  code: RunProblemCode;
+  message: string;
 }
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export function buildRunResult(input: RunResultInput): RunResult {
-  const { config, produce } = input;
+  const { config, produce, recorded } = input;
   const ingest = input.consumed;
   // Dead-lettered ticks are accounted for (they sit in the dead-letter topic), not lost.
   const unconsumed = Math.max(0, produce.acked - input.distinctConsumed - ingest.deadLetteredTicks);
@@ -199,21 +234,34 @@ export function buildRunResult(input: RunResultInput): RunResult {
     wholeRun.add(warmup);
   }
 
-  const warnings: string[] = [];
-  if (lost > 0) warnings.push(`${lost} acknowledged ticks were never consumed${evicted > 0 ? ` (${evicted} evicted by retention)` : ''}`);
+  const problems: RunProblem[] = [];
+  const problem = (code: RunProblemCode, message: string): void => {
+    problems.push({ code, message });
+  };
+  if (lost > 0)
+    problem('TICKS_LOST', `${lost} acknowledged ticks were never consumed${evicted > 0 ? ` (${evicted} evicted by retention)` : ''}`);
   if (unconfirmed > 0)
-    warnings.push(`${unconfirmed} acknowledged ticks were not consumed before the run was interrupted (unconfirmed: not counted as lost)`);
-  if (unacknowledged > 0) warnings.push(`${unacknowledged} ticks were still waiting for an acknowledgement when the run stopped waiting`);
-  if (ingest.unchecked > 0) warnings.push(`${ingest.unchecked} ticks could not be checked for loss or duplication`);
-  if (produce.failed > 0) warnings.push(`${produce.failed} ticks failed to produce: ${produce.firstError ?? 'unknown error'}`);
+    problem(
+      'TICKS_UNCONFIRMED',
+      `${unconfirmed} acknowledged ticks were not consumed before the run was interrupted (unconfirmed: not counted as lost)`,
+    );
+  if (unacknowledged > 0)
+    problem('TICKS_UNACKNOWLEDGED', `${unacknowledged} ticks were still waiting for an acknowledgement when the run stopped waiting`);
+  if (ingest.unchecked > 0) problem('TICKS_UNCHECKED', `${ingest.unchecked} ticks could not be checked for loss or duplication`);
+  if (produce.failed > 0) problem('PRODUCE_FAILED', `${produce.failed} ticks failed to produce: ${produce.firstError ?? 'unknown error'}`);
   if (produce.indeterminate > 0)
-    warnings.push(`${produce.indeterminate} ticks timed out in flight (indeterminate): ${produce.firstError ?? 'timeout'}`);
+    problem(
+      'PRODUCE_INDETERMINATE',
+      `${produce.indeterminate} ticks timed out in flight (indeterminate): ${produce.firstError ?? 'timeout'}`,
+    );
   if (ingest.deadLetteredRecords > 0)
-    warnings.push(
+    problem(
+      'DEAD_LETTERED',
       `${ingest.deadLetteredRecords} records went to the dead-letter topic (${ingest.malformedFrames} malformed, ${ingest.deadLetteredTicks} ticks in frames the analytics failed on)`,
     );
-  if (ingest.failedAttempts > 0) warnings.push(`${ingest.failedAttempts} analytics attempts failed and were retried or dead-lettered`);
-  for (const error of ingest.errors.slice(0, 8)) warnings.push(error);
+  if (ingest.failedAttempts > 0)
+    problem('ANALYTICS_RETRIED', `${ingest.failedAttempts} analytics attempts failed and were retried or dead-lettered`);
+  for (const error of ingest.errors.slice(0, 8)) problem('INGEST_ERROR', error);
 
   const partitions: PartitionResult[] = [];
   for (let p = 0; p < config.partitions; p++) {
@@ -298,8 +346,8 @@ export function buildRunResult(input: RunResultInput): RunResult {
         analytics: encodeHistogram(ingest.stages.analytics),
       },
     },
-    faults: [],
-    malformedInjected: 0,
+    faults: recorded.faults ?? [],
+    malformedInjected: recorded.malformedInjected ?? 0,
     records: {
       analysed: ingest.frames,
       deadLettered: ingest.deadLetteredRecords,
@@ -307,13 +355,18 @@ export function buildRunResult(input: RunResultInput): RunResult {
       alertsPublished: ingest.alertsPublished,
     },
     thresholds: [],
-    warnings,
+    warnings: problems.map((p) => p.message),
+    problems,
   };
+  if (recorded.shutdown) result.shutdown = recorded.shutdown;
+  if (recorded.startup) result.startup = recorded.startup;
+  if (recorded.resources) result.resources = recorded.resources;
   if (warmup && wholeRun) {
     result.latency.warmup = summarize(warmup);
     result.latency.wholeRun = summarize(wholeRun);
     result.warmup = { durationSec: config.warmupSec, ticks: warmup.totalCount };
     result.histograms.warmup = encodeHistogram(warmup);
   }
+  if (recorded.thresholds) result.thresholds = evaluateThresholds(result, recorded.thresholds);
   return result;
 }

@@ -23,7 +23,7 @@ describe('analytics quality on a real run (embedded cluster, fixed seed)', () =>
   // Per client: every one must deliver the same injected events to the same detectors.
   it.each(CLIENT_KINDS)('meets the detector targets with injection on (%s)', async (client) => {
     const config = resolveRunConfig({ ...base, client, ticks: 300_000, topic: `ticks-analytics-${client}-${process.pid}-${Date.now()}` });
-    expect(config.inject).toBe('default');
+    expect(config.workload.inject).toBe('default');
     const result = await runLoadTest(config);
     expect(result.ticks.lost).toBe(0);
     expect(result.ticks.duplicated).toBe(0);
@@ -78,7 +78,7 @@ describe('analytics quality on a real run (embedded cluster, fixed seed)', () =>
       ticks: 120_000,
       topic: `ticks-analytics-fair-${process.pid}-${Date.now()}`,
     });
-    expect(config.market).toBe('fair-value');
+    expect(config.workload.market).toBe('fair-value');
     const result = await runLoadTest(config);
     const a = result.analytics;
     expect(result.ticks.lost).toBe(0);

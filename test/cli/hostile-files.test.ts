@@ -13,7 +13,7 @@ import { main } from '../../cli/main.js';
 import { analyticsCountersZero } from '../../analytics/frame-analyzer.js';
 import { createDeliveryLedger, DeliveryLedger } from '../../metrics/delivery-ledger.js';
 import { createMergeHistogram, encodeHistogram, initHistograms } from '../../metrics/latency-histogram.js';
-import { resolveRunConfig } from '../../run/run-config.js';
+import { resolveRunConfig, storedConfig } from '../../run/run-config.js';
 import type { PartResult } from '../../run/result-parts.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'firehose-hostile-files-'));
@@ -44,7 +44,7 @@ async function firehose(...args: string[]): Promise<{ code: number; stderr: stri
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/result-small.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 function validParts(): { loadgen: PartResult; ingest: PartResult } {
-  const config = resolveRunConfig({ brokers: '127.0.0.1:9092', topic: 'hostile', ticks: 1000, rate: 1000, partitions: 2 });
+  const config = storedConfig(resolveRunConfig({ brokers: '127.0.0.1:9092', topic: 'hostile', ticks: 1000, rate: 1000, partitions: 2 }));
   const h = createMergeHistogram();
   h.recordValue(1500);
   const encoded = encodeHistogram(h);

@@ -27,7 +27,7 @@ describe('result writes (issue 12)', () => {
 
   it('gives runs resolved in the same instant different default directories and topics', () => {
     const configs = Array.from({ length: 20 }, () => resolveRunConfig({}));
-    expect(new Set(configs.map((c) => c.out)).size).toBe(20);
-    expect(new Set(configs.map((c) => c.topic)).size).toBe(20);
+    expect(new Set(configs.map((c) => c.output.out)).size).toBe(20);
+    expect(new Set(configs.map((c) => c.workload.topic)).size).toBe(20);
   });
 });
