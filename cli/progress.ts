@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { ProgressSnapshot } from '../run/load-test.js';
+import type { ProgressSnapshot } from '../run/progress-sampler.js';
 import { formatCount, formatRate, formatUs } from '../report/format.js';
 
 export interface ProgressView {

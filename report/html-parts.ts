@@ -63,44 +63,8 @@ export function join(values: readonly HtmlValue[], separator: HtmlValue = ''): S
   return SafeHtml.trust(values.map(render).join(render(separator)));
 }
 
-export function formatInt(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–';
-}
-
-/** Short count for tight spots: 1.23M, 45.6k. */
-export function formatCompact(n: number): string {
-  if (!Number.isFinite(n)) return '–';
-  const abs = Math.abs(n);
-  if (abs >= 1e9) return `${trim(n / 1e9)}G`;
-  if (abs >= 1e6) return `${trim(n / 1e6)}M`;
-  if (abs >= 1e4) return `${trim(n / 1e3)}k`;
-  return formatInt(n);
-}
-
-const trim = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
-
-/** Microseconds as a human latency; three significant digits matches the histograms' precision. */
-export function formatUs(us: number): string {
-  if (!Number.isFinite(us)) return '–';
-  if (us < 1000) return `${Math.round(us)} µs`;
-  if (us < 1_000_000) return `${trim(us / 1000)} ms`;
-  return `${trim(us / 1_000_000)} s`;
-}
-
-export function formatRate(perSec: number): string {
-  return `${formatCompact(perSec)}/s`;
-}
-
-export function formatPercent(fraction: number, digits = 1): string {
-  return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(digits)}%` : '–';
-}
-
-/** A share where small non-zero values matter (lost ticks): more digits only below 1%. */
-export function formatShare(fraction: number): string {
-  if (!Number.isFinite(fraction)) return '–';
-  if (fraction === 0) return '0%';
-  return formatPercent(fraction, fraction >= 0.01 ? 1 : 3);
-}
+// The formatters are report/format.ts's (one set for the terminal and the HTML).
+export { formatCount as formatInt, formatCompact, formatPercent, formatRate, formatShare, formatUs } from './format.js';
 
 export type Tone = 'neutral' | 'good' | 'bad' | 'warn';
 const TONES: ReadonlySet<string> = new Set<Tone>(['neutral', 'good', 'bad', 'warn']);
