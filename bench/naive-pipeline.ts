@@ -67,18 +67,15 @@ const SLICE_TICKS = 16_384;
 /** See the consumer below: the one setting that differs from kafkajs's defaults. */
 export const NAIVE_FETCH_WAIT_MS = 5;
 
-export interface NaiveControl {
-  stop(): void;
-}
-
 /**
  * The naive baseline, what a team typically writes first: kafkajs with default settings; one
  * JSON message per tick keyed by instrument; every 1 ms slot of the schedule's due ticks goes out
  * as one `send`; the consumer's `eachMessage` parses each tick and runs the three detectors inline
  * (per-tick `onTick`) on the consumer thread, recording end-to-end latency from the tick's
  * intended time into an HDR histogram. Same embedded cluster, same market model, same detectors.
+ * Aborting `signal` (Ctrl-C) stops the load; what was sent is still drained and reported.
  */
-export async function runNaivePipeline(options: NaiveOptions, onStart?: (control: NaiveControl) => void): Promise<NaiveResult> {
+export async function runNaivePipeline(options: NaiveOptions, signal?: AbortSignal): Promise<NaiveResult> {
   const log = options.log ?? (() => {});
   const usage0 = process.resourceUsage();
   const ticks = Math.max(1, Math.round(options.rate * options.durationSec));
@@ -115,6 +112,10 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
   const producer = kafka.producer();
   let stopping = false;
   let interrupted = false;
+  const onAbort = (): void => {
+    stopping = true;
+    interrupted = true;
+  };
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -172,12 +173,8 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
     let lastSentUs = startUs;
     let inFlight = 0;
     let firstError: string | null = null;
-    onStart?.({
-      stop: () => {
-        stopping = true;
-        interrupted = true;
-      },
-    });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
 
     const timeline: NaiveResult['timeline'] = [];
     const sample = (): void => {
@@ -294,6 +291,7 @@ export async function runNaivePipeline(options: NaiveOptions, onStart?: (control
       warnings,
     };
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     await producer.disconnect().catch(() => {});
     await consumer.disconnect().catch(() => {});
     await cluster.stop();

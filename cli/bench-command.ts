@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { renderBenchTable } from '../bench/bench-table.js';
 import { runKafkaToolPeers } from '../bench/kafka-tools-peers.js';
 import { renderPeersTable } from '../bench/kafka-tools-peers-table.js';
-import { runNaivePipeline, type NaiveControl } from '../bench/naive-pipeline.js';
+import { runNaivePipeline } from '../bench/naive-pipeline.js';
 import { runNoTransportLimit } from '../bench/no-transport.js';
 import { ChildRunner } from '../bench/probe.js';
 import { runRawClientProbe } from '../bench/raw-client-probe.js';
@@ -212,8 +212,8 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
       .option('--drain-timeout <time>', 'after sending, how long to wait without progress', duration('--drain-timeout'), 10)
       .option('--json', 'print the result as JSON'),
   ).action(async (options: MarketValues & { rate: number; duration: number; drainTimeout: number; json?: boolean }) => {
-    let control: NaiveControl | null = null;
-    const interrupts = handleInterrupts({ doing: 'stopping the load', first: () => control?.stop(), deadlineMs: null });
+    const stop = new AbortController();
+    const interrupts = handleInterrupts({ doing: 'stopping the load', first: () => stop.abort(), deadlineMs: null });
     try {
       const result = await runNaivePipeline(
         {
@@ -226,9 +226,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
           drainTimeoutSec: options.drainTimeout,
           log: options.json ? undefined : (line) => process.stderr.write(`${line}\n`),
         },
-        (c) => {
-          control = c;
-        },
+        stop.signal,
       );
       if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {
