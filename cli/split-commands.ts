@@ -141,24 +141,27 @@ export function registerSplitCommands(program: Command, setExit: (code: number) 
       const log = (line: string): void => {
         process.stderr.write(pc.dim(`ingest ${process.pid}: ${line}\n`));
       };
-      const at = await roleCluster(config, 'ingest', (line) => process.stderr.write(pc.dim(`${line}\n`)));
       const limits = {
         idleSec: (options.idleTimeout as number | undefined) ?? 5,
         sources: (options.maxSources as number | undefined) ?? 8,
         capacity: (options.expectedTicks as number | undefined) ?? 64_000_000,
       };
-      const problem =
-        ((p) => p && `--idle-timeout ${p}`)(rangeProblem(inRange(0, 86_400, { above: true }), limits.idleSec)) ??
-        ((p) => p && `--max-sources ${p}`)(rangeProblem(inRange(1, MAX_SOURCES, { integer: true }), limits.sources)) ??
-        ((p) => p && `--expected-ticks ${p} (tick sequence numbers are 32-bit)`)(
-          rangeProblem(inRange(1, MAX_TICKS_PER_SOURCE, { integer: true }), limits.capacity),
-        );
-      if (problem) throw new FirehoseError('BAD_OPTION', problem);
+      // Checked before the cluster is touched: a bad option starts nothing.
+      const ranges: Array<[flag: string, range: ReturnType<typeof inRange>, value: number, why: string]> = [
+        ['--idle-timeout', inRange(0, 86_400, { above: true }), limits.idleSec, ''],
+        ['--max-sources', inRange(1, MAX_SOURCES, { integer: true }), limits.sources, ''],
+        ['--expected-ticks', inRange(1, MAX_TICKS_PER_SOURCE, { integer: true }), limits.capacity, ' (tick sequence numbers are 32-bit)'],
+      ];
+      for (const [flag, range, value, why] of ranges) {
+        const problem = rangeProblem(range, value);
+        if (problem) throw new FirehoseError('BAD_OPTION', `${flag} ${value} is invalid: ${problem}${why}`);
+      }
       if (ledgerBytes(limits.sources, limits.capacity) > MAX_LEDGER_BYTES)
         throw new FirehoseError(
           'BAD_OPTION',
           `--max-sources × --expected-ticks is invalid: the delivery ledger would need more than ${MAX_LEDGER_BYTES / 2 ** 20} MiB`,
         );
+      const at = await roleCluster(config, 'ingest', log);
       const stop = new AbortController();
       const interrupts = handleInterrupts({
         doing: 'stopping, writing the part, then closing',

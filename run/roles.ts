@@ -55,7 +55,7 @@ export async function roleCluster(config: RunConfig, role: SplitRole, log: (line
   if (c.clusterKind === 'local') {
     // Not ensureLocalCluster: that one kills a cluster it started when the process exits.
     const { cluster: local, started } = await LocalCluster.up({ stateDir: defaultStateDir(), nodes: c.localNodes, log });
-    if (started) log(`${role}: the local cluster stays up for the other roles; firehose cluster down stops it`);
+    if (started) log('the local cluster stays up for the other roles; firehose cluster down stops it');
     const identity = clusterIdentity({ cluster: null, local });
     return {
       brokers: local.bootstrapServers,
