@@ -227,7 +227,7 @@ function renderFairValueTables(result: RunResult, q: AnalyticsQualityBlock): str
   if (a.alerts)
     extra.push(['alerts · mean alert latency', `${formatCount(a.alerts.total)} · ${formatUs(a.alerts.latencyUsMean ?? 0)}`, '–']);
   const scored = fv
-    ? `scored ${formatCount(fv.scoredTicks)} of ${formatCount(fv.generatedTicks)} ticks against the hidden fair value${fv.checksumMatched ? '' : pc.red(' — the regenerated stream did NOT match what was sent')}`
+    ? `scored ${formatCount(fv.scoredTicks)} of ${formatCount(fv.generatedTicks)} ticks against the hidden fair value${fv.checksumMatched === false ? pc.red(' — the regenerated stream did NOT match what was sent') : ''}`
     : '';
   return [qualityTable(q, extra), ...(scored ? [pc.dim(scored)] : [])];
 }
