@@ -101,7 +101,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         "cluster of this pipeline's probes: local (real Kafka, started once for the suite if down) or embedded (the mock; default where Java 17+ is missing)",
       ).choices(['local', 'embedded']),
     )
-    .option('--nodes <n>', 'nodes of the local cluster if the suite starts it: 1 or 3 (default: 3)')
+    .option('--nodes <n>', `nodes of the local cluster if the suite starts it: 1 or 3 (default: ${RUN_DEFAULTS.localNodes}, 3 on 4+ cores)`)
     .option(
       '--profile',
       'instead of the suite: one `node --cpu-prof` run per pipeline (--pipelines, default confluent,kafkajs,platformatic) at --profile-rate; prints the hottest functions per thread',

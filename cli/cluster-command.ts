@@ -1,3 +1,4 @@
+import { RUN_DEFAULTS } from '../run/run-defaults.js';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { defaultStateDir } from '../kafka/local-cluster/cluster-state.js';
@@ -23,7 +24,11 @@ export function registerClusterCommand(program: Command, setExit: (code: number)
   cluster
     .command('up')
     .description('start the cluster (or reuse the one that is up) and wait until every broker is listed')
-    .option('--nodes <n>', 'nodes, each broker and controller: 1, or 3 (replication factor 3, min.insync.replicas 2)', '3')
+    .option(
+      '--nodes <n>',
+      'nodes, each broker and controller: 1, or 3 (replication factor 3, min.insync.replicas 2); default 3 on 4+ cores, else 1',
+      String(RUN_DEFAULTS.localNodes),
+    )
     .option(...stateDirOption)
     .action(async (options: { nodes: string; stateDir?: string }) => {
       const nodes = Number(options.nodes);

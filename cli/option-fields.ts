@@ -56,7 +56,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     flag: 'nodes',
     key: 'localNodes',
     argument: '<n>',
-    help: 'nodes of the local cluster when the run starts it: 1, or 3 (RF 3, min.insync.replicas 2)',
+    help: 'nodes of the local cluster when the run starts it: 1, or 3 (RF 3, min.insync.replicas 2); default 3 on 4+ cores, else 1',
     parse: integer('--nodes'),
     defaultText: String(d.localNodes),
   },
