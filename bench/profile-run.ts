@@ -10,6 +10,8 @@ export interface ProfileOptions {
   rate: number;
   durationSec: number;
   out: string;
+  /** Bootstrap servers of the real cluster the profiled runs use; null: each its own embedded mock. */
+  bootstrapServers: string | null;
   log?: (line: string) => void;
   runner?: (nodeArgs: string[]) => ChildRunner;
 }
@@ -30,6 +32,7 @@ export async function profilePipelines(options: ProfileOptions): Promise<{ runs:
   const root = path.dirname(path.dirname(findFirehoseBin()));
   const runs: ProfiledRun[] = [];
   const blocks: string[] = [];
+  const bs = options.bootstrapServers;
   for (const pipeline of options.pipelines) {
     const dir = path.resolve(options.out, 'profiles', pipeline);
     await mkdir(dir, { recursive: true });
@@ -37,11 +40,21 @@ export async function profilePipelines(options: ProfileOptions): Promise<{ runs:
       options.runner?.(['--cpu-prof', '--cpu-prof-dir', dir]) ?? new ChildRunner(undefined, ['--cpu-prof', '--cpu-prof-dir', dir]);
     const args =
       pipeline === 'naive'
-        ? ['naive', '--json', '--rate', String(options.rate), '--duration', String(options.durationSec)]
+        ? [
+            'naive',
+            '--json',
+            ...(bs === null ? [] : ['--brokers', bs]),
+            '--rate',
+            String(options.rate),
+            '--duration',
+            String(options.durationSec),
+          ]
         : [
             'run',
             '--json',
             '--no-progress',
+            '--brokers',
+            bs ?? 'embedded',
             '--client',
             pipeline,
             '--rate',

@@ -123,21 +123,6 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
       }) => {
         const mode: BenchMode = options.tiny ? 'tiny' : options.quick ? 'quick' : 'full';
         const out = options.out ?? path.join('results', `bench-${timestamp()}`);
-        if (options.profile) {
-          const pipelines = (options.pipelines ?? ['confluent', 'kafkajs', 'platformatic']).filter(
-            (p): p is Exclude<PipelineId, 'limit'> => p !== 'limit',
-          );
-          const { text } = await profilePipelines({
-            pipelines,
-            rate: options.profileRate ?? 300_000,
-            durationSec: options.probeDuration ?? 8,
-            out,
-            log: (line) => process.stderr.write(pc.dim(`${line}\n`)),
-          });
-          process.stdout.write(`${text}\n`);
-          process.stdout.write(pc.dim(`wrote ${path.join(out, 'profiles')}\n`));
-          return;
-        }
         let brokers = options.brokers;
         if (brokers === undefined) {
           const choice = defaultBrokers();
@@ -149,6 +134,28 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         // One local cluster for the whole suite: started here if down, stopped at the end if so.
         const held =
           brokers === 'local' ? await ensureLocalCluster({ localNodes: nodes }, (line) => process.stderr.write(pc.dim(`${line}\n`))) : null;
+        if (options.profile) {
+          // The profiled runs go to the same cluster as the suite's probes; a local one is started
+          // here, before any profile, so its start-up is not in the profile.
+          const pipelines = (options.pipelines ?? ['confluent', 'kafkajs', 'platformatic']).filter(
+            (p): p is Exclude<PipelineId, 'limit'> => p !== 'limit',
+          );
+          try {
+            const { text } = await profilePipelines({
+              pipelines,
+              rate: options.profileRate ?? 300_000,
+              durationSec: options.probeDuration ?? 8,
+              out,
+              bootstrapServers: held ? held.local.bootstrapServers : null,
+              log: (line) => process.stderr.write(pc.dim(`${line}\n`)),
+            });
+            process.stdout.write(`${text}\n`);
+            process.stdout.write(pc.dim(`wrote ${path.join(out, 'profiles')}\n`));
+          } finally {
+            await held?.stop();
+          }
+          return;
+        }
         const runner = new ChildRunner();
         const interrupts = handleInterrupts({
           doing: 'stopping the current probe; the figures so far will be written',
