@@ -75,6 +75,19 @@ export class TickSource {
     }
     const start = this.next;
     const end = Math.min(this.schedule.dueBy(nowUs), start + maxTicks);
+    if (!(end > start)) return 0;
+    this.emit(start, end);
+    this.next = end;
+    return end - start;
+  }
+
+  /**
+   * Emits ticks start..end-1. The loop alone in its method: the optimized code entered in the
+   * middle of a hot loop (on-stack replacement) then has no code after the loop lacking type
+   * feedback, which deoptimized it at the end of every slice, so that each slice began again in
+   * the interpreter, boxing every double it touched.
+   */
+  private emit(start: number, end: number): void {
     const model = this.model;
     const batcher = this.batcher;
     const schedule = this.schedule;
@@ -98,8 +111,5 @@ export class TickSource {
         model.askSize,
       );
     }
-    const emitted = end > start ? end - start : 0;
-    this.next = start + emitted;
-    return emitted;
   }
 }
