@@ -16,19 +16,23 @@ const WARM_UP_ROUNDS = 12;
 
 /*
  * No per-draw allocation: a double (or a uint32 above 2^31) returned from a call that the
- * optimizer does not inline is boxed in a fresh heap number, and in the big per-tick methods that
- * call these most the inlining budget runs out. So the work happens in void methods that leave
- * their result in typed arrays, and the public methods are wrappers small enough (at most V8's
- * 27-byte "small function" bytecode limit) to be inlined at every call site whatever the budget.
- * Hence the literal 2^-32 in them: a module constant costs a TDZ check of 2 bytes per use.
+ * optimizer does not inline is boxed in a fresh heap number, and the big per-tick methods that
+ * call these most exhaust its inlining budget. So the work happens in void methods that leave
+ * their result in typed arrays, behind wrappers of at most 27 bytes of bytecode, which V8 inlines
+ * outside the normal budget (up to an absolute limit per compiled function). Callers big enough
+ * to reach even that limit (the fair-value market's tick) call drawFloat / drawGaussian and read
+ * `drawn[0]`: no double crosses a call.
  */
 export class Prng {
   /** sfc32 words a, b, c and the counter d. */
   private readonly state = new Int32Array(4);
   /** The last output word. */
   private readonly out = new Uint32Array(1);
-  /** Box–Muller yields two normals per pair of uniforms: [0] the one returned, [1] the spare. */
-  private readonly gaussians = new Float64Array(2);
+  /**
+   * [0] the value of the last drawFloat or drawGaussian (also nextFloat, nextGaussian); [1] the
+   * spare normal (Box–Muller yields two per pair of uniforms).
+   */
+  readonly drawn = new Float64Array(2);
   private hasSpareGaussian = false;
 
   /** @param seed any safe integer; equal seeds give equal sequences. */
@@ -73,8 +77,14 @@ export class Prng {
 
   /** Uniform in [0, 1) on a grid of 2^-32: plenty for sampling, and one draw instead of two. */
   nextFloat(): number {
+    this.drawFloat();
+    return this.drawn[0]!;
+  }
+
+  /** nextFloat into drawn[0]. */
+  drawFloat(): void {
     this.step();
-    return this.out[0]! * 2.3283064365386963e-10;
+    this.drawn[0] = this.out[0]! * TWO_POW_MINUS_32;
   }
 
   /**
@@ -88,13 +98,13 @@ export class Prng {
 
   /** Standard normal (mean 0, variance 1) by Box–Muller; tails are cut at about ±6.66σ. */
   nextGaussian(): number {
-    this.gaussian();
-    return this.gaussians[0]!;
+    this.drawGaussian();
+    return this.drawn[0]!;
   }
 
-  /** The next standard normal into gaussians[0]: the spare if there is one, else a fresh pair. */
-  private gaussian(): void {
-    const g = this.gaussians;
+  /** nextGaussian into drawn[0]: the spare if there is one, else a fresh pair. */
+  drawGaussian(): void {
+    const g = this.drawn;
     if (this.hasSpareGaussian) {
       this.hasSpareGaussian = false;
       g[0] = g[1]!;
