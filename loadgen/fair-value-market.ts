@@ -215,10 +215,9 @@ export function lagRingSize(o: Pick<FairValueMarketOptions, 'ratePerSec' | 'inst
 }
 
 /** Slots of FairValueMarket.scratch. */
-const NOW = 0;
-const OUT = 1;
-const DT = 2;
-const DT_TICK = 3;
+const OUT = 0;
+const DT = 1;
+const DT_TICK = 2;
 
 export class FairValueMarket {
   readonly o: FairValueMarketOptions;
@@ -233,6 +232,8 @@ export class FairValueMarket {
   keyGroup = 0;
   /** The tick's TickFlag labels (wire/tick-frame.ts) for the side channel; never written to the wire. */
   flags = 0;
+  /** The intended time of the last tick, µs. */
+  intendedUs = 0;
   /** Running sum of every tick's bid and ask: a regenerated stream must reproduce it exactly. */
   checksum = 0;
   readonly keyGroups: number;
@@ -289,13 +290,15 @@ export class FairValueMarket {
   /** Per triangle leg: best net bid and ask, truth / quoted / fee-less quoted (scratch of labelTriangles). */
   private readonly legs = new Float64Array(6);
   /**
-   * [NOW] the tick's intended time, [OUT] a double result (Student-t draw, lagged fair value),
+   * [OUT] a double result (Student-t draw, lagged fair value),
    * [DT] a step's length, [DT_TICK] the time between ticks (the step of a first move), s. Doubles
    * cross calls here: one passed as an argument to, or returned from, a call that is not inlined
    * is boxed, an allocation per tick. (DT_TICK is here rather than a field because the field's
    * value merged with a computed dt was boxed on every move.)
    */
-  private readonly scratch = new Float64Array(4);
+  private readonly scratch = new Float64Array(3);
+  /** [0] the intended time of the tick `generate` makes (TickModel.tickTime). */
+  readonly tickTime = new Float64Array(1);
   private readonly omega: number;
 
   /**
@@ -453,7 +456,7 @@ export class FairValueMarket {
   /** Advances an FX pair's currency to the tick's time (USD, the numeraire, stays put). */
   private advanceCurrency(c: number): void {
     if (c === 0) return;
-    const nowUs = this.scratch[NOW]!;
+    const nowUs = this.tickTime[0]!;
     const last = this.curLast[c]!;
     this.curLast[c] = nowUs;
     this.scratch[DT] = last === last ? (nowUs - last) * 1e-6 : this.scratch[DT_TICK]!;
@@ -462,7 +465,7 @@ export class FairValueMarket {
 
   /** Advances the instrument's fair value to the tick's time and records it for the lagging venues. */
   private advance(i: number): void {
-    const nowUs = this.scratch[NOW]!;
+    const nowUs = this.tickTime[0]!;
     if (this.isFx(i)) {
       const p = i - this.fxFirst;
       this.advanceCurrency(this.fx!.base[p]!);
@@ -488,7 +491,7 @@ export class FairValueMarket {
 
   /** Records the instrument's fair value at the tick's time for the lagging venues. */
   private record(i: number): void {
-    const nowUs = this.scratch[NOW]!;
+    const nowUs = this.tickTime[0]!;
     const LAG_RING = this.lagRing;
     const head = (this.ringHead[i]! + 1) % LAG_RING;
     this.ringHead[i] = head;
@@ -501,7 +504,7 @@ export class FairValueMarket {
     const LAG_RING = this.lagRing;
     const base = i * LAG_RING;
     let k = this.ringHead[i]!;
-    const t = this.scratch[NOW]! - this.truth.lagUs[v]!;
+    const t = this.tickTime[0]! - this.truth.lagUs[v]!;
     for (let step = 0; step < LAG_RING - 1; step++) {
       if (this.ringT[base + k]! <= t) break;
       k = (k + LAG_RING - 1) % LAG_RING;
@@ -535,7 +538,7 @@ export class FairValueMarket {
 
   /** Removes and returns the cell of the earliest update due by the tick's time, or −1. */
   private takeDue(): number {
-    if (this.heapSize === 0 || this.heapDue[0]! > this.scratch[NOW]!) return -1;
+    if (this.heapSize === 0 || this.heapDue[0]! > this.tickTime[0]!) return -1;
     const D = this.heapDue;
     const C = this.heapCell;
     const cell = C[0]!;
@@ -562,7 +565,7 @@ export class FairValueMarket {
 
   /** Queues cell's update, due after its venue w's feed lag from the tick's time. */
   private heapPush(cell: number, w: number): void {
-    const due = this.scratch[NOW]! + this.truth.lagUs[w]!;
+    const due = this.tickTime[0]! + this.truth.lagUs[w]!;
     const D = this.heapDue;
     const C = this.heapCell;
     let k = this.heapSize++;
@@ -580,11 +583,12 @@ export class FairValueMarket {
   /** Generates the next tick at `nowUs`: fields instrument, venue, bid, ask; the truth entry at its seq. */
   nextTick(nowUs: number): void {
     // Small enough to be inlined into the caller, so the time is stored unboxed.
-    this.scratch[NOW] = nowUs;
+    this.tickTime[0] = nowUs;
     this.generate();
   }
 
-  private generate(): void {
+  /** nextTick at tickTime[0]. */
+  generate(): void {
     const o = this.o;
     const rng = this.rng;
     // The draws made on every tick go through drawn[0] (see loadgen/prng.ts); rare ones use nextFloat.
@@ -725,6 +729,7 @@ export class FairValueMarket {
         flags |= TickFlag.InjectedOutlier | (TickEvent.DecimalShift << TICK_EVENT_SHIFT);
       }
     }
+    this.intendedUs = this.tickTime[0]!;
     this.instrument = i;
     this.venue = v;
     this.keyGroup = i % this.keyGroups;

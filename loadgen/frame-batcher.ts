@@ -1,5 +1,5 @@
 import type { ClockUs } from '../wire/clock.js';
-import { FrameWriter, MAX_TICKS_PER_FRAME } from '../wire/tick-frame.js';
+import { FrameWriter, MAX_TICKS_PER_FRAME, type TickQuote } from '../wire/tick-frame.js';
 
 /** Receives each finished frame. `frame` is a fresh copy the receiver may keep or transfer. */
 export type FrameSink = (keyGroup: number, frame: Buffer, tickCount: number) => void;
@@ -94,6 +94,19 @@ export class FrameBatcher {
       writer = this.openFrame(keyGroup, source);
     }
     writer.append(seq, source, venue, instrument, flags, sendTimeUs, bid, ask, bidSize, askSize);
+    if (writer.full) this.emit(keyGroup, writer, this.clock());
+  }
+
+  /** `add` with the tick's fields read from its generator (flags 0): no double crosses a call, so none is boxed. */
+  addQuote(keyGroup: number, seq: number, source: number, quote: TickQuote): void {
+    let writer = this.writers[keyGroup];
+    if (writer === undefined) {
+      writer = this.openFrame(keyGroup, source);
+    } else if (this.frameSource[keyGroup] !== source) {
+      this.emit(keyGroup, writer, this.clock());
+      writer = this.openFrame(keyGroup, source);
+    }
+    writer.appendQuote(seq, source, quote);
     if (writer.full) this.emit(keyGroup, writer, this.clock());
   }
 

@@ -568,24 +568,23 @@ export class Injector {
     const role = this.role[t.instrument];
     const v = t.venue;
     const upd = this.updatesOf(h);
-    // Events start rarely: their methods take the times as arguments.
-    const nowUs = this.times[NOW]!;
-    const prevUs = this.times[PREV]!;
+    // Events start rarely: their methods take the times as arguments, each read in its branch
+    // (read once above them all, they were boxed on every call).
     if (
       ((role === Role.PanelBiased && v === this.biasedVenue) || (role === Role.PanelFrozen && v === this.frozenVenue)) &&
       upd >= this.config.faultAfterUpdates
     ) {
-      return role === Role.PanelBiased ? this.startBiased(t, h, nowUs) : this.startFrozenSource(t, h, nowUs);
+      return role === Role.PanelBiased ? this.startBiased(t, h, this.times[NOW]!) : this.startFrozenSource(t, h, this.times[NOW]!);
     }
     if (!eventDue || upd <= this.config.minHistory) return 0;
     // Which event: in proportion to the rates.
     const u = this.rng.nextFloat() * this.cTri;
-    if (u < this.cSpike) return this.spike(t, prevUs, nowUs);
-    if (u < this.cShift) return this.decimalShift(t, nowUs);
-    if (u < this.cFrozen) return this.frozenRun(t, h, nowUs);
-    if (u < this.cJump) return role === Role.Normal ? this.genuineJump(t, nowUs) : 0;
-    if (u < this.cArb) return role === Role.Normal ? this.arbitrageWindow(t, h, nowUs) : 0;
-    return role === Role.Fx ? this.triangularWindow(t, h, nowUs) : 0;
+    if (u < this.cSpike) return this.spike(t, this.times[PREV]!, this.times[NOW]!);
+    if (u < this.cShift) return this.decimalShift(t, this.times[NOW]!);
+    if (u < this.cFrozen) return this.frozenRun(t, h, this.times[NOW]!);
+    if (u < this.cJump) return role === Role.Normal ? this.genuineJump(t, this.times[NOW]!) : 0;
+    if (u < this.cArb) return role === Role.Normal ? this.arbitrageWindow(t, h, this.times[NOW]!) : 0;
+    return role === Role.Fx ? this.triangularWindow(t, h, this.times[NOW]!) : 0;
   }
 
   private startBiased(t: TickInProgress, h: number, nowUs: number): number {

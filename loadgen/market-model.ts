@@ -97,6 +97,7 @@ export class MarketModel {
   bidSize = 0;
   askSize = 0;
   flags = 0;
+  intendedUs = 0;
 
   readonly fx: FxLayout | null;
 
@@ -119,10 +120,10 @@ export class MarketModel {
   private readonly fxLastUs: Float64Array;
   private readonly injector: Injector | null;
   /**
-   * [0] the intended time of the tick in progress. Doubles cross calls through typed arrays: one
-   * passed as an argument to (or returned from) a call that is not inlined is boxed, an allocation.
+   * [0] the intended time of the tick `generate` makes. Doubles cross calls through typed arrays:
+   * one passed as an argument to (or returned from) a call that is not inlined is boxed, an allocation.
    */
-  private readonly tickTime = new Float64Array(1);
+  readonly tickTime = new Float64Array(1);
 
   constructor(config: MarketModelConfig) {
     const c = resolveConfig(config);
@@ -229,7 +230,8 @@ export class MarketModel {
     this.generate();
   }
 
-  private generate(): void {
+  /** nextTick at tickTime[0]. */
+  generate(): void {
     const intendedUs = this.tickTime[0]!;
     const rng = this.rng;
     const instrument = this.activity.sample(rng);
@@ -253,6 +255,7 @@ export class MarketModel {
 
     const center = mid * (1 + this.venueNoiseHalfWidth * (2 * rng.nextFloat() - 1));
     const half = this.venueHalfSpread[venue];
+    this.intendedUs = intendedUs;
     this.instrument = instrument;
     this.venue = venue;
     this.keyGroup = this.groupOfInstrument[instrument];
