@@ -126,7 +126,8 @@ export interface TickQuote {
 
 export class FrameWriter {
   readonly capacity: number;
-  private readonly bytes: Uint8Array;
+  /** A Buffer so that `finish` copies with Buffer#copy: a subarray view to copy from was an object per frame. */
+  private readonly bytes: Buffer;
   private readonly view: DataView;
   private count = 0;
 
@@ -135,7 +136,8 @@ export class FrameWriter {
       throw new RangeError(`frame capacity must be an integer in 1..${MAX_TICKS_PER_FRAME}, got ${capacity}`);
     }
     this.capacity = capacity;
-    this.bytes = new Uint8Array(frameByteLength(capacity));
+    // Its own ArrayBuffer (not the pool's), so the view starts at offset 0.
+    this.bytes = Buffer.from(new ArrayBuffer(frameByteLength(capacity)));
     this.view = new DataView(this.bytes.buffer);
   }
 
@@ -208,7 +210,7 @@ export class FrameWriter {
     v.setUint32(12, keyGroup, true);
     v.setFloat64(16, producedAtUs, true);
     const out = Buffer.allocUnsafe(frameByteLength(this.count));
-    out.set(this.bytes.subarray(0, out.length));
+    this.bytes.copy(out, 0, 0, out.length);
     this.count = 0;
     return out;
   }
