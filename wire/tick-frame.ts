@@ -200,6 +200,18 @@ export class FrameWriter {
 
   /** Writes the header and returns a copy of the frame; the writer is then empty again. */
   finish(source: number, keyGroup: number, producedAtUs: number): Buffer {
+    this.view.setFloat64(16, producedAtUs, true);
+    return this.finishStamped(source, keyGroup);
+  }
+
+  /** `finish` stamped with producedAtUs = at[0]: no double crosses the call, so none is boxed per frame. */
+  finishAt(source: number, keyGroup: number, at: Float64Array): Buffer {
+    this.view.setFloat64(16, at[0]!, true);
+    return this.finishStamped(source, keyGroup);
+  }
+
+  /** The header but its producedAtUs (offset 16, written by the caller), then the copy. */
+  private finishStamped(source: number, keyGroup: number): Buffer {
     const v = this.view;
     v.setUint32(0, FRAME_MAGIC, true);
     v.setUint8(4, FRAME_VERSION);
@@ -208,7 +220,6 @@ export class FrameWriter {
     v.setUint16(8, source, true);
     v.setUint16(10, 0, true);
     v.setUint32(12, keyGroup, true);
-    v.setFloat64(16, producedAtUs, true);
     const out = Buffer.allocUnsafe(frameByteLength(this.count));
     this.bytes.copy(out, 0, 0, out.length);
     this.count = 0;
