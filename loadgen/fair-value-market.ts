@@ -214,6 +214,11 @@ export function lagRingSize(o: Pick<FairValueMarketOptions, 'ratePerSec' | 'inst
   return size;
 }
 
+/** Slots of FairValueMarket.scratch. */
+const OUT = 0;
+const DT = 1;
+const DT_TICK = 2;
+
 export class FairValueMarket {
   readonly o: FairValueMarketOptions;
   readonly truth: MarketTruth;
@@ -227,6 +232,8 @@ export class FairValueMarket {
   keyGroup = 0;
   /** The tick's TickFlag labels (wire/tick-frame.ts) for the side channel; never written to the wire. */
   flags = 0;
+  /** The intended time of the last tick, µs. */
+  intendedUs = 0;
   /** Running sum of every tick's bid and ask: a regenerated stream must reproduce it exactly. */
   checksum = 0;
   readonly keyGroups: number;
@@ -282,7 +289,16 @@ export class FairValueMarket {
   private readonly curLast: Float64Array;
   /** Per triangle leg: best net bid and ask, truth / quoted / fee-less quoted (scratch of labelTriangles). */
   private readonly legs = new Float64Array(6);
-  private readonly dtSec: number;
+  /**
+   * [OUT] a double result (Student-t draw, lagged fair value),
+   * [DT] a step's length, [DT_TICK] the time between ticks (the step of a first move), s. Doubles
+   * cross calls here: one passed as an argument to, or returned from, a call that is not inlined
+   * is boxed, an allocation per tick. (DT_TICK is here rather than a field because the field's
+   * value merged with a computed dt was boxed on every move.)
+   */
+  private readonly scratch = new Float64Array(3);
+  /** [0] the intended time of the tick `generate` makes (TickModel.tickTime). */
+  readonly tickTime = new Float64Array(1);
   private readonly omega: number;
 
   /**
@@ -353,7 +369,7 @@ export class FairValueMarket {
     this.ringT = new Float64Array(I * LAG_RING).fill(-Infinity);
     this.ringF = new Float64Array(I * LAG_RING);
     this.ringHead = new Uint32Array(I);
-    this.dtSec = 1 / o.ratePerSec;
+    this.scratch[DT_TICK] = 1 / o.ratePerSec;
     // Unconditional variance per second of the GARCH(1,1) with α = 0.06, β = 0.92.
     this.omega = 0.02;
     this.fx = o.fxCurrencies >= 3 ? fxLayout(I, o.fxCurrencies, DEFAULT_FX_FIRST_INSTRUMENT) : null;
@@ -399,15 +415,19 @@ export class FairValueMarket {
     }
   }
 
-  /** Student-t(ν) scaled to unit variance. */
-  private studentT(): number {
+  /** Student-t(ν) scaled to unit variance, into scratch[OUT]. */
+  private studentT(): void {
     const nu = this.o.tailNu;
     let chi = 0;
+    const rng = this.rng;
+    const drawn = rng.drawn;
     for (let k = 0; k < nu; k++) {
-      const g = this.rng.nextGaussian();
+      rng.drawGaussian();
+      const g = drawn[0]!;
       chi += g * g;
     }
-    return this.rng.nextGaussian() / Math.sqrt(chi / nu) / Math.sqrt(nu / (nu - 2));
+    rng.drawGaussian();
+    this.scratch[OUT] = drawn[0]! / Math.sqrt(chi / nu) / Math.sqrt(nu / (nu - 2));
   }
 
   private isFx(i: number): boolean {
@@ -421,50 +441,57 @@ export class FairValueMarket {
     return this.logFair[i]!;
   }
 
-  /** One GARCH–Student-t step of a log value over `dt` seconds; returns the new variance state. */
-  private step(log: Float64Array, h: Float64Array, k: number, dt: number): void {
+  /** One GARCH–Student-t step of a log value over scratch[DT] seconds; updates the variance state. */
+  private step(log: Float64Array, h: Float64Array, k: number): void {
+    const dt = this.scratch[DT]!;
     if (!(dt > 0)) return;
     const hk = h[k]!;
-    const eps = this.studentT();
+    this.studentT();
+    const eps = this.scratch[OUT]!;
     log[k] += this.o.volBpsPerSqrtSec * 1e-4 * Math.sqrt(hk * dt) * eps;
     // GARCH(1,1) on the standardised shock: h' = ω + α ε² h + β h, mean 1.
     h[k] = this.omega + 0.06 * eps * eps * hk + 0.92 * hk;
   }
 
-  /** Advances an FX pair's two currencies to `nowUs` (USD, the numeraire, stays put). */
-  private advanceCurrency(c: number, nowUs: number): void {
+  /** Advances an FX pair's currency to the tick's time (USD, the numeraire, stays put). */
+  private advanceCurrency(c: number): void {
     if (c === 0) return;
+    const nowUs = this.tickTime[0]!;
     const last = this.curLast[c]!;
     this.curLast[c] = nowUs;
-    this.step(this.curLog, this.curH, c, last === last ? (nowUs - last) * 1e-6 : this.dtSec);
+    this.scratch[DT] = last === last ? (nowUs - last) * 1e-6 : this.scratch[DT_TICK]!;
+    this.step(this.curLog, this.curH, c);
   }
 
-  /** Advances the instrument's fair value to `nowUs` and records it for the lagging venues. */
-  private advance(i: number, nowUs: number): void {
+  /** Advances the instrument's fair value to the tick's time and records it for the lagging venues. */
+  private advance(i: number): void {
+    const nowUs = this.tickTime[0]!;
     if (this.isFx(i)) {
       const p = i - this.fxFirst;
-      this.advanceCurrency(this.fx!.base[p]!, nowUs);
-      this.advanceCurrency(this.fx!.quote[p]!, nowUs);
-      this.logFair[i] = this.fairNow(i);
-      this.record(i, nowUs);
+      this.advanceCurrency(this.fx!.base[p]!);
+      this.advanceCurrency(this.fx!.quote[p]!);
+      this.logFair[i] = this.curLog[this.fx!.base[p]!]! - this.curLog[this.fx!.quote[p]!]!; // fairNow(i)
+      this.record(i);
       return;
     }
     const last = this.lastUs[i]!;
-    const dt = last === last ? (nowUs - last) * 1e-6 : this.dtSec;
+    const dt = last === last ? (nowUs - last) * 1e-6 : this.scratch[DT_TICK]!;
     this.lastUs[i] = nowUs;
     if (dt > 0) {
       const h = this.garchH[i]!;
-      const eps = this.studentT();
+      this.studentT();
+      const eps = this.scratch[OUT]!;
       const sigma = this.o.volBpsPerSqrtSec * 1e-4 * Math.sqrt(h * dt);
       this.logFair[i] += sigma * eps;
       // GARCH(1,1) on the standardised shock: h' = ω + α ε² h + β h, mean 1.
       this.garchH[i] = this.omega + 0.06 * eps * eps * h + 0.92 * h;
     }
-    this.record(i, nowUs);
+    this.record(i);
   }
 
-  /** Records the instrument's fair value at `nowUs` for the lagging venues. */
-  private record(i: number, nowUs: number): void {
+  /** Records the instrument's fair value at the tick's time for the lagging venues. */
+  private record(i: number): void {
+    const nowUs = this.tickTime[0]!;
     const LAG_RING = this.lagRing;
     const head = (this.ringHead[i]! + 1) % LAG_RING;
     this.ringHead[i] = head;
@@ -472,17 +499,17 @@ export class FairValueMarket {
     this.ringF[i * LAG_RING + head] = this.logFair[i]!;
   }
 
-  /** The fair value a venue lagging by `lagUs` sees at `nowUs` (the newest record at or before then). */
-  private lagged(i: number, nowUs: number, lagUs: number): number {
+  /** Into scratch[OUT]: the fair value venue v, by its feed lag, sees at the tick's time (the newest record at or before then). */
+  private lagged(i: number, v: number): void {
     const LAG_RING = this.lagRing;
     const base = i * LAG_RING;
     let k = this.ringHead[i]!;
-    const t = nowUs - lagUs;
+    const t = this.tickTime[0]! - this.truth.lagUs[v]!;
     for (let step = 0; step < LAG_RING - 1; step++) {
-      if (this.ringT[base + k]! <= t) return this.ringF[base + k]!;
+      if (this.ringT[base + k]! <= t) break;
       k = (k + LAG_RING - 1) % LAG_RING;
     }
-    return this.ringF[base + k]!;
+    this.scratch[OUT] = this.ringF[base + k]!;
   }
 
   /** The venue's bid on the instrument's tick grid for a log mid (its ask is `spreadTicks(v)` ticks above). */
@@ -495,7 +522,7 @@ export class FairValueMarket {
   }
 
   /** Queues an update of every venue whose quote of instrument i the latest fair move changes, due after its lag. */
-  private scheduleChanges(i: number, nowUs: number): void {
+  private scheduleChanges(i: number): void {
     const V = this.o.venues;
     const f = this.logFair[i]!;
     for (let w = 0; w < V; w++) {
@@ -505,13 +532,13 @@ export class FairValueMarket {
       const changed = nz !== nz || this.bidTicks(i, w, f + nz + this.dislocNow[c]!) * this.tick[i]! !== this.cellBid[c];
       if (!changed) continue;
       this.pendingFlag[c] = 1;
-      this.heapPush(c, nowUs + this.truth.lagUs[w]!);
+      this.heapPush(c, w);
     }
   }
 
-  /** Removes and returns the cell of the earliest update due by `nowUs`, or −1. */
-  private takeDue(nowUs: number): number {
-    if (this.heapSize === 0 || this.heapDue[0]! > nowUs) return -1;
+  /** Removes and returns the cell of the earliest update due by the tick's time, or −1. */
+  private takeDue(): number {
+    if (this.heapSize === 0 || this.heapDue[0]! > this.tickTime[0]!) return -1;
     const D = this.heapDue;
     const C = this.heapCell;
     const cell = C[0]!;
@@ -536,7 +563,9 @@ export class FairValueMarket {
     return cell;
   }
 
-  private heapPush(cell: number, due: number): void {
+  /** Queues cell's update, due after its venue w's feed lag from the tick's time. */
+  private heapPush(cell: number, w: number): void {
+    const due = this.tickTime[0]! + this.truth.lagUs[w]!;
     const D = this.heapDue;
     const C = this.heapCell;
     let k = this.heapSize++;
@@ -553,10 +582,20 @@ export class FairValueMarket {
 
   /** Generates the next tick at `nowUs`: fields instrument, venue, bid, ask; the truth entry at its seq. */
   nextTick(nowUs: number): void {
+    // Small enough to be inlined into the caller, so the time is stored unboxed.
+    this.tickTime[0] = nowUs;
+    this.generate();
+  }
+
+  /** nextTick at tickTime[0]. */
+  generate(): void {
     const o = this.o;
     const rng = this.rng;
+    // The draws made on every tick go through drawn[0] (see loadgen/prng.ts); rare ones use nextFloat.
+    const drawn = rng.drawn;
     const V = o.venues;
-    if (rng.nextFloat() < o.newsProb) {
+    rng.drawFloat();
+    if (drawn[0]! < o.newsProb) {
       const jump = (rng.nextFloat() < 0.5 ? -1 : 1) * o.newsBps * 1e-4;
       // Market-wide news moves every instrument but the FX pairs (whose values are cross rates).
       for (let k = 0; k < o.instruments; k++) if (!this.isFx(k)) this.logFair[k] += jump;
@@ -568,14 +607,14 @@ export class FairValueMarket {
     // none is due, an instrument's fair value moves on and one of its venues refreshes.
     let i: number;
     let v: number;
-    const due = this.takeDue(nowUs);
+    const due = this.takeDue();
     if (due >= 0) {
       i = (due / V) | 0;
       v = due - i * V;
     } else {
       i = rng.nextBelow(o.instruments);
-      this.advance(i, nowUs);
-      this.scheduleChanges(i, nowUs);
+      this.advance(i);
+      this.scheduleChanges(i);
       v = rng.nextBelow(V);
     }
     const cell = i * V + v;
@@ -593,13 +632,17 @@ export class FairValueMarket {
     let size = 0;
     // Venue noise: a slow AR(1) offset per cell, redrawn a little on each of the venue's quotes.
     const prevNoise = this.noiseNow[cell]!;
-    const fresh = t.noiseBps[v]! * 1e-4 * rng.nextGaussian();
+    rng.drawGaussian();
+    const fresh = t.noiseBps[v]! * 1e-4 * drawn[0]!;
     const noise = prevNoise === prevNoise ? 0.9 * prevNoise + 0.4359 * fresh : fresh;
     // Dislocation: the venue's own book moves; truth and quote alike.
-    if (this.dislocLeft[cell] === 0 && rng.nextFloat() < o.dislocationProb) {
-      this.dislocLeft[cell] = o.dislocationUpdates;
-      this.dislocSign[cell] = rng.nextFloat() < 0.5 ? -1 : 1;
-      kind = TruthKind.Dislocation;
+    if (this.dislocLeft[cell] === 0) {
+      rng.drawFloat();
+      if (drawn[0]! < o.dislocationProb) {
+        this.dislocLeft[cell] = o.dislocationUpdates;
+        this.dislocSign[cell] = rng.nextFloat() < 0.5 ? -1 : 1;
+        kind = TruthKind.Dislocation;
+      }
     }
     let disloc = 0;
     if (this.dislocLeft[cell]! > 0) {
@@ -607,11 +650,16 @@ export class FairValueMarket {
       const spreadBps = (o.spreadTicks + (v % 3)) * o.tickBps;
       disloc = this.dislocSign[cell]! * (spreadBps + 2 * this.maxFeeBps() + o.dislocationBps) * 1e-4;
     }
-    const stale = kind === TruthKind.Clean && this.cellBid[cell] === this.cellBid[cell] && rng.nextFloat() < o.staleProb;
+    let stale = false;
+    if (kind === TruthKind.Clean && this.cellBid[cell] === this.cellBid[cell]) {
+      rng.drawFloat();
+      stale = drawn[0]! < o.staleProb;
+    }
     if (stale) {
       kind = TruthKind.Stale;
     } else {
-      const seen = this.lagged(i, nowUs, t.lagUs[v]!) + noise + disloc;
+      this.lagged(i, v);
+      const seen = this.scratch[OUT]! + noise + disloc;
       const bt = this.bidTicks(i, v, seen);
       this.cellBid[cell] = bt * this.tick[i]!;
       this.cellAsk[cell] = (bt + this.spreadOf(v)) * this.tick[i]!;
@@ -658,7 +706,8 @@ export class FairValueMarket {
     // Bad ticks go out on the wire only: the venue's next quote is clean again.
     const sigma = Math.sqrt(this.cellVar[cell]!);
     if (kind !== TruthKind.Dislocation && kind !== TruthKind.FaultySource && this.cellN[cell]! >= 50 && sigma > 0) {
-      const u = rng.nextFloat();
+      rng.drawFloat();
+      const u = drawn[0]!;
       if (u < o.spikeProb) {
         const k = o.spikeMinSigma + (o.spikeMaxSigma - o.spikeMinSigma) * rng.nextFloat();
         const f = Math.exp((rng.nextFloat() < 0.5 ? -1 : 1) * k * sigma);
@@ -680,6 +729,7 @@ export class FairValueMarket {
         flags |= TickFlag.InjectedOutlier | (TickEvent.DecimalShift << TICK_EVENT_SHIFT);
       }
     }
+    this.intendedUs = this.tickTime[0]!;
     this.instrument = i;
     this.venue = v;
     this.keyGroup = i % this.keyGroups;

@@ -1,5 +1,5 @@
 import type { ClockUs } from '../wire/clock.js';
-import { FrameWriter, MAX_TICKS_PER_FRAME } from '../wire/tick-frame.js';
+import { FrameWriter, MAX_TICKS_PER_FRAME, type TickQuote } from '../wire/tick-frame.js';
 
 /** Receives each finished frame. `frame` is a fresh copy the receiver may keep or transfer. */
 export type FrameSink = (keyGroup: number, frame: Buffer, tickCount: number) => void;
@@ -41,6 +41,8 @@ export class FrameBatcher {
   private readonly openGroups: Uint32Array;
   private readonly listed: Uint8Array;
   private openGroupCount = 0;
+  /** [0] the producedAtUs of the frame being finished: a double passed to a call that is not inlined is boxed. */
+  private readonly stamp = new Float64Array(1);
   private frames = 0;
 
   constructor(options: FrameBatcherOptions) {
@@ -90,11 +92,24 @@ export class FrameBatcher {
     if (writer === undefined) {
       writer = this.openFrame(keyGroup, source);
     } else if (this.frameSource[keyGroup] !== source) {
-      this.emit(keyGroup, writer, this.clock());
+      this.emitNow(keyGroup, writer);
       writer = this.openFrame(keyGroup, source);
     }
     writer.append(seq, source, venue, instrument, flags, sendTimeUs, bid, ask, bidSize, askSize);
-    if (writer.full) this.emit(keyGroup, writer, this.clock());
+    if (writer.full) this.emitNow(keyGroup, writer);
+  }
+
+  /** `add` with the tick's fields read from its generator (flags 0): no double crosses a call, so none is boxed. */
+  addQuote(keyGroup: number, seq: number, source: number, quote: TickQuote): void {
+    let writer = this.writers[keyGroup];
+    if (writer === undefined) {
+      writer = this.openFrame(keyGroup, source);
+    } else if (this.frameSource[keyGroup] !== source) {
+      this.emitNow(keyGroup, writer);
+      writer = this.openFrame(keyGroup, source);
+    }
+    writer.appendQuote(seq, source, quote);
+    if (writer.full) this.emitNow(keyGroup, writer);
   }
 
   /** Finishes every non-empty frame whose first tick was appended at least `lingerUs` before `nowUs`. */
@@ -109,12 +124,13 @@ export class FrameBatcher {
 
   private flushWhere(appendedNoLaterThanUs: number, nowUs: number): void {
     const open = this.openGroups;
+    this.stamp[0] = nowUs;
     let kept = 0;
     for (let i = 0; i < this.openGroupCount; i++) {
       const group = open[i];
       const writer = this.writers[group];
       if (writer !== undefined && this.firstAppendUs[group] <= appendedNoLaterThanUs) {
-        this.emit(group, writer, nowUs);
+        this.emit(group, writer);
       }
       if (this.writers[group] !== undefined) open[kept++] = group;
       else this.listed[group] = 0;
@@ -122,9 +138,16 @@ export class FrameBatcher {
     this.openGroupCount = kept;
   }
 
-  private emit(keyGroup: number, writer: FrameWriter, producedAtUs: number): void {
+  /** Finishes the group's frame stamped with the clock now. */
+  private emitNow(keyGroup: number, writer: FrameWriter): void {
+    this.stamp[0] = this.clock();
+    this.emit(keyGroup, writer);
+  }
+
+  /** Finishes the group's frame, stamped with stamp[0], and hands it on. */
+  private emit(keyGroup: number, writer: FrameWriter): void {
     const tickCount = writer.length;
-    const frame = writer.finish(this.frameSource[keyGroup], keyGroup, producedAtUs);
+    const frame = writer.finishAt(this.frameSource[keyGroup], keyGroup, this.stamp);
     this.writers[keyGroup] = undefined;
     this.freeWriters.push(writer);
     this.frames++;

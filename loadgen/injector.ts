@@ -152,6 +152,9 @@ const JUMP_PENDING = 16;
 const COLD_STRIDE = 4;
 const Cold = { remaining: 0, shift: 1, untilUs: 2 } as const;
 const Role = { Normal: 0, Fx: 1, PanelBiased: 2, PanelFrozen: 3 } as const;
+/** Slots of Injector.times. */
+const PREV = 0;
+const NOW = 1;
 /**
  * What a special tick's method returns: the tick's TickFlag labels (bits 0..11), the TickEvent
  * starting on it (bits 12..15), and above them whether the quote is a bad tick (not a quote for
@@ -262,6 +265,12 @@ export class Injector {
   private readonly fxBestBid: Float64Array;
   private readonly fxBestAsk: Float64Array;
   private tickIndex = -1;
+  /**
+   * [PREV] the time of the cell's previous quote, [NOW] the tick's intended time. Times reach the
+   * per-tick methods here rather than as arguments: a double passed to a call that is not
+   * inlined is boxed, an allocation per tick.
+   */
+  private readonly times = new Float64Array(2);
   /** Ticks left until the next event draw (geometric gaps with the per-tick event rate). */
   private countdown: number;
 
@@ -374,6 +383,13 @@ export class Injector {
    * injected on this tick, updates the true book, and returns the tick's flags.
    */
   apply(t: TickInProgress, nowUs: number): number {
+    // Small enough to be inlined into the market's tick, so the time is stored unboxed.
+    this.times[NOW] = nowUs;
+    return this.applyNow(t);
+  }
+
+  private applyNow(t: TickInProgress): number {
+    const nowUs = this.times[NOW]!;
     this.tickIndex++;
     const V = this.V;
     const i = t.instrument;
@@ -384,7 +400,7 @@ export class Injector {
     const h = row + v * HOT_STRIDE;
     const m = 2 * (h + Hot.meta);
     HI[m] += 1;
-    const prevUs = H[h + Hot.lastUs];
+    this.times[PREV] = H[h + Hot.lastUs]!;
     H[h + Hot.lastUs] = nowUs;
     const role = this.role[i];
     if (role !== Role.Fx && this.noiseHalfWidth[v] > 0) {
@@ -398,7 +414,7 @@ export class Injector {
     const eventDue = --this.countdown <= 0;
     if ((HI[m + 1] & (STATE_MASK | JUMP_PENDING)) !== 0 || eventDue || role >= Role.PanelBiased) {
       if (eventDue) this.countdown = this.nextGap();
-      outcome = this.special(t, h, prevUs, nowUs, eventDue);
+      outcome = this.special(t, h, eventDue);
     }
     let flags = outcome & LABEL_BITS;
     const bid = t.bid;
@@ -473,7 +489,7 @@ export class Injector {
    * state or event, each rewriting the quote in `t` and returning the outcome (labels, event
    * bits, Outcome bits). `h` is the cell's hot record; `prevUs` the time of its previous quote.
    */
-  private special(t: TickInProgress, h: number, prevUs: number, nowUs: number, eventDue: boolean): number {
+  private special(t: TickInProgress, h: number, eventDue: boolean): number {
     const m1 = 2 * (h + Hot.meta) + 1;
     const bits = this.hotInt[m1];
     const st = bits & STATE_MASK;
@@ -486,7 +502,7 @@ export class Injector {
       case State.FrozenRun:
         return this.frozenRunTick(t, h);
       case State.Window:
-        return jump | this.windowTick(t, h, nowUs);
+        return jump | this.windowTick(t, h);
       case State.Cooldown:
         return jump | this.cooldownTick(h);
       case State.Biased:
@@ -494,7 +510,7 @@ export class Injector {
       case State.FrozenSource:
         return this.frozenTick(t, h);
       default:
-        return jump | this.freeTick(t, h, prevUs, nowUs, eventDue);
+        return jump | this.freeTick(t, h, eventDue);
     }
   }
 
@@ -521,9 +537,9 @@ export class Injector {
     return this.frozenTick(t, h);
   }
 
-  private windowTick(t: TickInProgress, h: number, nowUs: number): number {
+  private windowTick(t: TickInProgress, h: number): number {
     const c = this.coldOf(h);
-    if (nowUs >= this.cold[c + Cold.untilUs]) {
+    if (this.times[NOW]! >= this.cold[c + Cold.untilUs]) {
       this.setState(h, c, State.Free, 0); // this closing tick is clean
       return 0;
     }
@@ -548,25 +564,27 @@ export class Injector {
   }
 
   /** A free cell: a faulty source turns faulty at its appointed update; otherwise maybe an event starts. */
-  private freeTick(t: TickInProgress, h: number, prevUs: number, nowUs: number, eventDue: boolean): number {
+  private freeTick(t: TickInProgress, h: number, eventDue: boolean): number {
     const role = this.role[t.instrument];
     const v = t.venue;
     const upd = this.updatesOf(h);
+    // Events start rarely: their methods take the times as arguments, each read in its branch
+    // (read once above them all, they were boxed on every call).
     if (
       ((role === Role.PanelBiased && v === this.biasedVenue) || (role === Role.PanelFrozen && v === this.frozenVenue)) &&
       upd >= this.config.faultAfterUpdates
     ) {
-      return role === Role.PanelBiased ? this.startBiased(t, h, nowUs) : this.startFrozenSource(t, h, nowUs);
+      return role === Role.PanelBiased ? this.startBiased(t, h, this.times[NOW]!) : this.startFrozenSource(t, h, this.times[NOW]!);
     }
     if (!eventDue || upd <= this.config.minHistory) return 0;
     // Which event: in proportion to the rates.
     const u = this.rng.nextFloat() * this.cTri;
-    if (u < this.cSpike) return this.spike(t, prevUs, nowUs);
-    if (u < this.cShift) return this.decimalShift(t, nowUs);
-    if (u < this.cFrozen) return this.frozenRun(t, h, nowUs);
-    if (u < this.cJump) return role === Role.Normal ? this.genuineJump(t, nowUs) : 0;
-    if (u < this.cArb) return role === Role.Normal ? this.arbitrageWindow(t, h, nowUs) : 0;
-    return role === Role.Fx ? this.triangularWindow(t, h, nowUs) : 0;
+    if (u < this.cSpike) return this.spike(t, this.times[PREV]!, this.times[NOW]!);
+    if (u < this.cShift) return this.decimalShift(t, this.times[NOW]!);
+    if (u < this.cFrozen) return this.frozenRun(t, h, this.times[NOW]!);
+    if (u < this.cJump) return role === Role.Normal ? this.genuineJump(t, this.times[NOW]!) : 0;
+    if (u < this.cArb) return role === Role.Normal ? this.arbitrageWindow(t, h, this.times[NOW]!) : 0;
+    return role === Role.Fx ? this.triangularWindow(t, h, this.times[NOW]!) : 0;
   }
 
   private startBiased(t: TickInProgress, h: number, nowUs: number): number {

@@ -97,6 +97,7 @@ export class MarketModel {
   bidSize = 0;
   askSize = 0;
   flags = 0;
+  intendedUs = 0;
 
   readonly fx: FxLayout | null;
 
@@ -118,6 +119,11 @@ export class MarketModel {
   private readonly fxLogValue: Float64Array;
   private readonly fxLastUs: Float64Array;
   private readonly injector: Injector | null;
+  /**
+   * [0] the intended time of the tick `generate` makes. Doubles cross calls through typed arrays:
+   * one passed as an argument to (or returned from) a call that is not inlined is boxed, an allocation.
+   */
+  readonly tickTime = new Float64Array(1);
 
   constructor(config: MarketModelConfig) {
     const c = resolveConfig(config);
@@ -216,9 +222,17 @@ export class MarketModel {
 
   /**
    * Generates the next tick at intended time `intendedUs` into the public fields. The same seed
-   * and the same sequence of intended times always give the same ticks.
+   * and the same sequence of intended times always give the same ticks. Small enough to be
+   * inlined into the caller, so the time reaches `generate` unboxed.
    */
   nextTick(intendedUs: number): void {
+    this.tickTime[0] = intendedUs;
+    this.generate();
+  }
+
+  /** nextTick at tickTime[0]. */
+  generate(): void {
+    const intendedUs = this.tickTime[0]!;
     const rng = this.rng;
     const instrument = this.activity.sample(rng);
     const venue = rng.nextBelow(this.venues);
@@ -226,8 +240,8 @@ export class MarketModel {
     let mid: number;
     const pair = instrument - this.fxFirst;
     if (pair >= 0 && pair < this.fxPairs) {
-      mid = this.fxStep(pair, intendedUs);
-      this.mid[instrument] = mid;
+      this.fxStep(pair);
+      mid = this.mid[instrument];
     } else {
       // GBM step over the time since this instrument last moved, so volatility per unit of time
       // does not depend on the tick rate or on how active the instrument is. An instrument's first
@@ -241,6 +255,7 @@ export class MarketModel {
 
     const center = mid * (1 + this.venueNoiseHalfWidth * (2 * rng.nextFloat() - 1));
     const half = this.venueHalfSpread[venue];
+    this.intendedUs = intendedUs;
     this.instrument = instrument;
     this.venue = venue;
     this.keyGroup = this.groupOfInstrument[instrument];
@@ -256,27 +271,29 @@ export class MarketModel {
   }
 
   /**
-   * Moves both currencies of FX pair p to `intendedUs` (GBM in log USD value; USD is the
-   * numeraire and stays put) and returns the pair's mid, their cross rate. Two normals are drawn
+   * Moves both currencies of FX pair p to the tick's intended time (GBM in log USD value; USD is the
+   * numeraire and stays put) and sets the pair's mid to their cross rate. Two normals are drawn
    * whatever happens, so the stream's draws do not depend on the timing.
    */
-  private fxStep(p: number, intendedUs: number): number {
+  private fxStep(p: number): void {
+    const intendedUs = this.tickTime[0]!;
     const fx = this.fx!;
     const a = fx.base[p]!;
     const b = fx.quote[p]!;
-    this.moveCurrency(a, intendedUs, this.rng.nextGaussian());
-    this.moveCurrency(b, intendedUs, this.rng.nextGaussian());
-    return Math.exp(this.fxLogValue[a] - this.fxLogValue[b]);
-  }
-
-  private moveCurrency(c: number, intendedUs: number, z: number): void {
-    if (c === 0) return;
-    const dt = intendedUs - this.fxLastUs[c];
-    if (dt > 0) {
-      const s = this.sigmaPerSqrtUs * Math.sqrt(dt);
-      this.fxLogValue[c] += s * z - 0.5 * s * s;
+    // Base then quote currency, each with its own normal (one loop: a helper taking the normal as
+    // an argument would box it when not inlined).
+    for (let k = 0; k < 2; k++) {
+      const c = k === 0 ? a : b;
+      const z = this.rng.nextGaussian();
+      if (c === 0) continue;
+      const dt = intendedUs - this.fxLastUs[c];
+      if (dt > 0) {
+        const s = this.sigmaPerSqrtUs * Math.sqrt(dt);
+        this.fxLogValue[c] += s * z - 0.5 * s * s;
+      }
+      if (!(dt <= 0)) this.fxLastUs[c] = intendedUs;
     }
-    if (!(dt <= 0)) this.fxLastUs[c] = intendedUs;
+    this.mid[fx.first + p] = Math.exp(this.fxLogValue[a] - this.fxLogValue[b]);
   }
 }
 

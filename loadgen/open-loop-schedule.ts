@@ -48,6 +48,14 @@ export class OpenLoopSchedule {
    * How many ticks, counted from index 0, are due at `nowUs`: tick i is due once
    * intendedTimeUs(i) ≤ nowUs. Capped at the limit. Never decreases as nowUs grows.
    */
+  /**
+   * intendedTimeUs(index) into out[0], the same expression: a double returned from a call that is
+   * not inlined is boxed, and this runs once per tick.
+   */
+  intendedTimeInto(index: number, out: Float64Array): void {
+    out[0] = this.startUs + (index * 1e6) / this.ratePerSec;
+  }
+
   dueBy(nowUs: number): number {
     if (!(nowUs >= this.startUs)) return 0;
     const limit = this.limitTicks;

@@ -1,4 +1,5 @@
 import type { TickLabels } from '../analytics/tick-labels.js';
+import type { TickQuote } from '../wire/tick-frame.js';
 import type { FrameBatcher } from './frame-batcher.js';
 import type { OpenLoopSchedule } from './open-loop-schedule.js';
 
@@ -7,7 +8,7 @@ import type { OpenLoopSchedule } from './open-loop-schedule.js';
  * (loadgen/market-model.ts) and the fair-value market (loadgen/fair-value-market.ts).
  * `flags` are the tick's ground-truth labels for the side channel, never for the wire.
  */
-export interface TickModel {
+export interface TickModel extends TickQuote {
   readonly keyGroups: number;
   instrument: number;
   venue: number;
@@ -17,7 +18,16 @@ export interface TickModel {
   bidSize: number;
   askSize: number;
   flags: number;
+  /** The intended time of the last tick, µs. */
+  intendedUs: number;
   nextTick(intendedUs: number): void;
+  /**
+   * [0]: the intended time of the tick `generate` makes. nextTick(t) is tickTime[0] = t and
+   * generate(); the hot loop uses these two because a double passed as an argument to a call
+   * that is not inlined is boxed, an allocation per tick.
+   */
+  readonly tickTime: Float64Array;
+  generate(): void;
 }
 
 /**
@@ -75,31 +85,31 @@ export class TickSource {
     }
     const start = this.next;
     const end = Math.min(this.schedule.dueBy(nowUs), start + maxTicks);
+    if (!(end > start)) return 0;
+    this.emit(start, end);
+    this.next = end;
+    return end - start;
+  }
+
+  /**
+   * Emits ticks start..end-1. The loop alone in its method: the optimized code entered in the
+   * middle of a hot loop (on-stack replacement) then has no code after the loop lacking type
+   * feedback, which deoptimized it at the end of every slice, so that each slice began again in
+   * the interpreter, boxing every double it touched.
+   */
+  private emit(start: number, end: number): void {
     const model = this.model;
     const batcher = this.batcher;
     const schedule = this.schedule;
     const source = this.source;
     const labels = this.labels;
+    const tickTime = model.tickTime;
+    // No double crosses a call here (see TickModel.tickTime): the generation path allocates nothing per tick.
     for (let index = start; index < end; index++) {
-      const intendedUs = schedule.intendedTimeUs(index);
-      model.nextTick(intendedUs);
+      schedule.intendedTimeInto(index, tickTime);
+      model.generate();
       if (labels !== null) labels.write(source, index, model.flags);
-      batcher.add(
-        model.keyGroup,
-        index >>> 0,
-        source,
-        model.venue,
-        model.instrument,
-        0,
-        intendedUs,
-        model.bid,
-        model.ask,
-        model.bidSize,
-        model.askSize,
-      );
+      batcher.addQuote(model.keyGroup, index >>> 0, source, model);
     }
-    const emitted = end > start ? end - start : 0;
-    this.next = start + emitted;
-    return emitted;
   }
 }

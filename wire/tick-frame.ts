@@ -112,9 +112,22 @@ export interface TickFields {
  * Builds one frame at a time into a reusable buffer. The caller appends ticks, then `finish`
  * copies the used bytes out (the copy is what travels; the scratch buffer is reused).
  */
+/** A generated tick as its generator holds it (loadgen's TickModel), for FrameWriter.appendQuote. */
+export interface TickQuote {
+  readonly venue: number;
+  readonly instrument: number;
+  /** The tick's intended send time, µs: its sendTimeUs. */
+  readonly intendedUs: number;
+  readonly bid: number;
+  readonly ask: number;
+  readonly bidSize: number;
+  readonly askSize: number;
+}
+
 export class FrameWriter {
   readonly capacity: number;
-  private readonly bytes: Uint8Array;
+  /** A Buffer so that `finish` copies with Buffer#copy: a subarray view to copy from was an object per frame. */
+  private readonly bytes: Buffer;
   private readonly view: DataView;
   private count = 0;
 
@@ -123,7 +136,8 @@ export class FrameWriter {
       throw new RangeError(`frame capacity must be an integer in 1..${MAX_TICKS_PER_FRAME}, got ${capacity}`);
     }
     this.capacity = capacity;
-    this.bytes = new Uint8Array(frameByteLength(capacity));
+    // Its own ArrayBuffer (not the pool's), so the view starts at offset 0.
+    this.bytes = Buffer.from(new ArrayBuffer(frameByteLength(capacity)));
     this.view = new DataView(this.bytes.buffer);
   }
 
@@ -163,8 +177,41 @@ export class FrameWriter {
     this.count++;
   }
 
+  /**
+   * `append` with the tick's fields read where its generator holds them (flags 0, send time its
+   * intended time): no double crosses the call, so none is boxed whether or not it is inlined.
+   */
+  appendQuote(seq: number, source: number, q: TickQuote): void {
+    const v = this.view;
+    const o = FRAME_HEADER_BYTES + this.count * TICK_BYTES;
+    v.setUint32(o, seq, true);
+    v.setUint16(o + 4, source, true);
+    v.setUint16(o + 6, q.venue, true);
+    v.setUint32(o + 8, q.instrument, true);
+    v.setUint16(o + 12, 0, true);
+    v.setUint16(o + 14, 0, true);
+    v.setFloat64(o + 16, q.intendedUs, true);
+    v.setFloat64(o + 24, q.bid, true);
+    v.setFloat64(o + 32, q.ask, true);
+    v.setFloat32(o + 40, q.bidSize, true);
+    v.setFloat32(o + 44, q.askSize, true);
+    this.count++;
+  }
+
   /** Writes the header and returns a copy of the frame; the writer is then empty again. */
   finish(source: number, keyGroup: number, producedAtUs: number): Buffer {
+    this.view.setFloat64(16, producedAtUs, true);
+    return this.finishStamped(source, keyGroup);
+  }
+
+  /** `finish` stamped with producedAtUs = at[0]: no double crosses the call, so none is boxed per frame. */
+  finishAt(source: number, keyGroup: number, at: Float64Array): Buffer {
+    this.view.setFloat64(16, at[0]!, true);
+    return this.finishStamped(source, keyGroup);
+  }
+
+  /** The header but its producedAtUs (offset 16, written by the caller), then the copy. */
+  private finishStamped(source: number, keyGroup: number): Buffer {
     const v = this.view;
     v.setUint32(0, FRAME_MAGIC, true);
     v.setUint8(4, FRAME_VERSION);
@@ -173,9 +220,8 @@ export class FrameWriter {
     v.setUint16(8, source, true);
     v.setUint16(10, 0, true);
     v.setUint32(12, keyGroup, true);
-    v.setFloat64(16, producedAtUs, true);
     const out = Buffer.allocUnsafe(frameByteLength(this.count));
-    out.set(this.bytes.subarray(0, out.length));
+    this.bytes.copy(out, 0, 0, out.length);
     this.count = 0;
     return out;
   }
