@@ -88,26 +88,23 @@ export class FrameBatcher {
     bidSize: number,
     askSize: number,
   ): void {
-    let writer = this.writers[keyGroup];
-    if (writer === undefined) {
-      writer = this.openFrame(keyGroup, source);
-    } else if (this.frameSource[keyGroup] !== source) {
-      this.emitNow(keyGroup, writer);
-      writer = this.openFrame(keyGroup, source);
-    }
+    const writer = this.writerFor(keyGroup, source);
     writer.append(seq, source, venue, instrument, flags, sendTimeUs, bid, ask, bidSize, askSize);
     if (writer.full) this.emitNow(keyGroup, writer);
   }
 
+  /** The key group's open frame, or a new one (a frame holds one source's ticks: another source closes it first). */
+  private writerFor(keyGroup: number, source: number): FrameWriter {
+    const writer = this.writers[keyGroup];
+    if (writer === undefined) return this.openFrame(keyGroup, source);
+    if (this.frameSource[keyGroup] === source) return writer;
+    this.emitNow(keyGroup, writer);
+    return this.openFrame(keyGroup, source);
+  }
+
   /** `add` with the tick's fields read from its generator (flags 0): no double crosses a call, so none is boxed. */
   addQuote(keyGroup: number, seq: number, source: number, quote: TickQuote): void {
-    let writer = this.writers[keyGroup];
-    if (writer === undefined) {
-      writer = this.openFrame(keyGroup, source);
-    } else if (this.frameSource[keyGroup] !== source) {
-      this.emitNow(keyGroup, writer);
-      writer = this.openFrame(keyGroup, source);
-    }
+    const writer = this.writerFor(keyGroup, source);
     writer.appendQuote(seq, source, quote);
     if (writer.full) this.emitNow(keyGroup, writer);
   }
