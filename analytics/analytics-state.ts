@@ -25,6 +25,9 @@
  *   row 0 mid        latest mid (+∞ = never quoted)
  *   row 1 spread     latest ask - bid (+∞ = never quoted)
  *   row 2 lastUs     time of the latest quote (NaN = never quoted)
+ *   row 3 pendingUs  time of the venue's quote still waiting to be judged (NaN = none)
+ *   row 4 pendingMid its mid
+ *   row 5 pendingNewer other venues that have quoted since it (judged once enough have)
  * buffers.scorerCells      Float64Array, SCORER_CELL_STRIDE per cell (64 bytes: one cache line);
  *                          fields only the venue's own tick touches
  *   +0 dev        EWMA of ((mid - consensus) / consensus spread)^2
@@ -110,7 +113,7 @@ export interface AnalyticsSharedState {
 export const MAX_INSTRUMENTS = 1_000_000;
 export const MAX_VENUES = 64;
 /**
- * Tables take about 180 bytes per cell, so this is about 1.5 GB (1M instruments × 8 venues): a
+ * Tables take about 200 bytes per cell, so this is about 1.7 GB (1M instruments × 8 venues): a
  * run that needs more is more likely a typo in --instruments or --venues than a plan, and is
  * better refused up front than swapped to death.
  */
@@ -119,8 +122,8 @@ export const MAX_CELLS = 8_388_608;
 export const OUTLIER_STRIDE = 4;
 export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3 } as const;
 
-export const SCORER_ROWS = 3;
-export const ScorerRow = { mid: 0, spread: 1, lastUs: 2 } as const;
+export const SCORER_ROWS = 6;
+export const ScorerRow = { mid: 0, spread: 1, lastUs: 2, pendingUs: 3, pendingMid: 4, pendingNewer: 5 } as const;
 export const SCORER_CELL_STRIDE = 8;
 export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4, updates: 5, evalOpen: 6 } as const;
 export const ORDER_ROWS = 4;
@@ -192,6 +195,8 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   for (let i = 0; i < dims.instruments; i++) {
     const lastUs = (i * SCORER_ROWS + ScorerRow.lastUs) * V;
     rows.fill(NaN, lastUs, lastUs + V);
+    const pendingUs = (i * SCORER_ROWS + ScorerRow.pendingUs) * V;
+    rows.fill(NaN, pendingUs, pendingUs + V);
   }
   // Identity permutations: every order and its inverse start as 0..venues-1.
   const order = scorerOrderTable(state);

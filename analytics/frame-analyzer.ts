@@ -44,6 +44,7 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   scorerStallAlpha: 0.05,
   scorerStallAfter: 5,
   scorerMinVenues: 3,
+  scorerReferenceVenues: 3,
   scorerDevK: 1,
   // 4 spreads: a genuine jump's first quotes cost a venue little more than a quote off by 4 spreads.
   scorerDevClamp: 16,

@@ -256,3 +256,39 @@ describe('SourceScorer', () => {
     expect(() => new SourceScorer(state, { ...DEFAULT_ANALYTICS_CONFIG, scorerDevAlpha: 2 })).toThrow(/scorerDevAlpha/);
   });
 });
+
+describe('SourceScorer, lagging feeds', () => {
+  /**
+   * One instrument whose true mid random-walks every ms; each venue re-quotes it (no noise) at
+   * random times, seeing the mid as it was `lagMs[v]` ago. A slower feed is a worse source.
+   */
+  function lagged(referenceVenues: number, seed: number): number[] {
+    const lagMs = [0, 10, 20, 30, 40, 50];
+    const V = lagMs.length;
+    const config = { ...DEFAULT_ANALYTICS_CONFIG, scorerReferenceVenues: referenceVenues };
+    const scorer = new SourceScorer(createAnalyticsState({ instruments: 1, venues: V }), config);
+    const rand = prng(seed);
+    const gauss = gaussian(rand);
+    const history: number[] = [100];
+    const t0 = 1.7e15;
+    for (let ms = 1; ms < 60_000; ms++) {
+      history.push(history[ms - 1] * Math.exp(0.2e-4 * gauss()));
+      if (rand() >= 0.04) continue; // one venue quotes every 25 ms on average
+      const v = Math.floor(rand() * V);
+      const mid = history[Math.max(0, ms - lagMs[v])];
+      scorer.onTick(0, v, mid - 0.01, mid + 0.01, t0 + ms * 1000);
+    }
+    return scorer.ranking();
+  }
+
+  it('ranks venues by feed lag, fastest first, when quotes are judged against later quotes', () => {
+    for (const seed of [1, 2, 3]) {
+      expect(spearman(lagged(DEFAULT_ANALYTICS_CONFIG.scorerReferenceVenues, seed), [0, 1, 2, 3, 4, 5])).toBeGreaterThan(0.8);
+    }
+  });
+
+  it('ranks the laggards best when quotes are judged against the others latest quotes (the old reference)', () => {
+    const rhos = [1, 2, 3].map((seed) => spearman(lagged(0, seed), [0, 1, 2, 3, 4, 5]));
+    expect(Math.max(...rhos)).toBeLessThan(0);
+  });
+});
