@@ -50,6 +50,8 @@
  *                          (u bids, w asks, u ≠ w) that are +0 crossed, +1 locked, net of fees
  * buffers.crossOpenedUs    Float64Array, 1 per instrument: when its open crossed window opened
  *                          (sendTimeUs), NaN once confirmed as tradeable or when none is open
+ * buffers.crossQuoteUs     Float64Array, 1 per cell: send time of the venue's latest quote (NaN = none);
+ *                          a window is confirmed only by quotes sent after it opened
  * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
  *                          to be confirmed by another venue as a genuine jump
  *   +0 return    the flagged log return (NaN = none)
@@ -92,6 +94,7 @@ export interface AnalyticsBuffers {
   quotes: SharedArrayBuffer;
   crossPairs: SharedArrayBuffer;
   crossOpenedUs: SharedArrayBuffer;
+  crossQuoteUs: SharedArrayBuffer;
   outlierJumps: SharedArrayBuffer;
   outlierFlat: SharedArrayBuffer;
   fxLegs: SharedArrayBuffer;
@@ -175,6 +178,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       quotes: new SharedArrayBuffer(cells * QUOTE_STRIDE * 8),
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
       crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
+      crossQuoteUs: new SharedArrayBuffer(cells * 8),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
@@ -203,6 +207,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   for (let k = 0; k < order.length; k++) order[k] = k % V;
   quoteTable(state).fill(NaN);
   crossOpenedTable(state).fill(NaN);
+  crossQuoteTable(state).fill(NaN);
   return state;
 }
 
@@ -255,6 +260,10 @@ export function crossPairTable(state: AnalyticsSharedState): Uint16Array {
 export function crossOpenedTable(state: AnalyticsSharedState): Float64Array {
   checkDims(state.dims);
   return new Float64Array(checkBuffer(state, 'crossOpenedUs', state.dims.instruments * 8));
+}
+
+export function crossQuoteTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'crossQuoteUs', cellCount(state) * 8));
 }
 
 export function outlierJumpTable(state: AnalyticsSharedState): Float64Array {

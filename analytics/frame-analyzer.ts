@@ -54,6 +54,7 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   scorerWeightStall: 0.2,
   venueFeesBps: DEFAULT_VENUE_FEES_BPS,
   arbitrageConfirmUs: 50_000,
+  arbitrageConfirmByRequote: true,
   arbitrageSkipsOutliers: true,
   evalBiasedWithin: 500,
   evalFrozenWithin: 200,
@@ -76,6 +77,9 @@ export function resolveAnalyticsConfig(config: Partial<AnalyticsConfig>): Readon
   const resolved: AnalyticsConfig = { ...DEFAULT_ANALYTICS_CONFIG, ...(Object.fromEntries(given) as Partial<AnalyticsConfig>) };
   if (typeof resolved.arbitrageSkipsOutliers !== 'boolean') {
     throw new RangeError(`config.arbitrageSkipsOutliers must be a boolean, got ${String(resolved.arbitrageSkipsOutliers)}`);
+  }
+  if (typeof resolved.arbitrageConfirmByRequote !== 'boolean') {
+    throw new RangeError(`config.arbitrageConfirmByRequote must be a boolean, got ${String(resolved.arbitrageConfirmByRequote)}`);
   }
   if (!Array.isArray(resolved.venueFeesBps)) throw new RangeError('config.venueFeesBps must be an array of bps');
   for (const k of ['evalBiasedWithin', 'evalFrozenWithin', 'evalScoreWarmup'] as const) {
