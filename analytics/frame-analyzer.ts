@@ -44,10 +44,12 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   scorerStallAlpha: 0.05,
   scorerStallAfter: 5,
   scorerMinVenues: 3,
-  scorerReferenceVenues: 3,
+  scorerReferenceVenues: 2,
   scorerDevK: 1,
-  // 4 spreads: a genuine jump's first quotes cost a venue little more than a quote off by 4 spreads.
-  scorerDevClamp: 16,
+  // 1 spread: a quote further than a consensus spread from the later quotes is wrong whatever its
+  // size; the cap keeps the rare large miss (a spike the outlier test let through, a reference
+  // quote caught mid-jump) from outweighing how a source quotes the rest of the time.
+  scorerDevClamp: 1,
   scorerMinSpreadBps: 0.5,
   scorerWeightUptime: 0.4,
   scorerWeightDeviation: 0.4,

@@ -33,7 +33,7 @@ export interface SourceScorerConfig {
   scorerMinVenues: number;
   /**
    * A quote is judged retrospectively, against the median of the first this-many other venues'
-   * quotes sent after it (capped at venues − 1). Judged against the others' latest quotes at
+   * quotes sent after it (2: the mean of the next two, the nearest in time to the quote's own) (capped at venues − 1). Judged against the others' latest quotes at
    * the time instead, a venue with a slower feed looks better: the others' latest quotes are
    * older than its own, and the later its own view of the market, the closer it sits to them.
    * 0 = the old way (the fresh venues' median at the quote's own time).

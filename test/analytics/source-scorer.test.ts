@@ -202,7 +202,8 @@ describe('SourceScorer', () => {
       return scorer.quality(0, 0);
     };
     expect(run(true)).toBeGreaterThan(0.99);
-    expect(run(false)).toBeLessThan(0.9);
+    // Unflagged, each wild tick costs the venue (at most scorerDevClamp, one spread squared).
+    expect(run(false)).toBeLessThan(0.97);
   });
 
   it('ranks venues like a from-scratch reference (mean squared deviation from the median), within bounds', () => {
