@@ -37,6 +37,7 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   outlierReanchorAfterFlat: 5,
   outlierJumpWindow: 10,
   outlierJumpConfirmZ: 2,
+  outlierCrossVenue: true,
   scorerFreshUs: 2_000_000,
   scorerStalenessTauUs: 10_000_000,
   scorerDevAlpha: 0.02,
