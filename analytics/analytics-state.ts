@@ -62,6 +62,8 @@
  * buffers.fxLegs           Float64Array, 2 per FX pair: +0 −ln best net bid, +1 ln best net ask
  *                          across venues (+∞ = no quote)
  * buffers.fxTriangles      Uint8Array, 1 per triangle: bit 0 forward cycle open, bit 1 backward
+ * buffers.fxTriangleOpenedUs Float64Array, 2 per triangle (forward, backward): when the open cycle
+ *                          opened (send time), NaN once confirmed or when it is not open
  * buffers.evalCells        Float64Array, EVAL_STRIDE per cell: scoring against the generator's
  *                          labels, not detection: +0 open event (TickEvent, 0 = none), +1 the
  *                          cell's update count at its start, +2 its intended time, +3 1 once it
@@ -99,6 +101,7 @@ export interface AnalyticsBuffers {
   outlierFlat: SharedArrayBuffer;
   fxLegs: SharedArrayBuffer;
   fxTriangles: SharedArrayBuffer;
+  fxTriangleOpenedUs: SharedArrayBuffer;
   evalCells: SharedArrayBuffer;
   evalInstruments: SharedArrayBuffer;
 }
@@ -183,6 +186,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       outlierFlat: new SharedArrayBuffer(cells),
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
       fxTriangles: new SharedArrayBuffer(fx?.triangles ?? 0),
+      fxTriangleOpenedUs: new SharedArrayBuffer((fx?.triangles ?? 0) * 2 * 8),
       evalCells: new SharedArrayBuffer(cells * EVAL_STRIDE * 8),
       evalInstruments: new SharedArrayBuffer(dims.instruments),
     },
@@ -208,6 +212,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   quoteTable(state).fill(NaN);
   crossOpenedTable(state).fill(NaN);
   crossQuoteTable(state).fill(NaN);
+  fxTriangleOpenedTable(state).fill(NaN);
   return state;
 }
 
@@ -281,6 +286,10 @@ export function fxLegTable(state: AnalyticsSharedState): Float64Array {
 
 export function fxTriangleTable(state: AnalyticsSharedState): Uint8Array {
   return new Uint8Array(checkBuffer(state, 'fxTriangles', stateFxLayout(state)?.triangles ?? 0));
+}
+
+export function fxTriangleOpenedTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'fxTriangleOpenedUs', (stateFxLayout(state)?.triangles ?? 0) * 2 * 8));
 }
 
 export function evalCellTable(state: AnalyticsSharedState): Float64Array {

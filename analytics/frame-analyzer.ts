@@ -131,7 +131,7 @@ export class FrameAnalyzer {
     this.outliers = new OutlierDetector(state, this.config);
     this.sources = new SourceScorer(state, this.config);
     this.arbitrage = new CrossedMarketDetector(state, this.config);
-    this.triangular = new TriangularDetector(state);
+    this.triangular = new TriangularDetector(state, this.config);
     this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     this.skipOutliers = this.config.arbitrageSkipsOutliers;
@@ -252,7 +252,7 @@ export class FrameAnalyzer {
       if ((x & CrossFlag.Confirmed) !== 0) this.alert(r, i, 'tradeable', instrument, venue, sendTimeUs, arbitrage.crossBps(instrument));
       if ((x & CrossFlag.LockOpened) !== 0) this.alert(r, i, 'locked', instrument, venue, sendTimeUs, 0);
 
-      const tri = isFx ? triangular.onTick(instrument) : 0;
+      const tri = isFx ? triangular.onTick(instrument, sendTimeUs) : 0;
       if (isFx) {
         fxTicks++;
         const labelled = (flags & TickFlag.TriangularOpen) !== 0;
@@ -262,10 +262,9 @@ export class FrameAnalyzer {
         } else if (labelled) {
           triMissed++;
         }
-        if ((tri & TriFlag.Opened) !== 0) {
-          c.triangularWindows += triangular.lastOpened;
-          this.alert(r, i, 'triangular', instrument, venue, sendTimeUs, triangular.lastProfitBps);
-        }
+        if ((tri & TriFlag.Opened) !== 0) c.triangularWindows += triangular.lastOpened;
+        // Reported once confirmed, as crosses are: an opening alone is mostly stale quotes' phantoms.
+        if ((tri & TriFlag.Confirmed) !== 0) this.alert(r, i, 'triangular', instrument, venue, sendTimeUs, triangular.lastProfitBps);
         if ((tri & TriFlag.Closed) !== 0) c.triangularWindowsClosed += triangular.lastClosed;
       }
 
