@@ -44,6 +44,8 @@
  *                    never-quoted ones; a tick moves only its own venue, so a median is a lookup
  *   row 1 midPos     inverse of midOrder: where each venue sits in it
  *   row 2 spreadOrder, row 3 spreadPos: the same by spread
+ * buffers.scorerPending    Int32Array, 1 per instrument: bit v set while venue v has a quote waiting
+ *                          to be judged (pendingUs not NaN), so a tick visits only those (≤ 31 venues)
  * buffers.quotes           Float64Array, QUOTE_STRIDE per cell, net of the venue's fee:
  *                          +0 bid·(1 − fee), +1 ask·(1 + fee) (NaN = no quote)
  * buffers.crossPairs       Uint16Array, CROSS_PAIR_STRIDE per instrument: ordered venue pairs
@@ -93,6 +95,7 @@ export interface AnalyticsBuffers {
   scorerRows: SharedArrayBuffer;
   scorerCells: SharedArrayBuffer;
   scorerOrder: SharedArrayBuffer;
+  scorerPending: SharedArrayBuffer;
   quotes: SharedArrayBuffer;
   crossPairs: SharedArrayBuffer;
   crossOpenedUs: SharedArrayBuffer;
@@ -178,6 +181,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       scorerRows: new SharedArrayBuffer(cells * SCORER_ROWS * 8),
       scorerCells: new SharedArrayBuffer(cells * SCORER_CELL_STRIDE * 8),
       scorerOrder: new SharedArrayBuffer(cells * ORDER_ROWS),
+      scorerPending: new SharedArrayBuffer(dims.instruments * 4),
       quotes: new SharedArrayBuffer(cells * QUOTE_STRIDE * 8),
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
       crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
@@ -251,6 +255,11 @@ export function scorerCellTable(state: AnalyticsSharedState): Float64Array {
 
 export function scorerOrderTable(state: AnalyticsSharedState): Uint8Array {
   return new Uint8Array(checkBuffer(state, 'scorerOrder', cellCount(state) * ORDER_ROWS));
+}
+
+export function scorerPendingTable(state: AnalyticsSharedState): Int32Array {
+  checkDims(state.dims);
+  return new Int32Array(checkBuffer(state, 'scorerPending', state.dims.instruments * 4));
 }
 
 export function quoteTable(state: AnalyticsSharedState): Float64Array {

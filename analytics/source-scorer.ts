@@ -8,6 +8,7 @@ import {
   ScorerRow,
   scorerCellTable,
   scorerOrderTable,
+  scorerPendingTable,
   scorerRowTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
@@ -197,6 +198,7 @@ export class SourceScorer {
   private readonly instruments: number;
   private readonly venues: number;
   private readonly order: Uint8Array;
+  private readonly pending: Int32Array;
   private readonly freshUs: number;
   private readonly tauUs: number;
   private readonly devAlpha: number;
@@ -236,6 +238,7 @@ export class SourceScorer {
     this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     this.order = scorerOrderTable(state);
+    this.pending = scorerPendingTable(state);
     this.freshUs = config.scorerFreshUs;
     this.tauUs = config.scorerStalenessTauUs;
     this.devAlpha = config.scorerDevAlpha;
@@ -325,25 +328,104 @@ export class SourceScorer {
     const rPendNewer = rBase + ScorerRow.pendingNewer * V;
     // The venue's own waiting quote is superseded: it was not judged in time, so it is dropped.
     t[rPendUs + venue] = NaN;
-    for (let u = 0; u < V; u++) {
-      const pu = t[rPendUs + u];
-      // NaN pu (none waiting) fails both tests; a first quote (prevUs NaN) is news to everyone.
-      if (!(timeUs > pu) || prevUs > pu) continue;
-      const newer = t[rPendNewer + u] + 1;
-      t[rPendNewer + u] = newer;
-      if (newer >= k) {
-        t[rPendUs + u] = NaN;
-        const reference = newerMedian(t, rMid, rLast, this.order, midOrd, quoted, pu, k);
-        this.addDeviation(instrument, u, t[rPendMid + u], reference, rSpread, rLast, spreadOrd, quoted, fresh, timeUs);
+    if (V <= 31) {
+      // Visit only the venues with a quote waiting (a few at any time), by their bits.
+      const P = this.pending;
+      let mask = P[instrument] & ~(1 << venue);
+      let m = mask;
+      while (m !== 0) {
+        const u = 31 - Math.clz32(m & -m);
+        m &= m - 1;
+        if (
+          this.newsTo(
+            t,
+            instrument,
+            u,
+            timeUs,
+            prevUs,
+            k,
+            rMid,
+            rSpread,
+            rLast,
+            rPendUs,
+            rPendMid,
+            rPendNewer,
+            midOrd,
+            spreadOrd,
+            quoted,
+            fresh,
+          )
+        ) {
+          mask &= ~(1 << u);
+        }
+      }
+      // See above: a bad tick is counted as an update, never judged.
+      if (!badTick) mask |= 1 << venue;
+      P[instrument] = mask;
+    } else {
+      for (let u = 0; u < V; u++) {
+        this.newsTo(
+          t,
+          instrument,
+          u,
+          timeUs,
+          prevUs,
+          k,
+          rMid,
+          rSpread,
+          rLast,
+          rPendUs,
+          rPendMid,
+          rPendNewer,
+          midOrd,
+          spreadOrd,
+          quoted,
+          fresh,
+        );
       }
     }
-    // See above: a bad tick is counted as an update, never judged.
     if (!badTick) {
       t[rPendUs + venue] = timeUs;
       t[rPendMid + venue] = mid;
       t[rPendNewer + venue] = 0;
     }
     return stalled;
+  }
+
+  /**
+   * The tick (at `timeUs`, its venue's previous quote at `prevUs`) as news to venue u's waiting
+   * quote: counted when newer than it and the first of its venue since; judged once `k` other
+   * venues have quoted after it. Returns true when u has no quote waiting any more.
+   */
+  private newsTo(
+    t: Float64Array,
+    instrument: number,
+    u: number,
+    timeUs: number,
+    prevUs: number,
+    k: number,
+    rMid: number,
+    rSpread: number,
+    rLast: number,
+    rPendUs: number,
+    rPendMid: number,
+    rPendNewer: number,
+    midOrd: number,
+    spreadOrd: number,
+    quoted: number,
+    fresh: number,
+  ): boolean {
+    const pu = t[rPendUs + u];
+    if (pu !== pu) return true;
+    // A first quote (prevUs NaN) is news to everyone.
+    if (!(timeUs > pu) || prevUs > pu) return false;
+    const newer = t[rPendNewer + u] + 1;
+    t[rPendNewer + u] = newer;
+    if (newer < k) return false;
+    t[rPendUs + u] = NaN;
+    const reference = newerMedian(t, rMid, rLast, this.order, midOrd, quoted, pu, k);
+    this.addDeviation(instrument, u, t[rPendMid + u], reference, rSpread, rLast, spreadOrd, quoted, fresh, timeUs);
+    return true;
   }
 
   /** Folds one quote's squared deviation from `reference`, in units of the fresh venues' median spread, into its cell's EWMA. */

@@ -206,10 +206,11 @@ describe('SourceScorer', () => {
     expect(run(false)).toBeLessThan(0.97);
   });
 
-  it('ranks venues like a from-scratch reference (mean squared deviation from the median), within bounds', () => {
-    // The reference keeps every quote and recomputes the median of the latest mids at each tick:
-    // no EWMA, no incremental orders. The scorer's ranking (EWMA, fresh venues, weights) should
-    // agree on the order of clearly different noise levels.
+  it('ranks venues like a from-scratch reference (capped squared deviation from the next two other venues), within bounds', () => {
+    // The reference keeps every quote and, for each, scans forward to the first two other venues
+    // that quote after it (dropping it if its own venue quotes again first): no EWMA, no pending
+    // rows, no incremental orders. The scorer's ranking (EWMA, weights) should agree on the order
+    // of clearly different noise levels.
     fc.assert(
       fc.property(fc.integer(), fc.shuffledSubarray([0, 0.1, 0.25, 0.5, 0.8, 1.2], { minLength: 6, maxLength: 6 }), (seed, noise) => {
         const venues = noise.length;
@@ -217,9 +218,7 @@ describe('SourceScorer', () => {
         const rand = prng(seed);
         const gauss = gaussian(rand);
         const level = [50, 80, 120, 200];
-        const latest = Array.from({ length: 4 }, () => new Array<number>(venues).fill(NaN));
-        const sq = new Array<number>(venues).fill(0);
-        const n = new Array<number>(venues).fill(0);
+        const ticks: Array<{ i: number; v: number; mid: number; scale: number }> = [];
         let now = 1e12;
         for (let k = 0; k < 6000; k++) {
           const i = Math.floor(rand() * 4);
@@ -227,14 +226,27 @@ describe('SourceScorer', () => {
           level[i]! *= Math.exp(0.05 * SPREAD * gauss());
           const mid = level[i]! * (1 + noise[v]! * SPREAD * gauss());
           scorer.onTick(i, v, mid * (1 - SPREAD / 2), mid * (1 + SPREAD / 2), (now += 1000));
-          latest[i]![v] = mid;
-          const quoted = latest[i]!.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-          if (quoted.length >= 3) {
-            const median = 0.5 * (quoted[(quoted.length - 1) >> 1]! + quoted[quoted.length >> 1]!);
-            sq[v]! += ((mid - median) / (level[i]! * SPREAD)) ** 2;
-            n[v]!++;
-          }
+          ticks.push({ i, v, mid, scale: mid * SPREAD });
         }
+        const k = DEFAULT_ANALYTICS_CONFIG.scorerReferenceVenues;
+        const sq = new Array<number>(venues).fill(0);
+        const n = new Array<number>(venues).fill(0);
+        ticks.forEach((q, j) => {
+          const newer = new Map<number, number>();
+          for (let l = j + 1; l < ticks.length; l++) {
+            const r = ticks[l]!;
+            if (r.i !== q.i) continue;
+            if (r.v === q.v) return;
+            newer.set(r.v, r.mid);
+            if (newer.size === k) {
+              const sorted = [...newer.values()].sort((a, b) => a - b);
+              const reference = 0.5 * (sorted[(k - 1) >> 1]! + sorted[k >> 1]!);
+              sq[q.v]! += Math.min(((q.mid - reference) / q.scale) ** 2, DEFAULT_ANALYTICS_CONFIG.scorerDevClamp);
+              n[q.v]!++;
+              return;
+            }
+          }
+        });
         const reference = sq
           .map((x, v) => x / n[v]!)
           .map((x, v) => ({ x, v }))
