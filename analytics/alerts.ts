@@ -8,7 +8,7 @@
  *               'stale'      a venue's price stood still for scorerStallAfter of its updates
  *               'crossed'    the instrument's venues became crossed net of fees (a window opened)
  *               'locked'     the instrument became locked (net bid = net ask, nothing crossed)
- *               'triangular' an FX triangle became profitable net of fees
+ *               'triangular' an FX triangle stayed profitable net of fees past the crossed-market confirmation
  *               'tradeable'  the instrument's crossed window stayed open arbitrageConfirmUs: a
  *                            tradeable cross, not a phantom of a lagging or stale feed
  *   instrument  instrument index (for 'triangular': the pair whose tick opened the triangle)

@@ -25,6 +25,9 @@
  *   row 0 mid        latest mid (+∞ = never quoted)
  *   row 1 spread     latest ask - bid (+∞ = never quoted)
  *   row 2 lastUs     time of the latest quote (NaN = never quoted)
+ *   row 3 pendingUs  time of the venue's quote still waiting to be judged (NaN = none)
+ *   row 4 pendingMid its mid
+ *   row 5 pendingNewer other venues that have quoted since it (judged once enough have)
  * buffers.scorerCells      Float64Array, SCORER_CELL_STRIDE per cell (64 bytes: one cache line);
  *                          fields only the venue's own tick touches
  *   +0 dev        EWMA of ((mid - consensus) / consensus spread)^2
@@ -41,12 +44,16 @@
  *                    never-quoted ones; a tick moves only its own venue, so a median is a lookup
  *   row 1 midPos     inverse of midOrder: where each venue sits in it
  *   row 2 spreadOrder, row 3 spreadPos: the same by spread
+ * buffers.scorerPending    Int32Array, 1 per instrument: bit v set while venue v has a quote waiting
+ *                          to be judged (pendingUs not NaN), so a tick visits only those (≤ 31 venues)
  * buffers.quotes           Float64Array, QUOTE_STRIDE per cell, net of the venue's fee:
  *                          +0 bid·(1 − fee), +1 ask·(1 + fee) (NaN = no quote)
  * buffers.crossPairs       Uint16Array, CROSS_PAIR_STRIDE per instrument: ordered venue pairs
  *                          (u bids, w asks, u ≠ w) that are +0 crossed, +1 locked, net of fees
  * buffers.crossOpenedUs    Float64Array, 1 per instrument: when its open crossed window opened
  *                          (sendTimeUs), NaN once confirmed as tradeable or when none is open
+ * buffers.crossQuoteUs     Float64Array, 1 per cell: send time of the venue's latest quote (NaN = none);
+ *                          a window is confirmed only by quotes sent after it opened
  * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
  *                          to be confirmed by another venue as a genuine jump
  *   +0 return    the flagged log return (NaN = none)
@@ -57,6 +64,8 @@
  * buffers.fxLegs           Float64Array, 2 per FX pair: +0 −ln best net bid, +1 ln best net ask
  *                          across venues (+∞ = no quote)
  * buffers.fxTriangles      Uint8Array, 1 per triangle: bit 0 forward cycle open, bit 1 backward
+ * buffers.fxTriangleOpenedUs Float64Array, 2 per triangle (forward, backward): when the open cycle
+ *                          opened (send time), NaN once confirmed or when it is not open
  * buffers.evalCells        Float64Array, EVAL_STRIDE per cell: scoring against the generator's
  *                          labels, not detection: +0 open event (TickEvent, 0 = none), +1 the
  *                          cell's update count at its start, +2 its intended time, +3 1 once it
@@ -86,13 +95,16 @@ export interface AnalyticsBuffers {
   scorerRows: SharedArrayBuffer;
   scorerCells: SharedArrayBuffer;
   scorerOrder: SharedArrayBuffer;
+  scorerPending: SharedArrayBuffer;
   quotes: SharedArrayBuffer;
   crossPairs: SharedArrayBuffer;
   crossOpenedUs: SharedArrayBuffer;
+  crossQuoteUs: SharedArrayBuffer;
   outlierJumps: SharedArrayBuffer;
   outlierFlat: SharedArrayBuffer;
   fxLegs: SharedArrayBuffer;
   fxTriangles: SharedArrayBuffer;
+  fxTriangleOpenedUs: SharedArrayBuffer;
   evalCells: SharedArrayBuffer;
   evalInstruments: SharedArrayBuffer;
 }
@@ -110,7 +122,7 @@ export interface AnalyticsSharedState {
 export const MAX_INSTRUMENTS = 1_000_000;
 export const MAX_VENUES = 64;
 /**
- * Tables take about 180 bytes per cell, so this is about 1.5 GB (1M instruments × 8 venues): a
+ * Tables take about 200 bytes per cell, so this is about 1.7 GB (1M instruments × 8 venues): a
  * run that needs more is more likely a typo in --instruments or --venues than a plan, and is
  * better refused up front than swapped to death.
  */
@@ -119,8 +131,8 @@ export const MAX_CELLS = 8_388_608;
 export const OUTLIER_STRIDE = 4;
 export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3 } as const;
 
-export const SCORER_ROWS = 3;
-export const ScorerRow = { mid: 0, spread: 1, lastUs: 2 } as const;
+export const SCORER_ROWS = 6;
+export const ScorerRow = { mid: 0, spread: 1, lastUs: 2, pendingUs: 3, pendingMid: 4, pendingNewer: 5 } as const;
 export const SCORER_CELL_STRIDE = 8;
 export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4, updates: 5, evalOpen: 6 } as const;
 export const ORDER_ROWS = 4;
@@ -169,13 +181,16 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       scorerRows: new SharedArrayBuffer(cells * SCORER_ROWS * 8),
       scorerCells: new SharedArrayBuffer(cells * SCORER_CELL_STRIDE * 8),
       scorerOrder: new SharedArrayBuffer(cells * ORDER_ROWS),
+      scorerPending: new SharedArrayBuffer(dims.instruments * 4),
       quotes: new SharedArrayBuffer(cells * QUOTE_STRIDE * 8),
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
       crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
+      crossQuoteUs: new SharedArrayBuffer(cells * 8),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
       fxTriangles: new SharedArrayBuffer(fx?.triangles ?? 0),
+      fxTriangleOpenedUs: new SharedArrayBuffer((fx?.triangles ?? 0) * 2 * 8),
       evalCells: new SharedArrayBuffer(cells * EVAL_STRIDE * 8),
       evalInstruments: new SharedArrayBuffer(dims.instruments),
     },
@@ -192,12 +207,16 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   for (let i = 0; i < dims.instruments; i++) {
     const lastUs = (i * SCORER_ROWS + ScorerRow.lastUs) * V;
     rows.fill(NaN, lastUs, lastUs + V);
+    const pendingUs = (i * SCORER_ROWS + ScorerRow.pendingUs) * V;
+    rows.fill(NaN, pendingUs, pendingUs + V);
   }
   // Identity permutations: every order and its inverse start as 0..venues-1.
   const order = scorerOrderTable(state);
   for (let k = 0; k < order.length; k++) order[k] = k % V;
   quoteTable(state).fill(NaN);
   crossOpenedTable(state).fill(NaN);
+  crossQuoteTable(state).fill(NaN);
+  fxTriangleOpenedTable(state).fill(NaN);
   return state;
 }
 
@@ -238,6 +257,11 @@ export function scorerOrderTable(state: AnalyticsSharedState): Uint8Array {
   return new Uint8Array(checkBuffer(state, 'scorerOrder', cellCount(state) * ORDER_ROWS));
 }
 
+export function scorerPendingTable(state: AnalyticsSharedState): Int32Array {
+  checkDims(state.dims);
+  return new Int32Array(checkBuffer(state, 'scorerPending', state.dims.instruments * 4));
+}
+
 export function quoteTable(state: AnalyticsSharedState): Float64Array {
   return new Float64Array(checkBuffer(state, 'quotes', cellCount(state) * QUOTE_STRIDE * 8));
 }
@@ -250,6 +274,10 @@ export function crossPairTable(state: AnalyticsSharedState): Uint16Array {
 export function crossOpenedTable(state: AnalyticsSharedState): Float64Array {
   checkDims(state.dims);
   return new Float64Array(checkBuffer(state, 'crossOpenedUs', state.dims.instruments * 8));
+}
+
+export function crossQuoteTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'crossQuoteUs', cellCount(state) * 8));
 }
 
 export function outlierJumpTable(state: AnalyticsSharedState): Float64Array {
@@ -267,6 +295,10 @@ export function fxLegTable(state: AnalyticsSharedState): Float64Array {
 
 export function fxTriangleTable(state: AnalyticsSharedState): Uint8Array {
   return new Uint8Array(checkBuffer(state, 'fxTriangles', stateFxLayout(state)?.triangles ?? 0));
+}
+
+export function fxTriangleOpenedTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'fxTriangleOpenedUs', (stateFxLayout(state)?.triangles ?? 0) * 2 * 8));
 }
 
 export function evalCellTable(state: AnalyticsSharedState): Float64Array {

@@ -2,6 +2,7 @@ import {
   CROSS_PAIR_STRIDE,
   QUOTE_STRIDE,
   crossOpenedTable,
+  crossQuoteTable,
   crossPairTable,
   quoteTable,
   type AnalyticsSharedState,
@@ -22,6 +23,14 @@ export interface CrossedMarketConfig {
    * (tens of ms); it is the operator's knowledge of the feeds, not of any one stream. Absent: 0.
    */
   arbitrageConfirmUs?: number;
+  /**
+   * Confirmation also needs a crossed pair both of whose quotes were sent after the window opened
+   * (absent: false). Feeds re-send a quote only when it changes, so a cross against a stale quote,
+   * a lagging feed's view or a bad tick stays open until that venue's next quote, however long
+   * that takes; a venue whose own book has moved past the others' keeps crossing when both sides
+   * quote again.
+   */
+  arbitrageConfirmByRequote?: boolean;
 }
 
 /** State of a whole instrument across its venues. */
@@ -63,11 +72,15 @@ export class CrossedMarketDetector {
   private readonly buyFactor: Float64Array;
   private readonly openedUs: Float64Array;
   private readonly confirmUs: number;
+  private readonly byRequote: boolean;
+  private readonly quoteUs: Float64Array;
 
   constructor(state: AnalyticsSharedState, config: CrossedMarketConfig) {
     this.confirmUs = config.arbitrageConfirmUs ?? 0;
     checkRange('arbitrageConfirmUs', this.confirmUs, 0, 1e12);
     this.openedUs = crossOpenedTable(state);
+    this.byRequote = config.arbitrageConfirmByRequote ?? false;
+    this.quoteUs = crossQuoteTable(state);
     this.quotes = quoteTable(state);
     this.pairs = crossPairTable(state);
     this.venues = state.dims.venues;
@@ -104,6 +117,7 @@ export class CrossedMarketDetector {
     const netAsk = ask > 0 && ask < Infinity ? ask * this.buyFactor[venue] : NaN;
     q[o] = netBid;
     q[o + 1] = netAsk;
+    this.quoteUs[instrument * this.venues + venue] = nowUs;
     const now = this.pairsWith(instrument, netBid, netAsk);
 
     const crossedNow = now >> 8;
@@ -122,7 +136,11 @@ export class CrossedMarketDetector {
       this.openedUs[instrument] = NaN;
     }
     // An open, unconfirmed window (NaN otherwise, which fails the test) that has lasted long enough.
-    if (crossedAfter > 0 && nowUs - this.openedUs[instrument] >= this.confirmUs) {
+    if (
+      crossedAfter > 0 &&
+      nowUs - this.openedUs[instrument] >= this.confirmUs &&
+      (!this.byRequote || this.requotedPair(instrument, this.openedUs[instrument]))
+    ) {
       flags |= CrossFlag.Confirmed;
       this.openedUs[instrument] = NaN;
     }
@@ -152,6 +170,25 @@ export class CrossedMarketDetector {
     // Against itself both tests compared netBid with netAsk.
     if (netBid >= netAsk) netBid > netAsk ? (crossed -= 2) : (locked -= 2);
     return (crossed << 8) | locked;
+  }
+
+  /**
+   * Whether some crossed pair's two quotes were both sent after `sinceUs`. O(venues²), only on
+   * ticks of an open window past its confirmation time.
+   */
+  private requotedPair(instrument: number, sinceUs: number): boolean {
+    const q = this.quotes;
+    const V = this.venues;
+    const start = instrument * V * QUOTE_STRIDE;
+    const times = instrument * V;
+    for (let u = 0; u < V; u++) {
+      if (!(this.quoteUs[times + u] > sinceUs)) continue;
+      const bid = q[start + u * QUOTE_STRIDE];
+      for (let w = 0; w < V; w++) {
+        if (w !== u && bid > q[start + w * QUOTE_STRIDE + 1] && this.quoteUs[times + w] > sinceUs) return true;
+      }
+    }
+    return false;
   }
 
   /**

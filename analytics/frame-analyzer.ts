@@ -37,6 +37,7 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   outlierReanchorAfterFlat: 5,
   outlierJumpWindow: 10,
   outlierJumpConfirmZ: 2,
+  outlierCrossVenue: true,
   scorerFreshUs: 2_000_000,
   scorerStalenessTauUs: 10_000_000,
   scorerDevAlpha: 0.02,
@@ -44,15 +45,19 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   scorerStallAlpha: 0.05,
   scorerStallAfter: 5,
   scorerMinVenues: 3,
+  scorerReferenceVenues: 2,
   scorerDevK: 1,
-  // 4 spreads: a genuine jump's first quotes cost a venue little more than a quote off by 4 spreads.
-  scorerDevClamp: 16,
+  // 1 spread: a quote further than a consensus spread from the later quotes is wrong whatever its
+  // size; the cap keeps the rare large miss (a spike the outlier test let through, a reference
+  // quote caught mid-jump) from outweighing how a source quotes the rest of the time.
+  scorerDevClamp: 1,
   scorerMinSpreadBps: 0.5,
   scorerWeightUptime: 0.4,
   scorerWeightDeviation: 0.4,
   scorerWeightStall: 0.2,
   venueFeesBps: DEFAULT_VENUE_FEES_BPS,
   arbitrageConfirmUs: 50_000,
+  arbitrageConfirmByRequote: true,
   arbitrageSkipsOutliers: true,
   evalBiasedWithin: 500,
   evalFrozenWithin: 200,
@@ -75,6 +80,9 @@ export function resolveAnalyticsConfig(config: Partial<AnalyticsConfig>): Readon
   const resolved: AnalyticsConfig = { ...DEFAULT_ANALYTICS_CONFIG, ...(Object.fromEntries(given) as Partial<AnalyticsConfig>) };
   if (typeof resolved.arbitrageSkipsOutliers !== 'boolean') {
     throw new RangeError(`config.arbitrageSkipsOutliers must be a boolean, got ${String(resolved.arbitrageSkipsOutliers)}`);
+  }
+  if (typeof resolved.arbitrageConfirmByRequote !== 'boolean') {
+    throw new RangeError(`config.arbitrageConfirmByRequote must be a boolean, got ${String(resolved.arbitrageConfirmByRequote)}`);
   }
   if (!Array.isArray(resolved.venueFeesBps)) throw new RangeError('config.venueFeesBps must be an array of bps');
   for (const k of ['evalBiasedWithin', 'evalFrozenWithin', 'evalScoreWarmup'] as const) {
@@ -123,7 +131,7 @@ export class FrameAnalyzer {
     this.outliers = new OutlierDetector(state, this.config);
     this.sources = new SourceScorer(state, this.config);
     this.arbitrage = new CrossedMarketDetector(state, this.config);
-    this.triangular = new TriangularDetector(state);
+    this.triangular = new TriangularDetector(state, this.config);
     this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     this.skipOutliers = this.config.arbitrageSkipsOutliers;
@@ -244,7 +252,7 @@ export class FrameAnalyzer {
       if ((x & CrossFlag.Confirmed) !== 0) this.alert(r, i, 'tradeable', instrument, venue, sendTimeUs, arbitrage.crossBps(instrument));
       if ((x & CrossFlag.LockOpened) !== 0) this.alert(r, i, 'locked', instrument, venue, sendTimeUs, 0);
 
-      const tri = isFx ? triangular.onTick(instrument) : 0;
+      const tri = isFx ? triangular.onTick(instrument, sendTimeUs) : 0;
       if (isFx) {
         fxTicks++;
         const labelled = (flags & TickFlag.TriangularOpen) !== 0;
@@ -254,10 +262,9 @@ export class FrameAnalyzer {
         } else if (labelled) {
           triMissed++;
         }
-        if ((tri & TriFlag.Opened) !== 0) {
-          c.triangularWindows += triangular.lastOpened;
-          this.alert(r, i, 'triangular', instrument, venue, sendTimeUs, triangular.lastProfitBps);
-        }
+        if ((tri & TriFlag.Opened) !== 0) c.triangularWindows += triangular.lastOpened;
+        // Reported once confirmed, as crosses are: an opening alone is mostly stale quotes' phantoms.
+        if ((tri & TriFlag.Confirmed) !== 0) this.alert(r, i, 'triangular', instrument, venue, sendTimeUs, triangular.lastProfitBps);
         if ((tri & TriFlag.Closed) !== 0) c.triangularWindowsClosed += triangular.lastClosed;
       }
 

@@ -1,9 +1,15 @@
 import { checkRange } from './config-check.js';
 import {
+  ORDER_ROWS,
   OUTLIER_JUMP_STRIDE,
   OUTLIER_STRIDE,
   OutlierField,
   OutlierJumpField,
+  OrderRow,
+  SCORER_ROWS,
+  ScorerRow,
+  scorerOrderTable,
+  scorerRowTable,
   outlierFlatTable,
   outlierJumpTable,
   outlierRejectTable,
@@ -45,6 +51,14 @@ export interface OutlierConfig {
    */
   outlierJumpWindow: number;
   outlierJumpConfirmZ: number;
+  /**
+   * Cross-venue test (absent: off): a move is flagged only when it also takes the venue's mid
+   * more than outlierZ/√2 σ away from the median of the other venues' latest mids (read from the
+   * SourceScorer's rows, which the analyzer feeds after this detector on each tick). Venues quote the
+   * same instrument, so a genuine move (news, a heavy-tailed day) is one the others have made
+   * too, or soon make; a bad tick is the venue's alone.
+   */
+  outlierCrossVenue?: boolean;
 }
 
 /**
@@ -79,6 +93,9 @@ export class OutlierDetector {
   private readonly reanchorAfter: number;
   private readonly jumpWindow: number;
   private readonly confirm2: number;
+  private readonly crossVenue: boolean;
+  private readonly scorerRows: Float64Array;
+  private readonly order: Uint8Array;
   /** z-score of the last tick judged (signed; NaN for a non-price). */
   lastZ = 0;
 
@@ -107,6 +124,36 @@ export class OutlierDetector {
     this.reanchorAfter = config.outlierReanchorAfterFlat;
     this.jumpWindow = config.outlierJumpWindow;
     this.confirm2 = config.outlierJumpConfirmZ * config.outlierJumpConfirmZ;
+    this.crossVenue = config.outlierCrossVenue ?? false;
+    this.scorerRows = scorerRowTable(state);
+    this.order = scorerOrderTable(state);
+  }
+
+  /**
+   * Median of the other venues' latest mids (the source scorer's rows, before this tick), NaN
+   * when fewer than two others have quoted. O(venues): only for moves already past the threshold.
+   */
+  private othersMedian(instrument: number, venue: number): number {
+    const V = this.venues;
+    const t = this.scorerRows;
+    const rMid = instrument * SCORER_ROWS * V + ScorerRow.mid * V;
+    const rLast = instrument * SCORER_ROWS * V + ScorerRow.lastUs * V;
+    let n = 0;
+    for (let u = 0; u < V; u++) if (u !== venue && t[rLast + u] === t[rLast + u]) n++;
+    if (n < 2) return NaN;
+    const lo = (n - 1) >> 1;
+    const hi = n >> 1;
+    const ord = instrument * ORDER_ROWS * V + OrderRow.midOrder * V;
+    let seen = 0;
+    let low = NaN;
+    for (let j = 0; j < V; j++) {
+      const u = this.order[ord + j];
+      if (u === venue || t[rLast + u] !== t[rLast + u]) continue;
+      if (seen === lo) low = t[rMid + u];
+      if (seen === hi) return 0.5 * (low + t[rMid + u]);
+      seen++;
+    }
+    return NaN;
   }
 
   /**
@@ -159,7 +206,11 @@ export class OutlierDetector {
     const floor2 = fs * fs > this.floor2 ? fs * fs : this.floor2;
     const scale2 = variance > floor2 ? variance : floor2;
     // |z| > threshold, squared: d² > threshold² · max(variance, floor²), no sqrt, no division.
-    if (n >= this.warmup && d * d > this.threshold2 * scale2) {
+    if (
+      n >= this.warmup &&
+      d * d > this.threshold2 * scale2 &&
+      (!this.crossVenue || this.apartFromOthers(instrument, venue, mid, scale2))
+    ) {
       this.lastZ = d / Math.sqrt(scale2);
       if (this.reanchorAfter > 0 && this.flat[cell] >= this.reanchorAfter) {
         this.accept(cell, o, mid);
@@ -199,6 +250,14 @@ export class OutlierDetector {
     return false;
   }
 
+  /** Whether `mid` is more than outlierZ σ (√scale2) from the other venues' median (true without one). */
+  private apartFromOthers(instrument: number, venue: number, mid: number, scale2: number): boolean {
+    const m = this.othersMedian(instrument, venue);
+    if (!(m === m)) return true;
+    const dc = logReturn(mid, m);
+    return dc * dc > CROSS_VENUE_Z2_SHARE * this.threshold2 * scale2;
+  }
+
   /** Counts a flagged tick; after `maxRejects` in a row its price becomes the new reference. */
   private reject(cell: number, o: number, mid: number): void {
     const run = this.rejects[cell] + 1;
@@ -230,6 +289,14 @@ export class OutlierDetector {
     this.flat[cell] = 0;
   }
 }
+
+/**
+ * The cross-venue test's threshold, as a share of outlierZ², i.e. outlierZ/√2: the others' median
+ * is a noisier reference than the venue's own previous mid (their quotes are older and carry
+ * their own noise), and the test is there to veto moves the others plainly made too, not to
+ * demand a second full-size deviation of a bad tick.
+ */
+const CROSS_VENUE_Z2_SHARE = 0.5;
 
 /** ln 1000: no genuine or injected move (a decimal shift is ln 10) comes near it in one tick. */
 export const MAX_LOG_RETURN = Math.log(1000);

@@ -8,6 +8,7 @@ import {
   ScorerRow,
   scorerCellTable,
   scorerOrderTable,
+  scorerPendingTable,
   scorerRowTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
@@ -31,6 +32,14 @@ export interface SourceScorerConfig {
   scorerStallAfter: number;
   /** Fresh venues needed before deviations are scored (capped at the venue count). */
   scorerMinVenues: number;
+  /**
+   * A quote is judged retrospectively, against the median of the first this-many other venues'
+   * quotes sent after it (2: the mean of the next two, the nearest in time to the quote's own) (capped at venues − 1). Judged against the others' latest quotes at
+   * the time instead, a venue with a slower feed looks better: the others' latest quotes are
+   * older than its own, and the later its own view of the market, the closer it sits to them.
+   * 0 = the old way (the fresh venues' median at the quote's own time).
+   */
+  scorerReferenceVenues: number;
   /** Deviation component = exp(−k · EWMA of squared normalised deviation). */
   scorerDevK: number;
   /** Cap on one squared deviation, so one wild tick costs a bounded amount of score. */
@@ -150,6 +159,34 @@ function freshMedian(
 }
 
 /**
+ * Median of the row's values over the `count` venues whose latest quote is newer than `afterUs`
+ * (exactly `count` of them), walking the sorted quoted venues: a retrospective reference.
+ */
+function newerMedian(
+  t: Float64Array,
+  row: number,
+  rLast: number,
+  order: Uint8Array,
+  base: number,
+  quoted: number,
+  afterUs: number,
+  count: number,
+): number {
+  const lo = (count - 1) >> 1;
+  const hi = count >> 1;
+  let seen = 0;
+  let low = NaN;
+  for (let j = 0; j < quoted; j++) {
+    const u = order[base + j];
+    if (!(t[rLast + u] > afterUs)) continue;
+    if (seen === lo) low = t[row + u];
+    if (seen === hi) return 0.5 * (low + t[row + u]);
+    seen++;
+  }
+  return NaN; // unreachable while `count` venues quoted after `afterUs`
+}
+
+/**
  * Source confidence (Pyth-style publisher ranking): per instrument, the consensus is the median
  * of the fresh venues' latest mids; each venue is scored on uptime, deviation from consensus in
  * units of the consensus spread, and absence of stalled prices, decayed by the age of its last
@@ -161,6 +198,7 @@ export class SourceScorer {
   private readonly instruments: number;
   private readonly venues: number;
   private readonly order: Uint8Array;
+  private readonly pending: Int32Array;
   private readonly freshUs: number;
   private readonly tauUs: number;
   private readonly devAlpha: number;
@@ -168,6 +206,7 @@ export class SourceScorer {
   private readonly stallAlpha: number;
   private readonly stallAfter: number;
   private readonly minVenues: number;
+  private readonly refVenues: number;
   private readonly devK: number;
   private readonly devClamp: number;
   private readonly minSpreadFrac: number;
@@ -185,6 +224,7 @@ export class SourceScorer {
     checkRange('scorerStallAlpha', config.scorerStallAlpha, Number.MIN_VALUE, 1);
     checkRange('scorerStallAfter', config.scorerStallAfter, 1, 1e9, true);
     checkRange('scorerMinVenues', config.scorerMinVenues, 1, 64, true);
+    checkRange('scorerReferenceVenues', config.scorerReferenceVenues, 0, 63, true);
     checkRange('scorerDevK', config.scorerDevK, 0, 1e6);
     checkRange('scorerDevClamp', config.scorerDevClamp, Number.MIN_VALUE, Number.MAX_VALUE);
     checkRange('scorerMinSpreadBps', config.scorerMinSpreadBps, Number.MIN_VALUE, 1e6);
@@ -198,6 +238,7 @@ export class SourceScorer {
     this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     this.order = scorerOrderTable(state);
+    this.pending = scorerPendingTable(state);
     this.freshUs = config.scorerFreshUs;
     this.tauUs = config.scorerStalenessTauUs;
     this.devAlpha = config.scorerDevAlpha;
@@ -205,6 +246,7 @@ export class SourceScorer {
     this.stallAlpha = config.scorerStallAlpha;
     this.stallAfter = config.scorerStallAfter;
     this.minVenues = Math.min(config.scorerMinVenues, this.venues);
+    this.refVenues = Math.min(config.scorerReferenceVenues, this.venues - 1);
     this.devK = config.scorerDevK;
     this.devClamp = config.scorerDevClamp;
     this.minSpreadFrac = config.scorerMinSpreadBps * 1e-4;
@@ -267,22 +309,149 @@ export class SourceScorer {
     if (spread !== prevSpread) reposition(t, rSpread, this.order, spreadOrd, ob + OrderRow.spreadPos * V, V, venue);
     const fresh = counts >> 8;
     const quoted = counts & 0xff;
-    // A tick already judged bad (an outlier) is counted as an update but not as a deviation: the
-    // score measures how a source quotes, and one wild tick would otherwise weigh in for dozens
-    // of updates, more for venues whose bad ticks happen to be larger.
-    if (fresh >= this.minVenues && !badTick) {
-      const consensus = freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
-      const medSpread = freshMedian(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs);
-      const spreadFloor = consensus * this.minSpreadFrac;
-      const scale = medSpread > spreadFloor ? medSpread : spreadFloor;
-      const x = (mid - consensus) / scale;
-      const sq = Math.min(x * x, this.devClamp);
-      const devN = c[o + ScorerField.devN];
-      const a = Math.max(this.devAlpha, 1 / (devN + 1));
-      c[o + ScorerField.dev] += a * (sq - c[o + ScorerField.dev]);
-      c[o + ScorerField.devN] = devN + 1;
+    const k = this.refVenues;
+    if (k === 0) {
+      // A tick already judged bad (an outlier) is counted as an update but not as a deviation: the
+      // score measures how a source quotes, and one wild tick would otherwise weigh in for dozens
+      // of updates, more for venues whose bad ticks happen to be larger.
+      if (fresh >= this.minVenues && !badTick) {
+        const consensus = freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
+        this.addDeviation(instrument, venue, mid, consensus, rSpread, rLast, spreadOrd, quoted, fresh, timeUs);
+      }
+      return stalled;
+    }
+    // Retrospective reference: this tick is news to every quote still waiting to be judged that
+    // is older than it and whose venue this one had not quoted since; a waiting quote is judged
+    // once `k` other venues have quoted after it, against the median of those newer quotes.
+    const rPendUs = rBase + ScorerRow.pendingUs * V;
+    const rPendMid = rBase + ScorerRow.pendingMid * V;
+    const rPendNewer = rBase + ScorerRow.pendingNewer * V;
+    // The venue's own waiting quote is superseded: it was not judged in time, so it is dropped.
+    t[rPendUs + venue] = NaN;
+    if (V <= 31) {
+      // Visit only the venues with a quote waiting (a few at any time), by their bits.
+      const P = this.pending;
+      let mask = P[instrument] & ~(1 << venue);
+      let m = mask;
+      while (m !== 0) {
+        const u = 31 - Math.clz32(m & -m);
+        m &= m - 1;
+        if (
+          this.newsTo(
+            t,
+            instrument,
+            u,
+            timeUs,
+            prevUs,
+            k,
+            rMid,
+            rSpread,
+            rLast,
+            rPendUs,
+            rPendMid,
+            rPendNewer,
+            midOrd,
+            spreadOrd,
+            quoted,
+            fresh,
+          )
+        ) {
+          mask &= ~(1 << u);
+        }
+      }
+      // See above: a bad tick is counted as an update, never judged.
+      if (!badTick) mask |= 1 << venue;
+      P[instrument] = mask;
+    } else {
+      for (let u = 0; u < V; u++) {
+        this.newsTo(
+          t,
+          instrument,
+          u,
+          timeUs,
+          prevUs,
+          k,
+          rMid,
+          rSpread,
+          rLast,
+          rPendUs,
+          rPendMid,
+          rPendNewer,
+          midOrd,
+          spreadOrd,
+          quoted,
+          fresh,
+        );
+      }
+    }
+    if (!badTick) {
+      t[rPendUs + venue] = timeUs;
+      t[rPendMid + venue] = mid;
+      t[rPendNewer + venue] = 0;
     }
     return stalled;
+  }
+
+  /**
+   * The tick (at `timeUs`, its venue's previous quote at `prevUs`) as news to venue u's waiting
+   * quote: counted when newer than it and the first of its venue since; judged once `k` other
+   * venues have quoted after it. Returns true when u has no quote waiting any more.
+   */
+  private newsTo(
+    t: Float64Array,
+    instrument: number,
+    u: number,
+    timeUs: number,
+    prevUs: number,
+    k: number,
+    rMid: number,
+    rSpread: number,
+    rLast: number,
+    rPendUs: number,
+    rPendMid: number,
+    rPendNewer: number,
+    midOrd: number,
+    spreadOrd: number,
+    quoted: number,
+    fresh: number,
+  ): boolean {
+    const pu = t[rPendUs + u];
+    if (pu !== pu) return true;
+    // A first quote (prevUs NaN) is news to everyone.
+    if (!(timeUs > pu) || prevUs > pu) return false;
+    const newer = t[rPendNewer + u] + 1;
+    t[rPendNewer + u] = newer;
+    if (newer < k) return false;
+    t[rPendUs + u] = NaN;
+    const reference = newerMedian(t, rMid, rLast, this.order, midOrd, quoted, pu, k);
+    this.addDeviation(instrument, u, t[rPendMid + u], reference, rSpread, rLast, spreadOrd, quoted, fresh, timeUs);
+    return true;
+  }
+
+  /** Folds one quote's squared deviation from `reference`, in units of the fresh venues' median spread, into its cell's EWMA. */
+  private addDeviation(
+    instrument: number,
+    venue: number,
+    mid: number,
+    reference: number,
+    rSpread: number,
+    rLast: number,
+    spreadOrd: number,
+    quoted: number,
+    fresh: number,
+    timeUs: number,
+  ): void {
+    const c = this.cells;
+    const o = (instrument * this.venues + venue) * SCORER_CELL_STRIDE;
+    const medSpread = fresh > 0 ? freshMedian(this.rows, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs) : NaN;
+    const spreadFloor = reference * this.minSpreadFrac;
+    const scale = medSpread > spreadFloor ? medSpread : spreadFloor;
+    const x = (mid - reference) / scale;
+    const sq = Math.min(x * x, this.devClamp);
+    const devN = c[o + ScorerField.devN];
+    const a = Math.max(this.devAlpha, 1 / (devN + 1));
+    c[o + ScorerField.dev] += a * (sq - c[o + ScorerField.dev]);
+    c[o + ScorerField.devN] = devN + 1;
   }
 
   /**

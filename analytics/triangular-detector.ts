@@ -1,4 +1,14 @@
-import { QUOTE_STRIDE, fxLegTable, fxTriangleTable, quoteTable, stateFxLayout, type AnalyticsSharedState } from './analytics-state.js';
+import {
+  QUOTE_STRIDE,
+  crossQuoteTable,
+  fxLegTable,
+  fxTriangleOpenedTable,
+  fxTriangleTable,
+  quoteTable,
+  stateFxLayout,
+  type AnalyticsSharedState,
+} from './analytics-state.js';
+import type { CrossedMarketConfig } from './crossed-market-detector.js';
 import { cycleWeightBackward, cycleWeightForward, lnAsk, negLnBid, type FxLayout } from './market-conventions.js';
 
 /** Bits returned by `onTick`. */
@@ -9,6 +19,11 @@ export const TriFlag = {
   Opened: 2,
   /** A cycle that was profitable is not any more. */
   Closed: 4,
+  /**
+   * A cycle has stayed open arbitrageConfirmUs and (with arbitrageConfirmByRequote) each of its
+   * three legs' best quotes was sent after it opened: reported as tradeable, once per opening.
+   */
+  Confirmed: 8,
 } as const;
 
 /**
@@ -39,7 +54,19 @@ export class TriangularDetector {
   /** 0 = forward (a → b → c → a), 1 = backward. */
   lastCycle = 0;
 
-  constructor(state: AnalyticsSharedState) {
+  private readonly openedUs: Float64Array;
+  private readonly quoteUs: Float64Array;
+  private readonly confirmUs: number;
+  private readonly byRequote: boolean;
+  /** Set when onTick returns Confirmed: cycles confirmed on that tick. */
+  lastConfirmed = 0;
+
+  /** `config`: the crossed-market confirmation (absent: confirmed at once, on time alone). */
+  constructor(state: AnalyticsSharedState, config: Pick<CrossedMarketConfig, 'arbitrageConfirmUs' | 'arbitrageConfirmByRequote'> = {}) {
+    this.openedUs = fxTriangleOpenedTable(state);
+    this.quoteUs = crossQuoteTable(state);
+    this.confirmUs = config.arbitrageConfirmUs ?? 0;
+    this.byRequote = config.arbitrageConfirmByRequote ?? false;
     this.layout = stateFxLayout(state);
     this.quotes = quoteTable(state);
     this.legs = fxLegTable(state);
@@ -55,7 +82,7 @@ export class TriangularDetector {
   }
 
   /** Re-evaluates the triangles of the instrument's pair after its quote changed. Returns TriFlag bits (0 for a non-FX instrument). */
-  onTick(instrument: number): number {
+  onTick(instrument: number, nowUs = NaN): number {
     const p = instrument - this.first;
     if (!(p >= 0 && p < this.pairs)) return 0;
     const fx = this.layout!;
@@ -82,6 +109,8 @@ export class TriangularDetector {
     let opened = 0;
     let closed = 0;
     let bestWeight = 0;
+    let confirmed = 0;
+    const O = this.openedUs;
     for (let k = 0; k < per; k++) {
       const tri = fx.pairTriangles[p * per + k];
       if (!changed) {
@@ -113,13 +142,70 @@ export class TriangularDetector {
           }
         }
         if (down !== 0) closed += (down & 1) + (down >> 1);
+        if ((up & 1) !== 0) O[2 * tri] = nowUs;
+        if ((up & 2) !== 0) O[2 * tri + 1] = nowUs;
+        if ((down & 1) !== 0) O[2 * tri] = NaN;
+        if ((down & 2) !== 0) O[2 * tri + 1] = NaN;
       }
       open |= bits;
     }
+    // Open cycles waiting for confirmation (NaN otherwise, which fails the time test).
+    for (let k = 0; k < per; k++) {
+      const tri = fx.pairTriangles[p * per + k];
+      if (T[tri] === 0) continue;
+      for (let cyc = 0; cyc < 2; cyc++) {
+        const since = O[2 * tri + cyc];
+        if (nowUs - since >= this.confirmUs && (!this.byRequote || this.requoted(tri, cyc, since))) {
+          O[2 * tri + cyc] = NaN;
+          confirmed++;
+        }
+      }
+    }
     this.lastOpened = opened;
     this.lastClosed = closed;
+    this.lastConfirmed = confirmed;
     if (opened > 0) this.lastProfitBps = -bestWeight * 1e4;
-    return (open !== 0 ? TriFlag.Open : 0) | (opened > 0 ? TriFlag.Opened : 0) | (closed > 0 ? TriFlag.Closed : 0);
+    return (
+      (open !== 0 ? TriFlag.Open : 0) |
+      (opened > 0 ? TriFlag.Opened : 0) |
+      (closed > 0 ? TriFlag.Closed : 0) |
+      (confirmed > 0 ? TriFlag.Confirmed : 0)
+    );
+  }
+
+  /**
+   * Whether each leg of the triangle's cycle (forward: sell ab, sell bc, buy ac; backward: sell
+   * ac, buy bc, buy ab) has its best net quote from a venue that quoted after `sinceUs`: a
+   * triangle open only against a quote not sent again since is a stale one's phantom.
+   */
+  private requoted(tri: number, cyc: number, sinceUs: number): boolean {
+    const fx = this.layout!;
+    const ab = fx.trianglePairs[tri * 3];
+    const bc = fx.trianglePairs[tri * 3 + 1];
+    const ac = fx.trianglePairs[tri * 3 + 2];
+    return cyc === 0
+      ? this.bestFresh(ab, 0, sinceUs) && this.bestFresh(bc, 0, sinceUs) && this.bestFresh(ac, 1, sinceUs)
+      : this.bestFresh(ac, 0, sinceUs) && this.bestFresh(bc, 1, sinceUs) && this.bestFresh(ab, 1, sinceUs);
+  }
+
+  /** Whether the venue with the pair's best net bid (side 0) or ask (side 1) quoted after `sinceUs`. O(venues). */
+  private bestFresh(pair: number, side: number, sinceUs: number): boolean {
+    const instrument = this.first + pair;
+    const q = this.quotes;
+    const V = this.venues;
+    const start = instrument * V * QUOTE_STRIDE + side;
+    let best = NaN;
+    let bestV = -1;
+    for (let v = 0; v < V; v++) {
+      const x = q[start + v * QUOTE_STRIDE];
+      if (side === 0 ? x > best || best !== best : x < best || best !== best) {
+        if (x === x) {
+          best = x;
+          bestV = v;
+        }
+      }
+    }
+    return bestV >= 0 && this.quoteUs[instrument * V + bestV] > sinceUs;
   }
 
   /** Open cycles of a triangle: bit 0 forward, bit 1 backward. */

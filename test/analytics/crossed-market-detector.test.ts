@@ -210,3 +210,43 @@ describe('CrossedMarketDetector', () => {
     expect(d.onTick(0, 0, 100.05, 100.1)).toBe(0);
   });
 });
+
+describe('CrossedMarketDetector, confirmation by re-quotes', () => {
+  const config = { venueFeesBps: [], arbitrageConfirmUs: 50_000, arbitrageConfirmByRequote: true };
+
+  it('never confirms a cross against a quote that is not sent again, however long it stays open', () => {
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 3 }), config);
+    d.onTick(0, 0, 100, 100.02, 0);
+    d.onTick(0, 1, 100, 100.02, 1_000);
+    d.onTick(0, 2, 100, 100.02, 2_000);
+    // The market moves up; venue 1 quotes it, venue 0's old ask is stale and crossed.
+    expect(d.onTick(0, 1, 100.05, 100.07, 10_000) & CrossFlag.WindowOpened).not.toBe(0);
+    // Venues 1 and 2 keep re-quoting across venue 0's stale ask, long past 50 ms: still unconfirmed.
+    for (let t = 20_000; t < 400_000; t += 20_000) {
+      const flags = d.onTick(0, 1 + ((t / 20_000) % 2), 100.05, 100.07, t);
+      expect(flags & CrossFlag.Confirmed).toBe(0);
+    }
+    // Venue 0 catches up: the phantom closes without ever being reported as tradeable.
+    expect(d.onTick(0, 0, 100.05, 100.07, 400_000) & CrossFlag.WindowClosed).not.toBe(0);
+  });
+
+  it('confirms a cross once both of its sides have quoted again after it opened and it has lasted arbitrageConfirmUs', () => {
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 3 }), config);
+    d.onTick(0, 0, 100, 100.02, 0);
+    d.onTick(0, 1, 100, 100.02, 1_000);
+    // Venue 2's own book moves past the others'.
+    expect(d.onTick(0, 2, 100.05, 100.07, 10_000) & CrossFlag.WindowOpened).not.toBe(0);
+    expect(d.onTick(0, 2, 100.05, 100.07, 70_000) & CrossFlag.Confirmed).toBe(0); // venue 0/1 not re-sent yet
+    expect(d.onTick(0, 0, 100, 100.02, 80_000) & CrossFlag.Confirmed).not.toBe(0);
+  });
+
+  it('confirms on time alone when the option is off (the old rule)', () => {
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 3 }), {
+      ...config,
+      arbitrageConfirmByRequote: false,
+    });
+    d.onTick(0, 0, 100, 100.02, 0);
+    d.onTick(0, 1, 100.05, 100.07, 10_000);
+    expect(d.onTick(0, 1, 100.05, 100.07, 60_000) & CrossFlag.Confirmed).not.toBe(0);
+  });
+});

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import { DEFAULT_ANALYTICS_CONFIG } from '../../analytics/frame-analyzer.js';
+import { SourceScorer } from '../../analytics/source-scorer.js';
 import { MAX_LOG_RETURN, OutlierDetector, exactUpdates, logReturn, type OutlierConfig } from '../../analytics/outlier-detector.js';
 import { gaussian, prng } from './helpers.js';
 
@@ -473,5 +474,40 @@ describe('OutlierDetector', () => {
     expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierReanchorAfterFlat: 256 })).toThrow(
       /outlierReanchorAfterFlat/,
     );
+  });
+});
+
+describe('OutlierDetector, cross-venue test', () => {
+  /** 3 venues quote a steady level with small noise; then `moves` (venue, mid) ticks; returns which were flagged. */
+  function run(crossVenue: boolean, moves: Array<[number, number]>): boolean[] {
+    const state = createAnalyticsState({ instruments: 1, venues: 3 });
+    // No jump confirmation: the cross-venue test alone decides.
+    const config = { ...DEFAULT_ANALYTICS_CONFIG, outlierCrossVenue: crossVenue, outlierJumpWindow: 0 };
+    const outliers = new OutlierDetector(state, config);
+    const scorer = new SourceScorer(state, config);
+    let now = 1e12;
+    const tick = (v: number, mid: number): boolean => {
+      const flagged = outliers.onTick(0, v, mid, 0);
+      scorer.onTick(0, v, mid - 1e-4, mid + 1e-4, (now += 1000), flagged);
+      return flagged;
+    };
+    for (let k = 0; k < 300; k++) tick(k % 3, 100 * (1 + 1e-5 * Math.sin(k * 1.7)));
+    return moves.map(([v, mid]) => tick(v, mid));
+  }
+
+  it('flags a lone spike with or without the test', () => {
+    expect(run(true, [[0, 100.5]])).toEqual([true]);
+    expect(run(false, [[0, 100.5]])).toEqual([true]);
+  });
+
+  it('does not flag a venue catching up with a move the other venues already made', () => {
+    const moves: Array<[number, number]> = [
+      [1, 100.5],
+      [2, 100.5],
+      [0, 100.5],
+    ];
+    // The first mover is flagged (nothing tells it from a spike yet); the last follower is not.
+    expect(run(true, moves)).toEqual([true, true, false]);
+    expect(run(false, moves)).toEqual([true, true, true]);
   });
 });

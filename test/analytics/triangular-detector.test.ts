@@ -126,3 +126,37 @@ describe('TriangularDetector', () => {
 function bitCount(x: number): number {
   return (x & 1) + ((x >> 1) & 1);
 }
+
+describe('TriangularDetector, confirmation', () => {
+  // USD, EUR, JPY on 2 venues; venue 0 quotes EUR/JPY 3 bp rich.
+  function setup(byRequote: boolean) {
+    const state = createAnalyticsState({ instruments: 3, venues: 2, fxCurrencies: 3, fxFirstInstrument: 0 });
+    const config = { venueFeesBps: [0, 0], arbitrageConfirmUs: 50_000, arbitrageConfirmByRequote: byRequote };
+    const cross = new CrossedMarketDetector(state, config);
+    const tri = new TriangularDetector(state, config);
+    const quote = (instrument: number, venue: number, mid: number, nowUs: number): number => {
+      cross.onTick(instrument, venue, mid * (1 - 0.5e-4), mid * (1 + 0.5e-4), nowUs);
+      return tri.onTick(instrument, nowUs);
+    };
+    quote(0, 0, 1 / 1.08, 0);
+    quote(1, 0, 150, 1_000);
+    expect(quote(2, 0, 1.08 * 150 * (1 + 3e-4), 2_000) & TriFlag.Opened).toBe(TriFlag.Opened);
+    return quote;
+  }
+
+  it('confirms an open triangle on time alone once it has lasted arbitrageConfirmUs, once', () => {
+    const quote = setup(false);
+    expect(quote(0, 1, 1 / 1.08, 30_000) & TriFlag.Confirmed).toBe(0);
+    expect(quote(0, 1, 1 / 1.08, 60_000) & TriFlag.Confirmed).toBe(TriFlag.Confirmed);
+    expect(quote(0, 1, 1 / 1.08, 90_000) & TriFlag.Confirmed).toBe(0);
+  });
+
+  it('with re-quotes, waits until every leg best quote was sent after the opening', () => {
+    const quote = setup(true);
+    // Only venue 1 quotes, worse than venue 0: the legs' best quotes are still the old ones.
+    expect(quote(0, 1, 1.0001 / 1.08, 60_000) & TriFlag.Confirmed).toBe(0);
+    expect(quote(0, 0, 1 / 1.08, 70_000) & TriFlag.Confirmed).toBe(0); // USD/EUR again; USD/JPY not yet
+    expect(quote(1, 0, 150, 80_000) & TriFlag.Confirmed).toBe(0); // EUR/JPY (the opener) not yet
+    expect(quote(2, 0, 1.08 * 150 * (1 + 3e-4), 90_000) & TriFlag.Confirmed).toBe(TriFlag.Confirmed);
+  });
+});
