@@ -99,7 +99,6 @@ export async function runChildProbe(options: ChildProbeOptions, request: ProbeRe
     '--force',
     ...options.passThrough,
   ];
-  if (options.brokers === 'embedded') args.splice(args.indexOf('--brokers'), 2);
   if (request.topic !== null) args.push('--topic', request.topic);
   const base = { phase: request.phase, repeat: request.repeat, rate: request.rate };
   for (let attempt = 0; ; attempt++) {

@@ -74,7 +74,16 @@ export function formatNode(java: JavaRuntime, classpath: string, stateDir: strin
   if (existsSync(`${files.data}/meta.properties`)) return;
   const format = spawnSync(
     java.command,
-    ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', state.clusterId, '-c', files.properties, '--ignore-formatted'],
+    [
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      `--cluster-id=${state.clusterId}`,
+      '-c',
+      files.properties,
+      '--ignore-formatted',
+    ],
     {
       encoding: 'utf8',
       timeout: 120_000,

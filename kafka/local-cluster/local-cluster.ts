@@ -110,8 +110,16 @@ async function withStartLock<T>(stateDir: string, work: () => Promise<T>): Promi
 }
 
 /** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes, base64url. One in 64 would start with '-', which
+ * kafka-storage's argument parser reads as an option ("--cluster-id/-t: expected one argument");
+ * Kafka's own Uuid.randomUuid() draws again in that case, and so does this.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /**
@@ -201,7 +209,13 @@ export class LocalCluster {
     if (down.length === 0) return { cluster, started: false };
     if (down.length < state.nodes.length)
       log(`local cluster: node ${down.map((n) => n.id).join(', ')} not running (stale pid file); starting it again`);
-    for (const node of down) formatNode(java, classpath, stateDir, state, node);
+    try {
+      for (const node of down) formatNode(java, classpath, stateDir, state, node);
+    } catch (error) {
+      // A cluster that never started leaves no state behind: every later run would reuse it and fail the same way.
+      if (down.length === state.nodes.length) rmSync(stateDir, { recursive: true, force: true });
+      throw error;
+    }
     for (const node of down) startNode(java, classpath, stateDir, node);
     cluster.#java = java;
     cluster.#classpath = classpath;

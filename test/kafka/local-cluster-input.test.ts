@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { serverProperties } from '../../kafka/local-cluster/kafka-node.js';
 import { KAFKA_VERSION } from '../../kafka/local-cluster/kafka-version.js';
 import { findJava } from '../../kafka/local-cluster/java-runtime.js';
+import { newClusterId } from '../../kafka/local-cluster/local-cluster.js';
 import { parseFault } from '../../run/fault-plan.js';
 
 // The local cluster's checks that need no running Kafka: bad input, missing tools, settings.
@@ -137,5 +138,15 @@ describe('settings of the local cluster', () => {
       .split('\n')
       .filter((l) => l.includes('://')))
       expect(line).not.toMatch(/\/\/(?!127\.0\.0\.1)/);
+  });
+});
+
+describe('cluster ids', () => {
+  it('never start with "-", which kafka-storage would read as an option (1 in 64 of raw base64url ids do)', () => {
+    const ids = Array.from({ length: 2_000 }, () => newClusterId());
+    for (const id of ids) {
+      expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
