@@ -448,11 +448,6 @@ export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
   const sortByThreshold = (a: PrPoint, b: PrPoint): number => a.threshold - b.threshold;
   prCurve.sort(sortByThreshold);
   baselinePrCurve.sort(sortByThreshold);
-  // Truth of the ranking: the closer a venue's quotes stay to the hidden fair value, the better.
-  const truthScore = Array.from(truth.errorBps, (x) => -x);
-  const rng = new Prng(seed * 7919 + 1);
-  const random = (): number => rng.nextFloat();
-  const q = head!.qualities;
   return {
     seed,
     ticks: o.ticks,
@@ -460,27 +455,56 @@ export function scoreSeed(seed: number, o: ScoreOptions): SeedScore {
     prCurve,
     baselineOutliers: baselineOutliers!,
     baselinePrCurve,
-    arbitrage: scoreCrosses(truth, head!.crossed, instruments, o.matchTicks),
-    baselineArbitrage: scoreCrosses(truth, naiveCrossAlerts(truth), instruments, o.matchTicks),
-    triangular: scoreCrosses(truth, head!.triangles, instruments, o.matchTicks, truth.triTradeable, truth.triPhantom),
+    ...scoreCrossesAndSources(seed, truth, head!, instruments, o.matchTicks),
+    replayTicksPerSec: best,
+  };
+}
+
+/** What a seed's detectors raised, as the crosses/triangles/ranking scoring needs it. */
+export interface SeedDetections {
+  crossed: Uint8Array;
+  triangles: Uint8Array;
+  qualities: number[];
+  faulty: FaultyScore;
+}
+
+/**
+ * The crosses and triangles against the hidden truth beside their fee-less baselines, and the
+ * venue ranking against each venue's true error: shared by `score` (replayed in-process) and a
+ * run's merge (detections from the ingest part).
+ */
+export function scoreCrossesAndSources(
+  seed: number,
+  truth: MarketTruth,
+  d: SeedDetections,
+  instruments: number,
+  matchTicks: number,
+): Pick<SeedScore, 'arbitrage' | 'baselineArbitrage' | 'triangular' | 'baselineTriangular' | 'sources'> {
+  // Truth of the ranking: the closer a venue's quotes stay to the hidden fair value, the better.
+  const truthScore = Array.from(truth.errorBps, (x) => -x);
+  const rng = new Prng(seed * 7919 + 1);
+  const q = d.qualities;
+  return {
+    arbitrage: scoreCrosses(truth, d.crossed, instruments, matchTicks),
+    baselineArbitrage: scoreCrosses(truth, naiveCrossAlerts(truth), instruments, matchTicks),
+    triangular: scoreCrosses(truth, d.triangles, instruments, matchTicks, truth.triTradeable, truth.triPhantom),
     baselineTriangular: scoreCrosses(
       truth,
       naiveCrossAlerts(truth, truth.triNaive),
       instruments,
-      o.matchTicks,
+      matchTicks,
       truth.triTradeable,
       truth.triPhantom,
     ),
     sources: {
       spearman: spearman(q, truthScore),
       kendall: kendall(q, truthScore),
-      pValue: permutationPValue(q, truthScore, kendall, 999, random),
+      pValue: permutationPValue(q, truthScore, kendall, 999, () => rng.nextFloat()),
       scores: q,
       noiseBps: Array.from(truth.noiseBps),
       errorBps: Array.from(truth.errorBps),
-      faulty: head!.faulty,
+      faulty: d.faulty,
     },
-    replayTicksPerSec: best,
   };
 }
 

@@ -1,14 +1,11 @@
 import type { AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import type { RunResult } from './run-result.js';
 import { mergeDetections, type SerializedDetections } from '../analytics/detection-log.js';
-import { kendall, permutationPValue, spearman } from '../analytics/rank-correlation.js';
 import { FairValueMarket, type FairValueStreamSpec, type MarketTruth } from '../loadgen/fair-value-market.js';
-import { Prng } from '../loadgen/prng.js';
 import {
   analyticsQualityBlock,
   hampelFlags,
-  naiveCrossAlerts,
-  scoreCrosses,
+  scoreCrossesAndSources,
   scoreOutliers,
   SCORE_DEFAULTS,
   type AnalyticsQualityBlock,
@@ -110,8 +107,12 @@ export function scoreRunQuality(
       f1: s.f1,
       falsePer10k: s.falsePer10k,
     });
-    const truthScore = Array.from(truth.errorBps, (x) => -x);
-    const rng = new Prng(spec.seed * 7919 + 1);
+    const faulty = {
+      biasedCells: counters.biasedSources,
+      biasedOnTime: counters.biasedOnTime,
+      frozenCells: counters.frozenSources,
+      frozenOnTime: counters.frozenSourcesOnTime,
+    };
     return {
       seed: spec.seed,
       ticks: n,
@@ -119,31 +120,7 @@ export function scoreRunQuality(
       prCurve: [point(outliers)],
       baselineOutliers,
       baselinePrCurve: [point(baselineOutliers)],
-      arbitrage: scoreCrosses(truth, crossed, instruments, o.matchTicks),
-      baselineArbitrage: scoreCrosses(truth, naiveCrossAlerts(truth), instruments, o.matchTicks),
-      triangular: scoreCrosses(truth, triangles, instruments, o.matchTicks, truth.triTradeable, truth.triPhantom),
-      baselineTriangular: scoreCrosses(
-        truth,
-        naiveCrossAlerts(truth, truth.triNaive),
-        instruments,
-        o.matchTicks,
-        truth.triTradeable,
-        truth.triPhantom,
-      ),
-      sources: {
-        spearman: spearman(qualities, truthScore),
-        kendall: kendall(qualities, truthScore),
-        pValue: permutationPValue(qualities, truthScore, kendall, 999, () => rng.nextFloat()),
-        scores: qualities,
-        noiseBps: Array.from(truth.noiseBps),
-        errorBps: Array.from(truth.errorBps),
-        faulty: {
-          biasedCells: counters.biasedSources,
-          biasedOnTime: counters.biasedOnTime,
-          frozenCells: counters.frozenSources,
-          frozenOnTime: counters.frozenSourcesOnTime,
-        },
-      },
+      ...scoreCrossesAndSources(spec.seed, truth, { crossed, triangles, qualities, faulty }, instruments, o.matchTicks),
       replayTicksPerSec: NaN,
     };
   });
