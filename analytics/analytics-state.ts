@@ -38,7 +38,8 @@
  *   +5 updates    the venue's updates of the instrument so far
  *   +6 evalOpen   1 while buffers.evalCells follows an event of this cell (scoring only; kept on
  *                 this line so that the per-tick check touches no other memory)
- *   +7            padding to the cache line
+ *   +7 runConsensus  the consensus mid when the venue's mid last changed (its own mid when too
+ *                 few venues were fresh to tell); +∞ once the run was found stalled
  * buffers.scorerOrder      Uint8Array, ORDER_ROWS × venues per instrument, row-major:
  *   row 0 midOrder   venue indices, the quoted ones first in ascending order of mid, then the
  *                    never-quoted ones; a tick moves only its own venue, so a median is a lookup
@@ -134,7 +135,7 @@ export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3 } as const;
 export const SCORER_ROWS = 6;
 export const ScorerRow = { mid: 0, spread: 1, lastUs: 2, pendingUs: 3, pendingMid: 4, pendingNewer: 5 } as const;
 export const SCORER_CELL_STRIDE = 8;
-export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4, updates: 5, evalOpen: 6 } as const;
+export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4, updates: 5, evalOpen: 6, runConsensus: 7 } as const;
 export const ORDER_ROWS = 4;
 export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 } as const;
 

@@ -117,7 +117,6 @@ export class FrameAnalyzer {
   /** The scorer's per-cell line, whose evalOpen slot says the cell has an event to follow. */
   private readonly scorerCells: Float64Array;
   private readonly faultyInstrument: Uint8Array;
-  private readonly stallAfter: number;
   /** Scoring against the labels: called only on labelled ticks and cells with an event open. */
   private readonly truth: GroundTruthTracker;
   private readonly scoreSum: Float64Array;
@@ -138,7 +137,6 @@ export class FrameAnalyzer {
     this.clock = clock;
     this.scorerCells = scorerCellTable(state);
     this.faultyInstrument = evalInstrumentTable(state);
-    this.stallAfter = this.config.scorerStallAfter;
     this.truth = new GroundTruthTracker(state, this.config, this.sources, this.counters);
     this.scoreSum = new Float64Array(this.venues);
     this.scoreCount = new Float64Array(this.venues);
@@ -213,7 +211,7 @@ export class FrameAnalyzer {
       if (stalled) {
         stalledN++;
         if ((flags & TickFlag.InjectedFrozen) !== 0) stalledTrue++;
-        if (sources.lastRun === this.stallAfter) this.alert(r, i, 'stale', instrument, venue, sendTimeUs, sources.lastRun);
+        if (sources.stallBegan) this.alert(r, i, 'stale', instrument, venue, sendTimeUs, sources.lastRun);
       } else if ((flags & TickFlag.InjectedFrozen) !== 0) {
         frozenMissed++;
       }

@@ -215,6 +215,8 @@ export class SourceScorer {
   private readonly wStall: number;
   /** Consecutive updates with an unchanged mid, after the last onTick (stalled once ≥ scorerStallAfter). */
   lastRun = 0;
+  /** The last onTick's quote is the first stalled one of its run (one 'stale' alert per run). */
+  stallBegan = false;
 
   constructor(state: AnalyticsSharedState, config: SourceScorerConfig) {
     checkRange('scorerFreshUs', config.scorerFreshUs, 0, Number.MAX_VALUE);
@@ -266,6 +268,7 @@ export class SourceScorer {
     // reads as "never quoted", breaking the sorted orders).
     if (!(mid > 0 && mid < Infinity) || !Number.isFinite(timeUs)) {
       this.lastRun = 0;
+      this.stallBegan = false;
       return false;
     }
     const t = this.rows;
@@ -281,23 +284,10 @@ export class SourceScorer {
     const prevSpread = t[rSpread + venue];
     const spread = ask - bid;
     const run = prevMid === mid ? c[o + ScorerField.sameRun] + 1 : 0;
-    const stalled = run >= this.stallAfter;
     c[o + ScorerField.sameRun] = run;
     c[o + ScorerField.updates] += 1;
-    c[o + ScorerField.stall] += this.stallAlpha * ((stalled ? 1 : 0) - c[o + ScorerField.stall]);
     this.lastRun = run;
-
-    // Uptime sample = share of the time since the venue's previous quote during which that
-    // quote was still fresh, 0 while stalled; a first quote means the venue is up now.
     const prevUs = t[rLast + venue];
-    const firstQuote = prevUs !== prevUs;
-    if (firstQuote) {
-      c[o + ScorerField.uptime] = 1;
-    } else {
-      const gap = timeUs - prevUs;
-      const sample = stalled ? 0 : gap <= this.freshUs ? 1 : this.freshUs / gap;
-      c[o + ScorerField.uptime] += this.uptimeAlpha * (sample - c[o + ScorerField.uptime]);
-    }
     t[rMid + venue] = mid;
     t[rSpread + venue] = spread;
     t[rLast + venue] = timeUs;
@@ -309,6 +299,42 @@ export class SourceScorer {
     if (spread !== prevSpread) reposition(t, rSpread, this.order, spreadOrd, ob + OrderRow.spreadPos * V, V, venue);
     const fresh = counts >> 8;
     const quoted = counts & 0xff;
+
+    // Stalled: the same mid for stallAfter updates while the market moved away from it: the
+    // consensus is further from it than when the venue's mid last changed. On a price grid an unchanged mid is the normal
+    // case while the fair value moves less than a tick (53% of clean ticks read as stalled on a
+    // 0.5 bp grid by the count alone); a stale feed is one the others have moved on from. Once
+    // found stalled, a run stays so until the venue's mid changes (one 'stale' alert per run).
+    let stalled = false;
+    this.stallBegan = false;
+    if (run === 0) {
+      c[o + ScorerField.runConsensus] =
+        fresh >= this.minVenues ? freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs) : mid;
+    } else if (c[o + ScorerField.runConsensus] === Infinity) {
+      stalled = true;
+    } else if (run >= this.stallAfter) {
+      // Moved on: the consensus is further from this venue's price than when the price was set (the
+      // venue that led a move has the market catch up with it, which is not staleness).
+      stalled =
+        fresh < this.minVenues ||
+        Math.abs(freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs) - mid) >
+          Math.abs(c[o + ScorerField.runConsensus] - mid);
+      if (stalled) {
+        this.stallBegan = true;
+        c[o + ScorerField.runConsensus] = Infinity;
+      }
+    }
+    c[o + ScorerField.stall] += this.stallAlpha * ((stalled ? 1 : 0) - c[o + ScorerField.stall]);
+    // Uptime sample = share of the time since the venue's previous quote during which that
+    // quote was still fresh, 0 while stalled; a first quote means the venue is up now.
+    const firstQuote = prevUs !== prevUs;
+    if (firstQuote) {
+      c[o + ScorerField.uptime] = 1;
+    } else {
+      const gap = timeUs - prevUs;
+      const sample = stalled ? 0 : gap <= this.freshUs ? 1 : this.freshUs / gap;
+      c[o + ScorerField.uptime] += this.uptimeAlpha * (sample - c[o + ScorerField.uptime]);
+    }
     const k = this.refVenues;
     if (k === 0) {
       // A tick already judged bad (an outlier) is counted as an update but not as a deviation: the

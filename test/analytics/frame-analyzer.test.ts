@@ -130,7 +130,12 @@ describe('FrameAnalyzer', () => {
     for (let k = 0; k < 300; k++) tick(k % 3, 0, 100 * (1 + 2e-6 * ((k % 7) - 3)));
     const spikeSeq = seq;
     tick(1, 0, 100 * 1.01, TickFlag.InjectedOutlier | (TickEvent.Spike << TICK_EVENT_SHIFT)); // +100 bp: an outlier
-    for (let k = 0; k < 6; k++) tick(2, 0, 100.0001); // unchanged price: stale on the 5th unchanged update
+    // Venue 2's price unchanged while venue 0's moves (the consensus with it): stale on the 5th
+    // unchanged update. An unchanged price in a market that stands still is not stale.
+    for (let k = 0; k < 6; k++) {
+      tick(2, 0, 100.0001);
+      tick(0, 0, 100 * (1 + 1e-6 * (k + 1)));
+    }
     const crossSeq = seq;
     tick(0, 0, 100 * 1.0006); // 6 bp up: not an outlier (half spread 1 bp), but bid > the others' asks net of fees
     analyzer.analyze(w.finish(7, 0, 0));

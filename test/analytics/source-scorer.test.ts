@@ -188,6 +188,29 @@ describe('SourceScorer', () => {
     for (const v of [0, 1, 2, 4]) expect(scorer.quality(0, v)).toBeGreaterThan(0.9);
   });
 
+  it('on a price grid, calls a repeated price stalled only once the market has moved on from it', () => {
+    // Prices are whole ticks of 0.01; every venue quotes the same mid while the market stands still.
+    const scorer = new SourceScorer(createAnalyticsState({ instruments: 1, venues: 5 }), DEFAULT_ANALYTICS_CONFIG);
+    let now = 1e12;
+    let stalls = 0;
+    const quote = (v: number, mid: number): void => {
+      now += 1000;
+      if (scorer.onTick(0, v, mid - 0.01, mid + 0.01, now)) stalls++;
+    };
+    for (let round = 0; round < 50; round++) for (let v = 0; v < 5; v++) quote(v, 100);
+    expect(stalls).toBe(0);
+    // The market moves up a tick; venue 3 keeps its price: stalled on its 5th unchanged update.
+    const began: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (let v = 0; v < 5; v++) {
+        quote(v, v === 3 ? 100 : 100.01);
+        if (scorer.stallBegan) began.push(v);
+      }
+    }
+    expect(began).toEqual([3]);
+    expect(scorer.quality(0, 3)).toBeLessThan(scorer.quality(0, 0));
+  });
+
   it('keeps ticks judged bad out of the deviation score, but counts them as updates', () => {
     const run = (badTick: boolean): number => {
       const scorer = new SourceScorer(createAnalyticsState({ instruments: 1, venues: 3 }), DEFAULT_ANALYTICS_CONFIG);
