@@ -7,6 +7,22 @@ const f = (x: number | null | undefined, d = 3): string => (x !== null && x !== 
 /** One figure: the detector's mean and worst seed, and its baseline's (null where a task has none). */
 type Row = [label: string, mean: string, worst: string, baselineMean: string, baselineWorst: string];
 
+type EventScore = AnalyticsQualityBlock['arbitrage'];
+
+/** Tradeable precision and recall, and phantoms classified, of crosses or triangles. */
+function eventRows(name: string, plural: string, d: EventScore, b: EventScore): Row[] {
+  const row = (label: string, pick: (x: EventScore) => [number, number]): Row => {
+    const [dMean, dMin] = pick(d);
+    const [bMean, bMin] = pick(b);
+    return [label, f(dMean), f(dMin), f(bMean), f(bMin)];
+  };
+  return [
+    row(`tradeable ${name} precision`, (x) => [x.tradeable.precision, x.tradeable.precisionMin]),
+    row(`tradeable ${name} recall`, (x) => [x.tradeable.recall, x.tradeable.recallMin]),
+    row(`phantom ${plural} classified`, (x) => [x.phantom.classified, x.phantom.classifiedMin]),
+  ];
+}
+
 function rows(q: AnalyticsQualityBlock): Row[] {
   const o = q.outliers;
   const b = q.baseline.outliers;
@@ -20,46 +36,10 @@ function rows(q: AnalyticsQualityBlock): Row[] {
   out.push(['outlier false flags /10k clean', f(o.falsePer10k, 2), f(o.falsePer10kMax, 2), f(b.falsePer10k, 2), f(b.falsePer10kMax, 2)]);
   out.push(['  flags on genuine news moves', String(o.flagsOnNews), '', String(b.flagsOnNews), '']);
   out.push(['outlier F1', f(o.f1), f(o.f1Min), f(b.f1), f(b.f1Min)]);
-  const a = q.arbitrage;
-  const ab = q.baseline.arbitrage;
-  out.push([
-    'tradeable cross precision',
-    f(a.tradeable.precision),
-    f(a.tradeable.precisionMin),
-    f(ab.tradeable.precision),
-    f(ab.tradeable.precisionMin),
-  ]);
-  out.push(['tradeable cross recall', f(a.tradeable.recall), f(a.tradeable.recallMin), f(ab.tradeable.recall), f(ab.tradeable.recallMin)]);
-  out.push([
-    'phantom crosses classified',
-    f(a.phantom.classified),
-    f(a.phantom.classifiedMin),
-    f(ab.phantom.classified),
-    f(ab.phantom.classifiedMin),
-  ]);
-  const tr = q.triangular;
-  const tb = q.baseline.triangular;
-  out.push([
-    'tradeable triangle precision',
-    f(tr.tradeable.precision),
-    f(tr.tradeable.precisionMin),
-    f(tb.tradeable.precision),
-    f(tb.tradeable.precisionMin),
-  ]);
-  out.push([
-    'tradeable triangle recall',
-    f(tr.tradeable.recall),
-    f(tr.tradeable.recallMin),
-    f(tb.tradeable.recall),
-    f(tb.tradeable.recallMin),
-  ]);
-  out.push([
-    'phantom triangles classified',
-    f(tr.phantom.classified),
-    f(tr.phantom.classifiedMin),
-    f(tb.phantom.classified),
-    f(tb.phantom.classifiedMin),
-  ]);
+  out.push(
+    ...eventRows('cross', 'crosses', q.arbitrage, q.baseline.arbitrage),
+    ...eventRows('triangle', 'triangles', q.triangular, q.baseline.triangular),
+  );
   const s = q.sources;
   out.push([`source ranking Spearman ρ (${s.venues} venues)`, f(s.spearman), f(s.spearmanMin), '–', '–']);
   out.push(['source ranking Kendall τ', f(s.kendall), f(s.kendallMin), '–', '–']);
