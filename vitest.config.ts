@@ -10,10 +10,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Used with --coverage (CI does): the floor is just under what the default suite reached when it
-    // was set (statements 73.5%, branches 62.8%, functions 71.8%, lines 74.9%), so it only catches a drop.
+    // was last set (CI, 2026-11-29: statements 75.9%, branches 65.6%, functions 74.5%, lines 77.2%),
+    // so it only catches a drop.
     coverage: {
       provider: 'v8',
-      thresholds: { statements: 72, branches: 61, functions: 70, lines: 73 },
+      thresholds: { statements: 75, branches: 64, functions: 73, lines: 76 },
     },
   },
 });
