@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { InjectedTruth } from '../analytics/ground-truth.js';
 import type { FairValueStreamSpec } from './fair-value-market.js';
 import type { FrameProducer, OutgoingFrame, ProducerCallbacks } from '../kafka/client.js';
+import { ProduceBacklog } from './produce-backlog.js';
 import { createMergeHistogram, type Histogram } from '../metrics/latency-histogram.js';
 import { PackedFrames } from '../wire/frame-pack.js';
 import { FrameReader } from '../wire/tick-frame.js';
@@ -36,8 +37,10 @@ export class ThreadedLoadGenerator {
   readonly callbacks: ProducerCallbacks;
   private readonly stats: ProduceStats;
   private readonly hold: Int32Array;
-  private readonly backlog: OutgoingFrame[] = [];
-  private backlogHead = 0;
+  private readonly backlog = new ProduceBacklog(
+    () => this.producer!,
+    (frame) => this.sent(frame),
+  );
   private readonly reader = new FrameReader();
   private readonly unpacked = new PackedFrames();
   private readonly keys: Buffer[] = [];
@@ -129,10 +132,7 @@ export class ThreadedLoadGenerator {
           tickCount: this.reader.tickCount,
           producedAtUs: frames.receivedUs(i),
         };
-        if (this.backlogHead < this.backlog.length || !this.producer.send(outgoing)) {
-          this.backlog.push(outgoing);
-          Atomics.store(this.hold, 0, 1);
-        } else this.sent(outgoing);
+        if (!this.backlog.offer(outgoing)) Atomics.store(this.hold, 0, 1);
       }
     } else if (message.type === 'done') {
       this.generatedTicks = message.generated;
@@ -155,14 +155,7 @@ export class ThreadedLoadGenerator {
   }
 
   private drainBacklog(): boolean {
-    while (this.backlogHead < this.backlog.length) {
-      const frame = this.backlog[this.backlogHead]!;
-      if (!this.producer!.send(frame)) return false;
-      this.sent(frame);
-      this.backlogHead++;
-    }
-    this.backlog.length = 0;
-    this.backlogHead = 0;
+    if (!this.backlog.drain()) return false;
     Atomics.store(this.hold, 0, 0);
     return true;
   }

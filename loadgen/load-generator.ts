@@ -1,4 +1,5 @@
 import { TickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
+import { ProduceBacklog } from './produce-backlog.js';
 import type { FrameProducer, OutgoingFrame, ProducerCallbacks } from '../kafka/client.js';
 import { createMergeHistogram, recordLatency, type Histogram } from '../metrics/latency-histogram.js';
 import type { ClockUs } from '../wire/clock.js';
@@ -83,8 +84,10 @@ export class LoadGenerator {
   private readonly fair: FairValueMarket | null;
   private readonly batcher: FrameBatcher;
   private readonly keys: Buffer[];
-  private readonly backlog: OutgoingFrame[] = [];
-  private backlogHead = 0;
+  private readonly backlog = new ProduceBacklog(
+    () => this.producer!,
+    (frame) => this.sent(frame),
+  );
   private producer: FrameProducer | undefined;
   private stopping = false;
   readonly callbacks: ProducerCallbacks;
@@ -168,14 +171,14 @@ export class LoadGenerator {
     await new Promise<void>((resolve) => {
       const step = (): void => {
         const now = this.options.clock();
-        if (!this.drainBacklog()) {
+        if (!this.backlog.drain()) {
           setTimeout(step, 1);
           return;
         }
         const done = this.stopping || this.tickSource.finished;
         if (done) {
           this.batcher.flushAll(now);
-          if (this.drainBacklog()) {
+          if (this.backlog.drain()) {
             resolve();
             return;
           }
@@ -187,8 +190,7 @@ export class LoadGenerator {
         // behind, and frames in flight mean the client is busy, so the open frames keep filling
         // until their acknowledgements return (bounded by the linger). An idle producer with
         // nothing waiting gets the open frames at once: light load does not wait for company.
-        if (this.options.flushWhenIdle && emitted < SLICE_TICKS && this.backlogHead >= this.backlog.length && producer.pending === 0)
-          this.batcher.flushAll(now);
+        if (this.options.flushWhenIdle && emitted < SLICE_TICKS && this.backlog.empty && producer.pending === 0) this.batcher.flushAll(now);
         else this.batcher.flushOlderThan(now, this.options.lingerUs);
         if (emitted === SLICE_TICKS) setImmediate(step);
         else setTimeout(step, 1);
@@ -216,29 +218,12 @@ export class LoadGenerator {
       tickCount,
       producedAtUs: frame.readDoubleLE(16),
     };
-    if (this.backlogHead < this.backlog.length || !this.producer!.send(outgoing)) {
-      this.backlog.push(outgoing);
-      return;
-    }
-    this.sent(outgoing);
+    this.backlog.offer(outgoing);
   }
 
   private sent(frame: OutgoingFrame): void {
     this.stats.produced += frame.tickCount;
     this.stats.lastSentUs = this.options.clock();
-  }
-
-  /** Sends what the client refused earlier; true when nothing is left waiting. */
-  private drainBacklog(): boolean {
-    while (this.backlogHead < this.backlog.length) {
-      const frame = this.backlog[this.backlogHead]!;
-      if (!this.producer!.send(frame)) return false;
-      this.sent(frame);
-      this.backlogHead++;
-    }
-    this.backlog.length = 0;
-    this.backlogHead = 0;
-    return true;
   }
 }
 
