@@ -227,6 +227,22 @@ export class LoadGenerator {
   }
 }
 
+/** Produce counters before anything was sent (a run's own, or the sum of several loadgen parts). */
+export function emptyProduceStats(partitions: number, startUs: number, lastSentUs: number): ProduceStats {
+  return {
+    produced: 0,
+    acked: 0,
+    failed: 0,
+    indeterminate: 0,
+    framesAcked: 0,
+    ackedByPartition: new Array<number>(partitions).fill(0),
+    endOffsetByPartition: new Array<number>(partitions).fill(-1),
+    firstError: null,
+    startUs,
+    lastSentUs,
+  };
+}
+
 /**
  * The produce side's counters and the client callbacks that keep them: acknowledged, failed or
  * indeterminate ticks, each partition's end offset, and send → acknowledgement latency. Shared by
@@ -238,18 +254,7 @@ export function produceAccounting(
   clock: ClockUs,
   produceLatency: Histogram,
 ): { stats: ProduceStats; callbacks: ProducerCallbacks } {
-  const stats: ProduceStats = {
-    produced: 0,
-    acked: 0,
-    failed: 0,
-    indeterminate: 0,
-    framesAcked: 0,
-    ackedByPartition: new Array<number>(partitions).fill(0),
-    endOffsetByPartition: new Array<number>(partitions).fill(-1),
-    firstError: null,
-    startUs,
-    lastSentUs: startUs,
-  };
+  const stats = emptyProduceStats(partitions, startUs, startUs);
   const callbacks: ProducerCallbacks = {
     delivered: (frame, offset) => {
       stats.acked += frame.tickCount;

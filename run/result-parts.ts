@@ -3,7 +3,7 @@ import { addInjectedCounts, injectedCountsZero, type InjectedTruth } from '../an
 import type { StoredRunConfig } from './run-config.js';
 import type { WorkerStage } from '../ingest/worker-protocol.js';
 import { STAGES } from '../ingest/worker-protocol.js';
-import type { ProduceStats } from '../loadgen/load-generator.js';
+import { emptyProduceStats, type ProduceStats } from '../loadgen/load-generator.js';
 import type { FairValueStreamSpec } from '../loadgen/fair-value-market.js';
 import { countBits, decodeSeenBits, unionBits } from '../metrics/delivery-ledger.js';
 import { createMergeHistogram, mergeEncoded, type Histogram } from '../metrics/latency-histogram.js';
@@ -79,18 +79,11 @@ export function mergeRunParts(input: MergeInput): RunResult {
   const { config, loadgens, ingests } = input;
   const partitions = Math.max(config.partitions, ...ingests.flatMap((i) => Object.keys(i.consumedByPartition).map((p) => Number(p) + 1)));
 
-  const produce: ProduceStats = {
-    produced: 0,
-    acked: 0,
-    failed: 0,
-    indeterminate: 0,
-    framesAcked: 0,
-    ackedByPartition: new Array<number>(partitions).fill(0),
-    endOffsetByPartition: new Array<number>(partitions).fill(-1),
-    firstError: null,
-    startUs: Math.min(...loadgens.map((l) => l.stats.startUs)),
-    lastSentUs: Math.max(...loadgens.map((l) => l.stats.lastSentUs)),
-  };
+  const produce = emptyProduceStats(
+    partitions,
+    Math.min(...loadgens.map((l) => l.stats.startUs)),
+    Math.max(...loadgens.map((l) => l.stats.lastSentUs)),
+  );
   const produceLatency = createMergeHistogram();
   let generated = 0;
   for (const l of loadgens) {
