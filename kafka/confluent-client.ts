@@ -132,6 +132,8 @@ export class ConfluentFrameConsumer implements FrameConsumer {
   private running = false;
   private paused = false;
   private loopActive = false;
+  /** Set when stop() begins; rebalance callbacks from then on leave the assignment alone. */
+  private stopping = false;
   /** One list per partition, reused from batch to batch (emptied after each delivery). */
   private readonly byPartition: ConsumedRecord[][] = [];
   private readonly touched: number[] = [];
@@ -167,17 +169,23 @@ export class ConfluentFrameConsumer implements FrameConsumer {
   private onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {
     const partitions = assignment.map((tp) => tp.partition);
     if (err.code === ERR_ASSIGN_PARTITIONS) {
+      // An assignment that lands while stopping is not taken: the close that follows gives it back.
+      if (this.stopping) return;
       this.consumer.assign(assignment);
       this.callbacks.assigned(partitions);
       this.onFirstAssignment?.();
       this.onFirstAssignment = null;
     } else if (err.code === ERR_REVOKE_PARTITIONS) {
       this.callbacks.revoked(partitions);
-      // stop() already gave the partitions back; this callback can arrive after the close ended.
+      // Once stop() began it has given the partitions back itself. The revocation its unsubscribe
+      // queued is delivered here later, while the close runs in the threadpool or after it ended:
+      // an unassign then (rd_kafka_assign, no time limit) can wait on a group that is being torn
+      // down and never be answered, blocking this thread for good (seen in the fault suite).
+      if (this.stopping) return;
       try {
         this.consumer.unassign();
-      } catch {
-        /* disconnected */
+      } catch (error) {
+        this.callbacks.error(asError(error as Error));
       }
     } else {
       this.callbacks.error(asError(err));
@@ -286,6 +294,7 @@ export class ConfluentFrameConsumer implements FrameConsumer {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     // A consume call returns within its 50 ms timeout.
     while (this.loopActive) await pause(10);
     if (!this.consumer.isConnected()) return;
