@@ -128,8 +128,8 @@ function overloadedVariant(): RunResult {
   result.warnings = [...result.warnings, `${lost} acknowledged ticks were never consumed (12000 evicted by retention)`];
   const extended = result as RunResult & Record<string, unknown>;
   extended['faults'] = [
-    { atSec: 2, kind: 'broker-kill', detail: 'broker 1 stopped' },
-    { atSec: 5.5, kind: 'broker-restart', detail: 'broker 1 back' },
+    { atSec: 2, kind: 'kill', phase: 'start', detail: 'broker 1 stopped' },
+    { atSec: 5.5, kind: 'restart', phase: 'start', detail: 'broker 1 back' },
   ];
   extended['thresholds'] = [
     { name: 'e2e p99', limit: '≤ 20000 µs', actual: result.latency.e2e.p99, pass: false },
@@ -214,7 +214,7 @@ describe('run report page', () => {
     expect(html).toMatch(/class="card tone-bad"><div class="card-label">Lost<\/div><div class="card-value">12,345</);
     expect(check.text).toMatch(/STATUS\s+overloaded/i);
     expect(check.text).toContain('consumer lag grew');
-    expect(check.text).toContain('broker-kill');
+    expect(check.text).toMatch(/kill\s+broker 1 stopped/);
     expect(check.text).toContain('broker 1 back');
     expect(check.text).toMatch(/THRESHOLDS\s+0\/2/i);
     expect(check.text).toContain('≤ 20000 µs');
