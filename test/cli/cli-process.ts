@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const FIREHOSE_BIN = fileURLToPath(new URL('../../bin/firehose.js', import.meta.url));
@@ -51,4 +53,35 @@ export function startFirehose(args: string[], env: NodeJS.ProcessEnv = {}): Runn
       });
     },
   };
+}
+
+/** Where a split-roles test's processes meet: the cluster, the topic and its partitions, the parts folder. */
+export interface SplitRolesSetup {
+  brokers: string;
+  topic: string;
+  partitions: number;
+  out: string;
+}
+
+/** The options every role of a split-roles test shares. */
+function sharedArgs(s: SplitRolesSetup): string[] {
+  return ['--brokers', s.brokers, '--topic', s.topic, '--partitions', String(s.partitions), '--out', s.out];
+}
+
+/** `firehose ingest` as one member of a split-roles test's consumer group. */
+export function ingestArgs(s: SplitRolesSetup, extra: string[] = []): string[] {
+  return ['ingest', ...sharedArgs(s), '--workers', '1', ...extra];
+}
+
+/** `firehose loadgen` of a split-roles test; `load` says how much (--ticks, --duration, --rate). */
+export function loadgenArgs(s: SplitRolesSetup, load: string[]): string[] {
+  return ['loadgen', ...sharedArgs(s), ...load, '--no-progress'];
+}
+
+/** The part files (`*.json`) the roles wrote to `out`, as full paths, sorted. */
+export function partFiles(out: string): string[] {
+  return readdirSync(out)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(out, f));
 }

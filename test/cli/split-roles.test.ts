@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../run/run-result.js';
 import type { PartResult } from '../../run/result-parts.js';
-import { startFirehose, type RunningCommand } from './cli-process.js';
+import { ingestArgs, loadgenArgs, partFiles, startFirehose, type RunningCommand } from './cli-process.js';
 
 const running: RunningCommand[] = [];
 afterEach(async () => {
@@ -23,36 +23,22 @@ describe('split roles: firehose broker + loadgen + two ingest processes', () => 
     running.push(broker);
     const bootstrap = (await broker.waitFor(/bootstrap\.servers=(\S+)/))[1]!;
 
-    const ingestArgs = ['ingest', '--brokers', bootstrap, '--topic', topic, '--workers', '1', '--idle-timeout', '3s', '--out', out];
-    const ingests = [startFirehose(ingestArgs), startFirehose(ingestArgs)];
+    const setup = { brokers: bootstrap, topic, partitions: 6, out };
+    const ingests = [
+      startFirehose(ingestArgs(setup, ['--idle-timeout', '3s'])),
+      startFirehose(ingestArgs(setup, ['--idle-timeout', '3s'])),
+    ];
     running.push(...ingests);
     // Both members must hold partitions before the load starts.
     await Promise.all(ingests.map((i) => i.waitFor(/assigned partitions \d/, 30_000)));
     await new Promise((r) => setTimeout(r, 1500));
 
-    const loadgen = startFirehose([
-      'loadgen',
-      '--brokers',
-      bootstrap,
-      '--topic',
-      topic,
-      '--partitions',
-      '6',
-      '--ticks',
-      '40000',
-      '--rate',
-      '20000',
-      '--out',
-      out,
-      '--no-progress',
-    ]);
+    const loadgen = startFirehose(loadgenArgs(setup, ['--ticks', '40000', '--rate', '20000']));
     running.push(loadgen);
     expect(await loadgen.exited).toBe(0);
     expect(await Promise.all(ingests.map((i) => i.exited))).toEqual([0, 0]);
 
-    const files = readdirSync(out)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => path.join(out, f));
+    const files = partFiles(out);
     const parts = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as PartResult);
     const ingestParts = parts.filter((p) => p.role === 'ingest');
     expect(ingestParts).toHaveLength(2);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runLoadTest } from '../../run/load-test.js';
 import type { RunResult } from '../../run/run-result.js';
 import { resolveRunConfig, type RawRunOptions } from '../../run/run-config.js';
-import { startFirehose } from '../cli/cli-process.js';
+import { ingestArgs, loadgenArgs, partFiles, startFirehose } from '../cli/cli-process.js';
 
 // The fault suite: each scenario runs a real load test on the embedded cluster with a fault
 // injected through the mock brokers and asserts the delivery accounting. `npm run test:faults`.
@@ -207,33 +207,18 @@ describe('fault suite (scenario | produced | acked | failed | consumed | lost | 
 
 describe('rebalance: a second ingest process joins, then leaves, mid-run', () => {
   it('loses nothing across the two consumer group members', async () => {
-    const { readdirSync } = await import('node:fs');
     const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-rebalance-'));
     const topic = `ticks-rebalance-${process.pid}`;
     const broker = startFirehose(['broker', '--topic', topic, '--partitions', '6']);
     try {
       const bootstrap = (await broker.waitFor(/bootstrap\.servers=(\S+)/))[1]!;
-      const ingestArgs = ['ingest', '--brokers', bootstrap, '--topic', topic, '--workers', '1', '--idle-timeout', '4s', '--out', out];
-      const first = startFirehose(ingestArgs);
+      const setup = { brokers: bootstrap, topic, partitions: 6, out };
+      const memberArgs = ingestArgs(setup, ['--idle-timeout', '4s']);
+      const first = startFirehose(memberArgs);
       await first.waitFor(/assigned partitions \d/, 30_000);
-      const loadgen = startFirehose([
-        'loadgen',
-        '--brokers',
-        bootstrap,
-        '--topic',
-        topic,
-        '--partitions',
-        '6',
-        '--rate',
-        '20000',
-        '--duration',
-        '16',
-        '--out',
-        out,
-        '--no-progress',
-      ]);
+      const loadgen = startFirehose(loadgenArgs(setup, ['--rate', '20000', '--duration', '16']));
       await new Promise((r) => setTimeout(r, 2_000));
-      const second = startFirehose(ingestArgs);
+      const second = startFirehose(memberArgs);
       await second.waitFor(/assigned partitions \d/, 30_000);
       await new Promise((r) => setTimeout(r, 3_000));
       second.child.kill('SIGINT');
@@ -241,9 +226,7 @@ describe('rebalance: a second ingest process joins, then leaves, mid-run', () =>
       expect(await loadgen.exited).toBe(0);
       expect(await first.exited).toBe(0);
 
-      const files = readdirSync(out)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => path.join(out, f));
+      const files = partFiles(out);
       expect(files).toHaveLength(3);
       const merge = startFirehose(['report', 'merge', ...files, '--json', '--out', out]);
       expect(await merge.exited).toBe(0);
@@ -274,31 +257,16 @@ describe('rebalance: a second ingest process joins, then leaves, mid-run', () =>
 
 describe('split roles: the whole cluster killed, then Ctrl-C', () => {
   it('loadgen and ingest each write their part and exit 130 within 10 s', async () => {
-    const { readdirSync } = await import('node:fs');
     const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-killed-cluster-'));
     const topic = `ticks-killed-cluster-${process.pid}`;
     const broker = startFirehose(['broker', '--topic', topic, '--partitions', '4']);
     const bootstrap = (await broker.waitFor(/bootstrap\.servers=(\S+)/))[1]!;
-    const ingest = startFirehose(['ingest', '--brokers', bootstrap, '--topic', topic, '--workers', '1', '--out', out]);
+    const setup = { brokers: bootstrap, topic, partitions: 4, out };
+    const ingest = startFirehose(ingestArgs(setup));
     let loadgen: ReturnType<typeof startFirehose> | null = null;
     try {
       await ingest.waitFor(/assigned partitions \d/, 30_000);
-      loadgen = startFirehose([
-        'loadgen',
-        '--brokers',
-        bootstrap,
-        '--topic',
-        topic,
-        '--partitions',
-        '4',
-        '--rate',
-        '20000',
-        '--duration',
-        '60',
-        '--out',
-        out,
-        '--no-progress',
-      ]);
+      loadgen = startFirehose(loadgenArgs(setup, ['--rate', '20000', '--duration', '60']));
       await loadgen.waitFor(/offering/, 30_000);
       await new Promise((r) => setTimeout(r, 3_000));
       broker.child.kill('SIGKILL');
@@ -314,10 +282,7 @@ describe('split roles: the whole cluster killed, then Ctrl-C', () => {
       );
       expect([loadgenCode, ingestCode]).toEqual([130, 130]);
       expect(exitSec).toBeLessThan(10);
-      const files = readdirSync(out)
-        .filter((f) => f.endsWith('.json'))
-        .sort();
-      expect(files).toEqual([`ingest-${ingest.child.pid}.json`, 'loadgen-0.json']);
+      expect(partFiles(out).map((f) => path.basename(f))).toEqual([`ingest-${ingest.child.pid}.json`, 'loadgen-0.json']);
       const part = JSON.parse(readFileSync(path.join(out, 'loadgen-0.json'), 'utf8')) as {
         loadgen: { interrupted: boolean; stats: { produced: number } };
       };

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartResult } from '../../run/result-parts.js';
 import type { RunResult } from '../../run/run-result.js';
 import { KAFKA_VERSION } from '../../kafka/local-cluster/kafka-version.js';
-import { startFirehose, type RunningCommand } from '../cli/cli-process.js';
+import { ingestArgs, loadgenArgs, partFiles, startFirehose, type RunningCommand } from '../cli/cli-process.js';
 import { runKafkaToolPeers } from '../../bench/kafka-tools-peers.js';
 import { withAdmin } from '../../kafka/topic-admin.js';
 
@@ -183,44 +183,13 @@ describe('firehose cluster on real Apache Kafka (3 nodes)', () => {
   it('split roles: two ingest processes in one real consumer group and one loadgen', async () => {
     const out = path.join(tmp, 'split');
     const topic = `t-split-${process.pid}`;
-    const ingestArgs = [
-      'ingest',
-      '--brokers',
-      'local',
-      '--topic',
-      topic,
-      '--partitions',
-      '6',
-      '--workers',
-      '1',
-      '--idle-timeout',
-      '4s',
-      '--out',
-      out,
-    ];
-    const ingests = [firehose(ingestArgs), firehose(ingestArgs)];
+    const setup = { brokers: 'local', topic, partitions: 6, out };
+    const ingests = [firehose(ingestArgs(setup, ['--idle-timeout', '4s'])), firehose(ingestArgs(setup, ['--idle-timeout', '4s']))];
     await Promise.all(ingests.map((i) => i.waitFor(/assigned partitions \d/, 60_000)));
     await new Promise((r) => setTimeout(r, 2_000));
-    await succeed([
-      'loadgen',
-      '--brokers',
-      'local',
-      '--topic',
-      topic,
-      '--partitions',
-      '6',
-      '--ticks',
-      '40000',
-      '--rate',
-      '20000',
-      '--out',
-      out,
-      '--no-progress',
-    ]);
+    await succeed(loadgenArgs(setup, ['--ticks', '40000', '--rate', '20000']));
     expect(await Promise.all(ingests.map((i) => i.exited))).toEqual([0, 0]);
-    const files = readdirSync(out)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => path.join(out, f));
+    const files = partFiles(out);
     const parts = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as PartResult);
     expect(parts.filter((p) => p.role === 'ingest')).toHaveLength(2);
     expect(parts.every((p) => p.cluster.kind === 'kafka')).toBe(true);
