@@ -202,6 +202,7 @@ export const RUN_PROBLEM_CODES = [
   'DEAD_LETTERED',
   'ANALYTICS_RETRIED',
   'INGEST_ERROR',
+  'SENDING_BEHIND',
 ] as const;
 export type RunProblemCode = (typeof RUN_PROBLEM_CODES)[number];
 export interface RunProblem {
@@ -262,6 +263,15 @@ export function buildRunResult(input: RunResultInput): RunResult {
   if (ingest.failedAttempts > 0)
     problem('ANALYTICS_RETRIED', `${ingest.failedAttempts} analytics attempts failed and were retried or dead-lettered`);
   for (const error of ingest.errors.slice(0, 8)) problem('INGEST_ERROR', error);
+  // Open loop: ticks that cannot be sent on time (a generator short of CPU, a producer pushing back)
+  // are still all sent, late, so sending outlasts the schedule. The lateness is in the latency (schedule stage); this
+  // says in words that the offered rate was not what reached the producer.
+  const scheduleSec = produce.produced / config.rate;
+  if (!input.interrupted && sendWindowSec > scheduleSec * 1.1 + 0.5)
+    problem(
+      'SENDING_BEHIND',
+      `sending fell behind the offered ${Math.round(config.rate)} ticks/s (generator CPU or producer backpressure): a ${round(scheduleSec)} s schedule took ${round(sendWindowSec)} s to send (${Math.round(produce.produced / sendWindowSec)} ticks/s); the delay is counted in the latency (schedule stage)`,
+    );
 
   const partitions: PartitionResult[] = [];
   for (let p = 0; p < config.partitions; p++) {

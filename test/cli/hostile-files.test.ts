@@ -10,11 +10,8 @@ import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
-import { analyticsCountersZero } from '../../analytics/frame-analyzer.js';
-import { createDeliveryLedger, DeliveryLedger } from '../../metrics/delivery-ledger.js';
-import { createMergeHistogram, encodeHistogram, initHistograms } from '../../metrics/latency-histogram.js';
-import { resolveRunConfig, storedConfig } from '../../run/run-config.js';
-import type { PartResult } from '../../run/result-parts.js';
+import { initHistograms } from '../../metrics/latency-histogram.js';
+import { validParts } from '../fixtures/valid-parts.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'firehose-hostile-files-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -42,78 +39,6 @@ async function firehose(...args: string[]): Promise<{ code: number; stderr: stri
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/result-small.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-
-function validParts(): { loadgen: PartResult; ingest: PartResult } {
-  const config = storedConfig(resolveRunConfig({ brokers: '127.0.0.1:9092', topic: 'hostile', ticks: 1000, rate: 1000, partitions: 2 }));
-  const h = createMergeHistogram();
-  h.recordValue(1500);
-  const encoded = encodeHistogram(h);
-  const ledger = new DeliveryLedger(createDeliveryLedger(1, 1000));
-  for (let seq = 0; seq < 1000; seq++) ledger.mark(0, seq);
-  const common = {
-    tool: 'tick-firehose' as const,
-    version: 1 as const,
-    schemaVersion: 1,
-    startedAt: '2026-11-29T00:00:00.000Z',
-    finishedAt: '2026-11-29T00:00:01.000Z',
-    config,
-    cluster: { embedded: false, bootstrapServers: '127.0.0.1:9092', brokers: 1 },
-    timeline: [],
-  };
-  return {
-    loadgen: {
-      ...common,
-      role: 'loadgen',
-      loadgen: {
-        sourceId: 0,
-        generated: 1000,
-        interrupted: false,
-        produceHistogram: encoded,
-        injected: null,
-        stats: {
-          produced: 1000,
-          acked: 1000,
-          failed: 0,
-          indeterminate: 0,
-          framesAcked: 16,
-          ackedByPartition: [500, 500],
-          endOffsetByPartition: [8, 8],
-          firstError: null,
-          startUs: 1.7e15,
-          lastSentUs: 1.7e15 + 1e6,
-        },
-      },
-    },
-    ingest: {
-      ...common,
-      role: 'ingest',
-      ingest: {
-        consumedTicks: 1000,
-        frames: 16,
-        malformedFrames: 0,
-        failedAttempts: 0,
-        deadLetteredRecords: 0,
-        deadLetteredTicks: 0,
-        evictedRecords: 0,
-        alertsPublished: 0,
-        firstConsumedUs: 1.7e15,
-        lastConsumedUs: 1.7e15 + 1e6,
-        consumedByPartition: { 0: 500, 1: 500 },
-        assignedPartitions: [0, 1],
-        errors: [],
-        duplicates: 0,
-        unchecked: 0,
-        counters: analyticsCountersZero(),
-        sourceScores: [1, 1, 1, 1, 1],
-        histograms: {
-          e2eByPartition: { 0: encoded, 1: encoded },
-          stages: { schedule: encoded, transport: encoded, queue: encoded, analytics: encoded },
-        },
-        ledger: ledger.serialize(),
-      },
-    },
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
