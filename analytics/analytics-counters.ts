@@ -54,12 +54,12 @@ export const COUNTER_FIELDS = {
 
   // Source confidence against the injected faulty sources (one event per panel instrument).
   biasedSources: 'sum',
-  /** The biased venue ranked last on the instrument (score below every other venue's), at all / within evalBiasedWithin of its updates. */
+  /** The biased venue found on the instrument (score below every clean venue's), at all / within evalBiasedWithin of its updates. */
   biasedRankedLast: 'sum',
   biasedOnTime: 'sum',
   /** ... not last yet when evalBiasedWithin of its updates had passed (counted once, when the limit passes). */
   biasedLate: 'sum',
-  /** Updates of the biased venue from the bias's start until it ranked last. */
+  /** Updates of the biased venue from the bias's start until it was found. */
   biasedDelaySum: 'sum',
   biasedDelayMax: 'max',
   /** The frozen venue scored below evalFrozenScore on the instrument, at all / within evalFrozenWithin of its updates; or not by then. */

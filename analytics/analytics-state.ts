@@ -68,7 +68,8 @@
  * buffers.fxTriangleOpenedUs Float64Array, 2 per triangle (forward, backward): when the open cycle
  *                          opened (send time), NaN once confirmed or when it is not open
  * buffers.evalCells        Float64Array, EVAL_STRIDE per cell: scoring against the generator's
- *                          labels, not detection: +0 open event (TickEvent, 0 = none), +1 the
+ *                          labels, not detection: +0 open event (TickEvent, 0 = none; a faulty
+ *                          source's event negated once decided: the venue stays marked), +1 the
  *                          cell's update count at its start, +2 its intended time, +3 1 once it
  *                          was counted as late
  * buffers.evalInstruments  Uint8Array, 1 per instrument: 1 = hosts injected faulty sources (left

@@ -141,7 +141,7 @@ export class GroundTruthTracker {
       return;
     }
     if (ev === TickEvent.BiasedSource) {
-      if (this.ranksLast(instrument, venue, quality, sendTimeUs)) {
+      if (this.ranksBelowClean(instrument, venue, quality, sendTimeUs)) {
         c.biasedRankedLast++;
         if (delay <= this.config.evalBiasedWithin) c.biasedOnTime++;
         c.biasedDelaySum += delay;
@@ -155,16 +155,26 @@ export class GroundTruthTracker {
   }
 
   private closeEvent(e: number, instrument: number, venue: number): void {
-    this.evalCells[e + EvalField.event] = 0;
+    // A faulty source stays marked once decided (the event negated): it is never a clean venue
+    // that another faulty source of the instrument must rank below.
+    const ev = this.evalCells[e + EvalField.event];
+    this.evalCells[e + EvalField.event] = ev === TickEvent.FrozenRun ? 0 : -ev;
     this.scorerCells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] = 0;
   }
 
-  /** Whether the venue's score (at this tick) is below every other quoting venue's score, decayed to now. */
-  private ranksLast(instrument: number, venue: number, quality: number, nowUs: number): boolean {
+  /**
+   * Whether the venue's score (at this tick) is below the score, decayed to now, of every clean
+   * venue quoting the instrument: the issue's "the faulty venue is found". Another faulty source
+   * of the instrument (a frozen venue beside the biased one) is itself wrong and may rank lower.
+   */
+  private ranksBelowClean(instrument: number, venue: number, quality: number, nowUs: number): boolean {
     if (!(quality === quality)) return false;
     let others = 0;
+    const E = this.evalCells;
     for (let w = 0; w < this.venues; w++) {
       if (w === venue) continue;
+      const ev = Math.abs(E[(instrument * this.venues + w) * EVAL_STRIDE + EvalField.event]!);
+      if (ev === TickEvent.FrozenSource || ev === TickEvent.BiasedSource) continue;
       const q = this.sources.quality(instrument, w);
       if (q !== q) continue;
       const last = this.sources.lastQuoteUs(instrument, w);

@@ -23,7 +23,7 @@ import type { InjectedCounts, InjectedSources } from './ground-truth.js';
  *   sources    scores are the venues' mean score at their own ticks (instruments without injected
  *              faulty sources, FX excluded, sampled every 8th update); spearman = ρ(score, −noise):
  *              1 when the ranking follows the injected noise exactly. Biased / frozen: per
- *              (instrument, venue) with the fault, updates until it ranked last / scored below 0.5.
+ *              (instrument, venue) with the fault, updates until it ranked below every clean venue / scored below 0.5.
  */
 export interface AnalyticsScore {
   counters: AnalyticsCounters;

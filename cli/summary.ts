@@ -198,7 +198,7 @@ function renderAnalyticsTables(result: RunResult): string[] {
     ],
   );
   const s = a.sources;
-  const sources = table(['venues best → worst', 'ρ(score, −noise)', 'biased venue last', 'frozen venue < 0.5', 'alerts']);
+  const sources = table(['venues best → worst', 'ρ(score, −noise)', 'biased venue found', 'frozen venue < 0.5', 'alerts']);
   const fault = (venue: number, onTime: number, late: number, within: number, delayMax: number): string =>
     venue < 0 ? '-' : `v${venue}: ${onTime}/${onTime + late} within ${within} upd (max ${delayMax})`;
   sources.push([
