@@ -28,6 +28,9 @@
  *   row 3 pendingUs  time of the venue's quote still waiting to be judged (NaN = none)
  *   row 4 pendingMid its mid
  *   row 5 pendingNewer other venues that have quoted since it (judged once enough have)
+ *   row 6 awayUs     time of the venue's first update, in its current unchanged run, that saw the
+ *                    consensus moved away from its price (NaN = not away); the venue's own field,
+ *                    kept as a row so the cell line stays one cache line
  * buffers.scorerCells      Float64Array, SCORER_CELL_STRIDE per cell (64 bytes: one cache line);
  *                          fields only the venue's own tick touches
  *   +0 dev        EWMA of ((mid - consensus) / consensus spread)^2
@@ -133,8 +136,8 @@ export const MAX_CELLS = 8_388_608;
 export const OUTLIER_STRIDE = 4;
 export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3 } as const;
 
-export const SCORER_ROWS = 6;
-export const ScorerRow = { mid: 0, spread: 1, lastUs: 2, pendingUs: 3, pendingMid: 4, pendingNewer: 5 } as const;
+export const SCORER_ROWS = 7;
+export const ScorerRow = { mid: 0, spread: 1, lastUs: 2, pendingUs: 3, pendingMid: 4, pendingNewer: 5, awayUs: 6 } as const;
 export const SCORER_CELL_STRIDE = 8;
 export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4, updates: 5, evalOpen: 6, runConsensus: 7 } as const;
 export const ORDER_ROWS = 4;
@@ -211,6 +214,8 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
     rows.fill(NaN, lastUs, lastUs + V);
     const pendingUs = (i * SCORER_ROWS + ScorerRow.pendingUs) * V;
     rows.fill(NaN, pendingUs, pendingUs + V);
+    const awayUs = (i * SCORER_ROWS + ScorerRow.awayUs) * V;
+    rows.fill(NaN, awayUs, awayUs + V);
   }
   // Identity permutations: every order and its inverse start as 0..venues-1.
   const order = scorerOrderTable(state);

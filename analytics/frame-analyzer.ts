@@ -17,7 +17,7 @@ export interface AnalyticsConfig extends OutlierConfig, SourceScorerConfig, Cros
    * replacing it: a ×10 decimal shift would otherwise be reported as a huge cross.
    */
   arbitrageSkipsOutliers: boolean;
-  /** Scoring only: a biased source should rank last on an instrument within this many of its updates. */
+  /** Scoring only: a biased source should rank below every clean venue of an instrument within this many of its updates. */
   evalBiasedWithin: number;
   /** Scoring only: a frozen source should score below `evalFrozenScore` within this many of its updates. */
   evalFrozenWithin: number;
@@ -44,6 +44,10 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   scorerUptimeAlpha: 0.02,
   scorerStallAlpha: 0.05,
   scorerStallAfter: 5,
+  // Half a consensus spread (1–2 ticks on the default grid) beyond where the consensus stood, for
+  // a quarter second: five times the largest feed lag the fair-value market models (50 ms).
+  scorerStallAwaySpreads: 0.5,
+  scorerStallAwayUs: 250_000,
   scorerMinVenues: 3,
   scorerReferenceVenues: 2,
   scorerDevK: 1,

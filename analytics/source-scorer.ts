@@ -28,8 +28,20 @@ export interface SourceScorerConfig {
   scorerUptimeAlpha: number;
   /** EWMA weight of a new stalled/not-stalled sample (one per update of the venue). */
   scorerStallAlpha: number;
-  /** A venue whose mid has not changed for this many of its updates is stalled. */
+  /** A venue whose mid has not changed for this many of its updates may be stalled (see the two below). */
   scorerStallAfter: number;
+  /**
+   * ...and only once the consensus has moved away from that unchanged mid: by more than this many
+   * consensus spreads further than it was when the mid was set. On a price grid a venue's mid
+   * stays put while the fair value moves less than a tick; its noise and the grid keep it within
+   * a fraction of a spread of the others.
+   */
+  scorerStallAwaySpreads: number;
+  /**
+   * ...and has stayed away this long (µs, from the first of the venue's updates that saw it): a
+   * lagging feed is behind a jump for its lag (tens of ms), a stale one for good.
+   */
+  scorerStallAwayUs: number;
   /** Fresh venues needed before deviations are scored (capped at the venue count). */
   scorerMinVenues: number;
   /**
@@ -51,6 +63,17 @@ export interface SourceScorerConfig {
   scorerWeightDeviation: number;
   scorerWeightStall: number;
 }
+
+/**
+ * The stall rule for a feed of continuous prices (no tick grid), where a venue's mid never repeats
+ * by chance: any unchanged run the consensus moves away from is stale, at once. The defaults are
+ * for a price grid, where an unchanged mid is the normal case while the market moves less than a
+ * tick.
+ */
+export const CONTINUOUS_PRICE_STALL: Readonly<Pick<SourceScorerConfig, 'scorerStallAwaySpreads' | 'scorerStallAwayUs'>> = Object.freeze({
+  scorerStallAwaySpreads: 0,
+  scorerStallAwayUs: 0,
+});
 
 /**
  * Keeps the order row `o[ord .. ord+venues)` (venues sorted by `t[row + venue]`, ties by venue
@@ -205,6 +228,8 @@ export class SourceScorer {
   private readonly uptimeAlpha: number;
   private readonly stallAlpha: number;
   private readonly stallAfter: number;
+  private readonly stallAwaySpreads: number;
+  private readonly stallAwayUs: number;
   private readonly minVenues: number;
   private readonly refVenues: number;
   private readonly devK: number;
@@ -225,6 +250,8 @@ export class SourceScorer {
     checkRange('scorerUptimeAlpha', config.scorerUptimeAlpha, Number.MIN_VALUE, 1);
     checkRange('scorerStallAlpha', config.scorerStallAlpha, Number.MIN_VALUE, 1);
     checkRange('scorerStallAfter', config.scorerStallAfter, 1, 1e9, true);
+    checkRange('scorerStallAwaySpreads', config.scorerStallAwaySpreads, 0, 1e6);
+    checkRange('scorerStallAwayUs', config.scorerStallAwayUs, 0, Number.MAX_VALUE);
     checkRange('scorerMinVenues', config.scorerMinVenues, 1, 64, true);
     checkRange('scorerReferenceVenues', config.scorerReferenceVenues, 0, 63, true);
     checkRange('scorerDevK', config.scorerDevK, 0, 1e6);
@@ -247,6 +274,8 @@ export class SourceScorer {
     this.uptimeAlpha = config.scorerUptimeAlpha;
     this.stallAlpha = config.scorerStallAlpha;
     this.stallAfter = config.scorerStallAfter;
+    this.stallAwaySpreads = config.scorerStallAwaySpreads;
+    this.stallAwayUs = config.scorerStallAwayUs;
     this.minVenues = Math.min(config.scorerMinVenues, this.venues);
     this.refVenues = Math.min(config.scorerReferenceVenues, this.venues - 1);
     this.devK = config.scorerDevK;
@@ -301,27 +330,41 @@ export class SourceScorer {
     const quoted = counts & 0xff;
 
     // Stalled: the same mid for stallAfter updates while the market moved away from it: the
-    // consensus is further from it than when the venue's mid last changed. On a price grid an unchanged mid is the normal
-    // case while the fair value moves less than a tick (53% of clean ticks read as stalled on a
-    // 0.5 bp grid by the count alone); a stale feed is one the others have moved on from. Once
-    // found stalled, a run stays so until the venue's mid changes (one 'stale' alert per run).
+    // consensus further from it, by more than scorerStallAwaySpreads consensus spreads, than when
+    // the venue's mid last changed, for scorerStallAwayUs. On a price grid an unchanged mid is the
+    // normal case while the fair value moves less than a tick (53% of clean ticks read as stalled
+    // on a 0.5 bp grid by the count alone), and a venue that led a move has the market catch up
+    // with it; a lagging feed is behind a jump for its lag only. Once found stalled, a run stays
+    // so until the venue's mid changes (one 'stale' alert per run).
     let stalled = false;
     this.stallBegan = false;
+    const rAway = rBase + ScorerRow.awayUs * V;
     if (run === 0) {
       c[o + ScorerField.runConsensus] =
         fresh >= this.minVenues ? freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs) : mid;
+      t[rAway + venue] = NaN;
     } else if (c[o + ScorerField.runConsensus] === Infinity) {
       stalled = true;
-    } else if (run >= this.stallAfter) {
-      // Moved on: the consensus is further from this venue's price than when the price was set (the
-      // venue that led a move has the market catch up with it, which is not staleness).
-      stalled =
-        fresh < this.minVenues ||
-        Math.abs(freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs) - mid) >
-          Math.abs(c[o + ScorerField.runConsensus] - mid);
-      if (stalled) {
-        this.stallBegan = true;
-        c[o + ScorerField.runConsensus] = Infinity;
+    } else {
+      // Too few fresh venues to tell where the market is: an unchanged mid counts as left behind.
+      let away = fresh < this.minVenues;
+      if (!away) {
+        const consensus = freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
+        const medSpread = freshMedian(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs);
+        const floor = consensus * this.minSpreadFrac;
+        const scale = medSpread > floor ? medSpread : floor;
+        away = Math.abs(consensus - mid) - Math.abs(c[o + ScorerField.runConsensus] - mid) > this.stallAwaySpreads * scale;
+      }
+      if (!away) {
+        t[rAway + venue] = NaN;
+      } else {
+        const since = t[rAway + venue];
+        if (since !== since) t[rAway + venue] = timeUs;
+        else if (run >= this.stallAfter && timeUs - since >= this.stallAwayUs) {
+          stalled = true;
+          this.stallBegan = true;
+          c[o + ScorerField.runConsensus] = Infinity;
+        }
       }
     }
     c[o + ScorerField.stall] += this.stallAlpha * ((stalled ? 1 : 0) - c[o + ScorerField.stall]);

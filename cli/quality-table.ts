@@ -45,6 +45,8 @@ function rows(q: AnalyticsQualityBlock): Row[] {
   out.push(['source ranking Kendall τ', f(s.kendall), f(s.kendallMin), '–', '–']);
   out.push([`biased venue found in time (${s.biased.cells} cells)`, f(s.biased.recall), f(s.biased.recallMin), '–', '–']);
   out.push([`frozen venue found in time (${s.frozen.cells} cells)`, f(s.frozen.recall), f(s.frozen.recallMin), '–', '–']);
+  // The worst seed of a false-flag rate is its largest.
+  out.push(['stale-quote false flags /10k clean', f(s.stale.falsePer10k, 2), f(s.stale.falsePer10kMax, 2), '–', '–']);
   return out;
 }
 

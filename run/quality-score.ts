@@ -1,5 +1,5 @@
 import { createAnalyticsState } from '../analytics/analytics-state.js';
-import { FrameAnalyzer, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
+import { FrameAnalyzer, type AnalyticsConfig, type AnalyticsCounters } from '../analytics/frame-analyzer.js';
 import { HampelFilter } from '../analytics/hampel-filter.js';
 import { createTickLabels, TickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import { kendall, permutationPValue, spearman } from '../analytics/rank-correlation.js';
@@ -324,6 +324,21 @@ export interface FaultyScore {
   biasedOnTime: number;
   frozenCells: number;
   frozenOnTime: number;
+  /** Ticks the scorer called stalled that are not a frozen source's (labelled InjectedFrozen), and the ticks that are not. */
+  staleFalse: number;
+  staleClean: number;
+}
+
+/** The faulty-source and stale-quote checks of an analyzer's (merged) counters. */
+export function faultyScoreOf(c: AnalyticsCounters): FaultyScore {
+  return {
+    biasedCells: c.biasedSources,
+    biasedOnTime: c.biasedOnTime,
+    frozenCells: c.frozenSources,
+    frozenOnTime: c.frozenSourcesOnTime,
+    staleFalse: c.stalledTicks - c.stalledTicksTrue,
+    staleClean: c.ticks - c.ticksOutOfRange - c.frozenTicks,
+  };
 }
 
 /** Replays the frames through a fresh analyzer; detections by seq from its alerts. */
@@ -360,13 +375,7 @@ export function replayThroughAnalyzer(
     const n = counters.venueScoreCount[v] ?? 0;
     qualities.push(n > 0 ? counters.venueScoreSum[v]! / 1e6 / n : NaN);
   }
-  const faulty: FaultyScore = {
-    biasedCells: counters.biasedSources,
-    biasedOnTime: counters.biasedOnTime,
-    frozenCells: counters.frozenSources,
-    frozenOnTime: counters.frozenSourcesOnTime,
-  };
-  return { flagged, crossed, triangles, qualities, ticksPerSec: ticks / seconds, faulty };
+  return { flagged, crossed, triangles, qualities, ticksPerSec: ticks / seconds, faulty: faultyScoreOf(counters) };
 }
 
 /**
@@ -595,6 +604,11 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
       // Found within the analyzer's evalBiasedWithin / evalFrozenWithin updates; undecided cells count as misses.
       biased: faultyBlock(seeds, (f) => [f.biasedCells, f.biasedOnTime]),
       frozen: faultyBlock(seeds, (f) => [f.frozenCells, f.frozenOnTime]),
+      // Ticks called stalled that are not a frozen source's, per 10k of those ticks.
+      stale: {
+        falsePer10k: round(mean((s) => stalePer10k(s.sources.faulty))),
+        falsePer10kMax: round(max((s) => stalePer10k(s.sources.faulty))),
+      },
       perSeed: seeds.map((s) => ({
         seed: s.seed,
         scores: s.sources.scores.map(round),
@@ -616,6 +630,10 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
     },
     replay: { ticksPerSecPerWorker: Math.round(min((s) => s.replayTicksPerSec)) },
   };
+}
+
+function stalePer10k(f: FaultyScore): number {
+  return f.staleClean > 0 ? (f.staleFalse / f.staleClean) * 1e4 : NaN;
 }
 
 function faultyBlock(seeds: SeedScore[], pick: (f: FaultyScore) => [number, number]) {

@@ -4,6 +4,7 @@ import { mergeDetections, type SerializedDetections } from '../analytics/detecti
 import { FairValueMarket, type FairValueStreamSpec, type MarketTruth } from '../loadgen/fair-value-market.js';
 import {
   analyticsQualityBlock,
+  faultyScoreOf,
   hampelFlags,
   scoreCrossesAndSources,
   scoreOutliers,
@@ -107,12 +108,7 @@ export function scoreRunQuality(
       f1: s.f1,
       falsePer10k: s.falsePer10k,
     });
-    const faulty = {
-      biasedCells: counters.biasedSources,
-      biasedOnTime: counters.biasedOnTime,
-      frozenCells: counters.frozenSources,
-      frozenOnTime: counters.frozenSourcesOnTime,
-    };
+    const faulty = faultyScoreOf(counters);
     return {
       seed: spec.seed,
       ticks: n,

@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import { DEFAULT_ANALYTICS_CONFIG } from '../../analytics/frame-analyzer.js';
-import { SourceScorer } from '../../analytics/source-scorer.js';
+import { CONTINUOUS_PRICE_STALL, SourceScorer } from '../../analytics/source-scorer.js';
+import { createTickLabels, TickLabels } from '../../analytics/tick-labels.js';
+import { FAIR_VALUE_MARKET_DEFAULTS, type FairValueMarketOptions } from '../../loadgen/fair-value-market.js';
+import { generateScoredStream, replayThroughAnalyzer, SCORE_DEFAULTS } from '../../run/quality-score.js';
 import { gaussian, prng, spearman } from './helpers.js';
 
 interface Scenario {
@@ -118,6 +121,17 @@ describe('SourceScorer', () => {
     }
   });
 
+  it('judges quotes past 31 venues too (the loop over every venue, not the pending bitmask)', () => {
+    // 36 venues in 6 noise groups; the groups must come out in order.
+    const groups = [0.05, 0.2, 0.4, 0.7, 1.0, 1.5];
+    const noise = Array.from({ length: 36 }, (_, v) => groups[v % 6]!);
+    const { scorer } = simulate({ venues: 36, instruments: 4, rounds: 300, seed: 11, noise });
+    const scores = scoresOf(scorer, 36);
+    const groupMean = groups.map((_, g) => scores.filter((_, v) => v % 6 === g).reduce((a, b) => a + b, 0) / 6);
+    for (let g = 1; g < groups.length; g++) expect(groupMean[g]).toBeLessThan(groupMean[g - 1]!);
+    for (let v = 0; v < 36; v++) expect(scorer.deviationSamples(0, v)).toBeGreaterThan(200);
+  });
+
   it('takes the consensus as the median of the fresh venues only (vs sorting from scratch)', () => {
     const venues = 7;
     const freshUs = DEFAULT_ANALYTICS_CONFIG.scorerFreshUs;
@@ -161,8 +175,12 @@ describe('SourceScorer', () => {
 
   it('scores a frozen venue below 0.5 within 200 updates even when the market barely moves', () => {
     // Moves of 0.02 spreads per round: the frozen quote stays within a spread of the consensus,
-    // so only uptime and stalls can give it away. A stalled update counts as down time.
-    const scorer = new SourceScorer(createAnalyticsState({ instruments: 1, venues: 5 }), DEFAULT_ANALYTICS_CONFIG);
+    // so only uptime and stalls can give it away. A stalled update counts as down time. Prices are
+    // continuous here, so a repeated one is stale as soon as the consensus leaves it.
+    const scorer = new SourceScorer(createAnalyticsState({ instruments: 1, venues: 5 }), {
+      ...DEFAULT_ANALYTICS_CONFIG,
+      ...CONTINUOUS_PRICE_STALL,
+    });
     const gauss = gaussian(prng(9));
     let level = 100;
     let now = 1e12;
@@ -188,27 +206,37 @@ describe('SourceScorer', () => {
     for (const v of [0, 1, 2, 4]) expect(scorer.quality(0, v)).toBeGreaterThan(0.9);
   });
 
-  it('on a price grid, calls a repeated price stalled only once the market has moved on from it', () => {
-    // Prices are whole ticks of 0.01; every venue quotes the same mid while the market stands still.
+  it('on a price grid, calls a repeated price stalled only once the market has moved on from it, for long enough', () => {
+    // Prices are whole ticks of 0.01 (1 bp), spreads 2 ticks; venues quote every 10 ms in turn.
     const scorer = new SourceScorer(createAnalyticsState({ instruments: 1, venues: 5 }), DEFAULT_ANALYTICS_CONFIG);
     let now = 1e12;
-    let stalls = 0;
-    const quote = (v: number, mid: number): void => {
-      now += 1000;
-      if (scorer.onTick(0, v, mid - 0.01, mid + 0.01, now)) stalls++;
-    };
-    for (let round = 0; round < 50; round++) for (let v = 0; v < 5; v++) quote(v, 100);
-    expect(stalls).toBe(0);
-    // The market moves up a tick; venue 3 keeps its price: stalled on its 5th unchanged update.
     const began: number[] = [];
-    for (let round = 0; round < 10; round++) {
+    let stalledTicks = 0;
+    const round = (mid: (v: number) => number): void => {
       for (let v = 0; v < 5; v++) {
-        quote(v, v === 3 ? 100 : 100.01);
+        now += 10_000;
+        const m = mid(v);
+        if (scorer.onTick(0, v, m - 0.01, m + 0.01, now)) stalledTicks++;
         if (scorer.stallBegan) began.push(v);
       }
-    }
-    expect(began).toEqual([3]);
-    expect(scorer.quality(0, 3)).toBeLessThan(scorer.quality(0, 0));
+    };
+    // The market stands still: every venue's unchanged mid is the normal case.
+    for (let r = 0; r < 50; r++) round(() => 100);
+    // It moves up a tick (half a spread) and stays: venue 3 rounds the other way and stays a tick
+    // behind for 2 s, within the grid's reach. Not stale.
+    for (let r = 0; r < 40; r++) round((v) => (v === 3 ? 100 : 100.01));
+    expect(stalledTicks).toBe(0);
+    // A jump of 5 ticks that venue 4, a lagging feed, follows 150 ms late: behind, not stale.
+    for (let r = 0; r < 3; r++) round((v) => (v === 4 ? 100.01 : 100.06));
+    for (let r = 0; r < 10; r++) round(() => 100.06);
+    expect(stalledTicks).toBe(0);
+    // The market moves 3 ticks on and venue 2 keeps its price: stalled once the consensus has
+    // been away for scorerStallAwayUs (250 ms = 5 rounds), one alert for the run.
+    for (let r = 0; r < 12; r++) round((v) => (v === 2 ? 100.06 : 100.09));
+    expect(began).toEqual([2]);
+    expect(stalledTicks).toBeGreaterThanOrEqual(5);
+    expect(stalledTicks).toBeLessThanOrEqual(8);
+    expect(scorer.quality(0, 2)).toBeLessThan(scorer.quality(0, 0));
   });
 
   it('keeps ticks judged bad out of the deviation score, but counts them as updates', () => {
@@ -326,5 +354,36 @@ describe('SourceScorer, lagging feeds', () => {
   it('ranks the laggards best when quotes are judged against the others latest quotes (the old reference)', () => {
     const rhos = [1, 2, 3].map((seed) => spearman(lagged(0, seed), [0, 1, 2, 3, 4, 5]));
     expect(Math.max(...rhos)).toBeLessThan(0);
+  });
+});
+
+describe('SourceScorer, stale quotes on the fair-value market (tick grid)', () => {
+  // The realistic market: prices on a 1 bp grid, venues lagging 0–50 ms, news jumps; one frozen
+  // and one biased venue on every 10th instrument from a fifth of the stream on.
+  const replay = (seed: number, ticks: number, market: Partial<FairValueMarketOptions>) => {
+    const o = { ...SCORE_DEFAULTS, ticks, market };
+    const { frames, truth } = generateScoredStream(seed, o);
+    const labels = createTickLabels(1, truth.ticks);
+    const writer = new TickLabels(labels);
+    for (let s = 0; s < truth.ticks; s++) if (truth.labels[s] !== 0) writer.write(0, s, truth.labels[s]!);
+    const { instruments, venues, fxCurrencies } = { ...FAIR_VALUE_MARKET_DEFAULTS, ...market };
+    return replayThroughAnalyzer(frames, ticks, instruments, venues, { venueFeesBps: Array.from(truth.feeBps) }, labels, fxCurrencies)
+      .faulty;
+  };
+
+  it('flags at most 1 clean tick in 10,000 as stalled and still finds every frozen venue', () => {
+    // The old rule (any unchanged run the consensus drifted from) flagged ~4 in 10,000 here.
+    const f = replay(1, 120_000, {});
+    expect(f.staleClean).toBeGreaterThan(110_000);
+    expect(f.staleFalse).toBeLessThanOrEqual(f.staleClean / 10_000);
+    expect(f.frozenCells).toBe(4);
+    expect(f.frozenOnTime).toBe(4);
+  });
+
+  it('holds at 25× the tick rate, where quotes stand still for many updates and lagging feeds trail each jump', () => {
+    // 50k ticks/s: a cell updates every 12 ms, so a 50 ms feed lag spans several unchanged updates
+    // (the old rule: ~900 false flags per 10,000).
+    const f = replay(2, 80_000, { ratePerSec: 50_000 });
+    expect(f.staleFalse).toBeLessThanOrEqual(f.staleClean / 10_000);
   });
 });
