@@ -397,42 +397,22 @@ export class SourceScorer {
     const rPendNewer = rBase + ScorerRow.pendingNewer * V;
     // The venue's own waiting quote is superseded: it was not judged in time, so it is dropped.
     t[rPendUs + venue] = NaN;
-    if (V <= 31) {
-      // Visit only the venues with a quote waiting (a few at any time), by their bits.
-      const P = this.pending;
-      let mask = P[instrument] & ~(1 << venue);
-      let m = mask;
-      while (m !== 0) {
-        const u = 31 - Math.clz32(m & -m);
+    // Up to 31 venues, visit only those with a quote waiting (a few at any time), by their bits in
+    // the instrument's pending mask; beyond that, every venue. One loop, one call site.
+    const P = this.pending;
+    const byMask = V <= 31;
+    let mask = byMask ? P[instrument] & ~(1 << venue) : 0;
+    let m = mask;
+    let u = -1;
+    for (;;) {
+      if (byMask) {
+        if (m === 0) break;
+        u = 31 - Math.clz32(m & -m);
         m &= m - 1;
-        if (
-          this.newsTo(
-            t,
-            instrument,
-            u,
-            timeUs,
-            prevUs,
-            k,
-            rMid,
-            rSpread,
-            rLast,
-            rPendUs,
-            rPendMid,
-            rPendNewer,
-            midOrd,
-            spreadOrd,
-            quoted,
-            fresh,
-          )
-        ) {
-          mask &= ~(1 << u);
-        }
+      } else if (++u >= V) {
+        break;
       }
-      // See above: a bad tick is counted as an update, never judged.
-      if (!badTick) mask |= 1 << venue;
-      P[instrument] = mask;
-    } else {
-      for (let u = 0; u < V; u++) {
+      if (
         this.newsTo(
           t,
           instrument,
@@ -450,8 +430,15 @@ export class SourceScorer {
           spreadOrd,
           quoted,
           fresh,
-        );
+        )
+      ) {
+        mask &= ~(1 << u);
       }
+    }
+    if (byMask) {
+      // See above: a bad tick is counted as an update, never judged.
+      if (!badTick) mask |= 1 << venue;
+      P[instrument] = mask;
     }
     if (!badTick) {
       t[rPendUs + venue] = timeUs;
