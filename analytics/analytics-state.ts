@@ -28,9 +28,10 @@
  *   row 3 pendingUs  time of the venue's quote still waiting to be judged (NaN = none)
  *   row 4 pendingMid its mid
  *   row 5 pendingNewer other venues that have quoted since it (judged once enough have)
- *   row 6 awayUs     time of the venue's first update, in its current unchanged run, that saw the
- *                    consensus moved away from its price (NaN = not away); the venue's own field,
- *                    kept as a row so the cell line stays one cache line
+ *   row 6 awayUs     time of the venue's first update, in its current unchanged run and from the
+ *                    scorerStallAfter-th on, that saw the consensus moved away from its price (NaN =
+ *                    not away; a shorter run leaves an older run's time, ignored); the venue's own
+ *                    field, kept as a row so the cell line stays one cache line
  * buffers.scorerCells      Float64Array, SCORER_CELL_STRIDE per cell (64 bytes: one cache line);
  *                          fields only the venue's own tick touches
  *   +0 dev        EWMA of ((mid - consensus) / consensus spread)^2

@@ -38,8 +38,9 @@ export interface SourceScorerConfig {
    */
   scorerStallAwaySpreads: number;
   /**
-   * ...and has stayed away this long (µs, from the first of the venue's updates that saw it): a
-   * lagging feed is behind a jump for its lag (tens of ms), a stale one for good.
+   * ...and has stayed away this long (µs, from the first of the venue's updates, the
+   * stallAfter-th unchanged one or later, that saw it): a lagging feed is behind a jump for its
+   * lag (tens of ms), a stale one for good.
    */
   scorerStallAwayUs: number;
   /** Fresh venues needed before deviations are scored (capped at the venue count). */
@@ -338,14 +339,14 @@ export class SourceScorer {
     // so until the venue's mid changes (one 'stale' alert per run).
     let stalled = false;
     this.stallBegan = false;
-    const rAway = rBase + ScorerRow.awayUs * V;
     if (run === 0) {
       c[o + ScorerField.runConsensus] =
         fresh >= this.minVenues ? freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs) : mid;
-      t[rAway + venue] = NaN;
     } else if (c[o + ScorerField.runConsensus] === Infinity) {
       stalled = true;
-    } else {
+    } else if (run >= this.stallAfter) {
+      // Looked at from the stallAfter-th unchanged update on only: most unchanged runs on a grid
+      // are shorter, and this keeps the medians and the away row off their ticks.
       // Too few fresh venues to tell where the market is: an unchanged mid counts as left behind.
       let away = fresh < this.minVenues;
       if (!away) {
@@ -355,12 +356,17 @@ export class SourceScorer {
         const scale = medSpread > floor ? medSpread : floor;
         away = Math.abs(consensus - mid) - Math.abs(c[o + ScorerField.runConsensus] - mid) > this.stallAwaySpreads * scale;
       }
+      const rAway = rBase + ScorerRow.awayUs * V;
       if (!away) {
         t[rAway + venue] = NaN;
       } else {
-        const since = t[rAway + venue];
-        if (since !== since) t[rAway + venue] = timeUs;
-        else if (run >= this.stallAfter && timeUs - since >= this.stallAwayUs) {
+        // A run's first look starts its clock afresh (the row may hold an earlier run's time).
+        let since = run === this.stallAfter ? NaN : t[rAway + venue];
+        if (since !== since) {
+          since = timeUs;
+          t[rAway + venue] = timeUs;
+        }
+        if (timeUs - since >= this.stallAwayUs) {
           stalled = true;
           this.stallBegan = true;
           c[o + ScorerField.runConsensus] = Infinity;
