@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createAnalyticsState } from '../analytics/analytics-state.js';
 import type { TickLabelsShared } from '../analytics/tick-labels.js';
-import { DEFAULT_ANALYTICS_CONFIG } from '../analytics/frame-analyzer.js';
+import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
 import { SourceScorer } from '../analytics/source-scorer.js';
 import { createDeliveryLedger, DeliveryLedger } from '../metrics/delivery-ledger.js';
 import { encodeHistogram, initHistograms, type LatencySummary } from '../metrics/latency-histogram.js';
@@ -52,6 +52,8 @@ export interface IngestSessionOptions {
   log: (line: string) => void;
   /** Warm-up length (--warmup), µs; 0 for none. */
   warmupUs?: number;
+  /** Analytics options over the defaults (the stall rule for a market of continuous prices). */
+  analyticsConfig?: Partial<AnalyticsConfig>;
 }
 
 /** What this process has consumed so far, updated as frames finish. */
@@ -118,7 +120,7 @@ export class IngestSession {
       options.workers,
       {
         analytics: this.analytics,
-        analyticsConfig: {},
+        analyticsConfig: options.analyticsConfig ?? {},
         ledger: this.ledgerShared,
         statsChannel,
         reportIntervalMs: 1000,
@@ -338,7 +340,7 @@ export class IngestSession {
     // The workers answer from their own threads, whatever the cluster does: this wait is short.
     const answered = await this.collector.collect(this.pool.threads, SHUTDOWN_BUDGET_MS.workerStats);
     if (!answered) this.workerErrors.push('not every analytics worker answered the final stats request');
-    const scorer = new SourceScorer(this.analytics, DEFAULT_ANALYTICS_CONFIG);
+    const scorer = new SourceScorer(this.analytics, { ...DEFAULT_ANALYTICS_CONFIG, ...this.options.analyticsConfig });
     const scores = new Float64Array(this.options.venues);
     scorer.venueScores(scores);
     const c = this.counts;

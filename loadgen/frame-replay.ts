@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { createAnalyticsState } from '../analytics/analytics-state.js';
 import { createTickLabels, TickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import { FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
+import { CONTINUOUS_PRICE_STALL } from '../analytics/source-scorer.js';
 import { scoreAnalytics, type AnalyticsScore } from '../analytics/scoring.js';
 import { FrameBatcher } from './frame-batcher.js';
 import type { InjectConfig } from './injector.js';
@@ -85,7 +86,16 @@ export interface ReplayResult {
  * Replays the frames through a fresh analyzer `repeats` times (state reset each time) and
  * reports the best throughput and the first pass's scores.
  */
-export function replayBenchmark(o: ReplayOptions, repeats = 3, config: Partial<AnalyticsConfig> = {}): ReplayResult {
+/**
+ * `config` defaults to the stall rule for continuous prices, the simple market's (see
+ * run/run-clients.ts): its frozen runs (1–3 s, in a market that moves less than a spread
+ * meanwhile) are stale by that rule only.
+ */
+export function replayBenchmark(
+  o: ReplayOptions,
+  repeats = 3,
+  config: Partial<AnalyticsConfig> = { ...CONTINUOUS_PRICE_STALL },
+): ReplayResult {
   const { frames, model, labels } = generateFrames(o);
   let best = 0;
   let first: AnalyticsScore | null = null;

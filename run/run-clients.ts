@@ -1,4 +1,5 @@
 import { createTickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
+import { CONTINUOUS_PRICE_STALL } from '../analytics/source-scorer.js';
 import type { FrameProducer } from '../kafka/client.js';
 import { createFrameProducer } from '../kafka/client-factory.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
@@ -118,6 +119,9 @@ export function ingestOptionsFor(
     framesPerTask: config.ingest.framesPerTask,
     injectWorkerFailures: config.testAids.injectWorkerFailures,
     warmupUs: config.workload.warmupSec * 1e6,
+    // The simple market quotes continuous prices, where a repeated price is stale once the
+    // consensus leaves it at all; the defaults are for a tick grid (the fair-value market).
+    analyticsConfig: config.workload.market === 'simple' ? { ...CONTINUOUS_PRICE_STALL } : {},
     ledgerSources: ledger.sources,
     ledgerCapacity: ledger.capacity,
     clock,

@@ -210,9 +210,7 @@ describe('detector quality on the generated workload (frame replay, no Kafka)', 
   const options = { ...REPLAY_DEFAULTS, ticks: 500_000, seed: 7 };
 
   it('meets the targets against the injected ground truth', () => {
-    // The simple market's prices are continuous, not on a grid: its frozen runs (1–3 s, in a
-    // market that moves less than a spread meanwhile) are stale by the continuous-price rule only.
-    const s = replayBenchmark(options, 1, { ...CONTINUOUS_PRICE_STALL }).score;
+    const s = replayBenchmark(options, 1).score;
     expect(s.injected!.spikes + s.injected!.decimalShifts).toBeGreaterThan(150);
     expect(s.outliers.recall).toBeGreaterThanOrEqual(0.99);
     expect(s.outliers.precision).toBeGreaterThanOrEqual(0.95);
