@@ -110,6 +110,25 @@ export class ChildRunner {
   }
 }
 
+/** Most characters of a failed child's stderr kept in a report: its last lines say why. */
+const STDERR_TAIL_CHARS = 2_000;
+
+/**
+ * Why a child gave no result, in one string: how it ended (exit code, signal, killed at its
+ * deadline, or never started) and the end of its stderr.
+ */
+export function describeFailedChild(run: ChildRun | Error): string {
+  if (run instanceof Error) return `child not run: ${run.message}`;
+  const ended = run.timedOut
+    ? `killed at its ${run.wallSec.toFixed(0)} s deadline`
+    : run.signal !== null
+      ? `ended by ${run.signal}`
+      : `exited with code ${String(run.exitCode)}`;
+  const stderr = run.stderr.trim();
+  const tail = stderr.length > STDERR_TAIL_CHARS ? `…${stderr.slice(-STDERR_TAIL_CHARS)}` : stderr;
+  return `child ${ended} after ${run.wallSec.toFixed(1)} s without a result${tail ? `; stderr: ${tail}` : '; stderr empty'}`;
+}
+
 /** The last JSON document a child printed on stdout (the result), or null. */
 export function parseJsonOutput<T>(stdout: string): T | null {
   const start = stdout.indexOf('{');

@@ -86,17 +86,16 @@ export async function runRawClientProbe(options: RawClientOptions): Promise<RawC
   const value = Buffer.alloc(recordBytes);
   const key = Buffer.from('raw');
   try {
-    const produce = await produceOnly(options, brokers, `${topic}`, value, key, errors);
-    // A fresh topic for consuming: the produce-only topic lost its oldest data to the mock's retention.
-    const consumeTopic = `${topic}-c`;
-    if (cluster) await cluster.createTopic(consumeTopic, options.partitions);
-    else await ensureTopic(brokers, consumeTopic, options.partitions, defaultReplicationFactor(brokers.split(',').length));
-    const perPartition = Math.max(
-      1,
-      Math.min(PREFILL_MAX_RECORDS_PER_PARTITION, Math.floor(PREFILL_BYTES_PER_PARTITION / (recordBytes + RECORD_OVERHEAD_BYTES))),
-    );
-    const total = await prefill(brokers, consumeTopic, options.partitions, perPartition, value, key, errors);
-    const consume = total > 0 ? await consumeOnly(options, brokers, consumeTopic, total, recordBytes, errors) : null;
+    // Each half stands alone: a client that fails one (a group join that crashed, a connection
+    // refused) still reports the other, and the failure is one of the result's errors.
+    const produce = await produceOnly(options, brokers, `${topic}`, value, key, errors).catch((error: unknown) => {
+      errors.push(`produce: ${messageOf(error)}`);
+      return null;
+    });
+    const consume = await consumePrefilled(options, cluster, brokers, topic, recordBytes, value, key, errors).catch((error: unknown) => {
+      errors.push(`consume: ${messageOf(error)}`);
+      return null;
+    });
     const usage = process.resourceUsage();
     return {
       kind: 'raw-client',
@@ -117,6 +116,31 @@ export async function runRawClientProbe(options: RawClientOptions): Promise<RawC
   } finally {
     await cluster?.stop();
   }
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Fills a fresh topic, then reads it back as consume-only passes; null when nothing was prefilled. */
+async function consumePrefilled(
+  options: RawClientOptions,
+  cluster: EmbeddedCluster | null,
+  brokers: string,
+  topic: string,
+  recordBytes: number,
+  value: Buffer,
+  key: Buffer,
+  errors: string[],
+): Promise<(RawRate & { passes: number; recordsPerPass: number }) | null> {
+  // A fresh topic for consuming: the produce-only topic lost its oldest data to the mock's retention.
+  const consumeTopic = `${topic}-c`;
+  if (cluster) await cluster.createTopic(consumeTopic, options.partitions);
+  else await ensureTopic(brokers, consumeTopic, options.partitions, defaultReplicationFactor(brokers.split(',').length));
+  const perPartition = Math.max(
+    1,
+    Math.min(PREFILL_MAX_RECORDS_PER_PARTITION, Math.floor(PREFILL_BYTES_PER_PARTITION / (recordBytes + RECORD_OVERHEAD_BYTES))),
+  );
+  const total = await prefill(brokers, consumeTopic, options.partitions, perPartition, value, key, errors);
+  return total > 0 ? await consumeOnly(options, brokers, consumeTopic, total, recordBytes, errors) : null;
 }
 
 async function produceOnly(
@@ -269,7 +293,16 @@ async function consumeOnly(
         },
       },
     );
-    await consumer.start();
+    try {
+      await consumer.start();
+    } catch (error) {
+      await consumer.stop().catch(() => {});
+      // Each pass joins a new group (up to MAX_CONSUME_PASSES joins): one that fails after others
+      // were measured ends the passes, not the probe.
+      if (measuredRecords === 0) throw error;
+      errors.push(`consume pass ${passes}: ${messageOf(error)}`);
+      break;
+    }
     let lastCount = -1;
     let lastProgress = Date.now();
     while (count < total) {

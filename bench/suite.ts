@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ChildRunner, isMarginalFailure, judgeProbe, parseJsonOutput, type ChildRun } from './probe.js';
+import { ChildRunner, describeFailedChild, isMarginalFailure, judgeProbe, parseJsonOutput, type ChildRun } from './probe.js';
+import { frameByteLength } from '../wire/tick-frame.js';
 import { searchMaxRate, type SearchPlan } from './rate-search.js';
 import type { NoTransportResult } from './no-transport.js';
 import type { RawClientResult } from './raw-client-probe.js';
@@ -397,25 +398,37 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
         '--consume-duration',
         String(settings.rawSec),
       ];
-      const run = await runner.run(args, 120).catch(() => null);
-      const result = run ? parseJsonOutput<RawClientResult>(run.stdout) : null;
-      const figures: RawClientFigures | null = result && {
-        ticksPerRecord,
-        recordBytes: result.recordBytes,
-        produceRecordsPerSec: result.produce?.recordsPerSec ?? null,
-        consumeRecordsPerSec: result.consume?.recordsPerSec ?? null,
-        consumePasses: result.consume?.passes ?? null,
-        cpuMsTotal: Math.round(result.resources.cpuUserMs + result.resources.cpuSystemMs),
-        errors: result.errors,
-      };
+      const run = await runner.run(args, 120).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      const result = run instanceof Error ? null : parseJsonOutput<RawClientResult>(run.stdout);
+      // A child without a result still leaves figures: its exit and the end of its stderr, so a
+      // missing probe says why in bench.json and in a test's failure message.
+      const figures: RawClientFigures = result
+        ? {
+            ticksPerRecord,
+            recordBytes: result.recordBytes,
+            produceRecordsPerSec: result.produce?.recordsPerSec ?? null,
+            consumeRecordsPerSec: result.consume?.recordsPerSec ?? null,
+            consumePasses: result.consume?.passes ?? null,
+            cpuMsTotal: Math.round(result.resources.cpuUserMs + result.resources.cpuSystemMs),
+            errors: result.errors,
+          }
+        : {
+            ticksPerRecord,
+            recordBytes: frameByteLength(ticksPerRecord),
+            produceRecordsPerSec: null,
+            consumeRecordsPerSec: null,
+            consumePasses: null,
+            cpuMsTotal: null,
+            errors: [describeFailedChild(run)],
+          };
       rawFigures.set(`${id}/${ticksPerRecord}`, figures);
-      if (figures) {
+      if (result) {
         await writeFile(path.join(runsDir, `raw-${id}-${ticksPerRecord}tpr.json`), `${JSON.stringify(result, null, 2)}\n`);
         log(
           `raw ${id} alone, ${figures.recordBytes}-byte records: produce ${fmtRecords(figures.produceRecordsPerSec)}, consume ${fmtRecords(figures.consumeRecordsPerSec)} (${figures.consumePasses ?? 0} passes)${figures.errors.length > 0 ? `; ${figures.errors.join('; ')}` : ''}`,
         );
       } else {
-        log(`raw ${id} alone at ${ticksPerRecord} ticks/record failed: ${run?.stderr.trim().split('\n').at(-1) ?? 'not run'}`);
+        log(`raw ${id} alone at ${ticksPerRecord} ticks/record failed: ${figures.errors[0]}`);
       }
     }
   }

@@ -138,12 +138,24 @@ export class KafkajsFrameConsumer implements FrameConsumer {
       throw brokersUnreachable(this.options.brokers, error);
     }
     this.running = true;
-    const joined = new Promise<void>((resolve) => {
-      const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-        off();
+    // A crash kafkajs does not restart from (a non-retriable error, or retries used up while
+    // joining) ends the consumer: no GROUP_JOIN follows, so start() fails with that error instead
+    // of waiting for a join that never comes.
+    const joined = new Promise<void>((resolve, reject) => {
+      const offJoin = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        offJoin();
+        offCrash();
         resolve();
       });
+      const offCrash = this.consumer.on(this.consumer.events.CRASH, (event) => {
+        if (event.payload.restart) return;
+        offJoin();
+        offCrash();
+        reject(new FirehoseError('KAFKA_CLIENT', `the kafkajs consumer stopped before joining its group: ${event.payload.error.message}`));
+      });
     });
+    // Awaited below; a run() that throws first must not leave its rejection unhandled.
+    joined.catch(() => {});
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 64,

@@ -220,9 +220,11 @@ describe('firehose bench --tiny', () => {
     // Each client alone in the same run, and the pipeline at one tick per record against it.
     for (const id of ['confluent', 'kafkajs', 'platformatic'] as const) {
       const raw = written.pipelines[id]!.raw!.atOneTickPerRecord!;
-      expect(raw.recordBytes, id).toBe(72);
-      expect(raw.produceRecordsPerSec, id).toBeGreaterThan(0);
-      expect(raw.consumeRecordsPerSec, id).toBeGreaterThan(0);
+      // The probe's errors (a failed child's exit and stderr included) name the cause of a miss.
+      const why = `${id}: ${raw.errors.join('; ') || 'no errors'}`;
+      expect(raw.recordBytes, why).toBe(72);
+      expect(raw.produceRecordsPerSec, why).toBeGreaterThan(0);
+      expect(raw.consumeRecordsPerSec, why).toBeGreaterThan(0);
     }
     const perRecord = written.pipelines.confluent!.perRecord!;
     expect(perRecord.maxRecordsPerSec).toBeGreaterThan(0);
