@@ -66,8 +66,16 @@ export interface ProduceStats {
   lastSentUs: number;
 }
 
-/** Ticks generated per event-loop slice: bounds how long one slice holds the thread. */
-const SLICE_TICKS = 16_384;
+/**
+ * Ticks generated per event-loop slice: bounds how long one slice holds the thread, which it
+ * shares with the consumer, the dispatch to the workers and the delivery reports. Generating a
+ * fair-value tick and encoding it costs 1-3 µs here (2 cores, load 9: 0.33-0.52 M ticks/s), so
+ * the 16,384 of before held the thread 30-50 ms whenever the generator caught up after a stall,
+ * and every record arriving meanwhile waited that long. At 150k ticks/s on the embedded cluster,
+ * three pairs in the same minutes (load 10-12): e2e p99 1534 / 166 / 730 ms → 247 / 64 / 53 ms;
+ * at 400k/s both carried the rate (p99 1.32 → 0.81 s).
+ */
+const SLICE_TICKS = 2_048;
 
 /**
  * The open-loop producer: every slice it generates the ticks the schedule says are due (stamped
