@@ -67,15 +67,19 @@ export interface ProduceStats {
 }
 
 /**
- * Ticks generated per event-loop slice: bounds how long one slice holds the thread, which it
- * shares with the consumer, the dispatch to the workers and the delivery reports. Generating a
- * fair-value tick and encoding it costs 1-3 µs here (2 cores, load 9: 0.33-0.52 M ticks/s), so
- * the 16,384 of before held the thread 30-50 ms whenever the generator caught up after a stall,
- * and every record arriving meanwhile waited that long. At 150k ticks/s on the embedded cluster,
- * three pairs in the same minutes (load 10-12): e2e p99 1534 / 166 / 730 ms → 247 / 64 / 53 ms;
- * at 400k/s both carried the rate (p99 1.32 → 0.81 s).
+ * Ticks generated per event-loop slice: half of what is due, within these bounds. A slice holds
+ * the thread it shares with the consumer, the dispatch to the workers and the delivery reports:
+ * generating and encoding a fair-value tick costs 1-3 µs here (2 cores, load 9: 0.33-0.52 M
+ * ticks/s), so a fixed 16,384-tick slice held it 30-50 ms whenever the generator caught up after
+ * a stall, and every record arriving meanwhile waited that long (150k ticks/s, embedded, three
+ * pairs at load 10-12: e2e p99 1534/166/730 ms with 16,384, 247/64/53 ms with 2,048). A fixed
+ * small slice starves the generator instead when the thread is saturated (it gets one slice per
+ * event-loop turn): kafkajs at 250k/s analysed 244k/228k → 188k/178k; confluent at 150k/s at
+ * load 14 fell 0.9 s behind. Half the backlog keeps slices short while the generator is nearly
+ * on time and lets it take its old share back once it is far behind.
  */
-const SLICE_TICKS = 2_048;
+const MIN_SLICE_TICKS = 2_048;
+const MAX_SLICE_TICKS = 16_384;
 
 /**
  * The open-loop producer: every slice it generates the ticks the schedule says are due (stamped
@@ -193,14 +197,15 @@ export class LoadGenerator {
           setTimeout(step, 1);
           return;
         }
-        const emitted = this.tickSource.generateDue(now, SLICE_TICKS);
+        const slice = Math.min(MAX_SLICE_TICKS, Math.max(MIN_SLICE_TICKS, this.tickSource.dueNotEmitted(now) >> 1));
+        const emitted = this.tickSource.generateDue(now, slice);
         // Batch only while there is a queue (Nagle's rule): a full slice means the generator is
         // behind, and frames in flight mean the client is busy, so the open frames keep filling
         // until their acknowledgements return (bounded by the linger). An idle producer with
         // nothing waiting gets the open frames at once: light load does not wait for company.
-        if (this.options.flushWhenIdle && emitted < SLICE_TICKS && this.backlog.empty && producer.pending === 0) this.batcher.flushAll(now);
+        if (this.options.flushWhenIdle && emitted < slice && this.backlog.empty && producer.pending === 0) this.batcher.flushAll(now);
         else this.batcher.flushOlderThan(now, this.options.lingerUs);
-        if (emitted === SLICE_TICKS) setImmediate(step);
+        if (emitted === slice) setImmediate(step);
         else setTimeout(step, 1);
       };
       step();

@@ -74,6 +74,11 @@ export class TickSource {
     return total !== undefined && this.next >= total;
   }
 
+  /** Ticks due at `nowUs` and not emitted yet: how far behind its schedule the generator is. */
+  dueNotEmitted(nowUs: number): number {
+    return Math.max(0, this.schedule.dueBy(nowUs) - this.next);
+  }
+
   /**
    * Emits the ticks due at `nowUs` that have not been emitted yet, at most `maxTicks` of them
    * (the caller's bound on one slice of work, so that a long stall does not turn into one huge
