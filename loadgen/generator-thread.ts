@@ -12,7 +12,10 @@ import { produceAccounting, type LoadGeneratorOptions, type ProduceStats } from 
 
 export interface GeneratorThreadData {
   options: Omit<LoadGeneratorOptions, 'clock'>;
-  /** One Int32: 1 while the main thread holds frames the Kafka client refused. */
+  /**
+   * Two Int32s the main thread writes: [0] 1 while it holds frames the Kafka client refused;
+   * [1] frames handed to the Kafka client and not yet acknowledged (the thread's idle test).
+   */
   hold: SharedArrayBuffer;
 }
 
@@ -64,7 +67,7 @@ export class ThreadedLoadGenerator {
   /** Starts the thread and its schedule; frames wait in the thread's messages until `run` takes them. */
   static start(options: LoadGeneratorOptions): Promise<ThreadedLoadGenerator> {
     const { clock: _clock, ...plain } = options;
-    const hold = new SharedArrayBuffer(4);
+    const hold = new SharedArrayBuffer(8);
     const worker = new Worker(entryScript(), { workerData: { options: plain, hold } satisfies GeneratorThreadData });
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
@@ -155,7 +158,11 @@ export class ThreadedLoadGenerator {
   }
 
   private drainBacklog(): boolean {
-    if (!this.backlog.drain()) return false;
+    const drained = this.backlog.drain();
+    // What the thread's generator reads as its producer's pending frames: it closes its open
+    // frames at once only while nothing is in flight here (Nagle's rule, LoadGenerator.run).
+    Atomics.store(this.hold, 1, this.producer === null ? 0 : this.producer.pending);
+    if (!drained) return false;
     Atomics.store(this.hold, 0, 0);
     return true;
   }
