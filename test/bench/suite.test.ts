@@ -158,6 +158,10 @@ describe('judging a probe', () => {
     expect(isMarginalFailure(judge(output({ lost: 5 })), DEFAULT_CRITERIA)).toBe(false);
     expect(isMarginalFailure(judge(output({ distinct: 30_000 })), DEFAULT_CRITERIA)).toBe(false);
     expect(isMarginalFailure(judge(output({})), DEFAULT_CRITERIA)).toBe(false);
+    // Everything analysed in the end, but at 73% of the offered rate while sending: too slow, not unlucky.
+    expect(isMarginalFailure(judge(output({ p99: 1_200_000, ticksPerSec: 7_300 })), DEFAULT_CRITERIA)).toBe(false);
+    // Behind by less than the final lag the criteria allow (1 s after 6 s): still worth a second look.
+    expect(isMarginalFailure(judge(output({ p99: 1_200_000, ticksPerSec: 8_700 })), DEFAULT_CRITERIA)).toBe(true);
   });
 });
 
