@@ -19,6 +19,9 @@ export type Acks = -1 | 0 | 1;
  */
 export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
 
+/** How long a consumer's start() waits for its group to assign partitions before it fails. */
+export const GROUP_JOIN_TIMEOUT_MS = 30_000;
+
 export interface ConnectionOptions {
   /** Comma-separated host:port list. */
   brokers: string;

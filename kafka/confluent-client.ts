@@ -11,7 +11,7 @@ import type {
   ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
-import { MAX_RECORD_BYTES } from './client.js';
+import { GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
 import { trackNativeCall } from './native-calls.js';
 import { pause } from './shutdown-steps.js';
 
@@ -185,7 +185,8 @@ export class ConfluentFrameConsumer implements FrameConsumer {
       try {
         this.consumer.unassign();
       } catch (error) {
-        this.callbacks.error(asError(error as Error));
+        // A revocation that follows a lost connection (a broker killed) has nothing left to give back.
+        if (this.consumer.isConnected()) this.callbacks.error(asError(error as Error));
       }
     } else {
       this.callbacks.error(asError(err));
@@ -197,8 +198,8 @@ export class ConfluentFrameConsumer implements FrameConsumer {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.onFirstAssignment = null;
-        reject(new FirehoseError('KAFKA_CLIENT', 'the consumer group assigned no partitions within 30 s'));
-      }, 30_000);
+        reject(new FirehoseError('KAFKA_CLIENT', `the consumer group assigned no partitions within ${GROUP_JOIN_TIMEOUT_MS / 1000} s`));
+      }, GROUP_JOIN_TIMEOUT_MS);
       this.onFirstAssignment = () => {
         clearTimeout(timer);
         resolve();

@@ -13,7 +13,7 @@ import type {
   ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
-import { MAX_RECORD_BYTES } from './client.js';
+import { GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
 import { ProduceRequestQueue } from './produce-request-queue.js';
 
 /** Codecs kafkajs ships; the others need codec plug-ins this project does not bundle. */
@@ -138,25 +138,43 @@ export class KafkajsFrameConsumer implements FrameConsumer {
       throw brokersUnreachable(this.options.brokers, error);
     }
     this.running = true;
-    // A crash kafkajs does not restart from (a non-retriable error, or retries used up while
-    // joining) ends the consumer: no GROUP_JOIN follows, so start() fails with that error instead
-    // of waiting for a join that never comes.
+    // kafkajs restarts itself after most crashes (a retriable error, retries used up while joining),
+    // so a group it cannot join brings neither a join nor a final crash: the deadline ends that
+    // wait, as the Confluent consumer's does. A crash it does not restart from fails at once.
+    let offJoin = (): void => {};
+    let offCrash = (): void => {};
+    let deadline: NodeJS.Timeout | undefined;
     const joined = new Promise<void>((resolve, reject) => {
-      const offJoin = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-        offJoin();
-        offCrash();
-        resolve();
-      });
-      const offCrash = this.consumer.on(this.consumer.events.CRASH, (event) => {
-        if (event.payload.restart) return;
-        offJoin();
-        offCrash();
-        reject(new FirehoseError('KAFKA_CLIENT', `the kafkajs consumer stopped before joining its group: ${event.payload.error.message}`));
+      deadline = setTimeout(
+        () =>
+          reject(new FirehoseError('KAFKA_CLIENT', `the consumer group assigned no partitions within ${GROUP_JOIN_TIMEOUT_MS / 1000} s`)),
+        GROUP_JOIN_TIMEOUT_MS,
+      );
+      offJoin = this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
+      offCrash = this.consumer.on(this.consumer.events.CRASH, (event) => {
+        if (!event.payload.restart)
+          reject(
+            new FirehoseError('KAFKA_CLIENT', `the kafkajs consumer stopped before joining its group: ${event.payload.error.message}`),
+          );
       });
     });
     // Awaited below; a run() that throws first must not leave its rejection unhandled.
     joined.catch(() => {});
-    await this.consumer.run({
+    try {
+      await this.runConsumer();
+      await joined;
+    } catch (error) {
+      this.running = false;
+      throw error;
+    } finally {
+      clearTimeout(deadline);
+      offJoin();
+      offCrash();
+    }
+  }
+
+  private runConsumer(): Promise<void> {
+    return this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 64,
       eachBatch: async ({ batch, heartbeat }) => {
@@ -177,7 +195,6 @@ export class KafkajsFrameConsumer implements FrameConsumer {
         }
       },
     });
-    await joined;
   }
 
   pause(): void {
