@@ -8,7 +8,7 @@ import type { FairValueStreamSpec } from '../loadgen/fair-value-market.js';
 import { countBits, decodeSeenBits, unionBits } from '../metrics/delivery-ledger.js';
 import { createMergeHistogram, mergeEncoded, type Histogram } from '../metrics/latency-histogram.js';
 import { SUMMED_CONSUME_COUNTS, type IngestPart } from '../ingest/ingest-part.js';
-import { buildRunResult, type RunRecorded, type RunResult } from './run-result.js';
+import { buildRunResult, sendingBehind, type RunRecorded, type RunResult } from './run-result.js';
 import { attachRunQuality, MAX_SCORED_TICKS, scoreRunQuality } from './run-quality.js';
 import { FirehoseError } from '../kafka/errors.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
@@ -208,6 +208,10 @@ export function mergeRunParts(input: MergeInput): RunResult {
     timeline: input.timeline,
     interrupted: loadgens.some((l) => l.interrupted),
     recorded: input.recorded ?? {},
+    sendingBehind: loadgens.flatMap((l) => {
+      const behind = sendingBehind(l.stats, config.rate);
+      return behind === null ? [] : [loadgens.length > 1 ? `source ${l.sourceId}: ${behind}` : behind];
+    }),
   });
   // Fair-value market: the generators' streams regenerated with their truth, scored against what the ingest side flagged.
   const fair = loadgens.filter((l) => l.truth != null);

@@ -175,6 +175,8 @@ export interface RunResultInput {
   timeline: TimelinePoint[];
   interrupted: boolean;
   recorded: RunRecorded;
+  /** One line per load generator whose sending outlasted its schedule (sendingBehind). */
+  sendingBehind?: string[];
 }
 
 /** What a run records beside the two halves' counts; each goes into the result as it is built. */
@@ -211,6 +213,19 @@ export interface RunProblem {
 }
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * Open loop: ticks that cannot be sent on time (a generator short of CPU, a producer pushing back)
+ * are still all sent, late, so sending outlasts the schedule. The lateness is in the latency
+ * (schedule stage); this says in words that the offered rate was not what reached the producer.
+ * Judged per load generator: each offers the whole rate on its own schedule.
+ */
+export function sendingBehind(stats: Pick<ProduceStats, 'produced' | 'startUs' | 'lastSentUs'>, rate: number): string | null {
+  const scheduleSec = stats.produced / rate;
+  const sendSec = (stats.lastSentUs - stats.startUs) / 1e6;
+  if (!(sendSec > scheduleSec * 1.1 + 0.5)) return null;
+  return `sending fell behind the offered ${Math.round(rate)} ticks/s (generator CPU or producer backpressure): a ${round(scheduleSec)} s schedule took ${round(sendSec)} s to send (${Math.round(stats.produced / sendSec)} ticks/s); the delay is counted in the latency (schedule stage)`;
+}
 
 export function buildRunResult(input: RunResultInput): RunResult {
   const { config, produce, recorded } = input;
@@ -263,15 +278,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
   if (ingest.failedAttempts > 0)
     problem('ANALYTICS_RETRIED', `${ingest.failedAttempts} analytics attempts failed and were retried or dead-lettered`);
   for (const error of ingest.errors.slice(0, 8)) problem('INGEST_ERROR', error);
-  // Open loop: ticks that cannot be sent on time (a generator short of CPU, a producer pushing back)
-  // are still all sent, late, so sending outlasts the schedule. The lateness is in the latency (schedule stage); this
-  // says in words that the offered rate was not what reached the producer.
-  const scheduleSec = produce.produced / config.rate;
-  if (!input.interrupted && sendWindowSec > scheduleSec * 1.1 + 0.5)
-    problem(
-      'SENDING_BEHIND',
-      `sending fell behind the offered ${Math.round(config.rate)} ticks/s (generator CPU or producer backpressure): a ${round(scheduleSec)} s schedule took ${round(sendWindowSec)} s to send (${Math.round(produce.produced / sendWindowSec)} ticks/s); the delay is counted in the latency (schedule stage)`,
-    );
+  if (!input.interrupted) for (const message of input.sendingBehind ?? []) problem('SENDING_BEHIND', message);
 
   const partitions: PartitionResult[] = [];
   for (let p = 0; p < config.partitions; p++) {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initHistograms } from '../../metrics/latency-histogram.js';
 import { mergeRunParts } from '../../run/result-parts.js';
+import { sendingBehind } from '../../run/run-result.js';
 import { validParts } from '../fixtures/valid-parts.js';
 
 beforeAll(async () => {
@@ -39,5 +40,13 @@ describe('a run whose sending fell behind its open-loop schedule says so', () =>
 
   it('an interrupted run is not judged on it: its schedule never ended', () => {
     expect(behind(mergedWithSendWindow(4, true))).toEqual([]);
+  });
+
+  it('judges each load generator on its own schedule: two on time but started 30 s apart are not behind', () => {
+    const at = (startSec: number) => ({ produced: 10_000, startUs: startSec * 1e6, lastSentUs: (startSec + 10) * 1e6 });
+    expect(sendingBehind(at(0), 1_000)).toBeNull();
+    expect(sendingBehind(at(30), 1_000)).toBeNull();
+    // Their union (0-40 s for a 20 s schedule at the summed count) would have read as behind.
+    expect(sendingBehind({ produced: 20_000, startUs: 0, lastSentUs: 40e6 }, 1_000)).not.toBeNull();
   });
 });
