@@ -135,16 +135,16 @@ export class IngestSession {
     this.dispatcher = new PartitionDispatcher(
       (task, transfer) => this.pool.run(task, transfer),
       {
-        frameDone: (partition, frames, result) => {
+        frameDone: (partition, frames, ticks, alerts) => {
           const now = clock();
           if (counts.firstConsumedUs === 0) counts.firstConsumedUs = now;
           counts.lastConsumedUs = now;
-          counts.consumedTicks += result.ticks;
+          counts.consumedTicks += ticks;
           counts.frames += frames;
-          counts.consumedByPartition.set(partition, (counts.consumedByPartition.get(partition) ?? 0) + result.ticks);
-          if (result.alerts) {
-            this.publishAlerts(result.alerts);
-            this.detections.add(result.alerts);
+          counts.consumedByPartition.set(partition, (counts.consumedByPartition.get(partition) ?? 0) + ticks);
+          if (alerts) {
+            this.publishAlerts(alerts);
+            this.detections.add(alerts);
           }
         },
         frameFailed: (_partition, _offset, error, willRetry) => {
@@ -167,6 +167,9 @@ export class IngestSession {
       3,
       options.framesPerTask,
       MAX_QUEUED_BYTES,
+      // One task group per worker: a task per worker in flight, each carrying what its share of
+      // the partitions gathered meanwhile.
+      options.workers,
     );
     const sideProducer = (topic: string, acked: () => void): FrameProducer =>
       createFrameProducer(
