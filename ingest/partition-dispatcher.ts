@@ -53,6 +53,11 @@ export interface DispatcherHooks {
 interface PartitionLane {
   partition: number;
   queue: ConsumedRecord[];
+  /**
+   * When the consumer handed each queued record over (µs), beside `queue`: kept here rather than
+   * as a property added to the client's message object, an allocation per record.
+   */
+  received: number[];
   head: number;
   /** Whether some of this partition's frames are in its group's task now. */
   inFlight: boolean;
@@ -136,7 +141,7 @@ export class PartitionDispatcher {
         group = { lanes: [], busy: false, singles: 0, cursor: 0, slab: null };
         this.groups.set(key, group);
       }
-      lane = { partition, queue: [], head: 0, inFlight: false, expectedOffset: -1, commitOffset: -1, dirty: false, group };
+      lane = { partition, queue: [], received: [], head: 0, inFlight: false, expectedOffset: -1, commitOffset: -1, dirty: false, group };
       group.lanes.push(lane);
       this.lanes.set(partition, lane);
     }
@@ -161,8 +166,8 @@ export class PartitionDispatcher {
         if (record.offset > lane.expectedOffset) this.hooks.offsetGap(partition, record.offset - lane.expectedOffset);
       }
       lane.expectedOffset = record.offset + 1;
-      record.receivedUs = now;
       lane.queue.push(record);
+      lane.received.push(now);
       this.queued++;
       this.queuedBytes += record.value.byteLength;
     }
@@ -186,6 +191,7 @@ export class PartitionDispatcher {
       for (let i = lane.head; i < lane.queue.length; i++) this.queuedBytes -= lane.queue[i]!.value.byteLength;
       this.queued -= lane.queue.length - lane.head;
       lane.queue = [];
+      lane.received = [];
       lane.head = 0;
       lane.expectedOffset = -1;
       this.flushCommit(lane);
@@ -207,6 +213,7 @@ export class PartitionDispatcher {
       // a batch fail sends one frame at a time until the failing frame is found.
       const single = group.singles > 0;
       const batch: ConsumedRecord[] = [];
+      const receivedUs: number[] = [];
       const segments: Segment[] = [];
       const n = lanes.length;
       for (let k = 0; k < n && !(single && batch.length > 0); k++) {
@@ -215,6 +222,7 @@ export class PartitionDispatcher {
         let ticks = 0;
         while (lane.head < lane.queue.length && (single ? batch.length < 1 : batch.length - start < tickBudget && ticks < tickBudget)) {
           const record = lane.queue[lane.head]!;
+          const received = lane.received[lane.head]!;
           // Header checks only (O(1)): a malformed record never reaches a worker.
           const problem = validateFrame(record.value);
           // Its turn comes after the partition's frames in this task: committing past it now would
@@ -227,6 +235,7 @@ export class PartitionDispatcher {
             continue;
           }
           batch.push(record);
+          receivedUs.push(received);
           ticks += (record.value.byteLength - FRAME_HEADER_BYTES) / TICK_BYTES;
         }
         if (batch.length > start) {
@@ -239,7 +248,7 @@ export class PartitionDispatcher {
       if (group.singles > 0) group.singles--;
       group.busy = true;
       this.inFlight++;
-      this.attempt(group, batch, segments);
+      this.attempt(group, batch, receivedUs, segments);
     }
   }
 
@@ -249,22 +258,17 @@ export class PartitionDispatcher {
     lane.head++;
     if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
       lane.queue = lane.queue.slice(lane.head);
+      lane.received = lane.received.slice(lane.head);
       lane.head = 0;
     }
     this.queued--;
   }
 
-  private attempt(group: TaskGroup, batch: ConsumedRecord[], segments: Segment[]): void {
+  private attempt(group: TaskGroup, batch: ConsumedRecord[], receivedUs: number[], segments: Segment[]): void {
     // The worker gets its own copy, all frames in one buffer (the group's shared memory, or one
     // moved not cloned); the records stay here for a retry or the dead-letter topic.
-    const now = this.clock();
     const values: Buffer[] = [];
-    const receivedUs: number[] = [];
-    for (const r of batch) {
-      r.attempts = (r.attempts ?? 0) + 1;
-      values.push(r.value);
-      receivedUs.push(r.receivedUs ?? now);
-    }
+    for (const r of batch) values.push(r.value);
     const bytes = packedByteLength(values);
     let packed: ArrayBuffer | SharedArrayBuffer;
     let transfer: ArrayBuffer[];
@@ -303,8 +307,11 @@ export class PartitionDispatcher {
         this.release(group, segments);
       },
       (error: unknown) => {
+        // A record's tries are counted when they fail (every earlier one did too): nothing is
+        // written on the message objects on the way out.
+        for (const r of batch) r.attempts = (r.attempts ?? 0) + 1;
         const record = batch[0]!;
-        const attempts = record.attempts ?? 1;
+        const attempts = record.attempts!;
         const willRetry = batch.length > 1 || attempts < this.maxAttempts;
         this.hooks.frameFailed(record.partition, record.offset, error, willRetry);
         if (batch.length > 1) {
@@ -313,6 +320,7 @@ export class PartitionDispatcher {
             const lane = s.lane;
             const records = batch.slice(s.start, s.start + s.count);
             lane.queue.splice(lane.head, 0, ...records);
+            lane.received.splice(lane.head, 0, ...receivedUs.slice(s.start, s.start + s.count));
             this.queued += records.length;
             for (const r of records) this.queuedBytes += r.value.byteLength;
           }
@@ -321,7 +329,7 @@ export class PartitionDispatcher {
           return;
         }
         if (willRetry) {
-          this.attempt(group, batch, segments);
+          this.attempt(group, batch, receivedUs, segments);
           return;
         }
         this.hooks.deadLetter(
