@@ -20,6 +20,7 @@ await initHistograms();
 warmUpAnalysis(data.analytics.dims, data.analyticsConfig, await syntheticFrames(data.analytics.dims));
 
 const analyzer = new FrameAnalyzer(data.analytics, data.analyticsConfig);
+if (data.warm) Atomics.add(new Int32Array(data.warm), 0, 1);
 const ledger = new DeliveryLedger(data.ledger);
 const reader = new FrameReader();
 const channel = new BroadcastChannel(data.statsChannel);

@@ -27,6 +27,8 @@ import { pause, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-step
  */
 const MAX_QUEUED_BYTES = 256 * frameByteLength(64);
 const MAX_QUEUED_RECORDS = 16_384;
+/** Longest the session waits for its workers' JIT warm-up before it joins the group. */
+const WORKER_WARMUP_WAIT_MS = 20_000;
 
 export interface IngestSessionOptions {
   brokers: string;
@@ -237,6 +239,8 @@ export class IngestSession {
     try {
       await session.deadLetters.connect();
       await session.alerts.connect();
+      // Join the group only once the workers can take tasks (a late worker is waited for no longer).
+      await session.pool.whenWarm(WORKER_WARMUP_WAIT_MS);
       await session.consumer.start();
     } catch (error) {
       await session.close();

@@ -24,6 +24,8 @@ export interface AnalyticsWorkerData {
    * the first tick a worker sees then sets it to its send time + `durationUs`). Null: no warm-up.
    */
   warmup?: { durationUs: number; cutoff: SharedArrayBuffer } | null;
+  /** One Int32: workers that finished their JIT warm-up (set by the pool: see AnalyticsPool.whenWarm). */
+  warm?: SharedArrayBuffer;
 }
 
 /**
