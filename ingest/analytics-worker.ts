@@ -20,6 +20,7 @@ await initHistograms();
 warmUpAnalysis(data.analytics.dims, data.analyticsConfig, await syntheticFrames(data.analytics.dims));
 
 const analyzer = new FrameAnalyzer(data.analytics, data.analyticsConfig);
+if (data.warm) Atomics.add(new Int32Array(data.warm), 0, 1);
 const ledger = new DeliveryLedger(data.ledger);
 const reader = new FrameReader();
 const channel = new BroadcastChannel(data.statsChannel);
@@ -105,7 +106,21 @@ export default function analyseFrames(task: FrameTask): FrameTaskResult {
   let alerts: Alert[] | null = null;
   let rejected: Array<{ index: number; problem: string }> | null = null;
   packed.reset(task.packed);
+  // A task group's frames come partition after partition (task.segments: partition, offset, frames).
+  const segments = task.segments;
+  const segmentTicks: number[] | null = segments ? [] : null;
+  let segment = 0;
+  let partition = segments ? segments[0]! : task.partition;
+  let segmentEnd = segments ? segments[2]! : packed.count;
+  let segmentStartTicks = 0;
   for (let f = 0; f < packed.count; f++) {
+    if (f === segmentEnd && segments && segmentTicks) {
+      segmentTicks.push(ticks - segmentStartTicks);
+      segmentStartTicks = ticks;
+      segment += 3;
+      partition = segments[segment]!;
+      segmentEnd += segments[segment + 2]!;
+    }
     const bytes = packed.frame(f);
     // Everything is checked before the analytics, the ledger or a histogram sees the frame, so
     // a refused frame leaves no trace and a retry cannot count anything twice.
@@ -120,7 +135,7 @@ export default function analyseFrames(task: FrameTask): FrameTaskResult {
       (rejected ??= []).push({ index: f, problem: tickProblem });
       continue;
     }
-    ticks += analyseFrame(bytes, task.partition, packed.receivedUs(f));
+    ticks += analyseFrame(bytes, partition, packed.receivedUs(f));
     const raised = analyzer.takeAlerts();
     if (raised.length > 0) (alerts ??= []).push(...raised);
   }
@@ -129,6 +144,10 @@ export default function analyseFrames(task: FrameTask): FrameTaskResult {
   const result: FrameTaskResult = { ticks, problem };
   if (alerts) result.alerts = alerts;
   if (rejected) result.rejected = rejected;
+  if (segmentTicks) {
+    segmentTicks.push(ticks - segmentStartTicks);
+    result.segmentTicks = segmentTicks;
+  }
   return result;
 }
 

@@ -27,6 +27,8 @@ import { pause, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-step
  */
 const MAX_QUEUED_BYTES = 256 * frameByteLength(64);
 const MAX_QUEUED_RECORDS = 16_384;
+/** Longest the session waits for its workers' JIT warm-up before it joins the group. */
+const WORKER_WARMUP_WAIT_MS = 20_000;
 
 export interface IngestSessionOptions {
   brokers: string;
@@ -135,16 +137,16 @@ export class IngestSession {
     this.dispatcher = new PartitionDispatcher(
       (task, transfer) => this.pool.run(task, transfer),
       {
-        frameDone: (partition, frames, result) => {
+        frameDone: (partition, frames, ticks, alerts) => {
           const now = clock();
           if (counts.firstConsumedUs === 0) counts.firstConsumedUs = now;
           counts.lastConsumedUs = now;
-          counts.consumedTicks += result.ticks;
+          counts.consumedTicks += ticks;
           counts.frames += frames;
-          counts.consumedByPartition.set(partition, (counts.consumedByPartition.get(partition) ?? 0) + result.ticks);
-          if (result.alerts) {
-            this.publishAlerts(result.alerts);
-            this.detections.add(result.alerts);
+          counts.consumedByPartition.set(partition, (counts.consumedByPartition.get(partition) ?? 0) + ticks);
+          if (alerts) {
+            this.publishAlerts(alerts);
+            this.detections.add(alerts);
           }
         },
         frameFailed: (_partition, _offset, error, willRetry) => {
@@ -167,6 +169,9 @@ export class IngestSession {
       3,
       options.framesPerTask,
       MAX_QUEUED_BYTES,
+      // One task group per worker: a task per worker in flight, each carrying what its share of
+      // the partitions gathered meanwhile.
+      options.workers,
     );
     const sideProducer = (topic: string, acked: () => void): FrameProducer =>
       createFrameProducer(
@@ -234,6 +239,8 @@ export class IngestSession {
     try {
       await session.deadLetters.connect();
       await session.alerts.connect();
+      // Join the group only once the workers can take tasks (a late worker is waited for no longer).
+      await session.pool.whenWarm(WORKER_WARMUP_WAIT_MS);
       await session.consumer.start();
     } catch (error) {
       await session.close();

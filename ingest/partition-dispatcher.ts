@@ -1,3 +1,4 @@
+import type { Alert } from '../analytics/alerts.js';
 import type { ConsumedRecord } from '../kafka/client.js';
 import type { ClockUs } from '../wire/clock.js';
 import { FRAME_HEADER_BYTES, TICK_BYTES, validateFrame } from '../wire/tick-frame.js';
@@ -12,12 +13,12 @@ import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
 const BUDGET_TICKS_PER_FRAME = 64;
 
 /**
- * Each partition packs its tasks into shared memory of its own, reused from task to task: it has
+ * Each task group packs its tasks into shared memory of its own, reused from task to task: it has
  * at most one task in flight, so the memory is free again when that task settles. A task larger
  * than this (frames of thousands of ticks) gets a buffer of its own, moved to the worker.
  */
-const LANE_SLAB_MAX_BYTES = 1 << 20;
-const LANE_SLAB_MIN_BYTES = 64 << 10;
+const SLAB_MAX_BYTES = 1 << 20;
+const SLAB_MIN_BYTES = 64 << 10;
 
 /** Runs one task on the worker pool; `transfer` lists what moves (not copies) to the worker (empty for shared memory). */
 export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise<FrameTaskResult>;
@@ -30,8 +31,11 @@ export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise
 export type DeadLetterKind = 'malformed' | 'failed';
 
 export interface DispatcherHooks {
-  /** A task of `frames` consecutive frames was analysed. */
-  frameDone(partition: number, frames: number, result: FrameTaskResult): void;
+  /**
+   * `frames` consecutive frames of a partition were analysed, holding `ticks` ticks. A task that
+   * carried several partitions reports each of them; its alerts come with the first.
+   */
+  frameDone(partition: number, frames: number, ticks: number, alerts: readonly Alert[] | undefined): void;
   /** A task failed (the worker threw or died); it is tried again up to the retry limit. */
   frameFailed(partition: number, offset: number, error: unknown, willRetry: boolean): void;
   /**
@@ -47,28 +51,58 @@ export interface DispatcherHooks {
 }
 
 interface PartitionLane {
+  partition: number;
   queue: ConsumedRecord[];
+  /**
+   * When the consumer handed each queued record over (µs), beside `queue`: kept here rather than
+   * as a property added to the client's message object, an allocation per record.
+   */
+  received: number[];
   head: number;
-  busy: boolean;
-  /** Frames still to be sent one per task (after a batch failed). */
-  singles: number;
+  /** Whether some of this partition's frames are in its group's task now. */
+  inFlight: boolean;
   /** Next offset expected from the consumer, -1 before the first record. */
   expectedOffset: number;
   /** Offset to commit (last completed + 1), and whether it changed since the last commit. */
   commitOffset: number;
   dirty: boolean;
-  /** This partition's task memory (see LANE_SLAB_MAX_BYTES); grown on demand. */
-  slab: SharedArrayBuffer | null;
+  group: TaskGroup;
 }
 
 /**
- * Hands frames to the pool keeping Kafka's per-partition order: at most one frame of a
- * partition is in flight, the next starts when it finishes. Offsets are committed only for
- * finished frames (at-least-once). When too many frames wait, the consumer is paused instead of
+ * Partitions whose frames travel to the workers together: at most one task of a group is in
+ * flight, carrying the frames that waited in each of its partitions. With one group per worker,
+ * a task takes what a whole share of the partitions gathered while the previous one ran, instead
+ * of one task per partition (at one tick per record, the messages between threads were the
+ * consumer thread's largest cost after the client itself).
+ */
+interface TaskGroup {
+  lanes: PartitionLane[];
+  busy: boolean;
+  /** Frames still to be sent one per task (after a batch failed). */
+  singles: number;
+  /** The lane a task starts with, turned each task so no partition always goes last. */
+  cursor: number;
+  /** This group's task memory (see SLAB_MAX_BYTES); grown on demand. */
+  slab: SharedArrayBuffer | null;
+}
+
+/** The records of one partition inside a task: `batch[start .. start + count)`. */
+interface Segment {
+  lane: PartitionLane;
+  start: number;
+  count: number;
+}
+
+/**
+ * Hands frames to the pool keeping Kafka's per-partition order: at most one task of a partition's
+ * group is in flight, the next starts when it finishes. Offsets are committed only for finished
+ * frames (at-least-once). When too many frames wait, the consumer is paused instead of
  * buffering without bound.
  */
 export class PartitionDispatcher {
   private readonly lanes = new Map<number, PartitionLane>();
+  private readonly groups = new Map<number, TaskGroup>();
   private queued = 0;
   /** Value bytes of the queued records. */
   private queuedBytes = 0;
@@ -83,7 +117,7 @@ export class PartitionDispatcher {
     private readonly maxQueuedFrames: number,
     /** Tries per frame before it is dead-lettered. */
     private readonly maxAttempts = 3,
-    /** Most consecutive frames of a partition sent to a worker as one task. */
+    /** Most consecutive frames of a partition sent to a worker in one task. */
     private readonly maxFramesPerTask = 16,
     /**
      * Value bytes that may wait before the consumer is paused, besides `maxQueuedFrames` records:
@@ -91,12 +125,24 @@ export class PartitionDispatcher {
      * per record) where a bound in records would stop the consumer after every fetch.
      */
     private readonly maxQueuedBytes = Number.POSITIVE_INFINITY,
+    /**
+     * Task groups: partition p belongs to group p mod taskGroups, so at most this many tasks are
+     * in flight. Infinity: each partition is a group of its own.
+     */
+    private readonly taskGroups = Number.POSITIVE_INFINITY,
   ) {}
 
   private lane(partition: number): PartitionLane {
     let lane = this.lanes.get(partition);
     if (!lane) {
-      lane = { queue: [], head: 0, busy: false, singles: 0, expectedOffset: -1, commitOffset: -1, dirty: false, slab: null };
+      const key = Number.isFinite(this.taskGroups) ? partition % this.taskGroups : partition;
+      let group = this.groups.get(key);
+      if (!group) {
+        group = { lanes: [], busy: false, singles: 0, cursor: 0, slab: null };
+        this.groups.set(key, group);
+      }
+      lane = { partition, queue: [], received: [], head: 0, inFlight: false, expectedOffset: -1, commitOffset: -1, dirty: false, group };
+      group.lanes.push(lane);
       this.lanes.set(partition, lane);
     }
     return lane;
@@ -106,6 +152,7 @@ export class PartitionDispatcher {
     return this.queued;
   }
 
+  /** Tasks at the workers now. */
   get framesInFlight(): number {
     return this.inFlight;
   }
@@ -119,12 +166,12 @@ export class PartitionDispatcher {
         if (record.offset > lane.expectedOffset) this.hooks.offsetGap(partition, record.offset - lane.expectedOffset);
       }
       lane.expectedOffset = record.offset + 1;
-      record.receivedUs = now;
       lane.queue.push(record);
+      lane.received.push(now);
       this.queued++;
       this.queuedBytes += record.value.byteLength;
     }
-    this.pump(partition, lane);
+    this.pump(lane.group);
     // After the pump: it may have dead-lettered a run of malformed records synchronously, and a
     // pause taken before it would then wait for a release that never comes (a stall for good).
     if (!this.paused && (this.queued >= this.maxQueuedFrames || this.queuedBytes >= this.maxQueuedBytes)) {
@@ -144,42 +191,64 @@ export class PartitionDispatcher {
       for (let i = lane.head; i < lane.queue.length; i++) this.queuedBytes -= lane.queue[i]!.value.byteLength;
       this.queued -= lane.queue.length - lane.head;
       lane.queue = [];
+      lane.received = [];
       lane.head = 0;
       lane.expectedOffset = -1;
-      this.flushCommit(partition, lane);
-      if (!lane.busy) this.lanes.delete(partition);
+      this.flushCommit(lane);
+      if (!lane.inFlight) {
+        this.lanes.delete(partition);
+        const lanes = lane.group.lanes;
+        lanes.splice(lanes.indexOf(lane), 1);
+      }
     }
     this.maybeResume();
     this.notifyIfIdle();
   }
 
-  private pump(partition: number, lane: PartitionLane): void {
-    while (!lane.busy && lane.head < lane.queue.length) {
-      // Consecutive well-formed frames go out together; a lane that just saw a batch fail sends
-      // one frame at a time until the failing frame is found.
-      const single = lane.singles > 0;
-      const tickBudget = this.maxFramesPerTask * BUDGET_TICKS_PER_FRAME;
+  private pump(group: TaskGroup): void {
+    const lanes = group.lanes;
+    const tickBudget = this.maxFramesPerTask * BUDGET_TICKS_PER_FRAME;
+    while (!group.busy) {
+      // Consecutive well-formed frames of each partition go out together; a group that just saw
+      // a batch fail sends one frame at a time until the failing frame is found.
+      const single = group.singles > 0;
       const batch: ConsumedRecord[] = [];
-      let ticks = 0;
-      while (lane.head < lane.queue.length && (single ? batch.length < 1 : batch.length < tickBudget && ticks < tickBudget)) {
-        const record = lane.queue[lane.head]!;
-        // Header checks only (O(1)): a malformed record never reaches a worker.
-        const problem = validateFrame(record.value);
-        if (problem !== null && batch.length > 0) break; // its turn comes after the batch
-        this.take(lane);
-        if (problem !== null) {
-          this.hooks.deadLetter(record, problem, 'malformed');
-          this.finished(lane, record);
-          continue;
+      const receivedUs: number[] = [];
+      const segments: Segment[] = [];
+      const n = lanes.length;
+      for (let k = 0; k < n && !(single && batch.length > 0); k++) {
+        const lane = lanes[(group.cursor + k) % n]!;
+        const start = batch.length;
+        let ticks = 0;
+        while (lane.head < lane.queue.length && (single ? batch.length < 1 : batch.length - start < tickBudget && ticks < tickBudget)) {
+          const record = lane.queue[lane.head]!;
+          const received = lane.received[lane.head]!;
+          // Header checks only (O(1)): a malformed record never reaches a worker.
+          const problem = validateFrame(record.value);
+          // Its turn comes after the partition's frames in this task: committing past it now would
+          // commit them before they are analysed.
+          if (problem !== null && batch.length > start) break;
+          this.take(lane);
+          if (problem !== null) {
+            this.hooks.deadLetter(record, problem, 'malformed');
+            this.finished(lane, record);
+            continue;
+          }
+          batch.push(record);
+          receivedUs.push(received);
+          ticks += (record.value.byteLength - FRAME_HEADER_BYTES) / TICK_BYTES;
         }
-        batch.push(record);
-        ticks += (record.value.byteLength - FRAME_HEADER_BYTES) / TICK_BYTES;
+        if (batch.length > start) {
+          segments.push({ lane, start, count: batch.length - start });
+          lane.inFlight = true;
+        }
       }
-      if (batch.length === 0) continue;
-      if (lane.singles > 0) lane.singles--;
-      lane.busy = true;
+      if (batch.length === 0) return;
+      if (n > 1) group.cursor = (group.cursor + 1) % n;
+      if (group.singles > 0) group.singles--;
+      group.busy = true;
       this.inFlight++;
-      this.attempt(partition, lane, batch);
+      this.attempt(group, batch, receivedUs, segments);
     }
   }
 
@@ -189,28 +258,23 @@ export class PartitionDispatcher {
     lane.head++;
     if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
       lane.queue = lane.queue.slice(lane.head);
+      lane.received = lane.received.slice(lane.head);
       lane.head = 0;
     }
     this.queued--;
   }
 
-  private attempt(partition: number, lane: PartitionLane, batch: ConsumedRecord[]): void {
-    // The worker gets its own copy, all frames in one buffer (the lane's shared memory, or one moved
-    // not cloned); the records stay here for a retry or the dead-letter topic.
-    const now = this.clock();
+  private attempt(group: TaskGroup, batch: ConsumedRecord[], receivedUs: number[], segments: Segment[]): void {
+    // The worker gets its own copy, all frames in one buffer (the group's shared memory, or one
+    // moved not cloned); the records stay here for a retry or the dead-letter topic.
     const values: Buffer[] = [];
-    const receivedUs: number[] = [];
-    for (const r of batch) {
-      r.attempts = (r.attempts ?? 0) + 1;
-      values.push(r.value);
-      receivedUs.push(r.receivedUs ?? now);
-    }
+    for (const r of batch) values.push(r.value);
     const bytes = packedByteLength(values);
     let packed: ArrayBuffer | SharedArrayBuffer;
     let transfer: ArrayBuffer[];
-    if (bytes <= LANE_SLAB_MAX_BYTES) {
-      if (lane.slab === null || lane.slab.byteLength < bytes) lane.slab = new SharedArrayBuffer(slabBytes(bytes));
-      packed = lane.slab;
+    if (bytes <= SLAB_MAX_BYTES) {
+      if (group.slab === null || group.slab.byteLength < bytes) group.slab = new SharedArrayBuffer(slabBytes(bytes));
+      packed = group.slab;
       packFramesInto(packed, values, receivedUs);
       transfer = [];
     } else {
@@ -218,33 +282,54 @@ export class PartitionDispatcher {
       packed = own;
       transfer = [own];
     }
-    this.run({ packed, count: batch.length, partition, offset: batch[0]!.offset }, transfer).then(
+    const first = segments[0]!;
+    const task: FrameTask = { packed, count: batch.length, partition: first.lane.partition, offset: batch[0]!.offset };
+    if (segments.length > 1) {
+      const flat: number[] = [];
+      for (const s of segments) flat.push(s.lane.partition, batch[s.start]!.offset, s.count);
+      task.segments = flat;
+    }
+    this.run(task, transfer).then(
       (result) => {
-        this.finished(lane, batch[batch.length - 1]!);
         const rejected = result.rejected ?? [];
+        for (const s of segments) this.finished(s.lane, batch[s.start + s.count - 1]!);
         for (const { index, problem } of rejected) {
           const record = batch[index];
           if (record) this.hooks.deadLetter(record, problem, 'malformed');
         }
-        this.hooks.frameDone(partition, batch.length - rejected.length, result);
-        this.release(partition, lane);
+        for (let i = 0; i < segments.length; i++) {
+          const s = segments[i]!;
+          let refused = 0;
+          for (const { index } of rejected) if (index >= s.start && index < s.start + s.count) refused++;
+          const ticks = segments.length === 1 ? result.ticks : (result.segmentTicks?.[i] ?? 0);
+          this.hooks.frameDone(s.lane.partition, s.count - refused, ticks, i === 0 ? result.alerts : undefined);
+        }
+        this.release(group, segments);
       },
       (error: unknown) => {
+        // A record's tries are counted when they fail (every earlier one did too): nothing is
+        // written on the message objects on the way out.
+        for (const r of batch) r.attempts = (r.attempts ?? 0) + 1;
         const record = batch[0]!;
-        const attempts = record.attempts ?? 1;
+        const attempts = record.attempts!;
         const willRetry = batch.length > 1 || attempts < this.maxAttempts;
-        this.hooks.frameFailed(partition, record.offset, error, willRetry);
+        this.hooks.frameFailed(record.partition, record.offset, error, willRetry);
         if (batch.length > 1) {
           // Which frame failed is unknown: put them back and send them one at a time.
-          lane.queue.splice(lane.head, 0, ...batch);
-          this.queued += batch.length;
-          for (const r of batch) this.queuedBytes += r.value.byteLength;
-          lane.singles = batch.length;
-          this.release(partition, lane);
+          for (const s of segments) {
+            const lane = s.lane;
+            const records = batch.slice(s.start, s.start + s.count);
+            lane.queue.splice(lane.head, 0, ...records);
+            lane.received.splice(lane.head, 0, ...receivedUs.slice(s.start, s.start + s.count));
+            this.queued += records.length;
+            for (const r of records) this.queuedBytes += r.value.byteLength;
+          }
+          group.singles = batch.length;
+          this.release(group, segments);
           return;
         }
         if (willRetry) {
-          this.attempt(partition, lane, batch);
+          this.attempt(group, batch, receivedUs, segments);
           return;
         }
         this.hooks.deadLetter(
@@ -252,8 +337,8 @@ export class PartitionDispatcher {
           `analytics failed ${attempts} times: ${error instanceof Error ? error.message : String(error)}`,
           'failed',
         );
-        this.finished(lane, record);
-        this.release(partition, lane);
+        this.finished(first.lane, record);
+        this.release(group, segments);
       },
     );
   }
@@ -263,10 +348,11 @@ export class PartitionDispatcher {
     lane.dirty = true;
   }
 
-  private release(partition: number, lane: PartitionLane): void {
-    lane.busy = false;
+  private release(group: TaskGroup, segments: Segment[]): void {
+    for (const s of segments) s.lane.inFlight = false;
+    group.busy = false;
     this.inFlight--;
-    this.pump(partition, lane);
+    this.pump(group);
     // After the pump, which may have dead-lettered records without a task (no later release).
     this.maybeResume();
     this.notifyIfIdle();
@@ -279,15 +365,15 @@ export class PartitionDispatcher {
     }
   }
 
-  private flushCommit(partition: number, lane: PartitionLane): void {
+  private flushCommit(lane: PartitionLane): void {
     if (!lane.dirty) return;
     lane.dirty = false;
-    this.hooks.commit(partition, lane.commitOffset);
+    this.hooks.commit(lane.partition, lane.commitOffset);
   }
 
   /** Commits every partition whose finished offset moved; call periodically and at the end. */
   commitFinished(): void {
-    for (const [partition, lane] of this.lanes) this.flushCommit(partition, lane);
+    for (const lane of this.lanes.values()) this.flushCommit(lane);
   }
 
   /** The next offset this dispatcher expects for a partition (-1 before its first record). */
@@ -313,9 +399,9 @@ export class PartitionDispatcher {
   }
 }
 
-/** A lane's slab size for a task of `bytes`: the next power of two, at least LANE_SLAB_MIN_BYTES. */
+/** A group's slab size for a task of `bytes`: the next power of two, at least SLAB_MIN_BYTES. */
 function slabBytes(bytes: number): number {
-  let size = LANE_SLAB_MIN_BYTES;
+  let size = SLAB_MIN_BYTES;
   while (size < bytes) size *= 2;
   return size;
 }

@@ -24,6 +24,8 @@ export interface AnalyticsWorkerData {
    * the first tick a worker sees then sets it to its send time + `durationUs`). Null: no warm-up.
    */
   warmup?: { durationUs: number; cutoff: SharedArrayBuffer } | null;
+  /** One Int32: workers that finished their JIT warm-up (set by the pool: see AnalyticsPool.whenWarm). */
+  warm?: SharedArrayBuffer;
 }
 
 /**
@@ -40,6 +42,12 @@ export interface FrameTask {
   partition: number;
   /** Offset of the first frame; the others follow it. */
   offset: number;
+  /**
+   * Set when the task carries frames of several partitions (a task group's): for each partition
+   * in turn, `partition, offset of its first frame, frames`, its frames following those of the one
+   * before. Absent: every frame is `partition`'s, from `offset`.
+   */
+  segments?: number[];
 }
 
 export interface FrameTaskResult {
@@ -58,6 +66,8 @@ export interface FrameTaskResult {
    * are invalid (wire/tick-frame.ts validateTicks). Absent when none was; they go to the dead letters.
    */
   rejected?: Array<{ index: number; problem: string }>;
+  /** With `segments`: the ticks analysed in each partition's frames, in the task's order. */
+  segmentTicks?: number[];
 }
 
 export const STAGES = ['schedule', 'transport', 'queue', 'analytics'] as const;

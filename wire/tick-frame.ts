@@ -235,13 +235,32 @@ export type FrameProblem = 'truncated' | 'bad-magic' | 'bad-version' | 'length-m
  */
 export function validateFrame(bytes: Uint8Array): FrameProblem | null {
   if (bytes.byteLength < FRAME_HEADER_BYTES) return 'truncated';
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (v.getUint32(0, true) !== FRAME_MAGIC) return 'bad-magic';
-  if (v.getUint8(4) !== FRAME_VERSION) return 'bad-version';
-  const count = v.getUint16(6, true);
+  // Read byte by byte: a DataView per call was an object per record (one tick per record).
+  if ((bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0 !== FRAME_MAGIC) return 'bad-magic';
+  if (bytes[4] !== FRAME_VERSION) return 'bad-version';
+  const count = bytes[6]! | (bytes[7]! << 8);
   if (bytes.byteLength !== frameByteLength(count)) return 'length-mismatch';
   return null;
 }
+
+/**
+ * A DataView over a whole buffer, made again only when frames come from another buffer: the
+ * frames of a worker task share one buffer, and a view per frame was garbage per record.
+ */
+class WholeBufferView {
+  private buffer: ArrayBufferLike | null = null;
+  view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+  of(bytes: Uint8Array): DataView<ArrayBufferLike> {
+    if (bytes.buffer !== this.buffer) {
+      this.buffer = bytes.buffer;
+      this.view = new DataView(bytes.buffer);
+    }
+    return this.view;
+  }
+}
+
+const ticksView = new WholeBufferView();
 
 export type TickProblem = 'bad-timestamp' | 'source-mismatch';
 
@@ -251,11 +270,12 @@ export type TickProblem = 'bad-timestamp' | 'source-mismatch';
  * mark that source's seq as delivered and hide its loss; a NaN time cannot be recorded.
  */
 export function validateTicks(bytes: Uint8Array): TickProblem | null {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (!Number.isFinite(v.getFloat64(16, true))) return 'bad-timestamp';
-  const count = v.getUint16(6, true);
-  const source = v.getUint16(8, true);
-  for (let i = 0, o = FRAME_HEADER_BYTES; i < count; i++, o += TICK_BYTES) {
+  const v = ticksView.of(bytes);
+  const base = bytes.byteOffset;
+  if (!Number.isFinite(v.getFloat64(base + 16, true))) return 'bad-timestamp';
+  const count = v.getUint16(base + 6, true);
+  const source = v.getUint16(base + 8, true);
+  for (let i = 0, o = base + FRAME_HEADER_BYTES; i < count; i++, o += TICK_BYTES) {
     if (v.getUint16(o + 4, true) !== source) return 'source-mismatch';
     if (!Number.isFinite(v.getFloat64(o + 16, true))) return 'bad-timestamp';
   }
@@ -264,55 +284,59 @@ export function validateTicks(bytes: Uint8Array): TickProblem | null {
 
 /** Reads a frame in place. Point it at a frame with `reset`; tick accessors take the tick index. */
 export class FrameReader {
+  private readonly whole = new WholeBufferView();
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(FRAME_HEADER_BYTES));
+  /** Where the frame starts in the view's buffer. */
+  private base = 0;
 
   reset(bytes: Uint8Array): this {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = this.whole.of(bytes);
+    this.base = bytes.byteOffset;
     return this;
   }
 
   get tickCount(): number {
-    return this.view.getUint16(6, true);
+    return this.view.getUint16(this.base + 6, true);
   }
   get source(): number {
-    return this.view.getUint16(8, true);
+    return this.view.getUint16(this.base + 8, true);
   }
   get keyGroup(): number {
-    return this.view.getUint32(12, true);
+    return this.view.getUint32(this.base + 12, true);
   }
   get producedAtUs(): number {
-    return this.view.getFloat64(16, true);
+    return this.view.getFloat64(this.base + 16, true);
   }
 
   seq(i: number): number {
-    return this.view.getUint32(FRAME_HEADER_BYTES + i * TICK_BYTES, true);
+    return this.view.getUint32(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES, true);
   }
   tickSource(i: number): number {
-    return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 4, true);
+    return this.view.getUint16(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES + 4, true);
   }
   venue(i: number): number {
-    return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 6, true);
+    return this.view.getUint16(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES + 6, true);
   }
   instrument(i: number): number {
-    return this.view.getUint32(FRAME_HEADER_BYTES + i * TICK_BYTES + 8, true);
+    return this.view.getUint32(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES + 8, true);
   }
   flags(i: number): number {
-    return this.view.getUint16(FRAME_HEADER_BYTES + i * TICK_BYTES + 12, true);
+    return this.view.getUint16(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES + 12, true);
   }
   sendTimeUs(i: number): number {
-    return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 16, true);
+    return this.view.getFloat64(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES + 16, true);
   }
   bid(i: number): number {
-    return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 24, true);
+    return this.view.getFloat64(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES + 24, true);
   }
   ask(i: number): number {
-    return this.view.getFloat64(FRAME_HEADER_BYTES + i * TICK_BYTES + 32, true);
+    return this.view.getFloat64(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES + 32, true);
   }
   bidSize(i: number): number {
-    return this.view.getFloat32(FRAME_HEADER_BYTES + i * TICK_BYTES + 40, true);
+    return this.view.getFloat32(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES + 40, true);
   }
   askSize(i: number): number {
-    return this.view.getFloat32(FRAME_HEADER_BYTES + i * TICK_BYTES + 44, true);
+    return this.view.getFloat32(this.base + FRAME_HEADER_BYTES + i * TICK_BYTES + 44, true);
   }
 
   /** Copies one tick into an object. For tests and tools only: the hot path uses the accessors. */

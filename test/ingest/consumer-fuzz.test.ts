@@ -137,7 +137,8 @@ describe('consumer-side fuzz through the dispatcher and real workers', () => {
       fc.asyncProperty(
         fc.array(fc.record({ partition: fc.integer({ min: 0, max: 2 }), input }), { minLength: 1, maxLength: 40 }),
         fc.integer({ min: 1, max: 12 }),
-        async (records, fetchSize) => {
+        fc.constantFrom(1, 2, Number.POSITIVE_INFINITY),
+        async (records, fetchSize, taskGroups) => {
           const analysed = new Map<string, number>();
           const deadLettered = new Map<string, number>();
           const commits = new Map<number, number>();
@@ -148,10 +149,14 @@ describe('consumer-side fuzz through the dispatcher and real workers', () => {
             (task, transfer) =>
               pool.run(task, transfer).then((result) => {
                 const refused = new Set((result.rejected ?? []).map((r) => r.index));
-                for (let i = 0; i < task.count; i++) {
-                  if (refused.has(i)) continue;
-                  const key = `${task.partition}/${task.offset + i}`;
-                  analysed.set(key, (analysed.get(key) ?? 0) + 1);
+                // A task group's task carries several partitions: partition, first offset, frames.
+                const segments = task.segments ?? [task.partition, task.offset, task.count];
+                for (let s = 0, i = 0; s < segments.length; s += 3) {
+                  for (let k = 0; k < segments[s + 2]!; k++, i++) {
+                    if (refused.has(i)) continue;
+                    const key = `${segments[s]}/${segments[s + 1]! + k}`;
+                    analysed.set(key, (analysed.get(key) ?? 0) + 1);
+                  }
                 }
                 analysedTicks += result.ticks;
                 return result;
@@ -181,6 +186,8 @@ describe('consumer-side fuzz through the dispatcher and real workers', () => {
             8,
             3,
             4,
+            Number.POSITIVE_INFINITY,
+            taskGroups,
           );
           // The consumer: fetches up to `fetchSize` records of one partition at a time, waits while paused.
           const nextOffset = [0, 0, 0];

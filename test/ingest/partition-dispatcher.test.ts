@@ -13,16 +13,26 @@ function record(partition: number, offset: number, workUnits: number): ConsumedR
   return { partition, offset, value: writer.finish(0, partition, 1) };
 }
 
-function hooks(
-  overrides: Partial<DispatcherHooks> = {},
-): DispatcherHooks & { commits: Map<number, number>; done: number; pauses: number; resumes: number; deadLetters: string[] } {
+function hooks(overrides: Partial<DispatcherHooks> = {}): DispatcherHooks & {
+  commits: Map<number, number>;
+  done: number;
+  ticks: number;
+  ticksByPartition: Map<number, number>;
+  pauses: number;
+  resumes: number;
+  deadLetters: string[];
+} {
   const state = {
     commits: new Map<number, number>(),
     done: 0,
     pauses: 0,
     resumes: 0,
-    frameDone(_p: number, frames: number) {
+    ticks: 0,
+    ticksByPartition: new Map<number, number>(),
+    frameDone(p: number, frames: number, ticks: number) {
       state.done += frames;
+      state.ticks += ticks;
+      state.ticksByPartition.set(p, (state.ticksByPartition.get(p) ?? 0) + ticks);
     },
     frameFailed() {
       throw new Error('no task should fail');
@@ -47,7 +57,10 @@ function hooks(
 }
 
 describe('partition dispatcher', () => {
-  it('keeps per-partition order and one frame per partition in flight through a real worker pool', async () => {
+  it.each([
+    ['a group per partition', Number.POSITIVE_INFINITY],
+    ['3 task groups', 3],
+  ])('keeps per-partition order and one frame per partition in flight through a real worker pool (%s)', async (_name, taskGroups) => {
     const partitions = 12;
     const framesPerPartition = 60;
     const shared = {
@@ -63,11 +76,26 @@ describe('partition dispatcher', () => {
       workerData: shared,
     });
     const h = hooks();
+    let running = 0;
+    let mostRunning = 0;
+    let multiPartitionTasks = 0;
     const dispatcher = new PartitionDispatcher(
-      (task, transfer) => pool.run(task, { transferList: transfer }) as Promise<FrameTaskResult>,
+      async (task, transfer) => {
+        mostRunning = Math.max(mostRunning, ++running);
+        if (task.segments) multiPartitionTasks++;
+        try {
+          return (await pool.run(task, { transferList: transfer })) as FrameTaskResult;
+        } finally {
+          running--;
+        }
+      },
       h,
       () => 0,
       1_000_000,
+      3,
+      16,
+      Number.POSITIVE_INFINITY,
+      taskGroups,
     );
     try {
       // Interleave partitions in random-sized batches, as a consumer delivers them.
@@ -90,6 +118,10 @@ describe('partition dispatcher', () => {
       expect(violations).toEqual([0, 0, 0]);
       expect(h.done).toBe(partitions * framesPerPartition);
       for (let p = 0; p < partitions; p++) expect(h.commits.get(p)).toBe(framesPerPartition);
+      expect(h.ticks).toBe(partitions * framesPerPartition);
+      expect(mostRunning).toBeLessThanOrEqual(Math.min(partitions, taskGroups));
+      if (Number.isFinite(taskGroups)) expect(multiPartitionTasks).toBeGreaterThan(0);
+      else expect(multiPartitionTasks).toBe(0);
     } finally {
       await pool.destroy();
     }
@@ -349,5 +381,108 @@ describe('partition dispatcher', () => {
     expect(h.pauses).toBe(0);
     dispatcher.push(0, [record(0, 10, 0)]);
     expect(h.pauses).toBe(1);
+  });
+  it("sends a task group's partitions in one task: ticks, refusals and commits land on each record's own partition", async () => {
+    const h = hooks();
+    const tasks: Array<{ count: number; segments: number[] | undefined }> = [];
+    const pending: Array<() => void> = [];
+    const dispatcher = new PartitionDispatcher(
+      (task) => {
+        tasks.push({ count: task.count, segments: task.segments });
+        // The worker refuses the task's 4th frame (partition 2's second): 2 ticks analysed in partition 0, 1 in 2.
+        return new Promise<FrameTaskResult>((resolve) =>
+          pending.push(() =>
+            resolve(
+              task.segments
+                ? { ticks: 3, problem: null, rejected: [{ index: 3, problem: 'bad-timestamp' }], segmentTicks: [2, 1] }
+                : { ticks: task.count, problem: null },
+            ),
+          ),
+        );
+      },
+      h,
+      () => 0,
+      100,
+      3,
+      16,
+      Number.POSITIVE_INFINITY,
+      2,
+    );
+    // Partitions 0 and 2 share group 0, partition 1 is group 1's.
+    dispatcher.push(0, [record(0, 0, 0)]);
+    dispatcher.push(1, [record(1, 0, 0)]);
+    dispatcher.push(0, [record(0, 1, 0), record(0, 2, 0)]);
+    dispatcher.push(2, [record(2, 7, 0), record(2, 8, 0)]);
+    expect(dispatcher.framesInFlight).toBe(2);
+    pending.shift()!();
+    await new Promise((r) => setImmediate(r));
+    // Group 0's next task carries both of its partitions' waiting frames.
+    expect(tasks[2]).toEqual({ count: 4, segments: [0, 1, 2, 2, 7, 2] });
+    while (pending.length > 0) pending.shift()!();
+    await dispatcher.whenIdle();
+    dispatcher.commitFinished();
+    expect(h.deadLetters).toEqual(['2/8: bad-timestamp']);
+    expect(h.done).toBe(5);
+    expect([...h.ticksByPartition].sort((a, b) => a[0] - b[0])).toEqual([
+      [0, 3],
+      [1, 1],
+      [2, 1],
+    ]);
+    expect([...h.commits].sort((a, b) => a[0] - b[0])).toEqual([
+      [0, 3],
+      [1, 1],
+      [2, 9],
+    ]);
+  });
+
+  it("retries a failed task group's frames one at a time, each partition still in order", async () => {
+    const failures: boolean[] = [];
+    const h = hooks({
+      frameFailed: (_p, _o, _e, willRetry) => {
+        failures.push(willRetry);
+      },
+    });
+    const tasks: string[] = [];
+    let release: (() => void) | null = null;
+    const dispatcher = new PartitionDispatcher(
+      (task) => {
+        const segments = task.segments ?? [task.partition, task.offset, task.count];
+        const frames: string[] = [];
+        for (let s = 0; s < segments.length; s += 3)
+          for (let k = 0; k < segments[s + 2]!; k++) frames.push(`${segments[s]}/${segments[s + 1]! + k}`);
+        tasks.push(frames.join('+'));
+        const segmentTicks = task.segments ? segments.filter((_, i) => i % 3 === 2) : undefined;
+        // The first task is held, so that both partitions' frames wait and go out together.
+        if (tasks.length === 1) return new Promise((resolve) => (release = () => resolve({ ticks: 1, problem: null })));
+        return frames.includes('1/1')
+          ? Promise.reject(new Error('boom'))
+          : Promise.resolve({ ticks: frames.length, problem: null, segmentTicks });
+      },
+      h,
+      () => 0,
+      100,
+      3,
+      16,
+      Number.POSITIVE_INFINITY,
+      1,
+    );
+    dispatcher.push(2, [record(2, 0, 0)]);
+    dispatcher.push(0, [record(0, 0, 0), record(0, 1, 0)]);
+    dispatcher.push(1, [record(1, 0, 0), record(1, 1, 0), record(1, 2, 0)]);
+    release!();
+    await dispatcher.whenIdle();
+    dispatcher.commitFinished();
+    // The group's task fails; its frames go one by one, partition by partition, each in order;
+    // the failing one (3 tries with the batch's) is dead-lettered.
+    expect(tasks.slice(0, 2)).toEqual(['2/0', '0/0+0/1+1/0+1/1+1/2']);
+    const singles = tasks.slice(2);
+    expect(singles.filter((t) => t.includes('+'))).toEqual([]);
+    expect(singles.filter((t) => t.startsWith('0/'))).toEqual(['0/0', '0/1']);
+    expect(singles.filter((t) => t.startsWith('1/'))).toEqual(['1/0', '1/1', '1/1', '1/2']);
+    expect(failures).toEqual([true, true, false]);
+    expect(h.deadLetters).toEqual(['1/1: analytics failed 3 times: boom']);
+    expect(h.commits.get(0)).toBe(2);
+    expect(h.commits.get(1)).toBe(3);
+    expect(h.done).toBe(5);
   });
 });

@@ -7,6 +7,7 @@ import {
   TICK_BYTES,
   frameByteLength,
   validateFrame,
+  validateTicks,
   type TickFields,
 } from '../../wire/tick-frame.js';
 
@@ -63,6 +64,49 @@ describe('tick frame wire format', () => {
     const view = big.subarray(13);
     expect(validateFrame(view)).toBeNull();
     expect(new FrameReader().reset(view).tick(0).seq).toBe(7);
+  });
+
+  it('one reader and the validators read frames packed one after another in shared buffers, switching between buffers', () => {
+    // The reader and validateTicks keep one view per buffer (no object per frame): what they read
+    // must not depend on which frame or buffer came before.
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.array(tickArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 9 })),
+          {
+            minLength: 1,
+            maxLength: 12,
+          },
+        ),
+        (specs) => {
+          const buffers = [new SharedArrayBuffer(8192), new SharedArrayBuffer(8192)];
+          const used = [0, 0];
+          const placed: Array<{ bytes: Uint8Array; ticks: TickFields[] }> = [];
+          for (const [ticks, which, gap] of specs) {
+            const writer = new FrameWriter(ticks.length);
+            for (const t of ticks) write(writer, t);
+            const frame = writer.finish(ticks[0]!.source, 1, 5);
+            const at = used[which]! + gap;
+            const bytes = new Uint8Array(buffers[which]!, at, frame.length);
+            bytes.set(frame);
+            used[which] = at + frame.length;
+            placed.push({ bytes, ticks });
+          }
+          const reader = new FrameReader();
+          for (const { bytes, ticks } of placed) {
+            expect(validateFrame(bytes)).toBeNull();
+            const sameSource = ticks.every((t) => t.source === ticks[0]!.source);
+            expect(validateTicks(bytes)).toBe(sameSource ? null : 'source-mismatch');
+            reader.reset(bytes);
+            expect(reader.tickCount).toBe(ticks.length);
+            expect(reader.producedAtUs).toBe(5);
+            ticks.forEach((t, i) => {
+              expect(reader.tick(i)).toEqual({ ...t, bidSize: Math.fround(t.bidSize), askSize: Math.fround(t.askSize) });
+            });
+          }
+        },
+      ),
+    );
   });
 
   it('the writer is reusable after finish', () => {
