@@ -82,13 +82,17 @@ export class GroundTruthTracker {
       case TickEvent.FrozenRun:
       case TickEvent.FrozenSource:
       case TickEvent.BiasedSource: {
+        const e = (instrument * this.venues + venue) * EVAL_STRIDE;
+        const E = this.evalCells;
+        // A faulty source stays the cell's event (open, or decided and kept negated): a frozen run
+        // on it would make it count as clean again or leave it undecided for ever.
+        const held = Math.abs(E[e + EvalField.event]!);
+        if (ev === TickEvent.FrozenRun && (held === TickEvent.FrozenSource || held === TickEvent.BiasedSource)) break;
         if (ev === TickEvent.FrozenRun) c.frozenRunsStarted++;
         else if (ev === TickEvent.FrozenSource) c.frozenSources++;
         else c.biasedSources++;
         // Faulty sources are kept out of the venue averages the noise ranking is checked on.
         if (ev !== TickEvent.FrozenRun) this.faultyInstrument[instrument] = 1;
-        const e = (instrument * this.venues + venue) * EVAL_STRIDE;
-        const E = this.evalCells;
         E[e + EvalField.event] = ev;
         this.scorerCells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] = 1;
         E[e + EvalField.startUpdate] = this.sources.updates(instrument, venue);

@@ -274,7 +274,7 @@ export function judgeProbe(
   return record;
 }
 
-/** A probe that only failed on the window's lag or p99, with nothing lost: worth a second try (noise). */
+/** A probe that failed only on its p99 or lag trend, with nothing lost, having kept up while sending: worth a second try (noise). */
 export function isMarginalFailure(record: ProbeRecord, criteria: SustainCriteria): boolean {
   if (record.sustained || record.ticksPerSec === undefined) return false;
   // Kept up while sending: everything analysed within the lag the criteria allow after the last

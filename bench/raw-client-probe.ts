@@ -301,6 +301,7 @@ async function consumeOnly(
       // were measured ends the passes, not the probe.
       if (measuredRecords === 0) throw error;
       errors.push(`consume pass ${passes}: ${messageOf(error)}`);
+      passes--; // counts the passes measured
       break;
     }
     let lastCount = -1;

@@ -84,18 +84,12 @@ export interface ReplayResult {
 
 /**
  * Replays the frames through a fresh analyzer `repeats` times (state reset each time) and
- * reports the best throughput and the first pass's scores.
+ * reports the best throughput and the first pass's scores. The analyzer runs the stall rule for
+ * continuous prices, the simple market's (see run/run-clients.ts): its frozen runs (1–3 s, in a
+ * market that moves less than a spread meanwhile) are stale by that rule only; `config` goes on top.
  */
-/**
- * `config` defaults to the stall rule for continuous prices, the simple market's (see
- * run/run-clients.ts): its frozen runs (1–3 s, in a market that moves less than a spread
- * meanwhile) are stale by that rule only.
- */
-export function replayBenchmark(
-  o: ReplayOptions,
-  repeats = 3,
-  config: Partial<AnalyticsConfig> = { ...CONTINUOUS_PRICE_STALL },
-): ReplayResult {
+export function replayBenchmark(o: ReplayOptions, repeats = 3, config: Partial<AnalyticsConfig> = {}): ReplayResult {
+  const analyzerConfig: Partial<AnalyticsConfig> = { ...CONTINUOUS_PRICE_STALL, ...config };
   const { frames, model, labels } = generateFrames(o);
   let best = 0;
   let first: AnalyticsScore | null = null;
@@ -103,7 +97,7 @@ export function replayBenchmark(
   for (let rep = 0; rep < repeats; rep++) {
     const state = createAnalyticsState({ instruments: o.instruments, venues: o.venues });
     state.labels = labels;
-    const analyzer = new FrameAnalyzer(state, config, () => 0);
+    const analyzer = new FrameAnalyzer(state, analyzerConfig, () => 0);
     const t0 = performance.now();
     for (const frame of frames) {
       analyzer.analyze(frame);

@@ -324,7 +324,7 @@ export interface FaultyScore {
   biasedOnTime: number;
   frozenCells: number;
   frozenOnTime: number;
-  /** Ticks the scorer called stalled that are not a frozen source's (labelled InjectedFrozen), and the ticks that are not. */
+  /** Ticks the scorer called stalled that are not labelled InjectedFrozen (a frozen source or a frozen run), and all ticks not so labelled. */
   staleFalse: number;
   staleClean: number;
 }
@@ -604,7 +604,7 @@ export function analyticsQualityBlock(seeds: SeedScore[], o: ScoreOptions) {
       // Found within the analyzer's evalBiasedWithin / evalFrozenWithin updates; undecided cells count as misses.
       biased: faultyBlock(seeds, (f) => [f.biasedCells, f.biasedOnTime]),
       frozen: faultyBlock(seeds, (f) => [f.frozenCells, f.frozenOnTime]),
-      // Ticks called stalled that are not a frozen source's, per 10k of those ticks.
+      // Ticks called stalled among those not labelled InjectedFrozen, per 10k of all ticks not so labelled.
       stale: {
         falsePer10k: round(mean((s) => stalePer10k(s.sources.faulty))),
         falsePer10kMax: round(max((s) => stalePer10k(s.sources.faulty))),
