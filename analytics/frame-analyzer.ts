@@ -31,10 +31,11 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   outlierWarmup: 30,
   outlierZ: 6,
   outlierSigmaFloorBps: 0.1,
-  // Half of the tick's own half spread: keeps a calm cell's σ from shrinking below the price grid.
-  // An outlier needs two legs (out and back) past outlierZ/2 σ each, so one tick of quoting noise
-  // and back is far below it; a full half spread (the one-sided test's floor) hid 4–6σ spikes.
-  outlierSigmaFloorHalfSpreads: 0.5,
+  // One half spread of the tick's own quote: an outlier goes out and back by more than outlierZ/2
+  // half spreads each way. Half a half spread catches more of the fair-value market's 4–6σ spikes
+  // (σ there is about one tick, the half spread 1–2) but flags the simple market's one-tick
+  // arbitrage shifts of up to 3 half spreads, which that market labels clean.
+  outlierSigmaFloorHalfSpreads: 1,
   outlierMaxRejects: 3,
   // Off: a frozen feed catching up moves out and stays, which the two-sided test accepts on its own.
   outlierReanchorAfterFlat: 0,
@@ -206,7 +207,14 @@ export class FrameAnalyzer {
       const isFx = instrument - fxFirst < fxPairs && instrument >= fxFirst;
 
       const source = r.tickSource(i);
-      const verdict = outliers.onTick(instrument, venue, 0.5 * (bid + ask), (ask - bid) / (ask + bid), source * 2 ** 32 + r.seq(i), sendTimeUs);
+      const verdict = outliers.onTick(
+        instrument,
+        venue,
+        0.5 * (bid + ask),
+        (ask - bid) / (ask + bid),
+        source * 2 ** 32 + r.seq(i),
+        sendTimeUs,
+      );
       // Withheld (flagged, or held until the venue's next tick judges it): out of the book and the scores.
       const isOutlier = (verdict & OUTLIER_WITHHELD) !== 0;
       if ((verdict & OutlierVerdict.Outlier) !== 0) {
@@ -293,7 +301,16 @@ export class FrameAnalyzer {
       }
 
       // Scoring against the labels: rare paths only (a labelled tick, or a cell with an open event).
-      if (flags !== 0) truth.onLabelled(flags, instrument, venue, sendTimeUs, (verdict & OutlierVerdict.Outlier) !== 0, isCrossed, (tri & TriFlag.Open) !== 0);
+      if (flags !== 0)
+        truth.onLabelled(
+          flags,
+          instrument,
+          venue,
+          sendTimeUs,
+          (verdict & OutlierVerdict.Outlier) !== 0,
+          isCrossed,
+          (tri & TriFlag.Open) !== 0,
+        );
       if (this.scorerCells[(instrument * V + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] !== 0) {
         truth.follow(instrument, venue, flags, sendTimeUs, stalled);
       }
@@ -324,7 +341,15 @@ export class FrameAnalyzer {
   }
 
   /** An alert for the tick (source, seq), which need not be in the frame at hand (a held outlier). */
-  private alertAt(seq: number, source: number, kind: AlertKind, instrument: number, venue: number, sendTimeUs: number, value: number): void {
+  private alertAt(
+    seq: number,
+    source: number,
+    kind: AlertKind,
+    instrument: number,
+    venue: number,
+    sendTimeUs: number,
+    value: number,
+  ): void {
     const detectedUs = this.clock();
     const alert: Alert = { kind, instrument, venue, seq, source, sendTimeUs, detectedUs, value };
     (this.alerts ??= []).push(alert);

@@ -268,9 +268,11 @@ export class OutlierDetector {
       this.reject(cell, o, mid);
       return verdict | OutlierVerdict.Outlier;
     }
+    // Re-read: judging a held tick as genuine has just fed its return in.
     const curMean = t[o + OutlierField.mean];
+    const curN = t[o + OutlierField.n];
     const d = r - curMean;
-    if (n >= this.warmup && d * d > leg2 && (!this.crossVenue || this.apartFromOthers(instrument, venue, mid, leg2))) {
+    if (curN >= this.warmup && d * d > leg2 && (!this.crossVenue || this.apartFromOthers(instrument, venue, mid, leg2))) {
       this.lastZ = d / Math.sqrt(scale2);
       if (this.reanchorAfter > 0 && this.flat[cell] >= this.reanchorAfter) {
         this.accept(cell, o, mid);
@@ -299,7 +301,7 @@ export class OutlierDetector {
       const far = d * d > this.threshold2 * (scale2 > h2 ? scale2 : h2);
       return verdict | (far ? OutlierVerdict.Held | OutlierVerdict.Far : OutlierVerdict.Held);
     }
-    this.update(o, t[o + OutlierField.n], curMean, t[o + OutlierField.variance], scale2, d);
+    this.update(o, curN, curMean, t[o + OutlierField.variance], scale2, d);
     t[o + OutlierField.lastMid] = mid;
     if (this.rejects[cell] !== 0) this.rejects[cell] = 0;
     const f = this.flat[cell];
