@@ -92,9 +92,10 @@ export const OUTLIER_WITHHELD = OutlierVerdict.Outlier | OutlierVerdict.Far;
 /**
  * Bad-tick detector, two-sided: a bad tick is a move out and back, a genuine move stays. A tick
  * whose log return from its venue's accepted level is more than outlierZ/2 σ (EWMA σ per
- * (instrument, venue)) and takes it as far from the other venues' mids is held; the venue's next
- * tick judges it: back by another outlierZ/2 σ or more (the opposite way), it was an outlier
- * (z = 2·min(out, back)/σ ≥ outlierZ); otherwise it was a genuine move and becomes the level.
+ * (instrument, venue), floored at a share of the tick's half spread) and takes it as far from
+ * the other venues' mids is held; the venue's next tick judges it: back the opposite way by more
+ * than outlierZ/2 σ and more than halfway, it was an outlier (reported z = 2·min(out, back)/σ);
+ * otherwise it was a genuine move and becomes the level.
  * This is Brownlees & Gallo's neighbourhood test cut down to one neighbour after the tick: on
  * a heavy-tailed, clustered market no one-sided test tells a 4σ spike from a genuine 4σ move,
  * and the genuine one is what the next tick shows. The cost is latency: a held tick's alert is
@@ -244,7 +245,12 @@ export class OutlierDetector {
       const back = logReturn(mid, held);
       this.previousId = t[o + OutlierField.heldId];
       this.previousUs = t[o + OutlierField.heldUs];
-      if (out * back < 0 && back * back > leg2) {
+      // The way back: past outlierZ/2 σ (without the half-spread floor, which only keeps quoting
+      // noise from being held) and more than halfway to the old level; a move that stays does neither.
+      const v2 = variance > this.floor2 ? variance : this.floor2;
+      const backMin2 = 0.25 * this.threshold2 * v2;
+      const halfway2 = 0.25 * out * out;
+      if (out * back < 0 && back * back > (backMin2 > halfway2 ? backMin2 : halfway2)) {
         // Out and back: the held tick was bad; the level stays where it was before it.
         const minLeg = back * back < out * out ? -back : out;
         this.previousZ = (2 * minLeg) / Math.sqrt(scale2);

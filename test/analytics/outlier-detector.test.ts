@@ -85,7 +85,10 @@ function referenceVerdict(
   let previousId = NaN;
   if (!Number.isNaN(cell.heldMid)) {
     const back = logReturn(mid, cell.heldMid);
-    if (cell.heldRet * back < 0 && back * back > leg2) {
+    const { variance } = referenceStats(cell, cfg);
+    const backMin2 = 0.25 * cfg.outlierZ * cfg.outlierZ * (variance > absFloor2 ? variance : absFloor2);
+    const halfway2 = 0.25 * cell.heldRet * cell.heldRet;
+    if (cell.heldRet * back < 0 && back * back > backMin2 && back * back > halfway2) {
       verdict = OutlierVerdict.PreviousOutlier;
       previousId = cell.heldId;
     } else {
@@ -377,6 +380,25 @@ describe('OutlierDetector', () => {
     expect(judge.detector.previousZ).toBeGreaterThan(6);
     judge.tick(0, 0, mid * 1.001);
     expect(judge.lastVerdict).toBe(0);
+  });
+
+  it('judges a held move an outlier only when its venue comes back more than halfway', () => {
+    const run = (backSigmas: number): number => {
+      const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG));
+      const gauss = gaussian(prng(13));
+      const sigma = 1e-3;
+      let mid = 60;
+      for (let k = 0; k < 300; k++) judge.tick(0, 0, (mid *= Math.exp(sigma * Math.max(-1.5, Math.min(1.5, gauss())))));
+      judge.tick(0, 0, mid * Math.exp(10 * sigma)); // out 10σ
+      judge.tick(0, 0, mid * Math.exp((10 - backSigmas) * sigma));
+      // (This tick may be held in turn: judged against the level the verdict leaves.)
+      return judge.lastVerdict & (OutlierVerdict.PreviousOutlier | OutlierVerdict.PreviousAccepted);
+    };
+    expect(run(6)).toBe(OutlierVerdict.PreviousOutlier);
+    expect(run(10)).toBe(OutlierVerdict.PreviousOutlier);
+    // Back 4σ of 10: a move that mostly stayed.
+    expect(run(4)).toBe(OutlierVerdict.PreviousAccepted);
+    expect(run(0)).toBe(OutlierVerdict.PreviousAccepted);
   });
 
   it('accepts a lasting move of a lone venue on its next tick, without a flag', () => {
