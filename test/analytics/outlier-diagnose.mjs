@@ -1,8 +1,12 @@
 // Diagnostic (not a test): where the outlier detector's false flags come from and why bad ticks
 // are missed, on the fair-value market. Run after `npx tsc -p .`:
-//   node test/analytics/outlier-diagnose.mjs [seeds=1-3] [ticks=200000] [z=6]
+//   node test/analytics/outlier-diagnose.mjs [seeds=1-3] [ticks=200000] [z=6] ['{"outlierSigmaFloorHalfSpreads":0.5}']
 // Drives the OutlierDetector and SourceScorer tick by tick in seq order (as the frame analyzer
-// does with one key group) and reads the detector's state before each tick.
+// does with one key group) and reads the detector's state before each tick. Prints recall by
+// band, false flags by context (news, dislocation, burst, stale, big genuine return), misses of
+// >= 4 sigma spikes by cause, then the "what-if" tables that chose the two-sided test: one-sided
+// return z against deviation from the other venues, and the out-and-back depth over the venue's
+// next tick (state effects ignored).
 import {
   createAnalyticsState,
   outlierFlatTable,
@@ -322,7 +326,7 @@ for (const a of [2.5, 3, 3.5]) {
   for (const b of [0, 2, 3, 4, 5]) {
     let fp = 0,
       fpn = 0;
-    for (const [d, news, z, zd] of whatIf.clean2)
+    for (const [d, news, , zd] of whatIf.clean2)
       if (d > a && zd > b) {
         fp++;
         if (!news) fpn++;
@@ -330,7 +334,7 @@ for (const a of [2.5, 3, 3.5]) {
     const rec = (lo, hi) => {
       let h = 0,
         n = 0;
-      for (const [d, sz, z, zd] of whatIf.bad2)
+      for (const [d, sz, , zd] of whatIf.bad2)
         if (sz >= lo && sz < hi) {
           n++;
           if (d > a && zd > b) h++;
@@ -382,7 +386,7 @@ console.log(
 console.log('statistics at Z: (i) 2min>Z & zDev>Z/2  (ii) legs>Z & min>Z/4 & zDev>Z/2: FP/10k, recall 3-4, 4-6, 6-8, >8');
 for (const Z of [4, 5, 6, 7, 8]) {
   for (const [name, test] of [
-    ['i', (d, zd, l) => 2 * d > Z && zd > Z / 2],
+    ['i', (d, zd) => 2 * d > Z && zd > Z / 2],
     ['ii', (d, zd, l) => l > Z && d > Z / 4 && zd > Z / 2],
   ]) {
     let fp = 0;
