@@ -18,7 +18,8 @@
  *   sendTimeUs  the triggering tick's intended send time, µs since the Unix epoch
  *   detectedUs  when the detector flagged it, µs since the Unix epoch (same clock);
  *               detectedUs − sendTimeUs is the detection latency
- *   value       outlier: z-score of the tick's return (signed; NaN for a non-price);
+ *   value       outlier: z-score of the tick's move (signed; NaN for a non-price; for a tick held
+ *               until its venue's next quote, 2·min(out, back)/σ, raised at that quote);
  *               stale: unchanged updates so far; crossed, tradeable: widest cross net of fees, bps;
  *               locked: 0; triangular: the opened cycle's profit net of fees, bps
  *

@@ -13,11 +13,15 @@
  *
  * Cell = (instrument, venue), index `instrument * venues + venue`.
  *
- * buffers.outlier          Float64Array, OUTLIER_STRIDE per cell
+ * buffers.outlier          Float64Array, OUTLIER_STRIDE per cell (64 bytes: one cache line)
  *   +0 lastMid   last accepted mid (NaN = none yet)
  *   +1 mean      EWMA mean of the log return
- *   +2 var       EWMA variance of the log return
+ *   +2 var       EWMA variance of the log return (each update clipped, see OutlierDetector)
  *   +3 n         accepted returns so far (warm-up counter)
+ *   +4 heldMid   mid of the venue's tick held for judgement on its next tick (NaN = none)
+ *   +5 heldRet   that tick's log return from lastMid, less the mean (the "out" leg)
+ *   +6 heldId    its id (source · 2³² + seq), for the alert raised once it is judged
+ *   +7 heldUs    its send time, µs
  * buffers.outlierRejects   Uint8Array, 1 per cell: consecutive rejected ticks
  * buffers.scorerRows       Float64Array, SCORER_ROWS × venues per instrument, row-major: value
  *                          (i, row, v) at (i * SCORER_ROWS + row) * venues + v. Each tick scans
@@ -128,14 +132,14 @@ export interface AnalyticsSharedState {
 export const MAX_INSTRUMENTS = 1_000_000;
 export const MAX_VENUES = 64;
 /**
- * Tables take about 200 bytes per cell, so this is about 1.7 GB (1M instruments × 8 venues): a
+ * Tables take about 230 bytes per cell, so this is about 1.9 GB (1M instruments × 8 venues): a
  * run that needs more is more likely a typo in --instruments or --venues than a plan, and is
  * better refused up front than swapped to death.
  */
 export const MAX_CELLS = 8_388_608;
 
-export const OUTLIER_STRIDE = 4;
-export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3 } as const;
+export const OUTLIER_STRIDE = 8;
+export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3, heldMid: 4, heldRet: 5, heldId: 6, heldUs: 7 } as const;
 
 export const SCORER_ROWS = 7;
 export const ScorerRow = { mid: 0, spread: 1, lastUs: 2, pendingUs: 3, pendingMid: 4, pendingNewer: 5, awayUs: 6 } as const;
@@ -205,6 +209,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   fxLegTable(state).fill(Infinity);
   // NaN marks "nothing seen yet" so the hot path needs no separate presence bitmap.
   fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.lastMid, NaN);
+  fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.heldMid, NaN);
   // Never-quoted mids and spreads are +∞ so that they sort after every real price with plain
   // comparisons; a never-quoted time is NaN (every freshness test fails on it).
   const V = dims.venues;
