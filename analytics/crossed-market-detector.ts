@@ -4,11 +4,13 @@ import {
   crossOpenedTable,
   crossQuoteTable,
   crossPairTable,
+  crossTradeableTable,
   quoteTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
 import { checkRange } from './config-check.js';
 import { buyFactor, sellFactor } from './market-conventions.js';
+import { QuoteConsensus, VenueClass, departedClass } from './quote-consensus.js';
 
 export interface CrossedMarketConfig {
   /**
@@ -31,6 +33,16 @@ export interface CrossedMarketConfig {
    * quote again.
    */
   arbitrageConfirmByRequote?: boolean;
+  /**
+   * Confirm by the consensus of the venues instead (absent: false; arbitrageConfirmUs and
+   * arbitrageConfirmByRequote are then not used): a cross is tradeable while one of its legs is a
+   * venue whose own book departed from the consensus (two quotes in a row more than a consensus
+   * spread off, having moved there itself) and the other is consistent with the consensus or
+   * departed the other way (analytics/quote-consensus.ts). A cross against a stale or lagging
+   * quote (the market moved away from it), a single bad tick, or a venue that always sits off the
+   * others (biased) is a phantom. Confirmed once per such episode.
+   */
+  arbitrageConsensus?: boolean;
 }
 
 /** State of a whole instrument across its venues. */
@@ -49,7 +61,10 @@ export const CrossFlag = {
   WindowClosed: 8,
   /** The instrument became locked (some pair locked, none crossed) on this tick. */
   LockOpened: 16,
-  /** The open window has now lasted arbitrageConfirmUs: reported as tradeable (once per window). */
+  /**
+   * The open window has now lasted arbitrageConfirmUs (or, with arbitrageConsensus, a
+   * consensus-consistent cross began): reported as tradeable, once per window (episode).
+   */
   Confirmed: 32,
 } as const;
 
@@ -74,8 +89,15 @@ export class CrossedMarketDetector {
   private readonly confirmUs: number;
   private readonly byRequote: boolean;
   private readonly quoteUs: Float64Array;
+  private readonly byConsensus: boolean;
+  private readonly tradeable: Uint8Array;
+  /** The venues' classes against the consensus, as of the last `consensusCross` call. */
+  readonly consensus: QuoteConsensus;
 
   constructor(state: AnalyticsSharedState, config: CrossedMarketConfig) {
+    this.byConsensus = config.arbitrageConsensus ?? false;
+    this.tradeable = crossTradeableTable(state);
+    this.consensus = new QuoteConsensus(state);
     this.confirmUs = config.arbitrageConfirmUs ?? 0;
     checkRange('arbitrageConfirmUs', this.confirmUs, 0, 1e12);
     this.openedUs = crossOpenedTable(state);
@@ -102,11 +124,24 @@ export class CrossedMarketDetector {
    * finite price is stored as "no quote" (NaN), which takes that side out of every comparison;
    * pass NaN, NaN to withdraw a quote (e.g. a tick already judged bad). `nowUs` (the tick's send
    * time) times the open window for the tradeable confirmation; NaN leaves it untimed.
+   * `withdrawn`: the tick was judged bad: its quote is recorded as sent (for the consensus
+   * check) but takes no part in the book, as NaN, NaN would.
    * Returns CrossFlag bits.
    */
-  onTick(instrument: number, venue: number, bid: number, ask: number, nowUs = NaN): number {
+  onTick(instrument: number, venue: number, bid: number, ask: number, nowUs = NaN, withdrawn = false): number {
     const q = this.quotes;
     const o = (instrument * this.venues + venue) * QUOTE_STRIDE;
+    const cc = this.consensus;
+    // Withdrawn quotes: a real quote as sent, none in the book (see consensusCross).
+    const wasWithdrawn = !(q[o] === q[o]) && cc.mid(instrument, venue) === cc.mid(instrument, venue) ? 1 : 0;
+    // Also stamps the quote's send time into quoteUs.
+    cc.record(instrument, venue, bid, ask, nowUs);
+    if (withdrawn) {
+      bid = NaN;
+      ask = NaN;
+    }
+    const nowWithdrawn = withdrawn && cc.mid(instrument, venue) === cc.mid(instrument, venue) ? 1 : 0;
+    this.tradeable[2 * instrument + 1] += nowWithdrawn - wasWithdrawn;
     const c = instrument * CROSS_PAIR_STRIDE;
     const crossedBefore = this.pairs[c];
     const lockedBefore = this.pairs[c + 1];
@@ -117,7 +152,6 @@ export class CrossedMarketDetector {
     const netAsk = ask > 0 && ask < Infinity ? ask * this.buyFactor[venue] : NaN;
     q[o] = netBid;
     q[o + 1] = netAsk;
-    this.quoteUs[instrument * this.venues + venue] = nowUs;
     const now = this.pairsWith(instrument, netBid, netAsk);
 
     const crossedNow = now >> 8;
@@ -135,8 +169,15 @@ export class CrossedMarketDetector {
       flags |= CrossFlag.WindowClosed;
       this.openedUs[instrument] = NaN;
     }
-    // An open, unconfirmed window (NaN otherwise, which fails the test) that has lasted long enough.
-    if (
+    if (this.byConsensus) {
+      // Only a crossed book, or one with a quote withdrawn, can hold a consensus-consistent
+      // cross: the check runs on those ticks only.
+      const t = 2 * instrument;
+      const tradeableNow = (crossedAfter > 0 || this.tradeable[t + 1] > 0) && this.consensusCross(instrument) ? 1 : 0;
+      if (tradeableNow === 1 && this.tradeable[t] === 0) flags |= CrossFlag.Confirmed;
+      this.tradeable[t] = tradeableNow;
+    } else if (
+      // An open, unconfirmed window (NaN otherwise, which fails the test) that has lasted long enough.
       crossedAfter > 0 &&
       nowUs - this.openedUs[instrument] >= this.confirmUs &&
       (!this.byRequote || this.requotedPair(instrument, this.openedUs[instrument]))
@@ -170,6 +211,37 @@ export class CrossedMarketDetector {
     // Against itself both tests compared netBid with netAsk.
     if (netBid >= netAsk) netBid > netAsk ? (crossed -= 2) : (locked -= 2);
     return (crossed << 8) | locked;
+  }
+
+  /**
+   * Whether the instrument has a cross net of fees between a venue departed from the consensus and
+   * a venue that witnesses the market stood still meanwhile (QuoteConsensus.witnesses, the feed
+   * lag being arbitrageConfirmUs). Leaves the venues' classes in `consensus.classes`.
+   * O(venues × departed venues) after the classification.
+   */
+  consensusCross(instrument: number): boolean {
+    const cc = this.consensus;
+    if (!cc.classify(instrument)) return false;
+    const cls = cc.classes;
+    const q = this.quotes;
+    const V = this.venues;
+    const start = instrument * V * QUOTE_STRIDE;
+    for (let u = 0; u < V; u++) {
+      const cu = cls[u];
+      if (!departedClass(cu)) continue;
+      const up = cu === VenueClass.DepartedUp;
+      // A venue departed up sells into the others' asks; one departed down buys from their bids.
+      // Its quote as sent, net of its fee: a departed quote was sent twice, so it is no bad tick
+      // even where the outlier test withdrew it from the book.
+      const half = 0.5 * cc.spread(instrument, u);
+      const mine = up ? (cc.mid(instrument, u) - half) * this.sellFactor[u] : (cc.mid(instrument, u) + half) * this.buyFactor[u];
+      const since = cc.departedUs(instrument, u);
+      for (let w = 0; w < V; w++) {
+        if (w === u || !cc.witnesses(instrument, w, since, this.confirmUs)) continue;
+        if (up ? mine > q[start + w * QUOTE_STRIDE + 1] : q[start + w * QUOTE_STRIDE] > mine) return true;
+      }
+    }
+    return false;
   }
 
   /**
