@@ -221,7 +221,7 @@ export class CrossedMarketDetector {
    */
   consensusCross(instrument: number): boolean {
     const cc = this.consensus;
-    if (!cc.classify(instrument)) return false;
+    if (!this.mayHaveDepartedCross(instrument) || !cc.classify(instrument)) return false;
     const cls = cc.classes;
     const q = this.quotes;
     const V = this.venues;
@@ -240,6 +240,52 @@ export class CrossedMarketDetector {
         if (w === u || !cc.witnesses(instrument, w, since, this.confirmUs)) continue;
         if (up ? mine > q[start + w * QUOTE_STRIDE + 1] : q[start + w * QUOTE_STRIDE] > mine) return true;
       }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a venue of a crossed pair (or one withdrawn from the book) moved, between its two
+   * quotes before the latest, by more than the narrowest spread quoted, towards the side it
+   * crosses on: a departed leg of a tradeable cross needs that (a move wider than the median
+   * spread). Two O(venues) passes
+   * without sorting: a crossed book of stale, biased or frozen quotes, whose venues stand
+   * still, is not classified on every tick.
+   */
+  private mayHaveDepartedCross(instrument: number): boolean {
+    if (this.tradeable[2 * instrument + 1] > 0) return this.consensus.mayHaveDeparted(instrument);
+    const q = this.quotes;
+    const V = this.venues;
+    const start = instrument * V * QUOTE_STRIDE;
+    // Best and second best net bid and ask: the best of the others, for any venue.
+    let bid1 = -Infinity,
+      bid2 = -Infinity,
+      ask1 = Infinity,
+      ask2 = Infinity;
+    for (let p = start, end = start + V * QUOTE_STRIDE; p < end; p += QUOTE_STRIDE) {
+      const b = q[p];
+      const a = q[p + 1];
+      if (b > bid1) {
+        bid2 = bid1;
+        bid1 = b;
+      } else if (b > bid2) bid2 = b;
+      if (a < ask1) {
+        ask2 = ask1;
+        ask1 = a;
+      } else if (a < ask2) ask2 = a;
+    }
+    const cc = this.consensus;
+    let minSpread = Infinity;
+    for (let v = 0; v < V; v++) {
+      const s = cc.spread(instrument, v);
+      if (s < minSpread) minSpread = s;
+    }
+    for (let v = 0; v < V; v++) {
+      const b = q[start + v * QUOTE_STRIDE];
+      const a = q[start + v * QUOTE_STRIDE + 1];
+      // Its bid crossing having moved up, or its ask crossing having moved down.
+      const move = cc.moveBefore(instrument, v);
+      if ((move > minSpread && b > (a === ask1 ? ask2 : ask1)) || (-move > minSpread && a < (b === bid1 ? bid2 : bid1))) return true;
     }
     return false;
   }

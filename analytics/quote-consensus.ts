@@ -49,6 +49,12 @@ export class QuoteConsensus {
     return this.mids[(instrument * this.venues + venue) * CROSS_MID_STRIDE + CrossMidField.spread];
   }
 
+  /** The move between the venue's two quotes before the latest, signed (NaN: fewer than three). */
+  moveBefore(instrument: number, venue: number): number {
+    const o = (instrument * this.venues + venue) * CROSS_MID_STRIDE;
+    return this.mids[o + CrossMidField.prevMid] - this.mids[o + CrossMidField.prevMid2];
+  }
+
   /** When the venue's latest quote was sent (NaN: none, or untimed). */
   quoteUs(instrument: number, venue: number): number {
     return this.times[instrument * this.venues + venue];
@@ -119,6 +125,27 @@ export class QuoteConsensus {
       m[o + CrossMidField.high] = mid;
       m[o + CrossMidField.steadyUs] = nowUs;
     }
+  }
+
+  /**
+   * Whether some venue of the instrument could be departed: a move between its two quotes
+   * before the latest wider than the narrowest spread quoted (a departure needs one wider than the
+   * median spread). O(venues) without sorting: the cheap test that spares `classify` on most
+   * ticks of a crossed book.
+   */
+  mayHaveDeparted(instrument: number): boolean {
+    const m = this.mids;
+    const V = this.venues;
+    let minSpread = Infinity;
+    let maxMove = 0;
+    for (let o = instrument * V * CROSS_MID_STRIDE, end = o + V * CROSS_MID_STRIDE; o < end; o += CROSS_MID_STRIDE) {
+      const s = m[o + CrossMidField.spread];
+      if (s < minSpread) minSpread = s;
+      const move = m[o + CrossMidField.prevMid] - m[o + CrossMidField.prevMid2];
+      if (move > maxMove) maxMove = move;
+      else if (-move > maxMove) maxMove = -move;
+    }
+    return maxMove > minSpread;
   }
 
   /**
