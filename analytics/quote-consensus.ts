@@ -5,10 +5,11 @@ import { CROSS_MID_STRIDE, CrossMidField, crossMidTable, crossQuoteTable, type A
  * latest quotes, and their median spread S), from its last three quotes as sent:
  *
  *   Consistent    within S of the consensus mid: an ordinary quote of the market.
- *   DepartedUp    its last two quotes are both more than S above the consensus, and it got there
- *   DepartedDown  itself: the first of them moved more than S up from the quote before (down
- *                 likewise). The venue's own book moved past the others': a real price, and a
- *                 cross against it is tradeable.
+ *   DepartedUp    its last two quotes are both more than S above the consensus and within S of
+ *   DepartedDown  each other (the same book sent again), and it got there itself: the first of
+ *                 them moved more than S up from the quote before (down likewise). The venue's
+ *                 own book moved past the others': a real price, and a cross against it is
+ *                 tradeable if the market stood still meanwhile (`witnesses`).
  *   Stale         more than S off and unchanged over its last three quotes: the market moved away
  *                 from it (a stale, frozen or lagging feed). A cross against it is a phantom.
  *   Off           more than S off otherwise: a single bad tick not sent again, or a venue that
@@ -68,16 +69,17 @@ export class QuoteConsensus {
   /**
    * Whether venue w witnesses that the market stood still while another venue departed at
    * `departedUs`: it is consistent with the consensus now, its quotes have stayed within its
-   * spread of one another since before the departure, and its latest one was sent at least `lagUs`
-   * (a feed lag) after the departure, when its feed had seen any market move the departed venue
-   * might have shown early. Call after `classify`.
+   * spread of one another since a feed lag (`lagUs`) before the departure, and its latest one was
+   * sent at least a feed lag after it. A market move reaches every feed within a feed lag, so a
+   * move the departed venue showed, early or late, would have moved w's quotes in that span.
+   * Call after `classify`.
    */
   witnesses(instrument: number, w: number, departedUs: number, lagUs: number): boolean {
     const m = this.mids;
     const o = (instrument * this.venues + w) * CROSS_MID_STRIDE;
     return (
       this.classes[w] === VenueClass.Consistent &&
-      m[o + CrossMidField.steadyUs] <= departedUs &&
+      m[o + CrossMidField.steadyUs] <= departedUs - lagUs &&
       this.times[instrument * this.venues + w] >= departedUs + lagUs
     );
   }
@@ -189,10 +191,12 @@ export class QuoteConsensus {
       const d1 = m1 - c;
       const d2 = m2 - c;
       const moved = m2 - m3;
+      // The same book sent twice: a bad tick followed by another off quote is no departure.
+      const resent = m1 - m2 <= s && m2 - m1 <= s;
       // NaN history (fewer than three quotes) fails every test below: Off until there is one.
       if (d1 <= s && d1 >= -s) cls[v] = VenueClass.Consistent;
-      else if (d1 > s && d2 > s && moved > s) cls[v] = VenueClass.DepartedUp;
-      else if (d1 < -s && d2 < -s && moved < -s) cls[v] = VenueClass.DepartedDown;
+      else if (d1 > s && d2 > s && moved > s && resent) cls[v] = VenueClass.DepartedUp;
+      else if (d1 < -s && d2 < -s && moved < -s && resent) cls[v] = VenueClass.DepartedDown;
       else if (m1 === m2 && m2 === m3) cls[v] = VenueClass.Stale;
       else cls[v] = VenueClass.Off;
     }

@@ -320,8 +320,10 @@ describe('CrossedMarketDetector, confirmation by the consensus (arbitrageConsens
     const biased = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 5 }), config);
     for (let t = 0; t < 3_000_000; t += 10_000) {
       const v = (t / 10_000) % 5;
-      // Venue 4 quotes 6 bp rich from its first quote on: its bid crosses the others' asks all along.
-      const flags = biased.onTick(0, v, (v === 4 ? 100.06 : 100) - 0.01, (v === 4 ? 100.06 : 100) + 0.01, t);
+      // Venue 4 quotes 6 bp rich from its first quote on, moving with the market (a 0.1 bp wiggle):
+      // its bid crosses the others' asks all along.
+      const mid = (v === 4 ? 100.06 : 100) + ((t / 50_000) % 2) * 0.001;
+      const flags = biased.onTick(0, v, mid - 0.01, mid + 0.01, t);
       if (t > 100_000) expect(flags & CrossFlag.Crossed).toBe(CrossFlag.Crossed);
       expect(flags & CrossFlag.Confirmed).toBe(0);
     }
