@@ -66,8 +66,10 @@
  *                          one before the latest (the latest's is in crossQuoteUs), +5 lowest
  *                          and +6 highest mid of its steady run, which began at +7 (send time):
  *                          quotes within a spread of one another (NaN = none); 64 bytes
- * buffers.crossTradeable   Uint8Array, 2 per instrument: +0 1 while a consensus-consistent cross is
- *                          open, +1 venues whose quote is withdrawn from the book (judged bad)
+ * buffers.crossTradeable   Uint8Array, 3 per instrument: +0 1 while a consensus-consistent cross is
+ *                          open, +1 venues whose quote is withdrawn from the book (judged bad),
+ *                          +2 venues that moved by more than their spread between their two
+ *                          quotes before the latest (could be departed: QuoteConsensus)
  * buffers.fxPairTradeable  Uint8Array, 1 per FX pair: 1 while a triangle containing the pair is open
  *                          on consensus-consistent legs
  * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
@@ -209,7 +211,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
       crossQuoteUs: new SharedArrayBuffer(cells * 8),
       crossMids: new SharedArrayBuffer(cells * CROSS_MID_STRIDE * 8),
-      crossTradeable: new SharedArrayBuffer(dims.instruments * 2),
+      crossTradeable: new SharedArrayBuffer(dims.instruments * 3),
       fxPairTradeable: new SharedArrayBuffer(fx?.pairs ?? 0),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
@@ -314,7 +316,7 @@ export function crossMidTable(state: AnalyticsSharedState): Float64Array {
 
 export function crossTradeableTable(state: AnalyticsSharedState): Uint8Array {
   checkDims(state.dims);
-  return new Uint8Array(checkBuffer(state, 'crossTradeable', state.dims.instruments * 2));
+  return new Uint8Array(checkBuffer(state, 'crossTradeable', state.dims.instruments * 3));
 }
 
 export function fxPairTradeableTable(state: AnalyticsSharedState): Uint8Array {

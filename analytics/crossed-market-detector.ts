@@ -132,16 +132,15 @@ export class CrossedMarketDetector {
     const q = this.quotes;
     const o = (instrument * this.venues + venue) * QUOTE_STRIDE;
     const cc = this.consensus;
-    // Withdrawn quotes: a real quote as sent, none in the book (see consensusCross).
-    const wasWithdrawn = !(q[o] === q[o]) && cc.mid(instrument, venue) === cc.mid(instrument, venue) ? 1 : 0;
-    // Also stamps the quote's send time into quoteUs.
-    cc.record(instrument, venue, bid, ask, nowUs);
+    // Withdrawn quotes: a real quote as sent, none in the book (see consensusCross). Also
+    // stamps the quote's send time into quoteUs.
+    const wasWithdrawn = cc.record(instrument, venue, bid, ask, nowUs) & (q[o] === q[o] ? 0 : 1);
+    const nowWithdrawn = withdrawn && bid > 0 && ask >= bid && ask < Infinity ? 1 : 0;
     if (withdrawn) {
       bid = NaN;
       ask = NaN;
     }
-    const nowWithdrawn = withdrawn && cc.mid(instrument, venue) === cc.mid(instrument, venue) ? 1 : 0;
-    this.tradeable[2 * instrument + 1] += nowWithdrawn - wasWithdrawn;
+    this.tradeable[3 * instrument + 1] += nowWithdrawn - wasWithdrawn;
     const c = instrument * CROSS_PAIR_STRIDE;
     const crossedBefore = this.pairs[c];
     const lockedBefore = this.pairs[c + 1];
@@ -172,7 +171,7 @@ export class CrossedMarketDetector {
     if (this.byConsensus) {
       // Only a crossed book, or one with a quote withdrawn, can hold a consensus-consistent
       // cross: the check runs on those ticks only.
-      const t = 2 * instrument;
+      const t = 3 * instrument;
       const tradeableNow = (crossedAfter > 0 || this.tradeable[t + 1] > 0) && this.consensusCross(instrument) ? 1 : 0;
       if (tradeableNow === 1 && this.tradeable[t] === 0) flags |= CrossFlag.Confirmed;
       this.tradeable[t] = tradeableNow;
@@ -253,7 +252,8 @@ export class CrossedMarketDetector {
    * still, is not classified on every tick.
    */
   private mayHaveDepartedCross(instrument: number): boolean {
-    if (this.tradeable[2 * instrument + 1] > 0) return this.consensus.mayHaveDeparted(instrument);
+    if (!this.consensus.mayHaveDeparted(instrument)) return false;
+    if (this.tradeable[3 * instrument + 1] > 0) return true;
     const q = this.quotes;
     const V = this.venues;
     const start = instrument * V * QUOTE_STRIDE;

@@ -1,4 +1,11 @@
-import { CROSS_MID_STRIDE, CrossMidField, crossMidTable, crossQuoteTable, type AnalyticsSharedState } from './analytics-state.js';
+import {
+  CROSS_MID_STRIDE,
+  CrossMidField,
+  crossMidTable,
+  crossQuoteTable,
+  crossTradeableTable,
+  type AnalyticsSharedState,
+} from './analytics-state.js';
 
 /**
  * How a venue's quote stands against the instrument's consensus (the median mid of the venues'
@@ -7,7 +14,8 @@ import { CROSS_MID_STRIDE, CrossMidField, crossMidTable, crossQuoteTable, type A
  *   Consistent    within S of the consensus mid: an ordinary quote of the market.
  *   DepartedUp    its last two quotes are both more than S above the consensus and within S of
  *   DepartedDown  each other (the same book sent again), and it got there itself: the first of
- *                 them moved more than S up from the quote before (down likewise). The venue's
+ *                 them moved up from the quote before by more than S and than its own spread
+ *                 (down likewise). The venue's
  *                 own book moved past the others': a real price, and a cross against it is
  *                 tradeable if the market stood still meanwhile (`witnesses`).
  *   Stale         more than S off and unchanged over its last three quotes: the market moved away
@@ -84,6 +92,9 @@ export class QuoteConsensus {
     );
   }
 
+  /** Per instrument, +2: venues whose move before the latest quote exceeds their spread (`movers`). */
+  private readonly counts: Uint8Array;
+
   /** Filled by `classify`: a VenueClass per venue. */
   readonly classes: Uint8Array;
   /** Set by `classify`: the consensus mid and spread (NaN with too few venues). */
@@ -93,6 +104,7 @@ export class QuoteConsensus {
   constructor(state: AnalyticsSharedState) {
     this.mids = crossMidTable(state);
     this.times = crossQuoteTable(state);
+    this.counts = crossTradeableTable(state);
     this.venues = state.dims.venues;
     this.sortedMids = new Float64Array(this.venues);
     this.sortedSpreads = new Float64Array(this.venues);
@@ -102,13 +114,17 @@ export class QuoteConsensus {
   /**
    * Records a quote as the venue sent it (a tick judged bad included: its re-send, or not, is
    * what tells a bad tick from a move). Not a positive finite bid ≤ ask: recorded as no quote.
+   * Returns 1 when the venue's previous quote was one (0 otherwise): an integer, not a double,
+   * so that nothing is boxed per tick.
    */
-  record(instrument: number, venue: number, bid: number, ask: number, nowUs: number): void {
+  record(instrument: number, venue: number, bid: number, ask: number, nowUs: number): number {
     const m = this.mids;
     const cell = instrument * this.venues + venue;
     const o = cell * CROSS_MID_STRIDE;
+    const previous = m[o + CrossMidField.mid];
+    const wasMover = mover(m[o + CrossMidField.prevMid] - m[o + CrossMidField.prevMid2], m[o + CrossMidField.spread]);
     m[o + CrossMidField.prevMid2] = m[o + CrossMidField.prevMid];
-    m[o + CrossMidField.prevMid] = m[o + CrossMidField.mid];
+    m[o + CrossMidField.prevMid] = previous;
     m[o + CrossMidField.prevUs] = this.times[cell];
     this.times[cell] = nowUs;
     const valid = bid > 0 && ask >= bid && ask < Infinity;
@@ -116,6 +132,7 @@ export class QuoteConsensus {
     const spread = valid ? ask - bid : NaN;
     m[o + CrossMidField.mid] = mid;
     m[o + CrossMidField.spread] = spread;
+    this.counts[3 * instrument + 2] += mover(previous - m[o + CrossMidField.prevMid2], spread) - wasMover;
     // A quote more than its own spread from any of the run's (or no quote) starts a new steady run.
     const low = mid < m[o + CrossMidField.low] ? mid : m[o + CrossMidField.low];
     const high = mid > m[o + CrossMidField.high] ? mid : m[o + CrossMidField.high];
@@ -127,27 +144,16 @@ export class QuoteConsensus {
       m[o + CrossMidField.high] = mid;
       m[o + CrossMidField.steadyUs] = nowUs;
     }
+    return previous === previous ? 1 : 0;
   }
 
   /**
-   * Whether some venue of the instrument could be departed: a move between its two quotes
-   * before the latest wider than the narrowest spread quoted (a departure needs one wider than the
-   * median spread). O(venues) without sorting: the cheap test that spares `classify` on most
-   * ticks of a crossed book.
+   * Whether some venue of the instrument could be departed: one moved by more than its own
+   * spread between its two quotes before the latest. O(1), kept up by `record`: spares
+   * `classify` on most ticks of a crossed book.
    */
   mayHaveDeparted(instrument: number): boolean {
-    const m = this.mids;
-    const V = this.venues;
-    let minSpread = Infinity;
-    let maxMove = 0;
-    for (let o = instrument * V * CROSS_MID_STRIDE, end = o + V * CROSS_MID_STRIDE; o < end; o += CROSS_MID_STRIDE) {
-      const s = m[o + CrossMidField.spread];
-      if (s < minSpread) minSpread = s;
-      const move = m[o + CrossMidField.prevMid] - m[o + CrossMidField.prevMid2];
-      if (move > maxMove) maxMove = move;
-      else if (-move > maxMove) maxMove = -move;
-    }
-    return maxMove > minSpread;
+    return this.counts[3 * instrument + 2] > 0;
   }
 
   /**
@@ -192,7 +198,7 @@ export class QuoteConsensus {
       const d2 = m2 - c;
       const moved = m2 - m3;
       // The same book sent twice: a bad tick followed by another off quote is no departure.
-      const resent = m1 - m2 <= s && m2 - m1 <= s;
+      const resent = m1 - m2 <= s && m2 - m1 <= s && mover(moved, m[o + CrossMidField.spread]) === 1;
       // NaN history (fewer than three quotes) fails every test below: Off until there is one.
       if (d1 <= s && d1 >= -s) cls[v] = VenueClass.Consistent;
       else if (d1 > s && d2 > s && moved > s && resent) cls[v] = VenueClass.DepartedUp;
@@ -202,6 +208,11 @@ export class QuoteConsensus {
     }
     return true;
   }
+}
+
+/** 1 when a move exceeds the spread either way (0 with NaN). */
+function mover(move: number, spread: number): number {
+  return move > spread || -move > spread ? 1 : 0;
 }
 
 /** Inserts x (not NaN) into the ascending prefix a[0..n). */

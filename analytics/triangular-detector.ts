@@ -68,7 +68,7 @@ export class TriangularDetector {
   private readonly byConsensus: boolean;
   private readonly consensus: QuoteConsensus;
   private readonly pairTradeable: Uint8Array;
-  /** The crossed-market detector's per-instrument state: +0 is 1 while a tradeable cross is open. */
+  /** The crossed-market detector's per-instrument state (3 per instrument): +0 is 1 while a tradeable cross is open. */
   private readonly crossTradeable: Uint8Array;
   /**
    * Per leg of a triangle (AB, BC, AC) as trusted by the consensus: −ln best net bid, ln best net
@@ -232,7 +232,7 @@ export class TriangularDetector {
       // A departed venue whose cross with its pair's other venues is not tradeable is not trusted
       // (see trustedLeg): without one, trusted legs are the consistent ones and nothing opens.
       const X = this.crossTradeable;
-      if (X[2 * (this.first + ab)] === 0 && X[2 * (this.first + bc)] === 0 && X[2 * (this.first + ac)] === 0) continue;
+      if (X[3 * (this.first + ab)] === 0 && X[3 * (this.first + bc)] === 0 && X[3 * (this.first + ac)] === 0) continue;
       for (let leg = 0; leg < 3; leg++) {
         const x = fx.trianglePairs[tri * 3 + leg];
         if (this.legStamp[x] !== this.stamp) {
@@ -273,7 +273,7 @@ export class TriangularDetector {
           if (a < cAsk || cAsk !== cAsk) cAsk = a;
         } else if (
           (c === VenueClass.DepartedUp || c === VenueClass.DepartedDown) &&
-          this.crossTradeable[2 * instrument] === 1 &&
+          this.crossTradeable[3 * instrument] === 1 &&
           this.witnessed(instrument, v)
         ) {
           if (b > bid || bid !== bid) bid = b;
