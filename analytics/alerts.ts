@@ -8,10 +8,13 @@
  *               'stale'      a venue's price stood still for scorerStallAfter of its updates
  *               'crossed'    the instrument's venues became crossed net of fees (a window opened)
  *               'locked'     the instrument became locked (net bid = net ask, nothing crossed)
- *               'triangular' an FX triangle stayed profitable net of fees past the crossed-market confirmation
- *               'tradeable'  the instrument's crossed window stayed open arbitrageConfirmUs: a
- *                            tradeable cross, not a phantom of a lagging or stale feed
- *   instrument  instrument index (for 'triangular': the pair whose tick opened the triangle)
+ *               'triangular' an FX triangle containing the pair is tradeable net of fees, confirmed as
+ *                            crosses are
+ *               'tradeable'  a tradeable cross, not a phantom of a lagging, stale or faulty feed:
+ *                            with arbitrageConsensus (default) a venue's own book departed from the
+ *                            consensus while another venue saw the market stand still; otherwise
+ *                            the crossed window stayed open arbitrageConfirmUs
+ *   instrument  instrument index (for 'triangular': the pair whose tick reported it)
  *   venue       venue index of the triggering tick
  *   seq         the triggering tick's sequence number, and
  *   source      its load-generator id: (source, seq) identifies the tick

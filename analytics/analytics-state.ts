@@ -63,6 +63,19 @@
  *                          (sendTimeUs), NaN once confirmed as tradeable or when none is open
  * buffers.crossQuoteUs     Float64Array, 1 per cell: send time of the venue's latest quote (NaN = none);
  *                          a window is confirmed only by quotes sent after it opened
+ * buffers.crossMids        Float64Array, CROSS_MID_STRIDE per cell: the venue's last quotes as sent
+ *                          (outlier-flagged ones too), for the consensus check of a cross
+ *                          (analytics/quote-consensus.ts): +0 latest mid, +1 the one before,
+ *                          +2 the one before that, +3 latest spread, +4 the send time of the
+ *                          one before the latest (the latest's is in crossQuoteUs), +5 lowest
+ *                          and +6 highest mid of its steady run, which began at +7 (send time):
+ *                          quotes within a spread of one another (NaN = none); 64 bytes
+ * buffers.crossTradeable   Uint8Array, 3 per instrument: +0 1 while a consensus-consistent cross is
+ *                          open, +1 venues whose quote is withdrawn from the book (judged bad),
+ *                          +2 venues that moved by more than their spread between their two
+ *                          quotes before the latest (could be departed: QuoteConsensus)
+ * buffers.fxPairTradeable  Uint8Array, 1 per FX pair: 1 while a triangle containing the pair is open
+ *                          on consensus-consistent legs
  * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
  *                          to be confirmed by another venue as a genuine jump
  *   +0 return    the flagged log return (NaN = none)
@@ -110,6 +123,9 @@ export interface AnalyticsBuffers {
   crossPairs: SharedArrayBuffer;
   crossOpenedUs: SharedArrayBuffer;
   crossQuoteUs: SharedArrayBuffer;
+  crossMids: SharedArrayBuffer;
+  crossTradeable: SharedArrayBuffer;
+  fxPairTradeable: SharedArrayBuffer;
   outlierJumps: SharedArrayBuffer;
   outlierFlat: SharedArrayBuffer;
   fxLegs: SharedArrayBuffer;
@@ -150,6 +166,8 @@ export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 }
 
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
+export const CROSS_MID_STRIDE = 8;
+export const CrossMidField = { mid: 0, prevMid: 1, prevMid2: 2, spread: 3, prevUs: 4, low: 5, high: 6, steadyUs: 7 } as const;
 export const OUTLIER_JUMP_STRIDE = 4;
 export const OutlierJumpField = { ret: 0, left: 1, venue: 2 } as const;
 export const EVAL_STRIDE = 4;
@@ -196,6 +214,9 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
       crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
       crossQuoteUs: new SharedArrayBuffer(cells * 8),
+      crossMids: new SharedArrayBuffer(cells * CROSS_MID_STRIDE * 8),
+      crossTradeable: new SharedArrayBuffer(dims.instruments * 3),
+      fxPairTradeable: new SharedArrayBuffer(fx?.pairs ?? 0),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
@@ -229,6 +250,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   quoteTable(state).fill(NaN);
   crossOpenedTable(state).fill(NaN);
   crossQuoteTable(state).fill(NaN);
+  crossMidTable(state).fill(NaN);
   fxTriangleOpenedTable(state).fill(NaN);
   return state;
 }
@@ -291,6 +313,19 @@ export function crossOpenedTable(state: AnalyticsSharedState): Float64Array {
 
 export function crossQuoteTable(state: AnalyticsSharedState): Float64Array {
   return new Float64Array(checkBuffer(state, 'crossQuoteUs', cellCount(state) * 8));
+}
+
+export function crossMidTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'crossMids', cellCount(state) * CROSS_MID_STRIDE * 8));
+}
+
+export function crossTradeableTable(state: AnalyticsSharedState): Uint8Array {
+  checkDims(state.dims);
+  return new Uint8Array(checkBuffer(state, 'crossTradeable', state.dims.instruments * 3));
+}
+
+export function fxPairTradeableTable(state: AnalyticsSharedState): Uint8Array {
+  return new Uint8Array(checkBuffer(state, 'fxPairTradeable', stateFxLayout(state)?.pairs ?? 0));
 }
 
 export function outlierJumpTable(state: AnalyticsSharedState): Float64Array {

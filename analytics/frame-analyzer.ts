@@ -66,6 +66,7 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   venueFeesBps: DEFAULT_VENUE_FEES_BPS,
   arbitrageConfirmUs: 50_000,
   arbitrageConfirmByRequote: true,
+  arbitrageConsensus: true,
   arbitrageSkipsOutliers: true,
   evalBiasedWithin: 500,
   evalFrozenWithin: 200,
@@ -88,6 +89,9 @@ export function resolveAnalyticsConfig(config: Partial<AnalyticsConfig>): Readon
   const resolved: AnalyticsConfig = { ...DEFAULT_ANALYTICS_CONFIG, ...(Object.fromEntries(given) as Partial<AnalyticsConfig>) };
   if (typeof resolved.arbitrageSkipsOutliers !== 'boolean') {
     throw new RangeError(`config.arbitrageSkipsOutliers must be a boolean, got ${String(resolved.arbitrageSkipsOutliers)}`);
+  }
+  if (typeof resolved.arbitrageConsensus !== 'boolean') {
+    throw new RangeError(`config.arbitrageConsensus must be a boolean, got ${String(resolved.arbitrageConsensus)}`);
   }
   if (typeof resolved.arbitrageConfirmByRequote !== 'boolean') {
     throw new RangeError(`config.arbitrageConfirmByRequote must be a boolean, got ${String(resolved.arbitrageConfirmByRequote)}`);
@@ -264,10 +268,7 @@ export class FrameAnalyzer {
         }
       }
 
-      const x =
-        isOutlier && this.skipOutliers
-          ? arbitrage.onTick(instrument, venue, NaN, NaN, sendTimeUs)
-          : arbitrage.onTick(instrument, venue, bid, ask, sendTimeUs);
+      const x = arbitrage.onTick(instrument, venue, bid, ask, sendTimeUs, isOutlier && this.skipOutliers);
       const isCrossed = (x & CrossFlag.Crossed) !== 0;
       if (isCrossed) {
         crossed++;
