@@ -8,17 +8,21 @@
  *               'stale'      a venue's price stood still for scorerStallAfter of its updates
  *               'crossed'    the instrument's venues became crossed net of fees (a window opened)
  *               'locked'     the instrument became locked (net bid = net ask, nothing crossed)
- *               'triangular' an FX triangle stayed profitable net of fees past the crossed-market confirmation
- *               'tradeable'  the instrument's crossed window stayed open arbitrageConfirmUs: a
- *                            tradeable cross, not a phantom of a lagging or stale feed
- *   instrument  instrument index (for 'triangular': the pair whose tick opened the triangle)
+ *               'triangular' an FX triangle containing the pair is tradeable net of fees, confirmed as
+ *                            crosses are
+ *               'tradeable'  a tradeable cross, not a phantom of a lagging, stale or faulty feed:
+ *                            with arbitrageConsensus (default) a venue's own book departed from the
+ *                            consensus while another venue saw the market stand still; otherwise
+ *                            the crossed window stayed open arbitrageConfirmUs
+ *   instrument  instrument index (for 'triangular': the pair whose tick reported it)
  *   venue       venue index of the triggering tick
  *   seq         the triggering tick's sequence number, and
  *   source      its load-generator id: (source, seq) identifies the tick
  *   sendTimeUs  the triggering tick's intended send time, µs since the Unix epoch
  *   detectedUs  when the detector flagged it, µs since the Unix epoch (same clock);
  *               detectedUs − sendTimeUs is the detection latency
- *   value       outlier: z-score of the tick's return (signed; NaN for a non-price);
+ *   value       outlier: z-score of the tick's move (signed; NaN for a non-price; for a tick held
+ *               until its venue's next quote, 2·min(out, back)/σ, raised at that quote);
  *               stale: unchanged updates so far; crossed, tradeable: widest cross net of fees, bps;
  *               locked: 0; triangular: the opened cycle's profit net of fees, bps
  *

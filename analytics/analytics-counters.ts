@@ -18,7 +18,8 @@ export const COUNTER_FIELDS = {
   /** Ticks whose instrument or venue lies outside the state's dims (skipped). */
   ticksOutOfRange: 'sum',
 
-  // Outliers: spikes and decimal shifts (labelled InjectedOutlier), judged on the offending tick.
+  // Outliers: spikes and decimal shifts (labelled InjectedOutlier), judged on the offending tick or, when
+  // the detector held it, on its venue's next tick (a held one counts as missed until then).
   outliersFlagged: 'sum',
   /** Flagged and labelled InjectedOutlier. */
   outliersFlaggedTrue: 'sum',

@@ -13,11 +13,15 @@
  *
  * Cell = (instrument, venue), index `instrument * venues + venue`.
  *
- * buffers.outlier          Float64Array, OUTLIER_STRIDE per cell
+ * buffers.outlier          Float64Array, OUTLIER_STRIDE per cell (64 bytes: one cache line)
  *   +0 lastMid   last accepted mid (NaN = none yet)
  *   +1 mean      EWMA mean of the log return
- *   +2 var       EWMA variance of the log return
+ *   +2 var       EWMA variance of the log return (each update clipped, see OutlierDetector)
  *   +3 n         accepted returns so far (warm-up counter)
+ *   +4 heldMid   mid of the venue's tick held for judgement on its next tick (NaN = none)
+ *   +5 heldRet   that tick's log return from lastMid, less the mean (the "out" leg)
+ *   +6 heldId    its id (source · 2³² + seq), for the alert raised once it is judged
+ *   +7 heldUs    its send time, µs
  * buffers.outlierRejects   Uint8Array, 1 per cell: consecutive rejected ticks
  * buffers.scorerRows       Float64Array, SCORER_ROWS × venues per instrument, row-major: value
  *                          (i, row, v) at (i * SCORER_ROWS + row) * venues + v. Each tick scans
@@ -59,6 +63,19 @@
  *                          (sendTimeUs), NaN once confirmed as tradeable or when none is open
  * buffers.crossQuoteUs     Float64Array, 1 per cell: send time of the venue's latest quote (NaN = none);
  *                          a window is confirmed only by quotes sent after it opened
+ * buffers.crossMids        Float64Array, CROSS_MID_STRIDE per cell: the venue's last quotes as sent
+ *                          (outlier-flagged ones too), for the consensus check of a cross
+ *                          (analytics/quote-consensus.ts): +0 latest mid, +1 the one before,
+ *                          +2 the one before that, +3 latest spread, +4 the send time of the
+ *                          one before the latest (the latest's is in crossQuoteUs), +5 lowest
+ *                          and +6 highest mid of its steady run, which began at +7 (send time):
+ *                          quotes within a spread of one another (NaN = none); 64 bytes
+ * buffers.crossTradeable   Uint8Array, 3 per instrument: +0 1 while a consensus-consistent cross is
+ *                          open, +1 venues whose quote is withdrawn from the book (judged bad),
+ *                          +2 venues that moved by more than their spread between their two
+ *                          quotes before the latest (could be departed: QuoteConsensus)
+ * buffers.fxPairTradeable  Uint8Array, 1 per FX pair: 1 while a triangle containing the pair is open
+ *                          on consensus-consistent legs
  * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
  *                          to be confirmed by another venue as a genuine jump
  *   +0 return    the flagged log return (NaN = none)
@@ -106,6 +123,9 @@ export interface AnalyticsBuffers {
   crossPairs: SharedArrayBuffer;
   crossOpenedUs: SharedArrayBuffer;
   crossQuoteUs: SharedArrayBuffer;
+  crossMids: SharedArrayBuffer;
+  crossTradeable: SharedArrayBuffer;
+  fxPairTradeable: SharedArrayBuffer;
   outlierJumps: SharedArrayBuffer;
   outlierFlat: SharedArrayBuffer;
   fxLegs: SharedArrayBuffer;
@@ -128,14 +148,14 @@ export interface AnalyticsSharedState {
 export const MAX_INSTRUMENTS = 1_000_000;
 export const MAX_VENUES = 64;
 /**
- * Tables take about 200 bytes per cell, so this is about 1.7 GB (1M instruments × 8 venues): a
+ * Tables take about 230 bytes per cell, so this is about 1.9 GB (1M instruments × 8 venues): a
  * run that needs more is more likely a typo in --instruments or --venues than a plan, and is
  * better refused up front than swapped to death.
  */
 export const MAX_CELLS = 8_388_608;
 
-export const OUTLIER_STRIDE = 4;
-export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3 } as const;
+export const OUTLIER_STRIDE = 8;
+export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3, heldMid: 4, heldRet: 5, heldId: 6, heldUs: 7 } as const;
 
 export const SCORER_ROWS = 7;
 export const ScorerRow = { mid: 0, spread: 1, lastUs: 2, pendingUs: 3, pendingMid: 4, pendingNewer: 5, awayUs: 6 } as const;
@@ -146,6 +166,8 @@ export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 }
 
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
+export const CROSS_MID_STRIDE = 8;
+export const CrossMidField = { mid: 0, prevMid: 1, prevMid2: 2, spread: 3, prevUs: 4, low: 5, high: 6, steadyUs: 7 } as const;
 export const OUTLIER_JUMP_STRIDE = 4;
 export const OutlierJumpField = { ret: 0, left: 1, venue: 2 } as const;
 export const EVAL_STRIDE = 4;
@@ -192,6 +214,9 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
       crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
       crossQuoteUs: new SharedArrayBuffer(cells * 8),
+      crossMids: new SharedArrayBuffer(cells * CROSS_MID_STRIDE * 8),
+      crossTradeable: new SharedArrayBuffer(dims.instruments * 3),
+      fxPairTradeable: new SharedArrayBuffer(fx?.pairs ?? 0),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
@@ -205,6 +230,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   fxLegTable(state).fill(Infinity);
   // NaN marks "nothing seen yet" so the hot path needs no separate presence bitmap.
   fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.lastMid, NaN);
+  fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.heldMid, NaN);
   // Never-quoted mids and spreads are +∞ so that they sort after every real price with plain
   // comparisons; a never-quoted time is NaN (every freshness test fails on it).
   const V = dims.venues;
@@ -224,6 +250,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   quoteTable(state).fill(NaN);
   crossOpenedTable(state).fill(NaN);
   crossQuoteTable(state).fill(NaN);
+  crossMidTable(state).fill(NaN);
   fxTriangleOpenedTable(state).fill(NaN);
   return state;
 }
@@ -286,6 +313,19 @@ export function crossOpenedTable(state: AnalyticsSharedState): Float64Array {
 
 export function crossQuoteTable(state: AnalyticsSharedState): Float64Array {
   return new Float64Array(checkBuffer(state, 'crossQuoteUs', cellCount(state) * 8));
+}
+
+export function crossMidTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'crossMids', cellCount(state) * CROSS_MID_STRIDE * 8));
+}
+
+export function crossTradeableTable(state: AnalyticsSharedState): Uint8Array {
+  checkDims(state.dims);
+  return new Uint8Array(checkBuffer(state, 'crossTradeable', state.dims.instruments * 3));
+}
+
+export function fxPairTradeableTable(state: AnalyticsSharedState): Uint8Array {
+  return new Uint8Array(checkBuffer(state, 'fxPairTradeable', stateFxLayout(state)?.pairs ?? 0));
 }
 
 export function outlierJumpTable(state: AnalyticsSharedState): Float64Array {

@@ -4,11 +4,13 @@ import {
   crossOpenedTable,
   crossQuoteTable,
   crossPairTable,
+  crossTradeableTable,
   quoteTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
 import { checkRange } from './config-check.js';
 import { buyFactor, sellFactor } from './market-conventions.js';
+import { QuoteConsensus, VenueClass, departedClass } from './quote-consensus.js';
 
 export interface CrossedMarketConfig {
   /**
@@ -31,6 +33,16 @@ export interface CrossedMarketConfig {
    * quote again.
    */
   arbitrageConfirmByRequote?: boolean;
+  /**
+   * Confirm by the consensus of the venues instead (absent: false; arbitrageConfirmUs and
+   * arbitrageConfirmByRequote are then not used): a cross is tradeable while one of its legs is a
+   * venue whose own book departed from the consensus (two quotes in a row more than a consensus
+   * spread off, having moved there itself) and the other is consistent with the consensus or
+   * departed the other way (analytics/quote-consensus.ts). A cross against a stale or lagging
+   * quote (the market moved away from it), a single bad tick, or a venue that always sits off the
+   * others (biased) is a phantom. Confirmed once per such episode.
+   */
+  arbitrageConsensus?: boolean;
 }
 
 /** State of a whole instrument across its venues. */
@@ -49,7 +61,10 @@ export const CrossFlag = {
   WindowClosed: 8,
   /** The instrument became locked (some pair locked, none crossed) on this tick. */
   LockOpened: 16,
-  /** The open window has now lasted arbitrageConfirmUs: reported as tradeable (once per window). */
+  /**
+   * The open window has now lasted arbitrageConfirmUs (or, with arbitrageConsensus, a
+   * consensus-consistent cross began): reported as tradeable, once per window (episode).
+   */
   Confirmed: 32,
 } as const;
 
@@ -74,8 +89,15 @@ export class CrossedMarketDetector {
   private readonly confirmUs: number;
   private readonly byRequote: boolean;
   private readonly quoteUs: Float64Array;
+  private readonly byConsensus: boolean;
+  private readonly tradeable: Uint8Array;
+  /** The venues' classes against the consensus, as of the last `consensusCross` call. */
+  readonly consensus: QuoteConsensus;
 
   constructor(state: AnalyticsSharedState, config: CrossedMarketConfig) {
+    this.byConsensus = config.arbitrageConsensus ?? false;
+    this.tradeable = crossTradeableTable(state);
+    this.consensus = new QuoteConsensus(state);
     this.confirmUs = config.arbitrageConfirmUs ?? 0;
     checkRange('arbitrageConfirmUs', this.confirmUs, 0, 1e12);
     this.openedUs = crossOpenedTable(state);
@@ -102,11 +124,23 @@ export class CrossedMarketDetector {
    * finite price is stored as "no quote" (NaN), which takes that side out of every comparison;
    * pass NaN, NaN to withdraw a quote (e.g. a tick already judged bad). `nowUs` (the tick's send
    * time) times the open window for the tradeable confirmation; NaN leaves it untimed.
+   * `withdrawn`: the tick was judged bad: its quote is recorded as sent (for the consensus
+   * check) but takes no part in the book, as NaN, NaN would.
    * Returns CrossFlag bits.
    */
-  onTick(instrument: number, venue: number, bid: number, ask: number, nowUs = NaN): number {
+  onTick(instrument: number, venue: number, bid: number, ask: number, nowUs = NaN, withdrawn = false): number {
     const q = this.quotes;
     const o = (instrument * this.venues + venue) * QUOTE_STRIDE;
+    const cc = this.consensus;
+    // Withdrawn quotes: a real quote as sent, none in the book (see consensusCross). Also
+    // stamps the quote's send time into quoteUs.
+    const wasWithdrawn = cc.record(instrument, venue, bid, ask, nowUs) & (q[o] === q[o] ? 0 : 1);
+    const nowWithdrawn = withdrawn && bid > 0 && ask >= bid && ask < Infinity ? 1 : 0;
+    if (withdrawn) {
+      bid = NaN;
+      ask = NaN;
+    }
+    this.tradeable[3 * instrument + 1] += nowWithdrawn - wasWithdrawn;
     const c = instrument * CROSS_PAIR_STRIDE;
     const crossedBefore = this.pairs[c];
     const lockedBefore = this.pairs[c + 1];
@@ -117,7 +151,6 @@ export class CrossedMarketDetector {
     const netAsk = ask > 0 && ask < Infinity ? ask * this.buyFactor[venue] : NaN;
     q[o] = netBid;
     q[o + 1] = netAsk;
-    this.quoteUs[instrument * this.venues + venue] = nowUs;
     const now = this.pairsWith(instrument, netBid, netAsk);
 
     const crossedNow = now >> 8;
@@ -135,8 +168,15 @@ export class CrossedMarketDetector {
       flags |= CrossFlag.WindowClosed;
       this.openedUs[instrument] = NaN;
     }
-    // An open, unconfirmed window (NaN otherwise, which fails the test) that has lasted long enough.
-    if (
+    if (this.byConsensus) {
+      // Only a crossed book, or one with a quote withdrawn, can hold a consensus-consistent
+      // cross: the check runs on those ticks only.
+      const t = 3 * instrument;
+      const tradeableNow = (crossedAfter > 0 || this.tradeable[t + 1] > 0) && this.consensusCross(instrument) ? 1 : 0;
+      if (tradeableNow === 1 && this.tradeable[t] === 0) flags |= CrossFlag.Confirmed;
+      this.tradeable[t] = tradeableNow;
+    } else if (
+      // An open, unconfirmed window (NaN otherwise, which fails the test) that has lasted long enough.
       crossedAfter > 0 &&
       nowUs - this.openedUs[instrument] >= this.confirmUs &&
       (!this.byRequote || this.requotedPair(instrument, this.openedUs[instrument]))
@@ -170,6 +210,84 @@ export class CrossedMarketDetector {
     // Against itself both tests compared netBid with netAsk.
     if (netBid >= netAsk) netBid > netAsk ? (crossed -= 2) : (locked -= 2);
     return (crossed << 8) | locked;
+  }
+
+  /**
+   * Whether the instrument has a cross net of fees between a venue departed from the consensus and
+   * a venue that witnesses the market stood still meanwhile (QuoteConsensus.witnesses, the feed
+   * lag being arbitrageConfirmUs). Leaves the venues' classes in `consensus.classes`.
+   * O(venues × departed venues) after the classification.
+   */
+  consensusCross(instrument: number): boolean {
+    const cc = this.consensus;
+    if (!this.mayHaveDepartedCross(instrument) || !cc.classify(instrument)) return false;
+    const cls = cc.classes;
+    const q = this.quotes;
+    const V = this.venues;
+    const start = instrument * V * QUOTE_STRIDE;
+    for (let u = 0; u < V; u++) {
+      const cu = cls[u];
+      if (!departedClass(cu)) continue;
+      const up = cu === VenueClass.DepartedUp;
+      // A venue departed up sells into the others' asks; one departed down buys from their bids.
+      // Its quote as sent, net of its fee: a departed quote was sent twice, so it is no bad tick
+      // even where the outlier test withdrew it from the book.
+      const half = 0.5 * cc.spread(instrument, u);
+      const mine = up ? (cc.mid(instrument, u) - half) * this.sellFactor[u] : (cc.mid(instrument, u) + half) * this.buyFactor[u];
+      const since = cc.departedUs(instrument, u);
+      for (let w = 0; w < V; w++) {
+        if (w === u || !cc.witnesses(instrument, w, since, this.confirmUs)) continue;
+        if (up ? mine > q[start + w * QUOTE_STRIDE + 1] : q[start + w * QUOTE_STRIDE] > mine) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a venue of a crossed pair (or one withdrawn from the book) moved, between its two
+   * quotes before the latest, by more than the narrowest spread quoted, towards the side it
+   * crosses on: a departed leg of a tradeable cross needs that (a move wider than the median
+   * spread). Two O(venues) passes
+   * without sorting: a crossed book of stale, biased or frozen quotes, whose venues stand
+   * still, is not classified on every tick.
+   */
+  private mayHaveDepartedCross(instrument: number): boolean {
+    if (!this.consensus.mayHaveDeparted(instrument)) return false;
+    if (this.tradeable[3 * instrument + 1] > 0) return true;
+    const q = this.quotes;
+    const V = this.venues;
+    const start = instrument * V * QUOTE_STRIDE;
+    // Best and second best net bid and ask: the best of the others, for any venue.
+    let bid1 = -Infinity,
+      bid2 = -Infinity,
+      ask1 = Infinity,
+      ask2 = Infinity;
+    for (let p = start, end = start + V * QUOTE_STRIDE; p < end; p += QUOTE_STRIDE) {
+      const b = q[p];
+      const a = q[p + 1];
+      if (b > bid1) {
+        bid2 = bid1;
+        bid1 = b;
+      } else if (b > bid2) bid2 = b;
+      if (a < ask1) {
+        ask2 = ask1;
+        ask1 = a;
+      } else if (a < ask2) ask2 = a;
+    }
+    const cc = this.consensus;
+    let minSpread = Infinity;
+    for (let v = 0; v < V; v++) {
+      const s = cc.spread(instrument, v);
+      if (s < minSpread) minSpread = s;
+    }
+    for (let v = 0; v < V; v++) {
+      const b = q[start + v * QUOTE_STRIDE];
+      const a = q[start + v * QUOTE_STRIDE + 1];
+      // Its bid crossing having moved up, or its ask crossing having moved down.
+      const move = cc.moveBefore(instrument, v);
+      if ((move > minSpread && b > (a === ask1 ? ask2 : ask1)) || (-move > minSpread && a < (b === bid1 ? bid2 : bid1))) return true;
+    }
+    return false;
   }
 
   /**

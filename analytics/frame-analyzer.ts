@@ -5,7 +5,7 @@ import { SCORER_CELL_STRIDE, ScorerField, evalInstrumentTable, scorerCellTable, 
 import { GroundTruthTracker } from './ground-truth-tracker.js';
 import { CrossFlag, CrossedMarketDetector, type CrossedMarketConfig } from './crossed-market-detector.js';
 import { DEFAULT_VENUE_FEES_BPS } from './market-conventions.js';
-import { OutlierDetector, type OutlierConfig } from './outlier-detector.js';
+import { OUTLIER_WITHHELD, OutlierDetector, OutlierVerdict, type OutlierConfig } from './outlier-detector.js';
 import { SourceScorer, type SourceScorerConfig } from './source-scorer.js';
 import { TickLabels } from './tick-labels.js';
 import { TriFlag, TriangularDetector } from './triangular-detector.js';
@@ -31,10 +31,14 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   outlierWarmup: 30,
   outlierZ: 6,
   outlierSigmaFloorBps: 0.1,
-  // One half spread of the tick's own quote: below that, a move is quoting noise, not a bad price.
+  // One half spread of the tick's own quote: an outlier goes out and back by more than outlierZ/2
+  // half spreads each way. Half a half spread catches more of the fair-value market's 4–6σ spikes
+  // (σ there is about one tick, the half spread 1–2) but flags the simple market's one-tick
+  // arbitrage shifts of up to 3 half spreads, which that market labels clean.
   outlierSigmaFloorHalfSpreads: 1,
   outlierMaxRejects: 3,
-  outlierReanchorAfterFlat: 5,
+  // Off: a frozen feed catching up moves out and stays, which the two-sided test accepts on its own.
+  outlierReanchorAfterFlat: 0,
   outlierJumpWindow: 10,
   outlierJumpConfirmZ: 2,
   outlierCrossVenue: true,
@@ -62,6 +66,7 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   venueFeesBps: DEFAULT_VENUE_FEES_BPS,
   arbitrageConfirmUs: 50_000,
   arbitrageConfirmByRequote: true,
+  arbitrageConsensus: true,
   arbitrageSkipsOutliers: true,
   evalBiasedWithin: 500,
   evalFrozenWithin: 200,
@@ -84,6 +89,9 @@ export function resolveAnalyticsConfig(config: Partial<AnalyticsConfig>): Readon
   const resolved: AnalyticsConfig = { ...DEFAULT_ANALYTICS_CONFIG, ...(Object.fromEntries(given) as Partial<AnalyticsConfig>) };
   if (typeof resolved.arbitrageSkipsOutliers !== 'boolean') {
     throw new RangeError(`config.arbitrageSkipsOutliers must be a boolean, got ${String(resolved.arbitrageSkipsOutliers)}`);
+  }
+  if (typeof resolved.arbitrageConsensus !== 'boolean') {
+    throw new RangeError(`config.arbitrageConsensus must be a boolean, got ${String(resolved.arbitrageConsensus)}`);
   }
   if (typeof resolved.arbitrageConfirmByRequote !== 'boolean') {
     throw new RangeError(`config.arbitrageConfirmByRequote must be a boolean, got ${String(resolved.arbitrageConfirmByRequote)}`);
@@ -202,13 +210,39 @@ export class FrameAnalyzer {
       const sendTimeUs = r.sendTimeUs(i);
       const isFx = instrument - fxFirst < fxPairs && instrument >= fxFirst;
 
-      const isOutlier = outliers.onTick(instrument, venue, 0.5 * (bid + ask), (ask - bid) / (ask + bid));
-      if (isOutlier) {
+      const source = r.tickSource(i);
+      const verdict = outliers.onTick(
+        instrument,
+        venue,
+        0.5 * (bid + ask),
+        (ask - bid) / (ask + bid),
+        source * 2 ** 32 + r.seq(i),
+        sendTimeUs,
+      );
+      // Withheld (flagged, or held until the venue's next tick judges it): out of the book and the scores.
+      const isOutlier = (verdict & OUTLIER_WITHHELD) !== 0;
+      if ((verdict & OutlierVerdict.Outlier) !== 0) {
         flagged++;
         if ((flags & TickFlag.InjectedOutlier) !== 0) flaggedTrue++;
         this.alert(r, i, 'outlier', instrument, venue, sendTimeUs, outliers.lastZ);
       } else if ((flags & TickFlag.InjectedOutlier) !== 0) {
+        // A held bad tick counts as missed until it is judged an outlier: one never judged (the
+        // stream ended first) is undecided, and undecided is a miss.
         missed++;
+      }
+      // The venue's held tick, judged an outlier by this one: its labels are read again from the side channel.
+      if ((verdict & OutlierVerdict.PreviousOutlier) !== 0) {
+        const id = outliers.previousId;
+        const heldSource = Math.floor(id / 2 ** 32);
+        const heldSeq = id - heldSource * 2 ** 32;
+        const heldFlags = labels === null || !(id >= 0) ? 0 : labels.read(heldSource, heldSeq);
+        flagged++;
+        if ((heldFlags & TickFlag.InjectedOutlier) !== 0) {
+          flaggedTrue++;
+          missed--;
+        }
+        if (heldFlags !== 0) truth.onHeldFlagged(heldFlags);
+        this.alertAt(heldSeq, heldSource, 'outlier', instrument, venue, outliers.previousUs, outliers.previousZ);
       }
 
       const stalled = sources.onTick(instrument, venue, bid, ask, sendTimeUs, isOutlier);
@@ -234,10 +268,7 @@ export class FrameAnalyzer {
         }
       }
 
-      const x =
-        isOutlier && this.skipOutliers
-          ? arbitrage.onTick(instrument, venue, NaN, NaN, sendTimeUs)
-          : arbitrage.onTick(instrument, venue, bid, ask, sendTimeUs);
+      const x = arbitrage.onTick(instrument, venue, bid, ask, sendTimeUs, isOutlier && this.skipOutliers);
       const isCrossed = (x & CrossFlag.Crossed) !== 0;
       if (isCrossed) {
         crossed++;
@@ -271,7 +302,16 @@ export class FrameAnalyzer {
       }
 
       // Scoring against the labels: rare paths only (a labelled tick, or a cell with an open event).
-      if (flags !== 0) truth.onLabelled(flags, instrument, venue, sendTimeUs, isOutlier, isCrossed, (tri & TriFlag.Open) !== 0);
+      if (flags !== 0)
+        truth.onLabelled(
+          flags,
+          instrument,
+          venue,
+          sendTimeUs,
+          (verdict & OutlierVerdict.Outlier) !== 0,
+          isCrossed,
+          (tri & TriFlag.Open) !== 0,
+        );
       if (this.scorerCells[(instrument * V + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] !== 0) {
         truth.follow(instrument, venue, flags, sendTimeUs, stalled);
       }
@@ -298,8 +338,21 @@ export class FrameAnalyzer {
   }
 
   private alert(r: FrameReader, i: number, kind: AlertKind, instrument: number, venue: number, sendTimeUs: number, value: number): void {
+    this.alertAt(r.seq(i), r.tickSource(i), kind, instrument, venue, sendTimeUs, value);
+  }
+
+  /** An alert for the tick (source, seq), which need not be in the frame at hand (a held outlier). */
+  private alertAt(
+    seq: number,
+    source: number,
+    kind: AlertKind,
+    instrument: number,
+    venue: number,
+    sendTimeUs: number,
+    value: number,
+  ): void {
     const detectedUs = this.clock();
-    const alert: Alert = { kind, instrument, venue, seq: r.seq(i), source: r.tickSource(i), sendTimeUs, detectedUs, value };
+    const alert: Alert = { kind, instrument, venue, seq, source, sendTimeUs, detectedUs, value };
     (this.alerts ??= []).push(alert);
     const c = this.counters;
     const latency = Math.round(detectedUs - sendTimeUs);

@@ -39,6 +39,18 @@ export class GroundTruthTracker {
     this.tauUs = config.scorerStalenessTauUs;
   }
 
+  /**
+   * A labelled tick the outlier detector held, judged an outlier on its venue's next tick: its
+   * flag counts then (onLabelled counted the tick itself, unflagged).
+   */
+  onHeldFlagged(flags: number): void {
+    const c = this.counters;
+    if ((flags & TickFlag.GenuineJump) !== 0) c.outliersFlaggedOnJumps++;
+    const ev = tickEvent(flags);
+    if (ev === TickEvent.Spike) c.spikesFlagged++;
+    else if (ev === TickEvent.DecimalShift) c.decimalShiftsFlagged++;
+  }
+
   /** Per-tick label bookkeeping of a labelled tick, and the start of a multi-tick event. */
   onLabelled(
     flags: number,

@@ -22,7 +22,10 @@ export interface OutlierConfig {
   outlierAlpha: number;
   /** Accepted returns per (instrument, venue) before anything is flagged. */
   outlierWarmup: number;
-  /** |z| above this flags the tick. */
+  /**
+   * Two-sided z above this flags a tick: its move out from the venue's level and its venue's next
+   * move back are each more than outlierZ/2 σ.
+   */
   outlierZ: number;
   /** Floor on sigma, in basis points of log return. */
   outlierSigmaFloorBps: number;
@@ -32,8 +35,8 @@ export interface OutlierConfig {
    */
   outlierSigmaFloorHalfSpreads: number;
   /**
-   * After this many consecutive flagged ticks the new level is accepted as the reference
-   * (0 = never). Without it one genuine jump would make every later tick of the venue an outlier.
+   * After this many consecutive ticks flagged at once (moves past IMMEDIATE_LOG_RETURN) the new
+   * level is accepted as the reference (0 = never): a genuine re-denomination is not bad for ever.
    */
   outlierMaxRejects: number;
   /**
@@ -43,38 +46,70 @@ export interface OutlierConfig {
    */
   outlierReanchorAfterFlat: number;
   /**
-   * For this many ticks of the instrument, a flagged move can be confirmed by an equally large
-   * move (within `outlierJumpConfirmZ` σ) of another venue (never the one that raised it: a
-   * venue repeating its own bad price is not a second witness): then it is a genuine jump, the confirming
-   * tick is accepted and every other venue's reference moves by the jump (0 = off). So a jump
-   * costs one false flag, not one per venue.
+   * For this many ticks of the instrument, a held move can be confirmed by an equally large move
+   * (within `outlierJumpConfirmZ` σ) of another venue (never the one that raised it: a venue
+   * repeating its own bad price is not a second witness): then it is a genuine jump and the
+   * confirming tick is accepted at once instead of being held (0 = off). Other venues' levels are
+   * left alone: each follows the jump with its own next ticks, so a spike taken for a jump cannot
+   * shift them.
    */
   outlierJumpWindow: number;
   outlierJumpConfirmZ: number;
   /**
-   * Cross-venue test (absent: off): a move is flagged only when it also takes the venue's mid
-   * more than outlierZ/√2 σ away from the median of the other venues' latest mids (read from the
+   * Cross-venue test (absent: off): a move is held only when it also takes the venue's mid more
+   * than outlierZ/2 σ away from the median of the other venues' latest mids (read from the
    * SourceScorer's rows, which the analyzer feeds after this detector on each tick). Venues quote the
-   * same instrument, so a genuine move (news, a heavy-tailed day) is one the others have made
-   * too, or soon make; a bad tick is the venue's alone.
+   * same instrument, so a genuine move that the others made first (a lagging feed catching up)
+   * is accepted at once; a bad tick is the venue's alone.
    */
   outlierCrossVenue?: boolean;
 }
 
+/** What onTick found (bits). */
+export const OutlierVerdict = {
+  /** This tick is an outlier now: not a price, or a move no market makes between two quotes. */
+  Outlier: 1,
+  /** This tick moved far from its venue's level: held, judged on the venue's next tick. */
+  Held: 2,
+  /** The venue's held tick is judged an outlier (its next tick came back): see previousId/Us/Z. */
+  PreviousOutlier: 4,
+  /** The venue's held tick is judged genuine (its next tick stayed): it is now the venue's level. */
+  PreviousAccepted: 8,
+  /**
+   * Held, and its move alone is past outlierZ times the larger of σ and the tick's half spread (a
+   * one-sided outlier): too far to trust before it is judged.
+   */
+  Far: 16,
+} as const;
 /**
- * Bad-tick detector: z-score of the mid's log return against that venue's previous accepted
- * mid, with EWMA mean and variance per (instrument, venue).
+ * A tick whose quote is not to be trusted yet (kept out of the arbitrage book and the source
+ * scores): an outlier, or held and Far. A held tick nearer than that is used
+ * at once: most held moves are genuine (a venue's own dislocation is a tradeable cross), and
+ * withholding them all would delay every cross they open by a quote of the venue.
+ */
+export const OUTLIER_WITHHELD = OutlierVerdict.Outlier | OutlierVerdict.Far;
+
+/**
+ * Bad-tick detector, two-sided: a bad tick is a move out and back, a genuine move stays. A tick
+ * whose log return from its venue's accepted level is more than outlierZ/2 σ (EWMA σ per
+ * (instrument, venue), floored at a share of the tick's half spread) and takes it as far from
+ * the other venues' mids is held; the venue's next tick judges it: back the opposite way by more
+ * than outlierZ/2 σ and more than halfway, it was an outlier (reported z = 2·min(out, back)/σ);
+ * otherwise it was a genuine move and becomes the level.
+ * This is Brownlees & Gallo's neighbourhood test cut down to one neighbour after the tick: on
+ * a heavy-tailed, clustered market no one-sided test tells a 4σ spike from a genuine 4σ move,
+ * and the genuine one is what the next tick shows. The cost is latency: a held tick's alert is
+ * raised on its venue's next tick.
  *
  * Returns rather than levels: a return's scale hardly depends on the price, so one floor in bps
- * suits every instrument, and a decimal shift (×10) is ln 10 ≈ 2.3, far past any threshold.
- * A flagged tick changes nothing but the reject run, so a spike neither inflates the variance
- * nor becomes the base of the next return: the tick after a spike is measured against the
- * pre-spike level.
+ * suits every instrument. A move of IMMEDIATE_LOG_RETURN or more (a decimal shift, ×10) is an
+ * outlier at once. Neither a held nor a flagged tick feeds the variance or becomes the level, and
+ * every variance update is clipped to VARIANCE_CLIP_Z σ: a genuine news jump of 30σ would
+ * otherwise inflate σ for hundreds of ticks and hide every spike after it.
  *
- * Two things tell a genuine move from a bad tick without waiting: a move confirmed by another
- * tick of the instrument within `outlierJumpWindow` ticks (a jump every venue follows), and a
- * move out of a stale, frozen price (a feed catching up). The first tick of a genuine jump is
- * flagged all the same: at that moment nothing distinguishes it from a spike.
+ * A move that another venue confirms (within `outlierJumpWindow` ticks of the instrument, within
+ * `outlierJumpConfirmZ` σ) is a genuine jump: the confirming tick is accepted at once, not held.
+ * A move out of a stale, frozen price (a feed catching up) is accepted at once too.
  */
 export class OutlierDetector {
   private readonly table: Float64Array;
@@ -96,8 +131,12 @@ export class OutlierDetector {
   private readonly crossVenue: boolean;
   private readonly scorerRows: Float64Array;
   private readonly order: Uint8Array;
-  /** z-score of the last tick judged (signed; NaN for a non-price). */
+  /** z-score of the last tick flagged or held (signed; NaN for a non-price). */
   lastZ = 0;
+  /** After a held tick is judged: its id (source · 2³² + seq, as passed) and send time; after PreviousOutlier its two-sided z (signed). */
+  previousId = NaN;
+  previousUs = NaN;
+  previousZ = NaN;
 
   constructor(state: AnalyticsSharedState, config: OutlierConfig) {
     checkRange('outlierAlpha', config.outlierAlpha, 1e-9, 1);
@@ -157,19 +196,21 @@ export class OutlierDetector {
   }
 
   /**
-   * Feeds one tick's mid and its relative half spread ((ask − bid) / (ask + bid)). Returns true
-   * when the tick is flagged as an outlier; `lastZ` then holds its z-score.
+   * Feeds one tick's mid and its relative half spread ((ask − bid) / (ask + bid)), with the tick's
+   * id (source · 2³² + seq) and send time, which come back with the verdict when the tick is held
+   * and judged later. Returns OutlierVerdict bits; `lastZ` holds the z-score of a flagged or held
+   * tick, `previousId/Us/Z` those of a held tick judged an outlier.
    */
-  onTick(instrument: number, venue: number, mid: number, halfSpread = 0): boolean {
+  onTick(instrument: number, venue: number, mid: number, halfSpread = 0, id = NaN, timeUs = NaN): number {
     // Not a price at all (NaN, ≤ 0, ∞): flag it and keep it out of the state.
     if (!(mid > 0 && mid < Infinity)) {
       this.lastZ = NaN;
-      return true;
+      return OutlierVerdict.Outlier;
     }
     const cell = instrument * this.venues + venue;
     const t = this.table;
     const o = cell * OUTLIER_STRIDE;
-    // A flagged move waits `jumpWindow` ticks of its instrument for confirmation; the ticks are
+    // A held move waits `jumpWindow` ticks of its instrument for confirmation; the ticks are
     // counted down only while one waits, so the usual tick just reads NaN here.
     const J = this.jumps;
     const j = instrument * OUTLIER_JUMP_STRIDE;
@@ -183,47 +224,73 @@ export class OutlierDetector {
         J[j + OutlierJumpField.left] = left;
       }
     }
-    const last = t[o + OutlierField.lastMid];
+    let last = t[o + OutlierField.lastMid];
     if (last !== last) {
       t[o + OutlierField.lastMid] = mid;
-      return false;
+      return 0;
+    }
+    const mean = t[o + OutlierField.mean];
+    const variance = t[o + OutlierField.variance];
+    const n = t[o + OutlierField.n];
+    const fs = this.floorHalfSpreads * halfSpread;
+    const floor2 = fs * fs > this.floor2 ? fs * fs : this.floor2;
+    const scale2 = variance > floor2 ? variance : floor2;
+    // Each leg of an out-and-back move must pass outlierZ/2 σ: squared, (Z/2)² · scale².
+    const leg2 = 0.25 * this.threshold2 * scale2;
+    let verdict = 0;
+    const held = t[o + OutlierField.heldMid];
+    if (held === held) {
+      t[o + OutlierField.heldMid] = NaN;
+      const out = t[o + OutlierField.heldRet];
+      const back = logReturn(mid, held);
+      this.previousId = t[o + OutlierField.heldId];
+      this.previousUs = t[o + OutlierField.heldUs];
+      // The way back: past outlierZ/2 σ (without the half-spread floor, which only keeps quoting
+      // noise from being held) and more than halfway to the old level; a move that stays does neither.
+      const v2 = variance > this.floor2 ? variance : this.floor2;
+      const backMin2 = 0.25 * this.threshold2 * v2;
+      const halfway2 = 0.25 * out * out;
+      if (out * back < 0 && back * back > (backMin2 > halfway2 ? backMin2 : halfway2)) {
+        // Out and back: the held tick was bad; the level stays where it was before it.
+        const minLeg = back * back < out * out ? -back : out;
+        this.previousZ = (2 * minLeg) / Math.sqrt(scale2);
+        verdict = OutlierVerdict.PreviousOutlier;
+      } else {
+        // It stayed: a genuine move, now the level (its return feeds the variance, clipped).
+        this.update(o, n, mean, variance, scale2, out);
+        t[o + OutlierField.lastMid] = held;
+        last = held;
+        verdict = OutlierVerdict.PreviousAccepted;
+      }
     }
     const r = logReturn(mid, last);
     // A return no price can make in one tick (non-finite from an underflowing or overflowing
     // ratio, or beyond a thousand-fold move) is flagged and kept out of the mean, the variance
     // and the jump candidate: one such pair of prices would otherwise poison the cell for good.
-    if (!(r < MAX_LOG_RETURN && r > -MAX_LOG_RETURN)) {
-      this.lastZ = r > 0 ? Infinity : -Infinity;
+    // A move past IMMEDIATE_LOG_RETURN is flagged at once too: no market makes it between quotes.
+    if (!(r < IMMEDIATE_LOG_RETURN && r > -IMMEDIATE_LOG_RETURN)) {
+      this.lastZ = r > 0 ? Infinity : r < 0 ? -Infinity : NaN;
       this.flat[cell] = 0;
       this.reject(cell, o, mid);
-      return true;
+      return verdict | OutlierVerdict.Outlier;
     }
-    const mean = t[o + OutlierField.mean];
-    const variance = t[o + OutlierField.variance];
-    const n = t[o + OutlierField.n];
-    const d = r - mean;
-    const fs = this.floorHalfSpreads * halfSpread;
-    const floor2 = fs * fs > this.floor2 ? fs * fs : this.floor2;
-    const scale2 = variance > floor2 ? variance : floor2;
-    // |z| > threshold, squared: d² > threshold² · max(variance, floor²), no sqrt, no division.
-    if (
-      n >= this.warmup &&
-      d * d > this.threshold2 * scale2 &&
-      (!this.crossVenue || this.apartFromOthers(instrument, venue, mid, scale2))
-    ) {
+    // Re-read: judging a held tick as genuine has just fed its return in.
+    const curMean = t[o + OutlierField.mean];
+    const curN = t[o + OutlierField.n];
+    const d = r - curMean;
+    if (curN >= this.warmup && d * d > leg2 && (!this.crossVenue || this.apartFromOthers(instrument, venue, mid, leg2))) {
       this.lastZ = d / Math.sqrt(scale2);
       if (this.reanchorAfter > 0 && this.flat[cell] >= this.reanchorAfter) {
         this.accept(cell, o, mid);
-        return false;
+        return verdict;
       }
       if (candidate === candidate && J[j + OutlierJumpField.venue] !== venue) {
         const e = r - candidate;
         if (e * e <= this.confirm2 * scale2) {
-          // Two ticks moved alike: a genuine jump. Every venue's reference follows it.
-          this.acceptJump(instrument, venue, candidate);
+          // Two venues moved alike: a genuine jump; this tick is the venue's level at once.
           J[j + OutlierJumpField.ret] = NaN;
           this.accept(cell, o, mid);
-          return false;
+          return verdict;
         }
       }
       if (this.jumpWindow > 0) {
@@ -231,31 +298,49 @@ export class OutlierDetector {
         J[j + OutlierJumpField.left] = this.jumpWindow;
         J[j + OutlierJumpField.venue] = venue;
       }
+      t[o + OutlierField.heldMid] = mid;
+      t[o + OutlierField.heldRet] = d;
+      t[o + OutlierField.heldId] = id;
+      t[o + OutlierField.heldUs] = timeUs;
       this.flat[cell] = 0;
-      this.reject(cell, o, mid);
-      return true;
+      const h2 = halfSpread * halfSpread;
+      const far = d * d > this.threshold2 * (scale2 > h2 ? scale2 : h2);
+      return verdict | (far ? OutlierVerdict.Held | OutlierVerdict.Far : OutlierVerdict.Held);
     }
-    // max(α, 1/(n+1)) makes the first updates the exact sample mean and (population)
-    // variance, so the warm-up does not start from a variance biased towards zero.
-    const a = n < this.exactUpdates ? 1 / (n + 1) : this.alpha;
-    t[o + OutlierField.mean] = mean + a * d;
-    t[o + OutlierField.variance] = (1 - a) * (variance + a * d * d);
-    t[o + OutlierField.n] = n + 1;
+    this.update(o, curN, curMean, t[o + OutlierField.variance], scale2, d);
     t[o + OutlierField.lastMid] = mid;
     if (this.rejects[cell] !== 0) this.rejects[cell] = 0;
     const f = this.flat[cell];
     if (r === 0) {
       if (f < 255) this.flat[cell] = f + 1;
     } else if (f !== 0) this.flat[cell] = 0;
-    return false;
+    return verdict;
   }
 
-  /** Whether `mid` is more than outlierZ σ (√scale2) from the other venues' median (true without one). */
-  private apartFromOthers(instrument: number, venue: number, mid: number, scale2: number): boolean {
+  /**
+   * One EWMA step of the cell's mean and variance with the return deviation `d` (return less the
+   * mean), clipped to ±VARIANCE_CLIP_Z σ once warmed up: a genuine jump moves the level, not the
+   * scale. max(α, 1/(n+1)) makes the first updates the exact sample mean and (population)
+   * variance, so the warm-up does not start from a variance biased towards zero.
+   */
+  private update(o: number, n: number, mean: number, variance: number, scale2: number, d: number): void {
+    const t = this.table;
+    if (n >= this.warmup) {
+      const c2 = VARIANCE_CLIP_Z2 * scale2;
+      if (d * d > c2) d = d > 0 ? Math.sqrt(c2) : -Math.sqrt(c2);
+    }
+    const a = n < this.exactUpdates ? 1 / (n + 1) : this.alpha;
+    t[o + OutlierField.mean] = mean + a * d;
+    t[o + OutlierField.variance] = (1 - a) * (variance + a * d * d);
+    t[o + OutlierField.n] = n + 1;
+  }
+
+  /** Whether `mid` is further than √leg2 from the other venues' median (true without one). */
+  private apartFromOthers(instrument: number, venue: number, mid: number, leg2: number): boolean {
     const m = this.othersMedian(instrument, venue);
     if (!(m === m)) return true;
     const dc = logReturn(mid, m);
-    return dc * dc > CROSS_VENUE_Z2_SHARE * this.threshold2 * scale2;
+    return dc * dc > leg2;
   }
 
   /** Counts a flagged tick; after `maxRejects` in a row its price becomes the new reference. */
@@ -269,19 +354,6 @@ export class OutlierDetector {
     }
   }
 
-  /** Moves the reference of every venue of the instrument but `except` by the log return `jump`. */
-  private acceptJump(instrument: number, except: number, jump: number): void {
-    const f = Math.exp(jump);
-    for (let v = 0; v < this.venues; v++) {
-      if (v === except) continue;
-      const cell = instrument * this.venues + v;
-      const o = cell * OUTLIER_STRIDE + OutlierField.lastMid;
-      this.table[o] *= f;
-      this.rejects[cell] = 0;
-      this.flat[cell] = 0;
-    }
-  }
-
   /** Takes `mid` as the cell's new level without feeding its return into the mean and variance. */
   private accept(cell: number, o: number, mid: number): void {
     this.table[o + OutlierField.lastMid] = mid;
@@ -291,15 +363,17 @@ export class OutlierDetector {
 }
 
 /**
- * The cross-venue test's threshold, as a share of outlierZ², i.e. outlierZ/√2: the others' median
- * is a noisier reference than the venue's own previous mid (their quotes are older and carry
- * their own noise), and the test is there to veto moves the others plainly made too, not to
- * demand a second full-size deviation of a bad tick.
+ * Variance updates are clipped to this many σ: wide enough that a calm cell's own returns pass
+ * whole (a Student-t(4) return is past 4σ about once in 200), narrow enough that one genuine jump
+ * cannot multiply σ.
  */
-const CROSS_VENUE_Z2_SHARE = 0.5;
+const VARIANCE_CLIP_Z2 = 4 * 4;
 
-/** ln 1000: no genuine or injected move (a decimal shift is ln 10) comes near it in one tick. */
-export const MAX_LOG_RETURN = Math.log(1000);
+/**
+ * ln 3: a move of ×3 or ÷3 between two quotes of a venue is an outlier at once, without waiting
+ * for the next tick (a decimal shift is ln 10); no genuine move between quotes comes near it.
+ */
+export const IMMEDIATE_LOG_RETURN = Math.log(3);
 
 /**
  * How many first EWMA updates use 1/(n+1) instead of α: the n with 1/(n+1) > α. Settled with

@@ -1,7 +1,9 @@
 import {
   QUOTE_STRIDE,
   crossQuoteTable,
+  crossTradeableTable,
   fxLegTable,
+  fxPairTradeableTable,
   fxTriangleOpenedTable,
   fxTriangleTable,
   quoteTable,
@@ -10,6 +12,7 @@ import {
 } from './analytics-state.js';
 import type { CrossedMarketConfig } from './crossed-market-detector.js';
 import { cycleWeightBackward, cycleWeightForward, lnAsk, negLnBid, type FxLayout } from './market-conventions.js';
+import { QuoteConsensus, VenueClass } from './quote-consensus.js';
 
 /** Bits returned by `onTick`. */
 export const TriFlag = {
@@ -22,6 +25,8 @@ export const TriFlag = {
   /**
    * A cycle has stayed open arbitrageConfirmUs and (with arbitrageConfirmByRequote) each of its
    * three legs' best quotes was sent after it opened: reported as tradeable, once per opening.
+   * With arbitrageConsensus: the pair is now, and was not before this tick, in a triangle open on
+   * consensus-consistent legs only thanks to a departed venue (see onTick).
    */
   Confirmed: 8,
 } as const;
@@ -60,9 +65,33 @@ export class TriangularDetector {
   private readonly byRequote: boolean;
   /** Set when onTick returns Confirmed: cycles confirmed on that tick. */
   lastConfirmed = 0;
+  private readonly byConsensus: boolean;
+  private readonly consensus: QuoteConsensus;
+  private readonly pairTradeable: Uint8Array;
+  /** The crossed-market detector's per-instrument state (3 per instrument): +0 is 1 while a tradeable cross is open. */
+  private readonly crossTradeable: Uint8Array;
+  /**
+   * Per leg of a triangle (AB, BC, AC) as trusted by the consensus: −ln best net bid, ln best net
+   * ask over the consistent and the witnessed departed venues (+0, +1), and over the consistent
+   * venues alone (+2, +3).
+   */
+  private readonly trusted = new Float64Array(12);
+  /** Per pair: its trusted legs (as `trusted`'s four) and the consensusOpen call they were computed in. */
+  private readonly legCache: Float64Array;
+  private readonly legStamp: Uint32Array;
+  private stamp = 0;
 
   /** `config`: the crossed-market confirmation (absent: confirmed at once, on time alone). */
-  constructor(state: AnalyticsSharedState, config: Pick<CrossedMarketConfig, 'arbitrageConfirmUs' | 'arbitrageConfirmByRequote'> = {}) {
+  constructor(
+    state: AnalyticsSharedState,
+    config: Pick<CrossedMarketConfig, 'arbitrageConfirmUs' | 'arbitrageConfirmByRequote' | 'arbitrageConsensus'> = {},
+  ) {
+    this.byConsensus = config.arbitrageConsensus ?? false;
+    this.consensus = new QuoteConsensus(state);
+    this.pairTradeable = fxPairTradeableTable(state);
+    this.crossTradeable = crossTradeableTable(state);
+    this.legCache = new Float64Array((stateFxLayout(state)?.pairs ?? 0) * 4);
+    this.legStamp = new Uint32Array(stateFxLayout(state)?.pairs ?? 0);
     this.openedUs = fxTriangleOpenedTable(state);
     this.quoteUs = crossQuoteTable(state);
     this.confirmUs = config.arbitrageConfirmUs ?? 0;
@@ -149,8 +178,14 @@ export class TriangularDetector {
       }
       open |= bits;
     }
+    if (this.byConsensus) {
+      // Trusted legs can only open a cycle the raw legs open: the check runs on those ticks only.
+      const now = open !== 0 && this.consensusOpen(p) ? 1 : 0;
+      if (now === 1 && this.pairTradeable[p] === 0) confirmed++;
+      this.pairTradeable[p] = now;
+    }
     // Open cycles waiting for confirmation (NaN otherwise, which fails the time test).
-    for (let k = 0; k < per; k++) {
+    for (let k = 0; !this.byConsensus && k < per; k++) {
       const tri = fx.pairTriangles[p * per + k];
       if (T[tri] === 0) continue;
       for (let cyc = 0; cyc < 2; cyc++) {
@@ -171,6 +206,94 @@ export class TriangularDetector {
       (closed > 0 ? TriFlag.Closed : 0) |
       (confirmed > 0 ? TriFlag.Confirmed : 0)
     );
+  }
+
+  /**
+   * Whether a triangle containing pair p has a cycle open on trusted legs (consistent venues and,
+   * on a pair with a tradeable cross, departed ones a consistent venue witnessed, as for crosses:
+   * QuoteConsensus; needs the crossed-market detector in consensus mode) that is not open
+   * on the consistent venues alone: a venue's own book moved and opened it. A cycle open only
+   * through stale, lagging or bad quotes is a phantom; one open on consistent quotes alone is
+   * their noise. The pair's tradeable state is per pair, as the pair's own ticks report it.
+   */
+  private consensusOpen(p: number): boolean {
+    const fx = this.layout!;
+    const per = fx.trianglesPerPair;
+    const L = this.trusted;
+    const C = this.legCache;
+    // A new stamp per call: each pair's legs are computed once per call (0 is never a stamp).
+    this.stamp = this.stamp === 0xffffffff ? 1 : this.stamp + 1;
+    for (let k = 0; k < per; k++) {
+      const tri = fx.pairTriangles[p * per + k];
+      if (this.triangles[tri] === 0) continue;
+      const ab = fx.trianglePairs[tri * 3];
+      const bc = fx.trianglePairs[tri * 3 + 1];
+      const ac = fx.trianglePairs[tri * 3 + 2];
+      // A departed venue whose cross with its pair's other venues is not tradeable is not trusted
+      // (see trustedLeg): without one, trusted legs are the consistent ones and nothing opens.
+      const X = this.crossTradeable;
+      if (X[3 * (this.first + ab)] === 0 && X[3 * (this.first + bc)] === 0 && X[3 * (this.first + ac)] === 0) continue;
+      for (let leg = 0; leg < 3; leg++) {
+        const x = fx.trianglePairs[tri * 3 + leg];
+        if (this.legStamp[x] !== this.stamp) {
+          this.trustedLeg(x, x * 4);
+          this.legStamp[x] = this.stamp;
+        }
+        for (let j = 0; j < 4; j++) L[leg * 4 + j] = C[x * 4 + j];
+      }
+      // Legs AB at 0, BC at 4, AC at 8: +0 −ln bid, +1 ln ask (trusted); +2, +3 (consistent only).
+      const wf = cycleWeightForward(L[0], L[4], L[9]);
+      const wb = cycleWeightBackward(L[8], L[5], L[1]);
+      if (wf < 0 && !(cycleWeightForward(L[2], L[6], L[11]) < 0)) return true;
+      if (wb < 0 && !(cycleWeightBackward(L[10], L[7], L[3]) < 0)) return true;
+    }
+    return false;
+  }
+
+  /** Fills legCache[out..out+4) for a pair (see `trusted`). O(venues²) at worst. */
+  private trustedLeg(pair: number, out: number): void {
+    const instrument = this.first + pair;
+    const cc = this.consensus;
+    const L = this.legCache;
+    let bid = NaN,
+      ask = NaN,
+      cBid = NaN,
+      cAsk = NaN;
+    if (cc.classify(instrument)) {
+      const cls = cc.classes;
+      const q = this.quotes;
+      const V = this.venues;
+      const start = instrument * V * QUOTE_STRIDE;
+      for (let v = 0; v < V; v++) {
+        const c = cls[v];
+        const b = q[start + v * QUOTE_STRIDE];
+        const a = q[start + v * QUOTE_STRIDE + 1];
+        if (c === VenueClass.Consistent) {
+          if (b > cBid || cBid !== cBid) cBid = b;
+          if (a < cAsk || cAsk !== cAsk) cAsk = a;
+        } else if (
+          (c === VenueClass.DepartedUp || c === VenueClass.DepartedDown) &&
+          this.crossTradeable[3 * instrument] === 1 &&
+          this.witnessed(instrument, v)
+        ) {
+          if (b > bid || bid !== bid) bid = b;
+          if (a < ask || ask !== ask) ask = a;
+        }
+      }
+    }
+    if (cBid > bid || bid !== bid) bid = cBid;
+    if (cAsk < ask || ask !== ask) ask = cAsk;
+    L[out] = negLnBid(bid);
+    L[out + 1] = lnAsk(ask);
+    L[out + 2] = negLnBid(cBid);
+    L[out + 3] = lnAsk(cAsk);
+  }
+
+  /** Whether some other venue of the instrument witnessed that departed venue u moved on its own. */
+  private witnessed(instrument: number, u: number): boolean {
+    const since = this.consensus.departedUs(instrument, u);
+    for (let w = 0; w < this.venues; w++) if (w !== u && this.consensus.witnesses(instrument, w, since, this.confirmUs)) return true;
+    return false;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { createAnalyticsState } from '../analytics/analytics-state.js';
 import { CrossFlag } from '../analytics/crossed-market-detector.js';
+import { OUTLIER_WITHHELD, OutlierVerdict } from '../analytics/outlier-detector.js';
 import { FrameAnalyzer } from '../analytics/frame-analyzer.js';
 import { EmbeddedCluster } from '../kafka/embedded-cluster.js';
 import { FairValueMarket, fairValueOptionsFor } from '../loadgen/fair-value-market.js';
@@ -135,8 +136,9 @@ export async function runNaivePipeline(options: NaiveOptions, signal?: AbortSign
         if (!message.value) return;
         const t = JSON.parse(message.value.toString()) as TickMessage;
         const mid = 0.5 * (t.bid + t.ask);
-        const isOutlier = outliers.onTick(t.instrument, t.venue, mid);
-        if (isOutlier) outliersFlagged++;
+        const verdict = outliers.onTick(t.instrument, t.venue, mid);
+        const isOutlier = (verdict & OUTLIER_WITHHELD) !== 0;
+        if ((verdict & (OutlierVerdict.Outlier | OutlierVerdict.PreviousOutlier)) !== 0) outliersFlagged++;
         if (sources.onTick(t.instrument, t.venue, t.bid, t.ask, t.sendTimeUs)) stalledTicks++;
         const x = isOutlier ? arbitrage.onTick(t.instrument, t.venue, NaN, NaN) : arbitrage.onTick(t.instrument, t.venue, t.bid, t.ask);
         if ((x & CrossFlag.Crossed) !== 0) crossedTicks++;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import { CrossFlag, CrossState, CrossedMarketDetector } from '../../analytics/crossed-market-detector.js';
+import { VenueClass } from '../../analytics/quote-consensus.js';
 
 /** O(venues²) answer from plain arrays: every ordered pair (bid venue u, ask venue w), u ≠ w. */
 class BruteForceBook {
@@ -248,5 +249,92 @@ describe('CrossedMarketDetector, confirmation by re-quotes', () => {
     d.onTick(0, 0, 100, 100.02, 0);
     d.onTick(0, 1, 100.05, 100.07, 10_000);
     expect(d.onTick(0, 1, 100.05, 100.07, 60_000) & CrossFlag.Confirmed).not.toBe(0);
+  });
+});
+
+describe('CrossedMarketDetector, confirmation by the consensus (arbitrageConsensus)', () => {
+  // Five fee-less venues around 100 with a 2 bp spread; times in µs, a feed lag of 50 ms.
+  const config = { venueFeesBps: [], arbitrageConfirmUs: 50_000, arbitrageConsensus: true };
+  const setup = () => {
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 5 }), config);
+    const confirmed: number[] = [];
+    const quote = (venue: number, mid: number, t: number, withdrawn = false): number => {
+      const flags = d.onTick(0, venue, mid - 0.01, mid + 0.01, t, withdrawn);
+      if ((flags & CrossFlag.Confirmed) !== 0) confirmed.push(t);
+      return flags;
+    };
+    for (let round = 0; round < 3; round++) for (let v = 0; v < 5; v++) quote(v, 100, round * 10_000 + v * 1_000);
+    return { d, quote, confirmed };
+  };
+
+  it("confirms, once, a venue's own book that moved past the others, re-sent, against a venue that stood still a feed lag after", () => {
+    const { d, quote, confirmed } = setup();
+    quote(4, 100.06, 100_000); // venue 4's book moves 6 bp up: its bid crosses every ask
+    quote(1, 100, 120_000); // a re-quote within the feed lag is no witness yet
+    expect(confirmed).toEqual([]);
+    quote(0, 100, 160_000); // venue 0 still quotes 100, a feed lag after the move
+    expect(confirmed).toEqual([]); // one quote off could still be a bad tick
+    quote(4, 100.06, 200_000); // re-sent: a departure
+    expect(confirmed).toEqual([200_000]);
+    expect(d.consensus.classes[4]).toBe(VenueClass.DepartedUp);
+    expect(d.consensus.classes[0]).toBe(VenueClass.Consistent);
+    quote(2, 100, 250_000);
+    quote(4, 100.06, 300_000); // the same episode: no second report
+    quote(4, 100, 400_000); // back
+    expect(confirmed).toEqual([200_000]);
+  });
+
+  it('confirms a re-sent departure whose first quote the outlier test withdrew from the book', () => {
+    const { quote, confirmed } = setup();
+    expect(quote(4, 100.06, 100_000, true) & CrossFlag.Crossed).toBe(0);
+    quote(0, 100, 160_000);
+    quote(4, 100.06, 200_000);
+    expect(confirmed).toEqual([200_000]);
+  });
+
+  it('never confirms a cross against a quote the market moved away from (stale or lagging), however often the others re-quote', () => {
+    const { d, quote, confirmed } = setup();
+    // The market moves 6 bp up: venue 0 first, twice, the others within the feed lag; venue 4 is stale.
+    quote(0, 100.06, 100_000);
+    quote(0, 100.06, 110_000);
+    quote(1, 100.06, 120_000);
+    quote(2, 100.06, 130_000);
+    quote(3, 100.06, 140_000);
+    for (let t = 200_000; t < 2_000_000; t += 50_000) {
+      const flags = quote((t / 50_000) % 4, 100.06, t);
+      expect(flags & CrossFlag.Crossed).toBe(CrossFlag.Crossed);
+    }
+    expect(confirmed).toEqual([]);
+    expect(d.consensus.classify(0)).toBe(true);
+    expect(d.consensus.classes[4]).toBe(VenueClass.Stale);
+  });
+
+  it('never confirms a single bad tick, nor a venue that always quotes off the others (biased)', () => {
+    const { quote, confirmed } = setup();
+    quote(4, 100.5, 100_000); // a spike, not sent again
+    quote(0, 100, 160_000);
+    quote(1, 100, 180_000);
+    quote(4, 100, 300_000);
+    expect(confirmed).toEqual([]);
+
+    const biased = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 5 }), config);
+    for (let t = 0; t < 3_000_000; t += 10_000) {
+      const v = (t / 10_000) % 5;
+      // Venue 4 quotes 6 bp rich from its first quote on, moving with the market (a 0.1 bp wiggle):
+      // its bid crosses the others' asks all along.
+      const mid = (v === 4 ? 100.06 : 100) + ((t / 50_000) % 2) * 0.001;
+      const flags = biased.onTick(0, v, mid - 0.01, mid + 0.01, t);
+      if (t > 100_000) expect(flags & CrossFlag.Crossed).toBe(CrossFlag.Crossed);
+      expect(flags & CrossFlag.Confirmed).toBe(0);
+    }
+    expect(biased.consensus.classify(0)).toBe(true);
+    expect(biased.consensus.classes[4]).toBe(VenueClass.Off);
+  });
+
+  it('classifies nothing with fewer than three quoting venues', () => {
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 2 }), config);
+    for (let k = 0; k < 3; k++) d.onTick(0, 0, 99.99, 100.01, k * 100_000);
+    for (let k = 0; k < 3; k++) expect(d.onTick(0, 1, 100.05, 100.07, k * 100_000 + 500_000) & CrossFlag.Confirmed).toBe(0);
+    expect(d.consensusCross(0)).toBe(false);
   });
 });

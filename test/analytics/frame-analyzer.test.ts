@@ -115,7 +115,7 @@ describe('FrameAnalyzer', () => {
     expect(run(false).crossedTicks).toBeGreaterThan(0);
   });
 
-  it('returns one alert per detection, in tick order, with its detection latency', () => {
+  it('returns one alert per detection, in detection order, with its detection latency', () => {
     let clock = 5_000_000;
     const labels = createTickLabels(8, 2000);
     const labelWriter = new TickLabels(labels);
@@ -131,7 +131,8 @@ describe('FrameAnalyzer', () => {
     // Warm up three venues of instrument 0 with small, alternating moves.
     for (let k = 0; k < 300; k++) tick(k % 3, 0, 100 * (1 + 2e-6 * ((k % 7) - 3)));
     const spikeSeq = seq;
-    tick(1, 0, 100 * 1.01, TickFlag.InjectedOutlier | (TickEvent.Spike << TICK_EVENT_SHIFT)); // +100 bp: an outlier
+    // +100 bp: held (and kept out of the book) until venue 1's next quote judges it, below.
+    tick(1, 0, 100 * 1.01, TickFlag.InjectedOutlier | (TickEvent.Spike << TICK_EVENT_SHIFT));
     // Venue 2's price unchanged while venue 0's moves (the consensus with it): stale on the 5th
     // unchanged update. An unchanged price in a market that stands still is not stale.
     for (let k = 0; k < 6; k++) {
@@ -140,11 +141,12 @@ describe('FrameAnalyzer', () => {
     }
     const crossSeq = seq;
     tick(0, 0, 100 * 1.0006); // 6 bp up: not an outlier (half spread 1 bp), but bid > the others' asks net of fees
+    tick(1, 0, 100); // venue 1 comes back: its spike is judged an outlier now
     analyzer.analyze(w.finish(7, 0, 0));
     clock += 1;
     const alerts = analyzer.takeAlerts();
-    expect(alerts.map((a) => a.kind)).toEqual(['outlier', 'stale', 'crossed']);
-    const [outlier, stale, crossed] = alerts as [Alert, Alert, Alert];
+    expect(alerts.map((a) => a.kind)).toEqual(['stale', 'crossed', 'outlier']);
+    const [stale, crossed, outlier] = alerts as [Alert, Alert, Alert];
     expect(outlier).toMatchObject({
       instrument: 0,
       venue: 1,
@@ -216,8 +218,9 @@ describe('detector quality on the generated workload (frame replay, no Kafka)', 
     expect(s.outliers.precision).toBeGreaterThanOrEqual(0.95);
     expect(s.outliers.spikeRecall).toBeGreaterThanOrEqual(0.99);
     expect(s.outliers.decimalShiftRecall).toBe(1);
-    // The only false flags are the first ticks of genuine jumps: one per jump at most.
+    // Few false flags, and none on a genuine jump: a jump stays, so the two-sided test accepts it.
     expect(s.outliers.falsePositives).toBeLessThanOrEqual(s.injected!.genuineJumps + 2);
+    expect(s.outliers.flaggedOnGenuineJumps).toBe(0);
     expect(s.outliers.frozen.recall).toBe(1);
     expect(s.outliers.frozen.precision).toBe(1);
     expect(s.arbitrage.precision).toBeGreaterThanOrEqual(0.999);

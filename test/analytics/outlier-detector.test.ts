@@ -3,20 +3,31 @@ import { describe, expect, it } from 'vitest';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import { DEFAULT_ANALYTICS_CONFIG } from '../../analytics/frame-analyzer.js';
 import { SourceScorer } from '../../analytics/source-scorer.js';
-import { MAX_LOG_RETURN, OutlierDetector, exactUpdates, logReturn, type OutlierConfig } from '../../analytics/outlier-detector.js';
+import {
+  IMMEDIATE_LOG_RETURN,
+  OUTLIER_WITHHELD,
+  OutlierDetector,
+  OutlierVerdict,
+  exactUpdates,
+  logReturn,
+  type OutlierConfig,
+} from '../../analytics/outlier-detector.js';
 import { gaussian, prng } from './helpers.js';
 
 /**
- * Brute-force reference: keeps every accepted return of a cell in a plain array and replays the
- * EWMA recurrences over the whole history on every tick; keeps the instrument's pending jump as
- * plain fields. Same floating-point operations in the same order as the detector, so flags must
- * agree exactly.
+ * Brute-force reference: keeps every (clipped) EWMA input of a cell in a plain array and replays
+ * the recurrences over the whole history on every tick; keeps the held tick and the instrument's
+ * pending jump as plain fields. Same floating-point operations in the same order as the detector,
+ * so verdicts must agree exactly.
  */
 class ReferenceCell {
   lastMid = NaN;
-  accepted: number[] = [];
+  inputs: number[] = [];
   rejectRun = 0;
   flat = 0;
+  heldMid = NaN;
+  heldRet = 0;
+  heldId = NaN;
 }
 
 class ReferenceInstrument {
@@ -30,59 +41,86 @@ class ReferenceInstrument {
 function referenceStats(cell: ReferenceCell, cfg: OutlierConfig): { mean: number; variance: number } {
   let mean = 0;
   let variance = 0;
-  cell.accepted.forEach((x, n) => {
-    const a = Math.max(cfg.outlierAlpha, 1 / (n + 1));
-    const d = x - mean;
+  cell.inputs.forEach((d, n) => {
+    const a = n < exactUpdates(cfg.outlierAlpha) ? 1 / (n + 1) : cfg.outlierAlpha;
     mean = mean + a * d;
     variance = (1 - a) * (variance + a * d * d);
   });
   return { mean, variance };
 }
 
-function referenceFlag(inst: ReferenceInstrument, venue: number, mid: number, half: number, cfg: OutlierConfig): boolean {
-  if (!(mid > 0 && mid < Infinity)) return true;
+/** The EWMA input of a return deviation `d`: clipped to ±4σ once warmed up. */
+function referenceInput(cell: ReferenceCell, cfg: OutlierConfig, scale2: number, d: number): number {
+  if (cell.inputs.length < cfg.outlierWarmup) return d;
+  const c = Math.sqrt(16 * scale2);
+  return d > c ? c : d < -c ? -c : d;
+}
+
+/** The reference's verdict (OutlierVerdict bits) and, when a held tick was judged an outlier, its id. */
+function referenceVerdict(
+  inst: ReferenceInstrument,
+  venue: number,
+  mid: number,
+  half: number,
+  id: number,
+  cfg: OutlierConfig,
+): { verdict: number; previousId: number } {
+  if (!(mid > 0 && mid < Infinity)) return { verdict: OutlierVerdict.Outlier, previousId: NaN };
   const cell = inst.cells[venue]!;
   inst.ticks++;
   if (Number.isNaN(cell.lastMid)) {
     cell.lastMid = mid;
-    return false;
+    return { verdict: 0, previousId: NaN };
+  }
+  const absFloor2 = (cfg.outlierSigmaFloorBps * 1e-4) ** 2;
+  const fs = cfg.outlierSigmaFloorHalfSpreads * half;
+  const floor2 = fs * fs > absFloor2 ? fs * fs : absFloor2;
+  const scaleOf = (): number => {
+    const { variance } = referenceStats(cell, cfg);
+    return variance > floor2 ? variance : floor2;
+  };
+  const scale2 = scaleOf();
+  const leg2 = 0.25 * cfg.outlierZ * cfg.outlierZ * scale2;
+  let verdict = 0;
+  let previousId = NaN;
+  if (!Number.isNaN(cell.heldMid)) {
+    const back = logReturn(mid, cell.heldMid);
+    const { variance } = referenceStats(cell, cfg);
+    const backMin2 = 0.25 * cfg.outlierZ * cfg.outlierZ * (variance > absFloor2 ? variance : absFloor2);
+    const halfway2 = 0.25 * cell.heldRet * cell.heldRet;
+    if (cell.heldRet * back < 0 && back * back > backMin2 && back * back > halfway2) {
+      verdict = OutlierVerdict.PreviousOutlier;
+      previousId = cell.heldId;
+    } else {
+      cell.inputs.push(referenceInput(cell, cfg, scale2, cell.heldRet));
+      cell.lastMid = cell.heldMid;
+      verdict = OutlierVerdict.PreviousAccepted;
+    }
+    cell.heldMid = NaN;
   }
   const r = logReturn(mid, cell.lastMid);
-  const rejectTick = (): true => {
+  if (!(Math.abs(r) < IMMEDIATE_LOG_RETURN)) {
     cell.flat = 0;
     cell.rejectRun++;
     if (cfg.outlierMaxRejects > 0 && cell.rejectRun >= cfg.outlierMaxRejects) {
       cell.lastMid = mid;
       cell.rejectRun = 0;
     }
-    return true;
-  };
-  if (!(Math.abs(r) < MAX_LOG_RETURN)) return rejectTick();
-  const { mean, variance } = referenceStats(cell, cfg);
-  const absFloor2 = (cfg.outlierSigmaFloorBps * 1e-4) ** 2;
-  const fs = cfg.outlierSigmaFloorHalfSpreads * half;
-  const floor2 = fs * fs > absFloor2 ? fs * fs : absFloor2;
-  const scale2 = variance > floor2 ? variance : floor2;
+    return { verdict: verdict | OutlierVerdict.Outlier, previousId };
+  }
+  const { mean } = referenceStats(cell, cfg);
   const d = r - mean;
-  const z2 = cfg.outlierZ * cfg.outlierZ;
-  if (cell.accepted.length >= cfg.outlierWarmup && d * d > z2 * scale2) {
-    const take = (): false => {
+  if (cell.inputs.length >= cfg.outlierWarmup && d * d > leg2) {
+    const take = (): { verdict: number; previousId: number } => {
       cell.lastMid = mid;
       cell.rejectRun = 0;
       cell.flat = 0;
-      return false;
+      return { verdict, previousId };
     };
     if (cfg.outlierReanchorAfterFlat > 0 && cell.flat >= cfg.outlierReanchorAfterFlat) return take();
     if (!Number.isNaN(inst.candidate) && inst.ticks <= inst.expires && inst.candidateVenue !== venue) {
       const e = r - inst.candidate;
       if (e * e <= cfg.outlierJumpConfirmZ * cfg.outlierJumpConfirmZ * scale2) {
-        const f = Math.exp(inst.candidate);
-        inst.cells.forEach((other, v) => {
-          if (v === venue) return;
-          other.lastMid *= f;
-          other.rejectRun = 0;
-          other.flat = 0;
-        });
         inst.candidate = NaN;
         return take();
       }
@@ -92,13 +130,40 @@ function referenceFlag(inst: ReferenceInstrument, venue: number, mid: number, ha
       inst.expires = inst.ticks + cfg.outlierJumpWindow;
       inst.candidateVenue = venue;
     }
-    return rejectTick();
+    cell.heldMid = mid;
+    cell.heldRet = d;
+    cell.heldId = id;
+    cell.flat = 0;
+    const far = d * d > cfg.outlierZ * cfg.outlierZ * Math.max(scale2, half * half);
+    return { verdict: verdict | OutlierVerdict.Held | (far ? OutlierVerdict.Far : 0), previousId };
   }
-  cell.accepted.push(r);
+  cell.inputs.push(referenceInput(cell, cfg, scale2, d));
   cell.lastMid = mid;
   cell.rejectRun = 0;
   cell.flat = r === 0 ? Math.min(255, cell.flat + 1) : 0;
-  return false;
+  return { verdict, previousId };
+}
+
+/**
+ * Feeds ticks to a detector with their index as id and collects the flagged indices, whether
+ * flagged at once or when the venue's next tick judged a held one.
+ */
+class Judge {
+  readonly flagged = new Set<number>();
+  private k = 0;
+  constructor(readonly detector: OutlierDetector) {}
+
+  /** Feeds one tick; returns its index. */
+  tick(instrument: number, venue: number, mid: number, half = 0): number {
+    const id = this.k++;
+    const v = this.detector.onTick(instrument, venue, mid, half, id, id);
+    this.lastVerdict = v;
+    if ((v & OutlierVerdict.Outlier) !== 0) this.flagged.add(id);
+    if ((v & OutlierVerdict.PreviousOutlier) !== 0) this.flagged.add(this.detector.previousId);
+    return id;
+  }
+
+  lastVerdict = 0;
 }
 
 interface Tick {
@@ -198,6 +263,7 @@ class Hampel {
 describe('OutlierDetector', () => {
   it('agrees exactly with a brute-force EWMA reference on random streams', () => {
     let flaggedOverall = 0;
+    let heldOverall = 0;
     let ticksOverall = 0;
     fc.assert(
       fc.property(
@@ -210,7 +276,7 @@ describe('OutlierDetector', () => {
           outlierWarmup: fc.integer({ min: 0, max: 40 }),
           outlierZ: fc.constantFrom(3, 4.5, 6),
           outlierSigmaFloorBps: fc.constantFrom(0, 0.5, 2, 10),
-          outlierSigmaFloorHalfSpreads: fc.constantFrom(0, 1, 3),
+          outlierSigmaFloorHalfSpreads: fc.constantFrom(0, 0.5, 1, 3),
           outlierMaxRejects: fc.integer({ min: 0, max: 4 }),
           outlierReanchorAfterFlat: fc.constantFrom(0, 2, 5),
           outlierJumpWindow: fc.constantFrom(0, 3, 10),
@@ -224,19 +290,24 @@ describe('OutlierDetector', () => {
           );
           const ticks = messyStream(seed, instruments, venues, 400, sigma);
           ticks.forEach((t, k) => {
-            const expected = referenceFlag(reference[t.instrument]!, t.venue, t.mid, t.half, cfg);
-            const got = detector.onTick(t.instrument, t.venue, t.mid, t.half);
-            if (got !== expected) throw new Error(`tick ${k}: detector ${got}, reference ${expected}`);
-            if (got) flaggedOverall++;
+            const expected = referenceVerdict(reference[t.instrument]!, t.venue, t.mid, t.half, k, cfg);
+            const got = detector.onTick(t.instrument, t.venue, t.mid, t.half, k, 0);
+            if (got !== expected.verdict) throw new Error(`tick ${k}: detector ${got}, reference ${expected.verdict}`);
+            if ((got & OutlierVerdict.PreviousOutlier) !== 0 && detector.previousId !== expected.previousId) {
+              throw new Error(`tick ${k}: held tick ${detector.previousId} judged, reference ${expected.previousId}`);
+            }
+            if ((got & (OutlierVerdict.Outlier | OutlierVerdict.PreviousOutlier)) !== 0) flaggedOverall++;
+            if ((got & OutlierVerdict.Held) !== 0) heldOverall++;
           });
           ticksOverall += ticks.length;
         },
       ),
       { numRuns: 150 },
     );
-    // Not vacuous: both answers occurred, many times.
+    // Not vacuous: every answer occurred, many times.
     expect(flaggedOverall).toBeGreaterThan(500);
-    expect(ticksOverall - flaggedOverall).toBeGreaterThan(10_000);
+    expect(heldOverall).toBeGreaterThan(500);
+    expect(ticksOverall - flaggedOverall - heldOverall).toBeGreaterThan(10_000);
   });
 
   it('computes log returns to double precision, with or without Math.log', () => {
@@ -262,96 +333,153 @@ describe('OutlierDetector', () => {
     );
   });
 
-  it('flags 10σ spikes and ×10 / ÷10 decimal shifts, and only them, on GBM streams', () => {
+  it('flags 5σ and 10σ spikes and ×10 / ÷10 decimal shifts, and only them, on GBM streams', () => {
     fc.assert(
       fc.property(fc.integer(), fc.double({ min: 5e-4, max: 5e-3, noNaN: true }), (seed, sigma) => {
-        const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG);
+        const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG));
         const rand = prng(seed);
         const gauss = gaussian(rand);
         let mid = 100;
         const injected = new Set<number>();
-        const flagged = new Set<number>();
         for (let k = 0; k < 1500; k++) {
           let observed: number;
-          // Anomalies after the warm-up and spaced out: a spike is 10σ away from the previous
-          // tick. The true price stands still under an anomaly, so the next tick is one ordinary
-          // return away from the pre-anomaly level the detector kept.
+          // Anomalies after the warm-up and spaced out. The true price stands still under an
+          // anomaly, so the next tick is one ordinary return away from the pre-anomaly level.
           if (k >= 200 && k % 25 === 0) {
-            observed = [mid * Math.exp(10 * sigma), mid * Math.exp(-10 * sigma), mid * 10, mid / 10][Math.floor(rand() * 4)];
+            const size = rand() < 0.5 ? 5 : 10;
+            observed = [mid * Math.exp(size * sigma), mid * Math.exp(-size * sigma), mid * 10, mid / 10][Math.floor(rand() * 4)]!;
             injected.add(k);
           } else {
-            // Innovations capped at 4σ: the property is about the detector, not about how often
-            // a Gaussian tail alone passes 6σ̂ (with σ̂ from ~100 effective samples).
-            mid *= Math.exp(sigma * Math.max(-4, Math.min(4, gauss())));
+            // Innovations capped at 1.5σ: the property is about the detector, not about how often
+            // a Gaussian tail alone makes two opposite 3σ̂ moves (σ̂ from ~100 effective samples).
+            mid *= Math.exp(sigma * Math.max(-1.5, Math.min(1.5, gauss())));
             observed = mid;
           }
-          // Right after the 30-update warm-up σ̂ rests on few samples; judge precision after it settles.
-          if (detector.onTick(0, 0, observed) && k >= 100) flagged.add(k);
+          judge.tick(0, 0, observed);
         }
-        expect([...flagged]).toEqual([...injected]);
+        expect([...judge.flagged].sort((x, y) => x - y)).toEqual([...injected]);
       }),
       { numRuns: 60 },
     );
   });
 
-  it('measures the tick after a spike against the pre-spike level', () => {
-    const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG);
+  it('holds a spike, flags it when its venue comes back, and measures that tick against the pre-spike level', () => {
+    const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG));
     const gauss = gaussian(prng(7));
     let mid = 50;
-    for (let k = 0; k < 300; k++) {
-      mid *= Math.exp(1e-3 * gauss());
-      expect(detector.onTick(0, 0, mid)).toBe(false);
-    }
-    expect(detector.onTick(0, 0, mid * 1.5)).toBe(true);
-    // Back at the old level: an ordinary return from the pre-spike mid, not a −40 % crash.
-    expect(detector.onTick(0, 0, mid * 1.0005)).toBe(false);
+    for (let k = 0; k < 300; k++) judge.tick(0, 0, (mid *= Math.exp(1e-3 * gauss())));
+    expect(judge.flagged.size).toBe(0);
+    const spike = judge.tick(0, 0, mid * 1.5);
+    expect(judge.lastVerdict).toBe(OutlierVerdict.Held | OutlierVerdict.Far);
+    expect(judge.detector.lastZ).toBeGreaterThan(6);
+    // Back at the old level: the spike is flagged now, and this tick is an ordinary return from
+    // the pre-spike mid, not a −33 % crash.
+    judge.tick(0, 0, mid * 1.0005);
+    expect(judge.lastVerdict).toBe(OutlierVerdict.PreviousOutlier);
+    expect([...judge.flagged]).toEqual([spike]);
+    expect(judge.detector.previousZ).toBeGreaterThan(6);
+    judge.tick(0, 0, mid * 1.001);
+    expect(judge.lastVerdict).toBe(0);
   });
 
-  it('accepts a level shift on a lone venue after outlierMaxRejects flags (no other venue can confirm it)', () => {
-    const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG);
+  it('judges a held move an outlier only when its venue comes back more than halfway', () => {
+    const run = (backSigmas: number): number => {
+      const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG));
+      const gauss = gaussian(prng(13));
+      const sigma = 1e-3;
+      let mid = 60;
+      for (let k = 0; k < 300; k++) judge.tick(0, 0, (mid *= Math.exp(sigma * Math.max(-1.5, Math.min(1.5, gauss())))));
+      judge.tick(0, 0, mid * Math.exp(10 * sigma)); // out 10σ
+      judge.tick(0, 0, mid * Math.exp((10 - backSigmas) * sigma));
+      // (This tick may be held in turn: judged against the level the verdict leaves.)
+      return judge.lastVerdict & (OutlierVerdict.PreviousOutlier | OutlierVerdict.PreviousAccepted);
+    };
+    expect(run(6)).toBe(OutlierVerdict.PreviousOutlier);
+    expect(run(10)).toBe(OutlierVerdict.PreviousOutlier);
+    // Back 4σ of 10: a move that mostly stayed.
+    expect(run(4)).toBe(OutlierVerdict.PreviousAccepted);
+    expect(run(0)).toBe(OutlierVerdict.PreviousAccepted);
+  });
+
+  it('accepts a lasting move of a lone venue on its next tick, without a flag', () => {
+    const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG));
     const gauss = gaussian(prng(11));
     let mid = 80;
-    for (let k = 0; k < 300; k++) detector.onTick(0, 0, (mid *= Math.exp(1e-3 * gauss())));
+    for (let k = 0; k < 300; k++) judge.tick(0, 0, (mid *= Math.exp(1e-3 * gauss())));
     mid *= 1.2;
-    const flags = Array.from({ length: 10 }, () => detector.onTick(0, 0, (mid *= Math.exp(1e-3 * gauss()))));
-    expect(flags).toEqual([true, true, true, false, false, false, false, false, false, false]);
+    const verdicts = Array.from({ length: 4 }, () => {
+      judge.tick(0, 0, (mid *= Math.exp(1e-3 * gauss())));
+      return judge.lastVerdict;
+    });
+    expect(verdicts).toEqual([OutlierVerdict.Held | OutlierVerdict.Far, OutlierVerdict.PreviousAccepted, 0, 0]);
+    expect(judge.flagged.size).toBe(0);
   });
 
-  it('flags only the first tick of a jump every venue follows, and moves every venue to the new level', () => {
+  it('flags moves past ×3 at once, and accepts a lasting one after outlierMaxRejects flags', () => {
+    const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG));
+    const gauss = gaussian(prng(12));
+    let mid = 80;
+    for (let k = 0; k < 300; k++) judge.tick(0, 0, (mid *= Math.exp(1e-3 * gauss())));
+    mid *= 10; // re-denominated for good
+    const flags = Array.from(
+      { length: 6 },
+      () => (judge.detector.onTick(0, 0, (mid *= Math.exp(1e-3 * gauss()))) & OutlierVerdict.Outlier) !== 0,
+    );
+    expect(flags).toEqual([true, true, true, false, false, false]);
+  });
+
+  it('flags no tick of a jump every venue follows; a second venue confirms it at once; a lone spike is still flagged', () => {
     const venues = 4;
-    const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues }), DEFAULT_ANALYTICS_CONFIG);
+    const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues }), DEFAULT_ANALYTICS_CONFIG));
     const gauss = gaussian(prng(5));
     let level = 100;
-    const quote = (v: number): boolean => detector.onTick(0, v, level * (1 + 2e-6 * gauss()), 1e-4);
+    const quote = (v: number, factor = 1): number => {
+      judge.tick(0, v, level * factor * (1 + 2e-6 * gauss()), 1e-4);
+      return judge.lastVerdict;
+    };
     for (let k = 0; k < 400; k++) {
       level *= Math.exp(1e-6 * gauss());
       quote(k % venues);
     }
     level *= Math.exp(30e-4); // +30 bp, 5 half spreads past the threshold
-    const flags = [2, 0, 3, 1, 2, 0, 3, 1].map((v) => quote(v));
-    expect(flags).toEqual([true, false, false, false, false, false, false, false]);
-    // A spike on one venue alone is still flagged, and its venue is then back to normal.
-    expect(detector.onTick(0, 1, level * Math.exp(20e-4), 1e-4)).toBe(true);
-    expect(quote(1)).toBe(false);
-    expect(quote(3)).toBe(false);
+    const verdicts = [2, 0, 3, 1, 2, 0, 3, 1].map((v) => quote(v));
+    // No source scorer feeds the cross-venue test here: the jump confirmation alone. Venue 2 first:
+    // held; venue 0 moved alike: a jump, accepted at once; venue 3 raises a new candidate, which
+    // venue 1 confirms; the held venues' next ticks stay: their moves were genuine.
+    const held = OutlierVerdict.Held | OutlierVerdict.Far;
+    expect(verdicts).toEqual([held, 0, held, 0, OutlierVerdict.PreviousAccepted, 0, OutlierVerdict.PreviousAccepted, 0]);
+    expect(judge.flagged.size).toBe(0);
+    // A spike on one venue alone is flagged when it comes back; the venue is then back to normal.
+    const spike = judge.tick(0, 1, level * Math.exp(20e-4), 1e-4);
+    expect(quote(1)).toBe(OutlierVerdict.PreviousOutlier);
+    expect([...judge.flagged]).toEqual([spike]);
+    expect(quote(3)).toBe(0);
   });
 
-  it('re-anchors a venue that catches up after a frozen run instead of flagging it', () => {
-    const run = (reanchor: number, frozenFor = 40): boolean => {
-      const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), {
-        ...DEFAULT_ANALYTICS_CONFIG,
-        outlierReanchorAfterFlat: reanchor,
-      });
+  it('re-anchors a venue that catches up after a frozen run when asked, and never flags the catch-up', () => {
+    const run = (reanchor: number, frozenFor = 40): number[] => {
+      const judge = new Judge(
+        new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), {
+          ...DEFAULT_ANALYTICS_CONFIG,
+          outlierReanchorAfterFlat: reanchor,
+        }),
+      );
       let mid = 100;
-      for (let k = 0; k < 200; k++) detector.onTick(0, 0, (mid *= 1 + 1e-6 * ((k % 5) - 2)), 1e-4);
-      for (let k = 0; k < frozenFor; k++) detector.onTick(0, 0, mid, 1e-4); // frozen while the market drifts away
-      return detector.onTick(0, 0, mid * 1.002, 1e-4); // the catch-up: 20 bp at once
+      for (let k = 0; k < 200; k++) judge.tick(0, 0, (mid *= 1 + 1e-6 * ((k % 5) - 2)), 1e-4);
+      for (let k = 0; k < frozenFor; k++) judge.tick(0, 0, mid, 1e-4); // frozen while the market drifts away
+      const verdicts = [mid * 1.002, mid * 1.002].map((m) => {
+        judge.tick(0, 0, m, 1e-4); // the catch-up: 20 bp at once, and it stays
+        return judge.lastVerdict;
+      });
+      expect(judge.flagged.size).toBe(0);
+      return verdicts;
     };
-    expect(run(5)).toBe(false);
-    expect(run(0)).toBe(true);
+    expect(run(5)).toEqual([0, 0]);
+    const held = [OutlierVerdict.Held | OutlierVerdict.Far, OutlierVerdict.PreviousAccepted];
+    expect(run(0)).toEqual(held);
     // Exactly at the limit: 5 unchanged ticks make the reference stale, 4 do not.
-    expect(run(5, 5)).toBe(false);
-    expect(run(5, 4)).toBe(true);
+    expect(run(5, 5)).toEqual([0, 0]);
+    expect(run(5, 4)).toEqual(held);
   });
 
   it('agrees with a Hampel filter (rolling median, 1.4826·MAD) on all but a few ticks, and both catch the spikes', () => {
@@ -362,12 +490,14 @@ describe('OutlierDetector', () => {
     let caughtByHampel = 0;
     for (let seed = 1; seed <= 20; seed++) {
       const venues = 3;
-      const detector = new OutlierDetector(createAnalyticsState({ instruments: 2, venues }), DEFAULT_ANALYTICS_CONFIG);
+      const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 2, venues }), DEFAULT_ANALYTICS_CONFIG));
       const hampel = new Hampel(40, 6, 1e-4);
       const rand = prng(seed);
       const gauss = gaussian(rand);
       const level = [100, 40];
       const counts = new Array<number>(2 * venues).fill(0);
+      const hampelFlags = new Set<number>();
+      const counted: Array<{ id: number; spike: boolean }> = [];
       for (let k = 0; k < 6000; k++) {
         const instrument = rand() < 0.7 ? 0 : 1;
         const venue = Math.floor(rand() * venues);
@@ -376,92 +506,132 @@ describe('OutlierDetector', () => {
         let mid = level[instrument]! * (1 + 1e-5 * gauss());
         const spike = ++counts[cell]! > 60 && rand() < 0.005;
         if (spike) mid *= Math.exp((rand() < 0.5 ? -1 : 1) * (8 + 8 * rand()) * 1e-4); // 8-16 half spreads
-        const a = detector.onTick(instrument, venue, mid, 1e-4);
-        const b = hampel.flag(cell, mid);
-        if (counts[cell]! > 60) {
-          total++;
-          if (a !== b) disagree++;
-          if (spike) {
-            spikes++;
-            if (a) caughtByDetector++;
-            if (b) caughtByHampel++;
-          }
+        const id = judge.tick(instrument, venue, mid, 1e-4);
+        if (hampel.flag(cell, mid)) hampelFlags.add(id);
+        if (counts[cell]! > 60) counted.push({ id, spike });
+      }
+      for (const { id, spike } of counted) {
+        const a = judge.flagged.has(id);
+        const b = hampelFlags.has(id);
+        total++;
+        if (a !== b) disagree++;
+        if (spike) {
+          spikes++;
+          if (a) caughtByDetector++;
+          if (b) caughtByHampel++;
         }
       }
     }
     expect(spikes).toBeGreaterThan(300);
-    expect(caughtByDetector / spikes).toBeGreaterThanOrEqual(0.99);
+    // A spike on a venue's last tick is never judged: at most a few of those.
+    expect(caughtByDetector / spikes).toBeGreaterThanOrEqual(0.98);
     expect(caughtByHampel / spikes).toBeGreaterThanOrEqual(0.99);
     expect(disagree / total).toBeLessThan(0.002);
   });
 
-  it('does not flag a quiet instrument whose moves are below the sigma floor (its half spread)', () => {
+  it('does not flag quoting noise of a tick and back on a quiet instrument (the sigma floor)', () => {
     const run = (floorBps: number, floorHalfSpreads: number): number => {
       const cfg = { ...DEFAULT_ANALYTICS_CONFIG, outlierSigmaFloorBps: floorBps, outlierSigmaFloorHalfSpreads: floorHalfSpreads };
-      const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), cfg);
+      const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), cfg));
       const rand = prng(3);
-      let flagged = 0;
-      let level = 100;
       for (let k = 0; k < 5000; k++) {
-        // Flat price with float-level noise and, now and then, a one-tick (1 bp) move; 1 bp half spread.
-        if (k % 97 === 96) level = level === 100 ? 100.01 : 100;
-        if (detector.onTick(0, 0, level * (1 + 1e-9 * (rand() - 0.5)), 1e-4)) flagged++;
+        // Flat price with float-level noise and, now and then, one tick (1 bp) up and back; 1 bp half spread.
+        const level = k % 97 === 96 ? 100.01 : 100;
+        judge.tick(0, 0, level * (1 + 1e-9 * (rand() - 0.5)), 1e-4);
       }
-      return flagged;
+      return judge.flagged.size;
     };
     expect(run(DEFAULT_ANALYTICS_CONFIG.outlierSigmaFloorBps, DEFAULT_ANALYTICS_CONFIG.outlierSigmaFloorHalfSpreads)).toBe(0);
-    expect(run(2, 0)).toBe(0);
-    // Without a floor the same one-tick moves are thousands of "sigmas".
+    expect(run(0.5, 0)).toBe(0);
+    // Without a floor the same one-tick moves are thousands of "sigmas", out and back.
     expect(run(0, 0)).toBeGreaterThan(10);
   });
 
-  it('does not let a venue confirm its own flagged move as a genuine jump (regression, issue 11)', () => {
+  it('does not let a venue confirm its own move as a genuine jump, nor shift other venues by one (regression, issue 11)', () => {
     const venues = 3;
-    const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues }), DEFAULT_ANALYTICS_CONFIG);
+    const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues }), DEFAULT_ANALYTICS_CONFIG));
     const gauss = gaussian(prng(21));
     let level = 100;
-    const quote = (v: number, factor = 1): boolean => detector.onTick(0, v, level * factor * (1 + 2e-6 * gauss()), 1e-4);
+    const quote = (v: number, factor = 1): number => {
+      judge.tick(0, v, level * factor * (1 + 2e-6 * gauss()), 1e-4);
+      return judge.lastVerdict;
+    };
     for (let k = 0; k < 400; k++) {
       level *= Math.exp(1e-6 * gauss());
       quote(k % venues);
     }
-    // Venue 0 sends two equal bad ticks in a row; nobody else moves. The second must not
-    // "confirm" the first, or every other venue's reference would shift by +40 bp.
-    expect(quote(0, Math.exp(40e-4))).toBe(true);
-    expect(quote(0, Math.exp(40e-4))).toBe(true);
-    expect(quote(1)).toBe(false);
-    expect(quote(2)).toBe(false);
-    for (let k = 0; k < 12; k++) expect(quote((k % 2) + 1)).toBe(false); // venue 0's candidate expires
-    expect(quote(0)).toBe(false);
-    // A genuine jump is still confirmed by a different venue: one flag, then all follow.
+    // Venue 0 moves +40 bp while nobody else does: held. Its own next tick of the same size is
+    // its level now (it stayed), but it confirms no jump: the other venues keep their levels.
+    expect(quote(0, Math.exp(40e-4))).toBe(OutlierVerdict.Held | OutlierVerdict.Far);
+    expect(quote(0, Math.exp(40e-4))).toBe(OutlierVerdict.PreviousAccepted);
+    expect(quote(1)).toBe(0);
+    expect(quote(2)).toBe(0);
+    for (let k = 0; k < 12; k++) expect(quote((k % 2) + 1)).toBe(0); // venue 0's candidate expires
+    // Venue 0 back where the others are: held, then its level (no scorer here for the cross-venue test).
+    const held = OutlierVerdict.Held | OutlierVerdict.Far;
+    expect(quote(0)).toBe(held);
+    expect(quote(0)).toBe(OutlierVerdict.PreviousAccepted);
+    for (let k = 0; k < 12; k++) quote(k % venues); // the candidate expires
+    // A genuine jump is still confirmed by a different venue at once, and nobody is flagged.
     level *= Math.exp(40e-4);
-    expect([1, 2, 0, 1, 2, 0].map((v) => quote(v))).toEqual([true, false, false, false, false, false]);
+    expect([1, 2, 0, 1, 2, 0].map((v) => quote(v))).toEqual([
+      held,
+      0,
+      held,
+      OutlierVerdict.PreviousAccepted,
+      0,
+      OutlierVerdict.PreviousAccepted,
+    ]);
+    expect(judge.flagged.size).toBe(0);
+  });
+
+  it('keeps a genuine jump out of σ: a 30σ move that stays leaves 4σ spikes detectable right after (variance clip)', () => {
+    const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG));
+    const gauss = gaussian(prng(31));
+    const sigma = 1e-3;
+    let mid = 100;
+    const step = (): number => judge.tick(0, 0, (mid *= Math.exp(sigma * Math.max(-1.5, Math.min(1.5, gauss())))));
+    for (let k = 0; k < 300; k++) step();
+    mid *= Math.exp(30 * sigma); // news: the level moves 30σ for good
+    step();
+    step();
+    const spikes: number[] = [];
+    for (let k = 0; k < 10; k++) {
+      step();
+      spikes.push(judge.tick(0, 0, mid * Math.exp((k % 2 === 0 ? 4.5 : -4.5) * sigma)));
+    }
+    step();
+    expect([...judge.flagged].sort((x, y) => x - y)).toEqual(spikes);
   });
 
   it('keeps a venue usable after extreme but finite prices (5e-324 then 1e307): a later ×10 shift is flagged (regression, issue 12 item 7)', () => {
     for (const warm of [0, 200]) {
       const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 2 }), DEFAULT_ANALYTICS_CONFIG);
+      const judge = new Judge(detector);
       const gauss = gaussian(prng(9));
       let mid = 100;
-      for (let k = 0; k < warm; k++) detector.onTick(0, 0, (mid *= Math.exp(1e-4 * gauss())), 1e-4);
-      detector.onTick(0, 0, 5e-324, 1e-4);
-      detector.onTick(0, 0, 1e307, 1e-4);
-      for (let k = 0; k < 300; k++) detector.onTick(0, 0, (mid *= Math.exp(1e-4 * gauss())), 1e-4);
-      let flaggedClean = 0;
-      for (let k = 0; k < 100; k++) if (detector.onTick(0, 0, (mid *= Math.exp(1e-4 * gauss())), 1e-4)) flaggedClean++;
-      expect(flaggedClean).toBeLessThanOrEqual(1);
-      expect(detector.onTick(0, 0, mid * 10, 1e-4)).toBe(true);
-      expect(detector.onTick(0, 0, mid, 1e-4)).toBe(false);
+      for (let k = 0; k < warm; k++) judge.tick(0, 0, (mid *= Math.exp(1e-4 * gauss())), 1e-4);
+      judge.tick(0, 0, 5e-324, 1e-4);
+      judge.tick(0, 0, 1e307, 1e-4);
+      for (let k = 0; k < 300; k++) judge.tick(0, 0, (mid *= Math.exp(1e-4 * gauss())), 1e-4);
+      const before = judge.flagged.size;
+      for (let k = 0; k < 100; k++) judge.tick(0, 0, (mid *= Math.exp(1e-4 * gauss())), 1e-4);
+      expect(judge.flagged.size - before).toBeLessThanOrEqual(1);
+      judge.tick(0, 0, mid * 10, 1e-4);
+      expect(judge.lastVerdict & OutlierVerdict.Outlier).not.toBe(0);
+      judge.tick(0, 0, mid, 1e-4);
+      expect(judge.lastVerdict & OUTLIER_WITHHELD).toBe(0);
       // The other venue never saw a bad price and is untouched.
-      expect(detector.onTick(0, 1, mid, 1e-4)).toBe(false);
+      judge.tick(0, 1, mid, 1e-4);
+      expect(judge.lastVerdict).toBe(0);
     }
   });
 
-  it('flags non-prices without touching the state', () => {
+  it('flags non-prices at once without touching the state', () => {
     const detector = new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), DEFAULT_ANALYTICS_CONFIG);
     for (let k = 0; k < 100; k++) detector.onTick(0, 0, 100 + (k % 2) * 0.01);
-    for (const bad of [0, -5, NaN, Infinity]) expect(detector.onTick(0, 0, bad)).toBe(true);
-    expect(detector.onTick(0, 0, 100.01)).toBe(false);
+    for (const bad of [0, -5, NaN, Infinity]) expect(detector.onTick(0, 0, bad)).toBe(OutlierVerdict.Outlier);
+    expect(detector.onTick(0, 0, 100.01)).toBe(0);
   });
 
   it('rejects a bad option with its name', () => {
@@ -478,36 +648,41 @@ describe('OutlierDetector', () => {
 });
 
 describe('OutlierDetector, cross-venue test', () => {
-  /** 3 venues quote a steady level with small noise; then `moves` (venue, mid) ticks; returns which were flagged. */
-  function run(crossVenue: boolean, moves: Array<[number, number]>): boolean[] {
+  /** 3 venues quote a steady level with small noise; then `moves` (venue, mid) ticks; returns their verdicts. */
+  function run(crossVenue: boolean, moves: Array<[number, number]>): number[] {
     const state = createAnalyticsState({ instruments: 1, venues: 3 });
     // No jump confirmation: the cross-venue test alone decides.
     const config = { ...DEFAULT_ANALYTICS_CONFIG, outlierCrossVenue: crossVenue, outlierJumpWindow: 0 };
     const outliers = new OutlierDetector(state, config);
     const scorer = new SourceScorer(state, config);
     let now = 1e12;
-    const tick = (v: number, mid: number): boolean => {
-      const flagged = outliers.onTick(0, v, mid, 0);
-      scorer.onTick(0, v, mid - 1e-4, mid + 1e-4, (now += 1000), flagged);
-      return flagged;
+    const tick = (v: number, mid: number): number => {
+      const verdict = outliers.onTick(0, v, mid, 0);
+      scorer.onTick(0, v, mid - 1e-4, mid + 1e-4, (now += 1000), (verdict & OUTLIER_WITHHELD) !== 0);
+      return verdict;
     };
     for (let k = 0; k < 300; k++) tick(k % 3, 100 * (1 + 1e-5 * Math.sin(k * 1.7)));
     return moves.map(([v, mid]) => tick(v, mid));
   }
+  const held = OutlierVerdict.Held | OutlierVerdict.Far;
 
-  it('flags a lone spike with or without the test', () => {
-    expect(run(true, [[0, 100.5]])).toEqual([true]);
-    expect(run(false, [[0, 100.5]])).toEqual([true]);
+  it('holds a lone spike with or without the test, and flags it when its venue comes back', () => {
+    const spike: Array<[number, number]> = [
+      [0, 100.5],
+      [0, 100],
+    ];
+    expect(run(true, spike)).toEqual([held, OutlierVerdict.PreviousOutlier]);
+    expect(run(false, spike)).toEqual([held, OutlierVerdict.PreviousOutlier]);
   });
 
-  it('does not flag a venue catching up with a move the other venues already made', () => {
+  it('accepts at once a venue catching up with a move the other venues already made', () => {
     const moves: Array<[number, number]> = [
       [1, 100.5],
       [2, 100.5],
       [0, 100.5],
     ];
-    // The first mover is flagged (nothing tells it from a spike yet); the last follower is not.
-    expect(run(true, moves)).toEqual([true, true, false]);
-    expect(run(false, moves)).toEqual([true, true, true]);
+    // The first movers are held (nothing tells them from a spike yet); the last follower is not.
+    expect(run(true, moves)).toEqual([held, held, 0]);
+    expect(run(false, moves)).toEqual([held, held, held]);
   });
 });

@@ -160,3 +160,52 @@ describe('TriangularDetector, confirmation', () => {
     expect(quote(2, 0, 1.08 * 150 * (1 + 3e-4), 90_000) & TriFlag.Confirmed).toBe(TriFlag.Confirmed);
   });
 });
+
+describe('TriangularDetector, confirmation by the consensus (arbitrageConsensus)', () => {
+  // USD, EUR, CHF all worth 1: every pair at 1 on 3 fee-less venues with a 2 bp spread. Pairs:
+  // AB = USD/EUR (instrument 0), AC = USD/CHF (1), BC = EUR/CHF (2). Times in µs, feed lag 50 ms.
+  const setup = () => {
+    const state = createAnalyticsState({ instruments: 3, venues: 3, fxCurrencies: 3, fxFirstInstrument: 0 });
+    const config = { venueFeesBps: [], arbitrageConfirmUs: 50_000, arbitrageConsensus: true };
+    const cross = new CrossedMarketDetector(state, config);
+    const tri = new TriangularDetector(state, config);
+    const confirmed: string[] = [];
+    const quote = (pair: number, venue: number, mid: number, t: number): void => {
+      cross.onTick(pair, venue, mid - 1e-4, mid + 1e-4, t);
+      if ((tri.onTick(pair, t) & TriFlag.Confirmed) !== 0) confirmed.push(`${pair}@${t}`);
+    };
+    for (let round = 0; round < 3; round++)
+      for (let p = 0; p < 3; p++) for (let v = 0; v < 3; v++) quote(p, v, 1, round * 10_000 + p * 3_000 + v * 1_000);
+    return { quote, confirmed, tri };
+  };
+
+  it("reports a triangle a venue's own departed book opens, on each pair's own tick", () => {
+    const { quote, confirmed } = setup();
+    // Venue 2 bids USD/EUR 8 bp rich: sell USD there, sell EUR for CHF, buy USD back with CHF.
+    quote(0, 2, 1.0008, 100_000);
+    quote(0, 0, 1, 160_000); // venue 0 still quotes 1 a feed lag later
+    expect(confirmed).toEqual([]); // a single quote off could be a bad tick
+    quote(0, 2, 1.0008, 200_000);
+    expect(confirmed).toEqual(['0@200000']);
+    quote(2, 1, 1, 210_000); // EUR/CHF ticks: its triangle is open too
+    quote(2, 0, 1, 220_000); // same episode
+    expect(confirmed).toEqual(['0@200000', '2@210000']);
+  });
+
+  it('never reports a triangle that only a single bad tick or a stale quote opens', () => {
+    const { quote, confirmed, tri } = setup();
+    quote(0, 2, 1.0008, 100_000); // a spike on USD/EUR, never sent again
+    for (let t = 150_000; t < 1_000_000; t += 10_000) quote((t / 10_000) % 3, (t / 30_000) % 2, 1, t);
+    expect(tri.pairOpen(0)).toBe(true);
+    expect(confirmed).toEqual([]);
+    // Now USD loses 8 bp: USD/EUR and USD/CHF move down, but venue 2 stops quoting USD/EUR.
+    // Its old bid at 1 is stale: selling USD there opens the triangle in the quotes only.
+    for (let t = 1_000_000; t < 2_000_000; t += 10_000) {
+      quote(0, (t / 10_000) % 2, 0.9992, t);
+      quote(1, (t / 10_000) % 3, 0.9992, t + 1);
+      quote(2, (t / 10_000) % 3, 1, t + 2);
+    }
+    expect(tri.pairOpen(0)).toBe(true);
+    expect(confirmed).toEqual([]);
+  });
+});

@@ -1,0 +1,226 @@
+import {
+  CROSS_MID_STRIDE,
+  CrossMidField,
+  crossMidTable,
+  crossQuoteTable,
+  crossTradeableTable,
+  type AnalyticsSharedState,
+} from './analytics-state.js';
+
+/**
+ * How a venue's quote stands against the instrument's consensus (the median mid of the venues'
+ * latest quotes, and their median spread S), from its last three quotes as sent:
+ *
+ *   Consistent    within S of the consensus mid: an ordinary quote of the market.
+ *   DepartedUp    its last two quotes are both more than S above the consensus and within S of
+ *   DepartedDown  each other (the same book sent again), and it got there itself: the first of
+ *                 them moved up from the quote before by more than S and than its own spread
+ *                 (down likewise). The venue's
+ *                 own book moved past the others': a real price, and a cross against it is
+ *                 tradeable if the market stood still meanwhile (`witnesses`).
+ *   Stale         more than S off and unchanged over its last three quotes: the market moved away
+ *                 from it (a stale, frozen or lagging feed). A cross against it is a phantom.
+ *   Off           more than S off otherwise: a single bad tick not sent again, or a venue that
+ *                 sits off the consensus all the time (a biased feed). A phantom too.
+ *   None          no quote.
+ *
+ * A cross needs a bid more than the two half spreads above an ask, so one of its legs is at
+ * least about S off the consensus whatever the cause: what tells a real cross from a phantom is
+ * whether that leg moved there itself and stayed (a re-sent quote), or was left behind.
+ */
+export const VenueClass = { None: 0, Consistent: 1, DepartedUp: 2, DepartedDown: 3, Stale: 4, Off: 5 } as const;
+export type VenueClass = (typeof VenueClass)[keyof typeof VenueClass];
+
+/** Whether a class is a quote a tradeable cross may use (consistent or departed). */
+export function tradeableClass(c: number): boolean {
+  return c === VenueClass.Consistent || c === VenueClass.DepartedUp || c === VenueClass.DepartedDown;
+}
+
+export function departedClass(c: number): boolean {
+  return c === VenueClass.DepartedUp || c === VenueClass.DepartedDown;
+}
+
+/** The consensus needs this many quoting venues; with fewer nothing is classified (all None). */
+export const MIN_CONSENSUS_VENUES = 3;
+
+export class QuoteConsensus {
+  private readonly mids: Float64Array;
+  /** Per cell: send time of the latest quote (shared with the crossed-market detector's re-quote rule). */
+  private readonly times: Float64Array;
+  private readonly venues: number;
+  private readonly sortedMids: Float64Array;
+  private readonly sortedSpreads: Float64Array;
+  /** The venue's latest mid and spread as sent (NaN: none). */
+  mid(instrument: number, venue: number): number {
+    return this.mids[(instrument * this.venues + venue) * CROSS_MID_STRIDE + CrossMidField.mid];
+  }
+  spread(instrument: number, venue: number): number {
+    return this.mids[(instrument * this.venues + venue) * CROSS_MID_STRIDE + CrossMidField.spread];
+  }
+
+  /** The move between the venue's two quotes before the latest, signed (NaN: fewer than three). */
+  moveBefore(instrument: number, venue: number): number {
+    const o = (instrument * this.venues + venue) * CROSS_MID_STRIDE;
+    return this.mids[o + CrossMidField.prevMid] - this.mids[o + CrossMidField.prevMid2];
+  }
+
+  /** When the venue's latest quote was sent (NaN: none, or untimed). */
+  quoteUs(instrument: number, venue: number): number {
+    return this.times[instrument * this.venues + venue];
+  }
+
+  /** When a departed venue's departure began: the send time of the first of its two off quotes. */
+  departedUs(instrument: number, venue: number): number {
+    return this.mids[(instrument * this.venues + venue) * CROSS_MID_STRIDE + CrossMidField.prevUs];
+  }
+
+  /**
+   * Whether venue w witnesses that the market stood still while another venue departed at
+   * `departedUs`: it is consistent with the consensus now, its quotes have stayed within its
+   * spread of one another since a feed lag (`lagUs`) before the departure, and its latest one was
+   * sent at least a feed lag after it. A market move reaches every feed within a feed lag, so a
+   * move the departed venue showed, early or late, would have moved w's quotes in that span.
+   * Call after `classify`.
+   */
+  witnesses(instrument: number, w: number, departedUs: number, lagUs: number): boolean {
+    const m = this.mids;
+    const o = (instrument * this.venues + w) * CROSS_MID_STRIDE;
+    return (
+      this.classes[w] === VenueClass.Consistent &&
+      m[o + CrossMidField.steadyUs] <= departedUs - lagUs &&
+      this.times[instrument * this.venues + w] >= departedUs + lagUs
+    );
+  }
+
+  /** Per instrument, +2: venues whose move before the latest quote exceeds their spread (`movers`). */
+  private readonly counts: Uint8Array;
+
+  /** Filled by `classify`: a VenueClass per venue. */
+  readonly classes: Uint8Array;
+  /** Set by `classify`: the consensus mid and spread (NaN with too few venues). */
+  consensusMid = NaN;
+  consensusSpread = NaN;
+
+  constructor(state: AnalyticsSharedState) {
+    this.mids = crossMidTable(state);
+    this.times = crossQuoteTable(state);
+    this.counts = crossTradeableTable(state);
+    this.venues = state.dims.venues;
+    this.sortedMids = new Float64Array(this.venues);
+    this.sortedSpreads = new Float64Array(this.venues);
+    this.classes = new Uint8Array(this.venues);
+  }
+
+  /**
+   * Records a quote as the venue sent it (a tick judged bad included: its re-send, or not, is
+   * what tells a bad tick from a move). Not a positive finite bid ≤ ask: recorded as no quote.
+   * Returns 1 when the venue's previous quote was one (0 otherwise): an integer, not a double,
+   * so that nothing is boxed per tick.
+   */
+  record(instrument: number, venue: number, bid: number, ask: number, nowUs: number): number {
+    const m = this.mids;
+    const cell = instrument * this.venues + venue;
+    const o = cell * CROSS_MID_STRIDE;
+    const previous = m[o + CrossMidField.mid];
+    const wasMover = mover(m[o + CrossMidField.prevMid] - m[o + CrossMidField.prevMid2], m[o + CrossMidField.spread]);
+    m[o + CrossMidField.prevMid2] = m[o + CrossMidField.prevMid];
+    m[o + CrossMidField.prevMid] = previous;
+    m[o + CrossMidField.prevUs] = this.times[cell];
+    this.times[cell] = nowUs;
+    const valid = bid > 0 && ask >= bid && ask < Infinity;
+    const mid = valid ? 0.5 * (bid + ask) : NaN;
+    const spread = valid ? ask - bid : NaN;
+    m[o + CrossMidField.mid] = mid;
+    m[o + CrossMidField.spread] = spread;
+    this.counts[3 * instrument + 2] += mover(previous - m[o + CrossMidField.prevMid2], spread) - wasMover;
+    // A quote more than its own spread from any of the run's (or no quote) starts a new steady run.
+    const low = mid < m[o + CrossMidField.low] ? mid : m[o + CrossMidField.low];
+    const high = mid > m[o + CrossMidField.high] ? mid : m[o + CrossMidField.high];
+    if (high - low <= spread) {
+      m[o + CrossMidField.low] = low;
+      m[o + CrossMidField.high] = high;
+    } else {
+      m[o + CrossMidField.low] = mid;
+      m[o + CrossMidField.high] = mid;
+      m[o + CrossMidField.steadyUs] = nowUs;
+    }
+    return previous === previous ? 1 : 0;
+  }
+
+  /**
+   * Whether some venue of the instrument could be departed: one moved by more than its own
+   * spread between its two quotes before the latest. O(1), kept up by `record`: spares
+   * `classify` on most ticks of a crossed book.
+   */
+  mayHaveDeparted(instrument: number): boolean {
+    return this.counts[3 * instrument + 2] > 0;
+  }
+
+  /**
+   * Classifies every venue of the instrument into `classes`. Returns false (all None) when fewer
+   * than MIN_CONSENSUS_VENUES venues quote. O(venues²) at worst (insertion sorts of ≤ 64 values),
+   * for the rare ticks on which a cross or a triangle is open; no allocation.
+   */
+  classify(instrument: number): boolean {
+    const m = this.mids;
+    const V = this.venues;
+    const base = instrument * V * CROSS_MID_STRIDE;
+    const cls = this.classes;
+    const sm = this.sortedMids;
+    const ss = this.sortedSpreads;
+    let n = 0;
+    for (let v = 0; v < V; v++) {
+      const o = base + v * CROSS_MID_STRIDE;
+      const mid = m[o + CrossMidField.mid];
+      if (!(mid === mid)) continue;
+      insertSorted(sm, n, mid);
+      insertSorted(ss, n, m[o + CrossMidField.spread]);
+      n++;
+    }
+    cls.fill(VenueClass.None);
+    if (n < MIN_CONSENSUS_VENUES) {
+      this.consensusMid = NaN;
+      this.consensusSpread = NaN;
+      return false;
+    }
+    const h = n >> 1;
+    const c = (n & 1) === 1 ? sm[h] : 0.5 * (sm[h - 1] + sm[h]);
+    const s = (n & 1) === 1 ? ss[h] : 0.5 * (ss[h - 1] + ss[h]);
+    this.consensusMid = c;
+    this.consensusSpread = s;
+    for (let v = 0; v < V; v++) {
+      const o = base + v * CROSS_MID_STRIDE;
+      const m1 = m[o + CrossMidField.mid];
+      if (!(m1 === m1)) continue;
+      const m2 = m[o + CrossMidField.prevMid];
+      const m3 = m[o + CrossMidField.prevMid2];
+      const d1 = m1 - c;
+      const d2 = m2 - c;
+      const moved = m2 - m3;
+      // The same book sent twice: a bad tick followed by another off quote is no departure.
+      const resent = m1 - m2 <= s && m2 - m1 <= s && mover(moved, m[o + CrossMidField.spread]) === 1;
+      // NaN history (fewer than three quotes) fails every test below: Off until there is one.
+      if (d1 <= s && d1 >= -s) cls[v] = VenueClass.Consistent;
+      else if (d1 > s && d2 > s && moved > s && resent) cls[v] = VenueClass.DepartedUp;
+      else if (d1 < -s && d2 < -s && moved < -s && resent) cls[v] = VenueClass.DepartedDown;
+      else if (m1 === m2 && m2 === m3) cls[v] = VenueClass.Stale;
+      else cls[v] = VenueClass.Off;
+    }
+    return true;
+  }
+}
+
+/** 1 when a move exceeds the spread either way (0 with NaN). */
+function mover(move: number, spread: number): number {
+  return move > spread || -move > spread ? 1 : 0;
+}
+
+/** Inserts x (not NaN) into the ascending prefix a[0..n). */
+function insertSorted(a: Float64Array, n: number, x: number): void {
+  let k = n;
+  while (k > 0 && !(a[k - 1] <= x)) {
+    a[k] = a[k - 1];
+    k--;
+  }
+  a[k] = x;
+}
