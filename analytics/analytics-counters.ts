@@ -55,10 +55,13 @@ export const COUNTER_FIELDS = {
 
   // Source confidence against the injected faulty sources (one event per panel instrument).
   biasedSources: 'sum',
-  /** The biased venue found on the instrument (score below every clean venue's), at all / within evalBiasedWithin of its updates. */
+  /**
+   * The biased venue found on the instrument (score below every clean venue's), at all / within
+   * evalBiasedWithin of its updates. The name is kept for result.json: it once meant ranked last.
+   */
   biasedRankedLast: 'sum',
   biasedOnTime: 'sum',
-  /** ... not last yet when evalBiasedWithin of its updates had passed (counted once, when the limit passes). */
+  /** ... not yet below every clean venue when evalBiasedWithin of its updates had passed (counted once, when the limit passes). */
   biasedLate: 'sum',
   /** Updates of the biased venue from the bias's start until it was found. */
   biasedDelaySum: 'sum',

@@ -148,7 +148,7 @@ export interface AnalyticsSharedState {
 export const MAX_INSTRUMENTS = 1_000_000;
 export const MAX_VENUES = 64;
 /**
- * Tables take about 230 bytes per cell, so this is about 1.9 GB (1M instruments × 8 venues): a
+ * Tables take about 300 bytes per cell, so this is about 2.4 GB (1M instruments × 8 venues): a
  * run that needs more is more likely a typo in --instruments or --venues than a plan, and is
  * better refused up front than swapped to death.
  */

@@ -352,8 +352,7 @@ export class SourceScorer {
       if (!away) {
         const consensus = freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
         const medSpread = freshMedian(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs);
-        const floor = consensus * this.minSpreadFrac;
-        const scale = medSpread > floor ? medSpread : floor;
+        const scale = this.spreadScale(medSpread, consensus);
         away = Math.abs(consensus - mid) - Math.abs(c[o + ScorerField.runConsensus] - mid) > this.stallAwaySpreads * scale;
       }
       const rAway = rBase + ScorerRow.awayUs * V;
@@ -490,6 +489,15 @@ export class SourceScorer {
     return true;
   }
 
+  /**
+   * The unit prices are judged in: the fresh venues' median spread, but never less than
+   * minSpreadFrac of `price` (a locked or missing spread would make every move look huge).
+   */
+  private spreadScale(medSpread: number, price: number): number {
+    const floor = price * this.minSpreadFrac;
+    return medSpread > floor ? medSpread : floor;
+  }
+
   /** Folds one quote's squared deviation from `reference`, in units of the fresh venues' median spread, into its cell's EWMA. */
   private addDeviation(
     instrument: number,
@@ -506,8 +514,7 @@ export class SourceScorer {
     const c = this.cells;
     const o = (instrument * this.venues + venue) * SCORER_CELL_STRIDE;
     const medSpread = fresh > 0 ? freshMedian(this.rows, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs) : NaN;
-    const spreadFloor = reference * this.minSpreadFrac;
-    const scale = medSpread > spreadFloor ? medSpread : spreadFloor;
+    const scale = this.spreadScale(medSpread, reference);
     const x = (mid - reference) / scale;
     const sq = Math.min(x * x, this.devClamp);
     const devN = c[o + ScorerField.devN];

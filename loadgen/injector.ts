@@ -55,7 +55,7 @@ export interface InjectConfig {
   /**
    * Faulty sources live on a panel of non-FX instruments: of every `sourcePanelEvery` instruments
    * (0 = none), one has a biased venue and another a frozen venue (i ≡ every/4 and 3·every/4).
-   * One fault per instrument, so a biased venue can be checked to rank last.
+   * One fault per instrument, so a biased venue can be checked to rank below every clean venue.
    */
   sourcePanelEvery: number;
   /** A faulty venue turns faulty at its this-many-th update of a panel instrument. */
