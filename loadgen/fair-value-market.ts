@@ -732,7 +732,9 @@ export class FairValueMarket {
     this.intendedUs = this.tickTime[0]!;
     this.instrument = i;
     this.venue = v;
-    this.keyGroup = i % this.keyGroups;
+    // Every FX pair in the first pair's group: a triangle's legs then reach one worker in the
+    // order they were quoted (analytics/market-conventions.ts); spread over groups they race.
+    this.keyGroup = (i - this.fxFirst) >>> 0 < this.fxPairs ? this.fxFirst % this.keyGroups : i % this.keyGroups;
     this.bid = bid;
     this.ask = ask;
     this.flags = flags;

@@ -3,7 +3,13 @@ import { FrameAnalyzer, type AnalyticsConfig, type AnalyticsCounters } from '../
 import { HampelFilter } from '../analytics/hampel-filter.js';
 import { createTickLabels, TickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import { kendall, permutationPValue, spearman } from '../analytics/rank-correlation.js';
-import { FairValueMarket, TruthKind, type FairValueMarketOptions, type MarketTruth } from '../loadgen/fair-value-market.js';
+import {
+  FAIR_VALUE_MARKET_DEFAULTS,
+  FairValueMarket,
+  TruthKind,
+  type FairValueMarketOptions,
+  type MarketTruth,
+} from '../loadgen/fair-value-market.js';
 import { FrameBatcher } from '../loadgen/frame-batcher.js';
 import { Prng } from '../loadgen/prng.js';
 
@@ -107,10 +113,10 @@ export function generateScoredStream(
   seed: number,
   o: ScoreOptions,
 ): { frames: Uint8Array[]; truth: MarketTruth; mids: Float64Array; halves: Float64Array } {
-  const market = new FairValueMarket({ ...o.market, seed, ticks: o.ticks });
+  const groups = Math.min(o.keyGroups, o.market.instruments ?? FAIR_VALUE_MARKET_DEFAULTS.instruments);
+  const market = new FairValueMarket({ ...o.market, seed, ticks: o.ticks, keyGroups: groups });
   const frames: Uint8Array[] = [];
   let now = 1.7e15;
-  const groups = Math.min(o.keyGroups, market.o.instruments);
   const batcher = new FrameBatcher({
     keyGroups: groups,
     ticksPerRecord: o.ticksPerRecord,
@@ -125,7 +131,7 @@ export function generateScoredStream(
   for (let k = 0; k < o.ticks; k++) {
     now = 1.7e15 + k * stepUs;
     market.nextTick(now);
-    batcher.add(market.instrument % groups, k >>> 0, 0, market.venue, market.instrument, 0, now, market.bid, market.ask, 1, 1);
+    batcher.add(market.keyGroup, k >>> 0, 0, market.venue, market.instrument, 0, now, market.bid, market.ask, 1, 1);
     mids[k] = 0.5 * (market.bid + market.ask);
     halves[k] = (market.ask - market.bid) / (market.ask + market.bid);
   }

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { fxLayout, DEFAULT_FX_FIRST_INSTRUMENT } from '../../analytics/market-conventions.js';
 import { FairValueMarket, TruthKind, type FairValueMarketOptions } from '../../loadgen/fair-value-market.js';
 
 function generate(options: Partial<FairValueMarketOptions>, ticks: number, seed = 1) {
   const m = new FairValueMarket({ ...options, seed, ticks });
-  const quotes: Array<{ i: number; v: number; bid: number; ask: number }> = [];
+  const quotes: Array<{ i: number; v: number; bid: number; ask: number; group: number }> = [];
   let now = 1.7e15;
   for (let k = 0; k < ticks; k++) {
     now += 1e6 / m.o.ratePerSec;
     m.nextTick(now);
-    quotes.push({ i: m.instrument, v: m.venue, bid: m.bid, ask: m.ask });
+    quotes.push({ i: m.instrument, v: m.venue, bid: m.bid, ask: m.ask, group: m.keyGroup });
   }
   return { m, quotes };
 }
@@ -65,5 +66,16 @@ describe('FairValueMarket', () => {
     const a = generate({ instruments: 5 }, 5_000, 9).quotes;
     const b = generate({ instruments: 5 }, 5_000, 9).quotes;
     expect(a).toEqual(b);
+  });
+
+  it("sends every FX pair in one key group (a triangle's legs in quoting order) and the rest by instrument", () => {
+    const { quotes } = generate({ instruments: 50, keyGroups: 8, fxCurrencies: 5 }, 20_000);
+    const fxGroups = new Set<number>();
+    const fx = fxLayout(50, 5, DEFAULT_FX_FIRST_INSTRUMENT)!;
+    for (const q of quotes) {
+      if (q.i >= fx.first && q.i < fx.first + fx.pairs) fxGroups.add(q.group);
+      else expect(q.group).toBe(q.i % 8);
+    }
+    expect([...fxGroups]).toEqual([fx.first % 8]);
   });
 });
