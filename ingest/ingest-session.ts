@@ -56,6 +56,8 @@ export interface IngestSessionOptions {
   warmupUs?: number;
   /** Analytics options over the defaults (the stall rule for a market of continuous prices). */
   analyticsConfig?: Partial<AnalyticsConfig>;
+  /** The consumer's fetch.wait.max.ms (the profile's); the client default when absent. */
+  fetchWaitMaxMs?: number;
 }
 
 /** What this process has consumed so far, updated as frames finish. */
@@ -208,6 +210,7 @@ export class IngestSession {
         clientId: 'firehose-ingest',
         groupId: options.groupId,
         topic: options.topic,
+        ...(options.fetchWaitMaxMs !== undefined ? { fetchWaitMaxMs: options.fetchWaitMaxMs } : {}),
       },
       {
         records: (partition, records) => {

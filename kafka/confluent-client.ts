@@ -11,7 +11,7 @@ import type {
   ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
-import { GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
+import { DEFAULT_FETCH_WAIT_MS, GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
 import { trackNativeCall } from './native-calls.js';
 import { pause } from './shutdown-steps.js';
 
@@ -150,7 +150,7 @@ export class ConfluentFrameConsumer implements FrameConsumer {
         'group.id': options.groupId,
         'enable.auto.commit': false,
         'enable.auto.offset.store': false,
-        'fetch.wait.max.ms': 5,
+        'fetch.wait.max.ms': options.fetchWaitMaxMs ?? DEFAULT_FETCH_WAIT_MS,
         'fetch.min.bytes': 1,
         'fetch.message.max.bytes': MAX_RECORD_BYTES,
         // Bounds what librdkafka prefetches ahead of the pipeline (memory stays flat under overload).

@@ -13,7 +13,7 @@ import type {
   ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
-import { GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
+import { DEFAULT_FETCH_WAIT_MS, GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
 import { ProduceRequestQueue } from './produce-request-queue.js';
 
 /** Codecs kafkajs ships; the others need codec plug-ins this project does not bundle. */
@@ -113,7 +113,7 @@ export class KafkajsFrameConsumer implements FrameConsumer {
       groupId: options.groupId,
       sessionTimeout: 6_000,
       heartbeatInterval: 500,
-      maxWaitTimeInMs: 5,
+      maxWaitTimeInMs: options.fetchWaitMaxMs ?? DEFAULT_FETCH_WAIT_MS,
       minBytes: 1,
       maxBytesPerPartition: MAX_RECORD_BYTES,
       allowAutoTopicCreation: false,

@@ -11,6 +11,7 @@ import type {
   ProducerCallbacks,
   ProducerOptions,
 } from './client.js';
+import { DEFAULT_FETCH_WAIT_MS } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
 import { CompatConsumer, CompatProducer } from './platformatic-compat.js';
 import { ProduceRequestQueue } from './produce-request-queue.js';
@@ -178,7 +179,7 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
       sessionTimeout: 6_000,
       heartbeatInterval: 500,
       rebalanceTimeout: 6_000,
-      maxWaitTime: 5,
+      maxWaitTime: options.fetchWaitMaxMs ?? DEFAULT_FETCH_WAIT_MS,
       minBytes: 1,
       maxBytesPerPartition: 4 * 1024 * 1024,
       autocommit: false,
@@ -230,7 +231,7 @@ export class PlatformaticFrameConsumer implements FrameConsumer {
         mode: 'committed',
         fallbackMode: 'earliest',
         autocommit: false,
-        maxWaitTime: 5,
+        maxWaitTime: this.options.fetchWaitMaxMs ?? DEFAULT_FETCH_WAIT_MS,
         minBytes: 1,
         maxBytesPerPartition: 4 * 1024 * 1024,
         sessionTimeout: 6_000,

@@ -8,6 +8,7 @@ import { encodeHistogram } from '../metrics/latency-histogram.js';
 import type { ClockUs } from '../wire/clock.js';
 import type { LoadgenPart } from './result-parts.js';
 import type { RunConfig } from './run-config.js';
+import { PROFILE_SETTINGS } from './run-profiles.js';
 
 /** The halves of a run, built from its configuration: shared by `run` and the split roles. */
 
@@ -122,6 +123,7 @@ export function ingestOptionsFor(
     // The simple market quotes continuous prices, where a repeated price is stale once the
     // consensus leaves it at all; the defaults are for a tick grid (the fair-value market).
     analyticsConfig: config.workload.market === 'simple' ? { ...CONTINUOUS_PRICE_STALL } : {},
+    fetchWaitMaxMs: PROFILE_SETTINGS[config.workload.profile].fetchWaitMaxMs,
     ledgerSources: ledger.sources,
     ledgerCapacity: ledger.capacity,
     clock,
