@@ -10,11 +10,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Used with --coverage (CI does): the floor is just under what the default suite reached when it
-    // was last set (CI, 2026-11-29: statements 75.9%, branches 65.6%, functions 74.5%, lines 77.2%),
+    // was last set (CI, 2026-11-29, session 4: statements 77.3%, branches 67.7%, functions 74.8%, lines 78.5%),
     // so it only catches a drop.
     coverage: {
       provider: 'v8',
-      thresholds: { statements: 75, branches: 64, functions: 73, lines: 76 },
+      thresholds: { statements: 76, branches: 66, functions: 74, lines: 77 },
     },
   },
 });
