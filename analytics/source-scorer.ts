@@ -152,63 +152,41 @@ function reposition(t: Float64Array, row: number, o: Uint8Array, ord: number, po
 }
 
 /**
- * Median of the row's values over the venues whose quote is fresh at `timeUs` (`fresh` of them,
- * at least one), walking the sorted quoted venues. When every quoted venue is fresh (the usual
- * case) it is a direct lookup.
+ * Median of the row's values over the `count` quoted venues whose latest quote is at most
+ * `windowUs` before `nowUs` (exactly `count` of them, at least one), walking the sorted quoted
+ * venues; a direct lookup when every quoted venue counts (the usual case). The fresh venues are
+ * (timeUs, freshUs); the venues that quoted after a time t, a retrospective reference, are
+ * (t, AFTER): t - last <= -Number.MIN_VALUE exactly when last > t (a difference of doubles is 0
+ * only when they are equal).
  */
-function freshMedian(
+function medianWithin(
   t: Float64Array,
   row: number,
   rLast: number,
   order: Uint8Array,
   base: number,
   quoted: number,
-  fresh: number,
-  timeUs: number,
-  freshUs: number,
-): number {
-  const lo = (fresh - 1) >> 1;
-  const hi = fresh >> 1;
-  if (fresh === quoted) return 0.5 * (t[row + order[base + lo]] + t[row + order[base + hi]]);
-  let seen = 0;
-  let low = NaN;
-  for (let j = 0; j < quoted; j++) {
-    const u = order[base + j];
-    if (!(timeUs - t[rLast + u] <= freshUs)) continue;
-    if (seen === lo) low = t[row + u];
-    if (seen === hi) return 0.5 * (low + t[row + u]);
-    seen++;
-  }
-  return NaN; // unreachable: `fresh` counts the fresh venues among the quoted ones
-}
-
-/**
- * Median of the row's values over the `count` venues whose latest quote is newer than `afterUs`
- * (exactly `count` of them), walking the sorted quoted venues: a retrospective reference.
- */
-function newerMedian(
-  t: Float64Array,
-  row: number,
-  rLast: number,
-  order: Uint8Array,
-  base: number,
-  quoted: number,
-  afterUs: number,
   count: number,
+  nowUs: number,
+  windowUs: number,
 ): number {
   const lo = (count - 1) >> 1;
   const hi = count >> 1;
+  if (count === quoted) return 0.5 * (t[row + order[base + lo]] + t[row + order[base + hi]]);
   let seen = 0;
   let low = NaN;
   for (let j = 0; j < quoted; j++) {
     const u = order[base + j];
-    if (!(t[rLast + u] > afterUs)) continue;
+    if (!(nowUs - t[rLast + u] <= windowUs)) continue;
     if (seen === lo) low = t[row + u];
     if (seen === hi) return 0.5 * (low + t[row + u]);
     seen++;
   }
-  return NaN; // unreachable while `count` venues quoted after `afterUs`
+  return NaN; // unreachable: `count` venues are within the window
 }
+
+/** medianWithin's window for the venues that quoted strictly after its `nowUs`. */
+const AFTER = -Number.MIN_VALUE;
 
 /**
  * Source confidence (Pyth-style publisher ranking): per instrument, the consensus is the median
@@ -341,7 +319,7 @@ export class SourceScorer {
     this.stallBegan = false;
     if (run === 0) {
       c[o + ScorerField.runConsensus] =
-        fresh >= this.minVenues ? freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs) : mid;
+        fresh >= this.minVenues ? medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs) : mid;
     } else if (c[o + ScorerField.runConsensus] === Infinity) {
       stalled = true;
     } else if (run >= this.stallAfter) {
@@ -350,8 +328,8 @@ export class SourceScorer {
       // Too few fresh venues to tell where the market is: an unchanged mid counts as left behind.
       let away = fresh < this.minVenues;
       if (!away) {
-        const consensus = freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
-        const medSpread = freshMedian(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs);
+        const consensus = medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
+        const medSpread = medianWithin(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs);
         const scale = this.spreadScale(medSpread, consensus);
         away = Math.abs(consensus - mid) - Math.abs(c[o + ScorerField.runConsensus] - mid) > this.stallAwaySpreads * scale;
       }
@@ -389,7 +367,7 @@ export class SourceScorer {
       // score measures how a source quotes, and one wild tick would otherwise weigh in for dozens
       // of updates, more for venues whose bad ticks happen to be larger.
       if (fresh >= this.minVenues && !badTick) {
-        const consensus = freshMedian(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
+        const consensus = medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
         this.addDeviation(instrument, venue, mid, consensus, rSpread, rLast, spreadOrd, quoted, fresh, timeUs);
       }
       return stalled;
@@ -484,7 +462,7 @@ export class SourceScorer {
     t[rPendNewer + u] = newer;
     if (newer < k) return false;
     t[rPendUs + u] = NaN;
-    const reference = newerMedian(t, rMid, rLast, this.order, midOrd, quoted, pu, k);
+    const reference = medianWithin(t, rMid, rLast, this.order, midOrd, quoted, k, pu, AFTER);
     this.addDeviation(instrument, u, t[rPendMid + u], reference, rSpread, rLast, spreadOrd, quoted, fresh, timeUs);
     return true;
   }
@@ -513,7 +491,7 @@ export class SourceScorer {
   ): void {
     const c = this.cells;
     const o = (instrument * this.venues + venue) * SCORER_CELL_STRIDE;
-    const medSpread = fresh > 0 ? freshMedian(this.rows, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs) : NaN;
+    const medSpread = fresh > 0 ? medianWithin(this.rows, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs) : NaN;
     const scale = this.spreadScale(medSpread, reference);
     const x = (mid - reference) / scale;
     const sq = Math.min(x * x, this.devClamp);
@@ -584,7 +562,7 @@ export class SourceScorer {
     }
     if (fresh === 0) return NaN;
     const ord = (instrument * ORDER_ROWS + orderRow) * V;
-    return freshMedian(t, rBase + row * V, rLast, this.order, ord, quoted, fresh, nowUs, this.freshUs);
+    return medianWithin(t, rBase + row * V, rLast, this.order, ord, quoted, fresh, nowUs, this.freshUs);
   }
 
   /** Score in [0, 1] of one (instrument, venue) at `nowUs`: its quality × exp(−age/τ); NaN when the venue never quoted it. */

@@ -126,7 +126,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const k = args.indexOf(name);
     return k >= 0 ? args[k + 1] : undefined;
   };
-  const ticks = Number(args.find((a) => /^\d+$/.test(a)) ?? REPLAY_DEFAULTS.ticks);
+  // The tick count is the one bare number: a flag's value (`--repeats 5`) is not it.
+  const ticks = Number(args.find((a, k) => /^\d+$/.test(a) && !(args[k - 1] ?? '').startsWith('--')) ?? REPLAY_DEFAULTS.ticks);
   const options: ReplayOptions = {
     ...REPLAY_DEFAULTS,
     ticks,
