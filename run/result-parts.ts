@@ -60,6 +60,8 @@ export interface MergeInput {
   qualityTickLimit?: number;
   /** What the run recorded beside the parts (an in-process run; `report merge` has none). */
   recorded?: RunRecorded;
+  /** `report merge`: settings the part files ran with differently, one line each. */
+  partsDisagree?: string[];
 }
 
 /** Ledger bytes a part may hold beyond its source's produced ticks (8M ticks). */
@@ -208,6 +210,7 @@ export function mergeRunParts(input: MergeInput): RunResult {
     timeline: input.timeline,
     interrupted: loadgens.some((l) => l.interrupted),
     recorded: input.recorded ?? {},
+    partsDisagree: input.partsDisagree ?? [],
     sendingBehind: loadgens.flatMap((l) => {
       const behind = sendingBehind(l.stats, config.rate);
       return behind === null ? [] : [loadgens.length > 1 ? `source ${l.sourceId}: ${behind}` : behind];
@@ -224,6 +227,20 @@ export function mergeRunParts(input: MergeInput): RunResult {
   );
   if (quality !== null) attachRunQuality(result, quality);
   return result;
+}
+
+/**
+ * Settings that must match across the processes of one run for its figures to mean anything: the
+ * ingest side picks its stall rule from its own --market, while the score regenerates the loadgen's.
+ */
+const SETTINGS_PARTS_SHARE = ['market'] as const;
+
+function disagreements(parts: PartResult[], names: string[]): string[] {
+  return SETTINGS_PARTS_SHARE.flatMap((key) => {
+    const values = parts.map((p, i) => `${names[i] ?? `part ${i + 1}`} ${String(p.config[key] ?? 'unset')}`);
+    const distinct = new Set(parts.map((p) => String(p.config[key] ?? 'unset')));
+    return distinct.size > 1 ? [`the parts ran with different --${key}: ${values.join(', ')}; the analytics figures mix them`] : [];
+  });
 }
 
 /** `report merge`: the result of several part files (any number of loadgen and ingest processes). */
@@ -248,5 +265,6 @@ export function mergePartFiles(parts: PartResult[], names: string[] = []): RunRe
     loadgens,
     ingests,
     timeline: parts.length === 1 ? first.timeline : [],
+    partsDisagree: disagreements(parts, names),
   });
 }

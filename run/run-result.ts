@@ -177,6 +177,8 @@ export interface RunResultInput {
   recorded: RunRecorded;
   /** One line per load generator whose sending outlasted its schedule (sendingBehind). */
   sendingBehind?: string[];
+  /** `report merge`: one line per setting the part files ran with differently (mergePartFiles). */
+  partsDisagree?: string[];
 }
 
 /** What a run records beside the two halves' counts; each goes into the result as it is built. */
@@ -205,6 +207,7 @@ export const RUN_PROBLEM_CODES = [
   'ANALYTICS_RETRIED',
   'INGEST_ERROR',
   'SENDING_BEHIND',
+  'PARTS_DISAGREE',
 ] as const;
 export type RunProblemCode = (typeof RUN_PROBLEM_CODES)[number];
 export interface RunProblem {
@@ -279,6 +282,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
     problem('ANALYTICS_RETRIED', `${ingest.failedAttempts} analytics attempts failed and were retried or dead-lettered`);
   for (const error of ingest.errors.slice(0, 8)) problem('INGEST_ERROR', error);
   if (!input.interrupted) for (const message of input.sendingBehind ?? []) problem('SENDING_BEHIND', message);
+  for (const message of input.partsDisagree ?? []) problem('PARTS_DISAGREE', message);
 
   const partitions: PartitionResult[] = [];
   for (let p = 0; p < config.partitions; p++) {
