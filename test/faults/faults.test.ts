@@ -300,13 +300,18 @@ describe('overload: far above the sustainable rate for 20 s', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'firehose-overload-'));
     // The simple market: this is about the transport and the consumer under overload. The
     // fair-value market costs ~1 µs of generation per tick, so at 3M/s the generator itself falls
-    // behind (~400k/s sent here) and the 20 s schedule takes minutes to send.
+    // behind (~400k/s sent here) and the 20 s schedule takes minutes to send. A clean stream: the
+    // label side channel (analytics/tick-labels.ts) becomes resident at 2 bytes per generated tick,
+    // a bounded reservation that grows for as long as sending lasts (on a loaded machine that
+    // stretched the run to 90 s and read as 1.2 MB/s of "growth": pmap showed that one mapping).
     const run = startFirehose([
       'run',
       '--brokers',
       'embedded',
       '--market',
       'simple',
+      '--inject',
+      'none',
       '--rate',
       '3M',
       '--duration',
