@@ -17,6 +17,9 @@ export const CLIENT_PIPELINE_IDS = ['confluent', 'kafkajs', 'platformatic'] as c
 export const clientPipelineIdSchema = z.enum(CLIENT_PIPELINE_IDS);
 export const BENCH_MODES = ['full', 'quick', 'tiny'] as const;
 
+/** CPU per record by thread, µs: main (event loop: consumer, dispatcher), client (librdkafka), brokers (the in-process mock), other (analytics workers, GC helpers, libuv). */
+export const threadCpuSchema = z.object({ main: nonNegative, client: nonNegative, brokers: nonNegative, other: nonNegative });
+
 const latencyPercentiles = z.object({ p50: nonNegative, p99: nonNegative, p999: nonNegative, max: nonNegative });
 
 export const probeRecordSchema = z.object({
@@ -60,6 +63,7 @@ export const rawClientFiguresSchema = z.object({
   consumePasses: count.nullable(),
   /** CPU of the probe's whole process per record over the consume-only passes (client threads and the in-process brokers), µs. */
   consumeCpuUsPerRecord: nonNegative.nullable().optional(),
+  consumeCpuUsPerRecordByThread: threadCpuSchema.nullable().optional(),
   cpuMsTotal: nonNegative.nullable(),
   errors: z.array(z.string()),
 });
@@ -87,6 +91,7 @@ export const perRecordReportSchema = z.object({
       vsRawConsume: nonNegative.nullable(),
       /** CPU of the whole process per record while reading (consumer, workers, in-process brokers), µs. */
       cpuUsPerRecord: nonNegative.nullable(),
+      cpuUsPerRecordByThread: threadCpuSchema.nullable(),
       errors: z.array(z.string()),
     })
     .nullable()

@@ -6,6 +6,7 @@ import type { ClientKind } from '../kafka/client.js';
 import { nowUs } from '../wire/clock.js';
 import { frameByteLength } from '../wire/tick-frame.js';
 import type { LoadGenerator } from '../loadgen/load-generator.js';
+import { perRecord, threadCpu, type ThreadCpu } from './thread-cpu.js';
 
 export interface PerRecordBacklogOptions {
   client: ClientKind;
@@ -35,6 +36,8 @@ export interface PerRecordBacklogResult {
   elapsedSec: number;
   /** CPU of the whole process (consumer, workers, the in-process brokers) over that span, per record, µs. */
   cpuUsPerRecord: number | null;
+  /** The same by thread (Linux; zeros elsewhere): where the pipeline's per-record CPU goes. */
+  cpuUsPerRecordByThread: ThreadCpu | null;
   errors: string[];
 }
 
@@ -81,21 +84,22 @@ export async function runPerRecordBacklog(options: PerRecordBacklogOptions): Pro
     const fromTicks = counts.consumedTicks;
     const fromUs = counts.lastConsumedUs;
     const fromCpu = process.cpuUsage();
+    const fromThreads = threadCpu();
     let last = fromTicks;
     let lastChange = Date.now();
-    let toCpu = fromCpu;
     while (counts.consumedTicks < prefilled) {
       await sleep(2);
       if (counts.consumedTicks !== last) {
         last = counts.consumedTicks;
         lastChange = Date.now();
-        toCpu = process.cpuUsage();
       } else if (Date.now() - lastChange > STALL_MS) {
         errors.push(`stalled at ${counts.consumedTicks} of ${prefilled} records`);
         break;
       }
     }
-    if (counts.consumedTicks >= prefilled) toCpu = process.cpuUsage();
+    // Read at most a poll after the last task ended (or, stalled, STALL_MS after: the CPU figures are then wrong anyway).
+    const toCpu = process.cpuUsage();
+    const toThreads = threadCpu();
     const records = counts.consumedTicks - fromTicks;
     const elapsedSec = (counts.lastConsumedUs - fromUs) / 1e6;
     const cpuUs = toCpu.user - fromCpu.user + (toCpu.system - fromCpu.system);
@@ -112,6 +116,7 @@ export async function runPerRecordBacklog(options: PerRecordBacklogOptions): Pro
       recordsPerSec: records > 0 && elapsedSec > 0 ? Math.round(records / elapsedSec) : null,
       elapsedSec: Math.round(elapsedSec * 1e6) / 1e6,
       cpuUsPerRecord: records > 0 ? Math.round((cpuUs / records) * 10) / 10 : null,
+      cpuUsPerRecordByThread: records > 0 ? perRecord(fromThreads, toThreads, records) : null,
       errors,
     };
   } finally {

@@ -5,6 +5,7 @@ import { ensureTopic } from '../kafka/topic-admin.js';
 import { frameByteLength } from '../wire/tick-frame.js';
 import { nowUs } from '../wire/clock.js';
 import type { ResourceUsage } from './types.js';
+import { perRecord, threadCpu, type ThreadCpu } from './thread-cpu.js';
 import { defaultReplicationFactor } from '../kafka/replication.js';
 
 export interface RawClientOptions {
@@ -36,6 +37,8 @@ export interface ConsumePasses {
   recordsPerPass: number;
   /** CPU of the whole process (client threads and the in-process brokers) from each pass's first record to its last, per record, µs. */
   cpuUsPerRecord: number | null;
+  /** The same by thread (Linux; zeros elsewhere), first record of each pass to its end. */
+  cpuUsPerRecordByThread: ThreadCpu | null;
 }
 
 export interface RawClientResult {
@@ -272,6 +275,7 @@ async function consumeOnly(
   let measuredRecords = 0;
   let measuredSec = 0;
   let measuredCpuUs = 0;
+  const threads: ThreadCpu = { main: 0, client: 0, brokers: 0, other: 0 };
   let passes = 0;
   while (passes < MAX_CONSUME_PASSES && (passes === 0 || measuredSec < options.consumeSec)) {
     passes++;
@@ -282,6 +286,7 @@ async function consumeOnly(
     // Once per delivered batch, as the times are: the span's CPU counts the same records as its rate.
     let firstCpu = process.cpuUsage();
     let lastCpu = firstCpu;
+    let firstThreads: ThreadCpu | null = null;
     let consumer: FrameConsumer | null = null;
     consumer = createFrameConsumer(
       options.client,
@@ -294,6 +299,7 @@ async function consumeOnly(
             firstUs = now;
             firstBatch = records.length;
             firstCpu = lastCpu;
+            firstThreads = threadCpu();
           }
           count += records.length;
           lastUs = now;
@@ -330,12 +336,15 @@ async function consumeOnly(
         break;
       }
     }
+    const lastThreads = threadCpu();
     await consumer.stop();
     // From the first record to the last: the group join before it is not the client's throughput.
     if (count > firstBatch && lastUs > firstUs) {
       measuredRecords += count - firstBatch;
       measuredSec += (lastUs - firstUs) / 1e6;
       measuredCpuUs += lastCpu.user - firstCpu.user + (lastCpu.system - firstCpu.system);
+      if (firstThreads !== null)
+        for (const k of ['main', 'client', 'brokers', 'other'] as const) threads[k] += lastThreads[k] - firstThreads[k];
     }
     if (count < total) break;
   }
@@ -344,5 +353,6 @@ async function consumeOnly(
     passes,
     recordsPerPass: total,
     cpuUsPerRecord: measuredRecords > 0 ? Math.round((measuredCpuUs / measuredRecords) * 10) / 10 : null,
+    cpuUsPerRecordByThread: measuredRecords > 0 ? perRecord({ main: 0, client: 0, brokers: 0, other: 0 }, threads, measuredRecords) : null,
   };
 }

@@ -417,6 +417,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
             consumeRecordsPerSec: result.consume?.recordsPerSec ?? null,
             consumePasses: result.consume?.passes ?? null,
             consumeCpuUsPerRecord: result.consume?.cpuUsPerRecord ?? null,
+            consumeCpuUsPerRecordByThread: result.consume?.cpuUsPerRecordByThread ?? null,
             cpuMsTotal: Math.round(result.resources.cpuUserMs + result.resources.cpuSystemMs),
             errors: result.errors,
           }
@@ -427,6 +428,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
             consumeRecordsPerSec: null,
             consumePasses: null,
             consumeCpuUsPerRecord: null,
+            consumeCpuUsPerRecordByThread: null,
             cpuMsTotal: null,
             errors: [describeFailedChild(run)],
           };
@@ -608,12 +610,20 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
           recordsPerSec: result.recordsPerSec,
           vsRawConsume: rawConsume !== null && result.recordsPerSec !== null ? ratio(result.recordsPerSec, rawConsume) : null,
           cpuUsPerRecord: result.cpuUsPerRecord,
+          cpuUsPerRecordByThread: result.cpuUsPerRecordByThread,
           errors: result.errors,
         }
-      : { records: 0, recordsPerSec: null, vsRawConsume: null, cpuUsPerRecord: null, errors: [describeFailedChild(run)] };
+      : {
+          records: 0,
+          recordsPerSec: null,
+          vsRawConsume: null,
+          cpuUsPerRecord: null,
+          cpuUsPerRecordByThread: null,
+          errors: [describeFailedChild(run)],
+        };
     const b = pipeline.perRecord.backlog;
     log(
-      `    ${fmtRecords(b.recordsPerSec)} from a backlog of ${b.records} (${b.cpuUsPerRecord ?? '-'} µs CPU per record; the client alone ${raw?.consumeCpuUsPerRecord ?? '-'} µs) → ${b.vsRawConsume === null ? '-' : `${(b.vsRawConsume * 100).toFixed(1)}%`} of its consume-only rate${b.errors.length > 0 ? `; ${b.errors.join('; ')}` : ''}`,
+      `    ${fmtRecords(b.recordsPerSec)} from a backlog of ${b.records} (${b.cpuUsPerRecord ?? '-'} µs CPU per record${fmtThreads(b.cpuUsPerRecordByThread)}; the client alone ${raw?.consumeCpuUsPerRecord ?? '-'} µs${fmtThreads(raw?.consumeCpuUsPerRecordByThread)}) → ${b.vsRawConsume === null ? '-' : `${(b.vsRawConsume * 100).toFixed(1)}%`} of its consume-only rate${b.errors.length > 0 ? `; ${b.errors.join('; ')}` : ''}`,
     );
   }
 
@@ -766,6 +776,10 @@ export function fmtMs(us: number | undefined): string {
   if (us < 10_000) return `${(us / 1000).toFixed(2)} ms`;
   if (us < 1_000_000) return `${(us / 1000).toFixed(1)} ms`;
   return `${(us / 1e6).toFixed(2)} s`;
+}
+
+function fmtThreads(t: { main: number; client: number; brokers: number; other: number } | null | undefined): string {
+  return t ? ` [main ${t.main}, librdkafka ${t.client}, brokers ${t.brokers}, workers and the rest ${t.other}]` : '';
 }
 
 function fmtRecords(perSec: number | null): string {

@@ -103,6 +103,7 @@ describe('the bench.json schema', () => {
       consumeRecordsPerSec: 200_000,
       consumePasses: 10,
       consumeCpuUsPerRecord: 4.2,
+      consumeCpuUsPerRecordByThread: { main: 3.5, client: 0.2, brokers: 0.2, other: 0.3 },
       cpuMsTotal: 6_000,
       errors: [],
     };
@@ -113,7 +114,14 @@ describe('the bench.json schema', () => {
       vsRawConsume: 0.3,
       cpuMsPerMillionTicks: 25_000,
       probes: [],
-      backlog: { records: 200_000, recordsPerSec: 110_000, vsRawConsume: 0.55, cpuUsPerRecord: 9.5, errors: [] },
+      backlog: {
+        records: 200_000,
+        recordsPerSec: 110_000,
+        vsRawConsume: 0.55,
+        cpuUsPerRecord: 9.5,
+        cpuUsPerRecordByThread: { main: 5, client: 0.3, brokers: 0.4, other: 3.8 },
+        errors: [],
+      },
     };
     finishReport(r);
     expect(r.ratios.perRecordVsRawConsume).toBe(0.3);
