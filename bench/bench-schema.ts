@@ -17,6 +17,9 @@ export const CLIENT_PIPELINE_IDS = ['confluent', 'kafkajs', 'platformatic'] as c
 export const clientPipelineIdSchema = z.enum(CLIENT_PIPELINE_IDS);
 export const BENCH_MODES = ['full', 'quick', 'tiny'] as const;
 
+/** CPU per record by thread, µs: main (event loop: consumer, dispatcher), client (librdkafka), brokers (the in-process mock), other (analytics workers, GC helpers, libuv). */
+export const threadCpuSchema = z.object({ main: nonNegative, client: nonNegative, brokers: nonNegative, other: nonNegative });
+
 const latencyPercentiles = z.object({ p50: nonNegative, p99: nonNegative, p999: nonNegative, max: nonNegative });
 
 export const probeRecordSchema = z.object({
@@ -58,6 +61,9 @@ export const rawClientFiguresSchema = z.object({
   consumeRecordsPerSec: nonNegative.nullable(),
   /** Passes over the prefilled topic the consume figure comes from. */
   consumePasses: count.nullable(),
+  /** CPU of the probe's whole process per record over the consume-only passes (client threads and the in-process brokers), µs. */
+  consumeCpuUsPerRecord: nonNegative.nullable().optional(),
+  consumeCpuUsPerRecordByThread: threadCpuSchema.nullable().optional(),
   cpuMsTotal: nonNegative.nullable(),
   errors: z.array(z.string()),
 });
@@ -71,6 +77,25 @@ export const perRecordReportSchema = z.object({
   vsRawConsume: nonNegative.nullable(),
   cpuMsPerMillionTicks: nonNegative.nullable(),
   probes: z.array(probeRecordSchema),
+  /**
+   * The pipeline's consuming half measured as the raw consume-only probe is: a topic of 72-byte
+   * records filled first, then read from the start (consumer group, dispatcher, every detector in
+   * the workers, commits after analysis), nothing producing meanwhile, the cluster in the same
+   * process. Absent in files written before it existed.
+   */
+  backlog: z
+    .object({
+      records: count,
+      recordsPerSec: nonNegative.nullable(),
+      /** recordsPerSec ÷ the client's consume-only records/s of the same record size, same run. */
+      vsRawConsume: nonNegative.nullable(),
+      /** CPU of the whole process per record while reading (consumer, workers, in-process brokers), µs. */
+      cpuUsPerRecord: nonNegative.nullable(),
+      cpuUsPerRecordByThread: threadCpuSchema.nullable(),
+      errors: z.array(z.string()),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const pipelineReportSchema = z.object({
@@ -231,6 +256,8 @@ export const benchReportSchema = z.object({
     platformaticVsConfluent: nonNegative.nullable(),
     /** Confluent pipeline at one tick per record ÷ the Confluent client's own consume-only rate of 72-byte records, same run. */
     perRecordVsRawConsume: nonNegative.nullable(),
+    /** The same pipeline reading a prefilled topic (perRecord.backlog) ÷ the client's own consume-only rate: like for like. */
+    perRecordBacklogVsRawConsume: nonNegative.nullable().optional(),
   }),
   targets: z.array(targetCheckSchema),
   notes: z.array(z.string()),

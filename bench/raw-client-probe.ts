@@ -5,6 +5,7 @@ import { ensureTopic } from '../kafka/topic-admin.js';
 import { frameByteLength } from '../wire/tick-frame.js';
 import { nowUs } from '../wire/clock.js';
 import type { ResourceUsage } from './types.js';
+import { perRecord, threadCpu, type ThreadCpu } from './thread-cpu.js';
 import { defaultReplicationFactor } from '../kafka/replication.js';
 
 export interface RawClientOptions {
@@ -30,6 +31,16 @@ export interface RawRate {
   megabytesPerSec: number;
 }
 
+/** How the consume-only figure was gathered, and what it cost. */
+export interface ConsumePasses {
+  passes: number;
+  recordsPerPass: number;
+  /** CPU of the whole process (client threads and the in-process brokers) from each pass's first record to its last, per record, µs. */
+  cpuUsPerRecord: number | null;
+  /** The same by thread (Linux; zeros elsewhere), first record of each pass to its end. */
+  cpuUsPerRecordByThread: ThreadCpu | null;
+}
+
 export interface RawClientResult {
   kind: 'raw-client';
   client: ClientKind;
@@ -38,7 +49,7 @@ export interface RawClientResult {
   ticksPerRecord: number;
   recordBytes: number;
   produce: RawRate | null;
-  consume: (RawRate & { passes: number; recordsPerPass: number }) | null;
+  consume: (RawRate & ConsumePasses) | null;
   errors: string[];
   resources: ResourceUsage;
 }
@@ -130,7 +141,7 @@ async function consumePrefilled(
   value: Buffer,
   key: Buffer,
   errors: string[],
-): Promise<(RawRate & { passes: number; recordsPerPass: number }) | null> {
+): Promise<(RawRate & ConsumePasses) | null> {
   // A fresh topic for consuming: the produce-only topic lost its oldest data to the mock's retention.
   const consumeTopic = `${topic}-c`;
   if (cluster) await cluster.createTopic(consumeTopic, options.partitions);
@@ -260,9 +271,11 @@ async function consumeOnly(
   total: number,
   recordBytes: number,
   errors: string[],
-): Promise<RawRate & { passes: number; recordsPerPass: number }> {
+): Promise<RawRate & ConsumePasses> {
   let measuredRecords = 0;
   let measuredSec = 0;
+  let measuredCpuUs = 0;
+  const threads: ThreadCpu = { main: 0, client: 0, brokers: 0, other: 0 };
   let passes = 0;
   while (passes < MAX_CONSUME_PASSES && (passes === 0 || measuredSec < options.consumeSec)) {
     passes++;
@@ -270,6 +283,10 @@ async function consumeOnly(
     let firstUs = 0;
     let firstBatch = 0;
     let lastUs = 0;
+    // Once per delivered batch, as the times are: the span's CPU counts the same records as its rate.
+    let firstCpu = process.cpuUsage();
+    let lastCpu = firstCpu;
+    let firstThreads: ThreadCpu | null = null;
     let consumer: FrameConsumer | null = null;
     consumer = createFrameConsumer(
       options.client,
@@ -277,9 +294,12 @@ async function consumeOnly(
       {
         records: (partition: number, records: ConsumedRecord[]) => {
           const now = nowUs();
+          lastCpu = process.cpuUsage();
           if (count === 0) {
             firstUs = now;
             firstBatch = records.length;
+            firstCpu = lastCpu;
+            firstThreads = threadCpu();
           }
           count += records.length;
           lastUs = now;
@@ -316,13 +336,23 @@ async function consumeOnly(
         break;
       }
     }
+    const lastThreads = threadCpu();
     await consumer.stop();
     // From the first record to the last: the group join before it is not the client's throughput.
     if (count > firstBatch && lastUs > firstUs) {
       measuredRecords += count - firstBatch;
       measuredSec += (lastUs - firstUs) / 1e6;
+      measuredCpuUs += lastCpu.user - firstCpu.user + (lastCpu.system - firstCpu.system);
+      if (firstThreads !== null)
+        for (const k of ['main', 'client', 'brokers', 'other'] as const) threads[k] += lastThreads[k] - firstThreads[k];
     }
     if (count < total) break;
   }
-  return { ...rate(measuredRecords, measuredSec, recordBytes), passes, recordsPerPass: total };
+  return {
+    ...rate(measuredRecords, measuredSec, recordBytes),
+    passes,
+    recordsPerPass: total,
+    cpuUsPerRecord: measuredRecords > 0 ? Math.round((measuredCpuUs / measuredRecords) * 10) / 10 : null,
+    cpuUsPerRecordByThread: measuredRecords > 0 ? perRecord({ main: 0, client: 0, brokers: 0, other: 0 }, threads, measuredRecords) : null,
+  };
 }

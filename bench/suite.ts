@@ -6,6 +6,7 @@ import { frameByteLength } from '../wire/tick-frame.js';
 import { searchMaxRate, type SearchPlan } from './rate-search.js';
 import type { NoTransportResult } from './no-transport.js';
 import type { RawClientResult } from './raw-client-probe.js';
+import type { PerRecordBacklogResult } from './per-record-backlog.js';
 import {
   DEFAULT_CRITERIA,
   type BenchMode,
@@ -49,6 +50,8 @@ export interface ModeSettings {
   perRecordClients: readonly ClientPipelineId[];
   perRecord: SearchPlan;
   perRecordBudgetSec: number;
+  /** Records per partition the per-record backlog read starts from (8 partitions: × 8 records). */
+  perRecordBacklogPerPartition: number;
 }
 
 export const MODES: Record<BenchMode, ModeSettings> = {
@@ -67,6 +70,7 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     rawAtPipelineRecordSize: true,
     perRecordClients: ['confluent', 'kafkajs', 'platformatic'],
     perRecordBudgetSec: 300,
+    perRecordBacklogPerPartition: 40_000,
     perRecord: { startRate: 20_000, growth: 2, minRate: 1_000, maxRate: 2_000_000, maxProbes: 6, resolution: 0.1 },
   },
   quick: {
@@ -86,6 +90,7 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     perRecordClients: ['confluent'],
     perRecordBudgetSec: 60,
     perRecord: { startRate: 20_000, growth: 2, minRate: 1_000, maxRate: 2_000_000, maxProbes: 4, resolution: 0.25 },
+    perRecordBacklogPerPartition: 25_000,
   },
   // Plumbing only (tests): one low-rate probe per pipeline, then the half-rate run. A probe that
   // fails only on lag or p99 is run once more: on a loaded CI machine a 1.5 s window is noisy.
@@ -105,6 +110,7 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     perRecordClients: ['confluent'],
     perRecordBudgetSec: 60,
     perRecord: { startRate: 2_000, growth: 2, minRate: 100, maxRate: 2_000, maxProbes: 1, resolution: 1 },
+    perRecordBacklogPerPartition: 2_000,
   },
 };
 
@@ -220,6 +226,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
       kafkajsVsConfluent: null,
       platformaticVsConfluent: null,
       perRecordVsRawConsume: null,
+      perRecordBacklogVsRawConsume: null,
     },
     targets: [],
     notes: [],
@@ -409,6 +416,8 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
             produceRecordsPerSec: result.produce?.recordsPerSec ?? null,
             consumeRecordsPerSec: result.consume?.recordsPerSec ?? null,
             consumePasses: result.consume?.passes ?? null,
+            consumeCpuUsPerRecord: result.consume?.cpuUsPerRecord ?? null,
+            consumeCpuUsPerRecordByThread: result.consume?.cpuUsPerRecordByThread ?? null,
             cpuMsTotal: Math.round(result.resources.cpuUserMs + result.resources.cpuSystemMs),
             errors: result.errors,
           }
@@ -418,6 +427,8 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
             produceRecordsPerSec: null,
             consumeRecordsPerSec: null,
             consumePasses: null,
+            consumeCpuUsPerRecord: null,
+            consumeCpuUsPerRecordByThread: null,
             cpuMsTotal: null,
             errors: [describeFailedChild(run)],
           };
@@ -577,6 +588,43 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     log(
       `  ${id} 1 tick/record: ${outcome.best > 0 ? fmtRate(outcome.best) : 'none'} sustained; the client alone consumes ${fmtRecords(rawConsume)} → ${pipeline.perRecord.vsRawConsume === null ? '-' : `${(pipeline.perRecord.vsRawConsume * 100).toFixed(1)}%`}`,
     );
+    if (stopped()) continue;
+    // Like for like with the raw consume-only figure: the ingest half reading a prefilled topic, nothing producing.
+    log(`  ${id} 1 tick/record: the ingest half reading a prefilled topic (as the client alone was measured)`);
+    const args = [
+      'per-record-backlog',
+      '--json',
+      '--client',
+      id,
+      '--workers',
+      String(workload.workers),
+      '--records-per-partition',
+      String(settings.perRecordBacklogPerPartition),
+      ...commonArgs,
+    ];
+    const run = await runner.run(args, 180).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    const result = run instanceof Error ? null : parseJsonOutput<PerRecordBacklogResult>(run.stdout);
+    pipeline.perRecord.backlog = result
+      ? {
+          records: result.analysed,
+          recordsPerSec: result.recordsPerSec,
+          vsRawConsume: rawConsume !== null && result.recordsPerSec !== null ? ratio(result.recordsPerSec, rawConsume) : null,
+          cpuUsPerRecord: result.cpuUsPerRecord,
+          cpuUsPerRecordByThread: result.cpuUsPerRecordByThread,
+          errors: result.errors,
+        }
+      : {
+          records: 0,
+          recordsPerSec: null,
+          vsRawConsume: null,
+          cpuUsPerRecord: null,
+          cpuUsPerRecordByThread: null,
+          errors: [describeFailedChild(run)],
+        };
+    const b = pipeline.perRecord.backlog;
+    log(
+      `    ${fmtRecords(b.recordsPerSec)} from a backlog of ${b.records} (${b.cpuUsPerRecord ?? '-'} µs CPU per record${fmtThreads(b.cpuUsPerRecordByThread)}; the client alone ${raw?.consumeCpuUsPerRecord ?? '-'} µs${fmtThreads(raw?.consumeCpuUsPerRecordByThread)}) → ${b.vsRawConsume === null ? '-' : `${(b.vsRawConsume * 100).toFixed(1)}%`} of its consume-only rate${b.errors.length > 0 ? `; ${b.errors.join('; ')}` : ''}`,
+    );
   }
 
   if (stopped()) report.status = 'interrupted';
@@ -625,6 +673,7 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
     kafkajsVsConfluent: ratio(p.kafkajs?.maxTicksPerSec, p.confluent?.maxTicksPerSec),
     platformaticVsConfluent: ratio(p.platformatic?.maxTicksPerSec, p.confluent?.maxTicksPerSec),
     perRecordVsRawConsume: p.confluent?.perRecord?.vsRawConsume ?? null,
+    perRecordBacklogVsRawConsume: p.confluent?.perRecord?.backlog?.vsRawConsume ?? null,
   };
   const targets: TargetCheck[] = [];
   const r = report.ratios;
@@ -708,6 +757,7 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
     'the no-transport limit has no latency figures: nothing travels',
     "raw clients: each client alone through the pipeline's own adapter and producer settings, no generation or analytics, in its own process with its own embedded cluster; produce-only = closed loop as fast as acknowledgements come; consume-only = a consumer group reading a prefilled topic from the start (new group per pass, first record to last), committing after each batch",
     'vsRawConsume = pipeline ticks/s ÷ (raw consume-only records/s × ticks per record) at the same record size; perRecord.vsRawConsume = pipeline records/s at one tick per record ÷ raw consume-only records/s of 72-byte records',
+    'perRecord.vsRawConsume sets a sustained end-to-end rate, where the same 2 cores also generate, produce and store every record, against a consume-only read of a prefilled topic; perRecord.backlog (ratios.perRecordBacklogVsRawConsume) is like for like: the ingest half (consumer group, dispatcher, every detector, commits after analysis) reading a prefilled topic of 72-byte records from the start, first analysed record to last, the cluster in the same process, nothing producing; its cpuUsPerRecord sits beside the raw consume-only consumeCpuUsPerRecord',
     `the machine is shared: 1-minute load average ${report.machine.loadAverageAtStart.toFixed(2)} at the start, ${report.machine.loadAverageAtEnd.toFixed(2)} at the end (${report.machine.cpus} CPUs); anything else running skews every figure`,
     ...runNotes,
   ];
@@ -726,6 +776,10 @@ export function fmtMs(us: number | undefined): string {
   if (us < 10_000) return `${(us / 1000).toFixed(2)} ms`;
   if (us < 1_000_000) return `${(us / 1000).toFixed(1)} ms`;
   return `${(us / 1e6).toFixed(2)} s`;
+}
+
+function fmtThreads(t: { main: number; client: number; brokers: number; other: number } | null | undefined): string {
+  return t ? ` [main ${t.main}, librdkafka ${t.client}, brokers ${t.brokers}, workers and the rest ${t.other}]` : '';
 }
 
 function fmtRecords(perSec: number | null): string {

@@ -9,6 +9,7 @@ import { runNaivePipeline } from '../bench/naive-pipeline.js';
 import { runNoTransportLimit } from '../bench/no-transport.js';
 import { ChildRunner } from '../bench/probe.js';
 import { runRawClientProbe } from '../bench/raw-client-probe.js';
+import { MAX_BACKLOG_RECORDS_PER_PARTITION, runPerRecordBacklog } from '../bench/per-record-backlog.js';
 import { CLIENT_KINDS, type ClientKind } from '../kafka/client.js';
 import { profilePipelines } from '../bench/profile-run.js';
 import { runBenchSuite } from '../bench/suite.js';
@@ -315,6 +316,48 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
         else
           process.stdout.write(
             `${result.client} alone, ${result.recordBytes}-byte records: produce ${result.produce?.recordsPerSec ?? '-'} records/s, consume ${result.consume?.recordsPerSec ?? '-'} records/s${result.errors.length > 0 ? ` (${result.errors.join('; ')})` : ''}\n`,
+          );
+      },
+    );
+  program
+    .command('per-record-backlog', { hidden: true })
+    .description(
+      'the ingest half alone at one tick per record (used by bench): a topic filled first, then read from the start by the consumer group, dispatcher and analytics workers',
+    )
+    .addOption(new Option('--client <kind>', 'Kafka client library').choices(CLIENT_KINDS).default('confluent'))
+    .option('--partitions <n>', 'partitions', integer('--partitions'), RUN_DEFAULTS.partitions)
+    .option('--workers <n>', 'analytics worker threads', integer('--workers'), RUN_DEFAULTS.workers)
+    .option('--instruments <n>', 'instruments', integer('--instruments'), RUN_DEFAULTS.instruments)
+    .option('--venues <n>', 'venues', integer('--venues'), RUN_DEFAULTS.venues)
+    .option('--seed <n>', 'random seed', integer('--seed'), RUN_DEFAULTS.seed)
+    .option(
+      '--records-per-partition <n>',
+      `records written to each partition first (at most ${MAX_BACKLOG_RECORDS_PER_PARTITION})`,
+      integer('--records-per-partition'),
+      25_000,
+    )
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (options: {
+        client: ClientKind;
+        partitions: number;
+        workers: number;
+        instruments: number;
+        venues: number;
+        seed: number;
+        recordsPerPartition: number;
+        json?: boolean;
+      }) => {
+        if (options.recordsPerPartition > MAX_BACKLOG_RECORDS_PER_PARTITION)
+          throw new FirehoseError(
+            'BAD_OPTION',
+            `--records-per-partition ${options.recordsPerPartition} is more than the embedded cluster keeps (${MAX_BACKLOG_RECORDS_PER_PARTITION})`,
+          );
+        const result = await runPerRecordBacklog(options);
+        if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else
+          process.stdout.write(
+            `${result.client} pipeline reading a backlog of ${result.prefilled} ${result.recordBytes}-byte records: ${result.recordsPerSec ?? '-'} records/s analysed, ${result.cpuUsPerRecord ?? '-'} µs CPU per record${result.errors.length > 0 ? ` (${result.errors.join('; ')})` : ''}\n`,
           );
       },
     );

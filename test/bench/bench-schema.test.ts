@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchReportSchema, pipelineReportSchema } from '../../bench/bench-schema.js';
 import { finishReport } from '../../bench/suite.js';
+import { renderRawClientTable } from '../../bench/bench-table.js';
 import type { BenchReport, PipelineReport } from '../../bench/types.js';
 
 const pipeline = (id: 'confluent' | 'kafkajs', max: number): PipelineReport => ({
@@ -91,6 +92,49 @@ describe('the bench.json schema', () => {
     expect(pipelineReportSchema.safeParse({ ...p, latencyAtTenth: { rate: 100_000, p50: 1_000 } }).success).toBe(false);
     expect(pipelineReportSchema.safeParse({ ...p, latencyAtTenth: { rate: 100_000, p50: Number.NaN, p99: 1 } }).success).toBe(false);
     expect(pipelineReportSchema.safeParse(p).success).toBe(true);
+  });
+
+  it('keeps the sustained per-record ratio and puts the like-for-like backlog ratio beside it', () => {
+    const r = report();
+    const raw = {
+      ticksPerRecord: 1,
+      recordBytes: 72,
+      produceRecordsPerSec: 230_000,
+      consumeRecordsPerSec: 200_000,
+      consumePasses: 10,
+      consumeCpuUsPerRecord: 4.2,
+      consumeCpuUsPerRecordByThread: { main: 3.5, client: 0.2, brokers: 0.2, other: 0.3 },
+      cpuMsTotal: 6_000,
+      errors: [],
+    };
+    r.pipelines.confluent!.raw = { atPipelineRecordSize: null, atOneTickPerRecord: raw };
+    r.pipelines.confluent!.perRecord = {
+      maxRecordsPerSec: 60_000,
+      rawConsumeRecordsPerSec: 200_000,
+      vsRawConsume: 0.3,
+      cpuMsPerMillionTicks: 25_000,
+      probes: [],
+      backlog: {
+        records: 200_000,
+        recordsPerSec: 110_000,
+        vsRawConsume: 0.55,
+        cpuUsPerRecord: 9.5,
+        cpuUsPerRecordByThread: { main: 5, client: 0.3, brokers: 0.4, other: 3.8 },
+        errors: [],
+      },
+    };
+    finishReport(r);
+    expect(r.ratios.perRecordVsRawConsume).toBe(0.3);
+    expect(r.ratios.perRecordBacklogVsRawConsume).toBe(0.55);
+    // The target still reads the sustained figure.
+    expect(r.targets.find((t) => t.name.startsWith('one tick per record'))!.reached).toBe('30.0%');
+    expect(benchReportSchema.parse(JSON.parse(JSON.stringify(r)))).toEqual(r);
+    const table = renderRawClientTable(r)!;
+    expect(table).toMatch(/prefilled topic.*110\.0k rec\/s.*55\.0%/);
+    expect(table).toMatch(/72 B \(1 tick\), sustained.*60\.0k rec\/s.*30\.0%/);
+    // A report written before the backlog read existed is still read.
+    const { backlog: _older, ...older } = r.pipelines.confluent!.perRecord;
+    expect(pipelineReportSchema.safeParse({ ...r.pipelines.confluent, perRecord: older }).success).toBe(true);
   });
 
   it('refuses a bench.json with a field renamed or of the wrong kind', () => {

@@ -234,6 +234,13 @@ describe('firehose bench --tiny', () => {
     expect(perRecord.maxRecordsPerSec).toBeGreaterThan(0);
     expect(written.ratios.perRecordVsRawConsume).toBe(perRecord.vsRawConsume);
     expect(written.ratios.perRecordVsRawConsume).toBeCloseTo(perRecord.maxRecordsPerSec / perRecord.rawConsumeRecordsPerSec!, 2);
+    // Like for like: the ingest half reading a prefilled topic (tiny: 2,000 records per partition), every record analysed once.
+    const backlog = perRecord.backlog!;
+    expect(backlog.errors, backlog.errors.join('; ')).toEqual([]);
+    expect(backlog.records).toBe(2_000 * written.workload.partitions);
+    expect(backlog.recordsPerSec).toBeGreaterThan(0);
+    expect(written.ratios.perRecordBacklogVsRawConsume).toBe(backlog.vsRawConsume);
+    expect(written.pipelines.confluent!.raw!.atOneTickPerRecord!.consumeCpuUsPerRecord).toBeGreaterThan(0);
     expect(written.machine.cores).toBeGreaterThan(0);
     expect(written.machine.cpuModel.length).toBeGreaterThan(0);
     expect(written.machine.loadAveragesAtStart).toHaveLength(3);
