@@ -48,10 +48,10 @@ export interface OutlierConfig {
   /**
    * For this many ticks of the instrument, a held move can be confirmed by an equally large move
    * (within `outlierJumpConfirmZ` σ) of another venue (never the one that raised it: a venue
-   * repeating its own bad price is not a second witness): then it is a genuine jump and the
-   * confirming tick is accepted at once instead of being held (0 = off). Other venues' levels are
-   * left alone: each follows the jump with its own next ticks, so a spike taken for a jump cannot
-   * shift them.
+   * repeating its own bad price is not a second witness): then it is a genuine jump, the
+   * confirming tick is accepted at once instead of being held, and so is the held tick that raised
+   * the move if its venue has not quoted since (0 = off). No third venue's level is touched: each
+   * follows the jump with its own next ticks, so a spike taken for a jump cannot shift them.
    */
   outlierJumpWindow: number;
   outlierJumpConfirmZ: number;
@@ -108,7 +108,9 @@ export const OUTLIER_WITHHELD = OutlierVerdict.Outlier | OutlierVerdict.Far;
  * otherwise inflate σ for hundreds of ticks and hide every spike after it.
  *
  * A move that another venue confirms (within `outlierJumpWindow` ticks of the instrument, within
- * `outlierJumpConfirmZ` σ) is a genuine jump: the confirming tick is accepted at once, not held.
+ * `outlierJumpConfirmZ` σ) is a genuine jump: the confirming tick is accepted at once, not held,
+ * and the held tick it confirms is accepted without waiting for its venue's way back (the market
+ * itself may have gone out and back meanwhile: a fast dip is seen by several venues, a bad tick by one).
  * A move out of a stale, frozen price (a feed catching up) is accepted at once too.
  */
 export class OutlierDetector {
@@ -287,8 +289,12 @@ export class OutlierDetector {
       if (candidate === candidate && J[j + OutlierJumpField.venue] !== venue) {
         const e = r - candidate;
         if (e * e <= this.confirm2 * scale2) {
-          // Two venues moved alike: a genuine jump; this tick is the venue's level at once.
+          // Two venues moved alike: a genuine move. This tick is the venue's level at once, and so
+          // is the held tick that raised the candidate if it is still held: the market may move
+          // back before that venue quotes again (a fast dip), and its way back is then no sign
+          // of a bad tick.
           J[j + OutlierJumpField.ret] = NaN;
+          this.acceptHeld(instrument * this.venues + J[j + OutlierJumpField.venue]);
           this.accept(cell, o, mid);
           return verdict;
         }
@@ -352,6 +358,19 @@ export class OutlierDetector {
     } else {
       this.rejects[cell] = run;
     }
+  }
+
+  /**
+   * Takes the cell's held tick, if it has one, as its level (without feeding the variance, as a
+   * confirmed jump is taken): another venue's tick confirmed its move. The candidate is the latest
+   * held move of the instrument, so a tick still held on its venue is the one that raised it.
+   */
+  private acceptHeld(cell: number): void {
+    const o = cell * OUTLIER_STRIDE;
+    const held = this.table[o + OutlierField.heldMid];
+    if (held !== held) return;
+    this.table[o + OutlierField.heldMid] = NaN;
+    this.accept(cell, o, held);
   }
 
   /** Takes `mid` as the cell's new level without feeding its return into the mean and variance. */

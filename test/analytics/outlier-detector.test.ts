@@ -122,6 +122,14 @@ function referenceVerdict(
       const e = r - inst.candidate;
       if (e * e <= cfg.outlierJumpConfirmZ * cfg.outlierJumpConfirmZ * scale2) {
         inst.candidate = NaN;
+        // The venue that raised the move: its tick still held is taken as its level too.
+        const raised = inst.cells[inst.candidateVenue]!;
+        if (!Number.isNaN(raised.heldMid)) {
+          raised.lastMid = raised.heldMid;
+          raised.heldMid = NaN;
+          raised.rejectRun = 0;
+          raised.flat = 0;
+        }
         return take();
       }
     }
@@ -444,10 +452,10 @@ describe('OutlierDetector', () => {
     level *= Math.exp(30e-4); // +30 bp, 5 half spreads past the threshold
     const verdicts = [2, 0, 3, 1, 2, 0, 3, 1].map((v) => quote(v));
     // No source scorer feeds the cross-venue test here: the jump confirmation alone. Venue 2 first:
-    // held; venue 0 moved alike: a jump, accepted at once; venue 3 raises a new candidate, which
-    // venue 1 confirms; the held venues' next ticks stay: their moves were genuine.
+    // held; venue 0 moved alike: a jump, accepted at once, and venue 2's held tick with it; venue 3
+    // raises a new candidate, which venue 1 confirms; nothing is left to judge on the next ticks.
     const held = OutlierVerdict.Held | OutlierVerdict.Far;
-    expect(verdicts).toEqual([held, 0, held, 0, OutlierVerdict.PreviousAccepted, 0, OutlierVerdict.PreviousAccepted, 0]);
+    expect(verdicts).toEqual([held, 0, held, 0, 0, 0, 0, 0]);
     expect(judge.flagged.size).toBe(0);
     // A spike on one venue alone is flagged when it comes back; the venue is then back to normal.
     const spike = judge.tick(0, 1, level * Math.exp(20e-4), 1e-4);
@@ -572,17 +580,39 @@ describe('OutlierDetector', () => {
     expect(quote(0)).toBe(held);
     expect(quote(0)).toBe(OutlierVerdict.PreviousAccepted);
     for (let k = 0; k < 12; k++) quote(k % venues); // the candidate expires
-    // A genuine jump is still confirmed by a different venue at once, and nobody is flagged.
+    // A genuine jump is still confirmed by a different venue at once (venue 1's held tick with
+    // it), and nobody is flagged; venue 0 raises a candidate nobody confirms and stays.
     level *= Math.exp(40e-4);
-    expect([1, 2, 0, 1, 2, 0].map((v) => quote(v))).toEqual([
-      held,
-      0,
-      held,
-      OutlierVerdict.PreviousAccepted,
-      0,
-      OutlierVerdict.PreviousAccepted,
-    ]);
+    expect([1, 2, 0, 1, 2, 0].map((v) => quote(v))).toEqual([held, 0, held, 0, 0, OutlierVerdict.PreviousAccepted]);
     expect(judge.flagged.size).toBe(0);
+  });
+
+  it('flags no tick of a fast dip that two venues quote before it reverses: the second confirms the first held tick', () => {
+    const venues = 4;
+    const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues }), DEFAULT_ANALYTICS_CONFIG));
+    const gauss = gaussian(prng(41));
+    const level = 100;
+    const quote = (v: number, factor = 1): number => {
+      judge.tick(0, v, level * factor * (1 + 2e-6 * gauss()), 1e-4);
+      return judge.lastVerdict;
+    };
+    for (let k = 0; k < 400; k++) quote(k % venues);
+    // The market dips 30 bp and comes back before either venue quotes again.
+    const dip = Math.exp(-30e-4);
+    const held = OutlierVerdict.Held | OutlierVerdict.Far;
+    expect(quote(2, dip)).toBe(held);
+    expect(quote(0, dip)).toBe(0); // confirms venue 2's move: both are levels now
+    expect(quote(1)).toBe(0);
+    expect(quote(3)).toBe(0);
+    // Both come back: a move out of the dip, which venue 0 confirms for venue 2 in turn.
+    expect(quote(2)).toBe(held);
+    expect(quote(0)).toBe(0);
+    for (let k = 0; k < 8; k++) expect(quote(k % venues)).toBe(0);
+    expect(judge.flagged.size).toBe(0);
+    // A lone venue's dip of the same size is still a bad tick when it comes back.
+    const spike = judge.tick(0, 1, level * dip, 1e-4);
+    expect(quote(1)).toBe(OutlierVerdict.PreviousOutlier);
+    expect([...judge.flagged]).toEqual([spike]);
   });
 
   it('keeps a genuine jump out of σ: a 30σ move that stays leaves 4σ spikes detectable right after (variance clip)', () => {
