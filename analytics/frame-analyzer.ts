@@ -31,11 +31,11 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   outlierWarmup: 30,
   outlierZ: 6,
   outlierSigmaFloorBps: 0.1,
-  // One half spread of the tick's own quote: an outlier goes out and back by more than outlierZ/2
-  // half spreads each way. Half a half spread catches more of the fair-value market's 4–6σ spikes
-  // (σ there is about one tick, the half spread 1–2) but flags the simple market's one-tick
-  // arbitrage shifts of up to 3 half spreads, which that market labels clean.
-  outlierSigmaFloorHalfSpreads: 1,
+  // Half a half spread of the tick's own quote: on the fair-value market's grid σ is about a tick
+  // and the half spread 1–2 ticks, so a whole half spread hid most 4–6σ spikes (each leg had to
+  // pass 3 half spreads). The simple market moves genuinely by up to 3 half spreads and back: it
+  // runs with SIMPLE_MARKET_OUTLIERS (outlier-detector.ts).
+  outlierSigmaFloorHalfSpreads: 0.5,
   outlierMaxRejects: 3,
   // Off: a frozen feed catching up moves out and stays, which the two-sided test accepts on its own.
   outlierReanchorAfterFlat: 0,

@@ -65,6 +65,18 @@ export interface OutlierConfig {
   outlierCrossVenue?: boolean;
 }
 
+/**
+ * The simple market's setting (loadgen/market-model.ts, on top of the defaults): σ floored at a
+ * whole half spread. Its σ is a small share of the spread, and its arbitrage and triangle windows
+ * shift one venue's quote by up to 3 half spreads for a few ms, out and back, labelled genuine;
+ * its spikes are 8 half spreads and more. The default floor (half a half spread) is for the
+ * fair-value market, whose spikes are sized in the venue's true σ, about a tick, below its half
+ * spread of 1–2 ticks.
+ */
+export const SIMPLE_MARKET_OUTLIERS: Readonly<Pick<OutlierConfig, 'outlierSigmaFloorHalfSpreads'>> = Object.freeze({
+  outlierSigmaFloorHalfSpreads: 1,
+});
+
 /** What onTick found (bits). */
 export const OutlierVerdict = {
   /** This tick is an outlier now: not a price, or a move no market makes between two quotes. */

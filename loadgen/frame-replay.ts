@@ -10,6 +10,7 @@ import { createAnalyticsState } from '../analytics/analytics-state.js';
 import { createTickLabels, TickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import { FrameAnalyzer, addCounters, analyticsCountersZero, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
 import { CONTINUOUS_PRICE_STALL } from '../analytics/source-scorer.js';
+import { SIMPLE_MARKET_OUTLIERS } from '../analytics/outlier-detector.js';
 import { scoreAnalytics, type AnalyticsScore } from '../analytics/scoring.js';
 import { FrameBatcher } from './frame-batcher.js';
 import type { InjectConfig } from './injector.js';
@@ -84,12 +85,13 @@ export interface ReplayResult {
 
 /**
  * Replays the frames through a fresh analyzer `repeats` times (state reset each time) and
- * reports the best throughput and the first pass's scores. The analyzer runs the stall rule for
- * continuous prices, the simple market's (see run/run-clients.ts): its frozen runs (1–3 s, in a
- * market that moves less than a spread meanwhile) are stale by that rule only; `config` goes on top.
+ * reports the best throughput and the first pass's scores. The analyzer runs the simple market's
+ * settings (see run/run-clients.ts): the stall rule for continuous prices (its frozen runs, 1–3 s
+ * in a market that moves less than a spread meanwhile, are stale by that rule only) and the outlier
+ * floor of a whole half spread; `config` goes on top.
  */
 export function replayBenchmark(o: ReplayOptions, repeats = 3, config: Partial<AnalyticsConfig> = {}): ReplayResult {
-  const analyzerConfig: Partial<AnalyticsConfig> = { ...CONTINUOUS_PRICE_STALL, ...config };
+  const analyzerConfig: Partial<AnalyticsConfig> = { ...CONTINUOUS_PRICE_STALL, ...SIMPLE_MARKET_OUTLIERS, ...config };
   const { frames, model, labels } = generateFrames(o);
   let best = 0;
   let first: AnalyticsScore | null = null;

@@ -1,5 +1,6 @@
 import { createTickLabels, type TickLabelsShared } from '../analytics/tick-labels.js';
 import { CONTINUOUS_PRICE_STALL } from '../analytics/source-scorer.js';
+import { SIMPLE_MARKET_OUTLIERS } from '../analytics/outlier-detector.js';
 import type { FrameProducer } from '../kafka/client.js';
 import { createFrameProducer } from '../kafka/client-factory.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
@@ -121,8 +122,9 @@ export function ingestOptionsFor(
     injectWorkerFailures: config.testAids.injectWorkerFailures,
     warmupUs: config.workload.warmupSec * 1e6,
     // The simple market quotes continuous prices, where a repeated price is stale once the
-    // consensus leaves it at all; the defaults are for a tick grid (the fair-value market).
-    analyticsConfig: config.workload.market === 'simple' ? { ...CONTINUOUS_PRICE_STALL } : {},
+    // consensus leaves it at all, and moves genuinely by up to 3 half spreads and back; the
+    // defaults are for a tick grid (the fair-value market).
+    analyticsConfig: config.workload.market === 'simple' ? { ...CONTINUOUS_PRICE_STALL, ...SIMPLE_MARKET_OUTLIERS } : {},
     fetchWaitMaxMs: PROFILE_SETTINGS[config.workload.profile].fetchWaitMaxMs,
     ledgerSources: ledger.sources,
     ledgerCapacity: ledger.capacity,

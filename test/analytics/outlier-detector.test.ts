@@ -8,6 +8,7 @@ import {
   OUTLIER_WITHHELD,
   OutlierDetector,
   OutlierVerdict,
+  SIMPLE_MARKET_OUTLIERS,
   exactUpdates,
   logReturn,
   type OutlierConfig,
@@ -613,6 +614,29 @@ describe('OutlierDetector', () => {
     const spike = judge.tick(0, 1, level * dip, 1e-4);
     expect(quote(1)).toBe(OutlierVerdict.PreviousOutlier);
     expect([...judge.flagged]).toEqual([spike]);
+  });
+
+  it('floors σ at half a half spread by default, at a whole one with SIMPLE_MARKET_OUTLIERS', () => {
+    // Returns alternate ±σ (the EWMA settles on σ); one tick goes `size`·σ out and comes back.
+    const flagsSpike = (sigma: number, half: number, size: number, config: OutlierConfig): boolean => {
+      const judge = new Judge(new OutlierDetector(createAnalyticsState({ instruments: 1, venues: 1 }), config));
+      for (let k = 0; k < 400; k++) judge.tick(0, 0, 100 * Math.exp(sigma * (k % 2)), half);
+      const spike = judge.tick(0, 0, 100 * Math.exp(size * sigma), half);
+      judge.tick(0, 0, 100 * Math.exp(sigma), half);
+      judge.tick(0, 0, 100, half);
+      return judge.flagged.has(spike) && judge.flagged.size === 1;
+    };
+    const simple = { ...DEFAULT_ANALYTICS_CONFIG, ...SIMPLE_MARKET_OUTLIERS };
+    // The fair-value market: σ about a tick, the half spread 1–2 ticks. A 4.5σ spike is caught by
+    // default; a whole half spread of floor (1.75σ here) would need legs past 5.25σ.
+    expect(flagsSpike(1e-4, 1.75e-4, 4.5, DEFAULT_ANALYTICS_CONFIG)).toBe(true);
+    expect(flagsSpike(1e-4, 1.75e-4, 4.5, simple)).toBe(false);
+    // The simple market: σ a tenth of the half spread, and a venue shifted 2.9 half spreads out
+    // and back for a tick (an arbitrage window, genuine there) is left alone with its setting.
+    expect(flagsSpike(1e-5, 1e-4, 29, simple)).toBe(false);
+    expect(flagsSpike(1e-5, 1e-4, 29, DEFAULT_ANALYTICS_CONFIG)).toBe(true);
+    // Its bad ticks, 8 half spreads and more, are caught either way.
+    expect(flagsSpike(1e-5, 1e-4, 80, simple)).toBe(true);
   });
 
   it('keeps a genuine jump out of σ: a 30σ move that stays leaves 4σ spikes detectable right after (variance clip)', () => {
