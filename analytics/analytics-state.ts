@@ -36,6 +36,8 @@
  *                    scorerStallAfter-th on, that saw the consensus moved away from its price (NaN =
  *                    not away; a shorter run leaves an older run's time, ignored); the venue's own
  *                    field, kept as a row so the cell line stays one cache line
+ *   row 7 pendingFirst the first venue that quoted after the waiting quote (valid while row 5 ≥ 1):
+ *                    with one more, the two its reference is the mean of
  * buffers.scorerCells      Float64Array, SCORER_CELL_STRIDE per cell (64 bytes: one cache line);
  *                          fields only the venue's own tick touches
  *   +0 dev        EWMA of ((mid - consensus) / consensus spread)^2
@@ -55,6 +57,15 @@
  *   row 2 spreadOrder, row 3 spreadPos: the same by spread
  * buffers.scorerPending    Int32Array, 1 per instrument: bit v set while venue v has a quote waiting
  *                          to be judged (pendingUs not NaN), so a tick visits only those (≤ 31 venues)
+ * buffers.scorerInstruments Float64Array, SCORER_INSTRUMENT_STRIDE per instrument: what a tick would
+ *                          otherwise count over every venue's lastUs
+ *   +0 oldestUs  at most the oldest of the quoted venues' latest quote times (+∞ = none quoted):
+ *                when it is fresh, every quoted venue is
+ *   +1 quoted    venues that have quoted the instrument
+ *   +2 latestUs  the latest quote time of the instrument so far (−∞ = none)
+ *   +3 disordered 1 once a quote of the instrument came with an earlier time than one before it
+ *                (quotes from several generators' clocks): the scorer's shortcuts that rest on
+ *                times that never go back are off for it from then on
  * buffers.quotes           Float64Array, QUOTE_STRIDE per cell, net of the venue's fee:
  *                          +0 bid·(1 − fee), +1 ask·(1 + fee) (NaN = no quote)
  * buffers.crossPairs       Uint16Array, CROSS_PAIR_STRIDE per instrument: ordered venue pairs
@@ -119,6 +130,7 @@ export interface AnalyticsBuffers {
   scorerCells: SharedArrayBuffer;
   scorerOrder: SharedArrayBuffer;
   scorerPending: SharedArrayBuffer;
+  scorerInstruments: SharedArrayBuffer;
   quotes: SharedArrayBuffer;
   crossPairs: SharedArrayBuffer;
   crossOpenedUs: SharedArrayBuffer;
@@ -157,10 +169,21 @@ export const MAX_CELLS = 8_388_608;
 export const OUTLIER_STRIDE = 8;
 export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3, heldMid: 4, heldRet: 5, heldId: 6, heldUs: 7 } as const;
 
-export const SCORER_ROWS = 7;
-export const ScorerRow = { mid: 0, spread: 1, lastUs: 2, pendingUs: 3, pendingMid: 4, pendingNewer: 5, awayUs: 6 } as const;
+export const SCORER_ROWS = 8;
+export const ScorerRow = {
+  mid: 0,
+  spread: 1,
+  lastUs: 2,
+  pendingUs: 3,
+  pendingMid: 4,
+  pendingNewer: 5,
+  awayUs: 6,
+  pendingFirst: 7,
+} as const;
 export const SCORER_CELL_STRIDE = 8;
 export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4, updates: 5, evalOpen: 6, runConsensus: 7 } as const;
+export const SCORER_INSTRUMENT_STRIDE = 4;
+export const ScorerInstrumentField = { oldestUs: 0, quoted: 1, latestUs: 2, disordered: 3 } as const;
 export const ORDER_ROWS = 4;
 export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 } as const;
 
@@ -210,6 +233,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       scorerCells: new SharedArrayBuffer(cells * SCORER_CELL_STRIDE * 8),
       scorerOrder: new SharedArrayBuffer(cells * ORDER_ROWS),
       scorerPending: new SharedArrayBuffer(dims.instruments * 4),
+      scorerInstruments: new SharedArrayBuffer(dims.instruments * SCORER_INSTRUMENT_STRIDE * 8),
       quotes: new SharedArrayBuffer(cells * QUOTE_STRIDE * 8),
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
       crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
@@ -244,6 +268,8 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
     const awayUs = (i * SCORER_ROWS + ScorerRow.awayUs) * V;
     rows.fill(NaN, awayUs, awayUs + V);
   }
+  fillStrided(scorerInstrumentTable(state), SCORER_INSTRUMENT_STRIDE, ScorerInstrumentField.oldestUs, Infinity);
+  fillStrided(scorerInstrumentTable(state), SCORER_INSTRUMENT_STRIDE, ScorerInstrumentField.latestUs, -Infinity);
   // Identity permutations: every order and its inverse start as 0..venues-1.
   const order = scorerOrderTable(state);
   for (let k = 0; k < order.length; k++) order[k] = k % V;
@@ -295,6 +321,11 @@ export function scorerOrderTable(state: AnalyticsSharedState): Uint8Array {
 export function scorerPendingTable(state: AnalyticsSharedState): Int32Array {
   checkDims(state.dims);
   return new Int32Array(checkBuffer(state, 'scorerPending', state.dims.instruments * 4));
+}
+
+export function scorerInstrumentTable(state: AnalyticsSharedState): Float64Array {
+  checkDims(state.dims);
+  return new Float64Array(checkBuffer(state, 'scorerInstruments', state.dims.instruments * SCORER_INSTRUMENT_STRIDE * 8));
 }
 
 export function quoteTable(state: AnalyticsSharedState): Float64Array {

@@ -6,7 +6,7 @@ import { GroundTruthTracker } from './ground-truth-tracker.js';
 import { CrossFlag, CrossedMarketDetector, type CrossedMarketConfig } from './crossed-market-detector.js';
 import { DEFAULT_VENUE_FEES_BPS } from './market-conventions.js';
 import { OUTLIER_WITHHELD, OutlierDetector, OutlierVerdict, type OutlierConfig } from './outlier-detector.js';
-import { SourceScorer, type SourceScorerConfig } from './source-scorer.js';
+import { QuoteSlot, SourceScorer, type SourceScorerConfig } from './source-scorer.js';
 import { TickLabels } from './tick-labels.js';
 import { TriFlag, TriangularDetector } from './triangular-detector.js';
 import { analyticsCountersZero, NUMBER_KEYS, type AnalyticsCounters } from './analytics-counters.js';
@@ -169,6 +169,7 @@ export class FrameAnalyzer {
     const n = r.tickCount;
     const outliers = this.outliers;
     const sources = this.sources;
+    const sourceQuote = sources.quote;
     const arbitrage = this.arbitrage;
     const triangular = this.triangular;
     const V = this.venues;
@@ -245,7 +246,10 @@ export class FrameAnalyzer {
         this.alertAt(heldSeq, heldSource, 'outlier', instrument, venue, outliers.previousUs, outliers.previousZ);
       }
 
-      const stalled = sources.onTick(instrument, venue, bid, ask, sendTimeUs, isOutlier);
+      sourceQuote[QuoteSlot.bid] = bid;
+      sourceQuote[QuoteSlot.ask] = ask;
+      sourceQuote[QuoteSlot.timeUs] = sendTimeUs;
+      const stalled = sources.onQuote(instrument, venue, isOutlier);
       if (stalled) {
         stalledN++;
         if ((flags & TickFlag.InjectedFrozen) !== 0) stalledTrue++;

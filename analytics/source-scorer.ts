@@ -3,10 +3,13 @@ import {
   ORDER_ROWS,
   OrderRow,
   SCORER_CELL_STRIDE,
+  SCORER_INSTRUMENT_STRIDE,
   SCORER_ROWS,
+  ScorerInstrumentField,
   ScorerField,
   ScorerRow,
   scorerCellTable,
+  scorerInstrumentTable,
   scorerOrderTable,
   scorerPendingTable,
   scorerRowTable,
@@ -79,54 +82,39 @@ export const CONTINUOUS_PRICE_STALL: Readonly<Pick<SourceScorerConfig, 'scorerSt
 /**
  * Keeps the order row `o[ord .. ord+venues)` (venues sorted by `t[row + venue]`, ties by venue
  * index; never-quoted venues hold +∞ and so come last) and its inverse `o[pos ..]` in step after
- * `venue`'s value changed from `oldX` to the value now in `t`. Only that venue moved, so every
- * other venue's position shifts by at most one: two O(venues) passes, no data-dependent branches.
- * (An insertion step is O(venues) too, but venues quote within noise of each other, so where the
- * moved venue lands is random and the mispredicted loop exits cost more than these passes.)
- *
- * The first pass also counts, from the times row `rLast`, the venues that have quoted and those
- * fresh at `timeUs`, saving the scorer another pass: returns fresh << 8 | quoted.
+ * `venue`'s value changed: one insertion step from where it stood, as far as it moved. A total
+ * order has one sorted permutation, so the rows are those of a sort from scratch. Venues quote
+ * within noise of each other, so a venue moves a few places: cheaper than a pass over every venue
+ * and a rebuild of the order from the inverse, which the tick paid before (the profile's top line).
  */
-function rerankAndCount(
-  t: Float64Array,
-  row: number,
-  o: Uint8Array,
-  ord: number,
-  pos: number,
-  venues: number,
-  venue: number,
-  oldX: number,
-  rLast: number,
-  timeUs: number,
-  freshUs: number,
-): number {
-  const newX = t[row + venue];
-  let rank = 0;
-  let quoted = 0;
-  let fresh = 0;
-  for (let w = 0; w < venues; w++) {
+function reorder(t: Float64Array, row: number, o: Uint8Array, ord: number, pos: number, venues: number, venue: number): void {
+  const x = t[row + venue];
+  let p = o[pos + venue];
+  while (p > 0) {
+    const w = o[ord + p - 1];
     const y = t[row + w];
-    const lower = (w - venue) >>> 31; // 1 when w < venue: the tie-break
-    // 0/1: does w sort before the venue under its new / old value? Arithmetic, not branches.
-    const beforeNew = +(y < newX) | (+(y === newX) & lower);
-    const beforeOld = +(y < oldX) | (+(y === oldX) & lower);
-    rank += beforeNew;
-    o[pos + w] += beforeOld - beforeNew;
-    const last = t[rLast + w];
-    quoted += +(last === last);
-    // A quote from the "future" (another generator's clock) counts as fresh; NaN never does.
-    fresh += +(timeUs - last <= freshUs);
+    // w stays before the venue when y < x, or y === x and w < venue.
+    if (y < x || (y === x && w < venue)) break;
+    o[ord + p] = w;
+    o[pos + w] = p;
+    p--;
   }
-  // The pass also shifted the venue against itself; its own terms under the new value are 0,
-  // so `rank` counts exactly the venues before it.
-  o[pos + venue] = rank;
-  for (let w = 0; w < venues; w++) o[ord + o[pos + w]] = w;
-  return (fresh << 8) | quoted;
+  if (p === o[pos + venue]) {
+    while (p < venues - 1) {
+      const w = o[ord + p + 1];
+      const y = t[row + w];
+      if (x < y || (y === x && venue < w)) break;
+      o[ord + p] = w;
+      o[pos + w] = p;
+      p++;
+    }
+  }
+  o[ord + p] = venue;
+  o[pos + venue] = p;
 }
 
 /**
- * The same contract as `rerankAndCount` (but ties in any order, and no counting), as one
- * insertion-sort step: compare with the neighbours and shift while out of order. Cheapest when
+ * The same contract as `reorder` (but ties in any order), as one insertion-sort step: compare with the neighbours and shift while out of order. Cheapest when
  * the venue's position rarely changes — the case for spreads, whose order across venues is
  * mostly fixed (the tight venue stays the tight one).
  */
@@ -188,6 +176,10 @@ function medianWithin(
 /** medianWithin's window for the venues that quoted strictly after its `nowUs`. */
 const AFTER = -Number.MIN_VALUE;
 
+/** SourceScorer.quote: the quote onQuote feeds. */
+export const QuoteSlot = { bid: 0, ask: 1, timeUs: 2 } as const;
+const DeviationSlot = { mid: 0, reference: 1 } as const;
+
 /**
  * Source confidence (Pyth-style publisher ranking): per instrument, the consensus is the median
  * of the fresh venues' latest mids; each venue is scored on uptime, deviation from consensus in
@@ -201,6 +193,11 @@ export class SourceScorer {
   private readonly venues: number;
   private readonly order: Uint8Array;
   private readonly pending: Int32Array;
+  private readonly perInstrument: Float64Array;
+  /** The quote `onQuote` feeds (QuoteSlot): the caller writes it, so that no double crosses the call. */
+  readonly quote = new Float64Array(3);
+  /** A quote's mid and its reference, for addDeviation (DeviationSlot). */
+  private readonly deviation = new Float64Array(2);
   private readonly freshUs: number;
   private readonly tauUs: number;
   private readonly devAlpha: number;
@@ -247,6 +244,7 @@ export class SourceScorer {
     this.venues = state.dims.venues;
     this.order = scorerOrderTable(state);
     this.pending = scorerPendingTable(state);
+    this.perInstrument = scorerInstrumentTable(state);
     this.freshUs = config.scorerFreshUs;
     this.tauUs = config.scorerStalenessTauUs;
     this.devAlpha = config.scorerDevAlpha;
@@ -267,10 +265,26 @@ export class SourceScorer {
   }
 
   /**
-   * Feeds one quote: O(venues), no allocation. Returns true when the venue's price counts as
-   * stalled on this tick. `badTick`: the tick was flagged as an outlier (see below).
+   * Feeds one quote: O(venues) at worst, no allocation. Returns true when the venue's price counts
+   * as stalled on this tick. `badTick`: the tick was flagged as an outlier (see below).
    */
   onTick(instrument: number, venue: number, bid: number, ask: number, timeUs: number, badTick = false): boolean {
+    const q = this.quote;
+    q[QuoteSlot.bid] = bid;
+    q[QuoteSlot.ask] = ask;
+    q[QuoteSlot.timeUs] = timeUs;
+    return this.onQuote(instrument, venue, badTick);
+  }
+
+  /**
+   * `onTick` with the quote already in `quote`: a double passed to a call that is not inlined is
+   * a heap number allocated per tick, and the analyzer's hot loop makes none.
+   */
+  onQuote(instrument: number, venue: number, badTick: boolean): boolean {
+    const q = this.quote;
+    const bid = q[QuoteSlot.bid];
+    const ask = q[QuoteSlot.ask];
+    const timeUs = q[QuoteSlot.timeUs];
     const mid = 0.5 * (bid + ask);
     // Not a price, or no time: would poison the medians and EWMAs with NaN/∞ (and a NaN time
     // reads as "never quoted", breaking the sorted orders).
@@ -303,10 +317,35 @@ export class SourceScorer {
     const ob = instrument * ORDER_ROWS * V;
     const midOrd = ob + OrderRow.midOrder * V;
     const spreadOrd = ob + OrderRow.spreadOrder * V;
-    const counts = rerankAndCount(t, rMid, this.order, midOrd, ob + OrderRow.midPos * V, V, venue, prevMid, rLast, timeUs, this.freshUs);
+    if (mid !== prevMid) reorder(t, rMid, this.order, midOrd, ob + OrderRow.midPos * V, V, venue);
     if (spread !== prevSpread) reposition(t, rSpread, this.order, spreadOrd, ob + OrderRow.spreadPos * V, V, venue);
-    const fresh = counts >> 8;
-    const quoted = counts & 0xff;
+    // Venues quoted, and fresh at timeUs: all the quoted ones while a bound on the oldest latest
+    // quote is fresh (t − last only grows as last falls), the usual case; counted otherwise. The
+    // bound is the oldest quote time when last counted; quotes since are newer, unless times ran
+    // backwards, which lowers it.
+    const I = this.perInstrument;
+    const s = instrument * SCORER_INSTRUMENT_STRIDE;
+    let quoted = I[s + ScorerInstrumentField.quoted];
+    if (prevUs !== prevUs) I[s + ScorerInstrumentField.quoted] = ++quoted;
+    let oldest = I[s + ScorerInstrumentField.oldestUs];
+    if (timeUs < oldest) {
+      oldest = timeUs;
+      I[s + ScorerInstrumentField.oldestUs] = oldest;
+    }
+    if (timeUs < I[s + ScorerInstrumentField.latestUs]) I[s + ScorerInstrumentField.disordered] = 1;
+    else I[s + ScorerInstrumentField.latestUs] = timeUs;
+    let fresh = quoted;
+    if (!(timeUs - oldest <= this.freshUs)) {
+      oldest = Infinity;
+      fresh = 0;
+      for (let w = 0; w < V; w++) {
+        const last = t[rLast + w];
+        if (last < oldest) oldest = last;
+        // A quote from the "future" (another generator's clock) counts as fresh; NaN never does.
+        fresh += +(timeUs - last <= this.freshUs);
+      }
+      I[s + ScorerInstrumentField.oldestUs] = oldest;
+    }
 
     // Stalled: the same mid for stallAfter updates while the market moved away from it: the
     // consensus further from it, by more than scorerStallAwaySpreads consensus spreads, than when
@@ -367,8 +406,10 @@ export class SourceScorer {
       // score measures how a source quotes, and one wild tick would otherwise weigh in for dozens
       // of updates, more for venues whose bad ticks happen to be larger.
       if (fresh >= this.minVenues && !badTick) {
-        const consensus = medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
-        this.addDeviation(instrument, venue, mid, consensus, rSpread, rLast, spreadOrd, quoted, fresh, timeUs);
+        const d = this.deviation;
+        d[DeviationSlot.mid] = mid;
+        d[DeviationSlot.reference] = medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
+        this.addDeviation(instrument, venue, rBase, spreadOrd, quoted, fresh);
       }
       return stalled;
     }
@@ -376,7 +417,6 @@ export class SourceScorer {
     // is older than it and whose venue this one had not quoted since; a waiting quote is judged
     // once `k` other venues have quoted after it, against the median of those newer quotes.
     const rPendUs = rBase + ScorerRow.pendingUs * V;
-    const rPendMid = rBase + ScorerRow.pendingMid * V;
     const rPendNewer = rBase + ScorerRow.pendingNewer * V;
     // The venue's own waiting quote is superseded: it was not judged in time, so it is dropped.
     t[rPendUs + venue] = NaN;
@@ -395,28 +435,19 @@ export class SourceScorer {
       } else if (++u >= V) {
         break;
       }
-      if (
-        this.newsTo(
-          t,
-          instrument,
-          u,
-          timeUs,
-          prevUs,
-          k,
-          rMid,
-          rSpread,
-          rLast,
-          rPendUs,
-          rPendMid,
-          rPendNewer,
-          midOrd,
-          spreadOrd,
-          quoted,
-          fresh,
-        )
-      ) {
-        mask &= ~(1 << u);
+      // The tick as news to venue u's waiting quote: counted when newer than it and the first of
+      // its venue since (a first quote, prevUs NaN, is news to everyone); judged once `k` other
+      // venues have quoted after it.
+      const pu = t[rPendUs + u];
+      if (pu === pu) {
+        if (!(timeUs > pu) || prevUs > pu) continue;
+        const newer = t[rPendNewer + u] + 1;
+        t[rPendNewer + u] = newer;
+        if (newer === 1) t[rBase + ScorerRow.pendingFirst * V + u] = venue;
+        if (newer < k) continue;
+        this.judge(instrument, u, venue, k, rBase, midOrd, spreadOrd, quoted, fresh);
       }
+      mask &= ~(1 << u);
     }
     if (byMask) {
       // See above: a bad tick is counted as an update, never judged.
@@ -425,46 +456,47 @@ export class SourceScorer {
     }
     if (!badTick) {
       t[rPendUs + venue] = timeUs;
-      t[rPendMid + venue] = mid;
+      t[rBase + ScorerRow.pendingMid * V + venue] = mid;
       t[rPendNewer + venue] = 0;
     }
     return stalled;
   }
 
   /**
-   * The tick (at `timeUs`, its venue's previous quote at `prevUs`) as news to venue u's waiting
-   * quote: counted when newer than it and the first of its venue since; judged once `k` other
-   * venues have quoted after it. Returns true when u has no quote waiting any more.
+   * Judges venue u's waiting quote against the median of the `k` other venues' quotes sent after
+   * it (the venues whose latest quote is newer than it; `venue`'s tick is the k-th), and folds the
+   * deviation in.
    */
-  private newsTo(
-    t: Float64Array,
+  private judge(
     instrument: number,
     u: number,
-    timeUs: number,
-    prevUs: number,
+    venue: number,
     k: number,
-    rMid: number,
-    rSpread: number,
-    rLast: number,
-    rPendUs: number,
-    rPendMid: number,
-    rPendNewer: number,
+    rBase: number,
     midOrd: number,
     spreadOrd: number,
     quoted: number,
     fresh: number,
-  ): boolean {
+  ): void {
+    const t = this.rows;
+    const V = this.venues;
+    const rPendUs = rBase + ScorerRow.pendingUs * V;
+    const rMid = rBase + ScorerRow.mid * V;
     const pu = t[rPendUs + u];
-    if (pu !== pu) return true;
-    // A first quote (prevUs NaN) is news to everyone.
-    if (!(timeUs > pu) || prevUs > pu) return false;
-    const newer = t[rPendNewer + u] + 1;
-    t[rPendNewer + u] = newer;
-    if (newer < k) return false;
     t[rPendUs + u] = NaN;
-    const reference = medianWithin(t, rMid, rLast, this.order, midOrd, quoted, k, pu, AFTER);
-    this.addDeviation(instrument, u, t[rPendMid + u], reference, rSpread, rLast, spreadOrd, quoted, fresh, timeUs);
-    return true;
+    let reference: number;
+    if (k <= 2 && k !== quoted && this.perInstrument[instrument * SCORER_INSTRUMENT_STRIDE + ScorerInstrumentField.disordered] === 0) {
+      // While the instrument's times never went back, the venues whose latest quote is newer than
+      // pu are exactly those counted as news to it: the first and this one. The median of one or
+      // two values, 0.5 · (a + b), does not depend on their order (nor does 0.5 · (a + a)).
+      reference = 0.5 * (t[rMid + t[rBase + ScorerRow.pendingFirst * V + u]] + t[rMid + venue]);
+    } else {
+      reference = medianWithin(t, rMid, rBase + ScorerRow.lastUs * V, this.order, midOrd, quoted, k, pu, AFTER);
+    }
+    const d = this.deviation;
+    d[DeviationSlot.mid] = t[rBase + ScorerRow.pendingMid * V + u];
+    d[DeviationSlot.reference] = reference;
+    this.addDeviation(instrument, u, rBase, spreadOrd, quoted, fresh);
   }
 
   /**
@@ -476,22 +508,30 @@ export class SourceScorer {
     return medSpread > floor ? medSpread : floor;
   }
 
-  /** Folds one quote's squared deviation from `reference`, in units of the fresh venues' median spread, into its cell's EWMA. */
-  private addDeviation(
-    instrument: number,
-    venue: number,
-    mid: number,
-    reference: number,
-    rSpread: number,
-    rLast: number,
-    spreadOrd: number,
-    quoted: number,
-    fresh: number,
-    timeUs: number,
-  ): void {
+  /**
+   * Folds one quote's squared deviation from its reference (the two in `deviation`), in units of
+   * the fresh venues' median spread at the tick's time, into its cell's EWMA.
+   */
+  private addDeviation(instrument: number, venue: number, rBase: number, spreadOrd: number, quoted: number, fresh: number): void {
     const c = this.cells;
-    const o = (instrument * this.venues + venue) * SCORER_CELL_STRIDE;
-    const medSpread = fresh > 0 ? medianWithin(this.rows, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs) : NaN;
+    const V = this.venues;
+    const o = (instrument * V + venue) * SCORER_CELL_STRIDE;
+    const mid = this.deviation[DeviationSlot.mid];
+    const reference = this.deviation[DeviationSlot.reference];
+    const medSpread =
+      fresh > 0
+        ? medianWithin(
+            this.rows,
+            rBase + ScorerRow.spread * V,
+            rBase + ScorerRow.lastUs * V,
+            this.order,
+            spreadOrd,
+            quoted,
+            fresh,
+            this.quote[QuoteSlot.timeUs],
+            this.freshUs,
+          )
+        : NaN;
     const scale = this.spreadScale(medSpread, reference);
     const x = (mid - reference) / scale;
     const sq = Math.min(x * x, this.devClamp);

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createAnalyticsState } from '../../analytics/analytics-state.js';
+import {
+  createAnalyticsState,
+  OrderRow,
+  ORDER_ROWS,
+  SCORER_CELL_STRIDE,
+  ScorerField,
+  scorerCellTable,
+  scorerOrderTable,
+} from '../../analytics/analytics-state.js';
 import { DEFAULT_ANALYTICS_CONFIG } from '../../analytics/frame-analyzer.js';
 import { CONTINUOUS_PRICE_STALL, SourceScorer } from '../../analytics/source-scorer.js';
 import { createTickLabels, TickLabels } from '../../analytics/tick-labels.js';
@@ -166,6 +174,86 @@ describe('SourceScorer', () => {
             expect(scorer.consensus(1, now)).toBe(median(mid));
             expect(scorer.consensusSpread(1, now)).toBe(median(spread));
             expect(scorer.consensus(0, now)).toBeNaN();
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps its shortcuts exact: the order, the fresh count and the news-tracked reference give what full passes give, times going back included', () => {
+    // A from-scratch model of the deviation rule: every venue's latest quote in plain arrays, the
+    // fresh venues and medians by sorting, a waiting quote's reference from the venues whose latest
+    // quote is newer than it (the walk of the sorted mids the scorer did on every judgement).
+    const venues = 5;
+    const cfg = DEFAULT_ANALYTICS_CONFIG;
+    const k = cfg.scorerReferenceVenues;
+    const median = (xs: number[]): number => (xs.length === 0 ? NaN : 0.5 * (xs[(xs.length - 1) >> 1]! + xs[xs.length >> 1]!));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.nat(venues - 1),
+            fc.integer({ min: 9995, max: 10005 }).map((c) => c / 100),
+            fc.integer({ min: 1, max: 3 }).map((c) => c / 100),
+            fc.constantFrom(0, 1000, 1000, 1000, -700, 3_000_000),
+            fc.boolean(),
+          ),
+          { minLength: 1, maxLength: 300 },
+        ),
+        (ops) => {
+          const state = createAnalyticsState({ instruments: 2, venues });
+          const scorer = new SourceScorer(state, cfg);
+          const cells = scorerCellTable(state);
+          const order = scorerOrderTable(state);
+          const mid = new Array<number>(venues).fill(Infinity);
+          const spread = new Array<number>(venues).fill(Infinity);
+          const last = new Array<number>(venues).fill(NaN);
+          const pendUs = new Array<number>(venues).fill(NaN);
+          const pendMid = new Array<number>(venues).fill(NaN);
+          const pendNewer = new Array<number>(venues).fill(0);
+          const dev = new Array<number>(venues).fill(0);
+          const devN = new Array<number>(venues).fill(0);
+          let now = 1e12;
+          for (const [v, bid, width, dt, bad] of ops) {
+            now += dt;
+            const ask = bid + width;
+            scorer.onTick(1, v, bid, ask, now, bad && v === 0);
+            const prevUs = last[v]!;
+            mid[v] = 0.5 * (bid + ask);
+            spread[v] = ask - bid;
+            last[v] = now;
+            const quotedVenues = [...mid.keys()].filter((u) => last[u] === last[u]);
+            const fresh = quotedVenues.filter((u) => now - last[u]! <= cfg.scorerFreshUs);
+            pendUs[v] = NaN;
+            for (let u = 0; u < venues; u++) {
+              const pu = pendUs[u]!;
+              if (u === v || pu !== pu || !(now > pu) || prevUs > pu || ++pendNewer[u]! < k) continue;
+              pendUs[u] = NaN;
+              const byMid = (a: number, b: number): number => mid[a]! - mid[b]! || a - b;
+              const newer = k === quotedVenues.length ? quotedVenues : quotedVenues.filter((w) => last[w]! > pu);
+              const sorted = newer.sort(byMid).map((w) => mid[w]!);
+              const reference = sorted.length < (k >> 1) + 1 ? NaN : 0.5 * (sorted[(k - 1) >> 1]! + sorted[k >> 1]!);
+              const medSpread = median(fresh.map((w) => spread[w]!).sort((a, b) => a - b));
+              const floor = reference * cfg.scorerMinSpreadBps * 1e-4;
+              const x = (pendMid[u]! - reference) / (medSpread > floor ? medSpread : floor);
+              const a = Math.max(cfg.scorerDevAlpha, 1 / (devN[u]! + 1));
+              dev[u]! += a * (Math.min(x * x, cfg.scorerDevClamp) - dev[u]!);
+              devN[u]!++;
+            }
+            if (!(bad && v === 0)) {
+              pendUs[v] = now;
+              pendMid[v] = mid[v]!;
+              pendNewer[v] = 0;
+            }
+            for (let u = 0; u < venues; u++) {
+              const o = (venues + u) * SCORER_CELL_STRIDE;
+              expect(cells[o + ScorerField.devN]).toBe(devN[u]);
+              expect(cells[o + ScorerField.dev]).toBe(dev[u]);
+            }
+            const byValue = [...mid.keys()].sort((a, b) => (mid[a] === mid[b] ? a - b : mid[a]! < mid[b]! ? -1 : 1));
+            const midOrd = (ORDER_ROWS + OrderRow.midOrder) * venues;
+            expect([...order.subarray(midOrd, midOrd + venues)]).toEqual(byValue);
           }
         },
       ),
