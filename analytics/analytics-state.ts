@@ -13,7 +13,11 @@
  *
  * Cell = (instrument, venue), index `instrument * venues + venue`.
  *
- * buffers.outlier          Float64Array, OUTLIER_STRIDE per cell (64 bytes: one cache line)
+ * buffers.cellLines        Float64Array, CELL_LINE_STRIDE per cell (128 bytes: two cache lines): the
+ *                          outlier detector's line, then the source scorer's. Every tick touches
+ *                          both for its cell, and adjacent lines are fetched together; apart, each
+ *                          was a miss of its own on a market of many instruments.
+ * outlier line (outlierTable: OUTLIER_STRIDE per cell, the first 64 bytes of the cell's lines)
  *   +0 lastMid   last accepted mid (NaN = none yet)
  *   +1 mean      EWMA mean of the log return
  *   +2 var       EWMA variance of the log return (each update clipped, see OutlierDetector)
@@ -38,8 +42,8 @@
  *                    field, kept as a row so the cell line stays one cache line
  *   row 7 pendingFirst the first venue that quoted after the waiting quote (valid while row 5 ≥ 1):
  *                    with one more, the two its reference is the mean of
- * buffers.scorerCells      Float64Array, SCORER_CELL_STRIDE per cell (64 bytes: one cache line);
- *                          fields only the venue's own tick touches
+ * scorer line (scorerCellTable: SCORER_CELL_STRIDE per cell, the last 64 bytes of the cell's
+ *                          lines): fields only the venue's own tick touches
  *   +0 dev        EWMA of ((mid - consensus) / consensus spread)^2
  *   +1 devN       deviation samples so far (bias correction of the EWMA start)
  *   +2 uptime     EWMA of the fraction of time the venue's quote was fresh
@@ -55,10 +59,7 @@
  *                    never-quoted ones; a tick moves only its own venue, so a median is a lookup
  *   row 1 midPos     inverse of midOrder: where each venue sits in it
  *   row 2 spreadOrder, row 3 spreadPos: the same by spread
- * buffers.scorerPending    Int32Array, 1 per instrument: bit v set while venue v has a quote waiting
- *                          to be judged (pendingUs not NaN), so a tick visits only those (≤ 31 venues)
- * buffers.scorerInstruments Float64Array, SCORER_INSTRUMENT_STRIDE per instrument: what a tick would
- *                          otherwise count over every venue's lastUs
+ * buffers.scorerInstruments Float64Array, SCORER_INSTRUMENT_STRIDE per instrument (one line per two)
  *   +0 oldestUs  at most the oldest of the quoted venues' latest quote times (+∞ = none quoted):
  *                when it is fresh, every quoted venue is
  *   +1 quoted    venues that have quoted the instrument
@@ -66,6 +67,9 @@
  *   +3 disordered 1 once a quote of the instrument came with an earlier time than one before it
  *                (quotes from several generators' clocks): the scorer's shortcuts that rest on
  *                times that never go back are off for it from then on
+ *   +4 pending   bit v set while venue v has a quote waiting to be judged (pendingUs not NaN), so a
+ *                tick visits only those (≤ 31 venues: the mask is an int32, exact in a double)
+ *   +5..+7       unused
  * buffers.quotes           Float64Array, QUOTE_STRIDE per cell, net of the venue's fee:
  *                          +0 bid·(1 − fee), +1 ask·(1 + fee) (NaN = no quote)
  * buffers.crossPairs       Uint16Array, CROSS_PAIR_STRIDE per instrument: ordered venue pairs
@@ -124,12 +128,10 @@ export interface AnalyticsDims {
 }
 
 export interface AnalyticsBuffers {
-  outlier: SharedArrayBuffer;
+  cellLines: SharedArrayBuffer;
   outlierRejects: SharedArrayBuffer;
   scorerRows: SharedArrayBuffer;
-  scorerCells: SharedArrayBuffer;
   scorerOrder: SharedArrayBuffer;
-  scorerPending: SharedArrayBuffer;
   scorerInstruments: SharedArrayBuffer;
   quotes: SharedArrayBuffer;
   crossPairs: SharedArrayBuffer;
@@ -166,7 +168,9 @@ export const MAX_VENUES = 64;
  */
 export const MAX_CELLS = 8_388_608;
 
-export const OUTLIER_STRIDE = 8;
+/** Doubles per cell in buffers.cellLines: the outlier line, then the scorer line. */
+export const CELL_LINE_STRIDE = 16;
+export const OUTLIER_STRIDE = CELL_LINE_STRIDE;
 export const OutlierField = { lastMid: 0, mean: 1, variance: 2, n: 3, heldMid: 4, heldRet: 5, heldId: 6, heldUs: 7 } as const;
 
 export const SCORER_ROWS = 8;
@@ -180,10 +184,10 @@ export const ScorerRow = {
   awayUs: 6,
   pendingFirst: 7,
 } as const;
-export const SCORER_CELL_STRIDE = 8;
+export const SCORER_CELL_STRIDE = CELL_LINE_STRIDE;
 export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4, updates: 5, evalOpen: 6, runConsensus: 7 } as const;
-export const SCORER_INSTRUMENT_STRIDE = 4;
-export const ScorerInstrumentField = { oldestUs: 0, quoted: 1, latestUs: 2, disordered: 3 } as const;
+export const SCORER_INSTRUMENT_STRIDE = 8;
+export const ScorerInstrumentField = { oldestUs: 0, quoted: 1, latestUs: 2, disordered: 3, pending: 4 } as const;
 export const ORDER_ROWS = 4;
 export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 } as const;
 
@@ -227,12 +231,10 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   const state: AnalyticsSharedState = {
     dims: { instruments: dims.instruments, venues: dims.venues, fxCurrencies: fx?.currencies ?? 0, fxFirstInstrument },
     buffers: {
-      outlier: new SharedArrayBuffer(cells * OUTLIER_STRIDE * 8),
+      cellLines: new SharedArrayBuffer(cells * CELL_LINE_STRIDE * 8),
       outlierRejects: new SharedArrayBuffer(cells),
       scorerRows: new SharedArrayBuffer(cells * SCORER_ROWS * 8),
-      scorerCells: new SharedArrayBuffer(cells * SCORER_CELL_STRIDE * 8),
       scorerOrder: new SharedArrayBuffer(cells * ORDER_ROWS),
-      scorerPending: new SharedArrayBuffer(dims.instruments * 4),
       scorerInstruments: new SharedArrayBuffer(dims.instruments * SCORER_INSTRUMENT_STRIDE * 8),
       quotes: new SharedArrayBuffer(cells * QUOTE_STRIDE * 8),
       crossPairs: new SharedArrayBuffer(dims.instruments * CROSS_PAIR_STRIDE * 2),
@@ -299,7 +301,7 @@ function cellCount(state: AnalyticsSharedState): number {
 }
 
 export function outlierTable(state: AnalyticsSharedState): Float64Array {
-  return new Float64Array(checkBuffer(state, 'outlier', cellCount(state) * OUTLIER_STRIDE * 8));
+  return new Float64Array(checkBuffer(state, 'cellLines', cellCount(state) * CELL_LINE_STRIDE * 8));
 }
 
 export function outlierRejectTable(state: AnalyticsSharedState): Uint8Array {
@@ -311,16 +313,12 @@ export function scorerRowTable(state: AnalyticsSharedState): Float64Array {
 }
 
 export function scorerCellTable(state: AnalyticsSharedState): Float64Array {
-  return new Float64Array(checkBuffer(state, 'scorerCells', cellCount(state) * SCORER_CELL_STRIDE * 8));
+  // From the cell's second 64 bytes on: index (cell · SCORER_CELL_STRIDE + field) as before.
+  return new Float64Array(checkBuffer(state, 'cellLines', cellCount(state) * CELL_LINE_STRIDE * 8), 64);
 }
 
 export function scorerOrderTable(state: AnalyticsSharedState): Uint8Array {
   return new Uint8Array(checkBuffer(state, 'scorerOrder', cellCount(state) * ORDER_ROWS));
-}
-
-export function scorerPendingTable(state: AnalyticsSharedState): Int32Array {
-  checkDims(state.dims);
-  return new Int32Array(checkBuffer(state, 'scorerPending', state.dims.instruments * 4));
 }
 
 export function scorerInstrumentTable(state: AnalyticsSharedState): Float64Array {

@@ -11,7 +11,6 @@ import {
   scorerCellTable,
   scorerInstrumentTable,
   scorerOrderTable,
-  scorerPendingTable,
   scorerRowTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
@@ -192,7 +191,6 @@ export class SourceScorer {
   private readonly instruments: number;
   private readonly venues: number;
   private readonly order: Uint8Array;
-  private readonly pending: Int32Array;
   private readonly perInstrument: Float64Array;
   /** The quote `onQuote` feeds (QuoteSlot): the caller writes it, so that no double crosses the call. */
   readonly quote = new Float64Array(3);
@@ -243,7 +241,6 @@ export class SourceScorer {
     this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     this.order = scorerOrderTable(state);
-    this.pending = scorerPendingTable(state);
     this.perInstrument = scorerInstrumentTable(state);
     this.freshUs = config.scorerFreshUs;
     this.tauUs = config.scorerStalenessTauUs;
@@ -422,9 +419,8 @@ export class SourceScorer {
     t[rPendUs + venue] = NaN;
     // Up to 31 venues, visit only those with a quote waiting (a few at any time), by their bits in
     // the instrument's pending mask; beyond that, every venue. One loop, one call site.
-    const P = this.pending;
     const byMask = V <= 31;
-    let mask = byMask ? P[instrument] & ~(1 << venue) : 0;
+    let mask = byMask ? I[s + ScorerInstrumentField.pending] & ~(1 << venue) : 0;
     let m = mask;
     let u = -1;
     for (;;) {
@@ -452,7 +448,7 @@ export class SourceScorer {
     if (byMask) {
       // See above: a bad tick is counted as an update, never judged.
       if (!badTick) mask |= 1 << venue;
-      P[instrument] = mask;
+      I[s + ScorerInstrumentField.pending] = mask;
     }
     if (!badTick) {
       t[rPendUs + venue] = timeUs;
