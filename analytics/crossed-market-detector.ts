@@ -146,12 +146,17 @@ export class CrossedMarketDetector {
     const lockedBefore = this.pairs[c + 1];
     // The old quote's pairs only matter if the instrument had any crossed or locked pair at all:
     // the rare case, so the common tick makes one pass over the venues, not two.
-    const old = crossedBefore + lockedBefore > 0 ? this.pairsWith(instrument, q[o], q[o + 1]) : 0;
-    const netBid = bid > 0 && bid < Infinity ? bid * this.sellFactor[venue] : NaN;
-    const netAsk = ask > 0 && ask < Infinity ? ask * this.buyFactor[venue] : NaN;
+    const old = crossedBefore + lockedBefore > 0 ? this.pairsWith(instrument, o) : 0;
+    // Not `… ? … : NaN`, and the quote read back from the table rather than passed: Turbofan
+    // (V8 11) gives a conditional with a NaN arm a tagged value, and a call's double arguments
+    // are heap numbers, each allocated per tick.
+    let netBid = NaN;
+    if (bid > 0 && bid < Infinity) netBid = bid * this.sellFactor[venue];
+    let netAsk = NaN;
+    if (ask > 0 && ask < Infinity) netAsk = ask * this.buyFactor[venue];
     q[o] = netBid;
     q[o + 1] = netAsk;
-    const now = this.pairsWith(instrument, netBid, netAsk);
+    const now = this.pairsWith(instrument, o);
 
     const crossedNow = now >> 8;
     const lockedNow = now & 0xff;
@@ -189,13 +194,15 @@ export class CrossedMarketDetector {
   }
 
   /**
-   * Crossed and locked pairs between a venue quoting `netBid`/`netAsk` — the quote stored for it
-   * in the table at the time of the call — and every other venue, packed as crossed << 8 | locked
+   * Crossed and locked pairs between a venue, quoting what the table holds for it at `o` at the
+   * time of the call, and every other venue, packed as crossed << 8 | locked
    * (each at most 2 × 63). The loop runs over all venues, itself included, and then takes its
    * own pairs back out: cheaper than a skip whose position changes every tick.
    */
-  private pairsWith(instrument: number, netBid: number, netAsk: number): number {
+  private pairsWith(instrument: number, o: number): number {
     const q = this.quotes;
+    const netBid = q[o];
+    const netAsk = q[o + 1];
     let crossed = 0;
     let locked = 0;
     // NaN (no quote) fails every comparison, so absent sides drop out on their own.
