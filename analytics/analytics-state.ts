@@ -69,7 +69,14 @@
  *                          +2 the one before that, +3 latest spread, +4 the send time of the
  *                          one before the latest (the latest's is in crossQuoteUs), +5 lowest
  *                          and +6 highest mid of its steady run, which began at +7 (send time):
- *                          quotes within a spread of one another (NaN = none); 64 bytes
+ *                          quotes within a spread of one another (NaN = none); +8 lowest and +9
+ *                          highest mid of the run before it, which began at +10 (a witness's
+ *                          quotes since a departure, QuoteConsensus.witnesses); +11 when the
+ *                          venue's departure from the consensus began and +12 its side (+1 up,
+ *                          −1 down) while it keeps quoting in the run it departed in (NaN
+ *                          otherwise, QuoteConsensus.classify); +13..+15 unused,
+ *                          so that a cell is two whole 64-byte lines (the second touched only
+ *                          when a run ends and when a cross is classified)
  * buffers.crossTradeable   Uint8Array, 3 per instrument: +0 1 while a consensus-consistent cross is
  *                          open, +1 venues whose quote is withdrawn from the book (judged bad),
  *                          +2 venues that moved by more than their spread between their two
@@ -166,8 +173,22 @@ export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 }
 
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
-export const CROSS_MID_STRIDE = 8;
-export const CrossMidField = { mid: 0, prevMid: 1, prevMid2: 2, spread: 3, prevUs: 4, low: 5, high: 6, steadyUs: 7 } as const;
+export const CROSS_MID_STRIDE = 16;
+export const CrossMidField = {
+  mid: 0,
+  prevMid: 1,
+  prevMid2: 2,
+  spread: 3,
+  prevUs: 4,
+  low: 5,
+  high: 6,
+  steadyUs: 7,
+  runBeforeLow: 8,
+  runBeforeHigh: 9,
+  runBeforeUs: 10,
+  departedUs: 11,
+  departedSide: 12,
+} as const;
 export const OUTLIER_JUMP_STRIDE = 4;
 export const OutlierJumpField = { ret: 0, left: 1, venue: 2 } as const;
 export const EVAL_STRIDE = 4;

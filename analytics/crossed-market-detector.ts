@@ -172,7 +172,8 @@ export class CrossedMarketDetector {
       // Only a crossed book, or one with a quote withdrawn, can hold a consensus-consistent
       // cross: the check runs on those ticks only.
       const t = 3 * instrument;
-      const tradeableNow = (crossedAfter > 0 || this.tradeable[t + 1] > 0) && this.consensusCross(instrument) ? 1 : 0;
+      const tradeableNow =
+        (crossedAfter > 0 || this.tradeable[t + 1] > 0) && this.consensusCross(instrument, this.tradeable[t] === 1) ? 1 : 0;
       if (tradeableNow === 1 && this.tradeable[t] === 0) flags |= CrossFlag.Confirmed;
       this.tradeable[t] = tradeableNow;
     } else if (
@@ -218,9 +219,11 @@ export class CrossedMarketDetector {
    * lag being arbitrageConfirmUs). Leaves the venues' classes in `consensus.classes`.
    * O(venues × departed venues) after the classification.
    */
-  consensusCross(instrument: number): boolean {
+  consensusCross(instrument: number, open = false): boolean {
     const cc = this.consensus;
-    if (!this.mayHaveDepartedCross(instrument) || !cc.classify(instrument)) return false;
+    // An open tradeable cross is followed on every tick until it ends (its departed venue may
+    // quote again at its new level, which the cheap pre-check does not see).
+    if (!(open || this.mayHaveDepartedCross(instrument)) || !cc.classify(instrument)) return false;
     const cls = cc.classes;
     const q = this.quotes;
     const V = this.venues;
@@ -234,9 +237,8 @@ export class CrossedMarketDetector {
       // even where the outlier test withdrew it from the book.
       const half = 0.5 * cc.spread(instrument, u);
       const mine = up ? (cc.mid(instrument, u) - half) * this.sellFactor[u] : (cc.mid(instrument, u) + half) * this.buyFactor[u];
-      const since = cc.departedUs(instrument, u);
       for (let w = 0; w < V; w++) {
-        if (w === u || !cc.witnesses(instrument, w, since, this.confirmUs)) continue;
+        if (w === u || !cc.witnesses(instrument, w, u, this.confirmUs)) continue;
         if (up ? mine > q[start + w * QUOTE_STRIDE + 1] : q[start + w * QUOTE_STRIDE] > mine) return true;
       }
     }

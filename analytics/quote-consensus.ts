@@ -69,27 +69,37 @@ export class QuoteConsensus {
     return this.times[instrument * this.venues + venue];
   }
 
-  /** When a departed venue's departure began: the send time of the first of its two off quotes. */
+  /** When a departed venue's departure began: the send time of the first of its off quotes. */
   departedUs(instrument: number, venue: number): number {
-    return this.mids[(instrument * this.venues + venue) * CROSS_MID_STRIDE + CrossMidField.prevUs];
+    return this.mids[(instrument * this.venues + venue) * CROSS_MID_STRIDE + CrossMidField.departedUs];
   }
 
   /**
-   * Whether venue w witnesses that the market stood still while another venue departed at
-   * `departedUs`: it is consistent with the consensus now, its quotes have stayed within its
-   * spread of one another since a feed lag (`lagUs`) before the departure, and its latest one was
-   * sent at least a feed lag after it. A market move reaches every feed within a feed lag, so a
-   * move the departed venue showed, early or late, would have moved w's quotes in that span.
-   * Call after `classify`.
+   * Whether venue w witnesses that departed venue u moved on its own: w is consistent with the
+   * consensus now, its latest quote was sent at least a feed lag (`lagUs`) after u's departure,
+   * and u's latest quote crosses (before fees) every quote w sent from a feed lag before the
+   * departure until now. A market move u showed early or late would have reached w's feed
+   * within that span, so w would have quoted u's level at some point in it; a quote u is alone
+   * at all along is u's own. (w's spread then is taken to be its latest; NaN spans, which do not
+   * reach back far enough, fail.) Call after `classify`.
    */
-  witnesses(instrument: number, w: number, departedUs: number, lagUs: number): boolean {
+  witnesses(instrument: number, w: number, u: number, lagUs: number): boolean {
+    if (this.classes[w] !== VenueClass.Consistent) return false;
     const m = this.mids;
-    const o = (instrument * this.venues + w) * CROSS_MID_STRIDE;
-    return (
-      this.classes[w] === VenueClass.Consistent &&
-      m[o + CrossMidField.steadyUs] <= departedUs - lagUs &&
-      this.times[instrument * this.venues + w] >= departedUs + lagUs
-    );
+    const V = this.venues;
+    const ou = (instrument * V + u) * CROSS_MID_STRIDE;
+    const ow = (instrument * V + w) * CROSS_MID_STRIDE;
+    const departedUs = m[ou + CrossMidField.departedUs];
+    if (!(this.times[instrument * V + w] >= departedUs + lagUs)) return false;
+    const sinceUs = departedUs - lagUs;
+    // The span is covered by w's current steady run, or by it and the run before.
+    const inRun = m[ow + CrossMidField.steadyUs] <= sinceUs;
+    if (!inRun && !(m[ow + CrossMidField.runBeforeUs] <= sinceUs)) return false;
+    const low = inRun ? m[ow + CrossMidField.low] : Math.min(m[ow + CrossMidField.low], m[ow + CrossMidField.runBeforeLow]);
+    const high = inRun ? m[ow + CrossMidField.high] : Math.max(m[ow + CrossMidField.high], m[ow + CrossMidField.runBeforeHigh]);
+    const halves = 0.5 * (m[ou + CrossMidField.spread] + m[ow + CrossMidField.spread]);
+    const mu = m[ou + CrossMidField.mid];
+    return this.classes[u] === VenueClass.DepartedUp ? mu - halves > high : low - halves > mu;
   }
 
   /** Per instrument, +2: venues whose move before the latest quote exceeds their spread (`movers`). */
@@ -140,6 +150,10 @@ export class QuoteConsensus {
       m[o + CrossMidField.low] = low;
       m[o + CrossMidField.high] = high;
     } else {
+      m[o + CrossMidField.runBeforeLow] = m[o + CrossMidField.low];
+      m[o + CrossMidField.runBeforeHigh] = m[o + CrossMidField.high];
+      m[o + CrossMidField.runBeforeUs] = m[o + CrossMidField.steadyUs];
+      m[o + CrossMidField.departedUs] = NaN;
       m[o + CrossMidField.low] = mid;
       m[o + CrossMidField.high] = mid;
       m[o + CrossMidField.steadyUs] = nowUs;
@@ -199,12 +213,22 @@ export class QuoteConsensus {
       const moved = m2 - m3;
       // The same book sent twice: a bad tick followed by another off quote is no departure.
       const resent = m1 - m2 <= s && m2 - m1 <= s && mover(moved, m[o + CrossMidField.spread]) === 1;
+      // A venue found departed stays so while it quotes on in the same run (within its spread of
+      // its quotes there, which record() checks) and off the consensus on the same side: its
+      // later quotes re-send the departed book.
+      const side = m[o + CrossMidField.departedSide];
+      const stays = m[o + CrossMidField.departedUs] === m[o + CrossMidField.departedUs];
       // NaN history (fewer than three quotes) fails every test below: Off until there is one.
       if (d1 <= s && d1 >= -s) cls[v] = VenueClass.Consistent;
-      else if (d1 > s && d2 > s && moved > s && resent) cls[v] = VenueClass.DepartedUp;
-      else if (d1 < -s && d2 < -s && moved < -s && resent) cls[v] = VenueClass.DepartedDown;
+      else if (d1 > s && ((d2 > s && moved > s && resent) || (stays && side > 0))) cls[v] = VenueClass.DepartedUp;
+      else if (d1 < -s && ((d2 < -s && moved < -s && resent) || (stays && side < 0))) cls[v] = VenueClass.DepartedDown;
       else if (m1 === m2 && m2 === m3) cls[v] = VenueClass.Stale;
       else cls[v] = VenueClass.Off;
+      const departed = cls[v] === VenueClass.DepartedUp || cls[v] === VenueClass.DepartedDown;
+      if (departed && !stays) {
+        m[o + CrossMidField.departedUs] = m[o + CrossMidField.prevUs];
+        m[o + CrossMidField.departedSide] = cls[v] === VenueClass.DepartedUp ? 1 : -1;
+      } else if (!departed) m[o + CrossMidField.departedUs] = NaN;
     }
     return true;
   }

@@ -291,8 +291,7 @@ export class TriangularDetector {
 
   /** Whether some other venue of the instrument witnessed that departed venue u moved on its own. */
   private witnessed(instrument: number, u: number): boolean {
-    const since = this.consensus.departedUs(instrument, u);
-    for (let w = 0; w < this.venues; w++) if (w !== u && this.consensus.witnesses(instrument, w, since, this.confirmUs)) return true;
+    for (let w = 0; w < this.venues; w++) if (w !== u && this.consensus.witnesses(instrument, w, u, this.confirmUs)) return true;
     return false;
   }
 

@@ -331,6 +331,41 @@ describe('CrossedMarketDetector, confirmation by the consensus (arbitrageConsens
     expect(biased.consensus.classes[4]).toBe(VenueClass.Off);
   });
 
+  it('confirms a departure that came with a smaller market move: the witness moved, but never to the departed level', () => {
+    const { quote, confirmed } = setup();
+    // The market rises 3 bp (more than the 2 bp spreads) while venue 4's own book drops 8 bp.
+    quote(0, 100.03, 100_000);
+    quote(4, 99.92, 110_000);
+    quote(1, 100.03, 115_000);
+    quote(2, 100.03, 120_000);
+    quote(3, 100.03, 130_000);
+    quote(0, 100.03, 170_000); // a feed lag after: venue 0 never quoted near 99.92
+    quote(4, 99.92, 200_000); // re-sent
+    expect(confirmed).toEqual([200_000]);
+  });
+
+  it('never confirms a lagging quote whose departure the witness followed: it quoted that level within a feed lag of it', () => {
+    // Venues 0-3 quote a 5 bp spread, venue 4 (lagging) 2 bp. The market goes 4 bp up and back
+    // down, which venue 4 shows late and 0.5 bp low (its own noise); then it goes up again, and
+    // venue 4 sends its old book once more before its feed catches up.
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 5 }), config);
+    const confirmed: number[] = [];
+    const quote = (venue: number, mid: number, t: number): void => {
+      const half = venue === 4 ? 0.01 : 0.025;
+      if ((d.onTick(0, venue, mid - half, mid + half, t) & CrossFlag.Confirmed) !== 0) confirmed.push(t);
+    };
+    for (let round = 0; round < 3; round++) for (let v = 0; v < 5; v++) quote(v, 100, round * 10_000 + v * 1_000);
+    for (let v = 0; v < 4; v++) quote(v, 100.04, 100_000 + v * 10_000);
+    quote(4, 100.04, 140_000);
+    for (let v = 0; v < 4; v++) quote(v, 100, 200_000 + v * 10_000);
+    quote(4, 99.985, 250_000);
+    for (let v = 0; v < 4; v++) quote(v, 100.04, 400_000 + v * 10_000);
+    expect(d.onTick(0, 4, 99.975, 99.995, 435_000) & CrossFlag.Crossed).toBe(CrossFlag.Crossed);
+    expect(d.consensus.classes[4]).toBe(VenueClass.DepartedDown);
+    quote(0, 100.04, 440_000);
+    expect(confirmed).toEqual([]);
+  });
+
   it('classifies nothing with fewer than three quoting venues', () => {
     const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 2 }), config);
     for (let k = 0; k < 3; k++) d.onTick(0, 0, 99.99, 100.01, k * 100_000);
