@@ -1,9 +1,12 @@
 import {
   CROSS_MID_STRIDE,
   CrossMidField,
+  SCORER_CELL_STRIDE,
+  ScorerField,
   crossMidTable,
   crossQuoteTable,
   crossTradeableTable,
+  scorerCellTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
 
@@ -39,6 +42,15 @@ export function tradeableClass(c: number): boolean {
 export function departedClass(c: number): boolean {
   return c === VenueClass.DepartedUp || c === VenueClass.DepartedDown;
 }
+
+/**
+ * A venue whose quotes have sat this far off the consensus on average (the source scorer's EWMA of
+ * squared deviations in consensus spreads: RMS half a spread) quotes off the others by habit (a
+ * biased feed): its departures from the consensus are not moves of its own book.
+ */
+export const HABITUAL_DEVIATION = 0.25;
+/** ... once it has this many deviation samples (the ranking's warm-up, evalScoreWarmup): a habit needs a history. */
+export const HABIT_MIN_SAMPLES = 20;
 
 /** The consensus needs this many quoting venues; with fewer nothing is classified (all None). */
 export const MIN_CONSENSUS_VENUES = 3;
@@ -102,6 +114,9 @@ export class QuoteConsensus {
     return this.classes[u] === VenueClass.DepartedUp ? mu - halves > high : low - halves > mu;
   }
 
+  /** The source scorer's cells (read only): each venue's long-run deviation from the consensus. */
+  private readonly scorer: Float64Array;
+
   /** Per instrument, +2: venues whose move before the latest quote exceeds their spread (`movers`). */
   private readonly counts: Uint8Array;
 
@@ -115,6 +130,7 @@ export class QuoteConsensus {
     this.mids = crossMidTable(state);
     this.times = crossQuoteTable(state);
     this.counts = crossTradeableTable(state);
+    this.scorer = scorerCellTable(state);
     this.venues = state.dims.venues;
     this.sortedMids = new Float64Array(this.venues);
     this.sortedSpreads = new Float64Array(this.venues);
@@ -218,10 +234,13 @@ export class QuoteConsensus {
       // later quotes re-send the departed book.
       const side = m[o + CrossMidField.departedSide];
       const stays = m[o + CrossMidField.departedUs] === m[o + CrossMidField.departedUs];
+      // Its own move, unless it sits off the others by habit (then Off, as a biased feed).
+      const sc = (instrument * V + v) * SCORER_CELL_STRIDE;
+      const own = !(this.scorer[sc + ScorerField.dev] >= HABITUAL_DEVIATION && this.scorer[sc + ScorerField.devN] >= HABIT_MIN_SAMPLES);
       // NaN history (fewer than three quotes) fails every test below: Off until there is one.
       if (d1 <= s && d1 >= -s) cls[v] = VenueClass.Consistent;
-      else if (d1 > s && ((d2 > s && moved > s && resent) || (stays && side > 0))) cls[v] = VenueClass.DepartedUp;
-      else if (d1 < -s && ((d2 < -s && moved < -s && resent) || (stays && side < 0))) cls[v] = VenueClass.DepartedDown;
+      else if (own && d1 > s && ((d2 > s && moved > s && resent) || (stays && side > 0))) cls[v] = VenueClass.DepartedUp;
+      else if (own && d1 < -s && ((d2 < -s && moved < -s && resent) || (stays && side < 0))) cls[v] = VenueClass.DepartedDown;
       else if (m1 === m2 && m2 === m3) cls[v] = VenueClass.Stale;
       else cls[v] = VenueClass.Off;
       const departed = cls[v] === VenueClass.DepartedUp || cls[v] === VenueClass.DepartedDown;

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createAnalyticsState } from '../../analytics/analytics-state.js';
+import { SCORER_CELL_STRIDE, ScorerField, createAnalyticsState, scorerCellTable } from '../../analytics/analytics-state.js';
 import { CrossFlag, CrossState, CrossedMarketDetector } from '../../analytics/crossed-market-detector.js';
-import { VenueClass } from '../../analytics/quote-consensus.js';
+import { HABIT_MIN_SAMPLES, VenueClass } from '../../analytics/quote-consensus.js';
 
 /** O(venues²) answer from plain arrays: every ordered pair (bid venue u, ask venue w), u ≠ w. */
 class BruteForceBook {
@@ -364,6 +364,31 @@ describe('CrossedMarketDetector, confirmation by the consensus (arbitrageConsens
     expect(d.consensus.classes[4]).toBe(VenueClass.DepartedDown);
     quote(0, 100.04, 440_000);
     expect(confirmed).toEqual([]);
+  });
+
+  it("never confirms a departure of a venue the source scorer found off the consensus by habit (a biased feed's moves)", () => {
+    const state = createAnalyticsState({ instruments: 1, venues: 5 });
+    const d = new CrossedMarketDetector(state, config);
+    const confirmed: number[] = [];
+    const quote = (venue: number, mid: number, t: number): void => {
+      if ((d.onTick(0, venue, mid - 0.01, mid + 0.01, t) & CrossFlag.Confirmed) !== 0) confirmed.push(t);
+    };
+    for (let round = 0; round < 3; round++) for (let v = 0; v < 5; v++) quote(v, 100, round * 10_000 + v * 1_000);
+    // The scorer's long-run view of venue 4: RMS deviation of a consensus spread over 100 quotes.
+    const scorer = scorerCellTable(state);
+    scorer[4 * SCORER_CELL_STRIDE + ScorerField.dev] = 1;
+    scorer[4 * SCORER_CELL_STRIDE + ScorerField.devN] = 100;
+    quote(4, 100.06, 100_000);
+    quote(0, 100, 160_000);
+    quote(4, 100.06, 200_000); // the move that a clean venue's departure is confirmed on (above)
+    expect(d.consensus.classes[4]).toBe(VenueClass.Off);
+    // A short history is no habit: the same quotes confirm.
+    scorer[4 * SCORER_CELL_STRIDE + ScorerField.devN] = HABIT_MIN_SAMPLES - 1;
+    quote(4, 100, 300_000);
+    quote(4, 100.06, 400_000);
+    quote(0, 100, 460_000);
+    quote(4, 100.06, 500_000);
+    expect(confirmed).toEqual([500_000]);
   });
 
   it('classifies nothing with fewer than three quoting venues', () => {
