@@ -77,10 +77,11 @@
  *                          otherwise, QuoteConsensus.classify); +13..+15 unused,
  *                          so that a cell is two whole 64-byte lines (the second touched only
  *                          when a run ends and when a cross is classified)
- * buffers.crossTradeable   Uint8Array, 3 per instrument: +0 1 while a consensus-consistent cross is
- *                          open, +1 venues whose quote is withdrawn from the book (judged bad),
- *                          +2 venues that moved by more than their spread between their two
- *                          quotes before the latest (could be departed: QuoteConsensus)
+ * buffers.crossTradeable   Uint8Array, CROSS_TRADEABLE_STRIDE per instrument: +0 1 while a
+ *                          consensus-consistent cross is open, +1 venues whose quote is withdrawn
+ *                          from the book (judged bad), +2 venues that moved by more than their
+ *                          spread between their two quotes before the latest (could be departed:
+ *                          QuoteConsensus), +3 venues holding a departure found before (crossMids +11)
  * buffers.fxPairTradeable  Uint8Array, 1 per FX pair: 1 while a triangle containing the pair is open
  *                          on consensus-consistent legs
  * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
@@ -173,6 +174,7 @@ export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 }
 
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
+export const CROSS_TRADEABLE_STRIDE = 4;
 export const CROSS_MID_STRIDE = 16;
 export const CrossMidField = {
   mid: 0,
@@ -236,7 +238,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
       crossQuoteUs: new SharedArrayBuffer(cells * 8),
       crossMids: new SharedArrayBuffer(cells * CROSS_MID_STRIDE * 8),
-      crossTradeable: new SharedArrayBuffer(dims.instruments * 3),
+      crossTradeable: new SharedArrayBuffer(dims.instruments * CROSS_TRADEABLE_STRIDE),
       fxPairTradeable: new SharedArrayBuffer(fx?.pairs ?? 0),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
@@ -342,7 +344,7 @@ export function crossMidTable(state: AnalyticsSharedState): Float64Array {
 
 export function crossTradeableTable(state: AnalyticsSharedState): Uint8Array {
   checkDims(state.dims);
-  return new Uint8Array(checkBuffer(state, 'crossTradeable', state.dims.instruments * 3));
+  return new Uint8Array(checkBuffer(state, 'crossTradeable', state.dims.instruments * CROSS_TRADEABLE_STRIDE));
 }
 
 export function fxPairTradeableTable(state: AnalyticsSharedState): Uint8Array {

@@ -1,4 +1,5 @@
 import {
+  CROSS_TRADEABLE_STRIDE,
   CROSS_PAIR_STRIDE,
   QUOTE_STRIDE,
   crossOpenedTable,
@@ -140,7 +141,7 @@ export class CrossedMarketDetector {
       bid = NaN;
       ask = NaN;
     }
-    this.tradeable[3 * instrument + 1] += nowWithdrawn - wasWithdrawn;
+    this.tradeable[CROSS_TRADEABLE_STRIDE * instrument + 1] += nowWithdrawn - wasWithdrawn;
     const c = instrument * CROSS_PAIR_STRIDE;
     const crossedBefore = this.pairs[c];
     const lockedBefore = this.pairs[c + 1];
@@ -171,7 +172,7 @@ export class CrossedMarketDetector {
     if (this.byConsensus) {
       // Only a crossed book, or one with a quote withdrawn, can hold a consensus-consistent
       // cross: the check runs on those ticks only.
-      const t = 3 * instrument;
+      const t = CROSS_TRADEABLE_STRIDE * instrument;
       const tradeableNow =
         (crossedAfter > 0 || this.tradeable[t + 1] > 0) && this.consensusCross(instrument, this.tradeable[t] === 1) ? 1 : 0;
       if (tradeableNow === 1 && this.tradeable[t] === 0) flags |= CrossFlag.Confirmed;
@@ -255,7 +256,7 @@ export class CrossedMarketDetector {
    */
   private mayHaveDepartedCross(instrument: number): boolean {
     if (!this.consensus.mayHaveDeparted(instrument)) return false;
-    if (this.tradeable[3 * instrument + 1] > 0) return true;
+    if (this.tradeable[CROSS_TRADEABLE_STRIDE * instrument + 1] > 0 || this.consensus.holdsDeparture(instrument)) return true;
     const q = this.quotes;
     const V = this.venues;
     const start = instrument * V * QUOTE_STRIDE;

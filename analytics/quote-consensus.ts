@@ -1,4 +1,5 @@
 import {
+  CROSS_TRADEABLE_STRIDE,
   CROSS_MID_STRIDE,
   CrossMidField,
   SCORER_CELL_STRIDE,
@@ -158,7 +159,7 @@ export class QuoteConsensus {
     const spread = valid ? ask - bid : NaN;
     m[o + CrossMidField.mid] = mid;
     m[o + CrossMidField.spread] = spread;
-    this.counts[3 * instrument + 2] += mover(previous - m[o + CrossMidField.prevMid2], spread) - wasMover;
+    this.counts[CROSS_TRADEABLE_STRIDE * instrument + 2] += mover(previous - m[o + CrossMidField.prevMid2], spread) - wasMover;
     // A quote more than its own spread from any of the run's (or no quote) starts a new steady run.
     const low = mid < m[o + CrossMidField.low] ? mid : m[o + CrossMidField.low];
     const high = mid > m[o + CrossMidField.high] ? mid : m[o + CrossMidField.high];
@@ -169,7 +170,10 @@ export class QuoteConsensus {
       m[o + CrossMidField.runBeforeLow] = m[o + CrossMidField.low];
       m[o + CrossMidField.runBeforeHigh] = m[o + CrossMidField.high];
       m[o + CrossMidField.runBeforeUs] = m[o + CrossMidField.steadyUs];
-      m[o + CrossMidField.departedUs] = NaN;
+      if (m[o + CrossMidField.departedUs] === m[o + CrossMidField.departedUs]) {
+        m[o + CrossMidField.departedUs] = NaN;
+        this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]--;
+      }
       m[o + CrossMidField.low] = mid;
       m[o + CrossMidField.high] = mid;
       m[o + CrossMidField.steadyUs] = nowUs;
@@ -179,11 +183,18 @@ export class QuoteConsensus {
 
   /**
    * Whether some venue of the instrument could be departed: one moved by more than its own
-   * spread between its two quotes before the latest. O(1), kept up by `record`: spares
+   * spread between its two quotes before the latest, or holds a departure found before. O(1),
+   * kept up by `record` and `classify`: spares
    * `classify` on most ticks of a crossed book.
    */
   mayHaveDeparted(instrument: number): boolean {
-    return this.counts[3 * instrument + 2] > 0;
+    const t = CROSS_TRADEABLE_STRIDE * instrument;
+    return this.counts[t + 2] > 0 || this.counts[t + 3] > 0;
+  }
+
+  /** Whether some venue of the instrument holds a departure found before (see classify). O(1). */
+  holdsDeparture(instrument: number): boolean {
+    return this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3] > 0;
   }
 
   /**
@@ -247,7 +258,11 @@ export class QuoteConsensus {
       if (departed && !stays) {
         m[o + CrossMidField.departedUs] = m[o + CrossMidField.prevUs];
         m[o + CrossMidField.departedSide] = cls[v] === VenueClass.DepartedUp ? 1 : -1;
-      } else if (!departed) m[o + CrossMidField.departedUs] = NaN;
+        this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]++;
+      } else if (!departed && stays) {
+        m[o + CrossMidField.departedUs] = NaN;
+        this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]--;
+      }
     }
     return true;
   }

@@ -1,4 +1,5 @@
 import {
+  CROSS_TRADEABLE_STRIDE,
   QUOTE_STRIDE,
   crossQuoteTable,
   crossTradeableTable,
@@ -232,7 +233,12 @@ export class TriangularDetector {
       // A departed venue whose cross with its pair's other venues is not tradeable is not trusted
       // (see trustedLeg): without one, trusted legs are the consistent ones and nothing opens.
       const X = this.crossTradeable;
-      if (X[3 * (this.first + ab)] === 0 && X[3 * (this.first + bc)] === 0 && X[3 * (this.first + ac)] === 0) continue;
+      if (
+        X[CROSS_TRADEABLE_STRIDE * (this.first + ab)] === 0 &&
+        X[CROSS_TRADEABLE_STRIDE * (this.first + bc)] === 0 &&
+        X[CROSS_TRADEABLE_STRIDE * (this.first + ac)] === 0
+      )
+        continue;
       for (let leg = 0; leg < 3; leg++) {
         const x = fx.trianglePairs[tri * 3 + leg];
         if (this.legStamp[x] !== this.stamp) {
@@ -273,7 +279,7 @@ export class TriangularDetector {
           if (a < cAsk || cAsk !== cAsk) cAsk = a;
         } else if (
           (c === VenueClass.DepartedUp || c === VenueClass.DepartedDown) &&
-          this.crossTradeable[3 * instrument] === 1 &&
+          this.crossTradeable[CROSS_TRADEABLE_STRIDE * instrument] === 1 &&
           this.witnessed(instrument, v)
         ) {
           if (b > bid || bid !== bid) bid = b;

@@ -344,6 +344,16 @@ describe('CrossedMarketDetector, confirmation by the consensus (arbitrageConsens
     expect(confirmed).toEqual([200_000]);
   });
 
+  it('confirms a departure whose witness quotes only after the departed venue sent its book a third time', () => {
+    const { quote, confirmed } = setup();
+    quote(4, 100.06, 100_000);
+    quote(4, 100.061, 120_000); // re-sent within the feed lag: departed, no witness yet
+    quote(4, 100.06, 140_000); // and again: still the departed book
+    expect(confirmed).toEqual([]);
+    quote(0, 100, 200_000); // the first quote a feed lag after the departure
+    expect(confirmed).toEqual([200_000]);
+  });
+
   it('never confirms a lagging quote whose departure the witness followed: it quoted that level within a feed lag of it', () => {
     // Venues 0-3 quote a 5 bp spread, venue 4 (lagging) 2 bp. The market goes 4 bp up and back
     // down, which venue 4 shows late and 0.5 bp low (its own noise); then it goes up again, and

@@ -74,7 +74,7 @@ function reference(history: number[][][], memory: VenueMemory[]): { classes: num
 }
 
 describe('QuoteConsensus', () => {
-  it('classifies every venue like a from-scratch check of the quotes it sent (departures held while their run lasts), and keeps its count of movers exact', () => {
+  it('classifies every venue like a from-scratch check of the quotes it sent (departures held while their run lasts), and keeps its counts of movers and of held departures exact', () => {
     const seen = new Map<number, number>();
     fc.assert(
       fc.property(
@@ -111,7 +111,9 @@ describe('QuoteConsensus', () => {
             consensus.classify(1);
             expect([...consensus.classes]).toEqual(want.classes);
             for (const c of want.classes) seen.set(c, (seen.get(c) ?? 0) + 1);
-            expect(consensus.mayHaveDeparted(1)).toBe(want.movers > 0);
+            const held = memory.some((mem) => mem.side !== 0 && mem.departedRun === mem.run);
+            expect(consensus.holdsDeparture(1)).toBe(held);
+            expect(consensus.mayHaveDeparted(1)).toBe(want.movers > 0 || held);
           }
           // The other instrument is untouched.
           expect(consensus.classify(0)).toBe(false);
