@@ -19,9 +19,11 @@ import {
  *   DepartedUp    its last two quotes are both more than S above the consensus and within S of
  *   DepartedDown  each other (the same book sent again), and it got there itself: the first of
  *                 them moved up from the quote before by more than S and than its own spread
- *                 (down likewise). The venue's
- *                 own book moved past the others': a real price, and a cross against it is
- *                 tradeable if the market stood still meanwhile (`witnesses`).
+ *                 (down likewise); once found, it stays departed while its quotes stay in that
+ *                 run and off on that side. The venue's own book moved past the others': a real
+ *                 price, and a cross against it is tradeable if the market, as another venue
+ *                 saw it, never came to that level meanwhile (`witnesses`). Not for a venue the
+ *                 source scorer finds off the consensus by habit (HABITUAL_DEVIATION): Off.
  *   Stale         more than S off and unchanged over its last three quotes: the market moved away
  *                 from it (a stale, frozen or lagging feed). A cross against it is a phantom.
  *   Off           more than S off otherwise: a single bad tick not sent again, or a venue that
@@ -50,7 +52,7 @@ export function departedClass(c: number): boolean {
  * biased feed): its departures from the consensus are not moves of its own book.
  */
 export const HABITUAL_DEVIATION = 0.25;
-/** ... once it has this many deviation samples (the ranking's warm-up, evalScoreWarmup): a habit needs a history. */
+/** A habit needs a history: the deviation counts once the venue has this many samples (as the ranking's evalScoreWarmup). */
 export const HABIT_MIN_SAMPLES = 20;
 
 /** The consensus needs this many quoting venues; with fewer nothing is classified (all None). */
@@ -118,7 +120,10 @@ export class QuoteConsensus {
   /** The source scorer's cells (read only): each venue's long-run deviation from the consensus. */
   private readonly scorer: Float64Array;
 
-  /** Per instrument, +2: venues whose move before the latest quote exceeds their spread (`movers`). */
+  /**
+   * Per instrument, +2: venues whose move before the latest quote exceeds their spread (`movers`);
+   * +3: venues holding a departure found before (`holdsDeparture`).
+   */
   private readonly counts: Uint8Array;
 
   /** Filled by `classify`: a VenueClass per venue. */
