@@ -84,11 +84,19 @@
  *                          +2 the one before that, +3 latest spread, +4 the send time of the
  *                          one before the latest (the latest's is in crossQuoteUs), +5 lowest
  *                          and +6 highest mid of its steady run, which began at +7 (send time):
- *                          quotes within a spread of one another (NaN = none); 64 bytes
- * buffers.crossTradeable   Uint8Array, 3 per instrument: +0 1 while a consensus-consistent cross is
- *                          open, +1 venues whose quote is withdrawn from the book (judged bad),
- *                          +2 venues that moved by more than their spread between their two
- *                          quotes before the latest (could be departed: QuoteConsensus)
+ *                          quotes within a spread of one another (NaN = none); +8 lowest and +9
+ *                          highest mid of the run before it, which began at +10 (a witness's
+ *                          quotes since a departure, QuoteConsensus.witnesses); +11 when the
+ *                          venue's departure from the consensus began and +12 its side (+1 up,
+ *                          −1 down) while it keeps quoting in the run it departed in (NaN
+ *                          otherwise, QuoteConsensus.classify); +13..+15 unused,
+ *                          so that a cell is two whole 64-byte lines (the second touched only
+ *                          when a run ends and when a cross is classified)
+ * buffers.crossTradeable   Uint8Array, CROSS_TRADEABLE_STRIDE per instrument: +0 1 while a
+ *                          consensus-consistent cross is open, +1 venues whose quote is withdrawn
+ *                          from the book (judged bad), +2 venues that moved by more than their
+ *                          spread between their two quotes before the latest (could be departed:
+ *                          QuoteConsensus), +3 venues holding a departure found before (crossMids +11)
  * buffers.fxPairTradeable  Uint8Array, 1 per FX pair: 1 while a triangle containing the pair is open
  *                          on consensus-consistent legs
  * buffers.outlierJumps     Float64Array, OUTLIER_JUMP_STRIDE per instrument: a flagged move waiting
@@ -193,8 +201,23 @@ export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 }
 
 export const QUOTE_STRIDE = 2;
 export const CROSS_PAIR_STRIDE = 2;
-export const CROSS_MID_STRIDE = 8;
-export const CrossMidField = { mid: 0, prevMid: 1, prevMid2: 2, spread: 3, prevUs: 4, low: 5, high: 6, steadyUs: 7 } as const;
+export const CROSS_TRADEABLE_STRIDE = 4;
+export const CROSS_MID_STRIDE = 16;
+export const CrossMidField = {
+  mid: 0,
+  prevMid: 1,
+  prevMid2: 2,
+  spread: 3,
+  prevUs: 4,
+  low: 5,
+  high: 6,
+  steadyUs: 7,
+  runBeforeLow: 8,
+  runBeforeHigh: 9,
+  runBeforeUs: 10,
+  departedUs: 11,
+  departedSide: 12,
+} as const;
 export const OUTLIER_JUMP_STRIDE = 4;
 export const OutlierJumpField = { ret: 0, left: 1, venue: 2 } as const;
 export const EVAL_STRIDE = 4;
@@ -241,7 +264,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       crossOpenedUs: new SharedArrayBuffer(dims.instruments * 8),
       crossQuoteUs: new SharedArrayBuffer(cells * 8),
       crossMids: new SharedArrayBuffer(cells * CROSS_MID_STRIDE * 8),
-      crossTradeable: new SharedArrayBuffer(dims.instruments * 3),
+      crossTradeable: new SharedArrayBuffer(dims.instruments * CROSS_TRADEABLE_STRIDE),
       fxPairTradeable: new SharedArrayBuffer(fx?.pairs ?? 0),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
@@ -350,7 +373,7 @@ export function crossMidTable(state: AnalyticsSharedState): Float64Array {
 
 export function crossTradeableTable(state: AnalyticsSharedState): Uint8Array {
   checkDims(state.dims);
-  return new Uint8Array(checkBuffer(state, 'crossTradeable', state.dims.instruments * 3));
+  return new Uint8Array(checkBuffer(state, 'crossTradeable', state.dims.instruments * CROSS_TRADEABLE_STRIDE));
 }
 
 export function fxPairTradeableTable(state: AnalyticsSharedState): Uint8Array {

@@ -1,4 +1,5 @@
 import {
+  CROSS_TRADEABLE_STRIDE,
   CROSS_PAIR_STRIDE,
   QUOTE_STRIDE,
   crossOpenedTable,
@@ -140,7 +141,7 @@ export class CrossedMarketDetector {
       bid = NaN;
       ask = NaN;
     }
-    this.tradeable[3 * instrument + 1] += nowWithdrawn - wasWithdrawn;
+    this.tradeable[CROSS_TRADEABLE_STRIDE * instrument + 1] += nowWithdrawn - wasWithdrawn;
     const c = instrument * CROSS_PAIR_STRIDE;
     const crossedBefore = this.pairs[c];
     const lockedBefore = this.pairs[c + 1];
@@ -176,8 +177,9 @@ export class CrossedMarketDetector {
     if (this.byConsensus) {
       // Only a crossed book, or one with a quote withdrawn, can hold a consensus-consistent
       // cross: the check runs on those ticks only.
-      const t = 3 * instrument;
-      const tradeableNow = (crossedAfter > 0 || this.tradeable[t + 1] > 0) && this.consensusCross(instrument) ? 1 : 0;
+      const t = CROSS_TRADEABLE_STRIDE * instrument;
+      const tradeableNow =
+        (crossedAfter > 0 || this.tradeable[t + 1] > 0) && this.consensusCross(instrument, this.tradeable[t] === 1) ? 1 : 0;
       if (tradeableNow === 1 && this.tradeable[t] === 0) flags |= CrossFlag.Confirmed;
       this.tradeable[t] = tradeableNow;
     } else if (
@@ -225,9 +227,11 @@ export class CrossedMarketDetector {
    * lag being arbitrageConfirmUs). Leaves the venues' classes in `consensus.classes`.
    * O(venues × departed venues) after the classification.
    */
-  consensusCross(instrument: number): boolean {
+  consensusCross(instrument: number, open = false): boolean {
     const cc = this.consensus;
-    if (!this.mayHaveDepartedCross(instrument) || !cc.classify(instrument)) return false;
+    // An open tradeable cross is followed on every tick until it ends (its departed venue may
+    // quote again at its new level, which the cheap pre-check does not see).
+    if (!(open || this.mayHaveDepartedCross(instrument)) || !cc.classify(instrument)) return false;
     const cls = cc.classes;
     const q = this.quotes;
     const V = this.venues;
@@ -241,9 +245,8 @@ export class CrossedMarketDetector {
       // even where the outlier test withdrew it from the book.
       const half = 0.5 * cc.spread(instrument, u);
       const mine = up ? (cc.mid(instrument, u) - half) * this.sellFactor[u] : (cc.mid(instrument, u) + half) * this.buyFactor[u];
-      const since = cc.departedUs(instrument, u);
       for (let w = 0; w < V; w++) {
-        if (w === u || !cc.witnesses(instrument, w, since, this.confirmUs)) continue;
+        if (w === u || !cc.witnesses(instrument, w, u, this.confirmUs)) continue;
         if (up ? mine > q[start + w * QUOTE_STRIDE + 1] : q[start + w * QUOTE_STRIDE] > mine) return true;
       }
     }
@@ -260,7 +263,7 @@ export class CrossedMarketDetector {
    */
   private mayHaveDepartedCross(instrument: number): boolean {
     if (!this.consensus.mayHaveDeparted(instrument)) return false;
-    if (this.tradeable[3 * instrument + 1] > 0) return true;
+    if (this.tradeable[CROSS_TRADEABLE_STRIDE * instrument + 1] > 0 || this.consensus.holdsDeparture(instrument)) return true;
     const q = this.quotes;
     const V = this.venues;
     const start = instrument * V * QUOTE_STRIDE;

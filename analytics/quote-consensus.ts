@@ -1,9 +1,13 @@
 import {
+  CROSS_TRADEABLE_STRIDE,
   CROSS_MID_STRIDE,
   CrossMidField,
+  SCORER_CELL_STRIDE,
+  ScorerField,
   crossMidTable,
   crossQuoteTable,
   crossTradeableTable,
+  scorerCellTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
 
@@ -15,9 +19,11 @@ import {
  *   DepartedUp    its last two quotes are both more than S above the consensus and within S of
  *   DepartedDown  each other (the same book sent again), and it got there itself: the first of
  *                 them moved up from the quote before by more than S and than its own spread
- *                 (down likewise). The venue's
- *                 own book moved past the others': a real price, and a cross against it is
- *                 tradeable if the market stood still meanwhile (`witnesses`).
+ *                 (down likewise); once found, it stays departed while its quotes stay in that
+ *                 run and off on that side. The venue's own book moved past the others': a real
+ *                 price, and a cross against it is tradeable if the market, as another venue
+ *                 saw it, never came to that level meanwhile (`witnesses`). Not for a venue the
+ *                 source scorer finds off the consensus by habit (HABITUAL_DEVIATION): Off.
  *   Stale         more than S off and unchanged over its last three quotes: the market moved away
  *                 from it (a stale, frozen or lagging feed). A cross against it is a phantom.
  *   Off           more than S off otherwise: a single bad tick not sent again, or a venue that
@@ -39,6 +45,15 @@ export function tradeableClass(c: number): boolean {
 export function departedClass(c: number): boolean {
   return c === VenueClass.DepartedUp || c === VenueClass.DepartedDown;
 }
+
+/**
+ * A venue whose quotes have sat this far off the consensus on average (the source scorer's EWMA of
+ * squared deviations in consensus spreads: RMS half a spread) quotes off the others by habit (a
+ * biased feed): its departures from the consensus are not moves of its own book.
+ */
+export const HABITUAL_DEVIATION = 0.25;
+/** A habit needs a history: the deviation counts once the venue has this many samples (as the ranking's evalScoreWarmup). */
+export const HABIT_MIN_SAMPLES = 20;
 
 /** The consensus needs this many quoting venues; with fewer nothing is classified (all None). */
 export const MIN_CONSENSUS_VENUES = 3;
@@ -69,30 +84,46 @@ export class QuoteConsensus {
     return this.times[instrument * this.venues + venue];
   }
 
-  /** When a departed venue's departure began: the send time of the first of its two off quotes. */
+  /** When a departed venue's departure began: the send time of the first of its off quotes. */
   departedUs(instrument: number, venue: number): number {
-    return this.mids[(instrument * this.venues + venue) * CROSS_MID_STRIDE + CrossMidField.prevUs];
+    return this.mids[(instrument * this.venues + venue) * CROSS_MID_STRIDE + CrossMidField.departedUs];
   }
 
   /**
-   * Whether venue w witnesses that the market stood still while another venue departed at
-   * `departedUs`: it is consistent with the consensus now, its quotes have stayed within its
-   * spread of one another since a feed lag (`lagUs`) before the departure, and its latest one was
-   * sent at least a feed lag after it. A market move reaches every feed within a feed lag, so a
-   * move the departed venue showed, early or late, would have moved w's quotes in that span.
-   * Call after `classify`.
+   * Whether venue w witnesses that departed venue u moved on its own: w is consistent with the
+   * consensus now, its latest quote was sent at least a feed lag (`lagUs`) after u's departure,
+   * and u's latest quote crosses (before fees) every quote w sent from a feed lag before the
+   * departure until now. A market move u showed early or late would have reached w's feed
+   * within that span, so w would have quoted u's level at some point in it; a quote u is alone
+   * at all along is u's own. (w's spread then is taken to be its latest; NaN spans, which do not
+   * reach back far enough, fail.) Call after `classify`.
    */
-  witnesses(instrument: number, w: number, departedUs: number, lagUs: number): boolean {
+  witnesses(instrument: number, w: number, u: number, lagUs: number): boolean {
+    if (this.classes[w] !== VenueClass.Consistent) return false;
     const m = this.mids;
-    const o = (instrument * this.venues + w) * CROSS_MID_STRIDE;
-    return (
-      this.classes[w] === VenueClass.Consistent &&
-      m[o + CrossMidField.steadyUs] <= departedUs - lagUs &&
-      this.times[instrument * this.venues + w] >= departedUs + lagUs
-    );
+    const V = this.venues;
+    const ou = (instrument * V + u) * CROSS_MID_STRIDE;
+    const ow = (instrument * V + w) * CROSS_MID_STRIDE;
+    const departedUs = m[ou + CrossMidField.departedUs];
+    if (!(this.times[instrument * V + w] >= departedUs + lagUs)) return false;
+    const sinceUs = departedUs - lagUs;
+    // The span is covered by w's current steady run, or by it and the run before.
+    const inRun = m[ow + CrossMidField.steadyUs] <= sinceUs;
+    if (!inRun && !(m[ow + CrossMidField.runBeforeUs] <= sinceUs)) return false;
+    const low = inRun ? m[ow + CrossMidField.low] : Math.min(m[ow + CrossMidField.low], m[ow + CrossMidField.runBeforeLow]);
+    const high = inRun ? m[ow + CrossMidField.high] : Math.max(m[ow + CrossMidField.high], m[ow + CrossMidField.runBeforeHigh]);
+    const halves = 0.5 * (m[ou + CrossMidField.spread] + m[ow + CrossMidField.spread]);
+    const mu = m[ou + CrossMidField.mid];
+    return this.classes[u] === VenueClass.DepartedUp ? mu - halves > high : low - halves > mu;
   }
 
-  /** Per instrument, +2: venues whose move before the latest quote exceeds their spread (`movers`). */
+  /** The source scorer's cells (read only): each venue's long-run deviation from the consensus. */
+  private readonly scorer: Float64Array;
+
+  /**
+   * Per instrument, +2: venues whose move before the latest quote exceeds their spread (`movers`);
+   * +3: venues holding a departure found before (`holdsDeparture`).
+   */
   private readonly counts: Uint8Array;
 
   /** Filled by `classify`: a VenueClass per venue. */
@@ -105,6 +136,7 @@ export class QuoteConsensus {
     this.mids = crossMidTable(state);
     this.times = crossQuoteTable(state);
     this.counts = crossTradeableTable(state);
+    this.scorer = scorerCellTable(state);
     this.venues = state.dims.venues;
     this.sortedMids = new Float64Array(this.venues);
     this.sortedSpreads = new Float64Array(this.venues);
@@ -138,7 +170,7 @@ export class QuoteConsensus {
     }
     m[o + CrossMidField.mid] = mid;
     m[o + CrossMidField.spread] = spread;
-    this.counts[3 * instrument + 2] += mover(previous - m[o + CrossMidField.prevMid2], spread) - wasMover;
+    this.counts[CROSS_TRADEABLE_STRIDE * instrument + 2] += mover(previous - m[o + CrossMidField.prevMid2], spread) - wasMover;
     // A quote more than its own spread from any of the run's (or no quote) starts a new steady run.
     const low = mid < m[o + CrossMidField.low] ? mid : m[o + CrossMidField.low];
     const high = mid > m[o + CrossMidField.high] ? mid : m[o + CrossMidField.high];
@@ -146,6 +178,13 @@ export class QuoteConsensus {
       m[o + CrossMidField.low] = low;
       m[o + CrossMidField.high] = high;
     } else {
+      m[o + CrossMidField.runBeforeLow] = m[o + CrossMidField.low];
+      m[o + CrossMidField.runBeforeHigh] = m[o + CrossMidField.high];
+      m[o + CrossMidField.runBeforeUs] = m[o + CrossMidField.steadyUs];
+      if (m[o + CrossMidField.departedUs] === m[o + CrossMidField.departedUs]) {
+        m[o + CrossMidField.departedUs] = NaN;
+        this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]--;
+      }
       m[o + CrossMidField.low] = mid;
       m[o + CrossMidField.high] = mid;
       m[o + CrossMidField.steadyUs] = nowUs;
@@ -155,11 +194,18 @@ export class QuoteConsensus {
 
   /**
    * Whether some venue of the instrument could be departed: one moved by more than its own
-   * spread between its two quotes before the latest. O(1), kept up by `record`: spares
+   * spread between its two quotes before the latest, or holds a departure found before. O(1),
+   * kept up by `record` and `classify`: spares
    * `classify` on most ticks of a crossed book.
    */
   mayHaveDeparted(instrument: number): boolean {
-    return this.counts[3 * instrument + 2] > 0;
+    const t = CROSS_TRADEABLE_STRIDE * instrument;
+    return this.counts[t + 2] > 0 || this.counts[t + 3] > 0;
+  }
+
+  /** Whether some venue of the instrument holds a departure found before (see classify). O(1). */
+  holdsDeparture(instrument: number): boolean {
+    return this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3] > 0;
   }
 
   /**
@@ -205,12 +251,29 @@ export class QuoteConsensus {
       const moved = m2 - m3;
       // The same book sent twice: a bad tick followed by another off quote is no departure.
       const resent = m1 - m2 <= s && m2 - m1 <= s && mover(moved, m[o + CrossMidField.spread]) === 1;
+      // A venue found departed stays so while it quotes on in the same run (within its spread of
+      // its quotes there, which record() checks) and off the consensus on the same side: its
+      // later quotes re-send the departed book.
+      const side = m[o + CrossMidField.departedSide];
+      const stays = m[o + CrossMidField.departedUs] === m[o + CrossMidField.departedUs];
+      // Its own move, unless it sits off the others by habit (then Off, as a biased feed).
+      const sc = (instrument * V + v) * SCORER_CELL_STRIDE;
+      const own = !(this.scorer[sc + ScorerField.dev] >= HABITUAL_DEVIATION && this.scorer[sc + ScorerField.devN] >= HABIT_MIN_SAMPLES);
       // NaN history (fewer than three quotes) fails every test below: Off until there is one.
       if (d1 <= s && d1 >= -s) cls[v] = VenueClass.Consistent;
-      else if (d1 > s && d2 > s && moved > s && resent) cls[v] = VenueClass.DepartedUp;
-      else if (d1 < -s && d2 < -s && moved < -s && resent) cls[v] = VenueClass.DepartedDown;
+      else if (own && d1 > s && ((d2 > s && moved > s && resent) || (stays && side > 0))) cls[v] = VenueClass.DepartedUp;
+      else if (own && d1 < -s && ((d2 < -s && moved < -s && resent) || (stays && side < 0))) cls[v] = VenueClass.DepartedDown;
       else if (m1 === m2 && m2 === m3) cls[v] = VenueClass.Stale;
       else cls[v] = VenueClass.Off;
+      const departed = cls[v] === VenueClass.DepartedUp || cls[v] === VenueClass.DepartedDown;
+      if (departed && !stays) {
+        m[o + CrossMidField.departedUs] = m[o + CrossMidField.prevUs];
+        m[o + CrossMidField.departedSide] = cls[v] === VenueClass.DepartedUp ? 1 : -1;
+        this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]++;
+      } else if (!departed && stays) {
+        m[o + CrossMidField.departedUs] = NaN;
+        this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]--;
+      }
     }
     return true;
   }

@@ -1,4 +1,5 @@
 import {
+  CROSS_TRADEABLE_STRIDE,
   QUOTE_STRIDE,
   crossQuoteTable,
   crossTradeableTable,
@@ -76,10 +77,15 @@ export class TriangularDetector {
    * venues alone (+2, +3).
    */
   private readonly trusted = new Float64Array(12);
-  /** Per pair: its trusted legs (as `trusted`'s four) and the consensusOpen call they were computed in. */
+  /**
+   * Per pair: its trusted legs (as `trusted`'s four), and the sum of its venues' latest quote
+   * times they were computed at. Everything they depend on (the pair's quotes, classes, witnesses,
+   * tradeable cross and the scorer's view of its venues) changes only on a tick of the pair, which
+   * changes that sum: a leg is classified again only after its pair ticked. The key lives with the
+   * cache, so a worker that takes the pairs over from another recomputes what changed meanwhile.
+   */
   private readonly legCache: Float64Array;
-  private readonly legStamp: Uint32Array;
-  private stamp = 0;
+  private readonly legKey: Float64Array;
 
   /** `config`: the crossed-market confirmation (absent: confirmed at once, on time alone). */
   constructor(
@@ -91,7 +97,7 @@ export class TriangularDetector {
     this.pairTradeable = fxPairTradeableTable(state);
     this.crossTradeable = crossTradeableTable(state);
     this.legCache = new Float64Array((stateFxLayout(state)?.pairs ?? 0) * 4);
-    this.legStamp = new Uint32Array(stateFxLayout(state)?.pairs ?? 0);
+    this.legKey = new Float64Array(stateFxLayout(state)?.pairs ?? 0).fill(NaN);
     this.openedUs = fxTriangleOpenedTable(state);
     this.quoteUs = crossQuoteTable(state);
     this.confirmUs = config.arbitrageConfirmUs ?? 0;
@@ -221,8 +227,6 @@ export class TriangularDetector {
     const per = fx.trianglesPerPair;
     const L = this.trusted;
     const C = this.legCache;
-    // A new stamp per call: each pair's legs are computed once per call (0 is never a stamp).
-    this.stamp = this.stamp === 0xffffffff ? 1 : this.stamp + 1;
     for (let k = 0; k < per; k++) {
       const tri = fx.pairTriangles[p * per + k];
       if (this.triangles[tri] === 0) continue;
@@ -232,12 +236,19 @@ export class TriangularDetector {
       // A departed venue whose cross with its pair's other venues is not tradeable is not trusted
       // (see trustedLeg): without one, trusted legs are the consistent ones and nothing opens.
       const X = this.crossTradeable;
-      if (X[3 * (this.first + ab)] === 0 && X[3 * (this.first + bc)] === 0 && X[3 * (this.first + ac)] === 0) continue;
+      if (
+        X[CROSS_TRADEABLE_STRIDE * (this.first + ab)] === 0 &&
+        X[CROSS_TRADEABLE_STRIDE * (this.first + bc)] === 0 &&
+        X[CROSS_TRADEABLE_STRIDE * (this.first + ac)] === 0
+      )
+        continue;
       for (let leg = 0; leg < 3; leg++) {
         const x = fx.trianglePairs[tri * 3 + leg];
-        if (this.legStamp[x] !== this.stamp) {
+        const key = this.quoteTimeSum(this.first + x);
+        // NaN (an untimed quote) never matches: computed again.
+        if (!(this.legKey[x] === key)) {
           this.trustedLeg(x, x * 4);
-          this.legStamp[x] = this.stamp;
+          this.legKey[x] = key;
         }
         for (let j = 0; j < 4; j++) L[leg * 4 + j] = C[x * 4 + j];
       }
@@ -248,6 +259,14 @@ export class TriangularDetector {
       if (wb < 0 && !(cycleWeightBackward(L[10], L[7], L[3]) < 0)) return true;
     }
     return false;
+  }
+
+  /** Sum of the send times of the instrument's venues' latest quotes (NaN while one is untimed or missing). O(venues). */
+  private quoteTimeSum(instrument: number): number {
+    const t = this.quoteUs;
+    let sum = 0;
+    for (let k = instrument * this.venues, end = k + this.venues; k < end; k++) sum += t[k];
+    return sum;
   }
 
   /** Fills legCache[out..out+4) for a pair (see `trusted`). O(venues²) at worst. */
@@ -273,7 +292,7 @@ export class TriangularDetector {
           if (a < cAsk || cAsk !== cAsk) cAsk = a;
         } else if (
           (c === VenueClass.DepartedUp || c === VenueClass.DepartedDown) &&
-          this.crossTradeable[3 * instrument] === 1 &&
+          this.crossTradeable[CROSS_TRADEABLE_STRIDE * instrument] === 1 &&
           this.witnessed(instrument, v)
         ) {
           if (b > bid || bid !== bid) bid = b;
@@ -291,8 +310,7 @@ export class TriangularDetector {
 
   /** Whether some other venue of the instrument witnessed that departed venue u moved on its own. */
   private witnessed(instrument: number, u: number): boolean {
-    const since = this.consensus.departedUs(instrument, u);
-    for (let w = 0; w < this.venues; w++) if (w !== u && this.consensus.witnesses(instrument, w, since, this.confirmUs)) return true;
+    for (let w = 0; w < this.venues; w++) if (w !== u && this.consensus.witnesses(instrument, w, u, this.confirmUs)) return true;
     return false;
   }
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createAnalyticsState } from '../../analytics/analytics-state.js';
+import { SCORER_CELL_STRIDE, ScorerField, createAnalyticsState, scorerCellTable } from '../../analytics/analytics-state.js';
 import { CrossFlag, CrossState, CrossedMarketDetector } from '../../analytics/crossed-market-detector.js';
-import { VenueClass } from '../../analytics/quote-consensus.js';
+import { HABIT_MIN_SAMPLES, VenueClass } from '../../analytics/quote-consensus.js';
 
 /** O(venues²) answer from plain arrays: every ordered pair (bid venue u, ask venue w), u ≠ w. */
 class BruteForceBook {
@@ -329,6 +329,76 @@ describe('CrossedMarketDetector, confirmation by the consensus (arbitrageConsens
     }
     expect(biased.consensus.classify(0)).toBe(true);
     expect(biased.consensus.classes[4]).toBe(VenueClass.Off);
+  });
+
+  it('confirms a departure that came with a smaller market move: the witness moved, but never to the departed level', () => {
+    const { quote, confirmed } = setup();
+    // The market rises 3 bp (more than the 2 bp spreads) while venue 4's own book drops 8 bp.
+    quote(0, 100.03, 100_000);
+    quote(4, 99.92, 110_000);
+    quote(1, 100.03, 115_000);
+    quote(2, 100.03, 120_000);
+    quote(3, 100.03, 130_000);
+    quote(0, 100.03, 170_000); // a feed lag after: venue 0 never quoted near 99.92
+    quote(4, 99.92, 200_000); // re-sent
+    expect(confirmed).toEqual([200_000]);
+  });
+
+  it('confirms a departure whose witness quotes only after the departed venue sent its book a third time', () => {
+    const { quote, confirmed } = setup();
+    quote(4, 100.06, 100_000);
+    quote(4, 100.061, 120_000); // re-sent within the feed lag: departed, no witness yet
+    quote(4, 100.06, 140_000); // and again: still the departed book
+    expect(confirmed).toEqual([]);
+    quote(0, 100, 200_000); // the first quote a feed lag after the departure
+    expect(confirmed).toEqual([200_000]);
+  });
+
+  it('never confirms a lagging quote whose departure the witness followed: it quoted that level within a feed lag of it', () => {
+    // Venues 0-3 quote a 5 bp spread, venue 4 (lagging) 2 bp. The market goes 4 bp up and back
+    // down, which venue 4 shows late and 0.5 bp low (its own noise); then it goes up again, and
+    // venue 4 sends its old book once more before its feed catches up.
+    const d = new CrossedMarketDetector(createAnalyticsState({ instruments: 1, venues: 5 }), config);
+    const confirmed: number[] = [];
+    const quote = (venue: number, mid: number, t: number): void => {
+      const half = venue === 4 ? 0.01 : 0.025;
+      if ((d.onTick(0, venue, mid - half, mid + half, t) & CrossFlag.Confirmed) !== 0) confirmed.push(t);
+    };
+    for (let round = 0; round < 3; round++) for (let v = 0; v < 5; v++) quote(v, 100, round * 10_000 + v * 1_000);
+    for (let v = 0; v < 4; v++) quote(v, 100.04, 100_000 + v * 10_000);
+    quote(4, 100.04, 140_000);
+    for (let v = 0; v < 4; v++) quote(v, 100, 200_000 + v * 10_000);
+    quote(4, 99.985, 250_000);
+    for (let v = 0; v < 4; v++) quote(v, 100.04, 400_000 + v * 10_000);
+    expect(d.onTick(0, 4, 99.975, 99.995, 435_000) & CrossFlag.Crossed).toBe(CrossFlag.Crossed);
+    expect(d.consensus.classes[4]).toBe(VenueClass.DepartedDown);
+    quote(0, 100.04, 440_000);
+    expect(confirmed).toEqual([]);
+  });
+
+  it("never confirms a departure of a venue the source scorer found off the consensus by habit (a biased feed's moves)", () => {
+    const state = createAnalyticsState({ instruments: 1, venues: 5 });
+    const d = new CrossedMarketDetector(state, config);
+    const confirmed: number[] = [];
+    const quote = (venue: number, mid: number, t: number): void => {
+      if ((d.onTick(0, venue, mid - 0.01, mid + 0.01, t) & CrossFlag.Confirmed) !== 0) confirmed.push(t);
+    };
+    for (let round = 0; round < 3; round++) for (let v = 0; v < 5; v++) quote(v, 100, round * 10_000 + v * 1_000);
+    // The scorer's long-run view of venue 4: RMS deviation of a consensus spread over 100 quotes.
+    const scorer = scorerCellTable(state);
+    scorer[4 * SCORER_CELL_STRIDE + ScorerField.dev] = 1;
+    scorer[4 * SCORER_CELL_STRIDE + ScorerField.devN] = 100;
+    quote(4, 100.06, 100_000);
+    quote(0, 100, 160_000);
+    quote(4, 100.06, 200_000); // the move that a clean venue's departure is confirmed on (above)
+    expect(d.consensus.classes[4]).toBe(VenueClass.Off);
+    // A short history is no habit: the same quotes confirm.
+    scorer[4 * SCORER_CELL_STRIDE + ScorerField.devN] = HABIT_MIN_SAMPLES - 1;
+    quote(4, 100, 300_000);
+    quote(4, 100.06, 400_000);
+    quote(0, 100, 460_000);
+    quote(4, 100.06, 500_000);
+    expect(confirmed).toEqual([500_000]);
   });
 
   it('classifies nothing with fewer than three quoting venues', () => {

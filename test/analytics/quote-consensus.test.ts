@@ -3,8 +3,34 @@ import { describe, expect, it } from 'vitest';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import { QuoteConsensus, VenueClass } from '../../analytics/quote-consensus.js';
 
-/** The classification from plain arrays of every venue's quotes as sent (see QuoteConsensus). */
-function reference(history: number[][][]): { classes: number[]; movers: number } {
+/**
+ * Per venue, what the reference remembers between classifications: its steady run (quotes within
+ * its spread of one another, counted from 1 as runs begin) and the side and run of a departure
+ * found (side 0: none).
+ */
+interface VenueMemory {
+  low: number;
+  high: number;
+  run: number;
+  side: number;
+  departedRun: number;
+}
+
+function remember(memory: VenueMemory, mid: number, spread: number): void {
+  const low = mid < memory.low ? mid : memory.low;
+  const high = mid > memory.high ? mid : memory.high;
+  if (high - low <= spread) {
+    memory.low = low;
+    memory.high = high;
+  } else {
+    memory.low = mid;
+    memory.high = mid;
+    memory.run++;
+  }
+}
+
+/** The classification from plain arrays of every venue's quotes as sent (see QuoteConsensus); updates `memory` as classify does. */
+function reference(history: number[][][], memory: VenueMemory[]): { classes: number[]; movers: number } {
   const latest = history.map((h) => h[h.length - 1]);
   const mids = (q: number[] | undefined): number => (q && q[0]! > 0 && q[1]! >= q[0]! && q[1]! < Infinity ? (q[0]! + q[1]!) / 2 : NaN);
   const spreads = (q: number[] | undefined): number => (Number.isNaN(mids(q)) ? NaN : q![1]! - q![0]!);
@@ -26,17 +52,29 @@ function reference(history: number[][][]): { classes: number[]; movers: number }
     if (Number.isNaN(m1)) return VenueClass.None;
     const moved = m2 - m3;
     const resent = Math.abs(m1 - m2) <= s && Math.abs(moved) > spreads(h[h.length - 1]);
+    // A departure found before holds while the venue quotes on in its run, off on the same side.
+    const mem = memory[history.indexOf(h)]!;
+    const stays = mem.side !== 0 && mem.departedRun === mem.run;
     if (Math.abs(m1 - c) <= s) return VenueClass.Consistent;
-    if (m1 - c > s && m2 - c > s && moved > s && resent) return VenueClass.DepartedUp;
-    if (c - m1 > s && c - m2 > s && -moved > s && resent) return VenueClass.DepartedDown;
+    if (m1 - c > s && ((m2 - c > s && moved > s && resent) || (stays && mem.side > 0))) return VenueClass.DepartedUp;
+    if (c - m1 > s && ((c - m2 > s && -moved > s && resent) || (stays && mem.side < 0))) return VenueClass.DepartedDown;
     if (m1 === m2 && m2 === m3) return VenueClass.Stale;
     return VenueClass.Off;
+  });
+  classes.forEach((cls, v) => {
+    const mem = memory[v]!;
+    const stays = mem.side !== 0 && mem.departedRun === mem.run;
+    const departed = cls === VenueClass.DepartedUp || cls === VenueClass.DepartedDown;
+    if (departed && !stays) {
+      mem.side = cls === VenueClass.DepartedUp ? 1 : -1;
+      mem.departedRun = mem.run;
+    } else if (!departed) mem.side = 0;
   });
   return { classes, movers };
 }
 
 describe('QuoteConsensus', () => {
-  it('classifies every venue like a from-scratch check of the quotes it sent, and keeps its count of movers exact', () => {
+  it('classifies every venue like a from-scratch check of the quotes it sent (departures held while their run lasts), and keeps its counts of movers and of held departures exact', () => {
     const seen = new Map<number, number>();
     fc.assert(
       fc.property(
@@ -59,6 +97,7 @@ describe('QuoteConsensus', () => {
         (venues, ops) => {
           const consensus = new QuoteConsensus(createAnalyticsState({ instruments: 2, venues }));
           const history: number[][][] = Array.from({ length: venues }, () => []);
+          const memory: VenueMemory[] = Array.from({ length: venues }, () => ({ low: NaN, high: NaN, run: 0, side: 0, departedRun: 0 }));
           let t = 0;
           for (const [v0, newBid, newStep, again] of ops) {
             const v = v0 % venues;
@@ -66,11 +105,15 @@ describe('QuoteConsensus', () => {
             const [bid, ask] = again && last ? last : [newBid, newBid + newStep];
             consensus.record(1, v, bid!, ask!, (t += 1000));
             history[v]!.push([bid!, ask!]);
-            const want = reference(history);
+            const valid = bid! > 0 && ask! >= bid! && ask! < Infinity;
+            remember(memory[v]!, valid ? (bid! + ask!) / 2 : NaN, valid ? ask! - bid! : NaN);
+            const want = reference(history, memory);
             consensus.classify(1);
             expect([...consensus.classes]).toEqual(want.classes);
             for (const c of want.classes) seen.set(c, (seen.get(c) ?? 0) + 1);
-            expect(consensus.mayHaveDeparted(1)).toBe(want.movers > 0);
+            const held = memory.some((mem) => mem.side !== 0 && mem.departedRun === mem.run);
+            expect(consensus.holdsDeparture(1)).toBe(held);
+            expect(consensus.mayHaveDeparted(1)).toBe(want.movers > 0 || held);
           }
           // The other instrument is untouched.
           expect(consensus.classify(0)).toBe(false);

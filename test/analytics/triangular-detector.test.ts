@@ -192,6 +192,16 @@ describe('TriangularDetector, confirmation by the consensus (arbitrageConsensus)
     expect(confirmed).toEqual(['0@200000', '2@210000']);
   });
 
+  it('keeps a departed book trusted while its venue re-sends it, so a pair that ticks later still reports the triangle', () => {
+    const { quote, confirmed } = setup();
+    quote(0, 2, 1.0008, 100_000);
+    quote(0, 0, 1, 160_000);
+    quote(0, 2, 1.0008, 200_000);
+    quote(0, 2, 1.00081, 300_000); // venue 2 sends its departed book a third time
+    quote(2, 1, 1, 310_000); // EUR/CHF's first tick since
+    expect(confirmed).toEqual(['0@200000', '2@310000']);
+  });
+
   it('never reports a triangle that only a single bad tick or a stale quote opens', () => {
     const { quote, confirmed, tri } = setup();
     quote(0, 2, 1.0008, 100_000); // a spike on USD/EUR, never sent again
