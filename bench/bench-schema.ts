@@ -50,6 +50,15 @@ export const probeRecordSchema = z.object({
   /** End-to-end latency of the ticks intended after the warm-up (the run's --warmup), µs; the whole probe's when it had none. */
   latencyAfterWarmup: latencyPercentiles.optional(),
   cpuMsPerMillionTicks: nonNegative.optional(),
+  /**
+   * The steady cost: CPU of every thread from the first scheduled tick until the drain ended, per
+   * million ticks read in it (no start-up, JIT warm-up, scoring or close). `firehose run` on Linux.
+   */
+  steadyCpuMsPerMillionTicks: nonNegative.optional(),
+  /** The same without the embedded cluster's brokers, which run in the probe's process (0 of it on a real cluster). */
+  steadyCpuMsPerMillionTicksWithoutCluster: nonNegative.optional(),
+  /** Steady CPU per million ticks of each thread role (main, analytics-workers, embedded-cluster, …; metrics/thread-cpu.ts). */
+  steadyCpuMsPerMillionTicksByThread: z.record(z.string(), nonNegative).optional(),
   maxRssMb: nonNegative.optional(),
 });
 
@@ -150,6 +159,18 @@ export const pipelineReportSchema = z.object({
   perRecord: perRecordReportSchema.nullable(),
   /** Process CPU (user + system, every thread) per million ticks analysed, at the sustainable rate. */
   cpuMsPerMillionTicks: nonNegative.nullable(),
+  /**
+   * At the sustainable rate, the schedule window only (probe steadyCpuMsPerMillionTicks): with the
+   * in-process brokers, without them, and per thread role. Absent where the probe could not say.
+   */
+  steadyCpu: z
+    .object({
+      cpuMsPerMillionTicks: nonNegative,
+      withoutClusterCpuMsPerMillionTicks: nonNegative,
+      byThread: z.record(z.string(), nonNegative),
+    })
+    .nullable()
+    .optional(),
   /** The same at half the sustainable rate. */
   cpuMsPerMillionTicksAtHalf: nonNegative.nullable(),
   /** Peak resident memory of the process at the sustainable rate. */

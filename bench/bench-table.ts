@@ -37,6 +37,19 @@ export function renderBenchTable(report: BenchReport): string {
     ]);
   }
   const lines = [table.toString()];
+  for (const id of CLIENT_PIPELINE_IDS) {
+    const steady = p[id]?.steadyCpu;
+    if (!steady) continue;
+    const roles = Object.entries(steady.byThread)
+      .sort((a, b) => b[1] - a[1])
+      .map(([role, ms]) => `${role} ${(ms / 1000).toFixed(2)}`)
+      .join(', ');
+    lines.push(
+      pc.dim(
+        `${id}: steady CPU per M ticks at ${fmtRate(p[id]!.maxTicksPerSec)} ${(steady.cpuMsPerMillionTicks / 1000).toFixed(2)} s, ${(steady.withoutClusterCpuMsPerMillionTicks / 1000).toFixed(2)} s without the in-process brokers (${roles})`,
+      ),
+    );
+  }
   const latency = renderLatencyTable(report);
   if (latency) lines.push(latency);
   const raw = renderRawClientTable(report);

@@ -211,6 +211,25 @@ export function cpuPerMillion(output: ProbeOutput): number | undefined {
   return ((r.cpuUserMs + r.cpuSystemMs) / ticks) * 1e6;
 }
 
+/**
+ * The schedule window's CPU per million ticks read in it (a `firehose run` on Linux): every
+ * thread, every thread but the in-process brokers, and per thread role. Empty when the run did not say.
+ */
+export function steadyCpuPerMillion(
+  output: ProbeOutput,
+): Pick<ProbeRecord, 'steadyCpuMsPerMillionTicks' | 'steadyCpuMsPerMillionTicksWithoutCluster' | 'steadyCpuMsPerMillionTicksByThread'> {
+  const s = output.resources?.schedule;
+  if (!s || s.ticks <= 0) return {};
+  const perM = (ms: number): number => Math.round((ms / s.ticks) * 1e6);
+  const byThread: Record<string, number> = {};
+  for (const row of output.resources?.threads ?? []) if (row.scheduleCpuMs > 0) byThread[row.role] = perM(row.scheduleCpuMs);
+  return {
+    steadyCpuMsPerMillionTicks: perM(s.cpuMs),
+    steadyCpuMsPerMillionTicksWithoutCluster: perM(s.cpuMs - s.clusterCpuMs),
+    steadyCpuMsPerMillionTicksByThread: byThread,
+  };
+}
+
 const ms = (us: number): string => `${(us / 1000).toFixed(0)} ms`;
 
 /**
@@ -270,6 +289,7 @@ export function judgeProbe(
   if (w.maxP99Us !== null) record.windowMaxP99Us = w.maxP99Us;
   const cpu = cpuPerMillion(output);
   if (cpu !== undefined) record.cpuMsPerMillionTicks = Math.round(cpu);
+  Object.assign(record, steadyCpuPerMillion(output));
   if (output.resources) record.maxRssMb = Math.round(output.resources.maxRssMb);
   return record;
 }

@@ -19,6 +19,10 @@ export interface ResourceUsage {
   cpuUserMs: number;
   cpuSystemMs: number;
   maxRssMb: number;
+  /** `firehose run` on Linux: the schedule window's CPU, the in-process brokers' part apart (RunResult resources.schedule). */
+  schedule?: { sec: number; ticks: number; cpuMs: number; clusterCpuMs: number };
+  /** `firehose run` on Linux: CPU per thread role (RunResult resources.threads). */
+  threads?: Array<{ role: string; threads: number; cpuMs: number; scheduleCpuMs: number }>;
 }
 
 /** A sample of the consumer lag, once a second while a probe runs. */

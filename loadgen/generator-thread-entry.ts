@@ -69,4 +69,4 @@ post({ type: 'started', startUs: loadgen.produceStats.startUs });
 await loadgen.run(forwarder);
 await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve))); // the last slice's frames go first
 post({ type: 'done', generated: loadgen.generated, injected: loadgen.injected, truthSpec: loadgen.truthSpec, stopped: loadgen.stopped });
-port.close();
+// The port stays open (the thread idles) until the main thread terminates it: its CPU is read after the drain.

@@ -180,7 +180,9 @@ export class ThreadedLoadGenerator {
       this.wake = null;
     }
     await producer.flush(30_000);
-    await this.worker?.terminate();
+    // The thread stays until destroy(): the run reads its CPU (metrics/thread-cpu.ts) after the
+    // drain, and a thread that ended is gone from /proc with whatever it used since the last read.
+    this.worker?.unref();
   }
 
   async destroy(): Promise<void> {

@@ -8,6 +8,7 @@ import { syntheticFrames } from '../ingest/jit-warmup.js';
 import type { IngestPart } from '../ingest/ingest-part.js';
 import { MalformedInjector } from '../loadgen/malformed-injector.js';
 import { ThreadedLoadGenerator } from '../loadgen/generator-thread.js';
+import { cpuBetween, ThreadCpuLedger, totalCpuMs, type ThreadCpuRow } from '../metrics/thread-cpu.js';
 import { nowUs, type ClockUs } from '../wire/clock.js';
 import { primeConsumers } from './consumer-priming.js';
 import { INTERRUPTED_SCORED_TICKS, MAX_SCORED_TICKS } from './run-quality.js';
@@ -27,7 +28,7 @@ import {
   loadgenPart,
   type AnyLoadGenerator,
 } from './run-clients.js';
-import type { RunResult } from './run-result.js';
+import type { RunResources, RunResult } from './run-result.js';
 
 // Where these lived before the run was split into steps; callers import them from here.
 export type { ProgressSnapshot } from './progress-sampler.js';
@@ -110,6 +111,11 @@ class LoadTestRun {
   private faultRunner: FaultRunner | null = null;
   private sampler: ProgressSampler | null = null;
   private metrics: MetricsServer | null = null;
+  /** CPU per thread role (resources.threads): read at the run's start, the schedule's start and the drain's end. */
+  private threadCpu: ThreadCpuLedger | null = null;
+  private cpuAtStart: ThreadCpuRow[] = [];
+  private scheduleStart: { rows: ThreadCpuRow[]; atMs: number; consumed: number } | null = null;
+  private scheduleEnd: { rows: ThreadCpuRow[]; atMs: number; consumed: number } | null = null;
 
   constructor(
     private readonly config: RunConfig,
@@ -140,12 +146,17 @@ class LoadTestRun {
 
   /** 1. The cluster (embedded, local or --brokers) with the run's topics in place. */
   async prepareCluster(): Promise<void> {
+    this.threadCpu = await ThreadCpuLedger.start();
+    this.cpuAtStart = this.threadCpu.read();
     const prepared = await prepareCluster(this.config, 1, this.log);
     this.prepared = prepared;
+    // The embedded cluster's brokers run in this process: their threads are told apart from the pipeline's.
+    this.threadCpu.claim(prepared.cluster ? 'embedded-cluster' : 'admin');
     this.startupStep('cluster and topics');
     if (prepared.startedLocal)
       this.log('the local cluster was started for this run and stops at its end (firehose cluster up keeps one between runs)');
     this.metadata = await describeTopic(prepared.brokers, this.config.workload.topic).catch(() => null);
+    this.threadCpu.claim('admin');
     this.startupStep('topic metadata');
   }
 
@@ -157,6 +168,7 @@ class LoadTestRun {
     this.ingest = await IngestSession.start(
       ingestOptionsFor(this.config, brokers, this.clock, () => {}, { sources: w.sourceId + 1, capacity: w.ticks }, this.labels),
     );
+    this.threadCpu?.claim((comm) => (comm.startsWith('rdk:') ? 'ingest-clients' : 'analytics-workers'));
     this.startupStep('consumer group join');
   }
 
@@ -169,6 +181,7 @@ class LoadTestRun {
     this.producer = producer;
     this.sink = this.injector ?? producer;
     await this.sink.connect();
+    this.threadCpu?.claim('producer-client');
     this.startupStep('producer connect');
   }
 
@@ -189,6 +202,7 @@ class LoadTestRun {
     this.generator = this.config.producer.loadgenThread
       ? await ThreadedLoadGenerator.start(loadGeneratorOptions(this.config, this.clock, this.labels))
       : createLoadGenerator(this.config, this.clock, this.labels);
+    this.threadCpu?.claim('generator-thread');
     if (this.interruptedAtMs !== null) this.generator.stop();
   }
 
@@ -200,6 +214,8 @@ class LoadTestRun {
     const w = this.config.workload;
     // The schedule starts here, once everything is connected and the consumers are reading.
     ingest.startWarmup(generator.produceStats.startUs);
+    if (this.threadCpu)
+      this.scheduleStart = { rows: this.threadCpu.read(), atMs: performance.now(), consumed: ingest.counts.consumedTicks };
     this.startFaults();
     this.log(
       `offering ${w.rate.toLocaleString('en-US')} ticks/s for ${w.durationSec}s (${w.ticks.toLocaleString('en-US')} ticks) to ${w.partitions} partitions with the ${this.config.producer.client} client`,
@@ -294,6 +310,7 @@ class LoadTestRun {
     await this.steps.run('drain', Number.POSITIVE_INFINITY, async (signal) => {
       drained = await session.drain(done, this.config.ingest.drainTimeoutSec, signal);
     });
+    if (this.threadCpu) this.scheduleEnd = { rows: this.threadCpu.read(), atMs: performance.now(), consumed: counts.consumedTicks };
     const unconsumed = Math.max(0, stats.acked - counts.consumedTicks);
     if (!drained)
       this.log(
@@ -339,13 +356,33 @@ class LoadTestRun {
         malformedInjected: this.injector?.injected ?? 0,
         shutdown: [...this.steps.records],
         thresholds: this.config.thresholds,
-        resources: {
-          cpuUserMs: (usage.userCPUTime - this.usageAtStart.userCPUTime) / 1000,
-          cpuSystemMs: (usage.systemCPUTime - this.usageAtStart.systemCPUTime) / 1000,
-          maxRssMb: usage.maxRSS / 1024,
-        },
+        resources: this.resources(usage),
       },
     });
+  }
+
+  /** CPU and peak RSS of this process over the run, per thread role where /proc tells, and over the schedule alone. */
+  private resources(usage: NodeJS.ResourceUsage): RunResources {
+    const resources: RunResources = {
+      cpuUserMs: (usage.userCPUTime - this.usageAtStart.userCPUTime) / 1000,
+      cpuSystemMs: (usage.systemCPUTime - this.usageAtStart.systemCPUTime) / 1000,
+      maxRssMb: usage.maxRSS / 1024,
+    };
+    const rows = this.threadCpu?.read() ?? [];
+    if (rows.length === 0 || totalCpuMs(rows) === 0) return resources;
+    const { scheduleStart: start, scheduleEnd: end } = this;
+    const schedule = start && end ? cpuBetween(end.rows, start.rows) : null;
+    resources.threads = cpuBetween(rows, this.cpuAtStart)
+      .filter((row) => row.threads > 0)
+      .map((row) => ({ ...row, scheduleCpuMs: schedule?.find((s) => s.role === row.role)?.cpuMs ?? 0 }));
+    if (start && end && schedule)
+      resources.schedule = {
+        sec: (end.atMs - start.atMs) / 1000,
+        ticks: end.consumed - start.consumed,
+        cpuMs: totalCpuMs(schedule),
+        clusterCpuMs: totalCpuMs(schedule.filter((row) => row.role === 'embedded-cluster')),
+      };
+    return resources;
   }
 
   /**

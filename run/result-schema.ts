@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { CLIENT_KINDS, COMPRESSION_CODECS } from '../kafka/client.js';
 import { MAX_SOURCES, MAX_TICKS_PER_SOURCE } from '../metrics/delivery-ledger.js';
+import { THREAD_ROLES } from '../metrics/thread-cpu.js';
 import { MAX_DETECTIONS_PER_KIND } from '../analytics/detection-log.js';
 import { MAX_CELLS } from '../analytics/analytics-state.js';
 import { COUNTER_FIELDS } from '../analytics/analytics-counters.js';
@@ -195,7 +196,18 @@ export const runResultSchema = z.looseObject({
     .array(z.looseObject({ code: text(40), message: text() }))
     .max(1000)
     .optional(),
-  resources: z.looseObject({ cpuUserMs: count, cpuSystemMs: count, maxRssMb: count }).optional(),
+  resources: z
+    .looseObject({
+      cpuUserMs: count,
+      cpuSystemMs: count,
+      maxRssMb: count,
+      threads: z
+        .array(z.looseObject({ role: z.enum(THREAD_ROLES), threads: count, cpuMs: count, scheduleCpuMs: count }))
+        .max(THREAD_ROLES.length)
+        .optional(),
+      schedule: z.looseObject({ sec: count, ticks: count, cpuMs: count, clusterCpuMs: count }).optional(),
+    })
+    .optional(),
 });
 
 const produceStats = z.looseObject({

@@ -6,6 +6,7 @@ import { scoreAnalytics, type AnalyticsScore } from '../analytics/scoring.js';
 import type { StoredRunConfig, Thresholds } from './run-config.js';
 import type { ProduceStats } from '../loadgen/load-generator.js';
 import { createMergeHistogram, encodeHistogram, summarize, type Histogram, type LatencySummary } from '../metrics/latency-histogram.js';
+import type { ThreadRole } from '../metrics/thread-cpu.js';
 import type { WorkerStage } from '../ingest/worker-protocol.js';
 import type { TimelinePoint } from '../ingest/stats-collector.js';
 import { evaluateThresholds, type ThresholdResult } from './thresholds.js';
@@ -157,7 +158,35 @@ export interface RunResult {
    */
   startup?: { step: string; ms: number }[];
   /** CPU (every thread) over the run and peak RSS of the process that ran it (an in-process run). */
-  resources?: { cpuUserMs: number; cpuSystemMs: number; maxRssMb: number };
+  resources?: RunResources;
+}
+
+/** CPU of one thread role (metrics/thread-cpu.ts) over the whole run and over the schedule. */
+export interface ThreadRoleCpu {
+  role: ThreadRole;
+  threads: number;
+  /** From the start of the run to the result. */
+  cpuMs: number;
+  /** From the first scheduled tick until every acknowledged tick was read (the steady cost). */
+  scheduleCpuMs: number;
+}
+
+export interface RunResources {
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  maxRssMb: number;
+  /**
+   * The process's CPU per thread role, where /proc tells (Linux). With the embedded cluster its
+   * brokers run in this process: their CPU is in cpuUserMs/cpuSystemMs and in the row
+   * 'embedded-cluster', and is no cost of the pipeline.
+   */
+  threads?: ThreadRoleCpu[];
+  /**
+   * The schedule window: from the first scheduled tick until the drain ended (every acknowledged
+   * tick read); no start-up, no scoring, no close. cpuMs is every thread's; clusterCpuMs the
+   * embedded cluster's part of it (0 on a real cluster, whose brokers are other processes).
+   */
+  schedule?: { sec: number; ticks: number; cpuMs: number; clusterCpuMs: number };
 }
 
 export interface RunResultInput {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -219,8 +220,17 @@ describe('firehose bench --tiny', () => {
       }
       expect(p.cpuMsPerMillionTicks, id).toBeGreaterThan(0);
       expect(p.peakRssMb, id).toBeGreaterThan(0);
+      // The steady CPU (schedule window) of a Kafka pipeline, with the in-process brokers' part apart (Linux: /proc).
+      if (id !== 'naive' && existsSync('/proc/self/task')) {
+        const steady = p.steadyCpu!;
+        expect(steady, id).toBeTruthy();
+        expect(steady.withoutClusterCpuMsPerMillionTicks, id).toBeLessThanOrEqual(steady.cpuMsPerMillionTicks);
+        expect(steady.byThread['main'], id).toBeGreaterThan(0);
+        const cluster = steady.cpuMsPerMillionTicks - steady.withoutClusterCpuMsPerMillionTicks;
+        expect(Math.abs((steady.byThread['embedded-cluster'] ?? 0) - cluster), id).toBeLessThanOrEqual(1); // each figure rounded
+      }
     }
-    expect(written.targets.map((t) => t.name)).toHaveLength(10);
+    expect(written.targets.map((t) => t.name)).toHaveLength(11);
     // Each client alone in the same run, and the pipeline at one tick per record against it.
     for (const id of ['confluent', 'kafkajs', 'platformatic'] as const) {
       const raw = written.pipelines[id]!.raw!.atOneTickPerRecord!;

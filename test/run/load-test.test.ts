@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runLoadTest } from '../../run/load-test.js';
 import { resolveRunConfig } from '../../run/run-config.js';
@@ -99,5 +100,16 @@ describe('a run with the generator on its own thread', () => {
     expect(result.latency.produce.count).toBe(30_000);
     // The fair-value market's truth came back from the generator thread: its stream regenerates to the same checksum.
     expect(result.analytics.fairValue).toMatchObject({ scoredTicks: 30_000, checksumMatched: true });
+    // CPU per thread role (metrics/thread-cpu.ts): the generator thread is told apart from the
+    // main thread and read while it still lives; the in-process brokers are a row of their own.
+    if (existsSync('/proc/self/task')) {
+      const roles = new Map(result.resources?.threads?.map((row) => [row.role, row]));
+      expect(roles.get('generator-thread')?.threads).toBe(1);
+      expect(roles.get('generator-thread')?.cpuMs).toBeGreaterThan(0);
+      expect(roles.get('main')?.threads).toBe(1);
+      expect(roles.get('embedded-cluster')?.cpuMs).toBeGreaterThan(0);
+      expect(result.resources?.schedule?.ticks).toBe(30_000);
+      expect(result.resources?.schedule?.clusterCpuMs).toBe(roles.get('embedded-cluster')?.scheduleCpuMs);
+    }
   });
 });
