@@ -129,7 +129,14 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
   {
     flag: 'loadgen-thread',
     key: 'loadgenThread',
-    help: 'generate and encode ticks on a thread of their own (the main thread produces, consumes and orchestrates)',
+    argument: '[on|off]',
+    help: 'generate and encode ticks on a thread of their own (the main thread produces, consumes and orchestrates); off: on the main thread',
+    defaultText: d.loadgenThread ? 'on' : 'off',
+    parse: (text) => {
+      if (text === 'on' || text === 'true') return true;
+      if (text === 'off' || text === 'false') return false;
+      throw new InvalidArgumentError(`--loadgen-thread expects on or off, got "${text}"`);
+    },
   },
   { flag: 'ticks', key: 'ticks', argument: '<n>', help: 'send exactly this many ticks instead of --duration', parse: count('--ticks') },
   {
