@@ -24,14 +24,18 @@ const INSTRUMENTS = 1000;
 const VENUES = 5;
 const KEY_GROUPS = 8;
 
-function streamDigest(model: TickModel, ticksPerRecord: number): { frames: string; labels: string } {
-  const digest = streamDigestAndLabelled(model, ticksPerRecord);
+function streamDigest(model: TickModel, ticksPerRecord: number, rate = RATE): { frames: string; labels: string } {
+  const digest = streamDigestAndLabelled(model, ticksPerRecord, rate);
   // The pinned label tables must hold labels: an all-clean stream would pin nothing about them.
   expect(digest.labelled).toBeGreaterThan(100);
   return { frames: digest.frames, labels: digest.labels };
 }
 
-function streamDigestAndLabelled(model: TickModel, ticksPerRecord: number): { frames: string; labels: string; labelled: number } {
+function streamDigestAndLabelled(
+  model: TickModel,
+  ticksPerRecord: number,
+  rate = RATE,
+): { frames: string; labels: string; labelled: number } {
   const frames = createHash('sha256');
   const shared = createTickLabels(SOURCE + 1, TICKS);
   const batcher = new FrameBatcher({
@@ -44,7 +48,7 @@ function streamDigestAndLabelled(model: TickModel, ticksPerRecord: number): { fr
       frames.update(frame);
     },
   });
-  const source = new TickSource(model, batcher, SOURCE, new OpenLoopSchedule(RATE, START_US, TICKS), new TickLabels(shared));
+  const source = new TickSource(model, batcher, SOURCE, new OpenLoopSchedule(rate, START_US, TICKS), new TickLabels(shared));
   while (!source.finished) source.generateDue(Infinity, 50_000);
   batcher.flushAll(START_US);
   return {
@@ -59,9 +63,9 @@ function simpleMarket(): MarketModel {
   return new MarketModel({ seed: 11, instruments: INSTRUMENTS, venues: VENUES, keyGroups: KEY_GROUPS, fx: {}, inject: {} });
 }
 
-function fairValueMarket(record: boolean): FairValueMarket {
+function fairValueMarket(record: boolean, rate = RATE): FairValueMarket {
   return new FairValueMarket({
-    ...fairValueOptionsFor({ instruments: INSTRUMENTS, venues: VENUES, ratePerSec: RATE, inject: {} }, KEY_GROUPS),
+    ...fairValueOptionsFor({ instruments: INSTRUMENTS, venues: VENUES, ratePerSec: rate, inject: {} }, KEY_GROUPS),
     seed: 11,
     ticks: TICKS,
     record,
@@ -97,6 +101,15 @@ describe('generated streams stay bit-identical for a seed', () => {
       labels: '89f6b72bacb849e2021288fb183d17dbe3378fc314e2ef2b1e94d99d52f385a5',
     });
     expect(streamDigest(simpleMarket(), 64).frames).toBe('270dbd4ce91677b4eda2cb6e9f517a44bed86bf96f0d56f2dc1d982c7c16ddd4');
+  });
+
+  it('fair-value market at 2M ticks/s: the lag ring at its largest (512) gives what the walk back from its head gave', () => {
+    // Taken with the walk back from the ring's head (c14202c), before lagged() searched the ring by
+    // binary search: the same records are found, so the stream is the same.
+    expect(streamDigest(fairValueMarket(false, 2_000_000), 64, 2_000_000)).toEqual({
+      frames: '5dda7794d8981c0bd0acca7f6ff1e762fc8e5be823508e22b39a69421b87855e',
+      labels: 'e7f22a1b3f635e922b4d67d6407caf3201648178351afd4947b8cacfb6bd10ee',
+    });
   });
 
   it('fair-value market, as a run generates it and as scoring regenerates it with its truth', () => {
