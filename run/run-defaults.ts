@@ -32,9 +32,10 @@ export const RUN_DEFAULTS = {
   compression: 'none' as CompressionCodec,
   idempotent: false,
   recreate: false,
-  // Generation on its own thread: at 400k ticks/s (embedded, 64 ticks/record, load 12-16) the main
-  // thread spent 1.28-1.38 CPU-s per M ticks with it inline and 0.54 without it, for the same
-  // process total; inline it sustained 152k/301k of 400k offered, threaded 399k/398k.
+  // Generation on its own thread: at 400k ticks/s (embedded, 64 ticks/record, load 12-20, two
+  // order-balanced pairs) the main thread spent 1.26-1.38 CPU-s per M ticks with it inline and
+  // 0.54-0.55 without it, for the same process total; at load 12-16 inline analysed 152k/301k of
+  // 400k offered, threaded 399k/398k (at load 16-20 neither kept up).
   loadgenThread: true,
   seed: 1,
   // The realistic market: its quality figures are the ones worth reading.
