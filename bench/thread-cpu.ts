@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { MS_PER_TICK, readThreads } from '../metrics/thread-cpu.js';
 
 /** CPU time of this process's threads by kind, µs (Linux /proc; zeros elsewhere). */
 export interface ThreadCpu {
@@ -12,30 +12,12 @@ export interface ThreadCpu {
   other: number;
 }
 
-const TICK_US = 10_000; // USER_HZ is 100 on Linux
-
-/** Reads utime + stime of every thread now; threads that ended before are not counted, so take both ends while they run. */
+/** Reads the CPU of every thread now; threads that ended before are not counted, so take both ends while they run. */
 export function threadCpu(): ThreadCpu {
   const cpu: ThreadCpu = { main: 0, client: 0, brokers: 0, other: 0 };
-  let tids: string[];
-  try {
-    tids = readdirSync('/proc/self/task');
-  } catch {
-    return cpu;
-  }
-  for (const tid of tids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    // Format: tid (comm) state ... ; comm may hold spaces, so split after the last ')'.
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    const us = (Number(fields[11]) + Number(fields[12])) * TICK_US;
-    if (Number(tid) === process.pid) cpu.main += us;
+  for (const [tid, { comm, ticks }] of readThreads()) {
+    const us = ticks * MS_PER_TICK * 1000;
+    if (tid === process.pid) cpu.main += us;
     else if (comm.startsWith('rdk:mock')) cpu.brokers += us;
     else if (comm.startsWith('rdk:')) cpu.client += us;
     else cpu.other += us;

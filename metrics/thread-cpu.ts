@@ -39,15 +39,17 @@ export interface ThreadCpuRow {
 }
 
 /** Linux reports thread CPU in clock ticks of 1/100 s (USER_HZ is 100 on every mainstream build). */
-const MS_PER_TICK = 10;
+export const MS_PER_TICK = 10;
 
-interface ThreadStat {
+export interface ThreadStat {
+  /** The thread's name (librdkafka's are "rdk:*", the embedded cluster's "rdk:mock*"). */
   comm: string;
+  /** utime + stime, clock ticks of 1/100 s. */
   ticks: number;
 }
 
-/** utime + stime of every thread of this process; empty where /proc cannot say (not Linux). */
-function readThreads(): Map<number, ThreadStat> {
+/** utime + stime of every thread of this process by tid; empty where /proc cannot say (not Linux). */
+export function readThreads(): Map<number, ThreadStat> {
   const out = new Map<number, ThreadStat>();
   let tids: string[];
   try {
