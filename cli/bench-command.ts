@@ -9,7 +9,7 @@ import { runNaivePipeline } from '../bench/naive-pipeline.js';
 import { runNoTransportLimit } from '../bench/no-transport.js';
 import { ChildRunner } from '../bench/probe.js';
 import { runRawClientProbe } from '../bench/raw-client-probe.js';
-import { MAX_BACKLOG_RECORDS_PER_PARTITION, runPerRecordBacklog } from '../bench/per-record-backlog.js';
+import { MAX_BACKLOG_RECORDS_PER_PARTITION, runPerRecordBacklog, type PerRecordBacklogOptions } from '../bench/per-record-backlog.js';
 import { CLIENT_KINDS, type ClientKind } from '../kafka/client.js';
 import { profilePipelines } from '../bench/profile-run.js';
 import { runBenchSuite } from '../bench/suite.js';
@@ -337,28 +337,17 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
       25_000,
     )
     .option('--json', 'print the result as JSON')
-    .action(
-      async (options: {
-        client: ClientKind;
-        partitions: number;
-        workers: number;
-        instruments: number;
-        venues: number;
-        seed: number;
-        recordsPerPartition: number;
-        json?: boolean;
-      }) => {
-        if (options.recordsPerPartition > MAX_BACKLOG_RECORDS_PER_PARTITION)
-          throw new FirehoseError(
-            'BAD_OPTION',
-            `--records-per-partition ${options.recordsPerPartition} is more than the embedded cluster keeps (${MAX_BACKLOG_RECORDS_PER_PARTITION})`,
-          );
-        const result = await runPerRecordBacklog(options);
-        if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        else
-          process.stdout.write(
-            `${result.client} pipeline reading a backlog of ${result.prefilled} ${result.recordBytes}-byte records: ${result.recordsPerSec ?? '-'} records/s analysed, ${result.cpuUsPerRecord ?? '-'} µs CPU per record${result.errors.length > 0 ? ` (${result.errors.join('; ')})` : ''}\n`,
-          );
-      },
-    );
+    .action(async (options: PerRecordBacklogOptions & { json?: boolean }) => {
+      if (options.recordsPerPartition > MAX_BACKLOG_RECORDS_PER_PARTITION)
+        throw new FirehoseError(
+          'BAD_OPTION',
+          `--records-per-partition ${options.recordsPerPartition} is more than the embedded cluster keeps (${MAX_BACKLOG_RECORDS_PER_PARTITION})`,
+        );
+      const result = await runPerRecordBacklog(options);
+      if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else
+        process.stdout.write(
+          `${result.client} pipeline reading a backlog of ${result.prefilled} ${result.recordBytes}-byte records: ${result.recordsPerSec ?? '-'} records/s analysed, ${result.cpuUsPerRecord ?? '-'} µs CPU per record${result.errors.length > 0 ? ` (${result.errors.join('; ')})` : ''}\n`,
+        );
+    });
 }
