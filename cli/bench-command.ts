@@ -175,6 +175,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
             runner,
             log,
             brokers,
+            ...(held ? { localBootstrapServers: held.local.bootstrapServers } : {}),
             ...(options.maxP99 !== undefined ? { criteria: { maxP99Us: options.maxP99 } } : {}),
             ...(options.pipelines ? { pipelines: options.pipelines } : {}),
             ...(options.probeDuration !== undefined ? { windowSec: options.probeDuration } : {}),
