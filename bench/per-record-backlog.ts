@@ -80,7 +80,10 @@ export async function runPerRecordBacklog(options: PerRecordBacklogOptions): Pro
     session = await IngestSession.start(ingestOptionsFor(config, prepared.brokers, nowUs, () => {}, { sources: 1, capacity: total }));
     const counts = session.counts;
     // The span starts at the first finished task: its records, and the process CPU until then, are left out.
-    while (counts.firstConsumedUs === 0) await sleep(1);
+    // Nothing prefilled, or a group that never reads, would wait here for good.
+    const firstDeadline = Date.now() + STALL_MS;
+    while (counts.firstConsumedUs === 0 && prefilled > 0 && Date.now() < firstDeadline) await sleep(1);
+    if (counts.firstConsumedUs === 0) throw new Error(`no record of the ${prefilled} prefilled was analysed within ${STALL_MS / 1000} s`);
     const fromTicks = counts.consumedTicks;
     const fromUs = counts.lastConsumedUs;
     const fromCpu = process.cpuUsage();

@@ -50,13 +50,18 @@ const NOT_PASSED_TO_PROBES = new Set([
 ]);
 
 /** The workload options given on the command line, as flags again, for each probe's `firehose run`. */
-function passThroughArgs(options: Record<string, unknown>): string[] {
+export function passThroughArgs(options: Record<string, unknown>): string[] {
   const args: string[] = [];
   if (typeof options.workload === 'string') args.push('--workload', options.workload);
   for (const field of WORKLOAD_FIELDS) {
     if (NOT_PASSED_TO_PROBES.has(field.flag)) continue;
     const value = options[field.flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())];
-    if (value === undefined || value === false) continue;
+    if (value === undefined) continue;
+    // A switch that takes on|off (--loadgen-thread) is passed as given: left out, its default (on) would apply.
+    if (value === false) {
+      if (field.argument?.includes('off')) args.push(`--${field.flag}`, 'off');
+      continue;
+    }
     if (value === true) args.push(`--${field.flag}`);
     else if (Array.isArray(value)) for (const v of value) args.push(`--${field.flag}`, String(v));
     else args.push(`--${field.flag}`, String(value));

@@ -202,7 +202,8 @@ class LoadTestRun {
     this.generator = this.config.producer.loadgenThread
       ? await ThreadedLoadGenerator.start(loadGeneratorOptions(this.config, this.clock, this.labels))
       : createLoadGenerator(this.config, this.clock, this.labels);
-    this.threadCpu?.claim('generator-thread');
+    // By name: a librdkafka thread the producer started late is not the generator's.
+    this.threadCpu?.claim((comm) => (comm.startsWith('rdk:') ? 'producer-client' : 'generator-thread'));
     if (this.interruptedAtMs !== null) this.generator.stop();
   }
 

@@ -81,7 +81,8 @@ function part(
     role,
     startedAt,
     finishedAt: new Date().toISOString(),
-    config: storedConfig(config),
+    // The split roles generate on their own main thread (the loadgen command has no generator thread).
+    config: storedConfig({ ...config, producer: { ...config.producer, loadgenThread: false } }),
     cluster: at.cluster,
     timeline: sampler.timeline,
   };
