@@ -237,9 +237,10 @@ const SETTINGS_PARTS_SHARE = ['market'] as const;
 
 function disagreements(parts: PartResult[], names: string[]): string[] {
   return SETTINGS_PARTS_SHARE.flatMap((key) => {
-    const values = parts.map((p, i) => `${names[i] ?? `part ${i + 1}`} ${String(p.config[key] ?? 'unset')}`);
-    const distinct = new Set(parts.map((p) => String(p.config[key] ?? 'unset')));
-    return distinct.size > 1 ? [`the parts ran with different --${key}: ${values.join(', ')}; the analytics figures mix them`] : [];
+    const values = parts.map((p) => String(p.config[key] ?? 'unset'));
+    if (new Set(values).size <= 1) return [];
+    const named = values.map((value, i) => `${names[i] ?? `part ${i + 1}`} ${value}`);
+    return [`the parts ran with different --${key}: ${named.join(', ')}; the analytics figures mix them`];
   });
 }
 

@@ -16,6 +16,9 @@ import { FAIR_VALUE_MARKET_DEFAULTS, type FairValueMarketOptions } from '../../l
 import { generateScoredStream, replayThroughAnalyzer, SCORE_DEFAULTS } from '../../run/quality-score.js';
 import { gaussian, prng, spearman } from './helpers.js';
 
+/** The median of an ascending list, NaN when empty: what the reference models take of fresh venues. */
+const medianOfSorted = (xs: readonly number[]): number => (xs.length === 0 ? NaN : 0.5 * (xs[(xs.length - 1) >> 1]! + xs[xs.length >> 1]!));
+
 interface Scenario {
   venues: number;
   instruments: number;
@@ -167,10 +170,7 @@ describe('SourceScorer', () => {
             mid[v] = 0.5 * (bid + ask);
             spread[v] = ask - bid;
             last[v] = now;
-            const median = (xs: number[]): number => {
-              const f = xs.filter((_, u) => now - last[u] <= freshUs).sort((a, b) => a - b);
-              return f.length === 0 ? NaN : 0.5 * (f[(f.length - 1) >> 1] + f[f.length >> 1]);
-            };
+            const median = (xs: number[]): number => medianOfSorted(xs.filter((_, u) => now - last[u] <= freshUs).sort((a, b) => a - b));
             expect(scorer.consensus(1, now)).toBe(median(mid));
             expect(scorer.consensusSpread(1, now)).toBe(median(spread));
             expect(scorer.consensus(0, now)).toBeNaN();
@@ -188,7 +188,6 @@ describe('SourceScorer', () => {
     const venues = 5;
     const cfg = DEFAULT_ANALYTICS_CONFIG;
     const k = cfg.scorerReferenceVenues;
-    const median = (xs: number[]): number => (xs.length === 0 ? NaN : 0.5 * (xs[(xs.length - 1) >> 1]! + xs[xs.length >> 1]!));
     fc.assert(
       fc.property(
         fc.array(
@@ -234,7 +233,7 @@ describe('SourceScorer', () => {
               const newer = k === quotedVenues.length ? quotedVenues : quotedVenues.filter((w) => last[w]! > pu);
               const sorted = newer.sort(byMid).map((w) => mid[w]!);
               const reference = sorted.length < (k >> 1) + 1 ? NaN : 0.5 * (sorted[(k - 1) >> 1]! + sorted[k >> 1]!);
-              const medSpread = median(fresh.map((w) => spread[w]!).sort((a, b) => a - b));
+              const medSpread = medianOfSorted(fresh.map((w) => spread[w]!).sort((a, b) => a - b));
               const floor = reference * cfg.scorerMinSpreadBps * 1e-4;
               const x = (pendMid[u]! - reference) / (medSpread > floor ? medSpread : floor);
               const a = Math.max(cfg.scorerDevAlpha, 1 / (devN[u]! + 1));
