@@ -54,6 +54,9 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   scorerStallAwayUs: 250_000,
   scorerMinVenues: 3,
   scorerReferenceVenues: 2,
+  // Twice the largest feed lag the fair-value market models (50 ms): by then every venue has
+  // shown the market of the quote's time (SourceScorer). Overrides scorerReferenceVenues.
+  scorerReferenceAfterUs: 100_000,
   scorerDevK: 1,
   // 1 spread: a quote further than a consensus spread from the later quotes is wrong whatever its
   // size; the cap keeps the rare large miss (a spike the outlier test let through, a reference

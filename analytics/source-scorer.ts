@@ -55,6 +55,18 @@ export interface SourceScorerConfig {
    * 0 = the old way (the fresh venues' median at the quote's own time).
    */
   scorerReferenceVenues: number;
+  /**
+   * When > 0 (µs), instead: a quote is judged at the instrument's first tick at least this long
+   * after it, against the median of the other fresh venues' latest quotes then; while it waits,
+   * its venue's later quotes are not judged. Past the largest feed lag, every venue has shown the
+   * market of the quote's time, so the reference's error is the market's move since, the same
+   * for every venue, and the order of the venues' mean squared deviations is that of their own
+   * errors (noise, lag, stale quotes). Judged against the next few quotes instead, the reference
+   * is whichever venues quote right after this one: fast venues after a slow one's quote (the
+   * market it lags behind), slow ones after a fast one's, so its error depends on the venue's lag
+   * and the ranking punishes lag more than the venue's distance from the fair value does.
+   */
+  scorerReferenceAfterUs: number;
   /** Deviation component = exp(−k · EWMA of squared normalised deviation). */
   scorerDevK: number;
   /** Cap on one squared deviation, so one wild tick costs a bounded amount of score. */
@@ -172,6 +184,40 @@ function medianWithin(
   return NaN; // unreachable: `count` venues are within the window
 }
 
+/**
+ * medianWithin over the `count` fresh quoted venues other than `skip` (whose place in the sorted
+ * order is `skipPos`): a direct lookup around it when every quoted venue but it counts.
+ */
+function medianOfOthers(
+  t: Float64Array,
+  row: number,
+  rLast: number,
+  order: Uint8Array,
+  base: number,
+  skipPos: number,
+  quoted: number,
+  count: number,
+  skip: number,
+  nowUs: number,
+  windowUs: number,
+): number {
+  const lo = (count - 1) >> 1;
+  const hi = count >> 1;
+  if (count === quoted - 1) {
+    return 0.5 * (t[row + order[base + lo + +(lo >= skipPos)]] + t[row + order[base + hi + +(hi >= skipPos)]]);
+  }
+  let seen = 0;
+  let low = NaN;
+  for (let j = 0; j < quoted; j++) {
+    const u = order[base + j];
+    if (u === skip || !(nowUs - t[rLast + u] <= windowUs)) continue;
+    if (seen === lo) low = t[row + u];
+    if (seen === hi) return 0.5 * (low + t[row + u]);
+    seen++;
+  }
+  return NaN; // unreachable: `count` venues other than `skip` are within the window
+}
+
 /** medianWithin's window for the venues that quoted strictly after its `nowUs`. */
 const AFTER = -Number.MIN_VALUE;
 
@@ -206,6 +252,7 @@ export class SourceScorer {
   private readonly stallAwayUs: number;
   private readonly minVenues: number;
   private readonly refVenues: number;
+  private readonly refAfterUs: number;
   private readonly devK: number;
   private readonly devClamp: number;
   private readonly minSpreadFrac: number;
@@ -228,6 +275,7 @@ export class SourceScorer {
     checkRange('scorerStallAwayUs', config.scorerStallAwayUs, 0, Number.MAX_VALUE);
     checkRange('scorerMinVenues', config.scorerMinVenues, 1, 64, true);
     checkRange('scorerReferenceVenues', config.scorerReferenceVenues, 0, 63, true);
+    checkRange('scorerReferenceAfterUs', config.scorerReferenceAfterUs, 0, Number.MAX_VALUE);
     checkRange('scorerDevK', config.scorerDevK, 0, 1e6);
     checkRange('scorerDevClamp', config.scorerDevClamp, Number.MIN_VALUE, Number.MAX_VALUE);
     checkRange('scorerMinSpreadBps', config.scorerMinSpreadBps, Number.MIN_VALUE, 1e6);
@@ -252,6 +300,7 @@ export class SourceScorer {
     this.stallAwayUs = config.scorerStallAwayUs;
     this.minVenues = Math.min(config.scorerMinVenues, this.venues);
     this.refVenues = Math.min(config.scorerReferenceVenues, this.venues - 1);
+    this.refAfterUs = config.scorerReferenceAfterUs;
     this.devK = config.scorerDevK;
     this.devClamp = config.scorerDevClamp;
     this.minSpreadFrac = config.scorerMinSpreadBps * 1e-4;
@@ -397,6 +446,10 @@ export class SourceScorer {
       const sample = stalled ? 0 : gap <= this.freshUs ? 1 : this.freshUs / gap;
       c[o + ScorerField.uptime] += this.uptimeAlpha * (sample - c[o + ScorerField.uptime]);
     }
+    if (this.refAfterUs > 0) {
+      this.judgeDue(instrument, venue, timeUs, badTick, rBase, midOrd, ob + OrderRow.midPos * V, spreadOrd, quoted, fresh);
+      return stalled;
+    }
     const k = this.refVenues;
     if (k === 0) {
       // A tick already judged bad (an outlier) is counted as an update but not as a deviation: the
@@ -456,6 +509,77 @@ export class SourceScorer {
       t[rPendNewer + venue] = 0;
     }
     return stalled;
+  }
+
+  /**
+   * The time-based reference (scorerReferenceAfterUs): judges every waiting quote of the
+   * instrument that has waited long enough, this venue's own included, then makes this quote the
+   * venue's waiting one if it has none (a bad tick never waits: see onQuote).
+   */
+  private judgeDue(
+    instrument: number,
+    venue: number,
+    timeUs: number,
+    badTick: boolean,
+    rBase: number,
+    midOrd: number,
+    midPos: number,
+    spreadOrd: number,
+    quoted: number,
+    fresh: number,
+  ): void {
+    const t = this.rows;
+    const V = this.venues;
+    const I = this.perInstrument;
+    const s = instrument * SCORER_INSTRUMENT_STRIDE;
+    const rPendUs = rBase + ScorerRow.pendingUs * V;
+    const rLast = rBase + ScorerRow.lastUs * V;
+    const rMid = rBase + ScorerRow.mid * V;
+    const after = this.refAfterUs;
+    // Up to 31 venues, visit only those with a quote waiting, by their bits in the instrument's
+    // pending mask; beyond that, every venue.
+    const byMask = V <= 31;
+    let mask = byMask ? I[s + ScorerInstrumentField.pending] : 0;
+    let m = mask;
+    let u = -1;
+    for (;;) {
+      if (byMask) {
+        if (m === 0) break;
+        u = 31 - Math.clz32(m & -m);
+        m &= m - 1;
+      } else if (++u >= V) {
+        break;
+      }
+      const pu = t[rPendUs + u];
+      if (!(timeUs - pu >= after)) continue;
+      t[rPendUs + u] = NaN;
+      mask &= ~(1 << u);
+      // The others: the fresh venues but u (u is fresh when its latest quote is).
+      const others = fresh - +(timeUs - t[rLast + u] <= this.freshUs);
+      if (others < 1 || others < this.minVenues - 1) continue;
+      const d = this.deviation;
+      d[DeviationSlot.mid] = t[rBase + ScorerRow.pendingMid * V + u];
+      d[DeviationSlot.reference] = medianOfOthers(
+        t,
+        rMid,
+        rLast,
+        this.order,
+        midOrd,
+        this.order[midPos + u],
+        quoted,
+        others,
+        u,
+        timeUs,
+        this.freshUs,
+      );
+      this.addDeviation(instrument, u, rBase, spreadOrd, quoted, fresh);
+    }
+    if (!badTick && !(t[rPendUs + venue] === t[rPendUs + venue])) {
+      t[rPendUs + venue] = timeUs;
+      t[rBase + ScorerRow.pendingMid * V + venue] = t[rMid + venue];
+      mask |= 1 << venue;
+    }
+    if (byMask) I[s + ScorerInstrumentField.pending] = mask;
   }
 
   /**
