@@ -69,7 +69,9 @@
  *                times that never go back are off for it from then on
  *   +4 pending   bit v set while venue v has a quote waiting to be judged (pendingUs not NaN), so a
  *                tick visits only those (≤ 31 venues: the mask is an int32, exact in a double)
- *   +5..+7       unused
+ *   +5 pendingDueUs at most the earliest waiting quote's time (the time-based reference,
+ *                scorerReferenceAfterUs): no tick before it plus that delay visits the waiting quotes
+ *   +6..+7       unused
  * buffers.quotes           Float64Array, QUOTE_STRIDE per cell, net of the venue's fee:
  *                          +0 bid·(1 − fee), +1 ask·(1 + fee) (NaN = no quote)
  * buffers.crossPairs       Uint16Array, CROSS_PAIR_STRIDE per instrument: ordered venue pairs
@@ -195,7 +197,7 @@ export const ScorerRow = {
 export const SCORER_CELL_STRIDE = CELL_LINE_STRIDE;
 export const ScorerField = { dev: 0, devN: 1, uptime: 2, stall: 3, sameRun: 4, updates: 5, evalOpen: 6, runConsensus: 7 } as const;
 export const SCORER_INSTRUMENT_STRIDE = 8;
-export const ScorerInstrumentField = { oldestUs: 0, quoted: 1, latestUs: 2, disordered: 3, pending: 4 } as const;
+export const ScorerInstrumentField = { oldestUs: 0, quoted: 1, latestUs: 2, disordered: 3, pending: 4, pendingDueUs: 5 } as const;
 export const ORDER_ROWS = 4;
 export const OrderRow = { midOrder: 0, midPos: 1, spreadOrder: 2, spreadPos: 3 } as const;
 

@@ -447,7 +447,21 @@ export class SourceScorer {
       c[o + ScorerField.uptime] += this.uptimeAlpha * (sample - c[o + ScorerField.uptime]);
     }
     if (this.refAfterUs > 0) {
-      this.judgeDue(instrument, venue, timeUs, badTick, rBase, midOrd, ob + OrderRow.midPos * V, spreadOrd, quoted, fresh);
+      // Most ticks find no waiting quote due (each waits about as long as a few of the
+      // instrument's ticks take): a lower bound on the waiting times skips the visit.
+      if (timeUs - I[s + ScorerInstrumentField.pendingDueUs] >= this.refAfterUs) {
+        this.judgeDue(instrument, timeUs, rBase, midOrd, ob + OrderRow.midPos * V, spreadOrd, quoted, fresh);
+      }
+      // The tick waits to be judged unless a quote of the venue waits already (see above: a bad
+      // tick never does). The bound: the first waiting quote's time when none waited, later ones
+      // are newer, unless times ran backwards, which lowers it.
+      const rPendUs = rBase + ScorerRow.pendingUs * V;
+      if (!badTick && t[rPendUs + venue] !== t[rPendUs + venue]) {
+        t[rPendUs + venue] = timeUs;
+        t[rBase + ScorerRow.pendingMid * V + venue] = mid;
+        if (V <= 31) I[s + ScorerInstrumentField.pending] = I[s + ScorerInstrumentField.pending] | (1 << venue);
+        if (!(I[s + ScorerInstrumentField.pendingDueUs] <= timeUs)) I[s + ScorerInstrumentField.pendingDueUs] = timeUs;
+      }
       return stalled;
     }
     const k = this.refVenues;
@@ -513,14 +527,12 @@ export class SourceScorer {
 
   /**
    * The time-based reference (scorerReferenceAfterUs): judges every waiting quote of the
-   * instrument that has waited long enough, this venue's own included, then makes this quote the
-   * venue's waiting one if it has none (a bad tick never waits: see onQuote).
+   * instrument that has waited long enough, against the median of the other fresh venues' latest
+   * mids, and keeps the earliest time still waiting as the instrument's bound.
    */
   private judgeDue(
     instrument: number,
-    venue: number,
     timeUs: number,
-    badTick: boolean,
     rBase: number,
     midOrd: number,
     midPos: number,
@@ -534,12 +546,12 @@ export class SourceScorer {
     const s = instrument * SCORER_INSTRUMENT_STRIDE;
     const rPendUs = rBase + ScorerRow.pendingUs * V;
     const rLast = rBase + ScorerRow.lastUs * V;
-    const rMid = rBase + ScorerRow.mid * V;
     const after = this.refAfterUs;
     // Up to 31 venues, visit only those with a quote waiting, by their bits in the instrument's
     // pending mask; beyond that, every venue.
     const byMask = V <= 31;
     let mask = byMask ? I[s + ScorerInstrumentField.pending] : 0;
+    let earliest = Infinity;
     let m = mask;
     let u = -1;
     for (;;) {
@@ -551,7 +563,10 @@ export class SourceScorer {
         break;
       }
       const pu = t[rPendUs + u];
-      if (!(timeUs - pu >= after)) continue;
+      if (!(timeUs - pu >= after)) {
+        if (pu < earliest) earliest = pu;
+        continue;
+      }
       t[rPendUs + u] = NaN;
       mask &= ~(1 << u);
       // The others: the fresh venues but u (u is fresh when its latest quote is).
@@ -561,7 +576,7 @@ export class SourceScorer {
       d[DeviationSlot.mid] = t[rBase + ScorerRow.pendingMid * V + u];
       d[DeviationSlot.reference] = medianOfOthers(
         t,
-        rMid,
+        rBase + ScorerRow.mid * V,
         rLast,
         this.order,
         midOrd,
@@ -574,12 +589,8 @@ export class SourceScorer {
       );
       this.addDeviation(instrument, u, rBase, spreadOrd, quoted, fresh);
     }
-    if (!badTick && !(t[rPendUs + venue] === t[rPendUs + venue])) {
-      t[rPendUs + venue] = timeUs;
-      t[rBase + ScorerRow.pendingMid * V + venue] = t[rMid + venue];
-      mask |= 1 << venue;
-    }
     if (byMask) I[s + ScorerInstrumentField.pending] = mask;
+    I[s + ScorerInstrumentField.pendingDueUs] = earliest;
   }
 
   /**
