@@ -297,6 +297,8 @@ export class FairValueMarket {
    * value merged with a computed dt was boxed on every move.)
    */
   private readonly scratch = new Float64Array(3);
+  /** √(ν/(ν−2)): scales a Student-t draw to unit variance (a root per fair move saved). */
+  private readonly tScale: number;
   /** [0] the intended time of the tick `generate` makes (TickModel.tickTime). */
   readonly tickTime = new Float64Array(1);
   private readonly omega: number;
@@ -372,6 +374,7 @@ export class FairValueMarket {
     this.scratch[DT_TICK] = 1 / o.ratePerSec;
     // Unconditional variance per second of the GARCH(1,1) with α = 0.06, β = 0.92.
     this.omega = 0.02;
+    this.tScale = Math.sqrt(o.tailNu / (o.tailNu - 2));
     this.fx = o.fxCurrencies >= 3 ? fxLayout(I, o.fxCurrencies, DEFAULT_FX_FIRST_INSTRUMENT) : null;
     this.fxFirst = this.fx?.first ?? 0;
     this.fxPairs = this.fx?.pairs ?? 0;
@@ -427,7 +430,7 @@ export class FairValueMarket {
       chi += g * g;
     }
     rng.drawGaussian();
-    this.scratch[OUT] = drawn[0]! / Math.sqrt(chi / nu) / Math.sqrt(nu / (nu - 2));
+    this.scratch[OUT] = drawn[0]! / Math.sqrt(chi / nu) / this.tScale;
   }
 
   private isFx(i: number): boolean {
@@ -678,7 +681,8 @@ export class FairValueMarket {
       const mid = 0.5 * (this.cellBid[cell]! + this.cellAsk[cell]!);
       const prev = this.cellMid[cell]!;
       if (prev === prev) {
-        const r = Math.log(mid / prev);
+        // Most quotes leave the mid where it was: their return is exactly log(1) = 0, without the log.
+        const r = mid === prev ? 0 : Math.log(mid / prev);
         const n = this.cellN[cell]!;
         const a = n < 50 ? 1 / (n + 1) : 0.02;
         this.cellVar[cell] = (1 - a) * this.cellVar[cell]! + a * r * r;
@@ -713,10 +717,11 @@ export class FairValueMarket {
       kind = TruthKind.FaultySource;
     }
     // Bad ticks go out on the wire only: the venue's next quote is clean again.
-    const sigma = Math.sqrt(this.cellVar[cell]!);
-    if (kind !== TruthKind.Dislocation && kind !== TruthKind.FaultySource && this.cellN[cell]! >= 50 && sigma > 0) {
+    // √var > 0 exactly when var > 0: the root is taken only where a bad tick may be drawn.
+    if (kind !== TruthKind.Dislocation && kind !== TruthKind.FaultySource && this.cellN[cell]! >= 50 && this.cellVar[cell]! > 0) {
       rng.drawFloat();
       const u = drawn[0]!;
+      const sigma = Math.sqrt(this.cellVar[cell]!);
       if (u < o.spikeProb) {
         const k = o.spikeMinSigma + (o.spikeMaxSigma - o.spikeMinSigma) * rng.nextFloat();
         const f = Math.exp((rng.nextFloat() < 0.5 ? -1 : 1) * k * sigma);
