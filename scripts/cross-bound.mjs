@@ -17,10 +17,16 @@
 // Then each miss that IS observable, and each false alert, by mechanism, replayed against the
 // hidden truth: the dislocated venue's quotes as sent and the consensus' view of them (the
 // crossed-market detector's consensusCross is wrapped to read the venue classes it used).
-import { createAnalyticsState } from '../dist/analytics/analytics-state.js';
+import {
+  createAnalyticsState,
+  CROSS_MID_STRIDE,
+  CrossMidField,
+  SCORER_CELL_STRIDE,
+  ScorerField,
+} from '../dist/analytics/analytics-state.js';
 import { FrameAnalyzer } from '../dist/analytics/frame-analyzer.js';
 import { cycleWeightBackward, cycleWeightForward } from '../dist/analytics/market-conventions.js';
-import { VenueClass } from '../dist/analytics/quote-consensus.js';
+import { HABIT_MIN_SAMPLES, HABITUAL_DEVIATION, VenueClass } from '../dist/analytics/quote-consensus.js';
 import { createTickLabels, TickLabels } from '../dist/analytics/tick-labels.js';
 import { FairValueMarket, TruthKind } from '../dist/loadgen/fair-value-market.js';
 import { FrameBatcher } from '../dist/loadgen/frame-batcher.js';
@@ -140,14 +146,50 @@ for (const seed of seeds) {
   const cc = det.consensus;
   // Per seq (the tick being analysed): whether the consensus check ran, its answer, the classes then.
   const checked = new Uint8Array(TICKS);
+  // The ticking venue's habitual deviation (the source scorer's, as the consensus reads it) at its tick.
+  const devAt = new Float64Array(TICKS).fill(NaN);
+  const consMid = new Float64Array(TICKS).fill(NaN);
+  const consSpread = new Float64Array(TICKS).fill(NaN);
   const classesAt = new Uint8Array(TICKS * V);
+  const whyAt = new Uint8Array(TICKS * V);
   let current = -1;
   const origCheck = det.consensusCross.bind(det);
+  // Whether the check classified the venues (its cheap gate may answer without: the classes are then an older instrument's).
+  let classified = false;
+  const origClassify = cc.classify.bind(cc);
+  cc.classify = (instrument) => {
+    classified = true;
+    return origClassify(instrument);
+  };
   det.consensusCross = (instrument, open) => {
+    classified = false;
     const r = origCheck(instrument, open);
-    if (current >= 0) {
+    if (current >= 0 && !classified) checked[current] = 3;
+    else if (current >= 0) {
       checked[current] = r ? 2 : 1;
+      consMid[current] = cc.consensusMid;
+      consSpread[current] = cc.consensusSpread;
       classesAt.set(cc.classes, current * V);
+      // For each venue: which departure condition failed (bits, on the side it is off on).
+      const mids = cc.mids;
+      const c = cc.consensusMid;
+      const S = cc.consensusSpread;
+      for (let v = 0; v < V; v++) {
+        const o = (instrument * V + v) * CROSS_MID_STRIDE;
+        const m1 = mids[o + CrossMidField.mid];
+        const m2 = mids[o + CrossMidField.prevMid];
+        const m3 = mids[o + CrossMidField.prevMid2];
+        const sg = m1 - c > 0 ? 1 : -1;
+        const moved = (m2 - m3) * sg;
+        let bits = 0;
+        if (!((m2 - c) * sg > S)) bits |= 1;
+        if (!(moved > S)) bits |= 2;
+        if (!(Math.abs(m1 - m2) <= S)) bits |= 4;
+        if (!(moved > mids[o + CrossMidField.spread])) bits |= 8;
+        const sc = (instrument * V + v) * SCORER_CELL_STRIDE;
+        if (cc.scorer[sc + ScorerField.dev] >= HABITUAL_DEVIATION && cc.scorer[sc + ScorerField.devN] >= HABIT_MIN_SAMPLES) bits |= 16;
+        whyAt[current * V + v] = bits;
+      }
     }
     return r;
   };
@@ -155,6 +197,9 @@ for (const seed of seeds) {
   let seqOfTick = null;
   det.onTick = (instrument, venue, bid, ask, us, withdrawn) => {
     current = seqOfTick !== null ? seqOfTick() : -1;
+    if (current >= 0 && (truth.instrument[current] !== instrument || truth.venue[current] !== venue))
+      throw new Error(`tick order: seq ${current}`);
+    if (current >= 0) devAt[current] = cc.scorer[(instrument * V + venue) * SCORER_CELL_STRIDE + ScorerField.dev];
     return origOnTick(instrument, venue, bid, ask, us, withdrawn);
   };
   // FX ticks: the pair's tradeable-triangle state before and after, and which FX pairs had a tradeable cross open (bits).
@@ -288,7 +333,7 @@ for (const seed of seeds) {
     let checks = 0;
     for (let k = Math.max(0, k0 - M); k <= Math.min(ss.length - 1, k1 + M); k++) {
       const s = ss[k];
-      if (checked[s] > 0) {
+      if (checked[s] === 1 || checked[s] === 2) {
         checks++;
         cls.push(className[classesAt[s * V + u]]);
       }
@@ -304,13 +349,24 @@ for (const seed of seeds) {
       biased: panel(i) && u === truth.biasedVenue,
       durMs: ((sendUs[ss[k1]] - s0 === 0 ? 0 : sendUs[ss[k1]] - sendUs[s0]) / 1000).toFixed(0),
     };
+    info.dev = cellTicks.map((x) => devAt[x].toFixed(3)).join('/');
+    info.frozen = panel(i) && u === truth.frozenVenue;
     let cause;
     if (info.biased) cause = 'dislocated venue is the biased one (Off by habit)';
+    else if (info.frozen) cause = 'dislocated venue is the frozen one';
+    else if (cellTicks.length > 1 && devAt[cellTicks[1]] >= 0.25)
+      cause = 'moved venue (clean) taken for a habitual one (deviation >= 0.25)';
     else if (cellTicks.length === 0) cause = 'moved venue sends no quote in the window';
     else if (cellTicks.length === 1) cause = 'moved venue quotes once in the window (no re-send)';
-    else if (checks === 0) cause = 'consensus never checked (gate closed)';
-    else if (!cls.includes('DepartedUp') && !cls.includes('DepartedDown')) cause = `moved venue never departed (${info.cls})`;
-    else cause = 'departed, but no witness';
+    else if (checks === 0) cause = 'venues never classified (the cheap gate stayed closed)';
+    else if (!cls.includes('DepartedUp') && !cls.includes('DepartedDown')) {
+      // At the moved venue's second and later quotes of the window (a departure needs two): which test failed.
+      const names = ['its earlier quote not off', 'its own move < S', 'not re-sent within S', 'move < own spread', 'habit'];
+      const why = new Set();
+      for (const x of cellTicks.slice(1))
+        if (checked[x] === 1) for (let b = 0; b < 5; b++) if (whyAt[x * V + u] & (1 << b)) why.add(names[b]);
+      cause = `moved venue never departed: ${[...why].join(', ') || 'not classified at its own quotes'}`;
+    } else cause = 'departed, but no witness';
     if (info.news && !info.biased) cause += ' [news]';
     return { cause, info };
   };
@@ -335,8 +391,8 @@ for (const seed of seeds) {
       console.log(
         `    ${k >= k0 && k <= k1 ? '*' : ' '} ${s} +${((sendUs[s] - sendUs[ss[k0]]) / 1000).toFixed(0)}ms v${v}${v === u ? '=u' : '  '} ${kindName[truth.kind[s]].padEnd(11)} ` +
           `u-med ${((um - med) / tick).toFixed(1).padStart(6)} off(u) ${offTicks[s * V + u].toFixed(1).padStart(5)} off(v) ${offTicks[s * V + v].toFixed(1).padStart(5)} ` +
-          `disloc(u) ${(disloc[s * V + u] * 1e4).toFixed(1)} chk ${checked[s]} cls(u) ${checked[s] ? className[classesAt[s * V + u]] : '-'} ` +
-          `named ${namedBid[s]}/${namedAsk[s]} cross ${x ? x.join('/') : '-'} news ${truth.newsSeqs.some((n) => n <= s && n > s - 400) ? 'y' : ''}`,
+          `disloc(u) ${(disloc[s * V + u] * 1e4).toFixed(1)} chk ${checked[s]} cls(u) ${checked[s] === 1 || checked[s] === 2 ? className[classesAt[s * V + u]] : checked[s] === 3 ? 'gated' : '-'} ` +
+          `c-med ${((consMid[s] - med) / tick).toFixed(1)} S ${(consSpread[s] / tick).toFixed(1)} named ${namedBid[s]}/${namedAsk[s]} cross ${x ? x.join('/') : '-'} news ${truth.newsSeqs.some((n) => n <= s && n > s - 400) ? 'y' : ''}`,
       );
     }
   };
@@ -390,7 +446,13 @@ for (const seed of seeds) {
       row.events++;
       const named = new Set();
       for (let k = k0; k <= k1; k++) named.add(namedBid[ss[k]] * 64 + namedAsk[ss[k]]);
-      const shows = (k) => [...named].some((x) => crossAt(ss[k], x >> 6, x & 63));
+      // The named pair crosses in the received quotes, and the moved venue's received quote carries its move
+      // (within half its dislocation of its truth: a frozen feed's quote does not).
+      const carries = (s) => {
+        const u = movedVenue(s);
+        return Math.abs(offTicks[s * V + u]) < (0.5 * Math.abs(disloc[s * V + u])) / (market.o.tickBps * 1e-4);
+      };
+      const shows = (k) => carries(ss[k]) && [...named].some((x) => crossAt(ss[k], x >> 6, x & 63));
       let obs = false,
         slack = false,
         any = false;
