@@ -19,8 +19,9 @@ import {
  *   DepartedUp    its last two quotes are both more than S above the consensus and within S of
  *   DepartedDown  each other (the same book sent again), and it got there itself: the first of
  *                 them moved up from the quote before by more than S and than its own spread
- *                 (down likewise); once found, it stays departed while its quotes stay in that
- *                 run and off on that side. The venue's own book moved past the others': a real
+ *                 (down likewise); once found, it stays departed while its quotes stay off on
+ *                 that side and it has not moved back by more than its own spread (its book
+ *                 may ride the market's moves meanwhile). The venue's own book moved past the others': a real
  *                 price, and a cross against it is tradeable if the market, as another venue
  *                 saw it, never came to that level meanwhile (`witnesses`). Not for a venue the
  *                 source scorer finds off the consensus by habit (HABITUAL_DEVIATION): Off.
@@ -171,6 +172,16 @@ export class QuoteConsensus {
     m[o + CrossMidField.mid] = mid;
     m[o + CrossMidField.spread] = spread;
     this.counts[CROSS_TRADEABLE_STRIDE * instrument + 2] += mover(previous - m[o + CrossMidField.prevMid2], spread) - wasMover;
+    // A held departure ends when the venue moves back by more than its own spread (or stops
+    // quoting): its dislocation is over. It outlasts the steady run, which a dislocated book
+    // riding the market's moves soon leaves; classify also ends it, but runs on few ticks.
+    if (m[o + CrossMidField.departedUs] === m[o + CrossMidField.departedUs]) {
+      const back = m[o + CrossMidField.departedSide] > 0 ? previous - mid : mid - previous;
+      if (!(back <= spread)) {
+        m[o + CrossMidField.departedUs] = NaN;
+        this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]--;
+      }
+    }
     // A quote more than its own spread from any of the run's (or no quote) starts a new steady run.
     const low = mid < m[o + CrossMidField.low] ? mid : m[o + CrossMidField.low];
     const high = mid > m[o + CrossMidField.high] ? mid : m[o + CrossMidField.high];
@@ -181,10 +192,6 @@ export class QuoteConsensus {
       m[o + CrossMidField.runBeforeLow] = m[o + CrossMidField.low];
       m[o + CrossMidField.runBeforeHigh] = m[o + CrossMidField.high];
       m[o + CrossMidField.runBeforeUs] = m[o + CrossMidField.steadyUs];
-      if (m[o + CrossMidField.departedUs] === m[o + CrossMidField.departedUs]) {
-        m[o + CrossMidField.departedUs] = NaN;
-        this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]--;
-      }
       m[o + CrossMidField.low] = mid;
       m[o + CrossMidField.high] = mid;
       m[o + CrossMidField.steadyUs] = nowUs;
@@ -251,9 +258,9 @@ export class QuoteConsensus {
       const moved = m2 - m3;
       // The same book sent twice: a bad tick followed by another off quote is no departure.
       const resent = m1 - m2 <= s && m2 - m1 <= s && mover(moved, m[o + CrossMidField.spread]) === 1;
-      // A venue found departed stays so while it quotes on in the same run (within its spread of
-      // its quotes there, which record() checks) and off the consensus on the same side: its
-      // later quotes re-send the departed book.
+      // A venue found departed stays so while it has not moved back (record() ends the departure
+      // on a move back by more than its spread) and quotes off the consensus on the same side: its
+      // later quotes re-send the departed book, riding the market's moves.
       const side = m[o + CrossMidField.departedSide];
       const stays = m[o + CrossMidField.departedUs] === m[o + CrossMidField.departedUs];
       // Its own move, unless it sits off the others by habit (then Off, as a biased feed).
@@ -266,10 +273,13 @@ export class QuoteConsensus {
       else if (m1 === m2 && m2 === m3) cls[v] = VenueClass.Stale;
       else cls[v] = VenueClass.Off;
       const departed = cls[v] === VenueClass.DepartedUp || cls[v] === VenueClass.DepartedDown;
-      if (departed && !stays) {
+      const newSide = cls[v] === VenueClass.DepartedUp ? 1 : -1;
+      // A new departure, or one to the other side while an old one was held (the venue re-sent a
+      // book past the consensus the other way: a departure of its own, from its own time).
+      if (departed && !(stays && side === newSide)) {
         m[o + CrossMidField.departedUs] = m[o + CrossMidField.prevUs];
-        m[o + CrossMidField.departedSide] = cls[v] === VenueClass.DepartedUp ? 1 : -1;
-        this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]++;
+        m[o + CrossMidField.departedSide] = newSide;
+        if (!stays) this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]++;
       } else if (!departed && stays) {
         m[o + CrossMidField.departedUs] = NaN;
         this.counts[CROSS_TRADEABLE_STRIDE * instrument + 3]--;

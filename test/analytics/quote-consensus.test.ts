@@ -4,29 +4,18 @@ import { createAnalyticsState } from '../../analytics/analytics-state.js';
 import { QuoteConsensus, VenueClass } from '../../analytics/quote-consensus.js';
 
 /**
- * Per venue, what the reference remembers between classifications: its steady run (quotes within
- * its spread of one another, counted from 1 as runs begin) and the side and run of a departure
- * found (side 0: none).
+ * Per venue, what the reference remembers between classifications: the side of a departure found
+ * (0: none) and the venue's latest mid (a move back by more than its spread ends the departure).
  */
 interface VenueMemory {
-  low: number;
-  high: number;
-  run: number;
   side: number;
-  departedRun: number;
+  last: number;
 }
 
 function remember(memory: VenueMemory, mid: number, spread: number): void {
-  const low = mid < memory.low ? mid : memory.low;
-  const high = mid > memory.high ? mid : memory.high;
-  if (high - low <= spread) {
-    memory.low = low;
-    memory.high = high;
-  } else {
-    memory.low = mid;
-    memory.high = mid;
-    memory.run++;
-  }
+  const back = memory.side > 0 ? memory.last - mid : mid - memory.last;
+  if (memory.side !== 0 && !(back <= spread)) memory.side = 0;
+  memory.last = mid;
 }
 
 /** The classification from plain arrays of every venue's quotes as sent (see QuoteConsensus); updates `memory` as classify does. */
@@ -52,9 +41,9 @@ function reference(history: number[][][], memory: VenueMemory[]): { classes: num
     if (Number.isNaN(m1)) return VenueClass.None;
     const moved = m2 - m3;
     const resent = Math.abs(m1 - m2) <= s && Math.abs(moved) > spreads(h[h.length - 1]);
-    // A departure found before holds while the venue quotes on in its run, off on the same side.
+    // A departure found before holds while the venue stays off on the same side and has not moved back.
     const mem = memory[history.indexOf(h)]!;
-    const stays = mem.side !== 0 && mem.departedRun === mem.run;
+    const stays = mem.side !== 0;
     if (Math.abs(m1 - c) <= s) return VenueClass.Consistent;
     if (m1 - c > s && ((m2 - c > s && moved > s && resent) || (stays && mem.side > 0))) return VenueClass.DepartedUp;
     if (c - m1 > s && ((c - m2 > s && -moved > s && resent) || (stays && mem.side < 0))) return VenueClass.DepartedDown;
@@ -63,18 +52,15 @@ function reference(history: number[][][], memory: VenueMemory[]): { classes: num
   });
   classes.forEach((cls, v) => {
     const mem = memory[v]!;
-    const stays = mem.side !== 0 && mem.departedRun === mem.run;
     const departed = cls === VenueClass.DepartedUp || cls === VenueClass.DepartedDown;
-    if (departed && !stays) {
-      mem.side = cls === VenueClass.DepartedUp ? 1 : -1;
-      mem.departedRun = mem.run;
-    } else if (!departed) mem.side = 0;
+    if (departed) mem.side = cls === VenueClass.DepartedUp ? 1 : -1;
+    else mem.side = 0;
   });
   return { classes, movers };
 }
 
 describe('QuoteConsensus', () => {
-  it('classifies every venue like a from-scratch check of the quotes it sent (departures held while their run lasts), and keeps its counts of movers and of held departures exact', () => {
+  it('classifies every venue like a from-scratch check of the quotes it sent (departures held until the venue moves back), and keeps its counts of movers and of held departures exact', () => {
     const seen = new Map<number, number>();
     fc.assert(
       fc.property(
@@ -97,7 +83,7 @@ describe('QuoteConsensus', () => {
         (venues, ops) => {
           const consensus = new QuoteConsensus(createAnalyticsState({ instruments: 2, venues }));
           const history: number[][][] = Array.from({ length: venues }, () => []);
-          const memory: VenueMemory[] = Array.from({ length: venues }, () => ({ low: NaN, high: NaN, run: 0, side: 0, departedRun: 0 }));
+          const memory: VenueMemory[] = Array.from({ length: venues }, () => ({ side: 0, last: NaN }));
           let t = 0;
           for (const [v0, newBid, newStep, again] of ops) {
             const v = v0 % venues;
@@ -111,7 +97,7 @@ describe('QuoteConsensus', () => {
             consensus.classify(1);
             expect([...consensus.classes]).toEqual(want.classes);
             for (const c of want.classes) seen.set(c, (seen.get(c) ?? 0) + 1);
-            const held = memory.some((mem) => mem.side !== 0 && mem.departedRun === mem.run);
+            const held = memory.some((mem) => mem.side !== 0);
             expect(consensus.holdsDeparture(1)).toBe(held);
             expect(consensus.mayHaveDeparted(1)).toBe(want.movers > 0 || held);
           }
@@ -123,5 +109,55 @@ describe('QuoteConsensus', () => {
     );
     // Every class came up, the departed ones too.
     for (const c of Object.values(VenueClass)) expect(seen.get(c) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('a departed venue stays departed while its book rides the market off the consensus, and not after it moved back', () => {
+    const consensus = new QuoteConsensus(createAnalyticsState({ instruments: 1, venues: 4 }));
+    const others = (mid: number, us: number): void => {
+      for (let v = 1; v < 4; v++) consensus.record(0, v, mid - 1, mid + 1, us + v);
+    };
+    const quote = (mid: number, us: number): number => {
+      consensus.record(0, 0, mid - 0.5, mid + 0.5, us);
+      consensus.classify(0);
+      return consensus.classes[0]!;
+    };
+    others(100, 0);
+    quote(100, 10_000);
+    quote(105, 20_000);
+    expect(quote(105, 30_000)).toBe(VenueClass.DepartedUp);
+    // The market moves up 2 and the venue's book with it: a new steady run, the same departure.
+    others(102, 40_000);
+    expect(quote(107, 50_000)).toBe(VenueClass.DepartedUp);
+    expect(consensus.departedUs(0, 0)).toBe(20_000);
+    // Back with the others: over. A later single quote as far off is a bad tick's, not a departure.
+    expect(quote(102, 60_000)).toBe(VenueClass.Consistent);
+    expect(consensus.holdsDeparture(0)).toBe(false);
+    expect(quote(107, 70_000)).toBe(VenueClass.Off);
+  });
+
+  it('a venue holding an up departure that departs down takes the new side and time (its next re-send stays departed)', () => {
+    const consensus = new QuoteConsensus(createAnalyticsState({ instruments: 1, venues: 4 }));
+    // Venues 1–3 quote 99 / 101 (consensus spread 2); venue 0 a 1-wide book.
+    for (let v = 1; v < 4; v++) consensus.record(0, v, 99, 101, 1000 + v);
+    const quote = (mid: number, spread: number, us: number, classify = true): number => {
+      consensus.record(0, 0, mid - spread / 2, mid + spread / 2, us);
+      if (!classify) return VenueClass.None;
+      consensus.classify(0);
+      return consensus.classes[0]!;
+    };
+    quote(100, 1, 10_000);
+    quote(105, 1, 20_000);
+    expect(quote(105, 1, 30_000)).toBe(VenueClass.DepartedUp);
+    expect(consensus.departedUs(0, 0)).toBe(20_000);
+    // Down past the consensus, first in a 10-wide book (8 back is within its spread: the up
+    // departure is still held), then re-sent 1 wide, unclassified in between (classify runs on
+    // few ticks): a departure down from 40 000 µs.
+    quote(97, 10, 40_000, false);
+    expect(quote(97, 1, 50_000)).toBe(VenueClass.DepartedDown);
+    expect(consensus.departedUs(0, 0)).toBe(40_000);
+    // Held on that side: its next re-send is still departed (with the up side kept it was Off).
+    expect(quote(97, 1, 60_000)).toBe(VenueClass.DepartedDown);
+    expect(consensus.departedUs(0, 0)).toBe(40_000);
+    expect(consensus.holdsDeparture(0)).toBe(true);
   });
 });
