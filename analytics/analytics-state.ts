@@ -109,6 +109,8 @@
  *   +3 deadline  at most the earliest time (µs) by which a held tick of the instrument is to be
  *                decided without its venue's next quote (NaN = none held with a deadline); a
  *                tick past it scans the instrument's venues and sets it again
+ *   +4 us        the send time of the tick that raised the move (µs)
+ *   +5..+7       unused
  * buffers.outlierFlat      Uint8Array, 1 per cell: consecutive accepted ticks with an unchanged mid
  * buffers.outlierTimes     Float64Array, OUTLIER_TIME_STRIDE per cell: +0 the venue's latest quote
  *                          time (µs, NaN = none), +1 EWMA of its quote interval (µs, NaN = none
@@ -226,8 +228,8 @@ export const CrossMidField = {
   departedUs: 11,
   departedSide: 12,
 } as const;
-export const OUTLIER_JUMP_STRIDE = 4;
-export const OutlierJumpField = { ret: 0, left: 1, venue: 2, deadline: 3 } as const;
+export const OUTLIER_JUMP_STRIDE = 8;
+export const OutlierJumpField = { ret: 0, left: 1, venue: 2, deadline: 3, us: 4 } as const;
 export const OUTLIER_TIME_STRIDE = 2;
 export const OutlierTimeField = { lastUs: 0, intervalUs: 1 } as const;
 export const EVAL_STRIDE = 4;

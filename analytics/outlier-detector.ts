@@ -59,6 +59,13 @@ export interface OutlierConfig {
   outlierJumpWindow: number;
   outlierJumpConfirmZ: number;
   /**
+   * And within this much stream time of the held move, µs (absent: no limit): a jump reaches every
+   * feed within the feeds' lag spread, while two venues' unrelated bad ticks are as likely any
+   * time apart. On a slow instrument `outlierJumpWindow` ticks span far longer than a feed lag,
+   * and two spikes alike within them passed each other off as a jump.
+   */
+  outlierJumpWindowUs?: number;
+  /**
    * Cross-venue test (absent: off): a move is held only when it also takes the venue's mid more
    * than outlierZ/2 σ away from the median of the other venues' latest mids (read from the
    * SourceScorer's rows, which the analyzer feeds after this detector on each tick). Venues quote the
@@ -166,6 +173,7 @@ export class OutlierDetector {
   private readonly reanchorAfter: number;
   private readonly jumpWindow: number;
   private readonly confirm2: number;
+  private readonly jumpWindowUs: number;
   private readonly crossVenue: boolean;
   private readonly scorerRows: Float64Array;
   private readonly order: Uint8Array;
@@ -196,6 +204,7 @@ export class OutlierDetector {
     checkRange('outlierReanchorAfterFlat', config.outlierReanchorAfterFlat, 0, 255, true);
     checkRange('outlierJumpWindow', config.outlierJumpWindow, 0, 1e9, true);
     checkRange('outlierJumpConfirmZ', config.outlierJumpConfirmZ, 0, 1e6);
+    if (config.outlierJumpWindowUs !== undefined) checkRange('outlierJumpWindowUs', config.outlierJumpWindowUs, 0, 1e12);
     checkRange('outlierHeldTimeoutIntervals', config.outlierHeldTimeoutIntervals ?? 0, 0, 1e6);
     this.table = outlierTable(state);
     this.rejects = outlierRejectTable(state);
@@ -212,6 +221,7 @@ export class OutlierDetector {
     this.reanchorAfter = config.outlierReanchorAfterFlat;
     this.jumpWindow = config.outlierJumpWindow;
     this.confirm2 = config.outlierJumpConfirmZ * config.outlierJumpConfirmZ;
+    this.jumpWindowUs = config.outlierJumpWindowUs ?? Infinity;
     this.crossVenue = config.outlierCrossVenue ?? false;
     this.scorerRows = scorerRowTable(state);
     this.order = scorerOrderTable(state);
@@ -349,7 +359,12 @@ export class OutlierDetector {
         this.accept(cell, o, mid);
         return verdict;
       }
-      if (candidate === candidate && J[j + OutlierJumpField.venue] !== venue) {
+      // (Times unknown or going back: the tick window alone.)
+      if (
+        candidate === candidate &&
+        J[j + OutlierJumpField.venue] !== venue &&
+        !(timeUs - J[j + OutlierJumpField.us] > this.jumpWindowUs)
+      ) {
         const e = r - candidate;
         if (e * e <= this.confirm2 * scale2) {
           // Two venues moved alike: a genuine move. This tick is the venue's level at once, and so
@@ -366,6 +381,7 @@ export class OutlierDetector {
         J[j + OutlierJumpField.ret] = r;
         J[j + OutlierJumpField.left] = this.jumpWindow;
         J[j + OutlierJumpField.venue] = venue;
+        J[j + OutlierJumpField.us] = timeUs;
       }
       t[o + OutlierField.heldMid] = mid;
       t[o + OutlierField.heldRet] = d;

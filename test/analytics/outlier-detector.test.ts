@@ -747,9 +747,9 @@ describe('OutlierDetector, a held tick whose venue goes quiet (timeout) or whose
    * 4 venues quote a steady level round-robin, one tick a ms (each venue every 4 ms); `tick` feeds
    * one more at the next ms, with its index as id. Jump confirmation off: the timeout alone decides.
    */
-  function market(timeoutIntervals: number | undefined, venues = 4) {
+  function market(timeoutIntervals: number | undefined, venues = 4, jump: Partial<OutlierConfig> = { outlierJumpWindow: 0 }) {
     const state = createAnalyticsState({ instruments: 1, venues });
-    const config = { ...DEFAULT_ANALYTICS_CONFIG, outlierJumpWindow: 0, outlierHeldTimeoutIntervals: timeoutIntervals };
+    const config = { ...DEFAULT_ANALYTICS_CONFIG, ...jump, outlierHeldTimeoutIntervals: timeoutIntervals };
     const outliers = new OutlierDetector(state, config);
     const scorer = new SourceScorer(state, config);
     let now = 1e12;
@@ -835,5 +835,46 @@ describe('OutlierDetector, a held tick whose venue goes quiet (timeout) or whose
       expect(m.outliers.endOfStream()).toBe(verdict);
       expect(m.outliers.endOfStream()).toBe(0);
     }
+  });
+});
+
+describe('OutlierDetector, jump confirmation window in stream time (outlierJumpWindowUs)', () => {
+  /**
+   * 6 venues quote a steady level round-robin, one tick every `stepUs`; then venue 0 and venue 1
+   * move alike to 100.5, `between` ticks of the others apart; returns venue 1's verdict.
+   */
+  function second(stepUs: number, windowUs: number | undefined): number {
+    const state = createAnalyticsState({ instruments: 1, venues: 6 });
+    const config = { ...DEFAULT_ANALYTICS_CONFIG, outlierJumpWindow: 10, outlierJumpWindowUs: windowUs, outlierHeldTimeoutIntervals: 0 };
+    const outliers = new OutlierDetector(state, config);
+    const scorer = new SourceScorer(state, config);
+    let now = 1e12;
+    const tick = (v: number, mid: number): number => {
+      now += stepUs;
+      const verdict = outliers.onTick(0, v, mid, 0, 0, now);
+      scorer.onTick(0, v, mid - 1e-4, mid + 1e-4, now, (verdict & OUTLIER_WITHHELD) !== 0);
+      return verdict;
+    };
+    for (let k = 0; k < 600; k++) tick(k % 6, 100 * (1 + 1e-5 * Math.sin(k * 1.7)));
+    tick(0, 100.5);
+    for (let k = 0; k < 3; k++) tick(2 + k, 100);
+    return tick(1, 100.5);
+  }
+  const held = OutlierVerdict.Held | OutlierVerdict.Far;
+
+  it('takes two venues moving alike within a feed lag as a jump, and two such moves further apart as two bad ticks', () => {
+    // 4 ticks apart, within the 10-tick window either way: 4 ms apart confirms, 200 ms apart does not.
+    expect(second(1000, 50_000)).toBe(0);
+    expect(second(50_000, 50_000)).toBe(held);
+    // No time limit: the tick window alone, as before.
+    expect(second(50_000, undefined)).toBe(0);
+  });
+
+  it('refuses a negative window with its name', () => {
+    const state = createAnalyticsState({ instruments: 1, venues: 1 });
+    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierJumpWindowUs: -1 })).toThrow(/outlierJumpWindowUs/);
+    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierHeldTimeoutIntervals: -1 })).toThrow(
+      /outlierHeldTimeoutIntervals/,
+    );
   });
 });
