@@ -41,6 +41,8 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   outlierReanchorAfterFlat: 0,
   outlierJumpWindow: 10,
   outlierJumpConfirmZ: 2,
+  // A feed lag, as arbitrageConfirmUs: a genuine jump reaches the other feeds within it.
+  outlierJumpWindowUs: 50_000,
   outlierCrossVenue: true,
   // A held tick whose venue stays quiet for 4 of its quote intervals is decided from the other
   // venues' quotes (about 2% of a venue's intervals are that long if they are exponential).
