@@ -441,10 +441,13 @@ export class OutlierDetector {
 
   /**
    * Decides the cell's held tick without its venue's next quote, whose place the median of the
-   * other venues' latest mids takes in the out-and-back rule: back from the held mid past
-   * outlierZ/2 σ and more than halfway, the held tick was bad (the others never went there);
-   * otherwise it is the venue's level. With no such median (fewer than two other venues, or the
-   * cross-venue test off) only a move past outlierZ σ on its own is an outlier.
+   * other venues' latest mids takes in the out-and-back rule, with the whole outlierZ σ on the way
+   * back: past it and more than halfway, the held tick was bad (the others never went there);
+   * otherwise it is the venue's level. The whole threshold because this is one-sided evidence: a
+   * venue's own genuine departure (a dislocation, a tradeable cross) is just as far from the
+   * others, and only its venue's next quote, staying, would show it; with Z/2 the timeout flagged
+   * such departures. With no such median (fewer than two other venues, or the cross-venue test
+   * off) only a move past outlierZ σ on its own is an outlier.
    */
   private decideHeld(instrument: number, venue: number, cell: number): number {
     const t = this.table;
@@ -461,11 +464,11 @@ export class OutlierDetector {
     const m = this.crossVenue ? this.othersMedian(instrument, venue) : NaN;
     if (m === m) {
       const back = logReturn(m, held);
-      const backMin2 = 0.25 * this.threshold2 * v2;
+      const backMin2 = this.threshold2 * v2;
       const halfway2 = 0.25 * out * out;
       if (out * back < 0 && back * back > (backMin2 > halfway2 ? backMin2 : halfway2)) {
-        const minLeg = back * back < out * out ? -back : out;
-        this.expiredZ = (2 * minLeg) / Math.sqrt(v2);
+        // The z of the evidence there is: the way back alone (signed as the move out).
+        this.expiredZ = -back / Math.sqrt(v2);
         return OutlierVerdict.ExpiredOutlier;
       }
     } else if (out * out > this.threshold2 * v2) {

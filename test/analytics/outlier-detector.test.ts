@@ -796,6 +796,17 @@ describe('OutlierDetector, a held tick whose venue goes quiet (timeout) or whose
     expect(m.tick(0, 100.5)).toBe(0);
   });
 
+  it("at the timeout, takes a held move less than outlierZ σ from the others as the venue's own (a departure), not a bad tick", () => {
+    // σ of the level's returns is about 1e-5: a 4.5σ move is held (past Z/2 = 3σ from the venue's
+    // level and from the others), and only the venue's own next quote could tell a spike from a
+    // venue departing; without it the others' median is one leg of evidence, short of Z.
+    const m = market(4);
+    expect(m.tick(0, m.level(399) * (1 + 4.5e-5)) & OutlierVerdict.Held).not.toBe(0);
+    const decided: number[] = [];
+    for (let k = 0; k < 30; k++) decided.push(m.tick(1 + (k % 3), m.level(399)) & expired);
+    expect(decided.filter((v) => v !== 0)).toEqual([OutlierVerdict.ExpiredAccepted]);
+  });
+
   it('never times out when the option is off: the held tick waits for its venue', () => {
     for (const off of [0, undefined]) {
       const m = market(off);
