@@ -44,9 +44,10 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   // A feed lag, as arbitrageConfirmUs: a genuine jump reaches the other feeds within it.
   outlierJumpWindowUs: 50_000,
   outlierCrossVenue: true,
-  // A held tick whose venue stays quiet for 4 of its quote intervals is decided from the other
-  // venues' quotes (about 2% of a venue's intervals are that long if they are exponential).
-  outlierHeldTimeoutIntervals: 4,
+  // A held tick whose venue stays quiet for 8 of its quote intervals is decided from the other
+  // venues' quotes. Quotes come in bursts (feeds publish on change), so quiet spells of 4 mean
+  // intervals were common: each decided without the venue's own evidence.
+  outlierHeldTimeoutIntervals: 8,
   scorerFreshUs: 2_000_000,
   scorerStalenessTauUs: 10_000_000,
   scorerDevAlpha: 0.02,
