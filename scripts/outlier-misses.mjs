@@ -167,6 +167,17 @@ for (const seed of seeds) {
   };
   analyzer.endOfStream();
   for (const a of analyzer.takeAlerts()) if (a.kind === 'outlier') flagged[a.seq] = 1;
+  for (let s = 0; s < TICKS; s++) {
+    if (endedBy[s] === undefined) continue;
+    const k =
+      truth.kind[s] === TruthKind.Spike || truth.kind[s] === TruthKind.DecimalShift
+        ? 'bad'
+        : truth.kind[s] === TruthKind.Dislocation
+          ? 'disloc'
+          : 'other';
+    totals.ended ??= {};
+    totals.ended[`${k}: ${endedBy[s]}`] = (totals.ended[`${k}: ${endedBy[s]}`] ?? 0) + 1;
+  }
   const score = scoreOutliers(truth, flagged, V, SCORE_DEFAULTS.matchTicks);
   for (const b of SIZE_BANDS) {
     totals.bad[b.name] = (totals.bad[b.name] ?? 0) + score.badBySize[b.name];
@@ -215,6 +226,7 @@ for (const seed of seeds) {
         v: pre.verdict[s],
         news: news === Infinity ? '' : news,
         fx: truth.instrument[s] >= 40 ? 'fx?' : '',
+        decided: endedBy[s] ?? '',
       });
     }
     if (kind !== TruthKind.Spike && kind !== TruthKind.DecimalShift) continue;
@@ -300,6 +312,7 @@ console.log(
   'recall ' + SIZE_BANDS.map((b) => `${b.name} ${(totals.hit[b.name] / totals.bad[b.name]).toFixed(3)} (${totals.bad[b.name]})`).join('  '),
 );
 console.log(`false flags /10k mean ${(totals.fp / seeds.length).toFixed(2)} max ${totals.fpMax.toFixed(2)}`);
+console.log('held ticks by how they were decided: ' + JSON.stringify(totals.ended));
 for (const [b, m] of Object.entries(byBand)) {
   console.log(`misses ${b}σ:`);
   for (const [k, n] of Object.entries(m).sort((a, b) => b[1] - a[1])) console.log(`  ${n}\t${k}`);
