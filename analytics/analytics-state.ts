@@ -112,9 +112,9 @@
  *   +4 us        the send time of the tick that raised the move (µs)
  *   +5..+7       unused
  * buffers.outlierFlat      Uint8Array, 1 per cell: consecutive accepted ticks with an unchanged mid
- * buffers.outlierTimes     Float64Array, OUTLIER_TIME_STRIDE per cell: +0 the venue's latest quote
- *                          time (µs, NaN = none), +1 EWMA of its quote interval (µs, NaN = none
- *                          yet): how long a held tick of the venue may wait for its next quote
+ * buffers.outlierFirstUs   Float64Array, 1 per cell: the venue's first quote time (µs, NaN = none):
+ *                          with the scorer line's updates, its mean quote interval, which sets how
+ *                          long a held tick of the venue may wait for its next quote
  * buffers.fxLegs           Float64Array, 2 per FX pair: +0 −ln best net bid, +1 ln best net ask
  *                          across venues (+∞ = no quote)
  * buffers.fxTriangles      Uint8Array, 1 per triangle: bit 0 forward cycle open, bit 1 backward
@@ -159,7 +159,7 @@ export interface AnalyticsBuffers {
   fxPairTradeable: SharedArrayBuffer;
   outlierJumps: SharedArrayBuffer;
   outlierFlat: SharedArrayBuffer;
-  outlierTimes: SharedArrayBuffer;
+  outlierFirstUs: SharedArrayBuffer;
   fxLegs: SharedArrayBuffer;
   fxTriangles: SharedArrayBuffer;
   fxTriangleOpenedUs: SharedArrayBuffer;
@@ -230,8 +230,6 @@ export const CrossMidField = {
 } as const;
 export const OUTLIER_JUMP_STRIDE = 8;
 export const OutlierJumpField = { ret: 0, left: 1, venue: 2, deadline: 3, us: 4 } as const;
-export const OUTLIER_TIME_STRIDE = 2;
-export const OutlierTimeField = { lastUs: 0, intervalUs: 1 } as const;
 export const EVAL_STRIDE = 4;
 export const EvalField = { event: 0, startUpdate: 1, startUs: 2, late: 3 } as const;
 
@@ -280,7 +278,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       fxPairTradeable: new SharedArrayBuffer(fx?.pairs ?? 0),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
-      outlierTimes: new SharedArrayBuffer(cells * OUTLIER_TIME_STRIDE * 8),
+      outlierFirstUs: new SharedArrayBuffer(cells * 8),
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
       fxTriangles: new SharedArrayBuffer(fx?.triangles ?? 0),
       fxTriangleOpenedUs: new SharedArrayBuffer((fx?.triangles ?? 0) * 2 * 8),
@@ -290,7 +288,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
   };
   fillStrided(outlierJumpTable(state), OUTLIER_JUMP_STRIDE, OutlierJumpField.ret, NaN);
   fillStrided(outlierJumpTable(state), OUTLIER_JUMP_STRIDE, OutlierJumpField.deadline, NaN);
-  outlierTimeTable(state).fill(NaN);
+  outlierFirstUsTable(state).fill(NaN);
   fxLegTable(state).fill(Infinity);
   // NaN marks "nothing seen yet" so the hot path needs no separate presence bitmap.
   fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.lastMid, NaN);
@@ -404,8 +402,8 @@ export function outlierFlatTable(state: AnalyticsSharedState): Uint8Array {
   return new Uint8Array(checkBuffer(state, 'outlierFlat', cellCount(state)));
 }
 
-export function outlierTimeTable(state: AnalyticsSharedState): Float64Array {
-  return new Float64Array(checkBuffer(state, 'outlierTimes', cellCount(state) * OUTLIER_TIME_STRIDE * 8));
+export function outlierFirstUsTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'outlierFirstUs', cellCount(state) * 8));
 }
 
 export function fxLegTable(state: AnalyticsSharedState): Float64Array {

@@ -3,10 +3,8 @@ import {
   ORDER_ROWS,
   OUTLIER_JUMP_STRIDE,
   OUTLIER_STRIDE,
-  OUTLIER_TIME_STRIDE,
   OutlierField,
   OutlierJumpField,
-  OutlierTimeField,
   OrderRow,
   SCORER_ROWS,
   ScorerRow,
@@ -16,7 +14,10 @@ import {
   outlierJumpTable,
   outlierRejectTable,
   outlierTable,
-  outlierTimeTable,
+  outlierFirstUsTable,
+  scorerCellTable,
+  SCORER_CELL_STRIDE,
+  ScorerField,
   type AnalyticsSharedState,
 } from './analytics-state.js';
 
@@ -74,8 +75,8 @@ export interface OutlierConfig {
    */
   outlierCrossVenue?: boolean;
   /**
-   * A held tick whose venue has not quoted again for this many of its typical quote intervals (an
-   * EWMA of the venue's intervals on the instrument, in stream time) is decided without that
+   * A held tick whose venue has not quoted again for this many of its typical quote intervals (the
+   * venue's mean interval on the instrument so far, in stream time) is decided without that
    * quote, on a later tick of another venue of the instrument: from the other venues' median then
    * (absent or 0: off; a held tick then waits for its venue, or for the end of the stream). The
    * venue's next quote may never come (its last quote of the stream, a venue gone quiet), and a
@@ -177,7 +178,8 @@ export class OutlierDetector {
   private readonly crossVenue: boolean;
   private readonly scorerRows: Float64Array;
   private readonly order: Uint8Array;
-  private readonly times: Float64Array;
+  private readonly firstUs: Float64Array;
+  private readonly scorerCells: Float64Array;
   private readonly timeoutIntervals: number;
   /** Next cell endOfStream looks at. */
   private flushAt = 0;
@@ -225,7 +227,8 @@ export class OutlierDetector {
     this.crossVenue = config.outlierCrossVenue ?? false;
     this.scorerRows = scorerRowTable(state);
     this.order = scorerOrderTable(state);
-    this.times = outlierTimeTable(state);
+    this.firstUs = outlierFirstUsTable(state);
+    this.scorerCells = scorerCellTable(state);
     this.timeoutIntervals = config.outlierHeldTimeoutIntervals ?? 0;
   }
 
@@ -286,23 +289,13 @@ export class OutlierDetector {
       }
     }
     let verdict = 0;
-    if (this.timeoutIntervals > 0) {
-      // The venue's quote interval in stream time (times that go back are skipped), and the
-      // instrument's held ticks whose venues stayed quiet past their deadline.
-      const T = this.times;
-      const q = cell * OUTLIER_TIME_STRIDE;
-      const prevUs = T[q + OutlierTimeField.lastUs];
-      if (timeUs > prevUs) {
-        const dt = timeUs - prevUs;
-        const iv = T[q + OutlierTimeField.intervalUs];
-        T[q + OutlierTimeField.intervalUs] = iv === iv ? iv + INTERVAL_ALPHA * (dt - iv) : dt;
-        T[q + OutlierTimeField.lastUs] = timeUs;
-      } else if (prevUs !== prevUs) T[q + OutlierTimeField.lastUs] = timeUs;
-      if (timeUs > J[j + OutlierJumpField.deadline]) verdict = this.expire(instrument, venue, timeUs);
-    }
+    // A held tick of another venue past its deadline (NaN, never passed, while none is held or
+    // the timeout is off).
+    if (timeUs > J[j + OutlierJumpField.deadline]) verdict = this.expire(instrument, venue, timeUs);
     let last = t[o + OutlierField.lastMid];
     if (last !== last) {
       t[o + OutlierField.lastMid] = mid;
+      this.firstUs[cell] = timeUs;
       return verdict;
     }
     const mean = t[o + OutlierField.mean];
@@ -409,10 +402,13 @@ export class OutlierDetector {
 
   /**
    * When a tick of `cell` held at `heldUs` is to be decided without its venue's next quote: after
-   * `outlierHeldTimeoutIntervals` of the venue's quote intervals (NaN while none is known yet).
+   * `outlierHeldTimeoutIntervals` of the venue's mean quote interval on the instrument, from its
+   * first quote and its updates so far (the source scorer's count; NaN while none is known).
+   * Read only when a tick is held: nothing per tick.
    */
   private deadlineOf(cell: number, heldUs: number): number {
-    return heldUs + this.timeoutIntervals * this.times[cell * OUTLIER_TIME_STRIDE + OutlierTimeField.intervalUs];
+    const iv = (heldUs - this.firstUs[cell]) / this.scorerCells[cell * SCORER_CELL_STRIDE + ScorerField.updates];
+    return iv > 0 && iv < Infinity ? heldUs + this.timeoutIntervals * iv : NaN;
   }
 
   /**
@@ -564,9 +560,6 @@ export class OutlierDetector {
  * cannot multiply σ.
  */
 const VARIANCE_CLIP_Z2 = 4 * 4;
-
-/** EWMA weight of a new quote interval in a venue's typical interval (the first one is taken whole). */
-const INTERVAL_ALPHA = 0.1;
 
 /**
  * ln 3: a move of ×3 or ÷3 between two quotes of a venue is an outlier at once, without waiting
