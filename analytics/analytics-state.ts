@@ -106,8 +106,15 @@
  *   +0 return    the flagged log return (NaN = none)
  *   +1 left      ticks of the instrument it may still be confirmed on
  *   +2 venue     the venue that raised it: only a different venue can confirm it
- *   +3           unused
+ *   +3 deadline  at most the earliest time (µs) by which a held tick of the instrument is to be
+ *                decided without its venue's next quote (NaN = none held with a deadline); a
+ *                tick past it scans the instrument's venues and sets it again
+ *   +4 us        the send time of the tick that raised the move (µs)
+ *   +5..+7       unused
  * buffers.outlierFlat      Uint8Array, 1 per cell: consecutive accepted ticks with an unchanged mid
+ * buffers.outlierFirstUs   Float64Array, 1 per cell: the venue's first quote time (µs, NaN = none):
+ *                          with the scorer line's updates, its mean quote interval, which sets how
+ *                          long a held tick of the venue may wait for its next quote
  * buffers.fxLegs           Float64Array, 2 per FX pair: +0 −ln best net bid, +1 ln best net ask
  *                          across venues (+∞ = no quote)
  * buffers.fxTriangles      Uint8Array, 1 per triangle: bit 0 forward cycle open, bit 1 backward
@@ -152,6 +159,7 @@ export interface AnalyticsBuffers {
   fxPairTradeable: SharedArrayBuffer;
   outlierJumps: SharedArrayBuffer;
   outlierFlat: SharedArrayBuffer;
+  outlierFirstUs: SharedArrayBuffer;
   fxLegs: SharedArrayBuffer;
   fxTriangles: SharedArrayBuffer;
   fxTriangleOpenedUs: SharedArrayBuffer;
@@ -220,8 +228,8 @@ export const CrossMidField = {
   departedUs: 11,
   departedSide: 12,
 } as const;
-export const OUTLIER_JUMP_STRIDE = 4;
-export const OutlierJumpField = { ret: 0, left: 1, venue: 2 } as const;
+export const OUTLIER_JUMP_STRIDE = 8;
+export const OutlierJumpField = { ret: 0, left: 1, venue: 2, deadline: 3, us: 4 } as const;
 export const EVAL_STRIDE = 4;
 export const EvalField = { event: 0, startUpdate: 1, startUs: 2, late: 3 } as const;
 
@@ -270,6 +278,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       fxPairTradeable: new SharedArrayBuffer(fx?.pairs ?? 0),
       outlierJumps: new SharedArrayBuffer(dims.instruments * OUTLIER_JUMP_STRIDE * 8),
       outlierFlat: new SharedArrayBuffer(cells),
+      outlierFirstUs: new SharedArrayBuffer(cells * 8),
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
       fxTriangles: new SharedArrayBuffer(fx?.triangles ?? 0),
       fxTriangleOpenedUs: new SharedArrayBuffer((fx?.triangles ?? 0) * 2 * 8),
@@ -278,6 +287,8 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
     },
   };
   fillStrided(outlierJumpTable(state), OUTLIER_JUMP_STRIDE, OutlierJumpField.ret, NaN);
+  fillStrided(outlierJumpTable(state), OUTLIER_JUMP_STRIDE, OutlierJumpField.deadline, NaN);
+  outlierFirstUsTable(state).fill(NaN);
   fxLegTable(state).fill(Infinity);
   // NaN marks "nothing seen yet" so the hot path needs no separate presence bitmap.
   fillStrided(outlierTable(state), OUTLIER_STRIDE, OutlierField.lastMid, NaN);
@@ -389,6 +400,10 @@ export function outlierJumpTable(state: AnalyticsSharedState): Float64Array {
 
 export function outlierFlatTable(state: AnalyticsSharedState): Uint8Array {
   return new Uint8Array(checkBuffer(state, 'outlierFlat', cellCount(state)));
+}
+
+export function outlierFirstUsTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'outlierFirstUs', cellCount(state) * 8));
 }
 
 export function fxLegTable(state: AnalyticsSharedState): Float64Array {

@@ -41,7 +41,13 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   outlierReanchorAfterFlat: 0,
   outlierJumpWindow: 10,
   outlierJumpConfirmZ: 2,
+  // A feed lag, as arbitrageConfirmUs: a genuine jump reaches the other feeds within it.
+  outlierJumpWindowUs: 50_000,
   outlierCrossVenue: true,
+  // A held tick whose venue stays quiet for 8 of its quote intervals is decided from the other
+  // venues' quotes. Quotes come in bursts (feeds publish on change), so quiet spells of 4 mean
+  // intervals were common: each decided without the venue's own evidence.
+  outlierHeldTimeoutIntervals: 8,
   scorerFreshUs: 2_000_000,
   scorerStalenessTauUs: 10_000_000,
   scorerDevAlpha: 0.02,
@@ -234,19 +240,13 @@ export class FrameAnalyzer {
         // stream ended first) is undecided, and undecided is a miss.
         missed++;
       }
-      // The venue's held tick, judged an outlier by this one: its labels are read again from the side channel.
+      // The venue's held tick, judged an outlier by this one.
       if ((verdict & OutlierVerdict.PreviousOutlier) !== 0) {
-        const id = outliers.previousId;
-        const heldSource = Math.floor(id / 2 ** 32);
-        const heldSeq = id - heldSource * 2 ** 32;
-        const heldFlags = labels === null || !(id >= 0) ? 0 : labels.read(heldSource, heldSeq);
-        flagged++;
-        if ((heldFlags & TickFlag.InjectedOutlier) !== 0) {
-          flaggedTrue++;
-          missed--;
-        }
-        if (heldFlags !== 0) truth.onHeldFlagged(heldFlags);
-        this.alertAt(heldSeq, heldSource, 'outlier', instrument, venue, outliers.previousUs, outliers.previousZ);
+        this.heldFlagged(outliers.previousId, instrument, venue, outliers.previousUs, outliers.previousZ);
+      }
+      // Another venue's held tick, its venue quiet too long, judged an outlier from the others' quotes.
+      if ((verdict & OutlierVerdict.ExpiredOutlier) !== 0) {
+        this.heldFlagged(outliers.expiredId, instrument, outliers.expiredVenue, outliers.expiredUs, outliers.expiredZ);
       }
 
       sourceQuote[QuoteSlot.bid] = bid;
@@ -342,6 +342,40 @@ export class FrameAnalyzer {
     c.triangularTicks += triOpen;
     c.triangularTicksTrue += triTrue;
     c.triangularMissed += triMissed;
+  }
+
+  /**
+   * The stream has ended (a run's last frame analysed, a replay done): decides every tick still
+   * held for its venue's next quote, which will not come, so each tick ends judged. Their alerts
+   * follow through takeAlerts. Call once, after the last frame, with no frame in flight on any
+   * analyzer of the shared state.
+   */
+  endOfStream(): void {
+    const outliers = this.outliers;
+    for (let v = outliers.endOfStream(); v !== 0; v = outliers.endOfStream()) {
+      if ((v & OutlierVerdict.ExpiredOutlier) !== 0) {
+        this.heldFlagged(outliers.expiredId, outliers.expiredInstrument, outliers.expiredVenue, outliers.expiredUs, outliers.expiredZ);
+      }
+    }
+  }
+
+  /**
+   * A held tick (id = source · 2³² + seq) judged an outlier after its own tick was analysed: its
+   * alert, and its labels read again from the side channel. A rare path: the counters directly.
+   */
+  private heldFlagged(id: number, instrument: number, venue: number, sendTimeUs: number, z: number): void {
+    const labels = this.labels;
+    const heldSource = Math.floor(id / 2 ** 32);
+    const heldSeq = id - heldSource * 2 ** 32;
+    const heldFlags = labels === null || !(id >= 0) ? 0 : labels.read(heldSource, heldSeq);
+    const c = this.counters;
+    c.outliersFlagged++;
+    if ((heldFlags & TickFlag.InjectedOutlier) !== 0) {
+      c.outliersFlaggedTrue++;
+      c.outliersMissed--;
+    }
+    if (heldFlags !== 0) this.truth.onHeldFlagged(heldFlags);
+    this.alertAt(heldSeq, heldSource, 'outlier', instrument, venue, sendTimeUs, z);
   }
 
   private alert(r: FrameReader, i: number, kind: AlertKind, instrument: number, venue: number, sendTimeUs: number, value: number): void {

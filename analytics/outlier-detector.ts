@@ -14,6 +14,10 @@ import {
   outlierJumpTable,
   outlierRejectTable,
   outlierTable,
+  outlierFirstUsTable,
+  scorerCellTable,
+  SCORER_CELL_STRIDE,
+  ScorerField,
   type AnalyticsSharedState,
 } from './analytics-state.js';
 
@@ -56,6 +60,13 @@ export interface OutlierConfig {
   outlierJumpWindow: number;
   outlierJumpConfirmZ: number;
   /**
+   * And within this much stream time of the held move, µs (absent: no limit): a jump reaches every
+   * feed within the feeds' lag spread, while two venues' unrelated bad ticks are as likely any
+   * time apart. On a slow instrument `outlierJumpWindow` ticks span far longer than a feed lag,
+   * and two spikes alike within them passed each other off as a jump.
+   */
+  outlierJumpWindowUs?: number;
+  /**
    * Cross-venue test (absent: off): a move is held only when it also takes the venue's mid more
    * than outlierZ/2 σ away from the median of the other venues' latest mids (read from the
    * SourceScorer's rows, which the analyzer feeds after this detector on each tick). Venues quote the
@@ -63,6 +74,15 @@ export interface OutlierConfig {
    * is accepted at once; a bad tick is the venue's alone.
    */
   outlierCrossVenue?: boolean;
+  /**
+   * A held tick whose venue has not quoted again for this many of its typical quote intervals (the
+   * venue's mean interval on the instrument so far, in stream time) is decided without that
+   * quote, on a later tick of another venue of the instrument: from the other venues' median then
+   * (absent or 0: off; a held tick then waits for its venue, or for the end of the stream). The
+   * venue's next quote may never come (its last quote of the stream, a venue gone quiet), and a
+   * tick that is never judged is never flagged.
+   */
+  outlierHeldTimeoutIntervals?: number;
 }
 
 /**
@@ -92,6 +112,13 @@ export const OutlierVerdict = {
    * one-sided outlier): too far to trust before it is judged.
    */
   Far: 16,
+  /**
+   * Another venue's held tick, whose venue stayed quiet past its timeout (or the stream ended:
+   * `endOfStream`), is judged an outlier from the other venues' quotes: see expiredId/Us/Z/Venue/Instrument.
+   */
+  ExpiredOutlier: 32,
+  /** Such a held tick is judged genuine: it is now its venue's level. */
+  ExpiredAccepted: 64,
 } as const;
 /**
  * A tick whose quote is not to be trusted yet (kept out of the arbitrage book and the source
@@ -124,6 +151,11 @@ export const OUTLIER_WITHHELD = OutlierVerdict.Outlier | OutlierVerdict.Far;
  * and the held tick it confirms is accepted without waiting for its venue's way back (the market
  * itself may have gone out and back meanwhile: a fast dip is seen by several venues, a bad tick by one).
  * A move out of a stale, frozen price (a feed catching up) is accepted at once too.
+ *
+ * A held tick does not wait for ever: once its venue has been quiet for `outlierHeldTimeoutIntervals`
+ * of its quote intervals, the next tick of the instrument decides it with the other venues'
+ * median standing in for the venue's next quote (the same out-and-back rule), and `endOfStream`
+ * decides whatever is still held when the stream ends. The decision latency is bounded.
  */
 export class OutlierDetector {
   private readonly table: Float64Array;
@@ -142,15 +174,27 @@ export class OutlierDetector {
   private readonly reanchorAfter: number;
   private readonly jumpWindow: number;
   private readonly confirm2: number;
+  private readonly jumpWindowUs: number;
   private readonly crossVenue: boolean;
   private readonly scorerRows: Float64Array;
   private readonly order: Uint8Array;
+  private readonly firstUs: Float64Array;
+  private readonly scorerCells: Float64Array;
+  private readonly timeoutIntervals: number;
+  /** Next cell endOfStream looks at. */
+  private flushAt = 0;
   /** z-score of the last tick flagged or held (signed; NaN for a non-price). */
   lastZ = 0;
   /** After a held tick is judged: its id (source · 2³² + seq, as passed) and send time; after PreviousOutlier its two-sided z (signed). */
   previousId = NaN;
   previousUs = NaN;
   previousZ = NaN;
+  /** After ExpiredOutlier or ExpiredAccepted: the decided tick's id, send time, venue; after ExpiredOutlier its two-sided z (signed). */
+  expiredId = NaN;
+  expiredUs = NaN;
+  expiredZ = NaN;
+  expiredVenue = -1;
+  expiredInstrument = -1;
 
   constructor(state: AnalyticsSharedState, config: OutlierConfig) {
     checkRange('outlierAlpha', config.outlierAlpha, 1e-9, 1);
@@ -162,6 +206,8 @@ export class OutlierDetector {
     checkRange('outlierReanchorAfterFlat', config.outlierReanchorAfterFlat, 0, 255, true);
     checkRange('outlierJumpWindow', config.outlierJumpWindow, 0, 1e9, true);
     checkRange('outlierJumpConfirmZ', config.outlierJumpConfirmZ, 0, 1e6);
+    if (config.outlierJumpWindowUs !== undefined) checkRange('outlierJumpWindowUs', config.outlierJumpWindowUs, 0, 1e12);
+    checkRange('outlierHeldTimeoutIntervals', config.outlierHeldTimeoutIntervals ?? 0, 0, 1e6);
     this.table = outlierTable(state);
     this.rejects = outlierRejectTable(state);
     this.venues = state.dims.venues;
@@ -177,9 +223,13 @@ export class OutlierDetector {
     this.reanchorAfter = config.outlierReanchorAfterFlat;
     this.jumpWindow = config.outlierJumpWindow;
     this.confirm2 = config.outlierJumpConfirmZ * config.outlierJumpConfirmZ;
+    this.jumpWindowUs = config.outlierJumpWindowUs ?? Infinity;
     this.crossVenue = config.outlierCrossVenue ?? false;
     this.scorerRows = scorerRowTable(state);
     this.order = scorerOrderTable(state);
+    this.firstUs = outlierFirstUsTable(state);
+    this.scorerCells = scorerCellTable(state);
+    this.timeoutIntervals = config.outlierHeldTimeoutIntervals ?? 0;
   }
 
   /**
@@ -238,10 +288,15 @@ export class OutlierDetector {
         J[j + OutlierJumpField.left] = left;
       }
     }
+    let verdict = 0;
+    // A held tick of another venue past its deadline (NaN, never passed, while none is held or
+    // the timeout is off).
+    if (timeUs > J[j + OutlierJumpField.deadline]) verdict = this.expire(instrument, venue, timeUs);
     let last = t[o + OutlierField.lastMid];
     if (last !== last) {
       t[o + OutlierField.lastMid] = mid;
-      return 0;
+      this.firstUs[cell] = timeUs;
+      return verdict;
     }
     const mean = t[o + OutlierField.mean];
     const variance = t[o + OutlierField.variance];
@@ -251,7 +306,6 @@ export class OutlierDetector {
     const scale2 = variance > floor2 ? variance : floor2;
     // Each leg of an out-and-back move must pass outlierZ/2 σ: squared, (Z/2)² · scale².
     const leg2 = 0.25 * this.threshold2 * scale2;
-    let verdict = 0;
     const held = t[o + OutlierField.heldMid];
     if (held === held) {
       t[o + OutlierField.heldMid] = NaN;
@@ -268,13 +322,13 @@ export class OutlierDetector {
         // Out and back: the held tick was bad; the level stays where it was before it.
         const minLeg = back * back < out * out ? -back : out;
         this.previousZ = (2 * minLeg) / Math.sqrt(scale2);
-        verdict = OutlierVerdict.PreviousOutlier;
+        verdict |= OutlierVerdict.PreviousOutlier;
       } else {
         // It stayed: a genuine move, now the level (its return feeds the variance, clipped).
         this.update(o, n, mean, variance, scale2, out);
         t[o + OutlierField.lastMid] = held;
         last = held;
-        verdict = OutlierVerdict.PreviousAccepted;
+        verdict |= OutlierVerdict.PreviousAccepted;
       }
     }
     const r = logReturn(mid, last);
@@ -298,7 +352,12 @@ export class OutlierDetector {
         this.accept(cell, o, mid);
         return verdict;
       }
-      if (candidate === candidate && J[j + OutlierJumpField.venue] !== venue) {
+      // (Times unknown or going back: the tick window alone.)
+      if (
+        candidate === candidate &&
+        J[j + OutlierJumpField.venue] !== venue &&
+        !(timeUs - J[j + OutlierJumpField.us] > this.jumpWindowUs)
+      ) {
         const e = r - candidate;
         if (e * e <= this.confirm2 * scale2) {
           // Two venues moved alike: a genuine move. This tick is the venue's level at once, and so
@@ -315,11 +374,17 @@ export class OutlierDetector {
         J[j + OutlierJumpField.ret] = r;
         J[j + OutlierJumpField.left] = this.jumpWindow;
         J[j + OutlierJumpField.venue] = venue;
+        J[j + OutlierJumpField.us] = timeUs;
       }
       t[o + OutlierField.heldMid] = mid;
       t[o + OutlierField.heldRet] = d;
       t[o + OutlierField.heldId] = id;
       t[o + OutlierField.heldUs] = timeUs;
+      if (this.timeoutIntervals > 0) {
+        const deadline = this.deadlineOf(cell, timeUs);
+        const dl = J[j + OutlierJumpField.deadline];
+        if (!(dl <= deadline)) J[j + OutlierJumpField.deadline] = deadline;
+      }
       this.flat[cell] = 0;
       const h2 = halfSpread * halfSpread;
       const far = d * d > this.threshold2 * (scale2 > h2 ? scale2 : h2);
@@ -333,6 +398,102 @@ export class OutlierDetector {
       if (f < 255) this.flat[cell] = f + 1;
     } else if (f !== 0) this.flat[cell] = 0;
     return verdict;
+  }
+
+  /**
+   * When a tick of `cell` held at `heldUs` is to be decided without its venue's next quote: after
+   * `outlierHeldTimeoutIntervals` of the venue's mean quote interval on the instrument, from its
+   * first quote and its updates so far (the source scorer's count; NaN while none is known).
+   * Read only when a tick is held: nothing per tick.
+   */
+  private deadlineOf(cell: number, heldUs: number): number {
+    const iv = (heldUs - this.firstUs[cell]) / this.scorerCells[cell * SCORER_CELL_STRIDE + ScorerField.updates];
+    return iv > 0 && iv < Infinity ? heldUs + this.timeoutIntervals * iv : NaN;
+  }
+
+  /**
+   * A tick of `venue` at `timeUs` found the instrument's earliest deadline passed: decides one held
+   * tick of another venue past its deadline (the rest, if any, on the next ticks) and sets the
+   * deadline to the earliest left. O(venues), once per deadline.
+   */
+  private expire(instrument: number, venue: number, timeUs: number): number {
+    const V = this.venues;
+    const t = this.table;
+    let verdict = 0;
+    let next = NaN;
+    for (let u = 0; u < V; u++) {
+      // The venue's own held tick is judged by the tick at hand.
+      if (u === venue) continue;
+      const cell = instrument * V + u;
+      const o = cell * OUTLIER_STRIDE;
+      if (t[o + OutlierField.heldMid] !== t[o + OutlierField.heldMid]) continue;
+      const deadline = this.deadlineOf(cell, t[o + OutlierField.heldUs]);
+      if (verdict === 0 && timeUs > deadline) verdict = this.decideHeld(instrument, u, cell);
+      else if (deadline === deadline && !(next <= deadline)) next = deadline;
+    }
+    this.jumps[instrument * OUTLIER_JUMP_STRIDE + OutlierJumpField.deadline] = next;
+    return verdict;
+  }
+
+  /**
+   * Decides the cell's held tick without its venue's next quote, whose place the median of the
+   * other venues' latest mids takes in the out-and-back rule, with the whole outlierZ σ on the way
+   * back: past it and more than halfway, the held tick was bad (the others never went there);
+   * otherwise it is the venue's level. The whole threshold because this is one-sided evidence: a
+   * venue's own genuine departure (a dislocation, a tradeable cross) is just as far from the
+   * others, and only its venue's next quote, staying, would show it; with Z/2 the timeout flagged
+   * such departures. With no such median (fewer than two other venues, or the cross-venue test
+   * off) only a move past outlierZ σ on its own is an outlier.
+   */
+  private decideHeld(instrument: number, venue: number, cell: number): number {
+    const t = this.table;
+    const o = cell * OUTLIER_STRIDE;
+    const held = t[o + OutlierField.heldMid];
+    const out = t[o + OutlierField.heldRet];
+    t[o + OutlierField.heldMid] = NaN;
+    this.expiredId = t[o + OutlierField.heldId];
+    this.expiredUs = t[o + OutlierField.heldUs];
+    this.expiredVenue = venue;
+    this.expiredInstrument = instrument;
+    const variance = t[o + OutlierField.variance];
+    const v2 = variance > this.floor2 ? variance : this.floor2;
+    const m = this.crossVenue ? this.othersMedian(instrument, venue) : NaN;
+    if (m === m) {
+      const back = logReturn(m, held);
+      const backMin2 = this.threshold2 * v2;
+      const halfway2 = 0.25 * out * out;
+      if (out * back < 0 && back * back > (backMin2 > halfway2 ? backMin2 : halfway2)) {
+        // The z of the evidence there is: the way back alone (signed as the move out).
+        this.expiredZ = -back / Math.sqrt(v2);
+        return OutlierVerdict.ExpiredOutlier;
+      }
+    } else if (out * out > this.threshold2 * v2) {
+      this.expiredZ = out / Math.sqrt(v2);
+      return OutlierVerdict.ExpiredOutlier;
+    }
+    this.update(o, t[o + OutlierField.n], t[o + OutlierField.mean], variance, v2, out);
+    t[o + OutlierField.lastMid] = held;
+    return OutlierVerdict.ExpiredAccepted;
+  }
+
+  /**
+   * The stream has ended: decides the next tick still held (as a timed-out one is) and returns
+   * ExpiredOutlier or ExpiredAccepted with expiredId/Us/Z/Venue, or 0 once none is left. Call
+   * until it returns 0: undecided ticks would otherwise never be judged.
+   */
+  endOfStream(): number {
+    const t = this.table;
+    const cells = t.length / OUTLIER_STRIDE;
+    while (this.flushAt < cells) {
+      const cell = this.flushAt++;
+      if (t[cell * OUTLIER_STRIDE + OutlierField.heldMid] === t[cell * OUTLIER_STRIDE + OutlierField.heldMid]) {
+        const instrument = (cell / this.venues) | 0;
+        return this.decideHeld(instrument, cell - instrument * this.venues, cell);
+      }
+    }
+    this.flushAt = 0;
+    for (let k = OutlierJumpField.deadline; k < this.jumps.length; k += OUTLIER_JUMP_STRIDE) this.jumps[k] = NaN;
+    return 0;
   }
 
   /**

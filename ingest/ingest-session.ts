@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createAnalyticsState } from '../analytics/analytics-state.js';
 import type { TickLabelsShared } from '../analytics/tick-labels.js';
-import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
+import { addCounters, DEFAULT_ANALYTICS_CONFIG, FrameAnalyzer, type AnalyticsConfig } from '../analytics/frame-analyzer.js';
 import { SourceScorer } from '../analytics/source-scorer.js';
 import { createDeliveryLedger, DeliveryLedger } from '../metrics/delivery-ledger.js';
 import { encodeHistogram, initHistograms, type LatencySummary } from '../metrics/latency-histogram.js';
@@ -342,14 +342,25 @@ export class IngestSession {
   async collect(steps = new ShutdownSteps(this.options.log)): Promise<IngestPart> {
     this.intakeStopped = true;
     this.consumer.pause();
-    if ((await steps.run('analysis in flight', SHUTDOWN_BUDGET_MS.analysis, () => this.dispatcher.whenIdle())) !== 'done') {
+    const idle = (await steps.run('analysis in flight', SHUTDOWN_BUDGET_MS.analysis, () => this.dispatcher.whenIdle())) === 'done';
+    if (!idle) {
       this.workerErrors.push('the analysis in flight did not finish before the shutdown went on: its ticks are not counted');
     }
     this.dispatcher.commitFinished();
+    // The stream ends here: ticks still held for their venue's next quote (which will not come)
+    // are decided now, over the state the workers left, once no frame is in flight.
+    const end = new FrameAnalyzer(this.analytics, this.options.analyticsConfig ?? {}, this.options.clock);
+    if (idle) end.endOfStream();
+    const late = end.takeAlerts();
+    if (late.length > 0) {
+      this.publishAlerts(late);
+      this.detections.add(late);
+    }
     await steps.run('commit', SHUTDOWN_BUDGET_MS.commit, () => this.consumer.settleCommits());
     // The workers answer from their own threads, whatever the cluster does: this wait is short.
     const answered = await this.collector.collect(this.pool.threads, SHUTDOWN_BUDGET_MS.workerStats);
     if (!answered) this.workerErrors.push('not every analytics worker answered the final stats request');
+    addCounters(this.collector.counters, end.takeCounters());
     const scorer = new SourceScorer(this.analytics, { ...DEFAULT_ANALYTICS_CONFIG, ...this.options.analyticsConfig });
     const scores = new Float64Array(this.options.venues);
     scorer.venueScores(scores);

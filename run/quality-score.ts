@@ -364,14 +364,20 @@ export function replayThroughAnalyzer(
   const crossed = new Uint8Array(ticks);
   const triangles = new Uint8Array(ticks);
   const t0 = performance.now();
-  for (const frame of frames) {
-    analyzer.analyze(frame);
+  const take = (): void => {
     for (const a of analyzer.takeAlerts()) {
       if (a.kind === 'outlier') flagged[a.seq] = 1;
       else if (a.kind === 'tradeable') crossed[a.seq] = 1;
       else if (a.kind === 'triangular') triangles[a.seq] = 1;
     }
+  };
+  for (const frame of frames) {
+    analyzer.analyze(frame);
+    take();
   }
+  // The stream ends here: ticks still held for their venue's next quote are decided now.
+  analyzer.endOfStream();
+  take();
   const seconds = (performance.now() - t0) / 1000;
   // The analyzer's own venue averages over the run (a sample of every settled venue's score),
   // as a run's result reports them.

@@ -92,6 +92,21 @@ for (const seed of seeds) {
     lastAfter: new Float64Array(TICKS),
   };
   const nextOfCell = new Int32Array(TICKS).fill(-1);
+  // How each held tick was decided: its venue's next quote, a timeout or the stream's end (the
+  // other venues' median), or another venue's move confirming it as a jump.
+  const endedBy = new Array(TICKS);
+  const heldSeqOfCell = new Int32Array(I * V).fill(-1);
+  // The tick that raised the instrument's jump candidate, and per tick the other tick of a
+  // confirmation it took part in (the one that confirmed it, or the one it confirmed).
+  const candSeqOf = new Int32Array(I).fill(-1);
+  const partner = new Int32Array(TICKS).fill(-1);
+  const expiredBits = OutlierVerdict.ExpiredOutlier | OutlierVerdict.ExpiredAccepted;
+  const noteExpired = (verdict, how) => {
+    if ((verdict & expiredBits) === 0) return;
+    const e = det.expiredId;
+    endedBy[e] = `${how} ${(verdict & OutlierVerdict.ExpiredOutlier) !== 0 ? 'outlier' : 'genuine'}`;
+    heldSeqOfCell[det.expiredInstrument * V + det.expiredVenue] = -1;
+  };
   const lastSeqOfCell = new Int32Array(I * V).fill(-1);
   const orig = det.onTick.bind(det);
   det.onTick = (i, v, mid, half, id, us) => {
@@ -110,6 +125,28 @@ for (const seed of seeds) {
     pre.candVenue[s] = jt[j + OutlierJumpField.venue];
     const verdict = orig(i, v, mid, half, id, us);
     pre.verdict[s] = verdict;
+    const c0 = i * V + v;
+    if ((verdict & (OutlierVerdict.PreviousOutlier | OutlierVerdict.PreviousAccepted)) !== 0 && heldSeqOfCell[c0] >= 0) {
+      endedBy[heldSeqOfCell[c0]] = 'own';
+      heldSeqOfCell[c0] = -1;
+    }
+    noteExpired(verdict, 'timeout');
+    if (pre.cand[s] === pre.cand[s]) {
+      const cc = i * V + pre.candVenue[s];
+      const hs = heldSeqOfCell[cc];
+      if (hs >= 0 && cc !== c0 && tab[cc * OUTLIER_STRIDE + OutlierField.heldMid] !== tab[cc * OUTLIER_STRIDE + OutlierField.heldMid]) {
+        endedBy[hs] = 'confirmed';
+        partner[hs] = s;
+        heldSeqOfCell[cc] = -1;
+      }
+    }
+    if ((verdict & OutlierVerdict.Held) !== 0) {
+      heldSeqOfCell[c0] = s;
+      candSeqOf[i] = s;
+    } else if (pre.cand[s] === pre.cand[s] && jt[j + OutlierJumpField.ret] !== jt[j + OutlierJumpField.ret]) {
+      // The candidate is gone without expiring: this tick confirmed it.
+      if (pre.candVenue[s] !== v && candSeqOf[i] >= 0) partner[s] = candSeqOf[i];
+    }
     pre.lastAfter[s] = tab[o + OutlierField.lastMid];
     const c = i * V + v;
     if (lastSeqOfCell[c] >= 0) nextOfCell[lastSeqOfCell[c]] = s;
@@ -120,6 +157,26 @@ for (const seed of seeds) {
   for (const f of frames) {
     analyzer.analyze(f);
     for (const a of analyzer.takeAlerts()) if (a.kind === 'outlier') flagged[a.seq] = 1;
+  }
+  // The stream ends: the score replay decides every tick still held (run/quality-score.ts).
+  const origEnd = det.endOfStream.bind(det);
+  det.endOfStream = () => {
+    const verdict = origEnd();
+    noteExpired(verdict, 'stream end');
+    return verdict;
+  };
+  analyzer.endOfStream();
+  for (const a of analyzer.takeAlerts()) if (a.kind === 'outlier') flagged[a.seq] = 1;
+  for (let s = 0; s < TICKS; s++) {
+    if (endedBy[s] === undefined) continue;
+    const k =
+      truth.kind[s] === TruthKind.Spike || truth.kind[s] === TruthKind.DecimalShift
+        ? 'bad'
+        : truth.kind[s] === TruthKind.Dislocation
+          ? 'disloc'
+          : 'other';
+    totals.ended ??= {};
+    totals.ended[`${k}: ${endedBy[s]}`] = (totals.ended[`${k}: ${endedBy[s]}`] ?? 0) + 1;
   }
   const score = scoreOutliers(truth, flagged, V, SCORE_DEFAULTS.matchTicks);
   for (const b of SIZE_BANDS) {
@@ -169,6 +226,7 @@ for (const seed of seeds) {
         v: pre.verdict[s],
         news: news === Infinity ? '' : news,
         fx: truth.instrument[s] >= 40 ? 'fx?' : '',
+        decided: endedBy[s] ?? '',
       });
     }
     if (kind !== TruthKind.Spike && kind !== TruthKind.DecimalShift) continue;
@@ -193,7 +251,10 @@ for (const seed of seeds) {
     let back = NaN;
     if (pre.n[s] < cfg.outlierWarmup) cause = 'warm-up';
     else if ((v & OutlierVerdict.Held) !== 0) {
-      if (nx < 0) cause = 'held: stream ended';
+      const how = endedBy[s];
+      if (how === 'confirmed') cause = 'held: later taken as a jump another venue confirmed';
+      else if (how !== undefined && how !== 'own') cause = `held: decided at ${how}`;
+      else if (nx < 0) cause = 'held: stream ended';
       else {
         back = Math.log(pre.mid[nx] / pre.mid[s]);
         const nk = truth.kind[nx];
@@ -235,6 +296,10 @@ for (const seed of seeds) {
       backZ: back === back ? (back / sdF).toFixed(2) : '',
       news: news === Infinity ? '' : news,
       cause,
+      partner:
+        partner[s] >= 0
+          ? `${Object.keys(TruthKind).find((k) => TruthKind[k] === truth.kind[partner[s]])} v${truth.venue[partner[s]]} ${partner[s] - s}`
+          : '',
     });
   }
 }
@@ -247,6 +312,7 @@ console.log(
   'recall ' + SIZE_BANDS.map((b) => `${b.name} ${(totals.hit[b.name] / totals.bad[b.name]).toFixed(3)} (${totals.bad[b.name]})`).join('  '),
 );
 console.log(`false flags /10k mean ${(totals.fp / seeds.length).toFixed(2)} max ${totals.fpMax.toFixed(2)}`);
+console.log('held ticks by how they were decided: ' + JSON.stringify(totals.ended));
 for (const [b, m] of Object.entries(byBand)) {
   console.log(`misses ${b}σ:`);
   for (const [k, n] of Object.entries(m).sort((a, b) => b[1] - a[1])) console.log(`  ${n}\t${k}`);

@@ -120,7 +120,12 @@ describe('FrameAnalyzer', () => {
     const labels = createTickLabels(8, 2000);
     const labelWriter = new TickLabels(labels);
     // Continuous prices: the stale rule for them (a price grid needs the market to move further).
-    const analyzer = new FrameAnalyzer(labelledState({ instruments: 2, venues: 3 }, labels), { ...CONTINUOUS_PRICE_STALL }, () => clock);
+    // No held-tick timeout: venue 1 stays quiet for 12 of its intervals and its own quote judges it.
+    const analyzer = new FrameAnalyzer(
+      labelledState({ instruments: 2, venues: 3 }, labels),
+      { ...CONTINUOUS_PRICE_STALL, outlierHeldTimeoutIntervals: 0 },
+      () => clock,
+    );
     const w = new FrameWriter(2000);
     let seq = 0;
     const tick = (venue: number, instrument: number, mid: number, flags = 0, half = 1e-4): void => {
@@ -166,6 +171,38 @@ describe('FrameAnalyzer', () => {
     expect(c.alertLatencyUsSum).toBe(alerts.reduce((s, a) => s + (a.detectedUs - a.sendTimeUs), 0));
     expect(c.spikeTicks).toBe(1);
     expect(c.spikesFlagged).toBe(1);
+  });
+
+  it('flags a spike in its venue last quote of the stream: on a later tick past the timeout, or at endOfStream', () => {
+    for (const quietTicks of [3, 40]) {
+      const labels = createTickLabels(1, 1000);
+      const labelWriter = new TickLabels(labels);
+      const analyzer = new FrameAnalyzer(labelledState({ instruments: 1, venues: 4 }, labels), {}, () => 0);
+      const w = new FrameWriter(1000);
+      let seq = 0;
+      const tick = (venue: number, mid: number, flags = 0): void => {
+        labelWriter.write(0, seq, flags);
+        w.append(seq, 0, venue, 0, 0, 1_000_000 + seq * 1000, mid - 0.01, mid + 0.01, 1, 1);
+        seq++;
+      };
+      for (let k = 0; k < 400; k++) tick(k % 4, 100 * (1 + 1e-5 * Math.sin(k * 1.7)));
+      const spikeSeq = seq;
+      tick(0, 100.5, TickFlag.InjectedOutlier | (TickEvent.Spike << TICK_EVENT_SHIFT));
+      // Venue 0 never quotes again; 40 ticks of the others pass its timeout (8 of its 4 ms intervals), 3 do not.
+      for (let k = 0; k < quietTicks; k++) tick(1 + (k % 3), 100 * (1 + 1e-5 * Math.sin(k * 1.7)));
+      analyzer.analyze(w.finish(0, 0, 0));
+      const during = analyzer.takeAlerts().filter((a) => a.kind === 'outlier');
+      analyzer.endOfStream();
+      const atEnd = analyzer.takeAlerts().filter((a) => a.kind === 'outlier');
+      expect([...during, ...atEnd].map((a) => [a.seq, a.venue])).toEqual([[spikeSeq, 0]]);
+      expect((quietTicks > 32 ? during : atEnd).length).toBe(1);
+      const c = analyzer.takeCounters();
+      expect([c.outliersFlagged, c.outliersFlaggedTrue, c.outliersMissed]).toEqual([1, 1, 0]);
+      expect(c.spikesFlagged).toBe(1);
+      // Nothing is left to decide.
+      analyzer.endOfStream();
+      expect(analyzer.takeAlerts()).toEqual([]);
+    }
   });
 
   it('reads labels only from the side channel: labels in the wire flags field score nothing', () => {

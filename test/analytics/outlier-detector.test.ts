@@ -740,3 +740,152 @@ describe('OutlierDetector, cross-venue test', () => {
     expect(run(false, moves)).toEqual([held, held, held]);
   });
 });
+
+describe('OutlierDetector, a held tick whose venue goes quiet (timeout) or whose stream ends', () => {
+  const expired = OutlierVerdict.ExpiredOutlier | OutlierVerdict.ExpiredAccepted;
+  /**
+   * 4 venues quote a steady level round-robin, one tick a ms (each venue every 4 ms); `tick` feeds
+   * one more at the next ms, with its index as id. Jump confirmation off: the timeout alone decides.
+   */
+  function market(timeoutIntervals: number | undefined, venues = 4, jump: Partial<OutlierConfig> = { outlierJumpWindow: 0 }) {
+    const state = createAnalyticsState({ instruments: 1, venues });
+    const config = { ...DEFAULT_ANALYTICS_CONFIG, ...jump, outlierHeldTimeoutIntervals: timeoutIntervals };
+    const outliers = new OutlierDetector(state, config);
+    const scorer = new SourceScorer(state, config);
+    let now = 1e12;
+    let id = 0;
+    const tick = (v: number, mid: number): number => {
+      now += 1000;
+      const verdict = outliers.onTick(0, v, mid, 0, id++, now);
+      scorer.onTick(0, v, mid - 1e-4, mid + 1e-4, now, (verdict & OUTLIER_WITHHELD) !== 0);
+      return verdict;
+    };
+    const level = (k: number): number => 100 * (1 + 1e-5 * Math.sin(k * 1.7));
+    for (let k = 0; k < 400; k++) tick(k % venues, level(k));
+    return { outliers, tick, level, id: () => id };
+  }
+
+  it('decides a spike in its venue last quote once the venue has been quiet for 4 of its intervals, from the other venues', () => {
+    const m = market(4);
+    const spike = m.id();
+    expect(m.tick(0, 100.5) & OutlierVerdict.Held).not.toBe(0);
+    // Venue 0 is quiet; the others keep quoting the old level. 16 ms = 4 of venue 0's 4 ms intervals.
+    const verdicts: number[] = [];
+    for (let k = 0; k < 20; k++) verdicts.push(m.tick(1 + (k % 3), m.level(k)));
+    const at = verdicts.findIndex((v) => (v & expired) !== 0);
+    expect(at).toBe(16);
+    expect(verdicts[at]).toBe(OutlierVerdict.ExpiredOutlier);
+    expect(m.outliers.expiredId).toBe(spike);
+    expect(m.outliers.expiredVenue).toBe(0);
+    expect(m.outliers.expiredInstrument).toBe(0);
+    expect(m.outliers.expiredZ).toBeGreaterThan(6);
+    // Decided once: nothing else expires, and venue 0's level is still the old one.
+    expect(verdicts.filter((v) => (v & expired) !== 0)).toHaveLength(1);
+    expect(m.tick(0, m.level(0))).toBe(0);
+  });
+
+  it('accepts a held move the other venues followed meanwhile; the venue then quotes the new level unheld', () => {
+    const m = market(4);
+    expect(m.tick(0, 100.5) & OutlierVerdict.Held).not.toBe(0);
+    // The others follow (each held in turn: no jump confirmation here), then keep quoting there.
+    const verdicts: number[] = [];
+    for (let k = 0; k < 30; k++) verdicts.push(m.tick(1 + (k % 3), 100.5));
+    const decided = verdicts.filter((v) => (v & expired) !== 0);
+    expect(decided[0]).toBe(OutlierVerdict.ExpiredAccepted);
+    expect(decided.every((v) => v === OutlierVerdict.ExpiredAccepted)).toBe(true);
+    expect(m.tick(0, 100.5)).toBe(0);
+  });
+
+  it("at the timeout, takes a held move less than outlierZ σ from the others as the venue's own (a departure), not a bad tick", () => {
+    // σ of the level's returns is about 1e-5: a 4.5σ move is held (past Z/2 = 3σ from the venue's
+    // level and from the others), and only the venue's own next quote could tell a spike from a
+    // venue departing; without it the others' median is one leg of evidence, short of Z.
+    const m = market(4);
+    expect(m.tick(0, m.level(399) * (1 + 4.5e-5)) & OutlierVerdict.Held).not.toBe(0);
+    const decided: number[] = [];
+    for (let k = 0; k < 30; k++) decided.push(m.tick(1 + (k % 3), m.level(399)) & expired);
+    expect(decided.filter((v) => v !== 0)).toEqual([OutlierVerdict.ExpiredAccepted]);
+  });
+
+  it('never times out when the option is off: the held tick waits for its venue', () => {
+    for (const off of [0, undefined]) {
+      const m = market(off);
+      m.tick(0, 100.5);
+      for (let k = 0; k < 100; k++) expect(m.tick(1 + (k % 3), m.level(k)) & expired).toBe(0);
+      expect(m.tick(0, m.level(0))).toBe(OutlierVerdict.PreviousOutlier);
+    }
+  });
+
+  it('decides every tick still held when the stream ends (endOfStream), once each', () => {
+    const m = market(4);
+    const spike = m.id();
+    m.tick(0, 100.5);
+    const move = m.id();
+    m.tick(1, 99.5);
+    m.tick(2, 99.5); // venue 2 follows venue 1's move down (held too), venue 3 quotes the old level
+    m.tick(3, m.level(0));
+    const decided = new Map<number, number>();
+    for (let v = m.outliers.endOfStream(); v !== 0; v = m.outliers.endOfStream()) decided.set(m.outliers.expiredId, v);
+    // Venue 0 is far from the others' median (venues 1, 2 at 99.5 and 3 at 100): an outlier.
+    expect(decided.get(spike)).toBe(OutlierVerdict.ExpiredOutlier);
+    // Venue 1 sits where venue 2 went: the median of the others (99.5, 100, 100.5) is 100, back
+    // from 99.5 by about 10σ; the rule judges it as venue 1's next quote there would be judged.
+    expect(decided.has(move)).toBe(true);
+    expect(decided.size).toBe(3);
+    expect(m.outliers.endOfStream()).toBe(0);
+  });
+
+  it('with no other venue to compare, flags at the end only a held move past outlierZ σ on its own', () => {
+    // The level's returns have σ about 1e-5 (its sine's steps): 50σ and 4.5σ moves.
+    for (const [move, verdict] of [
+      [5e-4, OutlierVerdict.ExpiredOutlier],
+      [4.5e-5, OutlierVerdict.ExpiredAccepted],
+    ] as const) {
+      const m = market(4, 1);
+      expect(m.tick(0, m.level(399) * (1 + move)) & OutlierVerdict.Held).not.toBe(0);
+      expect(m.outliers.endOfStream()).toBe(verdict);
+      expect(m.outliers.endOfStream()).toBe(0);
+    }
+  });
+});
+
+describe('OutlierDetector, jump confirmation window in stream time (outlierJumpWindowUs)', () => {
+  /**
+   * 6 venues quote a steady level round-robin, one tick every `stepUs`; then venue 0 and venue 1
+   * move alike to 100.5, `between` ticks of the others apart; returns venue 1's verdict.
+   */
+  function second(stepUs: number, windowUs: number | undefined): number {
+    const state = createAnalyticsState({ instruments: 1, venues: 6 });
+    const config = { ...DEFAULT_ANALYTICS_CONFIG, outlierJumpWindow: 10, outlierJumpWindowUs: windowUs, outlierHeldTimeoutIntervals: 0 };
+    const outliers = new OutlierDetector(state, config);
+    const scorer = new SourceScorer(state, config);
+    let now = 1e12;
+    const tick = (v: number, mid: number): number => {
+      now += stepUs;
+      const verdict = outliers.onTick(0, v, mid, 0, 0, now);
+      scorer.onTick(0, v, mid - 1e-4, mid + 1e-4, now, (verdict & OUTLIER_WITHHELD) !== 0);
+      return verdict;
+    };
+    for (let k = 0; k < 600; k++) tick(k % 6, 100 * (1 + 1e-5 * Math.sin(k * 1.7)));
+    tick(0, 100.5);
+    for (let k = 0; k < 3; k++) tick(2 + k, 100);
+    return tick(1, 100.5);
+  }
+  const held = OutlierVerdict.Held | OutlierVerdict.Far;
+
+  it('takes two venues moving alike within a feed lag as a jump, and two such moves further apart as two bad ticks', () => {
+    // 4 ticks apart, within the 10-tick window either way: 4 ms apart confirms, 200 ms apart does not.
+    expect(second(1000, 50_000)).toBe(0);
+    expect(second(50_000, 50_000)).toBe(held);
+    // No time limit: the tick window alone, as before.
+    expect(second(50_000, undefined)).toBe(0);
+  });
+
+  it('refuses a negative window with its name', () => {
+    const state = createAnalyticsState({ instruments: 1, venues: 1 });
+    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierJumpWindowUs: -1 })).toThrow(/outlierJumpWindowUs/);
+    expect(() => new OutlierDetector(state, { ...DEFAULT_ANALYTICS_CONFIG, outlierHeldTimeoutIntervals: -1 })).toThrow(
+      /outlierHeldTimeoutIntervals/,
+    );
+  });
+});
