@@ -209,6 +209,11 @@ export class PartitionDispatcher {
       stage = this.newStage(group, bytes);
       group.stages.push(stage);
     }
+    this.appendTo(stage, lane, value, offset, receivedUs);
+  }
+
+  /** Appends a frame to a stage, continuing its last run when it is the same partition's next offset. */
+  private appendTo(stage: Stage, lane: PartitionLane, value: Uint8Array, offset: number, receivedUs: number): void {
     const segments = stage.segments;
     const last = segments.length - 3;
     if (last >= 0 && stage.lanes[stage.lanes.length - 1] === lane && segments[last + 1]! + segments[last + 2]! === offset)
@@ -218,10 +223,10 @@ export class PartitionDispatcher {
       stage.lanes.push(lane);
     }
     stage.frames.append(value, receivedUs);
-    stage.ticks += ticks;
+    stage.ticks += (value.byteLength - FRAME_HEADER_BYTES) / TICK_BYTES;
     lane.outstanding++;
     this.queued++;
-    this.queuedBytes += bytes;
+    this.queuedBytes += value.byteLength;
   }
 
   /** A task's tick budget: `maxFramesPerTask` default frames per partition of the group. */
@@ -315,7 +320,14 @@ export class PartitionDispatcher {
   /** A waiting stage without the revoked lanes' frames (copied into a stage of its own). */
   private restage(group: TaskGroup, stage: Stage, revoked: Set<PartitionLane>): Stage {
     const old = stage.frames;
-    const fresh = this.newStage(group, 0);
+    // Of the old one's shape, so that everything it kept fits (the group may have fewer lanes now).
+    const fresh: Stage = {
+      frames: new FrameAppender(new SharedArrayBuffer(old.buffer.byteLength), old.capacity),
+      segments: [],
+      lanes: [],
+      ticks: 0,
+      own: stage.own,
+    };
     let frame = 0;
     for (let s = 0; s < stage.lanes.length; s++) {
       const lane = stage.lanes[s]!;
@@ -326,23 +338,7 @@ export class PartitionDispatcher {
         this.queued--;
         this.queuedBytes -= value.byteLength;
         lane.outstanding--;
-        if (revoked.has(lane)) continue;
-        // Into the fresh stage: what fitted in the old one fits again without the revoked frames.
-        if (fresh.frames.fits(value.byteLength)) {
-          const segments = fresh.segments;
-          const last = segments.length - 3;
-          if (last >= 0 && fresh.lanes[fresh.lanes.length - 1] === lane && segments[last + 1]! + segments[last + 2]! === first + k)
-            segments[last + 2]!++;
-          else {
-            segments.push(lane.partition, first + k, 1);
-            fresh.lanes.push(lane);
-          }
-          fresh.frames.append(value, old.receivedUs(frame));
-          fresh.ticks += (value.byteLength - FRAME_HEADER_BYTES) / TICK_BYTES;
-          lane.outstanding++;
-          this.queued++;
-          this.queuedBytes += value.byteLength;
-        }
+        if (!revoked.has(lane)) this.appendTo(fresh, lane, value, first + k, old.receivedUs(frame));
       }
     }
     this.recycle(group, stage);
