@@ -63,17 +63,21 @@ export class FrameTaskAnalysis {
     let problem: string | null = null;
     let alerts: Alert[] | null = null;
     let rejected: Array<{ index: number; problem: string }> | null = null;
-    packed.reset(task.packed);
-    // A task group's frames come partition after partition (task.segments: partition, offset, frames).
+    // A task group's frames come run after run (task.segments: partition, offset, frames), in one
+    // buffer or in `packed` then each of `more`.
     const segments = task.segments;
     const segmentTicks: number[] | null = segments ? [] : null;
     let segment = 0;
     let partition = segments ? segments[0]! : task.partition;
-    let segmentEnd = segments ? segments[2]! : packed.count;
+    let segmentEnd = segments ? segments[2]! : task.count;
     let segmentStartTicks = 0;
+    const more = task.more;
+    let buffer = 0;
+    packed.reset(task.packed);
+    let bufferStart = 0;
     this.lastEndUs = this.clock();
     try {
-      for (let f = 0; f < packed.count; f++) {
+      for (let f = 0; f < task.count; f++) {
         if (f === segmentEnd && segments && segmentTicks) {
           segmentTicks.push(ticks - segmentStartTicks);
           segmentStartTicks = ticks;
@@ -81,7 +85,12 @@ export class FrameTaskAnalysis {
           partition = segments[segment]!;
           segmentEnd += segments[segment + 2]!;
         }
-        const bytes = packed.frame(f);
+        while (f - bufferStart >= packed.count && more && buffer < more.length) {
+          bufferStart += packed.count;
+          packed.reset(more[buffer++]!);
+        }
+        const local = f - bufferStart;
+        const bytes = packed.frame(local);
         // Everything is checked before the analytics, the ledger or a histogram sees the frame, so
         // a refused frame leaves no trace and a retry cannot count anything twice.
         const frameProblem = validateFrame(bytes);
@@ -95,7 +104,7 @@ export class FrameTaskAnalysis {
           (rejected ??= []).push({ index: f, problem: tickProblem });
           continue;
         }
-        ticks += this.analyseFrame(bytes, partition, packed.receivedUs(f));
+        ticks += this.analyseFrame(bytes, partition, packed.receivedUs(local));
         const raised = this.analyzer.takeAlerts();
         if (raised.length > 0) (alerts ??= []).push(...raised);
       }

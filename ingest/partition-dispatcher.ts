@@ -17,10 +17,11 @@ const BUDGET_TICKS_PER_FRAME = 64;
  * stage), and the client's message objects are let go at once. Held until their task settled (in
  * a queue, then for a retry), they outlived the young generation's collections at one tick per
  * record: copied, promoted, and marked again, 2-3 µs of GC helper threads' CPU per record beside
- * the client's 5. A stage's frames take up to this many bytes; its memory is reused for the
- * group's later tasks once its own settles. A frame larger than that gets memory of its own.
+ * the client's 5. Each partition stages its frames apart (a task takes one stage of each, as
+ * before); a stage's frames take up to this many bytes, and its memory is reused for the group's
+ * later tasks once its own settles. A frame larger than that gets memory of its own.
  */
-const STAGE_FRAME_BYTES = 512 << 10;
+const STAGE_FRAME_BYTES = 128 << 10;
 
 /** Runs one task on the worker pool; `transfer` lists what moves (not copies) to the worker (empty: shared memory, as here). */
 export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise<FrameTaskResult>;
@@ -67,12 +68,14 @@ interface PartitionLane {
   /** Offset to commit (last completed + 1), and whether it changed since the last commit. */
   commitOffset: number;
   dirty: boolean;
+  /** This partition's frames waiting, oldest first; the last stage is still being filled. */
+  stages: Stage[];
 }
 
 /**
- * The frames of one task, copied in as they arrive (wire/frame-pack.ts FrameAppender): runs of
- * consecutive offsets of one partition, `segments` (partition, first offset, frames) with the lane
- * of each run beside it.
+ * A partition's frames for one task, copied in as they arrive (wire/frame-pack.ts FrameAppender):
+ * runs of consecutive offsets, `segments` (partition, first offset, frames) with the lane of each
+ * run beside it.
  */
 interface Stage {
   frames: FrameAppender;
@@ -81,6 +84,16 @@ interface Stage {
   ticks: number;
   /** Memory of its own (an outsized frame): not reused. */
   own: boolean;
+}
+
+/** A run of a task: `count` frames of `lane` from `offset`, frame `first` of the task and `local` of its stage. */
+interface Run {
+  stage: Stage;
+  lane: PartitionLane;
+  offset: number;
+  count: number;
+  first: number;
+  local: number;
 }
 
 /**
@@ -93,8 +106,8 @@ interface Stage {
 interface TaskGroup {
   lanes: PartitionLane[];
   busy: boolean;
-  /** Tasks waiting, oldest first; the last one is still being filled. */
-  stages: Stage[];
+  /** The lane a task starts with, turned each task so no partition always goes last. */
+  cursor: number;
   /** Reusable stages (their tasks settled). */
   free: Stage[];
   /**
@@ -150,10 +163,10 @@ export class PartitionDispatcher {
       const key = Number.isFinite(this.taskGroups) ? partition % this.taskGroups : partition;
       let group = this.groups.get(key);
       if (!group) {
-        group = { lanes: [], busy: false, stages: [], free: [], retry: [], singleInFlight: false };
+        group = { lanes: [], busy: false, cursor: 0, free: [], retry: [], singleInFlight: false };
         this.groups.set(key, group);
       }
-      lane = { partition, group, expectedOffset: -1, outstanding: 0, skipTo: -1, commitOffset: -1, dirty: false };
+      lane = { partition, group, expectedOffset: -1, outstanding: 0, skipTo: -1, commitOffset: -1, dirty: false, stages: [] };
       group.lanes.push(lane);
       this.lanes.set(partition, lane);
     }
@@ -199,15 +212,14 @@ export class PartitionDispatcher {
     this.notifyIfIdle();
   }
 
-  /** Copies a frame into its group's last stage (a new one when that is full or missing). */
+  /** Copies a frame into its partition's last stage (a new one when that is full or missing). */
   private stage(lane: PartitionLane, value: Uint8Array, offset: number, receivedUs: number): void {
-    const group = lane.group;
     const bytes = value.byteLength;
     const ticks = (bytes - FRAME_HEADER_BYTES) / TICK_BYTES;
-    let stage = group.stages[group.stages.length - 1];
-    if (stage === undefined || !stage.frames.fits(bytes) || (stage.frames.count > 0 && stage.ticks + ticks > this.stageTicks(group))) {
-      stage = this.newStage(group, bytes);
-      group.stages.push(stage);
+    let stage = lane.stages[lane.stages.length - 1];
+    if (stage === undefined || !stage.frames.fits(bytes) || (stage.frames.count > 0 && stage.ticks + ticks > this.stageTicks())) {
+      stage = this.newStage(lane.group, bytes);
+      lane.stages.push(stage);
     }
     this.appendTo(stage, lane, value, offset, receivedUs);
   }
@@ -229,15 +241,15 @@ export class PartitionDispatcher {
     this.queuedBytes += value.byteLength;
   }
 
-  /** A task's tick budget: `maxFramesPerTask` default frames per partition of the group. */
-  private stageTicks(group: TaskGroup): number {
-    return this.maxFramesPerTask * BUDGET_TICKS_PER_FRAME * Math.max(1, group.lanes.length);
+  /** A partition's share of a task, in ticks: `maxFramesPerTask` default frames. */
+  private stageTicks(): number {
+    return this.maxFramesPerTask * BUDGET_TICKS_PER_FRAME;
   }
 
   private newStage(group: TaskGroup, bytes: number): Stage {
-    const capacity = Math.max(1, this.stageTicks(group));
+    const capacity = Math.max(1, this.stageTicks());
     const reused = group.free.pop();
-    if (reused !== undefined && reused.frames.capacity >= capacity && reused.frames.fits(bytes)) return reused;
+    if (reused !== undefined && reused.frames.fits(bytes)) return reused;
     if (bytes > STAGE_FRAME_BYTES) {
       return {
         frames: new FrameAppender(new SharedArrayBuffer(FrameAppender.bufferBytes(1, bytes)), 1),
@@ -281,123 +293,109 @@ export class PartitionDispatcher {
 
   /** Partitions taken away by a rebalance: drop what waits (the new owner reads it again). */
   revoke(partitions: number[]): void {
-    const revoked = new Set<PartitionLane>();
     for (const partition of partitions) {
       const lane = this.lanes.get(partition);
-      if (lane) revoked.add(lane);
-    }
-    if (revoked.size === 0) return;
-    const groups = new Set([...revoked].map((lane) => lane.group));
-    for (const group of groups) {
-      group.stages = group.stages.map((stage) => (stage.lanes.some((l) => revoked.has(l)) ? this.restage(group, stage, revoked) : stage));
-      group.stages = group.stages.filter((stage) => stage.frames.count > 0);
+      if (!lane) continue;
+      const group = lane.group;
+      for (const stage of lane.stages) {
+        this.queued -= stage.frames.count;
+        this.queuedBytes -= stage.frames.frameBytes;
+        lane.outstanding -= stage.frames.count;
+        this.recycle(group, stage);
+      }
+      lane.stages = [];
+      // Its frames waiting for a retry too, but one in flight now.
       const keep = group.singleInFlight ? 1 : 0;
       const kept = group.retry.slice(0, keep);
       for (const record of group.retry.slice(keep)) {
-        const lane = this.lanes.get(record.partition)!;
-        if (revoked.has(lane)) {
+        if (record.partition === partition) {
           lane.outstanding--;
           this.queued--;
           this.queuedBytes -= record.value.byteLength;
         } else kept.push(record);
       }
       group.retry = kept;
-    }
-    for (const lane of revoked) {
       lane.expectedOffset = -1;
       lane.skipTo = -1;
       this.flushCommit(lane);
       if (lane.outstanding === 0) {
-        this.lanes.delete(lane.partition);
-        const lanes = lane.group.lanes;
-        lanes.splice(lanes.indexOf(lane), 1);
+        this.lanes.delete(partition);
+        group.lanes.splice(group.lanes.indexOf(lane), 1);
       }
     }
     this.maybeResume();
     this.notifyIfIdle();
   }
 
-  /** A waiting stage without the revoked lanes' frames (copied into a stage of its own). */
-  private restage(group: TaskGroup, stage: Stage, revoked: Set<PartitionLane>): Stage {
-    const old = stage.frames;
-    // Of the old one's shape, so that everything it kept fits (the group may have fewer lanes now).
-    const fresh: Stage = {
-      frames: new FrameAppender(new SharedArrayBuffer(old.buffer.byteLength), old.capacity),
-      segments: [],
-      lanes: [],
-      ticks: 0,
-      own: stage.own,
-    };
-    let frame = 0;
-    for (let s = 0; s < stage.lanes.length; s++) {
-      const lane = stage.lanes[s]!;
-      const first = stage.segments[s * 3 + 1]!;
-      const count = stage.segments[s * 3 + 2]!;
-      for (let k = 0; k < count; k++, frame++) {
-        const value = old.frame(frame);
-        this.queued--;
-        this.queuedBytes -= value.byteLength;
-        lane.outstanding--;
-        if (!revoked.has(lane)) this.appendTo(fresh, lane, value, first + k, old.receivedUs(frame));
-      }
-    }
-    this.recycle(group, stage);
-    return fresh;
-  }
-
+  /**
+   * Sends the group's next task: the oldest waiting stage of each of its partitions (a share of
+   * `maxFramesPerTask` frames each, so no partition runs far ahead of the others), one buffer each.
+   */
   private pump(group: TaskGroup): void {
     if (group.busy) return;
     if (group.retry.length > 0) {
       this.sendSingle(group);
       return;
     }
-    const stage = group.stages[0];
-    if (stage === undefined || stage.frames.count === 0) return;
-    group.stages.shift();
-    this.queued -= stage.frames.count;
-    this.queuedBytes -= stage.frames.frameBytes;
+    const lanes = group.lanes;
+    const n = lanes.length;
+    const parts: Stage[] = [];
+    for (let k = 0; k < n; k++) {
+      const lane = lanes[(group.cursor + k) % n]!;
+      const stage = lane.stages[0];
+      if (stage === undefined || stage.frames.count === 0) continue;
+      lane.stages.shift();
+      this.queued -= stage.frames.count;
+      this.queuedBytes -= stage.frames.frameBytes;
+      parts.push(stage);
+    }
+    if (parts.length === 0) return;
+    if (n > 1) group.cursor = (group.cursor + 1) % n;
     group.busy = true;
     this.inFlight++;
-    const segments = stage.segments;
-    const task: FrameTask = { packed: stage.frames.buffer, count: stage.frames.count, partition: segments[0]!, offset: segments[1]! };
+    const segments = parts.length === 1 ? parts[0]!.segments : parts.flatMap((p) => p.segments);
+    let count = 0;
+    for (const p of parts) count += p.frames.count;
+    const task: FrameTask = { packed: parts[0]!.frames.buffer, count, partition: segments[0]!, offset: segments[1]! };
+    if (parts.length > 1) task.more = parts.slice(1).map((p) => p.frames.buffer);
     if (segments.length > 3) task.segments = segments;
     this.run(task, []).then(
-      (result) => this.stageDone(group, stage, result),
-      (error: unknown) => this.stageFailed(group, stage, error),
+      (result) => this.stageDone(group, parts, result),
+      (error: unknown) => this.stageFailed(group, parts, error),
     );
   }
 
-  private stageDone(group: TaskGroup, stage: Stage, result: FrameTaskResult): void {
+  private stageDone(group: TaskGroup, parts: Stage[], result: FrameTaskResult): void {
     const rejected = result.rejected ?? [];
-    const segments = stage.segments;
-    const refusedBySegment = new Array<number>(stage.lanes.length).fill(0);
+    const runs = this.runsOf(parts);
+    const refused = new Array<number>(runs.length).fill(0);
     for (const { index, problem } of rejected) {
-      const segment = this.segmentOf(stage, index);
-      if (segment < 0) continue;
-      refusedBySegment[segment]!++;
-      this.hooks.deadLetter(this.recordOf(stage, index), problem, 'malformed');
+      const run = this.runOf(runs, index);
+      if (run < 0) continue;
+      refused[run]!++;
+      this.hooks.deadLetter(this.recordOf(runs[run]!, index), problem, 'malformed');
     }
-    for (let s = 0; s < stage.lanes.length; s++) {
-      const count = segments[s * 3 + 2]!;
-      this.finished(stage.lanes[s]!, count, segments[s * 3 + 1]! + count);
+    for (const r of runs) this.finished(r.lane, r.count, r.offset + r.count);
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      const ticks = runs.length === 1 ? result.ticks : (result.segmentTicks?.[k] ?? 0);
+      this.hooks.frameDone(r.lane.partition, r.count - refused[k]!, ticks, k === 0 ? result.alerts : undefined);
     }
-    for (let s = 0; s < stage.lanes.length; s++) {
-      const ticks = stage.lanes.length === 1 ? result.ticks : (result.segmentTicks?.[s] ?? 0);
-      this.hooks.frameDone(segments[s * 3]!, segments[s * 3 + 2]! - refusedBySegment[s]!, ticks, s === 0 ? result.alerts : undefined);
-    }
-    this.recycle(group, stage);
+    for (const p of parts) this.recycle(group, p);
     this.release(group);
   }
 
-  private stageFailed(group: TaskGroup, stage: Stage, error: unknown): void {
+  private stageFailed(group: TaskGroup, parts: Stage[], error: unknown): void {
     // Which frame failed is unknown: its frames wait again, copied out, to go one per task.
     const records: ConsumedRecord[] = [];
-    for (let i = 0; i < stage.frames.count; i++) {
-      const record = this.recordOf(stage, i);
-      record.attempts = 1;
-      records.push(record);
+    for (const r of this.runsOf(parts)) {
+      for (let k = 0; k < r.count; k++) {
+        const record = this.recordOf(r, r.first + k);
+        record.attempts = 1;
+        records.push(record);
+      }
     }
-    this.recycle(group, stage);
+    for (const p of parts) this.recycle(group, p);
     const first = records[0]!;
     const willRetry = records.length > 1 || this.maxAttempts > 1;
     this.hooks.frameFailed(first.partition, first.offset, error, willRetry);
@@ -427,7 +425,7 @@ export class PartitionDispatcher {
       (result) => {
         group.retry.shift();
         group.singleInFlight = false;
-        this.stageDone(group, stage, result);
+        this.stageDone(group, [stage], result);
       },
       (error: unknown) => {
         this.recycle(group, stage);
@@ -458,26 +456,36 @@ export class PartitionDispatcher {
     if (lane) this.finished(lane, 1, record.offset + 1);
   }
 
-  /** Which of a stage's segments frame `index` is in (-1: none). */
-  private segmentOf(stage: Stage, index: number): number {
-    let end = 0;
-    for (let s = 0; s < stage.lanes.length; s++) {
-      end += stage.segments[s * 3 + 2]!;
-      if (index < end) return s;
+  /** A task's runs in order: each with its stage, its first frame's index in the task and in its stage. */
+  private runsOf(parts: Stage[]): Run[] {
+    const runs: Run[] = [];
+    let first = 0;
+    for (const stage of parts) {
+      let local = 0;
+      for (let s = 0; s < stage.lanes.length; s++) {
+        const count = stage.segments[s * 3 + 2]!;
+        runs.push({ stage, lane: stage.lanes[s]!, offset: stage.segments[s * 3 + 1]!, count, first, local });
+        first += count;
+        local += count;
+      }
     }
+    return runs;
+  }
+
+  /** Which run frame `index` of the task is in (-1: none). */
+  private runOf(runs: Run[], index: number): number {
+    for (let k = 0; k < runs.length; k++) if (index >= runs[k]!.first && index < runs[k]!.first + runs[k]!.count) return k;
     return -1;
   }
 
-  /** Frame `index` of a stage as a record of its own (its bytes copied out of the shared memory). */
-  private recordOf(stage: Stage, index: number): ConsumedRecord {
-    const s = this.segmentOf(stage, index);
-    let before = 0;
-    for (let k = 0; k < s; k++) before += stage.segments[k * 3 + 2]!;
+  /** Frame `index` of the task (in run `r`) as a record of its own, its bytes copied out of the shared memory. */
+  private recordOf(r: Run, index: number): ConsumedRecord {
+    const local = r.local + (index - r.first);
     return {
-      partition: stage.segments[s * 3]!,
-      offset: stage.segments[s * 3 + 1]! + (index - before),
-      value: Buffer.from(stage.frames.frame(index)),
-      receivedUs: stage.frames.receivedUs(index),
+      partition: r.lane.partition,
+      offset: r.offset + (index - r.first),
+      value: Buffer.from(r.stage.frames.frame(local)),
+      receivedUs: r.stage.frames.receivedUs(local),
     };
   }
 

@@ -36,10 +36,15 @@ export interface AnalyticsWorkerData {
 export interface FrameTask {
   /** The frames and when the consumer received each, in one buffer (layout: wire/frame-pack.ts). */
   packed: ArrayBuffer | SharedArrayBuffer;
-  /** Frames in `packed`. */
+  /**
+   * More buffers of the same layout whose frames follow `packed`'s, in order (a task group's task:
+   * each partition's frames in shared memory of their own).
+   */
+  more?: Array<ArrayBuffer | SharedArrayBuffer>;
+  /** Frames in `packed` and `more`. */
   count: number;
   partition: number;
-  /** Offset of the first frame; the others follow it. */
+  /** Offset of the first frame; the others follow it (but see `segments`). */
   offset: number;
   /**
    * Set when the task carries several runs of frames (a task group's): for each run of consecutive

@@ -31,13 +31,14 @@ describe('frame task analysis (an analytics worker’s tasks, in-process)', () =
     // Partition 1: seqs 0-39 one per frame, 40 twice (a duplicate inside the task); partition 2: a 3-tick frame.
     const p1 = [...Array.from({ length: 41 }, (_, s) => frame([s])), frame([40])];
     const p2 = [frame([100, 101, 102])];
-    const values = [...p1, ...p2];
+    // Each partition's frames in a buffer of their own, as a task group's task carries them.
     const first = analysis.run({
       packed: packFrames(
-        values,
-        values.map(() => 1500),
+        p1,
+        p1.map(() => 1500),
       ),
-      count: values.length,
+      more: [packFrames(p2, [1500])],
+      count: p1.length + p2.length,
       partition: 1,
       offset: 0,
       segments: [1, 0, p1.length, 2, 0, p2.length],
