@@ -6,6 +6,8 @@ import type { ClientKind } from '../kafka/client.js';
 import { nowUs } from '../wire/clock.js';
 import { frameByteLength } from '../wire/tick-frame.js';
 import type { LoadGenerator } from '../loadgen/load-generator.js';
+import { stat } from 'node:fs/promises';
+import { MS_PER_TICK, readThreads } from '../metrics/thread-cpu.js';
 import { perRecord, threadCpu, type ThreadCpu } from './thread-cpu.js';
 
 export interface PerRecordBacklogOptions {
@@ -38,6 +40,12 @@ export interface PerRecordBacklogResult {
   cpuUsPerRecord: number | null;
   /** The same by thread (Linux; zeros elsewhere): where the pipeline's per-record CPU goes. */
   cpuUsPerRecordByThread: ThreadCpu | null;
+  /**
+   * `other` of cpuUsPerRecordByThread in two: the analytics workers (the threads the ingest
+   * session started), and the runtime's threads started before it (V8's GC and compiler helpers,
+   * libuv's pool) with any others.
+   */
+  cpuUsPerRecordOther: { workers: number; runtime: number } | null;
   errors: string[];
 }
 
@@ -77,6 +85,9 @@ export async function runPerRecordBacklog(options: PerRecordBacklogOptions): Pro
   let session: IngestSession | null = null;
   try {
     const prefilled = await prefill(config, prepared.brokers, errors);
+    // libuv's pool starts on first use: started now, its threads are not taken for the session's.
+    await stat('/').catch(() => {});
+    const before = new Set(readThreads().keys());
     session = await IngestSession.start(ingestOptionsFor(config, prepared.brokers, nowUs, () => {}, { sources: 1, capacity: total }));
     const counts = session.counts;
     // The span starts at the first finished task: its records, and the process CPU until then, are left out.
@@ -88,6 +99,7 @@ export async function runPerRecordBacklog(options: PerRecordBacklogOptions): Pro
     const fromUs = counts.lastConsumedUs;
     const fromCpu = process.cpuUsage();
     const fromThreads = threadCpu();
+    const fromWorkers = workerTicks(before);
     let last = fromTicks;
     let lastChange = Date.now();
     while (counts.consumedTicks < prefilled) {
@@ -103,6 +115,7 @@ export async function runPerRecordBacklog(options: PerRecordBacklogOptions): Pro
     // Read at most a poll after the last task ended (or, stalled, STALL_MS after: the CPU figures are then wrong anyway).
     const toCpu = process.cpuUsage();
     const toThreads = threadCpu();
+    const toWorkers = workerTicks(before);
     const records = counts.consumedTicks - fromTicks;
     const elapsedSec = (counts.lastConsumedUs - fromUs) / 1e6;
     const cpuUs = toCpu.user - fromCpu.user + (toCpu.system - fromCpu.system);
@@ -120,12 +133,26 @@ export async function runPerRecordBacklog(options: PerRecordBacklogOptions): Pro
       elapsedSec: Math.round(elapsedSec * 1e6) / 1e6,
       cpuUsPerRecord: records > 0 ? Math.round((cpuUs / records) * 10) / 10 : null,
       cpuUsPerRecordByThread: records > 0 ? perRecord(fromThreads, toThreads, records) : null,
+      cpuUsPerRecordOther:
+        records > 0 ? splitOther(perRecord(fromThreads, toThreads, records).other, toWorkers - fromWorkers, records) : null,
       errors,
     };
   } finally {
     await session?.close();
     await prepared.cluster?.stop();
   }
+}
+
+/** CPU of the threads started since `before` that are not librdkafka's (the analytics workers), µs. */
+function workerTicks(before: Set<number>): number {
+  let ticks = 0;
+  for (const [tid, thread] of readThreads()) if (!before.has(tid) && !thread.comm.startsWith('rdk:')) ticks += thread.ticks;
+  return ticks * MS_PER_TICK * 1000;
+}
+
+function splitOther(otherPerRecord: number, workerUs: number, records: number): { workers: number; runtime: number } {
+  const workers = Math.round((workerUs / records) * 10) / 10;
+  return { workers, runtime: Math.max(0, Math.round((otherPerRecord - workers) * 10) / 10) };
 }
 
 /** Writes every tick of the configured stream as fast as the producer takes them; returns how many were acknowledged. */

@@ -287,6 +287,7 @@ async function consumeOnly(
     let firstCpu = process.cpuUsage();
     let lastCpu = firstCpu;
     let firstThreads: ThreadCpu | null = null;
+    let lastThreads: ThreadCpu | null = null;
     let consumer: FrameConsumer | null = null;
     consumer = createFrameConsumer(
       options.client,
@@ -303,6 +304,9 @@ async function consumeOnly(
           }
           count += records.length;
           lastUs = now;
+          // Threads are read at the pass's last record, as the process CPU and the time are: read
+          // after the wait that notices it, they counted up to a poll more than the records did.
+          if (count >= total && lastThreads === null) lastThreads = threadCpu();
           const next = records[records.length - 1]!.offset + 1;
           consumer!.commit(partition, next);
         },
@@ -336,7 +340,8 @@ async function consumeOnly(
         break;
       }
     }
-    const lastThreads = threadCpu();
+    // A pass that stalled short of the last record: its threads as they are now.
+    lastThreads ??= threadCpu();
     await consumer.stop();
     // From the first record to the last: the group join before it is not the client's throughput.
     if (count > firstBatch && lastUs > firstUs) {

@@ -2,7 +2,7 @@ import type { Alert } from '../analytics/alerts.js';
 import type { ConsumedRecord } from '../kafka/client.js';
 import type { ClockUs } from '../wire/clock.js';
 import { FRAME_HEADER_BYTES, TICK_BYTES, validateFrame } from '../wire/tick-frame.js';
-import { packedByteLength, packFrames, packFramesInto } from '../wire/frame-pack.js';
+import { FrameAppender } from '../wire/frame-pack.js';
 import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
 
 /**
@@ -13,14 +13,17 @@ import type { FrameTask, FrameTaskResult } from './worker-protocol.js';
 const BUDGET_TICKS_PER_FRAME = 64;
 
 /**
- * Each task group packs its tasks into shared memory of its own, reused from task to task: it has
- * at most one task in flight, so the memory is free again when that task settles. A task larger
- * than this (frames of thousands of ticks) gets a buffer of its own, moved to the worker.
+ * Records are copied into shared memory when they arrive, into the task that will carry them (a
+ * stage), and the client's message objects are let go at once. Held until their task settled (in
+ * a queue, then for a retry), they outlived the young generation's collections at one tick per
+ * record: copied, promoted, and marked again, 2-3 µs of GC helper threads' CPU per record beside
+ * the client's 5. Each partition stages its frames apart (a task takes one stage of each, as
+ * before); a stage's frames take up to this many bytes, and its memory is reused for the group's
+ * later tasks once its own settles. A frame larger than that gets memory of its own.
  */
-const SLAB_MAX_BYTES = 1 << 20;
-const SLAB_MIN_BYTES = 64 << 10;
+const STAGE_FRAME_BYTES = 128 << 10;
 
-/** Runs one task on the worker pool; `transfer` lists what moves (not copies) to the worker (empty for shared memory). */
+/** Runs one task on the worker pool; `transfer` lists what moves (not copies) to the worker (empty: shared memory, as here). */
 export type RunFrameTask = (task: FrameTask, transfer: ArrayBuffer[]) => Promise<FrameTaskResult>;
 
 /**
@@ -52,46 +55,67 @@ export interface DispatcherHooks {
 
 interface PartitionLane {
   partition: number;
-  queue: ConsumedRecord[];
-  /**
-   * When the consumer handed each queued record over (µs), beside `queue`: kept here rather than
-   * as a property added to the client's message object, an allocation per record.
-   */
-  received: number[];
-  head: number;
-  /** Whether some of this partition's frames are in its group's task now. */
-  inFlight: boolean;
+  group: TaskGroup;
   /** Next offset expected from the consumer, -1 before the first record. */
   expectedOffset: number;
+  /** This partition's frames staged, in flight or waiting for a retry: not finished. */
+  outstanding: number;
+  /**
+   * Past a malformed record dead-lettered while frames before it were outstanding: the offset to
+   * commit once they are finished (-1: none).
+   */
+  skipTo: number;
   /** Offset to commit (last completed + 1), and whether it changed since the last commit. */
   commitOffset: number;
   dirty: boolean;
-  group: TaskGroup;
+  /** This partition's frames waiting, oldest first; the last stage is still being filled. */
+  stages: Stage[];
+}
+
+/**
+ * A partition's frames for one task, copied in as they arrive (wire/frame-pack.ts FrameAppender):
+ * runs of consecutive offsets, `segments` (partition, first offset, frames) with the lane of each
+ * run beside it.
+ */
+interface Stage {
+  frames: FrameAppender;
+  segments: number[];
+  lanes: PartitionLane[];
+  ticks: number;
+  /** Memory of its own (an outsized frame): not reused. */
+  own: boolean;
+}
+
+/** A run of a task: `count` frames of `lane` from `offset`, frame `first` of the task and `local` of its stage. */
+interface Run {
+  stage: Stage;
+  lane: PartitionLane;
+  offset: number;
+  count: number;
+  first: number;
+  local: number;
 }
 
 /**
  * Partitions whose frames travel to the workers together: at most one task of a group is in
- * flight, carrying the frames that waited in each of its partitions. With one group per worker,
- * a task takes what a whole share of the partitions gathered while the previous one ran, instead
- * of one task per partition (at one tick per record, the messages between threads were the
- * consumer thread's largest cost after the client itself).
+ * flight, carrying the frames that arrived in each of its partitions meanwhile. With one group per
+ * worker, a task takes what a whole share of the partitions gathered while the previous one ran,
+ * instead of one task per partition (at one tick per record, the messages between threads were
+ * the consumer thread's largest cost after the client itself).
  */
 interface TaskGroup {
   lanes: PartitionLane[];
   busy: boolean;
-  /** Frames still to be sent one per task (after a batch failed). */
-  singles: number;
   /** The lane a task starts with, turned each task so no partition always goes last. */
   cursor: number;
-  /** This group's task memory (see SLAB_MAX_BYTES); grown on demand. */
-  slab: SharedArrayBuffer | null;
-}
-
-/** The records of one partition inside a task: `batch[start .. start + count)`. */
-interface Segment {
-  lane: PartitionLane;
-  start: number;
-  count: number;
+  /** Reusable stages (their tasks settled). */
+  free: Stage[];
+  /**
+   * Frames of a failed task, sent one task each (in their order) before anything staged, until
+   * the failing one is found; the first is in flight while `busy` with a single.
+   */
+  retry: ConsumedRecord[];
+  singleInFlight: boolean;
 }
 
 /**
@@ -103,8 +127,9 @@ interface Segment {
 export class PartitionDispatcher {
   private readonly lanes = new Map<number, PartitionLane>();
   private readonly groups = new Map<number, TaskGroup>();
+  /** Frames waiting (staged or for a retry), not in flight. */
   private queued = 0;
-  /** Value bytes of the queued records. */
+  /** Value bytes of the queued frames. */
   private queuedBytes = 0;
   private inFlight = 0;
   private paused = false;
@@ -117,7 +142,7 @@ export class PartitionDispatcher {
     private readonly maxQueuedFrames: number,
     /** Tries per frame before it is dead-lettered. */
     private readonly maxAttempts = 3,
-    /** Most consecutive frames of a partition sent to a worker in one task. */
+    /** A task carries up to this many frames' worth of ticks (of the default 64) per partition of its group. */
     private readonly maxFramesPerTask = 16,
     /**
      * Value bytes that may wait before the consumer is paused, besides `maxQueuedFrames` records:
@@ -138,10 +163,10 @@ export class PartitionDispatcher {
       const key = Number.isFinite(this.taskGroups) ? partition % this.taskGroups : partition;
       let group = this.groups.get(key);
       if (!group) {
-        group = { lanes: [], busy: false, singles: 0, cursor: 0, slab: null };
+        group = { lanes: [], busy: false, cursor: 0, free: [], retry: [], singleInFlight: false };
         this.groups.set(key, group);
       }
-      lane = { partition, queue: [], received: [], head: 0, inFlight: false, expectedOffset: -1, commitOffset: -1, dirty: false, group };
+      lane = { partition, group, expectedOffset: -1, outstanding: 0, skipTo: -1, commitOffset: -1, dirty: false, stages: [] };
       group.lanes.push(lane);
       this.lanes.set(partition, lane);
     }
@@ -160,20 +185,24 @@ export class PartitionDispatcher {
   push(partition: number, records: ConsumedRecord[]): void {
     const lane = this.lane(partition);
     const now = this.clock();
-    for (const record of records) {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
       if (lane.expectedOffset >= 0) {
-        if (record.offset < lane.expectedOffset) continue; // already queued: a refetch after a seek
+        if (record.offset < lane.expectedOffset) continue; // already taken: a refetch after a seek
         if (record.offset > lane.expectedOffset) this.hooks.offsetGap(partition, record.offset - lane.expectedOffset);
       }
       lane.expectedOffset = record.offset + 1;
-      lane.queue.push(record);
-      lane.received.push(now);
-      this.queued++;
-      this.queuedBytes += record.value.byteLength;
+      // Header checks only (O(1)): a malformed record never reaches a worker. It is passed on now;
+      // its offset is committed once the frames before it are finished.
+      const problem = validateFrame(record.value);
+      if (problem !== null) {
+        this.hooks.deadLetter(record, problem, 'malformed');
+        this.skipPast(lane, record.offset);
+        continue;
+      }
+      this.stage(lane, record.value, record.offset, now);
     }
     this.pump(lane.group);
-    // After the pump: it may have dead-lettered a run of malformed records synchronously, and a
-    // pause taken before it would then wait for a release that never comes (a stall for good).
     if (!this.paused && (this.queued >= this.maxQueuedFrames || this.queuedBytes >= this.maxQueuedBytes)) {
       this.paused = true;
       this.hooks.pause();
@@ -183,177 +212,287 @@ export class PartitionDispatcher {
     this.notifyIfIdle();
   }
 
+  /** Copies a frame into its partition's last stage (a new one when that is full or missing). */
+  private stage(lane: PartitionLane, value: Uint8Array, offset: number, receivedUs: number): void {
+    const bytes = value.byteLength;
+    const ticks = (bytes - FRAME_HEADER_BYTES) / TICK_BYTES;
+    let stage = lane.stages[lane.stages.length - 1];
+    if (stage === undefined || !stage.frames.fits(bytes) || (stage.frames.count > 0 && stage.ticks + ticks > this.stageTicks())) {
+      stage = this.newStage(lane.group, bytes);
+      lane.stages.push(stage);
+    }
+    this.appendTo(stage, lane, value, offset, receivedUs);
+  }
+
+  /** Appends a frame to a stage, continuing its last run when it is the same partition's next offset. */
+  private appendTo(stage: Stage, lane: PartitionLane, value: Uint8Array, offset: number, receivedUs: number): void {
+    const segments = stage.segments;
+    const last = segments.length - 3;
+    if (last >= 0 && stage.lanes[stage.lanes.length - 1] === lane && segments[last + 1]! + segments[last + 2]! === offset)
+      segments[last + 2]!++;
+    else {
+      segments.push(lane.partition, offset, 1);
+      stage.lanes.push(lane);
+    }
+    stage.frames.append(value, receivedUs);
+    stage.ticks += (value.byteLength - FRAME_HEADER_BYTES) / TICK_BYTES;
+    lane.outstanding++;
+    this.queued++;
+    this.queuedBytes += value.byteLength;
+  }
+
+  /** A partition's share of a task, in ticks: `maxFramesPerTask` default frames. */
+  private stageTicks(): number {
+    return this.maxFramesPerTask * BUDGET_TICKS_PER_FRAME;
+  }
+
+  private newStage(group: TaskGroup, bytes: number): Stage {
+    const capacity = Math.max(1, this.stageTicks());
+    const reused = group.free.pop();
+    if (reused !== undefined && reused.frames.fits(bytes)) return reused;
+    if (bytes > STAGE_FRAME_BYTES) {
+      return {
+        frames: new FrameAppender(new SharedArrayBuffer(FrameAppender.bufferBytes(1, bytes)), 1),
+        segments: [],
+        lanes: [],
+        ticks: 0,
+        own: true,
+      };
+    }
+    const buffer = new SharedArrayBuffer(FrameAppender.bufferBytes(capacity, STAGE_FRAME_BYTES));
+    return { frames: new FrameAppender(buffer, capacity), segments: [], lanes: [], ticks: 0, own: false };
+  }
+
+  /** Empties a stage whose task settled for the group's later tasks (memory of its own is let go). */
+  private recycle(group: TaskGroup, stage: Stage): void {
+    if (stage.own) return;
+    stage.frames.reset();
+    stage.segments = [];
+    stage.lanes = [];
+    stage.ticks = 0;
+    group.free.push(stage);
+  }
+
+  /** A malformed record at `offset`: committed past now if nothing of its partition is outstanding, else once that is finished. */
+  private skipPast(lane: PartitionLane, offset: number): void {
+    if (lane.outstanding === 0) {
+      lane.commitOffset = offset + 1;
+      lane.dirty = true;
+    } else {
+      lane.skipTo = offset + 1;
+    }
+  }
+
+  /** Frames of a lane up to `nextOffset` finished (analysed, refused or dead-lettered). */
+  private finished(lane: PartitionLane, frames: number, nextOffset: number): void {
+    lane.outstanding -= frames;
+    lane.commitOffset = lane.outstanding === 0 && lane.skipTo > nextOffset ? lane.skipTo : nextOffset;
+    if (lane.outstanding === 0 || lane.skipTo <= lane.commitOffset) lane.skipTo = -1;
+    lane.dirty = true;
+  }
+
   /** Partitions taken away by a rebalance: drop what waits (the new owner reads it again). */
   revoke(partitions: number[]): void {
     for (const partition of partitions) {
       const lane = this.lanes.get(partition);
       if (!lane) continue;
-      for (let i = lane.head; i < lane.queue.length; i++) this.queuedBytes -= lane.queue[i]!.value.byteLength;
-      this.queued -= lane.queue.length - lane.head;
-      lane.queue = [];
-      lane.received = [];
-      lane.head = 0;
+      const group = lane.group;
+      for (const stage of lane.stages) {
+        this.queued -= stage.frames.count;
+        this.queuedBytes -= stage.frames.frameBytes;
+        lane.outstanding -= stage.frames.count;
+        this.recycle(group, stage);
+      }
+      lane.stages = [];
+      // Its frames waiting for a retry too, but one in flight now.
+      const keep = group.singleInFlight ? 1 : 0;
+      const kept = group.retry.slice(0, keep);
+      for (const record of group.retry.slice(keep)) {
+        if (record.partition === partition) {
+          lane.outstanding--;
+          this.queued--;
+          this.queuedBytes -= record.value.byteLength;
+        } else kept.push(record);
+      }
+      group.retry = kept;
       lane.expectedOffset = -1;
+      lane.skipTo = -1;
       this.flushCommit(lane);
-      if (!lane.inFlight) {
+      if (lane.outstanding === 0) {
         this.lanes.delete(partition);
-        const lanes = lane.group.lanes;
-        lanes.splice(lanes.indexOf(lane), 1);
+        group.lanes.splice(group.lanes.indexOf(lane), 1);
       }
     }
     this.maybeResume();
     this.notifyIfIdle();
   }
 
+  /**
+   * Sends the group's next task: the oldest waiting stage of each of its partitions (a share of
+   * `maxFramesPerTask` frames each, so no partition runs far ahead of the others), one buffer each.
+   */
   private pump(group: TaskGroup): void {
+    if (group.busy) return;
+    if (group.retry.length > 0) {
+      this.sendSingle(group);
+      return;
+    }
     const lanes = group.lanes;
-    const tickBudget = this.maxFramesPerTask * BUDGET_TICKS_PER_FRAME;
-    while (!group.busy) {
-      // Consecutive well-formed frames of each partition go out together; a group that just saw
-      // a batch fail sends one frame at a time until the failing frame is found.
-      const single = group.singles > 0;
-      const batch: ConsumedRecord[] = [];
-      const receivedUs: number[] = [];
-      const segments: Segment[] = [];
-      const n = lanes.length;
-      for (let k = 0; k < n && !(single && batch.length > 0); k++) {
-        const lane = lanes[(group.cursor + k) % n]!;
-        const start = batch.length;
-        let ticks = 0;
-        while (lane.head < lane.queue.length && (single ? batch.length < 1 : batch.length - start < tickBudget && ticks < tickBudget)) {
-          const record = lane.queue[lane.head]!;
-          const received = lane.received[lane.head]!;
-          // Header checks only (O(1)): a malformed record never reaches a worker.
-          const problem = validateFrame(record.value);
-          // Its turn comes after the partition's frames in this task: committing past it now would
-          // commit them before they are analysed.
-          if (problem !== null && batch.length > start) break;
-          this.take(lane);
-          if (problem !== null) {
-            this.hooks.deadLetter(record, problem, 'malformed');
-            this.finished(lane, record);
-            continue;
-          }
-          batch.push(record);
-          receivedUs.push(received);
-          ticks += (record.value.byteLength - FRAME_HEADER_BYTES) / TICK_BYTES;
-        }
-        if (batch.length > start) {
-          segments.push({ lane, start, count: batch.length - start });
-          lane.inFlight = true;
-        }
+    const n = lanes.length;
+    const parts: Stage[] = [];
+    for (let k = 0; k < n; k++) {
+      const lane = lanes[(group.cursor + k) % n]!;
+      const stage = lane.stages[0];
+      if (stage === undefined || stage.frames.count === 0) continue;
+      lane.stages.shift();
+      this.queued -= stage.frames.count;
+      this.queuedBytes -= stage.frames.frameBytes;
+      parts.push(stage);
+    }
+    if (parts.length === 0) return;
+    if (n > 1) group.cursor = (group.cursor + 1) % n;
+    group.busy = true;
+    this.inFlight++;
+    const segments = parts.length === 1 ? parts[0]!.segments : parts.flatMap((p) => p.segments);
+    let count = 0;
+    for (const p of parts) count += p.frames.count;
+    const task: FrameTask = { packed: parts[0]!.frames.buffer, count, partition: segments[0]!, offset: segments[1]! };
+    if (parts.length > 1) task.more = parts.slice(1).map((p) => p.frames.buffer);
+    if (segments.length > 3) task.segments = segments;
+    this.run(task, []).then(
+      (result) => this.stageDone(group, parts, result),
+      (error: unknown) => this.stageFailed(group, parts, error),
+    );
+  }
+
+  private stageDone(group: TaskGroup, parts: Stage[], result: FrameTaskResult): void {
+    const rejected = result.rejected ?? [];
+    const runs = this.runsOf(parts);
+    const refused = new Array<number>(runs.length).fill(0);
+    for (const { index, problem } of rejected) {
+      const run = this.runOf(runs, index);
+      if (run < 0) continue;
+      refused[run]!++;
+      this.hooks.deadLetter(this.recordOf(runs[run]!, index), problem, 'malformed');
+    }
+    for (const r of runs) this.finished(r.lane, r.count, r.offset + r.count);
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      const ticks = runs.length === 1 ? result.ticks : (result.segmentTicks?.[k] ?? 0);
+      this.hooks.frameDone(r.lane.partition, r.count - refused[k]!, ticks, k === 0 ? result.alerts : undefined);
+    }
+    for (const p of parts) this.recycle(group, p);
+    this.release(group);
+  }
+
+  private stageFailed(group: TaskGroup, parts: Stage[], error: unknown): void {
+    // Which frame failed is unknown: its frames wait again, copied out, to go one per task.
+    const records: ConsumedRecord[] = [];
+    for (const r of this.runsOf(parts)) {
+      for (let k = 0; k < r.count; k++) {
+        const record = this.recordOf(r, r.first + k);
+        record.attempts = 1;
+        records.push(record);
       }
-      if (batch.length === 0) return;
-      if (n > 1) group.cursor = (group.cursor + 1) % n;
-      if (group.singles > 0) group.singles--;
-      group.busy = true;
-      this.inFlight++;
-      this.attempt(group, batch, receivedUs, segments);
     }
-  }
-
-  private take(lane: PartitionLane): void {
-    this.queuedBytes -= lane.queue[lane.head]!.value.byteLength;
-    lane.queue[lane.head] = undefined as unknown as ConsumedRecord; // let the frame go once sent
-    lane.head++;
-    if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
-      lane.queue = lane.queue.slice(lane.head);
-      lane.received = lane.received.slice(lane.head);
-      lane.head = 0;
-    }
-    this.queued--;
-  }
-
-  private attempt(group: TaskGroup, batch: ConsumedRecord[], receivedUs: number[], segments: Segment[]): void {
-    // The worker gets its own copy, all frames in one buffer (the group's shared memory, or one
-    // moved not cloned); the records stay here for a retry or the dead-letter topic.
-    const values: Buffer[] = [];
-    for (const r of batch) values.push(r.value);
-    const bytes = packedByteLength(values);
-    let packed: ArrayBuffer | SharedArrayBuffer;
-    let transfer: ArrayBuffer[];
-    if (bytes <= SLAB_MAX_BYTES) {
-      if (group.slab === null || group.slab.byteLength < bytes) group.slab = new SharedArrayBuffer(slabBytes(bytes));
-      packed = group.slab;
-      packFramesInto(packed, values, receivedUs);
-      transfer = [];
+    for (const p of parts) this.recycle(group, p);
+    const first = records[0]!;
+    const willRetry = records.length > 1 || this.maxAttempts > 1;
+    this.hooks.frameFailed(first.partition, first.offset, error, willRetry);
+    if (willRetry) {
+      group.retry = records;
+      this.queued += records.length;
+      for (const r of records) this.queuedBytes += r.value.byteLength;
     } else {
-      const own = packFrames(values, receivedUs);
-      packed = own;
-      transfer = [own];
+      this.giveUp(first, error);
     }
-    const first = segments[0]!;
-    const task: FrameTask = { packed, count: batch.length, partition: first.lane.partition, offset: batch[0]!.offset };
-    if (segments.length > 1) {
-      const flat: number[] = [];
-      for (const s of segments) flat.push(s.lane.partition, batch[s.start]!.offset, s.count);
-      task.segments = flat;
-    }
-    this.run(task, transfer).then(
+    this.release(group);
+  }
+
+  /** The next frame of a failed task, alone in a task. */
+  private sendSingle(group: TaskGroup): void {
+    const record = group.retry[0]!;
+    const stage = this.newStage(group, record.value.byteLength);
+    stage.frames.append(record.value, record.receivedUs ?? this.clock());
+    stage.segments.push(record.partition, record.offset, 1);
+    stage.lanes.push(this.lanes.get(record.partition)!);
+    this.queued--;
+    this.queuedBytes -= record.value.byteLength;
+    group.busy = true;
+    group.singleInFlight = true;
+    this.inFlight++;
+    this.run({ packed: stage.frames.buffer, count: 1, partition: record.partition, offset: record.offset }, []).then(
       (result) => {
-        const rejected = result.rejected ?? [];
-        for (const s of segments) this.finished(s.lane, batch[s.start + s.count - 1]!);
-        for (const { index, problem } of rejected) {
-          const record = batch[index];
-          if (record) this.hooks.deadLetter(record, problem, 'malformed');
-        }
-        for (let i = 0; i < segments.length; i++) {
-          const s = segments[i]!;
-          let refused = 0;
-          for (const { index } of rejected) if (index >= s.start && index < s.start + s.count) refused++;
-          const ticks = segments.length === 1 ? result.ticks : (result.segmentTicks?.[i] ?? 0);
-          this.hooks.frameDone(s.lane.partition, s.count - refused, ticks, i === 0 ? result.alerts : undefined);
-        }
-        this.release(group, segments);
+        group.retry.shift();
+        group.singleInFlight = false;
+        this.stageDone(group, [stage], result);
       },
       (error: unknown) => {
-        // A record's tries are counted when they fail (every earlier one did too): nothing is
-        // written on the message objects on the way out.
-        for (const r of batch) r.attempts = (r.attempts ?? 0) + 1;
-        const record = batch[0]!;
-        const attempts = record.attempts!;
-        const willRetry = batch.length > 1 || attempts < this.maxAttempts;
+        this.recycle(group, stage);
+        group.singleInFlight = false;
+        const attempts = (record.attempts = (record.attempts ?? 0) + 1);
+        const willRetry = attempts < this.maxAttempts;
         this.hooks.frameFailed(record.partition, record.offset, error, willRetry);
-        if (batch.length > 1) {
-          // Which frame failed is unknown: put them back and send them one at a time.
-          for (const s of segments) {
-            const lane = s.lane;
-            const records = batch.slice(s.start, s.start + s.count);
-            lane.queue.splice(lane.head, 0, ...records);
-            lane.received.splice(lane.head, 0, ...receivedUs.slice(s.start, s.start + s.count));
-            this.queued += records.length;
-            for (const r of records) this.queuedBytes += r.value.byteLength;
-          }
-          group.singles = batch.length;
-          this.release(group, segments);
-          return;
-        }
         if (willRetry) {
-          this.attempt(group, batch, receivedUs, segments);
-          return;
+          this.queued++;
+          this.queuedBytes += record.value.byteLength;
+        } else {
+          group.retry.shift();
+          this.giveUp(record, error);
         }
-        this.hooks.deadLetter(
-          record,
-          `analytics failed ${attempts} times: ${error instanceof Error ? error.message : String(error)}`,
-          'failed',
-        );
-        this.finished(first.lane, record);
-        this.release(group, segments);
+        this.release(group);
       },
     );
   }
 
-  private finished(lane: PartitionLane, record: ConsumedRecord): void {
-    lane.commitOffset = record.offset + 1;
-    lane.dirty = true;
+  /** A frame the analytics failed on every try: dead-lettered, and its offset finished. */
+  private giveUp(record: ConsumedRecord, error: unknown): void {
+    this.hooks.deadLetter(
+      record,
+      `analytics failed ${record.attempts ?? 1} times: ${error instanceof Error ? error.message : String(error)}`,
+      'failed',
+    );
+    const lane = this.lanes.get(record.partition);
+    if (lane) this.finished(lane, 1, record.offset + 1);
   }
 
-  private release(group: TaskGroup, segments: Segment[]): void {
-    for (const s of segments) s.lane.inFlight = false;
+  /** A task's runs in order: each with its stage, its first frame's index in the task and in its stage. */
+  private runsOf(parts: Stage[]): Run[] {
+    const runs: Run[] = [];
+    let first = 0;
+    for (const stage of parts) {
+      let local = 0;
+      for (let s = 0; s < stage.lanes.length; s++) {
+        const count = stage.segments[s * 3 + 2]!;
+        runs.push({ stage, lane: stage.lanes[s]!, offset: stage.segments[s * 3 + 1]!, count, first, local });
+        first += count;
+        local += count;
+      }
+    }
+    return runs;
+  }
+
+  /** Which run frame `index` of the task is in (-1: none). */
+  private runOf(runs: Run[], index: number): number {
+    for (let k = 0; k < runs.length; k++) if (index >= runs[k]!.first && index < runs[k]!.first + runs[k]!.count) return k;
+    return -1;
+  }
+
+  /** Frame `index` of the task (in run `r`) as a record of its own, its bytes copied out of the shared memory. */
+  private recordOf(r: Run, index: number): ConsumedRecord {
+    const local = r.local + (index - r.first);
+    return {
+      partition: r.lane.partition,
+      offset: r.offset + (index - r.first),
+      value: Buffer.from(r.stage.frames.frame(local)),
+      receivedUs: r.stage.frames.receivedUs(local),
+    };
+  }
+
+  private release(group: TaskGroup): void {
     group.busy = false;
     this.inFlight--;
     this.pump(group);
-    // After the pump, which may have dead-lettered records without a task (no later release).
     this.maybeResume();
     this.notifyIfIdle();
   }
@@ -397,11 +536,4 @@ export class PartitionDispatcher {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-/** A group's slab size for a task of `bytes`: the next power of two, at least SLAB_MIN_BYTES. */
-function slabBytes(bytes: number): number {
-  let size = SLAB_MIN_BYTES;
-  while (size < bytes) size *= 2;
-  return size;
 }

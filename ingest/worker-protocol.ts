@@ -29,23 +29,29 @@ export interface AnalyticsWorkerData {
 }
 
 /**
- * Consecutive frames of one partition to analyse in order. The buffer is the partition's shared
- * memory (read only until the task settles: the dispatcher refills it for the partition's next
- * task) or, for an outsized task, a buffer moved (transferred); never copied. Several frames share
- * one task because a message between threads costs about as much as analysing a whole frame.
+ * Frames to analyse in order. The buffer is shared memory the dispatcher copied them into as they
+ * arrived (read only until the task settles: it is then reused for a later task). Several frames
+ * share one task because a message between threads costs about as much as analysing a whole frame.
  */
 export interface FrameTask {
   /** The frames and when the consumer received each, in one buffer (layout: wire/frame-pack.ts). */
   packed: ArrayBuffer | SharedArrayBuffer;
-  /** Frames in `packed`. */
+  /**
+   * More buffers of the same layout whose frames follow `packed`'s, in order (a task group's task:
+   * each partition's frames in shared memory of their own).
+   */
+  more?: Array<ArrayBuffer | SharedArrayBuffer>;
+  /** Frames in `packed` and `more`. */
   count: number;
   partition: number;
-  /** Offset of the first frame; the others follow it. */
+  /** Offset of the first frame; the others follow it (but see `segments`). */
   offset: number;
   /**
-   * Set when the task carries frames of several partitions (a task group's): for each partition
-   * in turn, `partition, offset of its first frame, frames`, its frames following those of the one
-   * before. Absent: every frame is `partition`'s, from `offset`.
+   * Set when the task carries several runs of frames (a task group's): for each run of consecutive
+   * offsets of one partition, in the order they arrived, `partition, offset of its first frame,
+   * frames`, its frames following those of the run before. A partition may have several runs
+   * (deliveries between others', or around a malformed record). Absent: every frame is
+   * `partition`'s, from `offset`.
    */
   segments?: number[];
 }
@@ -66,7 +72,7 @@ export interface FrameTaskResult {
    * are invalid (wire/tick-frame.ts validateTicks). Absent when none was; they go to the dead letters.
    */
   rejected?: Array<{ index: number; problem: string }>;
-  /** With `segments`: the ticks analysed in each partition's frames, in the task's order. */
+  /** With `segments`: the ticks analysed in each run, in the task's order. */
   segmentTicks?: number[];
 }
 

@@ -65,6 +65,14 @@ export class DeliveryLedger {
     return (old & bit) !== 0 ? MarkResult.Duplicate : MarkResult.First;
   }
 
+  /**
+   * Sets `bits` of one word of a source's bits (seqs word·32 to word·32 + 31) in one atomic step;
+   * returns those of them that were set already. The source and word must be in range (see LedgerMarker).
+   */
+  markWord(source: number, word: number, bits: number): number {
+    return Atomics.or(this.words, source * this.wordsPerSource + word, bits) & bits;
+  }
+
   /** Distinct ticks seen with seq in [0, upTo) for a source. */
   countSeen(source: number, upTo: number): number {
     if (source >= this.sources) return 0;
@@ -112,6 +120,46 @@ export class DeliveryLedger {
     }
     if (start >= 0) ranges.push([start, limit]);
     return ranges;
+  }
+}
+
+/**
+ * Marks ticks in a ledger a word at a time: consecutive marks that fall in the same 32-seq word
+ * are gathered here and set with one atomic step when the word changes or on `flush`. The two
+ * workers share the ledger's words (a source's ticks spread over all partitions), so each atomic
+ * step can wait for the other core; at one tick per record it was one per record. Counts are
+ * those `DeliveryLedger.mark` would give: a seq seen twice, here or in the ledger, is a duplicate.
+ * Call `flush` before anyone reads the ledger for these marks (at the end of each task).
+ */
+export class LedgerMarker {
+  private source = -1;
+  private word = -1;
+  private bits = 0;
+  duplicates = 0;
+  unchecked = 0;
+
+  constructor(private readonly ledger: DeliveryLedger) {}
+
+  mark(source: number, seq: number): void {
+    if (source >= this.ledger.sources || !(seq >= 0 && seq < this.ledger.capacityPerSource)) {
+      this.unchecked++;
+      return;
+    }
+    const word = seq >>> 5;
+    if (word !== this.word || source !== this.source) {
+      this.flush();
+      this.source = source;
+      this.word = word;
+    }
+    const bit = 1 << (seq & 31);
+    if ((this.bits & bit) !== 0) this.duplicates++;
+    else this.bits |= bit;
+  }
+
+  flush(): void {
+    if (this.bits !== 0) this.duplicates += popcount32(this.ledger.markWord(this.source, this.word, this.bits));
+    this.bits = 0;
+    this.word = -1;
   }
 }
 

@@ -25,5 +25,10 @@ describe('the per-record backlog read (bench)', () => {
     expect(result.cpuUsPerRecord).toBeGreaterThan(0);
     // By thread too (10 ms clock ticks per thread: too coarse for 3,000 records to show each one).
     expect(result.cpuUsPerRecordByThread).not.toBeNull();
+    // Its `other` split into the session's worker threads and the rest.
+    const other = result.cpuUsPerRecordByThread!.other;
+    const { workers, runtime } = result.cpuUsPerRecordOther!;
+    expect(workers).toBeGreaterThanOrEqual(0);
+    expect(runtime).toBe(Math.max(0, Math.round((other - workers) * 10) / 10));
   }, 60_000);
 });

@@ -170,7 +170,7 @@ describe('partition dispatcher', () => {
     expect(h.pauses).toBe(h.resumes);
   });
 
-  it('resumes once malformed records queued behind a busy frame are dead-lettered on its release', async () => {
+  it('dead-letters malformed records behind a busy frame at once, and commits past them once the frame finished', async () => {
     const h = hooks();
     const pending: Array<() => void> = [];
     const dispatcher = new PartitionDispatcher(
@@ -184,13 +184,38 @@ describe('partition dispatcher', () => {
       0,
       Array.from({ length: 300 }, (_, i) => ({ partition: 0, offset: i + 1, value: Buffer.alloc(0) })),
     );
-    expect(h.pauses).toBe(1);
+    // Nothing of theirs waits (nor pauses the consumer), but the frame before them is not finished.
+    expect(h.deadLetters).toHaveLength(300);
+    expect(h.pauses).toBe(0);
+    dispatcher.commitFinished();
+    expect(h.commits.has(0)).toBe(false);
     pending.shift()!();
     await dispatcher.whenIdle();
-    expect(h.deadLetters).toHaveLength(300);
-    expect(h.resumes).toBe(1);
     dispatcher.commitFinished();
     expect(h.commits.get(0)).toBe(301);
+  });
+
+  it('commits past a malformed record only once the frames on both sides of it finished', async () => {
+    const h = hooks();
+    const pending: Array<() => void> = [];
+    const dispatcher = new PartitionDispatcher(
+      (task) => new Promise<FrameTaskResult>((resolve) => pending.push(() => resolve({ ticks: task.count, problem: null }))),
+      h,
+      () => 0,
+      256,
+    );
+    dispatcher.push(0, [record(0, 0, 0)]);
+    dispatcher.push(0, [record(0, 1, 0), { partition: 0, offset: 2, value: Buffer.from('junk') }, record(0, 3, 0)]);
+    pending.shift()!();
+    await new Promise((r) => setImmediate(r));
+    dispatcher.commitFinished();
+    expect(h.commits.get(0)).toBe(1);
+    pending.shift()!();
+    await dispatcher.whenIdle();
+    dispatcher.commitFinished();
+    expect(h.commits.get(0)).toBe(4);
+    expect(h.deadLetters).toEqual(['0/2: truncated']);
+    expect(h.done).toBe(3);
   });
 
   it('dead-letters the frames a worker refused and counts only the others as analysed', async () => {
@@ -252,6 +277,49 @@ describe('partition dispatcher', () => {
     expect(dispatcher.queuedFrames).toBe(0);
   });
 
+  it("drops a revoked partition's waiting frames and keeps the rest of its group's task, in order", async () => {
+    const h = hooks();
+    const tasks: Array<number[] | undefined> = [];
+    const pending: Array<() => void> = [];
+    const dispatcher = new PartitionDispatcher(
+      (task) => {
+        tasks.push(task.segments ?? [task.partition, task.offset, task.count]);
+        return new Promise<FrameTaskResult>((resolve) =>
+          pending.push(() => resolve({ ticks: task.count, problem: null, segmentTicks: task.segments?.filter((_, k) => k % 3 === 2) })),
+        );
+      },
+      h,
+      () => 0,
+      100,
+      3,
+      16,
+      Number.POSITIVE_INFINITY,
+      1,
+    );
+    dispatcher.push(0, [record(0, 0, 0)]);
+    // Waiting together in the group's next task: 0/1, 1/0-1, 0/2, 1/2.
+    dispatcher.push(0, [record(0, 1, 0)]);
+    dispatcher.push(1, [record(1, 0, 0), record(1, 1, 0)]);
+    dispatcher.push(0, [record(0, 2, 0)]);
+    dispatcher.push(1, [record(1, 2, 0)]);
+    expect(dispatcher.queuedFrames).toBe(5);
+    dispatcher.revoke([1]);
+    expect(dispatcher.queuedFrames).toBe(2);
+    expect(dispatcher.nextOffset(1)).toBe(-1);
+    while (pending.length > 0 || !dispatcher.idle) {
+      pending.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    dispatcher.commitFinished();
+    expect(tasks).toEqual([
+      [0, 0, 1],
+      [0, 1, 2],
+    ]);
+    expect(h.commits.get(0)).toBe(3);
+    expect(h.commits.has(1)).toBe(false);
+    expect(h.done).toBe(3);
+  });
+
   it('dead-letters a malformed record without sending it to a worker, and commits past it', async () => {
     const h = hooks();
     let runs = 0;
@@ -267,7 +335,8 @@ describe('partition dispatcher', () => {
     dispatcher.push(2, [record(2, 0, 0), { partition: 2, offset: 1, value: Buffer.from('garbage') }, record(2, 2, 0)]);
     await dispatcher.whenIdle();
     dispatcher.commitFinished();
-    expect(runs).toBe(2);
+    // The frames on both sides go in one task (two runs of the partition, the malformed offset between).
+    expect(runs).toBe(1);
     expect(h.deadLetters).toEqual(['2/1: truncated']);
     expect(h.commits.get(2)).toBe(3);
   });
@@ -338,8 +407,8 @@ describe('partition dispatcher', () => {
     expect(seen[0]!.packed).not.toBe(slab.buffer);
   });
 
-  it('moves an outsized task in a buffer of its own', async () => {
-    // A frame of 30,000 ticks is 1.44 MB: above what a partition keeps in shared memory.
+  it('gives an outsized frame shared memory of its own', async () => {
+    // A frame of 30,000 ticks is 1.44 MB: above what a task's reused memory holds.
     const writer = new FrameWriter(30_000);
     for (let i = 0; i < 30_000; i++) writer.append(i, 0, 0, 0, 0, 1, 1, 2, 1, 1);
     const big = { partition: 1, offset: 0, value: writer.finish(0, 1, 1) };
@@ -356,8 +425,8 @@ describe('partition dispatcher', () => {
     dispatcher.push(1, [big]);
     await dispatcher.whenIdle();
     expect(seen).toHaveLength(1);
-    expect(seen[0]!.packed).toBeInstanceOf(ArrayBuffer);
-    expect(seen[0]!.transfer).toEqual([seen[0]!.packed]);
+    expect(seen[0]!.packed).toBeInstanceOf(SharedArrayBuffer);
+    expect(seen[0]!.transfer).toEqual([]);
     expect(Buffer.from(new PackedFrames().reset(seen[0]!.packed).frame(0)).equals(big.value)).toBe(true);
   });
 

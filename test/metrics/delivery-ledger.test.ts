@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countBits, createDeliveryLedger, DeliveryLedger, MarkResult } from '../../metrics/delivery-ledger.js';
+import { countBits, createDeliveryLedger, DeliveryLedger, LedgerMarker, MarkResult } from '../../metrics/delivery-ledger.js';
 
 describe('delivery ledger', () => {
   it('counts distinct, duplicate and missing ticks exactly', () => {
@@ -50,5 +50,32 @@ describe('delivery ledger', () => {
     const b = new DeliveryLedger(structuredClone(shared));
     a.mark(0, 42);
     expect(b.mark(0, 42)).toBe(MarkResult.Duplicate);
+  });
+
+  it('marks a word at a time with the counts and bits that marking one by one gives', () => {
+    const mark = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.oneof(fc.integer({ min: -2, max: 200 }), fc.constant(Number.NaN)));
+    fc.assert(
+      fc.property(fc.array(fc.array(mark, { maxLength: 80 }), { maxLength: 8 }), (tasks) => {
+        // Sources 0-2 exist (3 does not), seqs 0-127 are checked: the rest count as unchecked.
+        const one = new DeliveryLedger(createDeliveryLedger(3, 128));
+        const shared = createDeliveryLedger(3, 128);
+        const marker = new LedgerMarker(new DeliveryLedger(shared));
+        let duplicates = 0;
+        let unchecked = 0;
+        for (const task of tasks) {
+          for (const [source, seq] of task) {
+            const result = one.mark(source, seq);
+            if (result === MarkResult.Duplicate) duplicates++;
+            else if (result === MarkResult.Unchecked) unchecked++;
+            marker.mark(source, seq);
+          }
+          marker.flush();
+          // After each flush the ledger holds every mark so far.
+          expect(new DeliveryLedger(shared).serialize()).toEqual(one.serialize());
+        }
+        expect(marker.duplicates).toBe(duplicates);
+        expect(marker.unchecked).toBe(unchecked);
+      }),
+    );
   });
 });
