@@ -11,6 +11,7 @@ import {
   stateFxLayout,
   type AnalyticsSharedState,
 } from './analytics-state.js';
+import { TickSlot, createCurrentTick } from './current-tick.js';
 import type { CrossedMarketConfig } from './crossed-market-detector.js';
 import { cycleWeightBackward, cycleWeightForward, lnAsk, negLnBid, type FxLayout } from './market-conventions.js';
 import { QuoteConsensus, VenueClass } from './quote-consensus.js';
@@ -86,14 +87,18 @@ export class TriangularDetector {
    */
   private readonly legCache: Float64Array;
   private readonly legKey: Float64Array;
+  /** The tick `onQuote` reads (analytics/current-tick.ts): the analyzer's, shared by its detectors. */
+  readonly tick: Float64Array;
 
   /** `config`: the crossed-market confirmation (absent: confirmed at once, on time alone). */
   constructor(
     state: AnalyticsSharedState,
     config: Pick<CrossedMarketConfig, 'arbitrageConfirmUs' | 'arbitrageConfirmByRequote' | 'arbitrageConsensus'> = {},
+    tick: Float64Array = createCurrentTick(),
   ) {
+    this.tick = tick;
     this.byConsensus = config.arbitrageConsensus ?? false;
-    this.consensus = new QuoteConsensus(state);
+    this.consensus = new QuoteConsensus(state, tick);
     this.pairTradeable = fxPairTradeableTable(state);
     this.crossTradeable = crossTradeableTable(state);
     this.legCache = new Float64Array((stateFxLayout(state)?.pairs ?? 0) * 4);
@@ -118,6 +123,13 @@ export class TriangularDetector {
 
   /** Re-evaluates the triangles of the instrument's pair after its quote changed. Returns TriFlag bits (0 for a non-FX instrument). */
   onTick(instrument: number, nowUs = NaN): number {
+    this.tick[TickSlot.timeUs] = nowUs;
+    return this.onQuote(instrument);
+  }
+
+  /** `onTick` with the tick's send time already in `tick`: no double crosses the call. */
+  onQuote(instrument: number): number {
+    const nowUs = this.tick[TickSlot.timeUs];
     const p = instrument - this.first;
     if (!(p >= 0 && p < this.pairs)) return 0;
     const fx = this.layout!;
