@@ -452,7 +452,7 @@ export class SourceScorer {
       // Most ticks find no waiting quote due (each waits about as long as a few of the
       // instrument's ticks take): a lower bound on the waiting times skips the visit.
       if (timeUs - I[s + ScorerInstrumentField.pendingDueUs] >= this.refAfterUs) {
-        this.judgeDue(instrument, timeUs, rBase, midOrd, ob + OrderRow.midPos * V, spreadOrd, quoted, fresh);
+        this.judgeDue(instrument, rBase, midOrd, ob + OrderRow.midPos * V, spreadOrd, quoted, fresh);
       }
       // The tick waits to be judged unless a quote of the venue waits already (see above: a bad
       // tick never does). The bound: the first waiting quote's time when none waited, later ones
@@ -534,7 +534,6 @@ export class SourceScorer {
    */
   private judgeDue(
     instrument: number,
-    timeUs: number,
     rBase: number,
     midOrd: number,
     midPos: number,
@@ -542,6 +541,8 @@ export class SourceScorer {
     quoted: number,
     fresh: number,
   ): void {
+    // The tick's time from `quote`, not an argument: Turbofan boxed a double argument of this call on every tick.
+    const timeUs = this.quote[QuoteSlot.timeUs];
     const t = this.rows;
     const V = this.venues;
     const I = this.perInstrument;
