@@ -120,6 +120,10 @@
  * buffers.fxTriangles      Uint8Array, 1 per triangle: bit 0 forward cycle open, bit 1 backward
  * buffers.fxTriangleOpenedUs Float64Array, 2 per triangle (forward, backward): when the open cycle
  *                          opened (send time), NaN once confirmed or when it is not open
+ * buffers.fxPairUpdates    Float64Array, 1 per FX pair: the pair's ticks so far (an integer, exact to
+ *                          2⁵³), the version of everything a pair's trusted legs depend on: the
+ *                          triangular detector's leg cache is keyed by it. Shared, so a worker that
+ *                          takes the pair over sees the ticks another one analysed.
  * buffers.evalCells        Float64Array, EVAL_STRIDE per cell: scoring against the generator's
  *                          labels, not detection: +0 open event (TickEvent, 0 = none; a faulty
  *                          source's event negated once decided: the venue stays marked), +1 the
@@ -163,6 +167,7 @@ export interface AnalyticsBuffers {
   fxLegs: SharedArrayBuffer;
   fxTriangles: SharedArrayBuffer;
   fxTriangleOpenedUs: SharedArrayBuffer;
+  fxPairUpdates: SharedArrayBuffer;
   evalCells: SharedArrayBuffer;
   evalInstruments: SharedArrayBuffer;
 }
@@ -282,6 +287,7 @@ export function createAnalyticsState(dims: AnalyticsDims): AnalyticsSharedState 
       fxLegs: new SharedArrayBuffer((fx?.pairs ?? 0) * 2 * 8),
       fxTriangles: new SharedArrayBuffer(fx?.triangles ?? 0),
       fxTriangleOpenedUs: new SharedArrayBuffer((fx?.triangles ?? 0) * 2 * 8),
+      fxPairUpdates: new SharedArrayBuffer((fx?.pairs ?? 0) * 8),
       evalCells: new SharedArrayBuffer(cells * EVAL_STRIDE * 8),
       evalInstruments: new SharedArrayBuffer(dims.instruments),
     },
@@ -416,6 +422,10 @@ export function fxTriangleTable(state: AnalyticsSharedState): Uint8Array {
 
 export function fxTriangleOpenedTable(state: AnalyticsSharedState): Float64Array {
   return new Float64Array(checkBuffer(state, 'fxTriangleOpenedUs', (stateFxLayout(state)?.triangles ?? 0) * 2 * 8));
+}
+
+export function fxPairUpdateTable(state: AnalyticsSharedState): Float64Array {
+  return new Float64Array(checkBuffer(state, 'fxPairUpdates', (stateFxLayout(state)?.pairs ?? 0) * 8));
 }
 
 export function evalCellTable(state: AnalyticsSharedState): Float64Array {

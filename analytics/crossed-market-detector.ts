@@ -9,6 +9,7 @@ import {
   quoteTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
+import { TickSlot, createCurrentTick } from './current-tick.js';
 import { checkRange } from './config-check.js';
 import { buyFactor, sellFactor } from './market-conventions.js';
 import { QuoteConsensus, VenueClass, departedClass } from './quote-consensus.js';
@@ -95,10 +96,14 @@ export class CrossedMarketDetector {
   /** The venues' classes against the consensus, as of the last `consensusCross` call. */
   readonly consensus: QuoteConsensus;
 
-  constructor(state: AnalyticsSharedState, config: CrossedMarketConfig) {
+  /** The tick `onQuote` reads (analytics/current-tick.ts): the analyzer's, shared by its detectors. */
+  readonly tick: Float64Array;
+
+  constructor(state: AnalyticsSharedState, config: CrossedMarketConfig, tick: Float64Array = createCurrentTick()) {
+    this.tick = tick;
     this.byConsensus = config.arbitrageConsensus ?? false;
     this.tradeable = crossTradeableTable(state);
-    this.consensus = new QuoteConsensus(state);
+    this.consensus = new QuoteConsensus(state, tick);
     this.confirmUs = config.arbitrageConfirmUs ?? 0;
     checkRange('arbitrageConfirmUs', this.confirmUs, 0, 1e12);
     this.openedUs = crossOpenedTable(state);
@@ -130,12 +135,25 @@ export class CrossedMarketDetector {
    * Returns CrossFlag bits.
    */
   onTick(instrument: number, venue: number, bid: number, ask: number, nowUs = NaN, withdrawn = false): number {
+    const k = this.tick;
+    k[TickSlot.bid] = bid;
+    k[TickSlot.ask] = ask;
+    k[TickSlot.timeUs] = nowUs;
+    return this.onQuote(instrument, venue, withdrawn);
+  }
+
+  /** `onTick` with the tick's bid, ask and send time already in `tick`: no double crosses the call. */
+  onQuote(instrument: number, venue: number, withdrawn: boolean): number {
+    const k = this.tick;
+    let bid = k[TickSlot.bid];
+    let ask = k[TickSlot.ask];
+    const nowUs = k[TickSlot.timeUs];
     const q = this.quotes;
     const o = (instrument * this.venues + venue) * QUOTE_STRIDE;
     const cc = this.consensus;
     // Withdrawn quotes: a real quote as sent, none in the book (see consensusCross). Also
     // stamps the quote's send time into quoteUs.
-    const wasWithdrawn = cc.record(instrument, venue, bid, ask, nowUs) & (q[o] === q[o] ? 0 : 1);
+    const wasWithdrawn = cc.recordTick(instrument, venue) & (q[o] === q[o] ? 0 : 1);
     const nowWithdrawn = withdrawn && bid > 0 && ask >= bid && ask < Infinity ? 1 : 0;
     if (withdrawn) {
       bid = NaN;

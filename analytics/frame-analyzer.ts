@@ -6,10 +6,11 @@ import { GroundTruthTracker } from './ground-truth-tracker.js';
 import { CrossFlag, CrossedMarketDetector, type CrossedMarketConfig } from './crossed-market-detector.js';
 import { DEFAULT_VENUE_FEES_BPS } from './market-conventions.js';
 import { OUTLIER_WITHHELD, OutlierDetector, OutlierVerdict, type OutlierConfig } from './outlier-detector.js';
-import { QuoteSlot, SourceScorer, type SourceScorerConfig } from './source-scorer.js';
+import { SourceScorer, type SourceScorerConfig } from './source-scorer.js';
 import { TickLabels } from './tick-labels.js';
 import { TriFlag, TriangularDetector } from './triangular-detector.js';
 import { analyticsCountersZero, NUMBER_KEYS, type AnalyticsCounters } from './analytics-counters.js';
+import { TickSlot, createCurrentTick } from './current-tick.js';
 
 export interface AnalyticsConfig extends OutlierConfig, SourceScorerConfig, CrossedMarketConfig {
   /**
@@ -131,6 +132,8 @@ export class FrameAnalyzer {
   readonly arbitrage: CrossedMarketDetector;
   readonly triangular: TriangularDetector;
   private readonly reader = new FrameReader();
+  /** The tick under analysis, written once per tick and read by every detector's onQuote. */
+  private readonly tick = createCurrentTick();
   private readonly instruments: number;
   private readonly venues: number;
   private readonly skipOutliers: boolean;
@@ -148,17 +151,17 @@ export class FrameAnalyzer {
   /** @param clock stamps `detectedUs` on alerts (default: wall clock, µs since epoch). */
   constructor(state: AnalyticsSharedState, config: Partial<AnalyticsConfig> = {}, clock: ClockUs = nowUs) {
     this.config = resolveAnalyticsConfig(config);
-    this.outliers = new OutlierDetector(state, this.config);
-    this.sources = new SourceScorer(state, this.config);
-    this.arbitrage = new CrossedMarketDetector(state, this.config);
-    this.triangular = new TriangularDetector(state, this.config);
+    this.outliers = new OutlierDetector(state, this.config, this.tick);
+    this.sources = new SourceScorer(state, this.config, this.tick);
+    this.arbitrage = new CrossedMarketDetector(state, this.config, this.tick);
+    this.triangular = new TriangularDetector(state, this.config, this.tick);
     this.instruments = state.dims.instruments;
     this.venues = state.dims.venues;
     this.skipOutliers = this.config.arbitrageSkipsOutliers;
     this.clock = clock;
     this.scorerCells = scorerCellTable(state);
     this.faultyInstrument = evalInstrumentTable(state);
-    this.truth = new GroundTruthTracker(state, this.config, this.sources, this.counters);
+    this.truth = new GroundTruthTracker(state, this.config, this.sources, this.counters, this.tick);
     this.scoreSum = new Float64Array(this.venues);
     this.scoreCount = new Float64Array(this.venues);
     this.labels = state.labels ? new TickLabels(state.labels) : null;
@@ -178,7 +181,7 @@ export class FrameAnalyzer {
     const n = r.tickCount;
     const outliers = this.outliers;
     const sources = this.sources;
-    const sourceQuote = sources.quote;
+    const tick = this.tick;
     const arbitrage = this.arbitrage;
     const triangular = this.triangular;
     const V = this.venues;
@@ -220,21 +223,21 @@ export class FrameAnalyzer {
       const sendTimeUs = r.sendTimeUs(i);
       const isFx = instrument - fxFirst < fxPairs && instrument >= fxFirst;
 
-      const source = r.tickSource(i);
-      const verdict = outliers.onTick(
-        instrument,
-        venue,
-        0.5 * (bid + ask),
-        (ask - bid) / (ask + bid),
-        source * 2 ** 32 + r.seq(i),
-        sendTimeUs,
-      );
+      // The tick for the detectors' onQuote (analytics/current-tick.ts), written once: only
+      // small integers cross their calls.
+      tick[TickSlot.bid] = bid;
+      tick[TickSlot.ask] = ask;
+      tick[TickSlot.timeUs] = sendTimeUs;
+      tick[TickSlot.mid] = 0.5 * (bid + ask);
+      tick[TickSlot.halfSpread] = (ask - bid) / (ask + bid);
+      tick[TickSlot.id] = r.tickSource(i) * 2 ** 32 + r.seq(i);
+      const verdict = outliers.onQuote(instrument, venue);
       // Withheld (flagged, or held until the venue's next tick judges it): out of the book and the scores.
       const isOutlier = (verdict & OUTLIER_WITHHELD) !== 0;
       if ((verdict & OutlierVerdict.Outlier) !== 0) {
         flagged++;
         if ((flags & TickFlag.InjectedOutlier) !== 0) flaggedTrue++;
-        this.alert(r, i, 'outlier', instrument, venue, sendTimeUs, outliers.lastZ);
+        this.alert(r, i, 'outlier', instrument, venue, outliers.lastZ);
       } else if ((flags & TickFlag.InjectedOutlier) !== 0) {
         // A held bad tick counts as missed until it is judged an outlier: one never judged (the
         // stream ended first) is undecided, and undecided is a miss.
@@ -249,14 +252,11 @@ export class FrameAnalyzer {
         this.heldFlagged(outliers.expiredId, instrument, outliers.expiredVenue, outliers.expiredUs, outliers.expiredZ);
       }
 
-      sourceQuote[QuoteSlot.bid] = bid;
-      sourceQuote[QuoteSlot.ask] = ask;
-      sourceQuote[QuoteSlot.timeUs] = sendTimeUs;
       const stalled = sources.onQuote(instrument, venue, isOutlier);
       if (stalled) {
         stalledN++;
         if ((flags & TickFlag.InjectedFrozen) !== 0) stalledTrue++;
-        if (sources.stallBegan) this.alert(r, i, 'stale', instrument, venue, sendTimeUs, sources.lastRun);
+        if (sources.stallBegan) this.alert(r, i, 'stale', instrument, venue, sources.lastRun);
       } else if ((flags & TickFlag.InjectedFrozen) !== 0) {
         frozenMissed++;
       }
@@ -275,7 +275,7 @@ export class FrameAnalyzer {
         }
       }
 
-      const x = arbitrage.onTick(instrument, venue, bid, ask, sendTimeUs, isOutlier && this.skipOutliers);
+      const x = arbitrage.onQuote(instrument, venue, isOutlier && this.skipOutliers);
       const isCrossed = (x & CrossFlag.Crossed) !== 0;
       if (isCrossed) {
         crossed++;
@@ -286,13 +286,13 @@ export class FrameAnalyzer {
       }
       if ((x & CrossFlag.WindowOpened) !== 0) {
         opened++;
-        this.alert(r, i, 'crossed', instrument, venue, sendTimeUs, arbitrage.crossBps(instrument));
+        this.alert(r, i, 'crossed', instrument, venue, arbitrage.crossBps(instrument));
       }
       if ((x & CrossFlag.WindowClosed) !== 0) closed++;
-      if ((x & CrossFlag.Confirmed) !== 0) this.alert(r, i, 'tradeable', instrument, venue, sendTimeUs, arbitrage.crossBps(instrument));
-      if ((x & CrossFlag.LockOpened) !== 0) this.alert(r, i, 'locked', instrument, venue, sendTimeUs, 0);
+      if ((x & CrossFlag.Confirmed) !== 0) this.alert(r, i, 'tradeable', instrument, venue, arbitrage.crossBps(instrument));
+      if ((x & CrossFlag.LockOpened) !== 0) this.alert(r, i, 'locked', instrument, venue, 0);
 
-      const tri = isFx ? triangular.onTick(instrument, sendTimeUs) : 0;
+      const tri = isFx ? triangular.onQuote(instrument) : 0;
       if (isFx) {
         fxTicks++;
         const labelled = (flags & TickFlag.TriangularOpen) !== 0;
@@ -304,23 +304,15 @@ export class FrameAnalyzer {
         }
         if ((tri & TriFlag.Opened) !== 0) c.triangularWindows += triangular.lastOpened;
         // Reported once confirmed, as crosses are: an opening alone is mostly stale quotes' phantoms.
-        if ((tri & TriFlag.Confirmed) !== 0) this.alert(r, i, 'triangular', instrument, venue, sendTimeUs, triangular.lastProfitBps);
+        if ((tri & TriFlag.Confirmed) !== 0) this.alert(r, i, 'triangular', instrument, venue, triangular.lastProfitBps);
         if ((tri & TriFlag.Closed) !== 0) c.triangularWindowsClosed += triangular.lastClosed;
       }
 
       // Scoring against the labels: rare paths only (a labelled tick, or a cell with an open event).
       if (flags !== 0)
-        truth.onLabelled(
-          flags,
-          instrument,
-          venue,
-          sendTimeUs,
-          (verdict & OutlierVerdict.Outlier) !== 0,
-          isCrossed,
-          (tri & TriFlag.Open) !== 0,
-        );
+        truth.onLabelled(flags, instrument, venue, (verdict & OutlierVerdict.Outlier) !== 0, isCrossed, (tri & TriFlag.Open) !== 0);
       if (this.scorerCells[(instrument * V + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] !== 0) {
-        truth.follow(instrument, venue, flags, sendTimeUs, stalled);
+        truth.follow(instrument, venue, flags, stalled);
       }
     }
     c.frames++;
@@ -378,8 +370,12 @@ export class FrameAnalyzer {
     this.alertAt(heldSeq, heldSource, 'outlier', instrument, venue, sendTimeUs, z);
   }
 
-  private alert(r: FrameReader, i: number, kind: AlertKind, instrument: number, venue: number, sendTimeUs: number, value: number): void {
-    this.alertAt(r.seq(i), r.tickSource(i), kind, instrument, venue, sendTimeUs, value);
+  /**
+   * An alert for tick i of the frame, sent at the current tick's time: read here, not passed, as a
+   * double argument of these calls would be boxed where their branches meet, on every tick.
+   */
+  private alert(r: FrameReader, i: number, kind: AlertKind, instrument: number, venue: number, value: number): void {
+    this.alertAt(r.seq(i), r.tickSource(i), kind, instrument, venue, this.tick[TickSlot.timeUs], value);
   }
 
   /** An alert for the tick (source, seq), which need not be in the frame at hand (a held outlier). */

@@ -12,6 +12,7 @@ import type { AnalyticsCounters } from './analytics-counters.js';
 import type { AnalyticsConfig } from './frame-analyzer.js';
 import type { SourceScorer } from './source-scorer.js';
 import { TickEvent, TickFlag, tickEvent } from '../wire/tick-frame.js';
+import { TickSlot } from './current-tick.js';
 
 /**
  * The analyzer's scoring against the generator's labels (the side channel, never the wire): the
@@ -31,6 +32,8 @@ export class GroundTruthTracker {
     private readonly config: Readonly<AnalyticsConfig>,
     private readonly sources: SourceScorer,
     private readonly counters: AnalyticsCounters,
+    /** The analyzer's current tick (analytics/current-tick.ts): its send time is read there, not passed. */
+    private readonly tick: Float64Array,
   ) {
     this.evalCells = evalCellTable(state);
     this.scorerCells = scorerCellTable(state);
@@ -52,15 +55,7 @@ export class GroundTruthTracker {
   }
 
   /** Per-tick label bookkeeping of a labelled tick, and the start of a multi-tick event. */
-  onLabelled(
-    flags: number,
-    instrument: number,
-    venue: number,
-    sendTimeUs: number,
-    isOutlier: boolean,
-    isCrossed: boolean,
-    triOpen: boolean,
-  ): void {
+  onLabelled(flags: number, instrument: number, venue: number, isOutlier: boolean, isCrossed: boolean, triOpen: boolean): void {
     const c = this.counters;
     if ((flags & TickFlag.GenuineJump) !== 0) {
       c.genuineJumpTicks++;
@@ -108,7 +103,7 @@ export class GroundTruthTracker {
         E[e + EvalField.event] = ev;
         this.scorerCells[(instrument * this.venues + venue) * SCORER_CELL_STRIDE + ScorerField.evalOpen] = 1;
         E[e + EvalField.startUpdate] = this.sources.updates(instrument, venue);
-        E[e + EvalField.startUs] = sendTimeUs;
+        E[e + EvalField.startUs] = this.tick[TickSlot.timeUs];
         E[e + EvalField.late] = 0;
         break;
       }
@@ -118,7 +113,8 @@ export class GroundTruthTracker {
   }
 
   /** Follows a cell's open event (frozen run, frozen or biased source) until it is detected or over. */
-  follow(instrument: number, venue: number, flags: number, sendTimeUs: number, stalled: boolean): void {
+  follow(instrument: number, venue: number, flags: number, stalled: boolean): void {
+    const sendTimeUs = this.tick[TickSlot.timeUs];
     const c = this.counters;
     const E = this.evalCells;
     const e = (instrument * this.venues + venue) * EVAL_STRIDE;

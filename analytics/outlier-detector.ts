@@ -20,6 +20,7 @@ import {
   ScorerField,
   type AnalyticsSharedState,
 } from './analytics-state.js';
+import { TickSlot, createCurrentTick } from './current-tick.js';
 
 export interface OutlierConfig {
   /** EWMA weight of a new return in the mean and variance. */
@@ -195,8 +196,11 @@ export class OutlierDetector {
   expiredZ = NaN;
   expiredVenue = -1;
   expiredInstrument = -1;
+  /** The tick `onQuote` reads (analytics/current-tick.ts): the analyzer's, shared by its detectors. */
+  readonly tick: Float64Array;
 
-  constructor(state: AnalyticsSharedState, config: OutlierConfig) {
+  constructor(state: AnalyticsSharedState, config: OutlierConfig, tick: Float64Array = createCurrentTick()) {
+    this.tick = tick;
     checkRange('outlierAlpha', config.outlierAlpha, 1e-9, 1);
     checkRange('outlierWarmup', config.outlierWarmup, 0, 1e9, true);
     checkRange('outlierZ', config.outlierZ, Number.MIN_VALUE, 1e6);
@@ -266,6 +270,26 @@ export class OutlierDetector {
    * tick, `previousId/Us/Z` those of a held tick judged an outlier.
    */
   onTick(instrument: number, venue: number, mid: number, halfSpread = 0, id = NaN, timeUs = NaN): number {
+    const k = this.tick;
+    k[TickSlot.mid] = mid;
+    k[TickSlot.halfSpread] = halfSpread;
+    k[TickSlot.id] = id;
+    k[TickSlot.timeUs] = timeUs;
+    return this.onQuote(instrument, venue);
+  }
+
+  /**
+   * `onTick` with the tick's mid, half spread, id and send time already in `tick`: no double
+   * crosses the call (a non-inlined call boxes each one into a heap number).
+   */
+  onQuote(instrument: number, venue: number): number {
+    const k = this.tick;
+    const mid = k[TickSlot.mid];
+    const halfSpread = k[TickSlot.halfSpread];
+    const id = k[TickSlot.id];
+    const timeUs = k[TickSlot.timeUs];
+    // The rare calls below take the mid read again from `tick`, not `mid`: Turbofan boxes a double
+    // argument where its uses meet, which for `mid` would be here, on every tick.
     // Not a price at all (NaN, ≤ 0, ∞): flag it and keep it out of the state.
     if (!(mid > 0 && mid < Infinity)) {
       this.lastZ = NaN;
@@ -339,17 +363,17 @@ export class OutlierDetector {
     if (!(r < IMMEDIATE_LOG_RETURN && r > -IMMEDIATE_LOG_RETURN)) {
       this.lastZ = r > 0 ? Infinity : r < 0 ? -Infinity : NaN;
       this.flat[cell] = 0;
-      this.reject(cell, o, mid);
+      this.reject(cell, o, k[TickSlot.mid]);
       return verdict | OutlierVerdict.Outlier;
     }
     // Re-read: judging a held tick as genuine has just fed its return in.
     const curMean = t[o + OutlierField.mean];
     const curN = t[o + OutlierField.n];
     const d = r - curMean;
-    if (curN >= this.warmup && d * d > leg2 && (!this.crossVenue || this.apartFromOthers(instrument, venue, mid, leg2))) {
+    if (curN >= this.warmup && d * d > leg2 && (!this.crossVenue || this.apartFromOthers(instrument, venue, k[TickSlot.mid], leg2))) {
       this.lastZ = d / Math.sqrt(scale2);
       if (this.reanchorAfter > 0 && this.flat[cell] >= this.reanchorAfter) {
-        this.accept(cell, o, mid);
+        this.accept(cell, o, k[TickSlot.mid]);
         return verdict;
       }
       // (Times unknown or going back: the tick window alone.)
@@ -366,7 +390,7 @@ export class OutlierDetector {
           // of a bad tick.
           J[j + OutlierJumpField.ret] = NaN;
           this.acceptHeld(instrument * this.venues + J[j + OutlierJumpField.venue]);
-          this.accept(cell, o, mid);
+          this.accept(cell, o, k[TickSlot.mid]);
           return verdict;
         }
       }

@@ -10,6 +10,7 @@ import {
   scorerCellTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
+import { TickSlot, createCurrentTick } from './current-tick.js';
 
 /**
  * How a venue's quote stands against the instrument's consensus (the median mid of the venues'
@@ -133,7 +134,11 @@ export class QuoteConsensus {
   consensusMid = NaN;
   consensusSpread = NaN;
 
-  constructor(state: AnalyticsSharedState) {
+  /** The tick `recordTick` reads (analytics/current-tick.ts): the analyzer's, shared by its detectors. */
+  readonly tick: Float64Array;
+
+  constructor(state: AnalyticsSharedState, tick: Float64Array = createCurrentTick()) {
+    this.tick = tick;
     this.mids = crossMidTable(state);
     this.times = crossQuoteTable(state);
     this.counts = crossTradeableTable(state);
@@ -151,6 +156,19 @@ export class QuoteConsensus {
    * so that nothing is boxed per tick.
    */
   record(instrument: number, venue: number, bid: number, ask: number, nowUs: number): number {
+    const k = this.tick;
+    k[TickSlot.bid] = bid;
+    k[TickSlot.ask] = ask;
+    k[TickSlot.timeUs] = nowUs;
+    return this.recordTick(instrument, venue);
+  }
+
+  /** `record` with the quote already in `tick` (bid, ask, timeUs): no double crosses the call. */
+  recordTick(instrument: number, venue: number): number {
+    const k = this.tick;
+    const bid = k[TickSlot.bid];
+    const ask = k[TickSlot.ask];
+    const nowUs = k[TickSlot.timeUs];
     const m = this.mids;
     const cell = instrument * this.venues + venue;
     const o = cell * CROSS_MID_STRIDE;

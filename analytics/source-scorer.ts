@@ -14,6 +14,7 @@ import {
   scorerRowTable,
   type AnalyticsSharedState,
 } from './analytics-state.js';
+import { TickSlot, createCurrentTick } from './current-tick.js';
 
 export interface SourceScorerConfig {
   /** A venue's latest quote takes part in the consensus while younger than this (µs). */
@@ -221,8 +222,8 @@ function medianOfOthers(
 /** medianWithin's window for the venues that quoted strictly after its `nowUs`. */
 const AFTER = -Number.MIN_VALUE;
 
-/** SourceScorer.quote: the quote onQuote feeds. */
-export const QuoteSlot = { bid: 0, ask: 1, timeUs: 2 } as const;
+/** SourceScorer.quote: the quote onQuote feeds (the analyzer's current tick, analytics/current-tick.ts). */
+export const QuoteSlot = { bid: TickSlot.bid, ask: TickSlot.ask, timeUs: TickSlot.timeUs } as const;
 const DeviationSlot = { mid: 0, reference: 1 } as const;
 
 /**
@@ -239,7 +240,7 @@ export class SourceScorer {
   private readonly order: Uint8Array;
   private readonly perInstrument: Float64Array;
   /** The quote `onQuote` feeds (QuoteSlot): the caller writes it, so that no double crosses the call. */
-  readonly quote = new Float64Array(3);
+  readonly quote: Float64Array;
   /** A quote's mid and its reference, for addDeviation (DeviationSlot). */
   private readonly deviation = new Float64Array(2);
   private readonly freshUs: number;
@@ -264,7 +265,8 @@ export class SourceScorer {
   /** The last onTick's quote is the first stalled one of its run (one 'stale' alert per run). */
   stallBegan = false;
 
-  constructor(state: AnalyticsSharedState, config: SourceScorerConfig) {
+  constructor(state: AnalyticsSharedState, config: SourceScorerConfig, tick: Float64Array = createCurrentTick()) {
+    this.quote = tick;
     checkRange('scorerFreshUs', config.scorerFreshUs, 0, Number.MAX_VALUE);
     checkRange('scorerStalenessTauUs', config.scorerStalenessTauUs, Number.MIN_VALUE, Number.MAX_VALUE);
     checkRange('scorerDevAlpha', config.scorerDevAlpha, Number.MIN_VALUE, 1);
@@ -450,7 +452,7 @@ export class SourceScorer {
       // Most ticks find no waiting quote due (each waits about as long as a few of the
       // instrument's ticks take): a lower bound on the waiting times skips the visit.
       if (timeUs - I[s + ScorerInstrumentField.pendingDueUs] >= this.refAfterUs) {
-        this.judgeDue(instrument, timeUs, rBase, midOrd, ob + OrderRow.midPos * V, spreadOrd, quoted, fresh);
+        this.judgeDue(instrument, rBase, midOrd, ob + OrderRow.midPos * V, spreadOrd, quoted, fresh);
       }
       // The tick waits to be judged unless a quote of the venue waits already (see above: a bad
       // tick never does). The bound: the first waiting quote's time when none waited, later ones
@@ -532,7 +534,6 @@ export class SourceScorer {
    */
   private judgeDue(
     instrument: number,
-    timeUs: number,
     rBase: number,
     midOrd: number,
     midPos: number,
@@ -540,6 +541,8 @@ export class SourceScorer {
     quoted: number,
     fresh: number,
   ): void {
+    // The tick's time from `quote`, not an argument: Turbofan boxed a double argument of this call on every tick.
+    const timeUs = this.quote[QuoteSlot.timeUs];
     const t = this.rows;
     const V = this.venues;
     const I = this.perInstrument;

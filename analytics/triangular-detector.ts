@@ -4,6 +4,7 @@ import {
   crossQuoteTable,
   crossTradeableTable,
   fxLegTable,
+  fxPairUpdateTable,
   fxPairTradeableTable,
   fxTriangleOpenedTable,
   fxTriangleTable,
@@ -11,6 +12,7 @@ import {
   stateFxLayout,
   type AnalyticsSharedState,
 } from './analytics-state.js';
+import { TickSlot, createCurrentTick } from './current-tick.js';
 import type { CrossedMarketConfig } from './crossed-market-detector.js';
 import { cycleWeightBackward, cycleWeightForward, lnAsk, negLnBid, type FxLayout } from './market-conventions.js';
 import { QuoteConsensus, VenueClass } from './quote-consensus.js';
@@ -78,26 +80,34 @@ export class TriangularDetector {
    */
   private readonly trusted = new Float64Array(12);
   /**
-   * Per pair: its trusted legs (as `trusted`'s four), and the sum of its venues' latest quote
-   * times they were computed at. Everything they depend on (the pair's quotes, classes, witnesses,
+   * Per pair: its trusted legs (as `trusted`'s four), and the pair's tick count (fxPairUpdates)
+   * they were computed at. Everything they depend on (the pair's quotes, classes, witnesses,
    * tradeable cross and the scorer's view of its venues) changes only on a tick of the pair, which
-   * changes that sum: a leg is classified again only after its pair ticked. The key lives with the
-   * cache, so a worker that takes the pairs over from another recomputes what changed meanwhile.
+   * counts one up: a leg is classified again only after its pair ticked. (A sum of the venues'
+   * epoch-µs quote times, the key before, lost changes of a few µs to rounding.) The key lives with
+   * the cache and the count in the shared state, so a worker that takes the pairs over from
+   * another recomputes what changed meanwhile.
    */
   private readonly legCache: Float64Array;
   private readonly legKey: Float64Array;
+  private readonly pairUpdates: Float64Array;
+  /** The tick `onQuote` reads (analytics/current-tick.ts): the analyzer's, shared by its detectors. */
+  readonly tick: Float64Array;
 
   /** `config`: the crossed-market confirmation (absent: confirmed at once, on time alone). */
   constructor(
     state: AnalyticsSharedState,
     config: Pick<CrossedMarketConfig, 'arbitrageConfirmUs' | 'arbitrageConfirmByRequote' | 'arbitrageConsensus'> = {},
+    tick: Float64Array = createCurrentTick(),
   ) {
+    this.tick = tick;
     this.byConsensus = config.arbitrageConsensus ?? false;
-    this.consensus = new QuoteConsensus(state);
+    this.consensus = new QuoteConsensus(state, tick);
     this.pairTradeable = fxPairTradeableTable(state);
     this.crossTradeable = crossTradeableTable(state);
     this.legCache = new Float64Array((stateFxLayout(state)?.pairs ?? 0) * 4);
     this.legKey = new Float64Array(stateFxLayout(state)?.pairs ?? 0).fill(NaN);
+    this.pairUpdates = fxPairUpdateTable(state);
     this.openedUs = fxTriangleOpenedTable(state);
     this.quoteUs = crossQuoteTable(state);
     this.confirmUs = config.arbitrageConfirmUs ?? 0;
@@ -118,8 +128,16 @@ export class TriangularDetector {
 
   /** Re-evaluates the triangles of the instrument's pair after its quote changed. Returns TriFlag bits (0 for a non-FX instrument). */
   onTick(instrument: number, nowUs = NaN): number {
+    this.tick[TickSlot.timeUs] = nowUs;
+    return this.onQuote(instrument);
+  }
+
+  /** `onTick` with the tick's send time already in `tick`: no double crosses the call. */
+  onQuote(instrument: number): number {
+    const nowUs = this.tick[TickSlot.timeUs];
     const p = instrument - this.first;
     if (!(p >= 0 && p < this.pairs)) return 0;
+    this.pairUpdates[p]++;
     const fx = this.layout!;
     const q = this.quotes;
     const start = instrument * this.venues * QUOTE_STRIDE;
@@ -244,9 +262,8 @@ export class TriangularDetector {
         continue;
       for (let leg = 0; leg < 3; leg++) {
         const x = fx.trianglePairs[tri * 3 + leg];
-        const key = this.quoteTimeSum(this.first + x);
-        // NaN (an untimed quote) never matches: computed again.
-        if (!(this.legKey[x] === key)) {
+        const key = this.pairUpdates[x];
+        if (this.legKey[x] !== key) {
           this.trustedLeg(x, x * 4);
           this.legKey[x] = key;
         }
@@ -259,14 +276,6 @@ export class TriangularDetector {
       if (wb < 0 && !(cycleWeightBackward(L[10], L[7], L[3]) < 0)) return true;
     }
     return false;
-  }
-
-  /** Sum of the send times of the instrument's venues' latest quotes (NaN while one is untimed or missing). O(venues). */
-  private quoteTimeSum(instrument: number): number {
-    const t = this.quoteUs;
-    let sum = 0;
-    for (let k = instrument * this.venues, end = k + this.venues; k < end; k++) sum += t[k];
-    return sum;
   }
 
   /** Fills legCache[out..out+4) for a pair (see `trusted`). O(venues²) at worst. */

@@ -218,10 +218,63 @@ const USAGE = `usage: node dist/loadgen/frame-replay.js [ticks] [--market simple
   --market       simple (default: MarketModel, 1,000 instruments, 5 venues) or fair-value (the
                  \`firehose score\` market: 50 instruments, 12 venues, tick grid, FX triangles)
   --inject none  simple market only: a clean stream
-  --repeats N    passes over the frames, each through a fresh analyzer (default 3)
-  --seed N       market seed (default 1)
+  --repeats N    passes over the frames, each through a fresh analyzer (default 3, at least 1)
+  --seed N       market seed, a whole number (default 1)
   --instruments N simple market only (default ${REPLAY_DEFAULTS.instruments})
 `;
+
+export interface ReplayArgs {
+  ticks: number;
+  market: 'simple' | 'fair-value';
+  inject: 'default' | 'none';
+  repeats: number;
+  seed: number;
+  instruments: number;
+}
+
+const REPLAY_FLAGS = new Set(['--market', '--inject', '--repeats', '--seed', '--instruments']);
+
+/**
+ * The command line of this tool, checked before anything is generated: the options, or one line
+ * naming the first bad one (`--repeats abc` read as NaN used to replay nothing and print NaN).
+ */
+export function parseReplayArgs(args: readonly string[]): { ok: ReplayArgs } | { error: string } {
+  const values = new Map<string, string>();
+  let ticksArg: string | undefined;
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (REPLAY_FLAGS.has(a)) {
+      const v = args[k + 1];
+      if (v === undefined || v.startsWith('--')) return { error: `${a} expects a value` };
+      values.set(a, v);
+      k++;
+    } else if (a.startsWith('-')) {
+      return { error: `unknown option ${a} (see --help)` };
+    } else if (ticksArg === undefined) {
+      ticksArg = a;
+    } else {
+      return { error: `unexpected argument "${a}": the tick count was already given as ${ticksArg}` };
+    }
+  }
+  // Whole numbers in decimal only: Number() would also take '', '0x10', '1e3' and ' 7 '.
+  const int = (name: string, text: string | undefined, fallback: number, min: number): number | string => {
+    if (text === undefined) return fallback;
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
+    return Number.isSafeInteger(n) && n >= min ? n : `${name} expects a whole number >= ${min}, got "${text}"`;
+  };
+  const ticks = int('ticks', ticksArg, REPLAY_DEFAULTS.ticks, 1);
+  const repeats = int('--repeats', values.get('--repeats'), 3, 1);
+  const seed = int('--seed', values.get('--seed'), REPLAY_DEFAULTS.seed, 0);
+  const instruments = int('--instruments', values.get('--instruments'), REPLAY_DEFAULTS.instruments, 1);
+  for (const x of [ticks, repeats, seed, instruments]) if (typeof x === 'string') return { error: x };
+  const market = values.get('--market') ?? 'simple';
+  if (market !== 'simple' && market !== 'fair-value') return { error: `--market expects simple or fair-value, got "${market}"` };
+  const inject = values.get('--inject') ?? 'default';
+  if (inject !== 'none' && inject !== 'default') return { error: `--inject expects none, got "${inject}"` };
+  return {
+    ok: { ticks: ticks as number, market, inject, repeats: repeats as number, seed: seed as number, instruments: instruments as number },
+  };
+}
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
@@ -229,32 +282,19 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const flag = (name: string): string | undefined => {
-    const k = args.indexOf(name);
-    return k >= 0 ? args[k + 1] : undefined;
-  };
-  // The tick count is the one bare number: a flag's value (`--repeats 5`) is not it.
-  const ticks = Number(args.find((a, k) => /^\d+$/.test(a) && !(args[k - 1] ?? '').startsWith('--')) ?? REPLAY_DEFAULTS.ticks);
-  const seed = Number(flag('--seed') ?? REPLAY_DEFAULTS.seed);
-  const repeats = Number(flag('--repeats') ?? 3);
-  const market = flag('--market') ?? 'simple';
-  if (market !== 'simple' && market !== 'fair-value') {
-    process.stderr.write(`--market expects simple or fair-value, got "${market}"\n`);
+  const parsed = parseReplayArgs(args);
+  if ('error' in parsed) {
+    process.stderr.write(`frame-replay: ${parsed.error}\n`);
     process.exit(2);
   }
+  const { ticks, seed, repeats, market, instruments, inject } = parsed.ok;
   if (market === 'fair-value') {
     const r = replayFairValue(seed, ticks, repeats);
     process.stdout.write(
       `${JSON.stringify({ market, ticks: r.ticks, ticksPerSecPerWorker: Math.round(r.ticksPerSec), ticksPerCpuSecPerWorker: Math.round(r.ticksPerCpuSec), alerts: r.alerts }, null, 2)}\n`,
     );
   } else {
-    const options: ReplayOptions = {
-      ...REPLAY_DEFAULTS,
-      ticks,
-      seed,
-      instruments: Number(flag('--instruments') ?? REPLAY_DEFAULTS.instruments),
-      inject: flag('--inject') === 'none' ? null : {},
-    };
+    const options: ReplayOptions = { ...REPLAY_DEFAULTS, ticks, seed, instruments, inject: inject === 'none' ? null : {} };
     const result = replayBenchmark(options, repeats);
     const { counters: _counters, ...score } = result.score;
     process.stdout.write(
