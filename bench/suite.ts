@@ -674,6 +674,9 @@ function emptyPipeline(id: PipelineId): PipelineReport {
   };
 }
 
+/** Issue 14's target: ticks/s sustained for 60 s, all detectors on, embedded cluster, confluent. */
+export const SUSTAINED_TARGET_TICKS_PER_SEC = 2_000_000;
+
 const ratio = (a: number | undefined, b: number | undefined): number | null =>
   a !== undefined && b !== undefined && a > 0 && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
 
@@ -710,11 +713,11 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
   });
   targets.push({
     name: 'sustained end-to-end rate',
-    target: '≥ 1,000,000 ticks/s for 60 s',
+    target: `≥ ${fmtCount(SUSTAINED_TARGET_TICKS_PER_SEC)} ticks/s for 60 s`,
     reached: best
       ? `${fmtRate(best.maxTicksPerSec)} (${report.mode === 'full' ? 'confirmed with a 60 s window' : `${report.criteria.windowSec} s windows`})`
       : '-',
-    pass: (best?.maxTicksPerSec ?? 0) >= 1_000_000 && report.mode === 'full',
+    pass: (best?.maxTicksPerSec ?? 0) >= SUSTAINED_TARGET_TICKS_PER_SEC && report.mode === 'full',
   });
   const half = best?.latencyAtHalf ?? null;
   targets.push({

@@ -84,6 +84,19 @@ describe('the bench.json schema', () => {
     expect(r.ratios.kafkajsVsConfluent).toBe(0.5);
   });
 
+  it('holds the sustained rate to 2,000,000 ticks/s, confirmed only by the full mode', () => {
+    const sustained = (mode: BenchReport['mode'], max: number) => {
+      const r = report();
+      r.mode = mode;
+      r.pipelines.confluent = pipeline('confluent', max);
+      finishReport(r);
+      return r.targets.find((t) => t.name === 'sustained end-to-end rate')!;
+    };
+    expect(sustained('full', 1_990_000)).toMatchObject({ target: '≥ 2,000,000 ticks/s for 60 s', pass: false });
+    expect(sustained('full', 2_000_000).pass).toBe(true);
+    expect(sustained('quick', 2_500_000).pass).toBe(false);
+  });
+
   it('refuses a half-rate latency without p99AfterWarmup, and a 10% latency without p50 or p99', () => {
     const p = pipeline('confluent', 1_000_000);
     const { p99AfterWarmup: _dropped, ...half } = p.latencyAtHalf!;
