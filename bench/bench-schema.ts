@@ -45,6 +45,8 @@ export const probeRecordSchema = z.object({
   finalLagTicks: finite.optional(),
   /** Highest per-second p99 in the measuring window, µs. */
   windowMaxP99Us: nonNegative.optional(),
+  /** Each second's p99 in the measuring window, in order, µs: whether the tail is steady or grows with the run. */
+  windowP99UsBySecond: z.array(nonNegative).optional(),
   /** The whole probe's end-to-end latency (warm-up included), µs. */
   latency: latencyPercentiles.optional(),
   /** End-to-end latency of the ticks intended after the warm-up (the run's --warmup), µs; the whole probe's when it had none. */
@@ -147,6 +149,13 @@ export const pipelineReportSchema = z.object({
       p999: nonNegative.optional(),
       /** The whole probe's p99, warm-up included. */
       p99WholeRun: nonNegative.optional(),
+      /** Each second's p99 after the warm-up, µs. */
+      p99UsBySecond: z.array(nonNegative).optional(),
+      /**
+       * Share of the probe's steady CPU spent by the in-process brokers (the librdkafka mock); absent
+       * on a real cluster. A high share, with a per-second p99 that grows, says the mock bounds the tail.
+       */
+      brokerCpuShare: z.number().min(0).max(1).optional(),
     })
     .nullable(),
   /** The client alone in the same run: at this pipeline's record size and at one tick per record. */
@@ -250,6 +259,8 @@ export const benchReportSchema = z.object({
   }),
   criteria: sustainCriteriaSchema.extend({
     warmupSec: nonNegative,
+    /** The half-rate latency run's warm-up (longer than the search probes'); absent in older reports. */
+    halfRateWarmupSec: nonNegative.optional(),
     windowSec: nonNegative,
     lost: z.literal(0),
     evicted: z.literal(0),

@@ -143,6 +143,7 @@ export function renderLatencyTable(report: BenchReport): string | null {
       tenth ? fmtRate(tenth.rate) : '-',
       tenth ? fmtMs(tenth.p50) : '-',
       tenth ? fmtMs(tenth.p99) : '-',
+      tenth?.brokerCpuShare !== undefined ? `${(tenth.brokerCpuShare * 100).toFixed(0)}% (mock)` : tenth ? 'real Kafka' : '-',
     ]);
   }
   if (rows.length === 0) return null;
@@ -154,8 +155,9 @@ export function renderLatencyTable(report: BenchReport): string | null {
       '10% rate',
       'p50 @10% (latency profile)',
       'p99 @10% (latency profile)',
+      "brokers' CPU @10%",
     ].map((h) => pc.bold(h)),
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [] },
   });
   for (const r of rows) table.push(r);

@@ -159,6 +159,8 @@ export interface WindowFigures {
   lagGrowth: number;
   /** Highest per-second p99 among the samples of the measuring window; null when the window has none. */
   maxP99Us: number | null;
+  /** Each second's p99 in the measuring window, in order. */
+  p99UsBySecond: number[];
 }
 
 /**
@@ -170,14 +172,18 @@ export function windowFigures(output: ProbeOutput, warmupSec: number): WindowFig
   const points = output.timeline.slice(0, -1).filter((p) => p.t <= sendingEnd);
   let startIndex = 0;
   let maxP99: number | null = null;
+  const p99UsBySecond: number[] = [];
   points.forEach((p, i) => {
     if (p.t <= warmupSec + 0.05) startIndex = i;
-    else maxP99 = Math.max(maxP99 ?? 0, p.p99Us);
+    else {
+      maxP99 = Math.max(maxP99 ?? 0, p.p99Us);
+      p99UsBySecond.push(p.p99Us);
+    }
   });
   const trend = points.slice(startIndex);
   const startLag = trend[0]?.lagTicks ?? 0;
   const endLag = points.at(-1)?.lagTicks ?? output.timeline.at(-1)?.lagTicks ?? 0;
-  return { startLag, endLag, lagGrowth: trendGrowth(trend), maxP99Us: maxP99 };
+  return { startLag, endLag, lagGrowth: trendGrowth(trend), maxP99Us: maxP99, p99UsBySecond };
 }
 
 /** Least-squares slope of lag against time, times the time the points span; 0 for fewer than two. */
@@ -287,6 +293,7 @@ export function judgeProbe(
     latencyAfterWarmup: { p50: afterWarmup.p50, p99: afterWarmup.p99, p999: afterWarmup.p999, max: afterWarmup.max },
   };
   if (w.maxP99Us !== null) record.windowMaxP99Us = w.maxP99Us;
+  if (w.p99UsBySecond.length > 0) record.windowP99UsBySecond = w.p99UsBySecond;
   const cpu = cpuPerMillion(output);
   if (cpu !== undefined) record.cpuMsPerMillionTicks = Math.round(cpu);
   Object.assign(record, steadyCpuPerMillion(output));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchReportSchema, pipelineReportSchema } from '../../bench/bench-schema.js';
 import { finishReport } from '../../bench/suite.js';
-import { renderRawClientTable } from '../../bench/bench-table.js';
+import { renderLatencyTable, renderRawClientTable } from '../../bench/bench-table.js';
 import type { BenchReport, PipelineReport } from '../../bench/types.js';
 
 const pipeline = (id: 'confluent' | 'kafkajs', max: number): PipelineReport => ({
@@ -82,6 +82,24 @@ describe('the bench.json schema', () => {
     expect(target('p50 at 10% load, latency profile')).toMatchObject({ reached: '1.50 ms', pass: true });
     expect(target('p99 at 10% load, latency profile')).toMatchObject({ reached: '6.00 ms', pass: true });
     expect(r.ratios.kafkajsVsConfluent).toBe(0.5);
+  });
+
+  it("says where the light-load probe ran on the mock, with its brokers' CPU share and how its p99 moved", () => {
+    const r = report();
+    expect(r.notes.some((n) => n.includes('latencyAtTenth ran on'))).toBe(false);
+    expect(renderLatencyTable(r)).toMatch(/real Kafka/);
+    r.pipelines.confluent!.latencyAtTenth = {
+      rate: 60_000,
+      p50: 8_000,
+      p99: 85_000,
+      p99UsBySecond: [19_000, 62_000],
+      brokerCpuShare: 0.43,
+    };
+    finishReport(r);
+    const note = r.notes.find((n) => n.startsWith('confluent latencyAtTenth ran on the librdkafka mock'));
+    expect(note).toMatch(/took 43% of the probe's CPU; per-second p99 19\.0 ms in the first second, 62\.0 ms in the last/);
+    expect(renderLatencyTable(r)).toMatch(/43% \(mock\)/);
+    expect(benchReportSchema.parse(JSON.parse(JSON.stringify(r)))).toEqual(r);
   });
 
   it('holds the sustained rate to 2,000,000 ticks/s, confirmed only by the full mode', () => {

@@ -7,7 +7,7 @@ import { renderBenchTable } from '../../bench/bench-table.js';
 import { isMarginalFailure, judgeProbe, windowFigures } from '../../bench/probe.js';
 import { roundRate, searchMaxRate } from '../../bench/rate-search.js';
 import { benchReportSchema } from '../../bench/bench-schema.js';
-import { runBenchSuite } from '../../bench/suite.js';
+import { MODES, runBenchSuite } from '../../bench/suite.js';
 import { DEFAULT_CRITERIA, type BenchReport, type ProbeOutput } from '../../bench/types.js';
 
 const dirs: string[] = [];
@@ -57,6 +57,26 @@ describe('the rate search', () => {
     expect(stopped).toMatchObject({ probes: 0, stoppedEarly: true, best: 0 });
   });
 
+  it("spends --quick's fourth probe on a bisection step, not on a rate below what the pipeline sustained", async () => {
+    const probed: number[] = [];
+    // A pipeline that sustains 600k/s but not 1.2M/s, as on the shared 2-core machine.
+    const outcome = await searchMaxRate(async (rate) => {
+      probed.push(rate);
+      return rate <= 700_000;
+    }, MODES.quick.pipeline);
+    expect(probed.slice(0, 4)).toEqual([300_000, 600_000, 1_200_000, 850_000]);
+    // Without the time budget the search goes on bisecting to its 20% resolution.
+    expect(outcome.best).toBe(600_000);
+    expect(outcome.lowestFailed!).toBeLessThanOrEqual(600_000 * 1.2);
+    // The naive baseline stops within 1.45×: three probes, where 1.2× took four.
+    const naive: number[] = [];
+    await searchMaxRate(async (rate) => {
+      naive.push(rate);
+      return rate <= 2_500;
+    }, MODES.quick.naive);
+    expect(naive).toEqual([4_000, 2_000, 2_800]);
+  });
+
   it('rounds rates to two significant digits', () => {
     expect(roundRate(566_231)).toBe(570_000);
     expect(roundRate(1_234)).toBe(1_200);
@@ -104,6 +124,8 @@ describe('judging a probe', () => {
     expect(r.reasons).toEqual([]);
     expect(r.sustained).toBe(true);
     expect(r.windowMaxP99Us).toBe(6_000);
+    // Every second after the warm-up, in order (the drain's sample left out).
+    expect(r.windowP99UsBySecond).toEqual([5_000, 6_000, 5_000, 4_000]);
     expect(r.windowStartLagTicks).toBe(500);
     expect(r.finalLagTicks).toBe(20);
     expect(r.latency!.p99).toBe(1_500_000);
