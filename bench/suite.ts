@@ -710,17 +710,14 @@ function brokerShare(record: ProbeRecord, brokers: SuiteOptions['brokers']): { b
 
 /**
  * Where the latency-profile probe ran on the librdkafka mock, what bounds its tail, in figures: the
- * brokers' CPU share and the per-second p99 at the window's start and end. The mock looks a fetch's
- * offset up by walking every message set the partition keeps; a profile (perf, 60k ticks/s, latency
- * profile, 40 s) put 37% of the mock thread's samples in that walk in the run's first 5 s, 73% in
- * the next 5 and 82-88% from then on, once the partitions hold their 5 MB each.
+ * brokers' CPU share and the per-second p99 at the window's start and end.
  */
 export function mockTailNote(id: ClientPipelineId, tenth: NonNullable<PipelineReport['latencyAtTenth']>): string | null {
   if (tenth.brokerCpuShare === undefined) return null;
   const seconds = tenth.p99UsBySecond ?? [];
   const trend =
     seconds.length >= 2 ? `; per-second p99 ${fmtMs(seconds[0])} in the first second, ${fmtMs(seconds.at(-1))} in the last` : '';
-  return `${id} latencyAtTenth ran on the librdkafka mock: its broker threads took ${(tenth.brokerCpuShare * 100).toFixed(0)}% of the probe's CPU${trend}. The mock finds each fetch's offset by a linear walk over every message set a partition keeps (rd_kafka_mock_msgset_find, "FIXME: Maintain an index"; up to 5 MB or 100k sets per partition), and the latency profile's small batches make many sets: a perf profile at 60k ticks/s put 37% of the mock thread's samples there in the run's first 5 s, 73% in the next 5 and 82-88% from then on. Light-load latency is a real-Kafka figure (bench --brokers local)`;
+  return `${id} latencyAtTenth ran on the librdkafka mock: its broker threads took ${(tenth.brokerCpuShare * 100).toFixed(0)}% of the probe's CPU${trend}. The mock finds each fetch's offset by a linear walk over every message set a partition keeps (rd_kafka_mock_msgset_find, "FIXME: Maintain an index"; up to 5 MB or 100k sets per partition); runs delete what the consumer group has committed from the mock's log (run/mock-log-trim.ts) to keep that walk short. Before they did, a perf profile at 60k ticks/s in the latency profile put 37% of the mock thread's samples in that walk in the run's first 5 s and 82-88% from the 10th second on, and the per-second p99 climbed to seconds. Light-load latency on real Kafka: bench --brokers local`;
 }
 
 const ratio = (a: number | undefined, b: number | undefined): number | null =>

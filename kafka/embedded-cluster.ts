@@ -103,6 +103,7 @@ interface Librdkafka {
   mockPartitionSetLeader?: KoffiFunc<(mc: Ptr, topic: string, partition: number, brokerId: number) => number>;
   mockPartitionSetFollower?: KoffiFunc<(mc: Ptr, topic: string, partition: number, brokerId: number) => number>;
   mockCoordinatorSet?: KoffiFunc<(mc: Ptr, keyType: string, key: string, brokerId: number) => number>;
+  mockPartitionDeleteRecords?: KoffiFunc<(mc: Ptr, topic: string, partition: number, beforeOffset: number) => number>;
 }
 
 let bindings: Promise<Librdkafka> | undefined;
@@ -174,6 +175,9 @@ async function bind(): Promise<Librdkafka> {
     ),
     mockCoordinatorSet: optional(
       'int rd_kafka_mock_coordinator_set(rd_kafka_mock_cluster_t *mcluster, const char *key_type, const char *key, int32_t broker_id)',
+    ),
+    mockPartitionDeleteRecords: optional(
+      'int rd_kafka_mock_partition_delete_records(rd_kafka_mock_cluster_t *mcluster, const char *topic, int32_t partition, int64_t before_offset)',
     ),
   };
 }
@@ -376,6 +380,24 @@ export class EmbeddedCluster {
     const id = this.#brokerArg(brokerId);
     const call = callAsync(this.#fn('mockPartitionSetFollower'), this.#mc, topic, partition, id);
     this.#check('rd_kafka_mock_partition_set_follower', await this.#serve(call));
+  }
+
+  /** Whether this librdkafka build has the mock call behind deleteRecords. */
+  get canDeleteRecords(): boolean {
+    return this.#lib.mockPartitionDeleteRecords !== undefined;
+  }
+
+  /**
+   * Drops the partition's message sets that end before `beforeOffset` and moves its log start
+   * there, as Kafka's DeleteRecords does. An offset past the partition's end is refused.
+   */
+  async deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<void> {
+    requireTopicName(topic);
+    requireInteger('partition', partition, 0, INT32_MAX);
+    if (!Number.isSafeInteger(beforeOffset) || beforeOffset < 0)
+      throw new RangeError(`beforeOffset must be an offset >= 0, got ${String(beforeOffset)}`);
+    const call = callAsync(this.#fn('mockPartitionDeleteRecords'), this.#mc, topic, partition, beforeOffset);
+    this.#check('rd_kafka_mock_partition_delete_records', await this.#serve(call));
   }
 
   /** Controller id reported in Metadata; null reports "no controller". start() sets it to 1. */

@@ -1,6 +1,7 @@
 import type { TickLabelsShared } from '../analytics/tick-labels.js';
 import type { FrameProducer } from '../kafka/client.js';
 import type { EmbeddedCluster } from '../kafka/embedded-cluster.js';
+import { GroupOffsetsReader } from '../kafka/group-offsets.js';
 import { describeTopic, type TopicMetadata } from '../kafka/topic-admin.js';
 import { INTERRUPTED_MS, interruptedCloseDeadline, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-steps.js';
 import { IngestSession } from '../ingest/ingest-session.js';
@@ -18,6 +19,7 @@ import { ProgressSampler, type ProgressSnapshot } from './progress-sampler.js';
 import { mergeRunParts } from './result-parts.js';
 import { storedConfig, type RunConfig } from './run-config.js';
 import { clusterIdentity, prepareCluster, type PreparedCluster } from './run-cluster.js';
+import { MockLogTrimmer } from './mock-log-trim.js';
 import {
   createLoadGenerator,
   createProducerFor,
@@ -109,6 +111,8 @@ class LoadTestRun {
   private injector: MalformedInjector | null = null;
   private generator: AnyLoadGenerator | null = null;
   private faultRunner: FaultRunner | null = null;
+  /** Deletes what the group has committed from the embedded cluster's log (run/mock-log-trim.ts). */
+  private mockLogTrimmer: MockLogTrimmer | null = null;
   private sampler: ProgressSampler | null = null;
   private metrics: MetricsServer | null = null;
   /** CPU per thread role (resources.threads): read at the run's start, the schedule's start and the drain's end. */
@@ -218,6 +222,7 @@ class LoadTestRun {
     if (this.threadCpu)
       this.scheduleStart = { rows: this.threadCpu.read(), atMs: performance.now(), consumed: ingest.counts.consumedTicks };
     this.startFaults();
+    this.startMockLogTrim();
     this.log(
       `offering ${w.rate.toLocaleString('en-US')} ticks/s for ${w.durationSec}s (${w.ticks.toLocaleString('en-US')} ticks) to ${w.partitions} partitions with the ${this.config.producer.client} client`,
     );
@@ -244,6 +249,15 @@ class LoadTestRun {
     await this.steps.run('producer flush', SHUTDOWN_BUDGET_MS.producerFlush, (signal) =>
       sink.flush(SHUTDOWN_BUDGET_MS.producerFlush, signal),
     );
+  }
+
+  private startMockLogTrim(): void {
+    const prepared = this.need(this.prepared, 'cluster');
+    if (!prepared.cluster?.canDeleteRecords) return;
+    const w = this.config.workload;
+    const committed = new GroupOffsetsReader(prepared.brokers, groupIdFor(w), w.topic);
+    this.mockLogTrimmer = new MockLogTrimmer(prepared.cluster, committed, w.topic);
+    this.mockLogTrimmer.start();
   }
 
   private startFaults(): void {
@@ -328,6 +342,7 @@ class LoadTestRun {
     sampler.sample();
     if (this.interruptedAtMs !== null) this.steps.setDeadline(this.interruptedAtMs + INTERRUPTED_MS.resultBy);
     await this.steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, async () => this.faultRunner?.stop());
+    await this.steps.run('mock log trim', SHUTDOWN_BUDGET_MS.faultRunner, async () => this.mockLogTrimmer?.stop());
     return this.need(this.ingest, 'ingest').collect(this.steps);
   }
 
@@ -399,6 +414,8 @@ class LoadTestRun {
     const { faultRunner, metrics, sink, ingest } = this;
     const cluster: EmbeddedCluster | null = this.prepared?.cluster ?? null;
     if (faultRunner) await steps.run('fault runner', SHUTDOWN_BUDGET_MS.faultRunner, () => faultRunner.stop());
+    const trimmer = this.mockLogTrimmer;
+    if (trimmer) await steps.run('mock log trim', SHUTDOWN_BUDGET_MS.faultRunner, () => trimmer.stop());
     await Promise.all([
       metrics && steps.run('metrics server', SHUTDOWN_BUDGET_MS.metricsServer, () => metrics.close()),
       sink && steps.run('producer disconnect', SHUTDOWN_BUDGET_MS.disconnect, () => sink.disconnect()),
