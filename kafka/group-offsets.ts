@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 
-/** A consumer group's committed offsets on one topic, read over one admin connection kept open. */
+/** A consumer group's committed offsets on one topic, and the topic's log starts, read over one admin connection kept open. */
 export class GroupOffsetsReader {
   #admin: Admin;
   #connected: Promise<void> | null = null;
@@ -33,6 +33,15 @@ export class GroupOffsetsReader {
       if (Number.isSafeInteger(at) && at >= 0) committed.set(partition, at);
     }
     return committed;
+  }
+
+  /** Partition → the log's first offset (ListOffsets earliest). */
+  async logStarts(): Promise<Map<number, number>> {
+    this.#connected ??= this.#admin.connect();
+    await this.#connected;
+    const starts = new Map<number, number>();
+    for (const { partition, low } of await this.#admin.fetchTopicOffsets(this.topic)) starts.set(partition, Number(low));
+    return starts;
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,7 @@ import { mergeRunParts } from './result-parts.js';
 import { storedConfig, type RunConfig } from './run-config.js';
 import { clusterIdentity, prepareCluster, type PreparedCluster } from './run-cluster.js';
 import { MockLogTrimmer } from './mock-log-trim.js';
+import { PROFILE_SETTINGS } from './run-profiles.js';
 import {
   createLoadGenerator,
   createProducerFor,
@@ -253,8 +254,8 @@ class LoadTestRun {
 
   private startMockLogTrim(): void {
     const prepared = this.need(this.prepared, 'cluster');
-    if (!prepared.cluster?.canDeleteRecords) return;
     const w = this.config.workload;
+    if (!prepared.cluster?.canDeleteRecords || !PROFILE_SETTINGS[w.profile].trimMockLog) return;
     const committed = new GroupOffsetsReader(prepared.brokers, groupIdFor(w), w.topic);
     this.mockLogTrimmer = new MockLogTrimmer(prepared.cluster, committed, w.topic);
     this.mockLogTrimmer.start();

@@ -3,9 +3,10 @@ export interface TrimTarget {
   deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<void>;
 }
 
-/** The run's consumer group's committed offsets (kafka/group-offsets.ts). */
+/** The run's consumer group's committed offsets and the partitions' log starts (kafka/group-offsets.ts). */
 export interface CommittedOffsets {
   read(): Promise<Map<number, number>>;
+  logStarts(): Promise<Map<number, number>>;
   close(): Promise<void>;
 }
 
@@ -51,13 +52,19 @@ export class MockLogTrimmer {
     this.#timer.unref();
   }
 
-  /** Deletes each partition's records below its committed offset (only ever forwards). */
+  /**
+   * Deletes each partition's records below its committed offset, only ever forwards, and only
+   * where that offset is past the log's start: the mock sets its log start to whatever it is
+   * given, so a group that fell behind what the mock kept (its 5 MB) would otherwise move the
+   * start back over records that are gone, and the eviction would not be seen as one.
+   */
   async trimOnce(): Promise<void> {
     try {
       const committed = await this.committed.read();
+      const starts = await this.committed.logStarts();
       for (const [partition, offset] of committed) {
         if (this.#stopped) return;
-        const from = this.#trimmedTo.get(partition) ?? 0;
+        const from = Math.max(this.#trimmedTo.get(partition) ?? 0, starts.get(partition) ?? Number.MAX_SAFE_INTEGER);
         if (offset <= from) continue;
         await this.cluster.deleteRecords(this.topic, partition, offset);
         this.#trimmedTo.set(partition, offset);

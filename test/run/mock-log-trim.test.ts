@@ -18,8 +18,11 @@ function recordingTarget(): TrimTarget & { calls: Array<[string, number, number]
   };
 }
 
-/** Committed offsets read from a list, one map per read (the last repeats); closed once. */
-function scriptedOffsets(reads: Array<Map<number, number> | Error>): CommittedOffsets & { closed: number } {
+/** Committed offsets read from a list, one map per read (the last repeats), over logs that start at 0 unless told; closed once. */
+function scriptedOffsets(
+  reads: Array<Map<number, number> | Error>,
+  starts: Map<number, number> = new Map([0, 1, 2].map((p) => [p, 0])),
+): CommittedOffsets & { closed: number } {
   let i = 0;
   const source = {
     closed: 0,
@@ -28,6 +31,7 @@ function scriptedOffsets(reads: Array<Map<number, number> | Error>): CommittedOf
       if (next instanceof Error) throw next;
       return next;
     },
+    logStarts: async () => starts,
     close: async () => {
       source.closed++;
     },
@@ -65,6 +69,27 @@ describe('MockLogTrimmer', () => {
     expect(trimmer.trimmedRecords).toBe(19);
     await trimmer.stop();
     expect(offsets.closed).toBe(1);
+  });
+
+  it('never moves a log start back: a group behind what the mock kept trims nothing', async () => {
+    const target = recordingTarget();
+    // Partition 0's group is at 100 but the mock already dropped everything below 500.
+    const offsets = scriptedOffsets(
+      [
+        new Map([
+          [0, 100],
+          [1, 50],
+        ]),
+      ],
+      new Map([
+        [0, 500],
+        [1, 20],
+      ]),
+    );
+    const trimmer = new MockLogTrimmer(target, offsets, 'ticks');
+    await trimmer.trimOnce();
+    expect(target.calls).toEqual([['ticks', 1, 50]]);
+    expect(trimmer.trimmedRecords).toBe(30);
   });
 
   it('counts a pass that could not read the offsets and tries again on the next', async () => {
