@@ -57,18 +57,7 @@ describe('the rate search', () => {
     expect(stopped).toMatchObject({ probes: 0, stoppedEarly: true, best: 0 });
   });
 
-  it("spends --quick's third probe on a bisection step, not on a rate below what the pipeline sustained", async () => {
-    const probed: number[] = [];
-    // A pipeline that sustains 600k/s but not 1.2M/s, as on the shared 2-core machine.
-    const outcome = await searchMaxRate(async (rate) => {
-      probed.push(rate);
-      return rate <= 700_000;
-    }, MODES.quick.pipeline);
-    expect(probed.slice(0, 3)).toEqual([600_000, 1_200_000, 850_000]);
-    // Without the time budget the search goes on bisecting to its 20% resolution.
-    expect(outcome.best).toBe(600_000);
-    expect(outcome.lowestFailed!).toBeLessThanOrEqual(600_000 * 1.2);
-    // The naive baseline stops within 1.45×: three probes, where 1.2× took four.
+  it("stops --quick's naive-baseline search within 1.45×: three probes, where 1.2× took four", async () => {
     const naive: number[] = [];
     await searchMaxRate(async (rate) => {
       naive.push(rate);
