@@ -48,8 +48,13 @@ export class LatencyTally {
   /** Values counted since the last flush. */
   total = 0;
 
-  /** Counts a latency `count` times, clamped into the trackable range as recordLatency does (negative: clock skew). */
+  /**
+   * Counts a latency `count` times, clamped into the trackable range as recordLatency does
+   * (negative: clock skew). A count of 0 (a frame of no ticks, which any producer on the topic can
+   * send) counts nothing: its bucket would be listed as used again on every call.
+   */
   record(valueUs: number, count = 1): void {
+    if (!(count > 0)) return;
     const v = valueUs < 0 ? 0 : valueUs > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : Math.round(valueUs);
     const index = bucketIndexOf(v);
     if (this.counts[index] === 0) this.used[this.usedCount++] = index;

@@ -45,6 +45,16 @@ describe('latency tally', () => {
     );
   });
 
+  it('counts nothing for a count of 0, however many times (a run of empty frames)', () => {
+    const tally = new LatencyTally();
+    for (let i = 0; i < 50_000; i++) tally.record(1234, 0);
+    tally.record(1234, 2);
+    const histogram = createLatencyHistogram();
+    tally.flushInto(histogram);
+    expect(histogram.totalCount).toBe(2);
+    histogram.destroy();
+  });
+
   it('maps each bucket to a value that falls back into it', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: HIGHEST_TRACKABLE_US }), (v) => {
