@@ -70,6 +70,12 @@ interface PartitionLane {
   dirty: boolean;
   /** This partition's frames waiting, oldest first; the last stage is still being filled. */
   stages: Stage[];
+  /**
+   * Taken away by a rebalance while frames of it were in flight: no longer the partition's lane
+   * (an assignment again gets a fresh one, reading from the committed offset), it only counts its
+   * frames finishing, and commits nothing: the partition is someone else's, or read again.
+   */
+  revoked: boolean;
 }
 
 /**
@@ -166,7 +172,17 @@ export class PartitionDispatcher {
         group = { lanes: [], busy: false, cursor: 0, free: [], retry: [], singleInFlight: false };
         this.groups.set(key, group);
       }
-      lane = { partition, group, expectedOffset: -1, outstanding: 0, skipTo: -1, commitOffset: -1, dirty: false, stages: [] };
+      lane = {
+        partition,
+        group,
+        expectedOffset: -1,
+        outstanding: 0,
+        skipTo: -1,
+        commitOffset: -1,
+        dirty: false,
+        stages: [],
+        revoked: false,
+      };
       group.lanes.push(lane);
       this.lanes.set(partition, lane);
     }
@@ -286,6 +302,7 @@ export class PartitionDispatcher {
   /** Frames of a lane up to `nextOffset` finished (analysed, refused or dead-lettered). */
   private finished(lane: PartitionLane, frames: number, nextOffset: number): void {
     lane.outstanding -= frames;
+    if (lane.revoked) return;
     lane.commitOffset = lane.outstanding === 0 && lane.skipTo > nextOffset ? lane.skipTo : nextOffset;
     if (lane.outstanding === 0 || lane.skipTo <= lane.commitOffset) lane.skipTo = -1;
     lane.dirty = true;
@@ -318,10 +335,9 @@ export class PartitionDispatcher {
       lane.expectedOffset = -1;
       lane.skipTo = -1;
       this.flushCommit(lane);
-      if (lane.outstanding === 0) {
-        this.lanes.delete(partition);
-        group.lanes.splice(group.lanes.indexOf(lane), 1);
-      }
+      lane.revoked = true;
+      this.lanes.delete(partition);
+      group.lanes.splice(group.lanes.indexOf(lane), 1);
     }
     this.maybeResume();
     this.notifyIfIdle();
@@ -388,7 +404,13 @@ export class PartitionDispatcher {
   private stageFailed(group: TaskGroup, parts: Stage[], error: unknown): void {
     // Which frame failed is unknown: its frames wait again, copied out, to go one per task.
     const records: ConsumedRecord[] = [];
+    let firstLane: PartitionLane | null = null;
     for (const r of this.runsOf(parts)) {
+      if (r.lane.revoked) {
+        r.lane.outstanding -= r.count;
+        continue;
+      }
+      firstLane ??= r.lane;
       for (let k = 0; k < r.count; k++) {
         const record = this.recordOf(r, r.first + k);
         record.attempts = 1;
@@ -396,6 +418,10 @@ export class PartitionDispatcher {
       }
     }
     for (const p of parts) this.recycle(group, p);
+    if (firstLane === null) {
+      this.release(group);
+      return;
+    }
     const first = records[0]!;
     const willRetry = records.length > 1 || this.maxAttempts > 1;
     this.hooks.frameFailed(first.partition, first.offset, error, willRetry);
@@ -404,7 +430,7 @@ export class PartitionDispatcher {
       this.queued += records.length;
       for (const r of records) this.queuedBytes += r.value.byteLength;
     } else {
-      this.giveUp(first, error);
+      this.giveUp(first, error, firstLane);
     }
     this.release(group);
   }
@@ -412,10 +438,11 @@ export class PartitionDispatcher {
   /** The next frame of a failed task, alone in a task. */
   private sendSingle(group: TaskGroup): void {
     const record = group.retry[0]!;
+    const lane = this.lanes.get(record.partition)!;
     const stage = this.newStage(group, record.value.byteLength);
     stage.frames.append(record.value, record.receivedUs ?? this.clock());
     stage.segments.push(record.partition, record.offset, 1);
-    stage.lanes.push(this.lanes.get(record.partition)!);
+    stage.lanes.push(lane);
     this.queued--;
     this.queuedBytes -= record.value.byteLength;
     group.busy = true;
@@ -433,12 +460,15 @@ export class PartitionDispatcher {
         const attempts = (record.attempts = (record.attempts ?? 0) + 1);
         const willRetry = attempts < this.maxAttempts;
         this.hooks.frameFailed(record.partition, record.offset, error, willRetry);
-        if (willRetry) {
+        if (lane.revoked) {
+          group.retry.shift();
+          lane.outstanding--;
+        } else if (willRetry) {
           this.queued++;
           this.queuedBytes += record.value.byteLength;
         } else {
           group.retry.shift();
-          this.giveUp(record, error);
+          this.giveUp(record, error, lane);
         }
         this.release(group);
       },
@@ -446,14 +476,13 @@ export class PartitionDispatcher {
   }
 
   /** A frame the analytics failed on every try: dead-lettered, and its offset finished. */
-  private giveUp(record: ConsumedRecord, error: unknown): void {
+  private giveUp(record: ConsumedRecord, error: unknown, lane: PartitionLane): void {
     this.hooks.deadLetter(
       record,
       `analytics failed ${record.attempts ?? 1} times: ${error instanceof Error ? error.message : String(error)}`,
       'failed',
     );
-    const lane = this.lanes.get(record.partition);
-    if (lane) this.finished(lane, 1, record.offset + 1);
+    this.finished(lane, 1, record.offset + 1);
   }
 
   /** A task's runs in order: each with its stage, its first frame's index in the task and in its stage. */
