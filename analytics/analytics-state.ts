@@ -55,7 +55,7 @@
  *   +7 runConsensus  the consensus mid when the venue's mid last changed (its own mid when too
  *                 few venues were fresh to tell); +∞ once the run was found stalled
  * buffers.scorerOrder      Uint8Array, ORDER_ROWS × venues per instrument, row-major:
- *   row 0 midOrder   venue indices, the quoted ones first in ascending order of mid, then the
+ *   row 0 midOrder   venue indices, the quoted ones first in ascending order of mid (ties in any order), then the
  *                    never-quoted ones; a tick moves only its own venue, so a median is a lookup
  *   row 1 midPos     inverse of midOrder: where each venue sits in it
  *   row 2 spreadOrder, row 3 spreadPos: the same by spread

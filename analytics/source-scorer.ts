@@ -92,43 +92,13 @@ export const CONTINUOUS_PRICE_STALL: Readonly<Pick<SourceScorerConfig, 'scorerSt
 });
 
 /**
- * Keeps the order row `o[ord .. ord+venues)` (venues sorted by `t[row + venue]`, ties by venue
- * index; never-quoted venues hold +∞ and so come last) and its inverse `o[pos ..]` in step after
- * `venue`'s value changed: one insertion step from where it stood, as far as it moved. A total
- * order has one sorted permutation, so the rows are those of a sort from scratch. Venues quote
- * within noise of each other, so a venue moves a few places: cheaper than a pass over every venue
- * and a rebuild of the order from the inverse, which the tick paid before (the profile's top line).
- */
-function reorder(t: Float64Array, row: number, o: Uint8Array, ord: number, pos: number, venues: number, venue: number): void {
-  const x = t[row + venue];
-  let p = o[pos + venue];
-  while (p > 0) {
-    const w = o[ord + p - 1];
-    const y = t[row + w];
-    // w stays before the venue when y < x, or y === x and w < venue.
-    if (y < x || (y === x && w < venue)) break;
-    o[ord + p] = w;
-    o[pos + w] = p;
-    p--;
-  }
-  if (p === o[pos + venue]) {
-    while (p < venues - 1) {
-      const w = o[ord + p + 1];
-      const y = t[row + w];
-      if (x < y || (y === x && venue < w)) break;
-      o[ord + p] = w;
-      o[pos + w] = p;
-      p++;
-    }
-  }
-  o[ord + p] = venue;
-  o[pos + venue] = p;
-}
-
-/**
- * The same contract as `reorder` (but ties in any order), as one insertion-sort step: compare with the neighbours and shift while out of order. Cheapest when
- * the venue's position rarely changes — the case for spreads, whose order across venues is
- * mostly fixed (the tight venue stays the tight one).
+ * Keeps the order row `o[ord .. ord+venues)` (venues in ascending order of `t[row + venue]`, ties
+ * in any order; never-quoted venues hold +∞ and so come last) and its inverse `o[pos ..]` in step
+ * after `venue`'s value changed: one insertion-sort step, shifting it past its neighbours while
+ * out of order. The medians read only the values, which are the same for every order of the
+ * ties. Ties were broken by venue index before, for the mids: on a price grid, where venues share
+ * a mid, that took two compares a step and more steps (past the equal ones), and was the
+ * scorer's largest line group in the profile.
  */
 function reposition(t: Float64Array, row: number, o: Uint8Array, ord: number, pos: number, venues: number, venue: number): void {
   const x = t[row + venue];
@@ -365,7 +335,7 @@ export class SourceScorer {
     const ob = instrument * ORDER_ROWS * V;
     const midOrd = ob + OrderRow.midOrder * V;
     const spreadOrd = ob + OrderRow.spreadOrder * V;
-    if (mid !== prevMid) reorder(t, rMid, this.order, midOrd, ob + OrderRow.midPos * V, V, venue);
+    if (mid !== prevMid) reposition(t, rMid, this.order, midOrd, ob + OrderRow.midPos * V, V, venue);
     if (spread !== prevSpread) reposition(t, rSpread, this.order, spreadOrd, ob + OrderRow.spreadPos * V, V, venue);
     // Venues quoted, and fresh at timeUs: all the quoted ones while a bound on the oldest latest
     // quote is fresh (t − last only grows as last falls), the usual case; counted otherwise. The

@@ -252,9 +252,15 @@ describe('SourceScorer', () => {
               expect(cells[o + ScorerField.devN]).toBe(devN[u]);
               expect(cells[o + ScorerField.dev]).toBe(dev[u]);
             }
+            // The mid order: a permutation of the venues, ascending by mid (ties in any order: the
+            // medians read only the values), with its inverse in step.
             const byValue = [...mid.keys()].sort((a, b) => (mid[a] === mid[b] ? a - b : mid[a]! < mid[b]! ? -1 : 1));
             const midOrd = (ORDER_ROWS + OrderRow.midOrder) * venues;
-            expect([...order.subarray(midOrd, midOrd + venues)]).toEqual(byValue);
+            const midPos = (ORDER_ROWS + OrderRow.midPos) * venues;
+            const held = [...order.subarray(midOrd, midOrd + venues)];
+            expect([...held].sort((a, b) => a - b)).toEqual([...mid.keys()]);
+            expect(held.map((u) => mid[u])).toEqual(byValue.map((u) => mid[u]));
+            for (let j = 0; j < venues; j++) expect(order[midPos + held[j]!]).toBe(j);
           }
         },
       ),
