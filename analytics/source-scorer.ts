@@ -194,7 +194,7 @@ const AFTER = -Number.MIN_VALUE;
 
 /** SourceScorer.quote: the quote onQuote feeds (the analyzer's current tick, analytics/current-tick.ts). */
 export const QuoteSlot = { bid: TickSlot.bid, ask: TickSlot.ask, timeUs: TickSlot.timeUs } as const;
-const DeviationSlot = { mid: 0, reference: 1 } as const;
+const DeviationSlot = { mid: 0, reference: 1, medSpread: 2 } as const;
 
 /**
  * Source confidence (Pyth-style publisher ranking): per instrument, the consensus is the median
@@ -211,8 +211,8 @@ export class SourceScorer {
   private readonly perInstrument: Float64Array;
   /** The quote `onQuote` feeds (QuoteSlot): the caller writes it, so that no double crosses the call. */
   readonly quote: Float64Array;
-  /** A quote's mid and its reference, for addDeviation (DeviationSlot). */
-  private readonly deviation = new Float64Array(2);
+  /** A quote's mid, its reference and the fresh venues' median spread, for addDeviation (DeviationSlot). */
+  private readonly deviation = new Float64Array(3);
   private readonly freshUs: number;
   private readonly tauUs: number;
   private readonly devAlpha: number;
@@ -445,7 +445,8 @@ export class SourceScorer {
         const d = this.deviation;
         d[DeviationSlot.mid] = mid;
         d[DeviationSlot.reference] = medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
-        this.addDeviation(instrument, venue, rBase, spreadOrd, quoted, fresh);
+        this.spreadMedian(rBase, spreadOrd, quoted, fresh);
+        this.addDeviation(instrument, venue);
       }
       return stalled;
     }
@@ -524,6 +525,7 @@ export class SourceScorer {
     // pending mask; beyond that, every venue.
     const byMask = V <= 31;
     let mask = byMask ? I[s + ScorerInstrumentField.pending] : 0;
+    let spread = false;
     let earliest = Infinity;
     let m = mask;
     let u = -1;
@@ -560,7 +562,12 @@ export class SourceScorer {
         timeUs,
         this.freshUs,
       );
-      this.addDeviation(instrument, u, rBase, spreadOrd, quoted, fresh);
+      // The median spread is the tick's, the same for every quote judged here (a few a call).
+      if (!spread) {
+        this.spreadMedian(rBase, spreadOrd, quoted, fresh);
+        spread = true;
+      }
+      this.addDeviation(instrument, u);
     }
     if (byMask) I[s + ScorerInstrumentField.pending] = mask;
     I[s + ScorerInstrumentField.pendingDueUs] = earliest;
@@ -600,7 +607,8 @@ export class SourceScorer {
     const d = this.deviation;
     d[DeviationSlot.mid] = t[rBase + ScorerRow.pendingMid * V + u];
     d[DeviationSlot.reference] = reference;
-    this.addDeviation(instrument, u, rBase, spreadOrd, quoted, fresh);
+    this.spreadMedian(rBase, spreadOrd, quoted, fresh);
+    this.addDeviation(instrument, u);
   }
 
   /**
@@ -613,15 +621,11 @@ export class SourceScorer {
   }
 
   /**
-   * Folds one quote's squared deviation from its reference (the two in `deviation`), in units of
-   * the fresh venues' median spread at the tick's time, into its cell's EWMA.
+   * The fresh venues' median spread at the tick's time (NaN when none is fresh) into `deviation`,
+   * for addDeviation.
    */
-  private addDeviation(instrument: number, venue: number, rBase: number, spreadOrd: number, quoted: number, fresh: number): void {
-    const c = this.cells;
+  private spreadMedian(rBase: number, spreadOrd: number, quoted: number, fresh: number): void {
     const V = this.venues;
-    const o = (instrument * V + venue) * SCORER_CELL_STRIDE;
-    const mid = this.deviation[DeviationSlot.mid];
-    const reference = this.deviation[DeviationSlot.reference];
     // Not `fresh > 0 ? … : NaN`: Turbofan (V8 11) gives a conditional with a NaN arm a tagged
     // value, a heap number allocated per call; an assignment in an `if` stays a double.
     let medSpread = NaN;
@@ -638,6 +642,19 @@ export class SourceScorer {
         this.freshUs,
       );
     }
+    this.deviation[DeviationSlot.medSpread] = medSpread;
+  }
+
+  /**
+   * Folds one quote's squared deviation from its reference, in units of the fresh venues' median
+   * spread at the tick's time (the three in `deviation`), into its cell's EWMA.
+   */
+  private addDeviation(instrument: number, venue: number): void {
+    const c = this.cells;
+    const o = (instrument * this.venues + venue) * SCORER_CELL_STRIDE;
+    const mid = this.deviation[DeviationSlot.mid];
+    const reference = this.deviation[DeviationSlot.reference];
+    const medSpread = this.deviation[DeviationSlot.medSpread];
     const scale = this.spreadScale(medSpread, reference);
     const x = (mid - reference) / scale;
     const sq = Math.min(x * x, this.devClamp);
