@@ -193,26 +193,27 @@ for (const seed of seeds) {
     }
     return r;
   };
-  const origOnTick = det.onTick.bind(det);
+  // The analyzer calls the detectors' onQuote (the tick already in their shared current tick).
+  const origOnQuote = det.onQuote.bind(det);
   let seqOfTick = null;
-  det.onTick = (instrument, venue, bid, ask, us, withdrawn) => {
+  det.onQuote = (instrument, venue, withdrawn) => {
     current = seqOfTick !== null ? seqOfTick() : -1;
     if (current >= 0 && (truth.instrument[current] !== instrument || truth.venue[current] !== venue))
       throw new Error(`tick order: seq ${current}`);
     if (current >= 0) devAt[current] = cc.scorer[(instrument * V + venue) * SCORER_CELL_STRIDE + ScorerField.dev];
-    return origOnTick(instrument, venue, bid, ask, us, withdrawn);
+    return origOnQuote(instrument, venue, withdrawn);
   };
   // FX ticks: the pair's tradeable-triangle state before and after, and which FX pairs had a tradeable cross open (bits).
   const tri = analyzer.triangular;
   const triBefore = new Uint8Array(TICKS);
   const triAfter = new Uint8Array(TICKS);
   const fxCrossOpen = new Uint16Array(TICKS);
-  const origTri = tri.onTick.bind(tri);
-  tri.onTick = (instrument, us) => {
+  const origTri = tri.onQuote.bind(tri);
+  tri.onQuote = (instrument) => {
     const p = instrument - tri.first;
     const s = current;
     if (s >= 0) triBefore[s] = tri.pairTradeable[p];
-    const r = origTri(instrument, us);
+    const r = origTri(instrument);
     if (s >= 0) {
       triAfter[s] = tri.pairTradeable[p];
       let bits = 0;
