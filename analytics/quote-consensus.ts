@@ -19,10 +19,11 @@ import { TickSlot, createCurrentTick } from './current-tick.js';
  *   Consistent    within S of the consensus mid: an ordinary quote of the market.
  *   DepartedUp    its last two quotes are both more than S above the consensus and within S of
  *   DepartedDown  each other (the same book sent again), and it got there itself: the first of
- *                 them moved up from the quote before by more than S and than its own spread
- *                 (down likewise); once found, it stays departed while its quotes stay off on
- *                 that side and it has not moved back by more than its own spread (its book
- *                 may ride the market's moves meanwhile). The venue's own book moved past the others': a real
+ *                 them moved up from the quote before by at least S and its own spread (on a
+ *                 tick grid a move of exactly one spread is one) (down likewise); once found,
+ *                 it stays departed while its quotes stay off on that side and it has not
+ *                 moved back by more than its own spread (its book may ride the market's
+ *                 moves meanwhile). The venue's own book moved past the others': a real
  *                 price, and a cross against it is tradeable if the market, as another venue
  *                 saw it, never came to that level meanwhile (`witnesses`). Not for a venue the
  *                 source scorer finds off the consensus by habit (HABITUAL_DEVIATION): Off.
@@ -275,7 +276,8 @@ export class QuoteConsensus {
       const d2 = m2 - c;
       const moved = m2 - m3;
       // The same book sent twice: a bad tick followed by another off quote is no departure.
-      const resent = m1 - m2 <= s && m2 - m1 <= s && mover(moved, m[o + CrossMidField.spread]) === 1;
+      const ownSpread = m[o + CrossMidField.spread];
+      const resent = m1 - m2 <= s && m2 - m1 <= s && ((moved > 0 && moved >= ownSpread) || (moved < 0 && -moved >= ownSpread));
       // A venue found departed stays so while it has not moved back (record() ends the departure
       // on a move back by more than its spread) and quotes off the consensus on the same side: its
       // later quotes re-send the departed book, riding the market's moves.
@@ -286,8 +288,8 @@ export class QuoteConsensus {
       const own = !(this.scorer[sc + ScorerField.dev] >= HABITUAL_DEVIATION && this.scorer[sc + ScorerField.devN] >= HABIT_MIN_SAMPLES);
       // NaN history (fewer than three quotes) fails every test below: Off until there is one.
       if (d1 <= s && d1 >= -s) cls[v] = VenueClass.Consistent;
-      else if (own && d1 > s && ((d2 > s && moved > s && resent) || (stays && side > 0))) cls[v] = VenueClass.DepartedUp;
-      else if (own && d1 < -s && ((d2 < -s && moved < -s && resent) || (stays && side < 0))) cls[v] = VenueClass.DepartedDown;
+      else if (own && d1 > s && ((d2 > s && moved >= s && resent) || (stays && side > 0))) cls[v] = VenueClass.DepartedUp;
+      else if (own && d1 < -s && ((d2 < -s && moved <= -s && resent) || (stays && side < 0))) cls[v] = VenueClass.DepartedDown;
       else if (m1 === m2 && m2 === m3) cls[v] = VenueClass.Stale;
       else cls[v] = VenueClass.Off;
       const departed = cls[v] === VenueClass.DepartedUp || cls[v] === VenueClass.DepartedDown;

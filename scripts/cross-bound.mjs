@@ -183,9 +183,9 @@ for (const seed of seeds) {
         const moved = (m2 - m3) * sg;
         let bits = 0;
         if (!((m2 - c) * sg > S)) bits |= 1;
-        if (!(moved > S)) bits |= 2;
+        if (!(moved >= S)) bits |= 2;
         if (!(Math.abs(m1 - m2) <= S)) bits |= 4;
-        if (!(moved > mids[o + CrossMidField.spread])) bits |= 8;
+        if (!(moved > 0 && moved >= mids[o + CrossMidField.spread])) bits |= 8;
         const sc = (instrument * V + v) * SCORER_CELL_STRIDE;
         if (cc.scorer[sc + ScorerField.dev] >= HABITUAL_DEVIATION && cc.scorer[sc + ScorerField.devN] >= HABIT_MIN_SAMPLES) bits |= 16;
         whyAt[current * V + v] = bits;

@@ -40,13 +40,14 @@ function reference(history: number[][][], memory: VenueMemory[]): { classes: num
     const [m1, m2, m3] = [mids(h[h.length - 1]), mids(h[h.length - 2]), mids(h[h.length - 3])];
     if (Number.isNaN(m1)) return VenueClass.None;
     const moved = m2 - m3;
-    const resent = Math.abs(m1 - m2) <= s && Math.abs(moved) > spreads(h[h.length - 1]);
+    // A move of at least its own spread (and of the consensus spread, below): on a tick grid a move of exactly one spread is one.
+    const resent = Math.abs(m1 - m2) <= s && moved !== 0 && Math.abs(moved) >= spreads(h[h.length - 1]);
     // A departure found before holds while the venue stays off on the same side and has not moved back.
     const mem = memory[history.indexOf(h)]!;
     const stays = mem.side !== 0;
     if (Math.abs(m1 - c) <= s) return VenueClass.Consistent;
-    if (m1 - c > s && ((m2 - c > s && moved > s && resent) || (stays && mem.side > 0))) return VenueClass.DepartedUp;
-    if (c - m1 > s && ((c - m2 > s && -moved > s && resent) || (stays && mem.side < 0))) return VenueClass.DepartedDown;
+    if (m1 - c > s && ((m2 - c > s && moved >= s && resent) || (stays && mem.side > 0))) return VenueClass.DepartedUp;
+    if (c - m1 > s && ((c - m2 > s && -moved >= s && resent) || (stays && mem.side < 0))) return VenueClass.DepartedDown;
     if (m1 === m2 && m2 === m3) return VenueClass.Stale;
     return VenueClass.Off;
   });
@@ -109,6 +110,27 @@ describe('QuoteConsensus', () => {
     );
     // Every class came up, the departed ones too.
     for (const c of Object.values(VenueClass)) expect(seen.get(c) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('on a whole-tick grid, a venue that moved by exactly one spread past the consensus and re-sent departs; one that moved less is Off', () => {
+    const consensus = new QuoteConsensus(createAnalyticsState({ instruments: 1, venues: 4 }));
+    // Every book 2 ticks wide: the consensus spread and the venue's own are both 2; others at mid 100.
+    for (let v = 1; v < 4; v++) consensus.record(0, v, 99, 101, 1000 + v);
+    const quote = (mid: number, us: number): number => {
+      consensus.record(0, 0, mid - 1, mid + 1, us);
+      consensus.classify(0);
+      return consensus.classes[0]!;
+    };
+    expect(quote(101, 10_000)).toBe(VenueClass.Consistent);
+    // Up 2 ticks (one spread) to 3 off, then the same book again: its own move (with `> S` it was Off).
+    quote(103, 20_000);
+    expect(quote(103, 30_000)).toBe(VenueClass.DepartedUp);
+    expect(consensus.departedUs(0, 0)).toBe(20_000);
+    // Back, then to 3 off by a 1-tick move from 2 off: less than a spread, no departure of its own.
+    expect(quote(100, 40_000)).toBe(VenueClass.Consistent);
+    quote(102, 50_000);
+    quote(103, 60_000);
+    expect(quote(103, 70_000)).toBe(VenueClass.Off);
   });
 
   it('a departed venue stays departed while its book rides the market off the consensus, and not after it moved back', () => {
