@@ -58,6 +58,13 @@ export const HABITUAL_DEVIATION = 0.25;
 /** A habit needs a history: the deviation counts once the venue has this many samples (as the ranking's evalScoreWarmup). */
 export const HABIT_MIN_SAMPLES = 20;
 
+/**
+ * A departure's own move must reach a spread: `move > ONE_SPREAD · spread` is "at least one
+ * spread" on a tick grid, where a move of exactly one spread is common, with room for the
+ * rounding of prices that are whole multiples of a tick size (a nil move with a nil spread fails).
+ */
+export const ONE_SPREAD = 1 - 1e-9;
+
 /** The consensus needs this many quoting venues; with fewer nothing is classified (all None). */
 export const MIN_CONSENSUS_VENUES = 3;
 
@@ -276,8 +283,7 @@ export class QuoteConsensus {
       const d2 = m2 - c;
       const moved = m2 - m3;
       // The same book sent twice: a bad tick followed by another off quote is no departure.
-      const ownSpread = m[o + CrossMidField.spread];
-      const resent = m1 - m2 <= s && m2 - m1 <= s && ((moved > 0 && moved >= ownSpread) || (moved < 0 && -moved >= ownSpread));
+      const resent = m1 - m2 <= s && m2 - m1 <= s && mover(moved, ONE_SPREAD * m[o + CrossMidField.spread]) === 1;
       // A venue found departed stays so while it has not moved back (record() ends the departure
       // on a move back by more than its spread) and quotes off the consensus on the same side: its
       // later quotes re-send the departed book, riding the market's moves.
@@ -288,8 +294,8 @@ export class QuoteConsensus {
       const own = !(this.scorer[sc + ScorerField.dev] >= HABITUAL_DEVIATION && this.scorer[sc + ScorerField.devN] >= HABIT_MIN_SAMPLES);
       // NaN history (fewer than three quotes) fails every test below: Off until there is one.
       if (d1 <= s && d1 >= -s) cls[v] = VenueClass.Consistent;
-      else if (own && d1 > s && ((d2 > s && moved >= s && resent) || (stays && side > 0))) cls[v] = VenueClass.DepartedUp;
-      else if (own && d1 < -s && ((d2 < -s && moved <= -s && resent) || (stays && side < 0))) cls[v] = VenueClass.DepartedDown;
+      else if (own && d1 > s && ((d2 > s && moved > ONE_SPREAD * s && resent) || (stays && side > 0))) cls[v] = VenueClass.DepartedUp;
+      else if (own && d1 < -s && ((d2 < -s && -moved > ONE_SPREAD * s && resent) || (stays && side < 0))) cls[v] = VenueClass.DepartedDown;
       else if (m1 === m2 && m2 === m3) cls[v] = VenueClass.Stale;
       else cls[v] = VenueClass.Off;
       const departed = cls[v] === VenueClass.DepartedUp || cls[v] === VenueClass.DepartedDown;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAnalyticsState } from '../../analytics/analytics-state.js';
-import { QuoteConsensus, VenueClass } from '../../analytics/quote-consensus.js';
+import { ONE_SPREAD, QuoteConsensus, VenueClass } from '../../analytics/quote-consensus.js';
 
 /**
  * Per venue, what the reference remembers between classifications: the side of a departure found
@@ -41,13 +41,13 @@ function reference(history: number[][][], memory: VenueMemory[]): { classes: num
     if (Number.isNaN(m1)) return VenueClass.None;
     const moved = m2 - m3;
     // A move of at least its own spread (and of the consensus spread, below): on a tick grid a move of exactly one spread is one.
-    const resent = Math.abs(m1 - m2) <= s && moved !== 0 && Math.abs(moved) >= spreads(h[h.length - 1]);
+    const resent = Math.abs(m1 - m2) <= s && Math.abs(moved) > ONE_SPREAD * spreads(h[h.length - 1]);
     // A departure found before holds while the venue stays off on the same side and has not moved back.
     const mem = memory[history.indexOf(h)]!;
     const stays = mem.side !== 0;
     if (Math.abs(m1 - c) <= s) return VenueClass.Consistent;
-    if (m1 - c > s && ((m2 - c > s && moved >= s && resent) || (stays && mem.side > 0))) return VenueClass.DepartedUp;
-    if (c - m1 > s && ((c - m2 > s && -moved >= s && resent) || (stays && mem.side < 0))) return VenueClass.DepartedDown;
+    if (m1 - c > s && ((m2 - c > s && moved > ONE_SPREAD * s && resent) || (stays && mem.side > 0))) return VenueClass.DepartedUp;
+    if (c - m1 > s && ((c - m2 > s && -moved > ONE_SPREAD * s && resent) || (stays && mem.side < 0))) return VenueClass.DepartedDown;
     if (m1 === m2 && m2 === m3) return VenueClass.Stale;
     return VenueClass.Off;
   });
