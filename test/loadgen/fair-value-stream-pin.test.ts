@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { hashTruthArrays } from '../fixtures/truth-digest.js';
 import { createTickLabels, TickLabels } from '../../analytics/tick-labels.js';
 import { FairValueMarket, fairValueOptionsFor, TruthKind } from '../../loadgen/fair-value-market.js';
 import { FrameBatcher } from '../../loadgen/frame-batcher.js';
@@ -61,23 +62,8 @@ function digest(model: FairValueMarket, ticks: number, rate: number): { frames: 
 }
 
 function truthDigest(m: FairValueMarket): string {
-  const t = m.truth;
   const h = createHash('sha256');
-  for (const a of [
-    t.instrument,
-    t.venue,
-    t.kind,
-    t.sizeSigma,
-    t.tradeable,
-    t.phantom,
-    t.naiveCross,
-    t.triTradeable,
-    t.triPhantom,
-    t.triNaive,
-    t.labels,
-  ])
-    h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  h.update(new Uint8Array(t.errorBps.buffer));
+  hashTruthArrays(h, m.truth);
   return h.digest('hex');
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { hashTruthArrays } from '../fixtures/truth-digest.js';
 import { createTickLabels, TickLabels } from '../../analytics/tick-labels.js';
 import { FairValueMarket, fairValueOptionsFor } from '../../loadgen/fair-value-market.js';
 import { FrameBatcher } from '../../loadgen/frame-batcher.js';
@@ -73,23 +74,9 @@ function fairValueMarket(record: boolean, rate = RATE): FairValueMarket {
 }
 
 function truthDigest(market: FairValueMarket): string {
-  const t = market.truth;
   const h = createHash('sha256');
-  for (const a of [
-    t.instrument,
-    t.venue,
-    t.kind,
-    t.sizeSigma,
-    t.tradeable,
-    t.phantom,
-    t.naiveCross,
-    t.triTradeable,
-    t.triPhantom,
-    t.triNaive,
-    t.labels,
-  ])
-    h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  h.update(new Uint8Array(t.errorBps.buffer));
+  hashTruthArrays(h, market.truth);
+  const t = market.truth;
   h.update(JSON.stringify([t.ticks, t.newsSeqs, market.checksum]));
   return h.digest('hex');
 }
