@@ -20,6 +20,45 @@ import { gaussian, prng, spearman } from './helpers.js';
 /** The median of an ascending list, NaN when empty: what the reference models take of fresh venues. */
 const medianOfSorted = (xs: readonly number[]): number => (xs.length === 0 ? NaN : 0.5 * (xs[(xs.length - 1) >> 1]! + xs[xs.length >> 1]!));
 
+/** Quotes for the scorer's from-scratch models: (venue, bid, width, time step, flag), times going back included. */
+const quoteOps = (venues: number) =>
+  fc.array(
+    fc.tuple(
+      fc.nat(venues - 1),
+      fc.integer({ min: 9995, max: 10005 }).map((c) => c / 100),
+      fc.integer({ min: 1, max: 3 }).map((c) => c / 100),
+      fc.constantFrom(0, 1000, 1000, 1000, -700, 3_000_000),
+      fc.boolean(),
+    ),
+    { minLength: 1, maxLength: 300 },
+  );
+
+/** The models' deviation step: venue u's waiting mid against `reference`, in spreads floored at scorerMinSpreadBps, into its capped EWMA. */
+function modelDeviation(
+  cfg: SourceScorerConfig,
+  u: number,
+  pendMid: number,
+  reference: number,
+  medSpread: number,
+  dev: number[],
+  devN: number[],
+): void {
+  const floor = reference * cfg.scorerMinSpreadBps * 1e-4;
+  const x = (pendMid - reference) / (medSpread > floor ? medSpread : floor);
+  const a = Math.max(cfg.scorerDevAlpha, 1 / (devN[u]! + 1));
+  dev[u]! += a * (Math.min(x * x, cfg.scorerDevClamp) - dev[u]!);
+  devN[u]!++;
+}
+
+/** The scorer's deviation cells of instrument 1 equal the model's. */
+function expectDeviations(cells: Float64Array, venues: number, dev: number[], devN: number[]): void {
+  for (let u = 0; u < venues; u++) {
+    const o = (venues + u) * SCORER_CELL_STRIDE;
+    expect(cells[o + ScorerField.devN]).toBe(devN[u]);
+    expect(cells[o + ScorerField.dev]).toBe(dev[u]);
+  }
+}
+
 interface Scenario {
   venues: number;
   instruments: number;
@@ -191,79 +230,59 @@ describe('SourceScorer', () => {
     const cfg = { ...DEFAULT_ANALYTICS_CONFIG, scorerReferenceAfterUs: 0 };
     const k = cfg.scorerReferenceVenues;
     fc.assert(
-      fc.property(
-        fc.array(
-          fc.tuple(
-            fc.nat(venues - 1),
-            fc.integer({ min: 9995, max: 10005 }).map((c) => c / 100),
-            fc.integer({ min: 1, max: 3 }).map((c) => c / 100),
-            fc.constantFrom(0, 1000, 1000, 1000, -700, 3_000_000),
-            fc.boolean(),
-          ),
-          { minLength: 1, maxLength: 300 },
-        ),
-        (ops) => {
-          const state = createAnalyticsState({ instruments: 2, venues });
-          const scorer = new SourceScorer(state, cfg);
-          const cells = scorerCellTable(state);
-          const order = scorerOrderTable(state);
-          const mid = new Array<number>(venues).fill(Infinity);
-          const spread = new Array<number>(venues).fill(Infinity);
-          const last = new Array<number>(venues).fill(NaN);
-          const pendUs = new Array<number>(venues).fill(NaN);
-          const pendMid = new Array<number>(venues).fill(NaN);
-          const pendNewer = new Array<number>(venues).fill(0);
-          const dev = new Array<number>(venues).fill(0);
-          const devN = new Array<number>(venues).fill(0);
-          let now = 1e12;
-          for (const [v, bid, width, dt, bad] of ops) {
-            now += dt;
-            const ask = bid + width;
-            scorer.onTick(1, v, bid, ask, now, bad && v === 0);
-            const prevUs = last[v]!;
-            mid[v] = 0.5 * (bid + ask);
-            spread[v] = ask - bid;
-            last[v] = now;
-            const quotedVenues = [...mid.keys()].filter((u) => last[u] === last[u]);
-            const fresh = quotedVenues.filter((u) => now - last[u]! <= cfg.scorerFreshUs);
-            pendUs[v] = NaN;
-            for (let u = 0; u < venues; u++) {
-              const pu = pendUs[u]!;
-              if (u === v || pu !== pu || !(now > pu) || prevUs > pu || ++pendNewer[u]! < k) continue;
-              pendUs[u] = NaN;
-              const byMid = (a: number, b: number): number => mid[a]! - mid[b]! || a - b;
-              const newer = k === quotedVenues.length ? quotedVenues : quotedVenues.filter((w) => last[w]! > pu);
-              const sorted = newer.sort(byMid).map((w) => mid[w]!);
-              const reference = sorted.length < (k >> 1) + 1 ? NaN : 0.5 * (sorted[(k - 1) >> 1]! + sorted[k >> 1]!);
-              const medSpread = medianOfSorted(fresh.map((w) => spread[w]!).sort((a, b) => a - b));
-              const floor = reference * cfg.scorerMinSpreadBps * 1e-4;
-              const x = (pendMid[u]! - reference) / (medSpread > floor ? medSpread : floor);
-              const a = Math.max(cfg.scorerDevAlpha, 1 / (devN[u]! + 1));
-              dev[u]! += a * (Math.min(x * x, cfg.scorerDevClamp) - dev[u]!);
-              devN[u]!++;
-            }
-            if (!(bad && v === 0)) {
-              pendUs[v] = now;
-              pendMid[v] = mid[v]!;
-              pendNewer[v] = 0;
-            }
-            for (let u = 0; u < venues; u++) {
-              const o = (venues + u) * SCORER_CELL_STRIDE;
-              expect(cells[o + ScorerField.devN]).toBe(devN[u]);
-              expect(cells[o + ScorerField.dev]).toBe(dev[u]);
-            }
-            // The mid order: a permutation of the venues, ascending by mid (ties in any order: the
-            // medians read only the values), with its inverse in step.
-            const byValue = [...mid.keys()].sort((a, b) => (mid[a] === mid[b] ? a - b : mid[a]! < mid[b]! ? -1 : 1));
-            const midOrd = (ORDER_ROWS + OrderRow.midOrder) * venues;
-            const midPos = (ORDER_ROWS + OrderRow.midPos) * venues;
-            const held = [...order.subarray(midOrd, midOrd + venues)];
-            expect([...held].sort((a, b) => a - b)).toEqual([...mid.keys()]);
-            expect(held.map((u) => mid[u])).toEqual(byValue.map((u) => mid[u]));
-            for (let j = 0; j < venues; j++) expect(order[midPos + held[j]!]).toBe(j);
+      fc.property(quoteOps(venues), (ops) => {
+        const state = createAnalyticsState({ instruments: 2, venues });
+        const scorer = new SourceScorer(state, cfg);
+        const cells = scorerCellTable(state);
+        const order = scorerOrderTable(state);
+        const mid = new Array<number>(venues).fill(Infinity);
+        const spread = new Array<number>(venues).fill(Infinity);
+        const last = new Array<number>(venues).fill(NaN);
+        const pendUs = new Array<number>(venues).fill(NaN);
+        const pendMid = new Array<number>(venues).fill(NaN);
+        const pendNewer = new Array<number>(venues).fill(0);
+        const dev = new Array<number>(venues).fill(0);
+        const devN = new Array<number>(venues).fill(0);
+        let now = 1e12;
+        for (const [v, bid, width, dt, bad] of ops) {
+          now += dt;
+          const ask = bid + width;
+          scorer.onTick(1, v, bid, ask, now, bad && v === 0);
+          const prevUs = last[v]!;
+          mid[v] = 0.5 * (bid + ask);
+          spread[v] = ask - bid;
+          last[v] = now;
+          const quotedVenues = [...mid.keys()].filter((u) => last[u] === last[u]);
+          const fresh = quotedVenues.filter((u) => now - last[u]! <= cfg.scorerFreshUs);
+          pendUs[v] = NaN;
+          for (let u = 0; u < venues; u++) {
+            const pu = pendUs[u]!;
+            if (u === v || pu !== pu || !(now > pu) || prevUs > pu || ++pendNewer[u]! < k) continue;
+            pendUs[u] = NaN;
+            const byMid = (a: number, b: number): number => mid[a]! - mid[b]! || a - b;
+            const newer = k === quotedVenues.length ? quotedVenues : quotedVenues.filter((w) => last[w]! > pu);
+            const sorted = newer.sort(byMid).map((w) => mid[w]!);
+            const reference = sorted.length < (k >> 1) + 1 ? NaN : 0.5 * (sorted[(k - 1) >> 1]! + sorted[k >> 1]!);
+            const medSpread = medianOfSorted(fresh.map((w) => spread[w]!).sort((a, b) => a - b));
+            modelDeviation(cfg, u, pendMid[u]!, reference, medSpread, dev, devN);
           }
-        },
-      ),
+          if (!(bad && v === 0)) {
+            pendUs[v] = now;
+            pendMid[v] = mid[v]!;
+            pendNewer[v] = 0;
+          }
+          expectDeviations(cells, venues, dev, devN);
+          // The mid order: a permutation of the venues, ascending by mid (ties in any order: the
+          // medians read only the values), with its inverse in step.
+          const byValue = [...mid.keys()].sort((a, b) => (mid[a] === mid[b] ? a - b : mid[a]! < mid[b]! ? -1 : 1));
+          const midOrd = (ORDER_ROWS + OrderRow.midOrder) * venues;
+          const midPos = (ORDER_ROWS + OrderRow.midPos) * venues;
+          const held = [...order.subarray(midOrd, midOrd + venues)];
+          expect([...held].sort((a, b) => a - b)).toEqual([...mid.keys()]);
+          expect(held.map((u) => mid[u])).toEqual(byValue.map((u) => mid[u]));
+          for (let j = 0; j < venues; j++) expect(order[midPos + held[j]!]).toBe(j);
+        }
+      }),
       { numRuns: 300 },
     );
   });
@@ -276,64 +295,44 @@ describe('SourceScorer', () => {
     const venues = 5;
     const cfg = { ...DEFAULT_ANALYTICS_CONFIG, scorerReferenceAfterUs: 2500 };
     fc.assert(
-      fc.property(
-        fc.array(
-          fc.tuple(
-            fc.nat(venues - 1),
-            fc.integer({ min: 9995, max: 10005 }).map((c) => c / 100),
-            fc.integer({ min: 1, max: 3 }).map((c) => c / 100),
-            fc.constantFrom(0, 1000, 1000, 1000, -700, 3_000_000),
-            fc.boolean(),
-          ),
-          { minLength: 1, maxLength: 300 },
-        ),
-        (ops) => {
-          const state = createAnalyticsState({ instruments: 2, venues });
-          const scorer = new SourceScorer(state, cfg);
-          const cells = scorerCellTable(state);
-          const mid = new Array<number>(venues).fill(NaN);
-          const spread = new Array<number>(venues).fill(NaN);
-          const last = new Array<number>(venues).fill(NaN);
-          const pendUs = new Array<number>(venues).fill(NaN);
-          const pendMid = new Array<number>(venues).fill(NaN);
-          const dev = new Array<number>(venues).fill(0);
-          const devN = new Array<number>(venues).fill(0);
-          let now = 1e12;
-          for (const [v, bid, width, dt, flag] of ops) {
-            now += dt;
-            const bad = flag && v === 0;
-            const ask = bid + width;
-            scorer.onTick(1, v, bid, ask, now, bad);
-            mid[v] = 0.5 * (bid + ask);
-            spread[v] = ask - bid;
-            last[v] = now;
-            const isFresh = (u: number): boolean => now - last[u]! <= cfg.scorerFreshUs;
-            const fresh = [...mid.keys()].filter(isFresh);
-            for (let u = 0; u < venues; u++) {
-              if (!(now - pendUs[u]! >= cfg.scorerReferenceAfterUs)) continue;
-              pendUs[u] = NaN;
-              const others = fresh.filter((w) => w !== u);
-              if (others.length < cfg.scorerMinVenues - 1) continue;
-              const reference = medianOfSorted(others.map((w) => mid[w]!).sort((a, b) => a - b));
-              const medSpread = medianOfSorted(fresh.map((w) => spread[w]!).sort((a, b) => a - b));
-              const floor = reference * cfg.scorerMinSpreadBps * 1e-4;
-              const x = (pendMid[u]! - reference) / (medSpread > floor ? medSpread : floor);
-              const a = Math.max(cfg.scorerDevAlpha, 1 / (devN[u]! + 1));
-              dev[u]! += a * (Math.min(x * x, cfg.scorerDevClamp) - dev[u]!);
-              devN[u]!++;
-            }
-            if (!bad && pendUs[v] !== pendUs[v]) {
-              pendUs[v] = now;
-              pendMid[v] = mid[v]!;
-            }
-            for (let u = 0; u < venues; u++) {
-              const o = (venues + u) * SCORER_CELL_STRIDE;
-              expect(cells[o + ScorerField.devN]).toBe(devN[u]);
-              expect(cells[o + ScorerField.dev]).toBe(dev[u]);
-            }
+      fc.property(quoteOps(venues), (ops) => {
+        const state = createAnalyticsState({ instruments: 2, venues });
+        const scorer = new SourceScorer(state, cfg);
+        const cells = scorerCellTable(state);
+        const mid = new Array<number>(venues).fill(NaN);
+        const spread = new Array<number>(venues).fill(NaN);
+        const last = new Array<number>(venues).fill(NaN);
+        const pendUs = new Array<number>(venues).fill(NaN);
+        const pendMid = new Array<number>(venues).fill(NaN);
+        const dev = new Array<number>(venues).fill(0);
+        const devN = new Array<number>(venues).fill(0);
+        let now = 1e12;
+        for (const [v, bid, width, dt, flag] of ops) {
+          now += dt;
+          const bad = flag && v === 0;
+          const ask = bid + width;
+          scorer.onTick(1, v, bid, ask, now, bad);
+          mid[v] = 0.5 * (bid + ask);
+          spread[v] = ask - bid;
+          last[v] = now;
+          const isFresh = (u: number): boolean => now - last[u]! <= cfg.scorerFreshUs;
+          const fresh = [...mid.keys()].filter(isFresh);
+          for (let u = 0; u < venues; u++) {
+            if (!(now - pendUs[u]! >= cfg.scorerReferenceAfterUs)) continue;
+            pendUs[u] = NaN;
+            const others = fresh.filter((w) => w !== u);
+            if (others.length < cfg.scorerMinVenues - 1) continue;
+            const reference = medianOfSorted(others.map((w) => mid[w]!).sort((a, b) => a - b));
+            const medSpread = medianOfSorted(fresh.map((w) => spread[w]!).sort((a, b) => a - b));
+            modelDeviation(cfg, u, pendMid[u]!, reference, medSpread, dev, devN);
           }
-        },
-      ),
+          if (!bad && pendUs[v] !== pendUs[v]) {
+            pendUs[v] = now;
+            pendMid[v] = mid[v]!;
+          }
+          expectDeviations(cells, venues, dev, devN);
+        }
+      }),
       { numRuns: 300 },
     );
   });
