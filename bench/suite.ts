@@ -7,6 +7,7 @@ import { searchMaxRate, type SearchPlan } from './rate-search.js';
 import type { NoTransportResult } from './no-transport.js';
 import type { RawClientResult } from './raw-client-probe.js';
 import type { PerRecordBacklogResult } from './per-record-backlog.js';
+import { SuiteTimeBudget } from './suite-time-budget.js';
 import {
   DEFAULT_CRITERIA,
   type BenchMode,
@@ -41,11 +42,29 @@ export interface ModeSettings {
   drainTimeoutSec: number;
   /** A probe that failed only on lag or p99 (nothing lost) is run once more, at most this many times per pipeline. */
   retries: number;
+  /** The measuring window of the latency runs (half rate, 10% in the latency profile). */
+  latencyWindowSec: number;
+  /** What a probe takes beyond its sending time (child start-up, cluster, drain), s: for time checks. */
+  probeOverheadSec: number;
   /**
-   * Wall-clock budget of each Kafka pipeline's search, seconds: no new probe starts unless it and
-   * the half-rate run still fit (what keeps --quick within its 8 minutes when probes run long).
+   * The whole suite's wall-clock budget, s (the issue: --quick within 8 minutes, the full suite
+   * within 30). Every stage after the limit and the raw clients gets a share of what is left
+   * (bench/suite-time-budget.ts); the last probe started may run past it by its own length.
+   */
+  suiteBudgetSec: number;
+  /**
+   * Wall-clock budget of each client pipeline's stage, s: search, confirmation and latency runs.
+   * No new probe starts unless it and what must follow it still fit.
    */
   budgetSec: number;
+  /** The naive baseline's stage budget, s (search and half-rate run; it is not confirmed). */
+  naiveBudgetSec: number;
+  /**
+   * First rate of the first client pipeline's search as a fraction of the no-transport limit
+   * measured in the same run, and the clients after it start at the rate the one before sustained;
+   * null: every search starts at the plan's startRate.
+   */
+  startFromLimit: number | null;
   naive: SearchPlan;
   pipeline: SearchPlan;
   /** Measured seconds of each raw-client probe's produce-only and consume-only parts. */
@@ -55,28 +74,41 @@ export interface ModeSettings {
   /** The pipeline at one tick per record: for which clients, how it searches, its time budget (s). */
   perRecordClients: readonly ClientPipelineId[];
   perRecord: SearchPlan;
+  /** The per-record stage's search budget, s (the prefilled-topic read after it has its own, perRecordBacklogSec). */
   perRecordBudgetSec: number;
+  perRecordBacklogSec: number;
   /** Records per partition the per-record backlog read starts from (8 partitions: × 8 records). */
   perRecordBacklogPerPartition: number;
 }
 
 export const MODES: Record<BenchMode, ModeSettings> = {
+  // Within 30 minutes: ~105 s for the limit and the raw clients, then nominal stage budgets of 150
+  // (naive) + 3 × 330 (search with 10 s windows, the 60 s confirmation, 20 s latency runs) + 3 × 120
+  // (per record) = 1,500 s; the suite's 1,680 s leave room for the last probe. Sessions 1-6 used 20 s
+  // search windows and a 600 s search budget per pipeline with no suite budget: ~60 minutes at worst
+  // (12 minutes for the naive baseline alone on a loaded machine, with three 60 s confirmations).
   full: {
     warmupSec: 5,
     halfRateWarmupSec: 10,
-    windowSec: 20,
+    windowSec: 10,
+    latencyWindowSec: 20,
+    probeOverheadSec: 10,
     confirmWindowSec: 60,
     limitTicks: 30_000_000,
     limitWarmupTicks: 2_000_000,
     drainTimeoutSec: 10,
     retries: 3,
-    budgetSec: 600,
+    suiteBudgetSec: 1_680,
+    budgetSec: 330,
+    naiveBudgetSec: 150,
+    startFromLimit: 0.5,
     naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 8, resolution: 0.1 },
-    pipeline: { startRate: 150_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 8, resolution: 0.1 },
+    pipeline: { startRate: 150_000, growth: 1.4, minRate: 1_000, maxRate: 20_000_000, maxProbes: 8, resolution: 0.1 },
     rawSec: 5,
     rawAtPipelineRecordSize: true,
     perRecordClients: ['confluent', 'kafkajs', 'platformatic'],
-    perRecordBudgetSec: 300,
+    perRecordBudgetSec: 80,
+    perRecordBacklogSec: 40,
     perRecordBacklogPerPartition: 40_000,
     perRecord: { startRate: 20_000, growth: 2, minRate: 1_000, maxRate: 2_000_000, maxProbes: 6, resolution: 0.1 },
   },
@@ -89,6 +121,15 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     limitWarmupTicks: 1_000_000,
     drainTimeoutSec: 5,
     retries: 2,
+    // ~47 s for the limit and the raw clients, then 60 + 3 × 82 + (60 + 25) s: ~400 s when quiet.
+    suiteBudgetSec: 450,
+    latencyWindowSec: 6,
+    probeOverheadSec: 4,
+    naiveBudgetSec: 60,
+    // 150k, 300k, 600k (growth 2 from a fixed start) filled the budget with nothing failed: a lower
+    // bound. From half the limit measured in the same run (1.01M quiet: 500k, 700k, 980k) the same
+    // three probes bracket the rate, and a loaded machine's lower limit starts the search lower.
+    startFromLimit: 0.5,
     // 70 s of search as before, plus the 10% latency-profile run kept room for (~12 s). A start at
     // 600k/s with a 100 s budget (600k, 1.2M, 850k: a bisection step) was tried: ~459 s of the 480
     // on a quiet machine, and on a loaded one (load average 10-12) kafkajs and platformatic failed
@@ -97,11 +138,12 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     // Within 1.45×, not 1.2×: the naive baseline only sets the "× naive" ratio (hundreds against a
     // target of 20×), and the probe this saves (~9 s) pays for the half-rate run's longer warm-up.
     naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 6, resolution: 0.45 },
-    pipeline: { startRate: 150_000, growth: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 6, resolution: 0.2 },
+    pipeline: { startRate: 150_000, growth: 1.4, minRate: 1_000, maxRate: 20_000_000, maxProbes: 6, resolution: 0.2 },
     rawSec: 2,
     rawAtPipelineRecordSize: true,
     perRecordClients: ['confluent'],
     perRecordBudgetSec: 60,
+    perRecordBacklogSec: 25,
     perRecord: { startRate: 20_000, growth: 2, minRate: 1_000, maxRate: 2_000_000, maxProbes: 4, resolution: 0.25 },
     perRecordBacklogPerPartition: 25_000,
   },
@@ -116,13 +158,19 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     limitWarmupTicks: 50_000,
     drainTimeoutSec: 5,
     retries: 1,
+    suiteBudgetSec: 1_200,
+    latencyWindowSec: 1.5,
+    probeOverheadSec: 4,
     budgetSec: 120,
+    naiveBudgetSec: 120,
+    startFromLimit: null,
     naive: { startRate: 500, growth: 2, minRate: 100, maxRate: 500, maxProbes: 1, resolution: 1 },
     pipeline: { startRate: 4_000, growth: 2, minRate: 100, maxRate: 4_000, maxProbes: 1, resolution: 1 },
     rawSec: 1,
     rawAtPipelineRecordSize: false,
     perRecordClients: ['confluent'],
     perRecordBudgetSec: 60,
+    perRecordBacklogSec: 30,
     perRecord: { startRate: 2_000, growth: 2, minRate: 100, maxRate: 2_000, maxProbes: 1, resolution: 1 },
     perRecordBacklogPerPartition: 2_000,
   },
@@ -194,7 +242,10 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
   const started = Date.now();
   const startedAt = new Date().toISOString();
   const settings: ModeSettings = { ...MODES[options.mode] };
-  if (options.windowSec !== undefined) settings.windowSec = options.windowSec;
+  if (options.windowSec !== undefined) {
+    settings.windowSec = options.windowSec;
+    settings.latencyWindowSec = options.windowSec;
+  }
   const criteria: SustainCriteria = { ...DEFAULT_CRITERIA, ...options.criteria };
   const workload = { ...DEFAULT_WORKLOAD, ...options.workload };
   const wanted = new Set<PipelineId>(options.pipelines ?? PIPELINE_IDS);
@@ -253,6 +304,16 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
   };
   const stopped = (): boolean => runner.stopped;
   const runNotes: string[] = [];
+  const clientPipelines = CLIENT_PIPELINE_IDS.filter((id) => wanted.has(id));
+  const perRecordClients = settings.perRecordClients.filter((id) => wanted.has(id));
+  const timeBudget = new SuiteTimeBudget(
+    settings.suiteBudgetSec,
+    new Map([
+      ...(wanted.has('naive') ? [['naive', settings.naiveBudgetSec] as const] : []),
+      ...clientPipelines.map((id) => [id, settings.budgetSec] as const),
+      ...perRecordClients.map((id) => [`${id}/per-record`, settings.perRecordBudgetSec + settings.perRecordBacklogSec] as const),
+    ]),
+  );
   const commonArgs = [
     '--partitions',
     String(workload.partitions),
@@ -364,7 +425,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     warmupSec = settings.warmupSec,
   ): Promise<ProbeRecord | null> => {
     for (let attempt = 0; attempt < 2 && !stopped(); attempt++) {
-      const record = await probe(id, rate, settings.windowSec, tag, workload.ticksPerRecord, profile, warmupSec);
+      const record = await probe(id, rate, settings.latencyWindowSec, tag, workload.ticksPerRecord, profile, warmupSec);
       report.pipelines[id]!.probes.push(record);
       log(`    ${describe(record)}`);
       if (record.latency) return record;
@@ -475,22 +536,38 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
       : null;
 
   const kafkaPipelines: Array<Exclude<PipelineId, 'limit'>> = ['naive', 'confluent', 'kafkajs', 'platformatic'];
+  // The rate the client pipeline before sustained: where the next one starts (startFromLimit).
+  let previousClientMax = 0;
   for (const id of kafkaPipelines) {
     if (!wanted.has(id) || stopped()) continue;
     const pipeline = emptyPipeline(id);
     report.pipelines[id] = pipeline;
-    const plan = id === 'naive' ? settings.naive : settings.pipeline;
+    const isClient = id !== 'naive';
+    const plan = { ...(isClient ? settings.pipeline : settings.naive) };
+    const limitRate = report.pipelines.limit?.maxTicksPerSec ?? 0;
+    if (isClient && settings.startFromLimit !== null) {
+      const from = previousClientMax > 0 ? previousClientMax : limitRate * settings.startFromLimit;
+      if (from > 0) plan.startRate = Math.max(plan.minRate, Math.min(plan.maxRate, from));
+    }
+    const stageBudgetSec = timeBudget.start(id);
     log(
-      `${PIPELINE_TEXT[id].label}: searching the highest sustained rate (${settings.warmupSec} s warm-up + ${settings.windowSec} s window per probe, from ${fmtRate(plan.startRate)})`,
+      `${PIPELINE_TEXT[id].label}: searching the highest sustained rate (${settings.warmupSec} s warm-up + ${settings.windowSec} s window per probe, from ${fmtRate(plan.startRate)}; ${Math.round(stageBudgetSec)} s for this pipeline)`,
     );
     let retriesLeft = settings.retries;
     const searchStarted = Date.now();
-    // A probe typically takes its sending time plus a few seconds (start-up, cluster, drain).
-    const typicalProbeSec = settings.warmupSec + settings.windowSec + 4;
-    // Room kept for the next probe and the latency runs after the search (half rate, with its longer
-    // warm-up; 10% in the latency profile).
-    const latencyRunsSec = settings.halfRateWarmupSec - settings.warmupSec + (id === 'naive' ? 1 : 2) * typicalProbeSec;
-    const outOfTime = (): boolean => (Date.now() - searchStarted) / 1000 + typicalProbeSec + latencyRunsSec > settings.budgetSec;
+    const stageSec = (): number => (Date.now() - searchStarted) / 1000;
+    // A probe takes its sending time plus start-up, cluster and drain.
+    const typicalProbeSec = settings.warmupSec + settings.windowSec + settings.probeOverheadSec;
+    const confirmSec =
+      isClient && settings.confirmWindowSec !== null ? settings.warmupSec + settings.confirmWindowSec + settings.probeOverheadSec : 0;
+    // Room kept for what follows the search: the latency runs (half rate, with its longer warm-up;
+    // 10% in the latency profile) and one confirmation.
+    const latencyRunsSec =
+      settings.halfRateWarmupSec +
+      settings.latencyWindowSec +
+      settings.probeOverheadSec +
+      (isClient ? settings.warmupSec + settings.latencyWindowSec + settings.probeOverheadSec : 0);
+    const outOfTime = (): boolean => stageSec() + typicalProbeSec + confirmSec + latencyRunsSec > stageBudgetSec;
     let budgetReached = false;
     const outcome = await searchMaxRate(
       async (rate) => {
@@ -516,8 +593,8 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
       },
     );
     if (budgetReached) {
-      log(`  ${id}: time budget of ${settings.budgetSec} s reached: the search stops here`);
-      runNotes.push(`${id}: the search stopped at its time budget (${settings.budgetSec} s) after ${outcome.probes} rates`);
+      log(`  ${id}: time budget of ${Math.round(stageBudgetSec)} s reached: the search stops here`);
+      runNotes.push(`${id}: the search stopped at its time budget (${Math.round(stageBudgetSec)} s) after ${outcome.probes} rates`);
     }
     let max = outcome.best;
     // The search's bracket: the reported rate is a lower bound, this says how loose it is.
@@ -525,9 +602,18 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
       `${id}: highest sustained rate probed ${fmtRate(outcome.best)}, lowest failing ${outcome.lowestFailed === null ? 'none probed' : fmtRate(outcome.lowestFailed)}`,
     );
 
-    if (settings.confirmWindowSec !== null && max > 0) {
+    // The headline rate must hold for a whole confirmation window: the first attempt always runs
+    // (its time was kept), each step down 10% only while it and the latency runs still fit.
+    if (isClient && settings.confirmWindowSec !== null && max > 0) {
       for (let attempt = 0; attempt < 3 && !stopped(); attempt++) {
         const rate = attempt === 0 ? max : Math.round(max * 0.9);
+        if (attempt > 0 && stageSec() + confirmSec + latencyRunsSec > stageBudgetSec) {
+          runNotes.push(
+            `${id}: ${fmtRate(max)} failed its ${settings.confirmWindowSec} s confirmation and the time budget left no step down: ${fmtRate(rate)} is reported unconfirmed`,
+          );
+          max = rate;
+          break;
+        }
         log(`  ${id}: confirming ${fmtRate(rate)} with a ${settings.confirmWindowSec} s window`);
         const record = await probe(id, rate, settings.confirmWindowSec, 'confirm');
         pipeline.probes.push(record);
@@ -537,6 +623,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
         if (attempt === 2) max = 0;
       }
     }
+    if (isClient && max > 0) previousClientMax = max;
     pipeline.maxTicksPerSec = max;
     const atMax = [...pipeline.probes].reverse().find((p) => p.rate === max && p.sustained);
     if (atMax) {
@@ -592,7 +679,7 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
   }
 
   // The per-record path: the pipeline at one tick per record, against the client's own consume rate of 72-byte records.
-  for (const id of settings.perRecordClients) {
+  for (const id of perRecordClients) {
     const pipeline = report.pipelines[id];
     if (!pipeline || stopped()) continue;
     const raw = pipeline.raw?.atOneTickPerRecord ?? null;
@@ -601,7 +688,11 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     // Start near half the client's own rate, where a fast pipeline would be.
     if (rawConsume !== null && options.mode !== 'tiny')
       plan.startRate = Math.max(plan.minRate, Math.min(plan.maxRate, Math.round(rawConsume / 2)));
-    log(`${PIPELINE_TEXT[id].label} at 1 tick per record: searching the highest sustained records/s (from ${fmtRate(plan.startRate)})`);
+    // The stage's share of the suite's time, less what the prefilled-topic read after it keeps.
+    const searchBudgetSec = timeBudget.start(`${id}/per-record`) - settings.perRecordBacklogSec;
+    log(
+      `${PIPELINE_TEXT[id].label} at 1 tick per record: searching the highest sustained records/s (from ${fmtRate(plan.startRate)}; ${Math.max(0, Math.round(searchBudgetSec))} s)`,
+    );
     const probes: ProbeRecord[] = [];
     const started = Date.now();
     const outcome = await searchMaxRate(
@@ -613,7 +704,8 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
         return record.sustained;
       },
       plan,
-      () => stopped() || (Date.now() - started) / 1000 + settings.warmupSec + settings.windowSec + 4 > settings.perRecordBudgetSec,
+      () =>
+        stopped() || (Date.now() - started) / 1000 + settings.warmupSec + settings.windowSec + settings.probeOverheadSec > searchBudgetSec,
     );
     const atMax = [...probes].reverse().find((p) => p.rate === outcome.best && p.sustained);
     pipeline.perRecord = {

@@ -92,7 +92,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--pipelines <list>', `which pipelines to run: ${PIPELINE_IDS.join(',')} (default: all)`, pipelineList)
     .option(
       '--probe-duration <time>',
-      'measuring window of each probe, after its warm-up (default: 20s, --quick 6s)',
+      'measuring window of each probe, after its warm-up (default: 10s in the search, 20s in the latency runs; --quick 6s)',
       duration('--probe-duration'),
     )
     .option('--json', 'print bench.json to stdout instead of the table')
