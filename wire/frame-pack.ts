@@ -86,6 +86,15 @@ export class PackedFrames {
     return new Uint8Array(this.buffer, this.start + from, this.ends[i]! - from);
   }
 
+  /** Where frame i starts in the buffer, in bytes: a caller that wants its own kind of view makes just that one. */
+  byteOffset(i: number): number {
+    return this.start + (i === 0 ? 0 : this.ends[i - 1]!);
+  }
+
+  byteLength(i: number): number {
+    return this.ends[i]! - (i === 0 ? 0 : this.ends[i - 1]!);
+  }
+
   receivedUs(i: number): number {
     return this.times[i]!;
   }
