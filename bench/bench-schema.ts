@@ -118,6 +118,12 @@ export const pipelineReportSchema = z.object({
    * generation + analytics rate. 0 when even the lowest probed rate failed.
    */
   maxTicksPerSec: nonNegative,
+  /**
+   * Full mode, client pipelines: the window (s) over which `maxTicksPerSec` held in its
+   * confirmation run; null when no confirmation passed in the time budget (the rate is then the
+   * search's, from a shorter window). Absent where the mode confirms nothing.
+   */
+  confirmedWindowSec: nonNegative.nullable().optional(),
   /** Analysed ticks/s measured in the probe at `maxTicksPerSec`. */
   analysedTicksPerSec: nonNegative,
   /**

@@ -2,8 +2,13 @@
 export interface SearchPlan {
   /** First rate probed. */
   startRate: number;
-  /** Multiplier while every probe so far passed (ramp up) — its inverse while every one failed. */
+  /** Multiplier while every probe so far passed (ramp up). */
   growth: number;
+  /**
+   * Divisor while every probe so far failed (default: growth). A search that starts near the
+   * expected rate climbs in small steps but must find a passing rate fast when the machine is slower.
+   */
+  shrink?: number;
   /** Below this, give up: nothing is sustained. */
   minRate: number;
   /** Never probe above this. */
@@ -56,7 +61,7 @@ export async function searchMaxRate(
       if (rate >= plan.maxRate) break;
       next = Math.min(plan.maxRate, rate * plan.growth);
     } else if (best === 0) {
-      next = rate / plan.growth;
+      next = rate / (plan.shrink ?? plan.growth);
       if (next < plan.minRate) break;
     } else {
       if (lowestFailed <= best * (1 + plan.resolution)) break;

@@ -103,7 +103,7 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     naiveBudgetSec: 150,
     startFromLimit: 0.5,
     naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 8, resolution: 0.1 },
-    pipeline: { startRate: 150_000, growth: 1.4, minRate: 1_000, maxRate: 20_000_000, maxProbes: 8, resolution: 0.1 },
+    pipeline: { startRate: 150_000, growth: 1.4, shrink: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 8, resolution: 0.1 },
     rawSec: 5,
     rawAtPipelineRecordSize: true,
     perRecordClients: ['confluent', 'kafkajs', 'platformatic'],
@@ -138,7 +138,7 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     // Within 1.45×, not 1.2×: the naive baseline only sets the "× naive" ratio (hundreds against a
     // target of 20×), and the probe this saves (~9 s) pays for the half-rate run's longer warm-up.
     naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 6, resolution: 0.45 },
-    pipeline: { startRate: 150_000, growth: 1.4, minRate: 1_000, maxRate: 20_000_000, maxProbes: 6, resolution: 0.2 },
+    pipeline: { startRate: 150_000, growth: 1.4, shrink: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 6, resolution: 0.2 },
     rawSec: 2,
     rawAtPipelineRecordSize: true,
     perRecordClients: ['confluent'],
@@ -605,13 +605,16 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     // The headline rate must hold for a whole confirmation window: the first attempt always runs
     // (its time was kept), each step down 10% only while it and the latency runs still fit.
     if (isClient && settings.confirmWindowSec !== null && max > 0) {
+      pipeline.confirmedWindowSec = null;
+      const searchBest = max;
       for (let attempt = 0; attempt < 3 && !stopped(); attempt++) {
         const rate = attempt === 0 ? max : Math.round(max * 0.9);
         if (attempt > 0 && stageSec() + confirmSec + latencyRunsSec > stageBudgetSec) {
+          // Said as it is: the search's rate, marked not confirmed (the targets table says so too).
           runNotes.push(
-            `${id}: ${fmtRate(max)} failed its ${settings.confirmWindowSec} s confirmation and the time budget left no step down: ${fmtRate(rate)} is reported unconfirmed`,
+            `${id}: ${fmtRate(max)} failed its ${settings.confirmWindowSec} s confirmation and the time budget left no step down: the search's ${fmtRate(searchBest)} (${settings.windowSec} s window) is reported, NOT confirmed`,
           );
-          max = rate;
+          max = searchBest;
           break;
         }
         log(`  ${id}: confirming ${fmtRate(rate)} with a ${settings.confirmWindowSec} s window`);
@@ -619,7 +622,10 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
         pipeline.probes.push(record);
         log(`    ${describe(record)}`);
         max = rate;
-        if (record.sustained) break;
+        if (record.sustained) {
+          pipeline.confirmedWindowSec = settings.confirmWindowSec;
+          break;
+        }
         if (attempt === 2) max = 0;
       }
     }
@@ -851,9 +857,9 @@ export function finishReport(report: BenchReport, runNotes: readonly string[] = 
     name: 'sustained end-to-end rate',
     target: `≥ ${fmtCount(SUSTAINED_TARGET_TICKS_PER_SEC)} ticks/s for 60 s`,
     reached: best
-      ? `${fmtRate(best.maxTicksPerSec)} (${report.mode === 'full' ? 'confirmed with a 60 s window' : `${report.criteria.windowSec} s windows`})`
+      ? `${fmtRate(best.maxTicksPerSec)} (${best.confirmedWindowSec ? `confirmed with a ${best.confirmedWindowSec} s window` : best.confirmedWindowSec === null ? 'NOT confirmed: its 60 s run failed' : `${report.criteria.windowSec} s windows`})`
       : '-',
-    pass: (best?.maxTicksPerSec ?? 0) >= SUSTAINED_TARGET_TICKS_PER_SEC && report.mode === 'full',
+    pass: (best?.maxTicksPerSec ?? 0) >= SUSTAINED_TARGET_TICKS_PER_SEC && (best?.confirmedWindowSec ?? 0) >= 60,
   });
   const half = best?.latencyAtHalf ?? null;
   targets.push({

@@ -66,6 +66,29 @@ describe('the rate search', () => {
     expect(naive).toEqual([4_000, 2_000, 2_800]);
   });
 
+  it('climbs in small steps from a start near the answer, and halves when the start is too high', async () => {
+    const up: number[] = [];
+    await searchMaxRate(
+      async (rate) => {
+        up.push(rate);
+        return rate <= 800_000;
+      },
+      { ...MODES.full.pipeline, startRate: 500_000 },
+    );
+    expect(up.slice(0, 3)).toEqual([500_000, 700_000, 980_000]);
+    const down: number[] = [];
+    const outcome = await searchMaxRate(
+      async (rate) => {
+        down.push(rate);
+        return rate <= 90_000;
+      },
+      { ...MODES.full.pipeline, startRate: 500_000 },
+    );
+    expect(down.slice(0, 3)).toEqual([500_000, 250_000, 130_000]);
+    expect(outcome.best).toBeGreaterThan(80_000);
+    expect(outcome.best).toBeLessThanOrEqual(90_000);
+  });
+
   it('rounds rates to two significant digits', () => {
     expect(roundRate(566_231)).toBe(570_000);
     expect(roundRate(1_234)).toBe(1_200);
