@@ -41,6 +41,13 @@ export interface ProducerOptions extends ConnectionOptions {
   requestTimeoutMs?: number;
   /** Largest message the client accepts (librdkafka message.max.bytes); the client's default when absent. */
   maxMessageBytes?: number;
+  /**
+   * Produce requests in flight per broker connection (librdkafka
+   * max.in.flight.requests.per.connection); the client's default when absent. 1 with a linger of
+   * 0 batches only while a request is out (Nagle's rule), as ProduceRequestQueue does for the
+   * clients without a linger.
+   */
+  maxInFlightRequests?: number;
 }
 
 export interface OutgoingFrame {

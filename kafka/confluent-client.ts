@@ -51,6 +51,7 @@ export class ConfluentFrameProducer implements FrameProducer {
       // A request unanswered this long is retried: market data cannot wait Kafka's default 30 s.
       'request.timeout.ms': options.requestTimeoutMs ?? 5_000,
       'enable.idempotence': options.idempotent,
+      ...(options.maxInFlightRequests !== undefined ? { 'max.in.flight.requests.per.connection': options.maxInFlightRequests } : {}),
       'queue.buffering.max.messages': Math.max(1000, options.maxPendingFrames * 2),
       'socket.nagle.disable': true,
       log_level: 3,
@@ -75,8 +76,11 @@ export class ConfluentFrameProducer implements FrameProducer {
           reject(brokersUnreachable(this.options.brokers, err));
           return;
         }
-        // Delivery reports are served by poll(); a short interval keeps ack latency honest.
-        this.producer.setPollInterval(1);
+        // Delivery reports are served by librdkafka's background thread, which hands each to this
+        // thread as it comes (the library's own KafkaJS-style producer does the same). A 1 ms JS
+        // poll timer delivered them a timer turn late, and the generator, which closes its frames
+        // only when nothing is in flight, waited on those late acknowledgements too.
+        this.producer.setPollInBackground(true);
         resolve();
       });
     });
@@ -118,11 +122,9 @@ export class ConfluentFrameProducer implements FrameProducer {
   async disconnect(): Promise<void> {
     if (!this.producer.isConnected()) return;
     this.closing = true;
-    // The poll timer must stop before the native disconnect starts. The library stops it only on
-    // 'disconnected', after the threadpool has deleted the librdkafka handle; a poll in between
-    // (every 1 ms here) calls into a handle being destroyed: a segfault or "pure virtual method
-    // called" in Producer::Poll (core dump from the fault suite).
-    this.producer.setPollInterval(0);
+    // No JS poll timer may run here: one racing the native disconnect called into a handle being
+    // destroyed, a segfault or "pure virtual method called" in Producer::Poll (core dump from the
+    // fault suite). Delivery reports come from librdkafka's background thread instead.
     // Our flush serves the delivery reports still owed. The one inside the library's disconnect
     // hands them to a dispatcher it deactivates right after: 200 of 2,000 reached JS in a test. So
     // the library's flush gets no time of its own: what ours left after 5 s is abandoned either way.
@@ -132,15 +134,16 @@ export class ConfluentFrameProducer implements FrameProducer {
 }
 
 /**
- * Consumer over librdkafka with manual commits. `consume(n)` returns as soon as the first
- * message is there plus whatever else is ready, so batches grow with load and latency stays low
- * when idle.
+ * Consumer over librdkafka with manual commits. Each batch is whatever is ready once a message is
+ * there, so batches grow with load and latency stays low when idle.
  */
 export class ConfluentFrameConsumer implements FrameConsumer {
   private readonly consumer: Kafka.KafkaConsumer;
   private running = false;
   private paused = false;
   private loopActive = false;
+  /** The last consume call returned messages: the next only takes what is queued, without waiting. */
+  private queueMayHoldMore = false;
   /** Set when stop() begins; rebalance callbacks from then on leave the assignment alone. */
   private stopping = false;
   /** One list per partition, reused from batch to batch (emptied after each delivery). */
@@ -220,11 +223,6 @@ export class ConfluentFrameConsumer implements FrameConsumer {
           reject(brokersUnreachable(this.options.brokers, err));
           return;
         }
-        this.consumer.setDefaultConsumeTimeout(50);
-        // Undocumented in the typings but public in lib/kafka-consumer.js: wait only for the first message.
-        (this.consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(
-          true,
-        );
         this.consumer.subscribe([this.options.topic]);
         this.running = true;
         this.loop();
@@ -235,8 +233,18 @@ export class ConfluentFrameConsumer implements FrameConsumer {
   private loop(): void {
     if (!this.running || this.paused || this.loopActive) return;
     this.loopActive = true;
-    this.consumer.consume(4096, (err, messages) => {
+    // Wait (up to 50 ms) for one message, then take what is queued without waiting. consume(n) with
+    // the timeout for the first message only waits 1 ms more after each message it finds
+    // (KafkaConsumerConsumeNum::Execute), so every batch left at least 1 ms after its last record.
+    const drain = this.queueMayHoldMore;
+    this.consumer.setDefaultConsumeTimeout(drain ? 0 : 50);
+    this.consumer.consume(drain ? 4096 : 1, (err, messages) => {
       this.loopActive = false;
+      this.queueMayHoldMore = !err && messages.length > 0;
+      if (drain && !err && messages.length === 0) {
+        this.loop();
+        return;
+      }
       if (err) {
         if (this.running) this.callbacks.error(asError(err));
       } else if (messages.length > 0) {
