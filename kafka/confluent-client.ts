@@ -133,6 +133,9 @@ export class ConfluentFrameProducer implements FrameProducer {
   }
 }
 
+/** A batch this big means records queue up: the next consume call gathers for 1 ms after its last message. */
+const GATHER_AFTER_BATCH = 64;
+
 /**
  * Consumer over librdkafka with manual commits. Each batch is whatever is ready once a message is
  * there, so batches grow with load and latency stays low when idle.
@@ -142,8 +145,8 @@ export class ConfluentFrameConsumer implements FrameConsumer {
   private running = false;
   private paused = false;
   private loopActive = false;
-  /** The last consume call returned messages: the next only takes what is queued, without waiting. */
-  private queueMayHoldMore = false;
+  /** Messages the last consume call returned: it picks how the next one asks (loop()). */
+  private lastBatchSize = 0;
   /** Set when stop() begins; rebalance callbacks from then on leave the assignment alone. */
   private stopping = false;
   /** One list per partition, reused from batch to batch (emptied after each delivery). */
@@ -233,15 +236,21 @@ export class ConfluentFrameConsumer implements FrameConsumer {
   private loop(): void {
     if (!this.running || this.paused || this.loopActive) return;
     this.loopActive = true;
-    // Wait (up to 50 ms) for one message, then take what is queued without waiting. consume(n) with
-    // the timeout for the first message only waits 1 ms more after each message it finds
-    // (KafkaConsumerConsumeNum::Execute), so every batch left at least 1 ms after its last record.
-    const drain = this.queueMayHoldMore;
-    this.consumer.setDefaultConsumeTimeout(drain ? 0 : 50);
-    this.consumer.consume(drain ? 4096 : 1, (err, messages) => {
+    // consume(n) with its timeout for the first message only waits 1 ms more after each message it
+    // finds (KafkaConsumerConsumeNum::Execute): every batch left at least 1 ms after its last
+    // record. That gathers big batches under load, where 1 ms is nothing; at light load it was a
+    // millisecond of each record's latency. So after a small batch, or none: wait for one message,
+    // then take what is queued with no wait; after a big batch, gather as before.
+    const last = this.lastBatchSize;
+    const mode = last >= GATHER_AFTER_BATCH ? 'gather' : last > 0 ? 'drain' : 'wait';
+    this.consumer.setDefaultConsumeTimeout(mode === 'drain' ? 0 : 50);
+    (this.consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(
+      mode === 'gather',
+    );
+    this.consumer.consume(mode === 'wait' ? 1 : 4096, (err, messages) => {
       this.loopActive = false;
-      this.queueMayHoldMore = !err && messages.length > 0;
-      if (drain && !err && messages.length === 0) {
+      this.lastBatchSize = err ? 0 : messages.length;
+      if (mode === 'drain' && !err && messages.length === 0) {
         this.loop();
         return;
       }

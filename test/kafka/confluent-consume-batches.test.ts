@@ -1,7 +1,8 @@
 /**
- * How the Confluent frame consumer asks librdkafka for records (embedded cluster): it waits for one
- * message, then takes what is queued without waiting. consume(n) with its timeout for the first
- * message only waited 1 ms more after every batch's last message (KafkaConsumerConsumeNum::Execute).
+ * How the Confluent frame consumer asks librdkafka for records (embedded cluster). consume(n) with
+ * its timeout for the first message only waits 1 ms more after every batch's last message
+ * (KafkaConsumerConsumeNum::Execute): after a small batch, or none, it waits for one message and then
+ * takes what is queued without waiting; only after a big batch (a queue) does it gather so.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +18,14 @@ async function until(done: () => boolean, ms: number): Promise<void> {
 interface ConsumeCall {
   count: number;
   timeoutMs: number;
+  firstOnly: boolean;
   returned: number;
 }
+
+/** The three ways to ask: [count, timeout ms, timeout for the first message only]. */
+const WAIT = [1, 50, false];
+const DRAIN = [4096, 0, false];
+const GATHER = [4096, 50, true];
 
 describe('the Confluent frame consumer', () => {
   let cluster: EmbeddedCluster;
@@ -29,7 +36,7 @@ describe('the Confluent frame consumer', () => {
     await cluster.stop();
   });
 
-  it('waits for one message, then drains what is queued with no wait, and delivers every record in order', async () => {
+  it('waits for one message, drains what is queued with no wait, gathers only after a big batch, and delivers every record in order', async () => {
     const topic = `consume-batches-${randomUUID().slice(0, 8)}`;
     await cluster.createTopic(topic, 2);
     const records = new Map<number, number[]>([
@@ -52,11 +59,23 @@ describe('the Confluent frame consumer', () => {
     // Every consume call the adapter makes: how many it asked for, its timeout, what came back.
     const calls: ConsumeCall[] = [];
     type ConsumeCallback = (err: unknown, messages: unknown[]) => void;
-    const client = (consumer as unknown as { consumer: { consume(count: number, cb: ConsumeCallback): void; _consumeTimeout?: number } })
-      .consumer;
+    const client = (
+      consumer as unknown as {
+        consumer: {
+          consume(count: number, cb: ConsumeCallback): void;
+          _consumeTimeout?: number;
+          _consumeIsTimeoutOnlyForFirstMessage?: boolean;
+        };
+      }
+    ).consumer;
     const consume = client.consume.bind(client);
     client.consume = (count: number, cb: ConsumeCallback) => {
-      const call: ConsumeCall = { count, timeoutMs: client._consumeTimeout ?? -1, returned: -1 };
+      const call: ConsumeCall = {
+        count,
+        timeoutMs: client._consumeTimeout ?? -1,
+        firstOnly: client._consumeIsTimeoutOnlyForFirstMessage === true,
+        returned: -1,
+      };
       calls.push(call);
       consume(count, (err: unknown, messages: unknown[]) => {
         call.returned = err ? -1 : messages.length;
@@ -72,7 +91,8 @@ describe('the Confluent frame consumer', () => {
         topic,
         acks: 1,
         compression: 'none',
-        lingerMs: 0,
+        // Big producer batches: the mock hands the consumer one per partition per fetch.
+        lingerMs: 5,
         maxPendingFrames: 10_000,
         idempotent: false,
       },
@@ -95,14 +115,16 @@ describe('the Confluent frame consumer', () => {
     expect(total).toBe(2_010);
     for (const offsets of records.values()) expect(offsets).toEqual(offsets.map((_o, i) => i));
     // stop() waited for the call in progress: every call has settled (-1: it failed).
-    // Only two kinds of call: wait for one message, or take up to 4096 without waiting.
-    for (const c of calls) expect([c.count, c.timeoutMs]).toEqual(c.count === 1 ? [1, 50] : [4096, 0]);
-    expect(calls[0]!.count).toBe(1);
+    const kind = (c: ConsumeCall): unknown[] => [c.count, c.timeoutMs, c.firstOnly];
+    expect(kind(calls[0]!)).toEqual(WAIT);
     for (let i = 1; i < calls.length; i++) {
-      // A call that found messages is followed by a drain; an empty or failed one by a wait.
-      expect(calls[i]!.count).toBe(calls[i - 1]!.returned > 0 ? 4096 : 1);
+      // After a big batch: gather; after a small one: drain; after none (or a failure): wait.
+      const before = calls[i - 1]!.returned;
+      expect(kind(calls[i]!)).toEqual(before >= 64 ? GATHER : before > 0 ? DRAIN : WAIT);
     }
     expect(calls.some((c) => c.count === 4096 && c.returned > 1)).toBe(true);
+    // The burst made a queue: some batch was big enough that the next call gathered.
+    expect(calls.some((c) => c.firstOnly)).toBe(true);
     expect(calls.filter((c) => c.count === 1 && c.returned === 1).length).toBeGreaterThanOrEqual(10);
   });
 });
