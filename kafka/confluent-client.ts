@@ -11,7 +11,7 @@ import type {
   ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
-import { DEFAULT_FETCH_WAIT_MS, GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
+import { DEFAULT_FETCH_WAIT_MS, DEFAULT_MAX_IN_FLIGHT_REQUESTS, GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
 import { trackNativeCall } from './native-calls.js';
 import { pause } from './shutdown-steps.js';
 
@@ -51,7 +51,7 @@ export class ConfluentFrameProducer implements FrameProducer {
       // A request unanswered this long is retried: market data cannot wait Kafka's default 30 s.
       'request.timeout.ms': options.requestTimeoutMs ?? 5_000,
       'enable.idempotence': options.idempotent,
-      ...(options.maxInFlightRequests !== undefined ? { 'max.in.flight.requests.per.connection': options.maxInFlightRequests } : {}),
+      'max.in.flight.requests.per.connection': options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
       'queue.buffering.max.messages': Math.max(1000, options.maxPendingFrames * 2),
       'socket.nagle.disable': true,
       log_level: 3,

@@ -12,7 +12,8 @@ export interface ProfileSettings {
   producerLingerMs: number;
   /**
    * Produce requests in flight per broker connection (confluent client); null: the client's
-   * default. 1 makes the client batch only while a request is out, the rule the frames follow.
+   * default (kafka/client.ts DEFAULT_MAX_IN_FLIGHT_REQUESTS). 1 makes the client batch only while
+   * a request is out, the rule the frames follow.
    */
   producerMaxInFlight: number | null;
   /**
