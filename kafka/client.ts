@@ -41,7 +41,25 @@ export interface ProducerOptions extends ConnectionOptions {
   requestTimeoutMs?: number;
   /** Largest message the client accepts (librdkafka message.max.bytes); the client's default when absent. */
   maxMessageBytes?: number;
+  /**
+   * Produce requests in flight per broker connection (librdkafka
+   * max.in.flight.requests.per.connection); DEFAULT_MAX_IN_FLIGHT_REQUESTS when absent. 1 with a
+   * linger of 0 batches only while a request is out (Nagle's rule), as ProduceRequestQueue does for
+   * the clients without a linger.
+   */
+  maxInFlightRequests?: number;
 }
+
+/**
+ * Kafka's Java producer's max.in.flight.requests.per.connection, where librdkafka's is 1,000,000.
+ * librdkafka sends one partition per produce request, and a broker works through one request per
+ * connection at a time, with acks=all each until the followers have it. Unbounded, the producer
+ * kept sending a small batch per partition every linger while earlier ones waited at the broker
+ * (real Kafka, 3 nodes, RF 3, 150k ticks/s: up to 78 requests awaiting a response per broker,
+ * batches of 6-32 frames, send -> ack p50 0.9-1.1 s); bounded, frames wait in the client and go
+ * in bigger batches (up to 321 frames).
+ */
+export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 5;
 
 export interface OutgoingFrame {
   partition: number;

@@ -11,7 +11,7 @@ import type {
   ProducerOptions,
 } from './client.js';
 import { brokersUnreachable, FirehoseError } from './errors.js';
-import { DEFAULT_FETCH_WAIT_MS, GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
+import { DEFAULT_FETCH_WAIT_MS, DEFAULT_MAX_IN_FLIGHT_REQUESTS, GROUP_JOIN_TIMEOUT_MS, MAX_RECORD_BYTES } from './client.js';
 import { trackNativeCall } from './native-calls.js';
 import { pause } from './shutdown-steps.js';
 
@@ -51,6 +51,7 @@ export class ConfluentFrameProducer implements FrameProducer {
       // A request unanswered this long is retried: market data cannot wait Kafka's default 30 s.
       'request.timeout.ms': options.requestTimeoutMs ?? 5_000,
       'enable.idempotence': options.idempotent,
+      'max.in.flight.requests.per.connection': options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
       'queue.buffering.max.messages': Math.max(1000, options.maxPendingFrames * 2),
       'socket.nagle.disable': true,
       log_level: 3,
@@ -75,8 +76,11 @@ export class ConfluentFrameProducer implements FrameProducer {
           reject(brokersUnreachable(this.options.brokers, err));
           return;
         }
-        // Delivery reports are served by poll(); a short interval keeps ack latency honest.
-        this.producer.setPollInterval(1);
+        // Delivery reports are served by librdkafka's background thread, which hands each to this
+        // thread as it comes (the library's own KafkaJS-style producer does the same). A 1 ms JS
+        // poll timer delivered them a timer turn late, and the generator, which closes its frames
+        // only when nothing is in flight, waited on those late acknowledgements too.
+        this.producer.setPollInBackground(true);
         resolve();
       });
     });
@@ -118,11 +122,9 @@ export class ConfluentFrameProducer implements FrameProducer {
   async disconnect(): Promise<void> {
     if (!this.producer.isConnected()) return;
     this.closing = true;
-    // The poll timer must stop before the native disconnect starts. The library stops it only on
-    // 'disconnected', after the threadpool has deleted the librdkafka handle; a poll in between
-    // (every 1 ms here) calls into a handle being destroyed: a segfault or "pure virtual method
-    // called" in Producer::Poll (core dump from the fault suite).
-    this.producer.setPollInterval(0);
+    // No JS poll timer may run here: one racing the native disconnect called into a handle being
+    // destroyed, a segfault or "pure virtual method called" in Producer::Poll (core dump from the
+    // fault suite). Delivery reports come from librdkafka's background thread instead.
     // Our flush serves the delivery reports still owed. The one inside the library's disconnect
     // hands them to a dispatcher it deactivates right after: 200 of 2,000 reached JS in a test. So
     // the library's flush gets no time of its own: what ours left after 5 s is abandoned either way.
@@ -131,16 +133,20 @@ export class ConfluentFrameProducer implements FrameProducer {
   }
 }
 
+/** A batch this big means records queue up: the next consume call gathers for 1 ms after its last message. */
+const GATHER_AFTER_BATCH = 64;
+
 /**
- * Consumer over librdkafka with manual commits. `consume(n)` returns as soon as the first
- * message is there plus whatever else is ready, so batches grow with load and latency stays low
- * when idle.
+ * Consumer over librdkafka with manual commits. Each batch is whatever is ready once a message is
+ * there, so batches grow with load and latency stays low when idle.
  */
 export class ConfluentFrameConsumer implements FrameConsumer {
   private readonly consumer: Kafka.KafkaConsumer;
   private running = false;
   private paused = false;
   private loopActive = false;
+  /** Messages the last consume call returned: it picks how the next one asks (loop()). */
+  private lastBatchSize = 0;
   /** Set when stop() begins; rebalance callbacks from then on leave the assignment alone. */
   private stopping = false;
   /** One list per partition, reused from batch to batch (emptied after each delivery). */
@@ -220,11 +226,6 @@ export class ConfluentFrameConsumer implements FrameConsumer {
           reject(brokersUnreachable(this.options.brokers, err));
           return;
         }
-        this.consumer.setDefaultConsumeTimeout(50);
-        // Undocumented in the typings but public in lib/kafka-consumer.js: wait only for the first message.
-        (this.consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(
-          true,
-        );
         this.consumer.subscribe([this.options.topic]);
         this.running = true;
         this.loop();
@@ -235,8 +236,24 @@ export class ConfluentFrameConsumer implements FrameConsumer {
   private loop(): void {
     if (!this.running || this.paused || this.loopActive) return;
     this.loopActive = true;
-    this.consumer.consume(4096, (err, messages) => {
+    // consume(n) with its timeout for the first message only waits 1 ms more after each message it
+    // finds (KafkaConsumerConsumeNum::Execute): every batch left at least 1 ms after its last
+    // record. That gathers big batches under load, where 1 ms is nothing; at light load it was a
+    // millisecond of each record's latency. So after a small batch, or none: wait for one message,
+    // then take what is queued with no wait; after a big batch, gather as before.
+    const last = this.lastBatchSize;
+    const mode = last >= GATHER_AFTER_BATCH ? 'gather' : last > 0 ? 'drain' : 'wait';
+    this.consumer.setDefaultConsumeTimeout(mode === 'drain' ? 0 : 50);
+    (this.consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(
+      mode === 'gather',
+    );
+    this.consumer.consume(mode === 'wait' ? 1 : 4096, (err, messages) => {
       this.loopActive = false;
+      this.lastBatchSize = err ? 0 : messages.length;
+      if (mode === 'drain' && !err && messages.length === 0) {
+        this.loop();
+        return;
+      }
       if (err) {
         if (this.running) this.callbacks.error(asError(err));
       } else if (messages.length > 0) {

@@ -54,6 +54,12 @@ export function loadGeneratorOptions(
  * arrive, so the producer can be connected (and the consumers primed) before the generator and
  * its schedule exist.
  */
+/** The profile's cap on produce requests in flight, when it sets one. */
+function maxInFlightOf(config: RunConfig): { maxInFlightRequests?: number } {
+  const cap = PROFILE_SETTINGS[config.workload.profile].producerMaxInFlight;
+  return cap === null ? {} : { maxInFlightRequests: cap };
+}
+
 export function createProducerFor(config: RunConfig, brokers: string, target: () => AnyLoadGenerator | null): FrameProducer {
   const p = config.producer;
   return createFrameProducer(
@@ -65,6 +71,7 @@ export function createProducerFor(config: RunConfig, brokers: string, target: ()
       acks: p.acks,
       compression: p.compression,
       lingerMs: p.producerLingerMs,
+      ...maxInFlightOf(config),
       maxPendingFrames: 20_000,
       idempotent: p.idempotent,
       requestTimeoutMs: p.requestTimeoutMs,

@@ -60,7 +60,7 @@ describe('resolveRunConfig', () => {
       throughput.workload.flushWhenIdle,
     ]).toEqual(['throughput', RUN_DEFAULTS.frameLingerMs, RUN_DEFAULTS.producerLingerMs, true]);
     const latency = resolveRunConfig({ profile: 'latency' });
-    expect([latency.workload.frameLingerMs, latency.producer.producerLingerMs, latency.workload.flushWhenIdle]).toEqual([1, 1, true]);
+    expect([latency.workload.frameLingerMs, latency.producer.producerLingerMs, latency.workload.flushWhenIdle]).toEqual([1, 0, true]);
     expect(resolveRunConfig({ profile: 'latency', producerLingerMs: 3 }).producer.producerLingerMs).toBe(3);
     expect(rejection({ profile: 'fast' as never })).toMatch(/^--profile "fast" is invalid/);
     expect(resolveRunConfig({ durationSec: 10, warmupSec: 2 }).workload.warmupSec).toBe(2);
