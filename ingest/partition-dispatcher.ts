@@ -526,8 +526,13 @@ export class PartitionDispatcher {
     this.notifyIfIdle();
   }
 
+  /**
+   * Resumes once both bounds have half their room back. On records alone, a pause the bytes bound
+   * set (large frames: 256 of 64 ticks, far below the records bound) was lifted by the very next
+   * finished task, so the consumer fetched again with the bytes still over their bound.
+   */
   private maybeResume(): void {
-    if (this.paused && this.queued <= this.maxQueuedFrames / 2) {
+    if (this.paused && this.queued <= this.maxQueuedFrames / 2 && this.queuedBytes <= this.maxQueuedBytes / 2) {
       this.paused = false;
       this.hooks.resume();
     }

@@ -451,6 +451,45 @@ describe('partition dispatcher', () => {
     dispatcher.push(0, [record(0, 10, 0)]);
     expect(h.pauses).toBe(1);
   });
+  it('keeps the consumer paused by the bytes bound until half of those bytes drained', async () => {
+    const h = hooks();
+    const pending: Array<() => void> = [];
+    const dispatcher = new PartitionDispatcher(
+      () => new Promise<FrameTaskResult>((resolve) => pending.push(() => resolve({ ticks: 1, problem: null }))),
+      h,
+      () => 0,
+      1_000_000,
+      3,
+      // One frame per task, so each finished task takes one frame off the queue.
+      1 / 64,
+      // 72-byte records: ten may wait.
+      72 * 10,
+    );
+    dispatcher.push(
+      0,
+      Array.from({ length: 11 }, (_, i) => record(0, i, 0)),
+    );
+    expect(h.pauses).toBe(1);
+    expect(dispatcher.queuedFrames).toBe(10);
+    // 10 → 6 waiting: still more than half the bytes bound (5 records).
+    for (let k = 0; k < 4; k++) {
+      pending.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(dispatcher.queuedFrames).toBe(6);
+    expect(h.resumes).toBe(0);
+    pending.shift()!();
+    await new Promise((r) => setImmediate(r));
+    expect(dispatcher.queuedFrames).toBe(5);
+    expect(h.resumes).toBe(1);
+    while (pending.length > 0) {
+      pending.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await dispatcher.whenIdle();
+    expect(h.done).toBe(11);
+  });
+
   it("sends a task group's partitions in one task: ticks, refusals and commits land on each record's own partition", async () => {
     const h = hooks();
     const tasks: Array<{ count: number; segments: number[] | undefined }> = [];
