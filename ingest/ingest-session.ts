@@ -18,6 +18,7 @@ import { PartitionDispatcher, type DeadLetterKind } from './partition-dispatcher
 import { createAnalyticsPool, type AnalyticsPool } from './worker-pool.js';
 import { STAGES } from './worker-protocol.js';
 import { WarmupCutoff } from './warmup-cutoff.js';
+import { warmUpDispatch } from './dispatch-warmup.js';
 import { pause, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-steps.js';
 
 /**
@@ -27,6 +28,8 @@ import { pause, SHUTDOWN_BUDGET_MS, ShutdownSteps } from '../kafka/shutdown-step
  */
 const MAX_QUEUED_BYTES = 256 * frameByteLength(64);
 const MAX_QUEUED_RECORDS = 16_384;
+/** This process's dispatcher path, warmed once (JIT code is the process's, whatever the session). */
+let dispatchWarm: Promise<number> | null = null;
 /** Longest the session waits for its workers' JIT warm-up before it joins the group. */
 const WORKER_WARMUP_WAIT_MS = 20_000;
 
@@ -242,6 +245,14 @@ export class IngestSession {
     try {
       await session.deadLetters.connect();
       await session.alerts.connect();
+      // This thread's per-record path warms up meanwhile (ingest/dispatch-warmup.ts).
+      dispatchWarm ??= warmUpDispatch({
+        framesPerTask: options.framesPerTask,
+        taskGroups: options.workers,
+        maxQueuedRecords: MAX_QUEUED_RECORDS,
+        maxQueuedBytes: MAX_QUEUED_BYTES,
+      });
+      await dispatchWarm;
       // Join the group only once the workers can take tasks (a late worker is waited for no longer).
       await session.pool.whenWarm(WORKER_WARMUP_WAIT_MS);
       await session.consumer.start();
