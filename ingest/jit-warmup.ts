@@ -4,9 +4,10 @@ import { createTickLabels, type TickLabelsShared } from '../analytics/tick-label
 import { createDeliveryLedger, DeliveryLedger } from '../metrics/delivery-ledger.js';
 import { LoadGenerator } from '../loadgen/load-generator.js';
 import type { FrameProducer, OutgoingFrame } from '../kafka/client.js';
-import { packFrames } from '../wire/frame-pack.js';
+import { packFrames, packFramesInto, packedByteLength } from '../wire/frame-pack.js';
 import { FRAME_HEADER_BYTES, FrameReader, TICK_BYTES } from '../wire/tick-frame.js';
 import { FrameTaskAnalysis } from './frame-task-analysis.js';
+import type { FrameTask } from './worker-protocol.js';
 
 /**
  * JIT warm-up on throwaway data, before a run's schedule starts. V8 compiles the hot paths
@@ -83,13 +84,22 @@ export function warmUpAnalysis(dims: AnalyticsDims, config: Partial<AnalyticsCon
   const labelled = createAnalyticsState(dims);
   labelled.labels = stream.labels;
   runTasks(new FrameAnalyzer(labelled, config), frames);
-  runTasks(new FrameAnalyzer(createAnalyticsState(dims), config), singleTickFrames(frames, WARMUP_SINGLE_TICKS));
+  runTasks(new FrameAnalyzer(createAnalyticsState(dims), config), singleTickFrames(frames, WARMUP_SINGLE_TICKS), true);
 }
 
-function runTasks(analyzer: FrameAnalyzer, frames: Buffer[]): void {
+/**
+ * `grouped`: every task as a task group's at one tick per record (ingest/partition-dispatcher.ts):
+ * GROUP_RUNS partitions' runs, each in shared memory of its own (`packed`, then `more`). Warmed
+ * only on one buffer, the workers' task path was compiled again on the run's first such tasks.
+ */
+function runTasks(analyzer: FrameAnalyzer, frames: Buffer[], grouped = false): void {
   const analysis = new FrameTaskAnalysis(analyzer, new DeliveryLedger(createDeliveryLedger(1, WARMUP_TICKS)), null);
   for (let from = 0, task = 0; from < frames.length; from += WARMUP_FRAMES_PER_TASK, task++) {
     const values = frames.slice(from, from + WARMUP_FRAMES_PER_TASK);
+    if (grouped) {
+      analysis.run(groupTask(values));
+      continue;
+    }
     const packed = packFrames(
       values,
       values.map(() => 0),
@@ -100,6 +110,29 @@ function runTasks(analyzer: FrameAnalyzer, frames: Buffer[]): void {
     analysis.run({ packed, count: values.length, partition: 0, offset: 0, ...(segments ? { segments } : {}) });
   }
   analysis.takeMeasurements();
+}
+
+const GROUP_RUNS = 4;
+
+/** `values` as one task of GROUP_RUNS partitions' runs, each packed into a SharedArrayBuffer of its own. */
+export function groupTask(values: Buffer[]): FrameTask {
+  const per = Math.ceil(values.length / GROUP_RUNS);
+  const buffers: SharedArrayBuffer[] = [];
+  const segments: number[] = [];
+  for (let r = 0; r * per < values.length; r++) {
+    const part = values.slice(r * per, (r + 1) * per);
+    const buffer = new SharedArrayBuffer(packedByteLength(part));
+    packFramesInto(
+      buffer,
+      part,
+      part.map(() => 0),
+    );
+    buffers.push(buffer);
+    segments.push(r, 0, part.length);
+  }
+  const task: FrameTask = { packed: buffers[0]!, count: values.length, partition: 0, offset: 0, segments };
+  if (buffers.length > 1) task.more = buffers.slice(1);
+  return task;
 }
 
 /** The first `ticks` ticks of `frames`, each in a frame of its own (the header's tick count 1). */
