@@ -315,7 +315,8 @@ export class OutlierDetector {
     let verdict = 0;
     // A held tick of another venue past its deadline (NaN, never passed, while none is held or
     // the timeout is off).
-    if (timeUs > J[j + OutlierJumpField.deadline]) verdict = this.expire(instrument, venue, timeUs);
+    // The rare calls take the time read again from `tick` too (as they do the mid, below).
+    if (timeUs > J[j + OutlierJumpField.deadline]) verdict = this.expire(instrument, venue, k[TickSlot.timeUs]);
     let last = t[o + OutlierField.lastMid];
     if (last !== last) {
       t[o + OutlierField.lastMid] = mid;
@@ -405,7 +406,7 @@ export class OutlierDetector {
       t[o + OutlierField.heldId] = id;
       t[o + OutlierField.heldUs] = timeUs;
       if (this.timeoutIntervals > 0) {
-        const deadline = this.deadlineOf(cell, timeUs);
+        const deadline = this.deadlineOf(cell, k[TickSlot.timeUs]);
         const dl = J[j + OutlierJumpField.deadline];
         if (!(dl <= deadline)) J[j + OutlierJumpField.deadline] = deadline;
       }
