@@ -162,9 +162,14 @@ export class OutlierDetector {
   private readonly table: Float64Array;
   private readonly rejects: Uint8Array;
   private readonly venues: number;
-  private readonly alpha: number;
   /** Updates that use 1/(n+1) rather than α: those where 1/(n+1) > α. */
   private readonly exactUpdates: number;
+  /**
+   * The EWMA weight of update n: 1/(n+1) for n < exactUpdates, then α (the last entry). A table,
+   * not `n < exactUpdates ? 1 / (n + 1) : this.alpha`: Turbofan read the field tagged, so the
+   * branches met as a tagged value and 1/(n+1) was boxed on every warm-up update.
+   */
+  private readonly weights: Float64Array;
   private readonly warmup: number;
   private readonly threshold2: number;
   private readonly floor2: number;
@@ -215,8 +220,10 @@ export class OutlierDetector {
     this.table = outlierTable(state);
     this.rejects = outlierRejectTable(state);
     this.venues = state.dims.venues;
-    this.alpha = config.outlierAlpha;
     this.exactUpdates = exactUpdates(config.outlierAlpha);
+    this.weights = new Float64Array(this.exactUpdates + 1);
+    for (let u = 0; u < this.exactUpdates; u++) this.weights[u] = 1 / (u + 1);
+    this.weights[this.exactUpdates] = config.outlierAlpha;
     this.warmup = config.outlierWarmup;
     this.threshold2 = config.outlierZ * config.outlierZ;
     this.floor2 = (config.outlierSigmaFloorBps * 1e-4) ** 2;
@@ -533,7 +540,7 @@ export class OutlierDetector {
       const c2 = VARIANCE_CLIP_Z2 * scale2;
       if (d * d > c2) d = d > 0 ? Math.sqrt(c2) : -Math.sqrt(c2);
     }
-    const a = n < this.exactUpdates ? 1 / (n + 1) : this.alpha;
+    const a = this.weights[n < this.exactUpdates ? n : this.exactUpdates];
     t[o + OutlierField.mean] = mean + a * d;
     t[o + OutlierField.variance] = (1 - a) * (variance + a * d * d);
     t[o + OutlierField.n] = n + 1;
