@@ -128,6 +128,11 @@ function reposition(t: Float64Array, row: number, o: Uint8Array, ord: number, po
  * (timeUs, freshUs); the venues that quoted after a time t, a retrospective reference, are
  * (t, AFTER): t - last <= -Number.MIN_VALUE exactly when last > t (a difference of doubles is 0
  * only when they are equal).
+ *
+ * The window comes in and the median goes out through `w` (MedianSlot), not as arguments and a
+ * result: Turbofan does not always inline this at every call site, and a call that is not
+ * inlined boxes each double argument and the result (most ticks call it: 20 bytes a tick in a
+ * pipeline worker).
  */
 function medianWithin(
   t: Float64Array,
@@ -137,22 +142,29 @@ function medianWithin(
   base: number,
   quoted: number,
   count: number,
-  nowUs: number,
-  windowUs: number,
-): number {
+  w: Float64Array,
+): void {
   const lo = (count - 1) >> 1;
   const hi = count >> 1;
-  if (count === quoted) return 0.5 * (t[row + order[base + lo]] + t[row + order[base + hi]]);
+  if (count === quoted) {
+    w[MedianSlot.median] = 0.5 * (t[row + order[base + lo]] + t[row + order[base + hi]]);
+    return;
+  }
+  const nowUs = w[MedianSlot.nowUs];
+  const windowUs = w[MedianSlot.windowUs];
   let seen = 0;
   let low = NaN;
   for (let j = 0; j < quoted; j++) {
     const u = order[base + j];
     if (!(nowUs - t[rLast + u] <= windowUs)) continue;
     if (seen === lo) low = t[row + u];
-    if (seen === hi) return 0.5 * (low + t[row + u]);
+    if (seen === hi) {
+      w[MedianSlot.median] = 0.5 * (low + t[row + u]);
+      return;
+    }
     seen++;
   }
-  return NaN; // unreachable: `count` venues are within the window
+  w[MedianSlot.median] = NaN; // unreachable: `count` venues are within the window
 }
 
 /**
@@ -169,28 +181,36 @@ function medianOfOthers(
   quoted: number,
   count: number,
   skip: number,
-  nowUs: number,
-  windowUs: number,
-): number {
+  w: Float64Array,
+): void {
   const lo = (count - 1) >> 1;
   const hi = count >> 1;
   if (count === quoted - 1) {
-    return 0.5 * (t[row + order[base + lo + +(lo >= skipPos)]] + t[row + order[base + hi + +(hi >= skipPos)]]);
+    w[MedianSlot.median] = 0.5 * (t[row + order[base + lo + +(lo >= skipPos)]] + t[row + order[base + hi + +(hi >= skipPos)]]);
+    return;
   }
+  const nowUs = w[MedianSlot.nowUs];
+  const windowUs = w[MedianSlot.windowUs];
   let seen = 0;
   let low = NaN;
   for (let j = 0; j < quoted; j++) {
     const u = order[base + j];
     if (u === skip || !(nowUs - t[rLast + u] <= windowUs)) continue;
     if (seen === lo) low = t[row + u];
-    if (seen === hi) return 0.5 * (low + t[row + u]);
+    if (seen === hi) {
+      w[MedianSlot.median] = 0.5 * (low + t[row + u]);
+      return;
+    }
     seen++;
   }
-  return NaN; // unreachable: `count` venues other than `skip` are within the window
+  w[MedianSlot.median] = NaN; // unreachable: `count` venues other than `skip` are within the window
 }
 
 /** medianWithin's window for the venues that quoted strictly after its `nowUs`. */
 const AFTER = -Number.MIN_VALUE;
+
+/** medianWithin's window (its end and length) and its median. */
+const MedianSlot = { nowUs: 0, windowUs: 1, median: 2 } as const;
 
 /** SourceScorer.quote: the quote onQuote feeds (the analyzer's current tick, analytics/current-tick.ts). */
 export const QuoteSlot = { bid: TickSlot.bid, ask: TickSlot.ask, timeUs: TickSlot.timeUs } as const;
@@ -213,6 +233,12 @@ export class SourceScorer {
   readonly quote: Float64Array;
   /** A quote's mid, its reference and the fresh venues' median spread, for addDeviation (DeviationSlot). */
   private readonly deviation = new Float64Array(3);
+  /** medianWithin's window (MedianSlot) of the fresh venues at the tick's time, set by onQuote. */
+  private readonly freshWindow = new Float64Array(3);
+  /** medianWithin's window of the venues that quoted after a waiting quote (judge). */
+  private readonly afterWindow = new Float64Array(3);
+  /** medianWithin's window for the public medians at a given time (rowMedian). */
+  private readonly queryWindow = new Float64Array(3);
   private readonly freshUs: number;
   private readonly tauUs: number;
   private readonly devAlpha: number;
@@ -263,6 +289,9 @@ export class SourceScorer {
     this.order = scorerOrderTable(state);
     this.perInstrument = scorerInstrumentTable(state);
     this.freshUs = config.scorerFreshUs;
+    this.freshWindow[MedianSlot.windowUs] = config.scorerFreshUs;
+    this.afterWindow[MedianSlot.windowUs] = AFTER;
+    this.queryWindow[MedianSlot.windowUs] = config.scorerFreshUs;
     this.tauUs = config.scorerStalenessTauUs;
     this.devAlpha = config.scorerDevAlpha;
     this.uptimeAlpha = config.scorerUptimeAlpha;
@@ -311,6 +340,9 @@ export class SourceScorer {
       this.stallBegan = false;
       return false;
     }
+    // Every median below (here, judgeDue, judge, spreadMedian) is of the venues fresh at this time.
+    const w = this.freshWindow;
+    w[MedianSlot.nowUs] = timeUs;
     const t = this.rows;
     const c = this.cells;
     const V = this.venues;
@@ -375,8 +407,12 @@ export class SourceScorer {
     let stalled = false;
     this.stallBegan = false;
     if (run === 0) {
-      c[o + ScorerField.runConsensus] =
-        fresh >= this.minVenues ? medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs) : mid;
+      if (fresh >= this.minVenues) {
+        medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, w);
+        c[o + ScorerField.runConsensus] = w[MedianSlot.median];
+      } else {
+        c[o + ScorerField.runConsensus] = mid;
+      }
     } else if (c[o + ScorerField.runConsensus] === Infinity) {
       stalled = true;
     } else if (run >= this.stallAfter) {
@@ -385,9 +421,14 @@ export class SourceScorer {
       // Too few fresh venues to tell where the market is: an unchanged mid counts as left behind.
       let away = fresh < this.minVenues;
       if (!away) {
-        const consensus = medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
-        const medSpread = medianWithin(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, timeUs, this.freshUs);
-        const scale = this.spreadScale(medSpread, consensus);
+        medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, w);
+        const consensus = w[MedianSlot.median];
+        medianWithin(t, rSpread, rLast, this.order, spreadOrd, quoted, fresh, w);
+        const medSpread = w[MedianSlot.median];
+        // spreadScale(medSpread, consensus), written out: most ticks on a price grid come here, and
+        // Turbofan did not inline the call, boxing both doubles on each.
+        const floor = consensus * this.minSpreadFrac;
+        const scale = medSpread > floor ? medSpread : floor;
         away = Math.abs(consensus - mid) - Math.abs(c[o + ScorerField.runConsensus] - mid) > this.stallAwaySpreads * scale;
       }
       const rAway = rBase + ScorerRow.awayUs * V;
@@ -444,7 +485,8 @@ export class SourceScorer {
       if (fresh >= this.minVenues && !badTick) {
         const d = this.deviation;
         d[DeviationSlot.mid] = mid;
-        d[DeviationSlot.reference] = medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, timeUs, this.freshUs);
+        medianWithin(t, rMid, rLast, this.order, midOrd, quoted, fresh, w);
+        d[DeviationSlot.reference] = w[MedianSlot.median];
         this.spreadMedian(rBase, spreadOrd, quoted, fresh);
         this.addDeviation(instrument, venue);
       }
@@ -549,19 +591,8 @@ export class SourceScorer {
       if (others < 1 || others < this.minVenues - 1) continue;
       const d = this.deviation;
       d[DeviationSlot.mid] = t[rBase + ScorerRow.pendingMid * V + u];
-      d[DeviationSlot.reference] = medianOfOthers(
-        t,
-        rBase + ScorerRow.mid * V,
-        rLast,
-        this.order,
-        midOrd,
-        this.order[midPos + u],
-        quoted,
-        others,
-        u,
-        timeUs,
-        this.freshUs,
-      );
+      medianOfOthers(t, rBase + ScorerRow.mid * V, rLast, this.order, midOrd, this.order[midPos + u], quoted, others, u, this.freshWindow);
+      d[DeviationSlot.reference] = this.freshWindow[MedianSlot.median];
       // The median spread is the tick's, the same for every quote judged here (a few a call).
       if (!spread) {
         this.spreadMedian(rBase, spreadOrd, quoted, fresh);
@@ -602,7 +633,10 @@ export class SourceScorer {
       // two values, 0.5 · (a + b), does not depend on their order (nor does 0.5 · (a + a)).
       reference = 0.5 * (t[rMid + t[rBase + ScorerRow.pendingFirst * V + u]] + t[rMid + venue]);
     } else {
-      reference = medianWithin(t, rMid, rBase + ScorerRow.lastUs * V, this.order, midOrd, quoted, k, pu, AFTER);
+      const w = this.afterWindow;
+      w[MedianSlot.nowUs] = pu;
+      medianWithin(t, rMid, rBase + ScorerRow.lastUs * V, this.order, midOrd, quoted, k, w);
+      reference = w[MedianSlot.median];
     }
     const d = this.deviation;
     d[DeviationSlot.mid] = t[rBase + ScorerRow.pendingMid * V + u];
@@ -630,17 +664,10 @@ export class SourceScorer {
     // value, a heap number allocated per call; an assignment in an `if` stays a double.
     let medSpread = NaN;
     if (fresh > 0) {
-      medSpread = medianWithin(
-        this.rows,
-        rBase + ScorerRow.spread * V,
-        rBase + ScorerRow.lastUs * V,
-        this.order,
-        spreadOrd,
-        quoted,
-        fresh,
-        this.quote[QuoteSlot.timeUs],
-        this.freshUs,
-      );
+      // The fresh window onQuote set: the tick's time.
+      const w = this.freshWindow;
+      medianWithin(this.rows, rBase + ScorerRow.spread * V, rBase + ScorerRow.lastUs * V, this.order, spreadOrd, quoted, fresh, w);
+      medSpread = w[MedianSlot.median];
     }
     this.deviation[DeviationSlot.medSpread] = medSpread;
   }
@@ -725,7 +752,10 @@ export class SourceScorer {
     }
     if (fresh === 0) return NaN;
     const ord = (instrument * ORDER_ROWS + orderRow) * V;
-    return medianWithin(t, rBase + row * V, rLast, this.order, ord, quoted, fresh, nowUs, this.freshUs);
+    const w = this.queryWindow;
+    w[MedianSlot.nowUs] = nowUs;
+    medianWithin(t, rBase + row * V, rLast, this.order, ord, quoted, fresh, w);
+    return w[MedianSlot.median];
   }
 
   /** Score in [0, 1] of one (instrument, venue) at `nowUs`: its quality × exp(−age/τ); NaN when the venue never quoted it. */
