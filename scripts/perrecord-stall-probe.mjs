@@ -6,10 +6,9 @@
 // alone first (as bench/raw-client-probe.ts), RAW=only does just that. Prints `window monotonic
 // a b` (CLOCK_MONOTONIC s) for cutting a `perf record` of the process to the measured read.
 // Usage: [RAW=1|only] node scripts/perrecord-stall-probe.mjs [recordsPerPartition=25000] [passes=1]
-import { EmbeddedCluster } from '../dist/kafka/embedded-cluster.js';
-import { createFrameConsumer, createFrameProducer } from '../dist/kafka/client-factory.js';
+import { createFrameConsumer } from '../dist/kafka/client-factory.js';
 import { IngestSession } from '../dist/ingest/ingest-session.js';
-import { FrameWriter } from '../dist/wire/tick-frame.js';
+import { prefillOneTickTopic, sleep } from './perrecord-prefill.mjs';
 import { nowUs } from '../dist/wire/clock.js';
 import { readThreads } from '../dist/metrics/thread-cpu.js';
 import { performance } from 'node:perf_hooks';
@@ -19,30 +18,7 @@ const perPartition = Number(process.argv[2] ?? 25000);
 const passes = Number(process.argv[3] ?? 1);
 const partitions = 8;
 const topic = `stall-${process.pid}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const cluster = await EmbeddedCluster.start({ topics: [{ name: topic, partitions }], groupInitialRebalanceDelayMs: 0 });
-const brokers = cluster.bootstrapServers;
-const total = perPartition * partitions;
-let acked = 0;
-const producer = createFrameProducer(
-  'confluent',
-  { brokers, clientId: 'prefill', topic, acks: -1, compression: 'none', lingerMs: 5, maxPendingFrames: 50_000, idempotent: false },
-  { delivered: () => acked++, failed: (_f, e) => console.error('prefill', e.message) },
-);
-await producer.connect();
-const w = new FrameWriter(1);
-const t0 = nowUs();
-for (let seq = 0; seq < total; ) {
-  const instrument = (seq * 7919) % 1000;
-  w.append(seq, 0, seq % 5, instrument, 0, t0, 100 + instrument * 0.01, 100.02 + instrument * 0.01, 100, 100);
-  const frame = w.finish(0, instrument, t0);
-  if (producer.send({ partition: seq % partitions, key: Buffer.from(String(instrument)), value: frame, tickCount: 1, producedAtUs: t0 }))
-    seq++;
-  else await sleep(1);
-}
-await producer.flush(30_000);
-await producer.disconnect();
-console.error(`prefilled ${acked} of ${total}`);
+const { cluster, brokers, total } = await prefillOneTickTopic(topic, partitions, perPartition);
 
 // schedstat: ns on CPU, ns waiting on a run queue (runnable, not running), timeslices.
 const threadsNow = () => {
