@@ -64,9 +64,8 @@ export interface ModeSettings {
   /** The naive baseline's stage budget, s (search and half-rate run; it is not confirmed). */
   naiveBudgetSec: number;
   /**
-   * First rate of the first client pipeline's search as a fraction of the no-transport limit
-   * measured in the same run, and the clients after it start at the rate the one before sustained;
-   * null: every search starts at the plan's startRate.
+   * First rate of every client pipeline's search as a fraction of the no-transport limit measured
+   * in the same run; null: every search starts at the plan's startRate.
    */
   startFromLimit: number | null;
   naive: SearchPlan;
@@ -540,8 +539,6 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
       : null;
 
   const kafkaPipelines: Array<Exclude<PipelineId, 'limit'>> = ['naive', 'confluent', 'kafkajs', 'platformatic'];
-  // The rate the client pipeline before sustained: where the next one starts (startFromLimit).
-  let previousClientMax = 0;
   for (const id of kafkaPipelines) {
     if (!wanted.has(id) || stopped()) continue;
     const pipeline = emptyPipeline(id);
@@ -549,10 +546,11 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     const isClient = id !== 'naive';
     const plan = { ...(isClient ? settings.pipeline : settings.naive) };
     const limitRate = report.pipelines.limit?.maxTicksPerSec ?? 0;
-    if (isClient && settings.startFromLimit !== null) {
-      const from = previousClientMax > 0 ? previousClientMax : limitRate * settings.startFromLimit;
-      if (from > 0) plan.startRate = Math.max(plan.minRate, Math.min(plan.maxRate, from));
-    }
+    // Every client from the same rate: the same search path, so their ratio compares like with like
+    // (starting the next client at the rate the one before held put kafkajs's first probe at
+    // confluent's 940k, and its halving to 470k made the ratio exactly 50%).
+    if (isClient && settings.startFromLimit !== null && limitRate > 0)
+      plan.startRate = Math.max(plan.minRate, Math.min(plan.maxRate, limitRate * settings.startFromLimit));
     const stageBudgetSec = timeBudget.start(id);
     log(
       `${PIPELINE_TEXT[id].label}: searching the highest sustained rate (${settings.warmupSec} s warm-up + ${settings.windowSec} s window per probe, from ${fmtRate(plan.startRate)}; ${Math.round(stageBudgetSec)} s for this pipeline)`,
@@ -633,7 +631,6 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
         if (attempt === 2) max = 0;
       }
     }
-    if (isClient && max > 0) previousClientMax = max;
     pipeline.maxTicksPerSec = max;
     const atMax = [...pipeline.probes].reverse().find((p) => p.rate === max && p.sustained);
     if (atMax) {

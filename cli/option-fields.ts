@@ -122,7 +122,7 @@ export const WORKLOAD_FIELDS: readonly OptionField[] = [
     flag: 'profile',
     key: 'profile',
     argument: '<profile>',
-    help: `throughput: big batches once a queue forms; latency: --frame-linger ${PROFILE_SETTINGS.latency.frameLingerMs} and --producer-linger-ms ${PROFILE_SETTINGS.latency.producerLingerMs} unless given (both close frames as soon as the producer is idle)`,
+    help: `throughput: big batches once a queue forms; latency: --frame-linger ${PROFILE_SETTINGS.latency.frameLingerMs} and --producer-linger-ms ${PROFILE_SETTINGS.latency.producerLingerMs} unless given, one produce request in flight per broker (both close frames as soon as the producer is idle)`,
     choices: RUN_PROFILES,
     defaultText: d.profile,
   },
