@@ -64,11 +64,11 @@ export interface ModeSettings {
   /** The naive baseline's stage budget, s (search and half-rate run; it is not confirmed). */
   naiveBudgetSec: number;
   /**
-   * First rate of every client pipeline's search as a fraction of the lower of the no-transport
-   * limit and the client's own produce-only rate, both measured in the same run; null: every
+   * First rate of every client pipeline's search: the lower of these fractions of the no-transport
+   * limit and of the client's own produce-only rate, both measured in the same run; null: every
    * search starts at the plan's startRate.
    */
-  startFraction: number | null;
+  startFraction: { ofLimit: number; ofProducerAlone: number } | null;
   naive: SearchPlan;
   pipeline: SearchPlan;
   /** Measured seconds of each raw-client probe's produce-only and consume-only parts. */
@@ -105,7 +105,7 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     suiteBudgetSec: 1_680,
     budgetSec: 330,
     naiveBudgetSec: 150,
-    startFraction: 0.5,
+    startFraction: { ofLimit: 0.5, ofProducerAlone: 0.25 },
     naive: { startRate: 4_000, growth: 2, minRate: 250, maxRate: 2_000_000, maxProbes: 8, resolution: 0.1 },
     pipeline: { startRate: 150_000, growth: 1.4, shrink: 2, minRate: 1_000, maxRate: 20_000_000, maxProbes: 8, resolution: 0.1 },
     rawSec: 5,
@@ -133,7 +133,7 @@ export const MODES: Record<BenchMode, ModeSettings> = {
     // 150k, 300k, 600k (growth 2 from a fixed start) filled the budget with nothing failed: a lower
     // bound. From half the limit measured in the same run (1.01M quiet: 500k, 700k, 980k) the same
     // three probes bracket the rate, and a loaded machine's lower limit starts the search lower.
-    startFraction: 0.5,
+    startFraction: { ofLimit: 0.5, ofProducerAlone: 0.25 },
     // 70 s of search as before, plus the 10% latency-profile run kept room for (~12 s). A start at
     // 600k/s with a 100 s budget (600k, 1.2M, 850k: a bisection step) was tried: ~459 s of the 480
     // on a quiet machine, and on a loaded one (load average 10-12) kafkajs and platformatic failed
@@ -548,17 +548,22 @@ export async function runBenchSuite(options: SuiteOptions): Promise<BenchReport>
     const plan = { ...(isClient ? settings.pipeline : settings.naive) };
     const limitRate = report.pipelines.limit?.maxTicksPerSec ?? 0;
     // No pipeline outruns the no-transport limit or its own producer alone (both measured in this
-    // run), so each search starts at a fraction of the lower of the two. On the mock the limit binds
-    // for every client: the same search path, a like-for-like ratio (starting the next client at the
-    // rate the one before held put kafkajs's first probe at confluent's 940k, and its halving to 470k
-    // made the ratio exactly 50%). On real Kafka the producer binds: 3 nodes, acks=all, confluent
-    // produced 4.6k records/s alone, and a start at half the limit (420k) spent the budget failing.
+    // run), so each search starts below both. On the mock the limit binds for every client: the
+    // same search path, a like-for-like ratio (starting the next client at the rate the one before
+    // held put kafkajs's first probe at confluent's 940k, and its halving to 470k made the ratio
+    // exactly 50%). On real Kafka the producer binds, and the pipeline shares the cores with the
+    // brokers: 3 nodes, acks=all, starts at half the producer alone (kafkajs 337k, platformatic
+    // 377k) failed and a failing probe there takes ~50 s: the budget ended with no rate at all.
     const producerAloneTicks = isClient
       ? (rawOf(id)?.atPipelineRecordSize?.produceRecordsPerSec ?? Number.POSITIVE_INFINITY) * workload.ticksPerRecord
       : Number.POSITIVE_INFINITY;
-    const ceiling = Math.min(limitRate > 0 ? limitRate : Number.POSITIVE_INFINITY, producerAloneTicks);
-    if (isClient && settings.startFraction !== null && Number.isFinite(ceiling))
-      plan.startRate = Math.max(plan.minRate, Math.min(plan.maxRate, ceiling * settings.startFraction));
+    const start = settings.startFraction
+      ? Math.min(
+          limitRate > 0 ? limitRate * settings.startFraction.ofLimit : Number.POSITIVE_INFINITY,
+          producerAloneTicks * settings.startFraction.ofProducerAlone,
+        )
+      : Number.POSITIVE_INFINITY;
+    if (isClient && Number.isFinite(start)) plan.startRate = Math.max(plan.minRate, Math.min(plan.maxRate, start));
     const stageBudgetSec = timeBudget.start(id);
     log(
       `${PIPELINE_TEXT[id].label}: searching the highest sustained rate (${settings.warmupSec} s warm-up + ${settings.windowSec} s window per probe, from ${fmtRate(plan.startRate)}; ${Math.round(stageBudgetSec)} s for this pipeline)`,
