@@ -49,17 +49,17 @@ export function loadGeneratorOptions(
   };
 }
 
-/**
- * The loadgen's producer. Deliveries go to whichever load generator `target()` returns when they
- * arrive, so the producer can be connected (and the consumers primed) before the generator and
- * its schedule exist.
- */
 /** The profile's cap on produce requests in flight, when it sets one. */
 function maxInFlightOf(config: RunConfig): { maxInFlightRequests?: number } {
   const cap = PROFILE_SETTINGS[config.workload.profile].producerMaxInFlight;
   return cap === null ? {} : { maxInFlightRequests: cap };
 }
 
+/**
+ * The loadgen's producer. Deliveries go to whichever load generator `target()` returns when they
+ * arrive, so the producer can be connected (and the consumers primed) before the generator and
+ * its schedule exist.
+ */
 export function createProducerFor(config: RunConfig, brokers: string, target: () => AnyLoadGenerator | null): FrameProducer {
   const p = config.producer;
   return createFrameProducer(
